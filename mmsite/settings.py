@@ -1,0 +1,190 @@
+"""Django settings. Everything comes from the environment (and `.env`, which never
+overrides a real environment variable), read through the strict helpers in mmsite.env."""
+from __future__ import annotations
+
+import os
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+from mmsite.env import (
+    env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
+if "PYTEST_VERSION" not in os.environ:
+    load_dotenv(BASE_DIR / ".env", override=False)
+
+# --- Where local state lives (SQLite file, generated secret key). Git-ignored.
+DATA_DIR = Path(env_str("DATA_DIR", "") or BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env_secret("DJANGO_SECRET_KEY")
+    if configured:
+        return configured.reveal()
+    # A newcomer has no .env: make a key once and keep it, so sessions survive restarts.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+# --- Web server (dashboard, API, admin). Loopback unless the operator says otherwise.
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000, minimum=1, maximum=65535)
+ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [
+    o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+# Optional bearer token for scripts calling /api/*; empty disables token access.
+API_TOKEN = env_secret("API_TOKEN")
+
+# --- StandX connection. sim (default) runs the bundled simulator on loopback.
+STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
+STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
+STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
+STANDX_WS_API_URL = env_url("STANDX_WS_API_URL", "wss://perps.standx.com/ws-api/v1", ("ws", "wss"))
+STANDX_JWT_TOKEN = env_secret("STANDX_JWT_TOKEN")
+STANDX_ED25519_PRIVATE_KEY = env_secret("STANDX_ED25519_PRIVATE_KEY")
+STANDX_WALLET_ADDRESS = env_str("STANDX_WALLET_ADDRESS", "")
+STANDX_CHAIN = env_choice("STANDX_CHAIN", "bsc", ("bsc", "solana"))
+HTTP_TIMEOUT_SECONDS = env_decimal("HTTP_TIMEOUT_SECONDS", "5", minimum=Decimal("0.1"), maximum=Decimal("120"))
+FEED_STALE_SECONDS = env_decimal("FEED_STALE_SECONDS", "5", minimum=Decimal("0.5"), maximum=Decimal("300"))
+
+if STANDX_MODE == "live" and not (STANDX_JWT_TOKEN and STANDX_ED25519_PRIVATE_KEY):
+    raise ImproperlyConfigured(
+        "STANDX_MODE=live needs STANDX_JWT_TOKEN and STANDX_ED25519_PRIVATE_KEY "
+        "(see docs/operations.md); unset STANDX_MODE to run against the simulator."
+    )
+
+# --- Bundled simulator (sim mode).
+SIM_HOST = "127.0.0.1"  # never anything but loopback
+SIM_PORT = env_int("SIM_PORT", 0, minimum=0, maximum=65535)  # 0: pick a free port
+SIM_SEED = env_int("SIM_SEED", 42)
+
+# --- Strategy defaults: the first BotConfig row is created from these; after that the
+# row (edited from the dashboard, the API or admin) is what the engine uses.
+BOT_DEFAULTS = {
+    "symbol": env_str("SYMBOL", "BTC-USD").upper(),
+    "spread_bps": env_decimal("SPREAD_BPS", "50.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
+    "bid_notional": env_decimal("BID_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
+    "ask_notional": env_decimal("ASK_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
+    "refresh_interval": env_decimal("REFRESH_INTERVAL", "1.0", minimum=Decimal("0.05"), maximum=Decimal("60")),
+    "requote_threshold_bps": env_decimal("REQUOTE_THRESHOLD_BPS", "25.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
+    "proximity_guard_bps": env_decimal("PROXIMITY_GUARD_BPS", "1.0", minimum=Decimal("0"), maximum=Decimal("1000")),
+    "max_notional": env_decimal("MAX_NOTIONAL", "10000.0", minimum=Decimal("0"), exclusive_minimum=True),
+    "max_consecutive_failures": env_int("MAX_CONSECUTIVE_FAILURES", 5, minimum=1, maximum=1000),
+    "stale_order_seconds": env_decimal("STALE_ORDER_SECONDS", "30", minimum=Decimal("1"), maximum=Decimal("86400")),
+    "max_spread_deviation_bps": env_decimal("MAX_SPREAD_DEVIATION_BPS", "200", minimum=Decimal("0"), maximum=Decimal("10000"), exclusive_minimum=True),
+    "uptime_target_minutes": env_int("UPTIME_TARGET_MINUTES", 30, minimum=0, maximum=60),
+    "uptime_band_bps": env_decimal("UPTIME_BAND_BPS", "10", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
+    "requote_mode": env_choice("REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")),
+}
+# Orders we place carry this prefix; anything without it (placed by hand) is never touched.
+CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
+if not CL_ORD_PREFIX or len(CL_ORD_PREFIX) > 16 or not CL_ORD_PREFIX.replace("-", "").replace("_", "").isalnum():
+    raise ImproperlyConfigured(
+        f"CL_ORD_PREFIX={CL_ORD_PREFIX!r} is not valid: expected 1-16 letters, digits, '-' or '_'."
+    )
+
+# --- Channel layer: in-memory in one process; Redis when web and engines are split.
+CHANNEL_LAYER = env_choice("CHANNEL_LAYER", "memory", ("memory", "redis"))
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix"))
+if CHANNEL_LAYER == "redis":
+    CHANNEL_LAYERS = {"default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL]},
+    }}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_htmx",
+    "trading",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "mmsite.urls"
+ASGI_APPLICATION = "mmsite.asgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+
+# SQLite with a busy timeout: the engine and the web tier write from different threads.
+DATABASES = {"default": {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": env_str("SQLITE_PATH", "") or str(DATA_DIR / "db.sqlite3"),
+    "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+}}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "websockets": {"level": "WARNING"},
+        "uvicorn.access": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,142 @@
+"""Persistent state: the bot's configuration, its hourly uptime and its order audit log.
+
+Secrets never live here: credentials come from the environment only.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+KNOWN_SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
+
+
+def validate_symbol(value: str) -> None:
+    if value not in KNOWN_SYMBOLS:
+        raise ValidationError(f"Unknown symbol {value!r}; choose one of {', '.join(KNOWN_SYMBOLS)}.")
+
+
+def _positive(limit: str):
+    return [MinValueValidator(Decimal("0.000001")), MaxValueValidator(Decimal(limit))]
+
+
+class BotConfig(models.Model):
+    """One row per named bot; a fresh install has one, 'default'."""
+
+    class RunState(models.TextChoices):
+        RUNNING = "running"
+        STOPPED = "stopped"
+        KILLED = "killed"
+
+    class RequoteMode(models.TextChoices):
+        MAKE_BEFORE_BREAK = "make_before_break"
+        CANCEL_FIRST = "cancel_first"
+
+    name = models.SlugField(max_length=40, unique=True, default="default")
+    symbol = models.CharField(max_length=20, validators=[validate_symbol])
+    spread_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
+    bid_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("10000000"))
+    ask_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("10000000"))
+    requote_threshold_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
+    refresh_interval = models.DecimalField(max_digits=8, decimal_places=3,
+                                           validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("60"))])
+    proximity_guard_bps = models.DecimalField(max_digits=10, decimal_places=4,
+                                              validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))])
+    max_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("100000000"))
+    max_consecutive_failures = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1000)])
+    stale_order_seconds = models.DecimalField(max_digits=10, decimal_places=3,
+                                              validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("86400"))])
+    max_spread_deviation_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("10000"))
+    uptime_target_minutes = models.PositiveIntegerField(validators=[MaxValueValidator(60)])
+    uptime_band_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
+    requote_mode = models.CharField(max_length=20, choices=RequoteMode.choices)
+
+    run_state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.RUNNING)
+    state_reason = models.CharField(max_length=300, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "bot configuration"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.symbol})"
+
+    def clean(self) -> None:
+        if self.spread_bps is not None and self.max_spread_deviation_bps is not None \
+                and self.spread_bps > self.max_spread_deviation_bps:
+            raise ValidationError({"spread_bps": "Spread cannot exceed MAX_SPREAD_DEVIATION_BPS "
+                                                 f"({self.max_spread_deviation_bps})."})
+
+    @classmethod
+    def load(cls, name: str = "default") -> "BotConfig":
+        """The named bot's row, created from the environment's defaults on first use."""
+        config, _ = cls.objects.get_or_create(name=name, defaults=dict(settings.BOT_DEFAULTS))
+        return config
+
+    def strategy_values(self) -> dict:
+        """Every strategy field as plain values (what the engine and the API see)."""
+        names = list(settings.BOT_DEFAULTS)
+        return {n: getattr(self, n) for n in names}
+
+
+class UptimeHour(models.Model):
+    """Time-weighted uptime of one bot in one UTC hour, from confirmed resting intervals."""
+
+    bot = models.CharField(max_length=40, default="default")
+    hour = models.DateTimeField(help_text="Start of the UTC hour")
+    symbol = models.CharField(max_length=20, blank=True, default="")
+    two_sided_seconds = models.FloatField(default=0)
+    in_band_seconds = models.FloatField(default=0)
+    bid_seconds = models.FloatField(default=0)
+    ask_seconds = models.FloatField(default=0)
+    bid_dark_ms = models.FloatField(default=0)
+    ask_dark_ms = models.FloatField(default=0)
+    requotes = models.PositiveIntegerField(default=0)
+    fills = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        unique_together = [("bot", "hour")]
+        ordering = ["-hour"]
+
+    def __str__(self) -> str:
+        return f"{self.bot} {self.hour:%Y-%m-%d %H}:00 two-sided {self.two_sided_seconds:.0f}s"
+
+
+class OrderEvent(models.Model):
+    """Audit log: every order action, fill, reject, kill and config change."""
+
+    class Kind(models.TextChoices):
+        PLACE = "place"
+        CANCEL = "cancel"
+        OPEN = "open"
+        CANCELED = "canceled"
+        FILL = "fill"
+        REJECT = "reject"
+        ERROR = "error"
+        KILL = "kill"
+        START = "start"
+        STOP = "stop"
+        CONFIG = "config"
+        FEED = "feed"
+        INFO = "info"
+
+    bot = models.CharField(max_length=40, default="default")
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    symbol = models.CharField(max_length=20, blank=True, default="")
+    side = models.CharField(max_length=4, blank=True, default="")
+    price = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
+    qty = models.DecimalField(max_digits=24, decimal_places=10, null=True, blank=True)
+    cl_ord_id = models.CharField(max_length=64, blank=True, default="")
+    message = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["bot", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.kind} {self.side} {self.price or ''} {self.message}"

@@ -169,3 +169,32 @@ class Ack:
 def bps_between(price: Decimal, reference: Decimal) -> Decimal:
     """Signed distance of price from reference in basis points."""
     return (price - reference) / reference * BPS
+
+
+class OrderState(str, enum.Enum):
+    """Our view of one of our orders. Explicit states: nothing is 'maybe'."""
+    PENDING_NEW = "pending_new"        # request sent, exchange has not confirmed it rests
+    OPEN = "open"                      # confirmed resting (order channel or REST)
+    PENDING_CANCEL = "pending_cancel"  # cancel sent, not yet confirmed
+    CANCELED = "canceled"
+    FILLED = "filled"
+    REJECTED = "rejected"
+
+    @property
+    def is_live(self) -> bool:
+        return self in (OrderState.PENDING_NEW, OrderState.OPEN, OrderState.PENDING_CANCEL)
+
+
+@dataclass(frozen=True)
+class LiveOrder:
+    """One of our orders as the engine tracks it (input of the pure decide step)."""
+    cl_ord_id: str
+    side: Side
+    price: Decimal
+    qty: Decimal
+    state: OrderState
+    sent_at: float                     # when we sent new_order
+    ref_mid: Decimal                   # mid the quote was priced from
+    rested_at: float | None = None     # when the exchange confirmed it open
+    exchange_id: int | None = None
+    fill_qty: Decimal = Decimal("0")

@@ -1,0 +1,73 @@
+"""The only module that touches the channel layer.
+
+Engine -> web: a snapshot of the bot's state once a second, sent to the "dashboard" group
+(and kept here as the latest one, so views in the same process can read it at once).
+Web -> engine: control messages on the channel "engine.<bot>"; the engine is their only reader.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.layers import get_channel_layer
+
+log = logging.getLogger(__name__)
+
+DASHBOARD_GROUP = "dashboard"
+SNAPSHOT_TYPE = "bot.snapshot"
+CONTROL_TYPE = "engine.control"
+CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
+
+# Latest snapshot per bot published in this process (single-process deployment).
+_latest: dict[str, dict] = {}
+
+
+def engine_channel(bot: str) -> str:
+    return f"engine.{bot}"
+
+
+def latest_snapshot(bot: str = "default") -> dict | None:
+    return _latest.get(bot)
+
+
+def latest_snapshots() -> dict[str, dict]:
+    return dict(_latest)
+
+
+async def publish_snapshot(snapshot: dict) -> None:
+    """Send the engine's state to every dashboard client (best effort, bounded)."""
+    _latest[snapshot["bot"]] = snapshot
+    layer = get_channel_layer()
+    try:
+        async with asyncio.timeout(2):
+            await layer.group_send(DASHBOARD_GROUP, {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
+    except (TimeoutError, OSError) as exc:  # a slow layer must never stall the engine
+        log.warning("snapshot publish failed: %s", exc)
+
+
+def forget_snapshot(bot: str) -> None:
+    _latest.pop(bot, None)
+
+
+async def send_control(bot: str, action: str, **payload) -> None:
+    """Ask the engine of `bot` to start, stop, kill or apply a new config."""
+    if action not in CONTROL_ACTIONS:
+        raise ValueError(f"unknown control action {action!r}")
+    layer = get_channel_layer()
+    message = {"type": CONTROL_TYPE, "action": action, "bot": bot, **payload}
+    async with asyncio.timeout(2):
+        await layer.send(engine_channel(bot), message)
+
+
+async def receive_control(bot: str, timeout: float) -> dict | None:
+    """Next control message for `bot`, or None when none came within `timeout` seconds."""
+    layer = get_channel_layer()
+    try:
+        async with asyncio.timeout(timeout):
+            message = await layer.receive(engine_channel(bot))
+    except TimeoutError:
+        return None
+    if message.get("type") != CONTROL_TYPE or message.get("action") not in CONTROL_ACTIONS:
+        log.warning("ignored malformed control message for %s", bot)
+        return None
+    return message

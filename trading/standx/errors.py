@@ -1,0 +1,82 @@
+"""Typed errors of the StandX client.
+
+Each carries the HTTP status (None when there was no response), the exchange `code` (None
+when the body had none) and a message. Messages come from the exchange body or from us;
+they never contain the access token or the signing key.
+"""
+from __future__ import annotations
+
+MAX_MESSAGE_CHARS = 300
+
+
+class StandXError(Exception):
+    """Base class of every error the StandX client raises."""
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None):
+        self.message = str(message)[:MAX_MESSAGE_CHARS]
+        self.status = status
+        self.code = code
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"status={self.status}")
+        if self.code is not None and self.code != self.status:
+            parts.append(f"code={self.code}")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status={self.status}, code={self.code})"
+
+
+class AuthError(StandXError):
+    """401: missing, invalid or expired access token (log in again)."""
+
+
+class ForbiddenError(StandXError):
+    """403: e.g. invalid body signature or request expired (clock skew)."""
+
+
+class NotFoundError(StandXError):
+    """404: unknown path, order or symbol."""
+
+
+class RateLimitError(StandXError):
+    """429: too many requests; retried with backoff by the REST client."""
+
+    def __init__(self, message: str, status: int | None = 429, code: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message, status, code)
+        self.retry_after = retry_after
+
+
+class ServerError(StandXError):
+    """5xx: exchange-side failure; retried with backoff by the REST client."""
+
+
+class OrderRejectedError(StandXError):
+    """400, or a non-zero `code` inside a 2xx body (e.g. 'alo order rejected')."""
+
+
+class MalformedResponseError(StandXError):
+    """The body was not JSON, or its shape or values were not what the protocol says."""
+
+
+class RequestTimeoutError(StandXError):
+    """The request timed out or the transport failed; the outcome on the exchange is unknown."""
+
+
+def error_for_status(status: int, message: str, code: int | None = None) -> StandXError:
+    """The typed error for an HTTP error status (or an error `code` in a 2xx body)."""
+    if status == 401:
+        return AuthError(message, status, code)
+    if status == 403:
+        return ForbiddenError(message, status, code)
+    if status == 404:
+        return NotFoundError(message, status, code)
+    if status == 429:
+        return RateLimitError(message, status, code)
+    if status >= 500:
+        return ServerError(message, status, code)
+    return OrderRejectedError(message, status, code)

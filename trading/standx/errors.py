@@ -64,7 +64,16 @@ class MalformedResponseError(StandXError):
 
 
 class RequestTimeoutError(StandXError):
-    """The request timed out or the transport failed; the outcome on the exchange is unknown."""
+    """The request timed out or the transport failed.
+
+    `maybe_sent` is False only when the connection was never made (nothing reached the
+    exchange); otherwise a write may have been executed and must be reconciled (by cl_ord_id).
+    """
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None,
+                 maybe_sent: bool = True):
+        super().__init__(message, status, code)
+        self.maybe_sent = maybe_sent
 
 
 def error_for_status(status: int, message: str, code: int | None = None) -> StandXError:

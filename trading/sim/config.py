@@ -1,0 +1,61 @@
+"""Options of one simulated exchange (market process, limits, timers). Faults live in faults.py."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Callable
+
+from trading.sim.symbols import SYMBOLS
+
+SEVEN_DAYS = 7 * 24 * 3600.0
+
+
+@dataclass
+class SimConfig:
+    seed: int = 42
+    symbols: tuple[str, ...] = tuple(SYMBOLS)
+    # Price process: per-step Gaussian move (bps), rare jumps, mark lagging the mid.
+    volatility_bps: float = 0.5
+    jump_probability: float = 0.002
+    jump_bps: float = 15.0
+    mark_lag: float = 0.3               # share of the mid-mark gap the mark closes each step
+    step_interval: float = 0.2          # seconds between price-process steps
+    push_interval: float = 0.2          # seconds between depth_book/price pushes
+    book_levels: int = 5
+    spread_ticks: int = 2               # synthetic best bid/ask = mid -/+ this many ticks
+    taker_trade_probability: float = 0.2  # per step: a synthetic taker trade at the touch
+    # Accounts and limits.
+    band_bps: Decimal = Decimal("10")
+    initial_balance: Decimal = Decimal("100000")
+    max_open_orders: int = 100
+    token_ttl_s: float = SEVEN_DAYS
+    timestamp_window_s: float = 60.0    # |x-request-timestamp - now| allowed, else 403
+    rate_limit: bool = True
+    credits_per_request: int = 45
+    credits_refill_per_s: int = 1000
+    credits_burst: int = 900
+    ip_requests_per_s: int = 50
+    # WebSocket timers.
+    ping_interval: float = 10.0
+    pong_timeout: float = 300.0
+    max_connection_lifetime: float = 24 * 3600.0
+    # Ground-truth and order timestamps come from this clock (tests inject a fake one).
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.symbols if s not in SYMBOLS]
+        if unknown:
+            raise ValueError(f"unknown symbols: {unknown}")
+        self.band_bps = Decimal(str(self.band_bps))
+        self.initial_balance = Decimal(str(self.initial_balance))
+        if self.max_open_orders < 1:
+            raise ValueError("max_open_orders must be >= 1")
+
+    @classmethod
+    def from_options(cls, **options) -> "SimConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - names)
+        if unknown:
+            raise TypeError(f"unknown simulator options: {unknown}")
+        return cls(**options)

@@ -1,0 +1,117 @@
+"""Simulator extras (/sim/*), the geo host's /v1/region and the auth host's wallet-login
+paths. Wallet login is not supported (verifying EIP-191/secp256k1 would need an Ethereum
+library): prepare-signin answers like StandX, login returns a clear 400 pointing at
+POST /sim/accounts, which hands out a token and a base58 Ed25519 key directly."""
+from __future__ import annotations
+
+import os
+import time
+from decimal import Decimal, InvalidOperation
+
+import base58
+
+from trading.sim.endpoint import Ctx
+from trading.sim.errors import ApiError, bad_request
+from trading.sim.faults import faults_from_json
+from trading.sim.util import iso
+from trading.sim.validation import parse_json_object, symbol_field
+
+LOGIN_UNSUPPORTED = ("wallet login is not supported by the simulator; create an account "
+                     "with POST /sim/accounts (returns token and ed25519_private_key)")
+
+
+def _optional_body(ctx: Ctx) -> dict:
+    return parse_json_object(ctx.raw_body) if ctx.raw_body.strip() else {}
+
+
+def _positive_decimal(value: object, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise bad_request(f"{name} must be a decimal string")
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        raise bad_request(f"{name} is not a valid decimal") from None
+    if not parsed.is_finite() or parsed <= 0:
+        raise bad_request(f"{name} must be positive")
+    return parsed
+
+
+async def create_account(exchange, ctx: Ctx):
+    body = _optional_body(ctx)
+    balance = body.get("balance")
+    amount = _positive_decimal(balance, "balance") if balance is not None else None
+    acct = exchange.create_account(amount)
+    return {"token": acct.token, "ed25519_private_key": acct.private_key,
+            "address": acct.address, "user": acct.user}
+
+
+async def stats(exchange, ctx: Ctx):
+    return exchange.stats(ctx.require_account().user)
+
+
+async def get_faults(exchange, ctx: Ctx):
+    return exchange.faults.config.to_json()
+
+
+async def set_faults(exchange, ctx: Ctx):
+    body = parse_json_object(ctx.raw_body)
+    try:
+        config = faults_from_json(body, exchange.faults.config, tuple(exchange.symbols))
+    except ValueError as err:
+        raise bad_request(str(err)) from None
+    exchange.set_faults(config)
+    return config.to_json()
+
+
+async def script_market(exchange, ctx: Ctx):
+    body = parse_json_object(ctx.raw_body)
+    symbol = symbol_field(body, exchange.symbols).symbol
+    frozen = body.get("frozen")
+    if frozen is not None and not isinstance(frozen, bool):
+        raise bad_request("frozen must be a boolean")
+    vol = body.get("volatility_bps")
+    if vol is not None and (isinstance(vol, bool) or not isinstance(vol, (int, float))
+                            or vol < 0):
+        raise bad_request("volatility_bps must be a non-negative number")
+    mid = _positive_decimal(body["mid"], "mid") if body.get("mid") is not None else None
+    mark = _positive_decimal(body["mark"], "mark") if body.get("mark") is not None else None
+    if frozen is not None:
+        exchange.market.freeze(symbol, frozen)
+    if vol is not None:
+        exchange.market.set_volatility(symbol, float(vol))
+    if mid is not None:
+        exchange.market.set_mid(symbol, mid, mark)
+    elif mark is not None:
+        exchange.market.set_mark(symbol, mark)
+    m = exchange.market.get(symbol)
+    return {"symbol": symbol, "mid": str(m.mid), "mark": str(m.mark), "frozen": m.frozen}
+
+
+async def region(exchange, ctx: Ctx):
+    return {"systemTime": int(time.time() * 1000), "region": "sim"}
+
+
+async def prepare_signin(exchange, ctx: Ctx):
+    chain = ctx.query.get("chain", "bsc")
+    body = parse_json_object(ctx.raw_body)
+    address, request_id = body.get("address"), body.get("requestId")
+    if not isinstance(address, str) or not isinstance(request_id, str):
+        raise bad_request("address and requestId are required strings")
+    try:
+        if len(base58.b58decode(request_id)) != 32:
+            raise ValueError
+    except ValueError:
+        raise bad_request("requestId must be the base58 32-byte ed25519 public key") from None
+    now = int(time.time())
+    message = (f"standx.com wants you to sign in with your Ethereum account:\n{address}\n\n"
+               f"Sign in to StandX (simulator)\n\nURI: https://standx.com\nVersion: 1\n"
+               f"Chain ID: 56\nNonce: {os.urandom(8).hex()}\nIssued At: {iso(now)}")
+    claims = {"domain": "standx.com", "uri": "https://standx.com", "version": "1",
+              "statement": "Sign in to StandX (simulator)", "chainId": 56, "chain": chain,
+              "nonce": os.urandom(8).hex(), "address": address, "requestId": request_id,
+              "issuedAt": iso(now), "message": message, "iat": now, "exp": now + 180}
+    return {"success": True, "signedData": exchange.jwt.encode(claims)}
+
+
+async def login(exchange, ctx: Ctx):
+    raise ApiError(400, LOGIN_UNSUPPORTED)

@@ -1,0 +1,125 @@
+"""SimServer: the simulator as a real uvicorn server inside the current event loop.
+
+    async with SimServer(seed=42) as sim:
+        acct = sim.create_account()
+        ... talk to sim.api_base / sim.ws_stream_url / sim.ws_api_url ...
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from decimal import Decimal
+
+import uvicorn
+
+from trading.sim.config import SimConfig
+from trading.sim.exchange import Exchange, SimAccount
+from trading.sim.faults import FaultConfig
+from trading.sim.server import build_app
+
+log = logging.getLogger(__name__)
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 5.0
+
+
+def require_loopback(host: str) -> None:
+    """The simulator hands out funded accounts to anyone: it must never leave the machine."""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise ValueError(f"the simulator binds to loopback only (127.0.0.1, ::1 or "
+                         f"localhost), not {host!r}")
+
+
+class SimServer:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 42,
+                 faults: FaultConfig | None = None, log_level: str = "warning",
+                 **options) -> None:
+        require_loopback(host)
+        self.host, self.port = host, port
+        self.config = SimConfig.from_options(seed=seed, **options)
+        self._exchange = Exchange(self.config, faults)
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            build_app(self._exchange), host=self.host, port=self.port,
+            log_level=self._log_level, lifespan="off", access_log=False,
+            ws_ping_interval=self.config.ping_interval,
+            ws_ping_timeout=self.config.pong_timeout, timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve(), name="sim-uvicorn")
+        await self._wait_started()
+        sock = self._server.servers[0].sockets[0]
+        self.port = sock.getsockname()[1]
+        self._exchange.start()
+
+    async def _wait_started(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + START_TIMEOUT_S
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()          # re-raise the startup error (e.g. port in use)
+                raise RuntimeError("simulator server exited during startup")
+            if loop.time() > deadline:
+                raise TimeoutError("simulator server did not start in time")
+            await asyncio.sleep(0.01)
+
+    async def serve_forever(self) -> None:
+        """For runsim: until uvicorn exits (it handles SIGINT/SIGTERM), then clean up."""
+        assert self._task is not None
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        await self.stop()
+
+    async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._exchange.stop()
+        if self._server is None or self._task is None:
+            return
+        self._server.should_exit = True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT_S)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            self._server.force_exit = True
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(self._task, 1.0)
+        except Exception:
+            log.exception("simulator server stopped with an error")
+        self._server = None
+
+    async def __aenter__(self) -> "SimServer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    # ---- accessors -------------------------------------------------------------------------
+    @property
+    def exchange(self) -> Exchange:
+        return self._exchange
+
+    @property
+    def api_base(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ws_stream_url(self) -> str:
+        return self.api_base.replace("http://", "ws://") + "/ws-stream/v1"
+
+    @property
+    def ws_api_url(self) -> str:
+        return self.api_base.replace("http://", "ws://") + "/ws-api/v1"
+
+    def create_account(self, balance: Decimal | str | None = None) -> SimAccount:
+        return self._exchange.create_account(balance)

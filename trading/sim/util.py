@@ -1,0 +1,46 @@
+"""Small helpers shared by the simulator modules: time formatting, ids, decimals."""
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def iso(ts: float) -> str:
+    """ISO-8601 UTC with microseconds and a Z suffix, the way StandX writes timestamps."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_hour(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:00:00Z")
+
+
+def new_ulid(now: float | None = None) -> str:
+    """A 26-char ULID (48-bit ms time + 80 random bits, Crockford base32), like StandX's ids."""
+    ms = int((time.time() if now is None else now) * 1000) & ((1 << 48) - 1)
+    value = (ms << 80) | int.from_bytes(os.urandom(10), "big")
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in range(25, -1, -1))
+
+
+def dstr(value: Decimal) -> str:
+    """Plain decimal string (never exponent notation)."""
+    return format(value, "f")
+
+
+def on_tick(value: Decimal, tick: Decimal) -> Decimal:
+    return value.quantize(tick, rounding=ROUND_HALF_EVEN)
+
+
+def floor_tick(value: Decimal, tick: Decimal) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_DOWN) * tick
+
+
+def ceil_tick(value: Decimal, tick: Decimal) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_UP) * tick
+
+
+def is_multiple(value: Decimal, tick: Decimal) -> bool:
+    return value % tick == 0

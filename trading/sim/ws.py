@@ -1,0 +1,180 @@
+"""WebSocket endpoints: the market/account stream (/ws-stream/v1, §4, §5.1) and the
+order-response stream (/ws-api/v1, §5.2). Protocol-level pings are sent by uvicorn
+(ws_ping_interval / ws_ping_timeout); JSON {"ping": x} is answered with {"pong": x}."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from trading.sim.auth import verify_body_signature
+from trading.sim.errors import ApiError
+from trading.sim.hub import PUBLIC_CHANNELS, USER_CHANNELS, Connection
+
+INVALID = {"code": 400, "message": "invalid request payload"}
+
+
+async def run_connection(exchange, conn: Connection, reader) -> None:
+    """Serve until the client leaves, a close is requested (fault, shutdown, overflow) or
+    the maximum connection lifetime passes; then close with a code and reason."""
+    writer = asyncio.create_task(conn.writer())
+    reading = asyncio.create_task(reader)
+    closer = asyncio.create_task(conn.close_requested.wait())
+    exchange.hub.add(conn)
+    try:
+        done, _ = await asyncio.wait({writer, reading, closer},
+                                     timeout=exchange.config.max_connection_lifetime,
+                                     return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (writer, reading, closer):
+            task.cancel()
+        await asyncio.gather(writer, reading, closer, return_exceptions=True)
+        exchange.hub.remove(conn)
+    if reading in done:
+        return      # the client went away
+    code, reason = (conn.close_code, conn.close_reason) if done else \
+        (1000, "max connection lifetime reached")
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(conn.ws.close(code, reason), 2.0)
+
+
+async def read_frames(conn: Connection, handle) -> None:
+    while True:
+        message = await conn.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None and message.get("bytes") is not None:
+            text = message["bytes"].decode("utf-8", "replace")
+        try:
+            frame = json.loads(text or "")
+        except ValueError:
+            frame = None
+        handle(conn, frame)
+
+
+# ---- /ws-stream/v1 ----------------------------------------------------------------------------
+async def ws_stream(exchange, websocket: WebSocket) -> None:
+    await websocket.accept()
+    conn = Connection(websocket, "stream")
+    handle = lambda c, f: handle_stream_frame(exchange, c, f)  # noqa: E731
+    with contextlib.suppress(WebSocketDisconnect):
+        await run_connection(exchange, conn, read_frames(conn, handle))
+
+
+def handle_stream_frame(exchange, conn: Connection, frame: object) -> None:
+    if not isinstance(frame, dict):
+        return conn.send(INVALID)
+    if "ping" in frame:
+        return conn.send({"pong": frame["ping"]})
+    if isinstance(frame.get("auth"), dict):
+        return _stream_auth(exchange, conn, frame["auth"])
+    for verb in ("subscribe", "unsubscribe"):
+        if isinstance(frame.get(verb), dict):
+            return _subscription(exchange, conn, verb, frame[verb])
+    conn.send(INVALID)
+
+
+def _stream_auth(exchange, conn: Connection, auth: dict) -> None:
+    try:
+        account, _ = exchange.authenticate(str(auth.get("token") or ""))
+    except ApiError as err:
+        conn.send({"channel": "auth", "data": {"code": 401, "msg": err.message}}, envelope=True)
+        return
+    conn.user = account.user
+    conn.send({"channel": "auth", "data": {"code": 200, "msg": "success"}}, envelope=True)
+    streams = auth.get("streams")
+    for stream in streams if isinstance(streams, list) else []:
+        if isinstance(stream, dict):
+            _subscription(exchange, conn, "subscribe", stream)
+
+
+def _subscription(exchange, conn: Connection, verb: str, spec: dict) -> None:
+    channel, symbol = spec.get("channel"), spec.get("symbol")
+    if channel in USER_CHANNELS:
+        if conn.user is None:
+            return conn.send({"code": 401, "message": f"auth required for channel {channel}"})
+        key = (channel, None)
+    elif channel in PUBLIC_CHANNELS and symbol in exchange.symbols:
+        key = (channel, symbol)
+    else:
+        return conn.send(INVALID)
+    if verb == "unsubscribe":
+        conn.subs.discard(key)
+        return
+    conn.subs.add(key)
+    if channel in ("depth_book", "price"):
+        exchange.push_market_data(symbol, only=conn)   # a first snapshot right away
+
+
+# ---- /ws-api/v1 -------------------------------------------------------------------------------
+async def ws_api(exchange, websocket: WebSocket) -> None:
+    await websocket.accept()
+    conn = Connection(websocket, "api")
+    handle = lambda c, f: handle_api_frame(exchange, c, f)  # noqa: E731
+    with contextlib.suppress(WebSocketDisconnect):
+        await run_connection(exchange, conn, read_frames(conn, handle))
+
+
+def handle_api_frame(exchange, conn: Connection, frame: object) -> None:
+    if not isinstance(frame, dict):
+        return conn.send(INVALID)
+    if "ping" in frame:
+        return conn.send({"pong": frame["ping"]})
+    method = frame.get("method")
+    if method is None and ("subscribe" in frame or "unsubscribe" in frame):
+        return      # third-party clients send these here; StandX ignores them
+    request_id = str(frame.get("request_id") or "")
+    try:
+        if method == "auth:login":
+            return _api_login(exchange, conn, frame, request_id)
+        if method in ("order:new", "order:cancel"):
+            return _api_order(exchange, conn, frame, method, request_id)
+        raise ApiError(400, "invalid request payload" if method is None
+                       else f"unknown method: {method}")
+    except ApiError as err:
+        conn.send({**err.body(), "request_id": request_id})
+
+
+def _params(frame: dict) -> tuple[str, dict]:
+    params = frame.get("params")
+    if not isinstance(params, str):
+        raise ApiError(400, "params must be a JSON-encoded string")
+    try:
+        parsed = json.loads(params)
+    except ValueError:
+        raise ApiError(400, "params is not valid JSON") from None
+    if not isinstance(parsed, dict):
+        raise ApiError(400, "params must encode a JSON object")
+    return params, parsed
+
+
+def _api_login(exchange, conn: Connection, frame: dict, request_id: str) -> None:
+    _, params = _params(frame)
+    account, pubkey = exchange.authenticate(str(params.get("token") or ""))
+    conn.user, conn.pubkey = account.user, pubkey
+    session_id = str(frame.get("session_id") or "") or f"anon-{uuid.uuid4()}"
+    if conn.session_id and exchange.hub.sessions.get(conn.session_id) is conn:
+        del exchange.hub.sessions[conn.session_id]
+    conn.session_id = session_id
+    exchange.hub.sessions[session_id] = conn     # a newer login takes the session over
+    conn.send({"code": 0, "message": "success", "request_id": request_id})
+
+
+def _api_order(exchange, conn: Connection, frame: dict, method: str,
+               request_id: str) -> None:
+    if conn.user is None:
+        raise ApiError(401, "not logged in: send auth:login first")
+    raw, params = _params(frame)
+    header = frame.get("header") if isinstance(frame.get("header"), dict) else {}
+    headers = {str(k).lower(): str(v) for k, v in header.items()}
+    verify_body_signature(conn.pubkey, headers, raw.encode(),
+                          exchange.config.timestamp_window_s)
+    account = exchange.matching.account(conn.user)
+    if method == "order:new":
+        exchange.submit_new_order(account, params, conn.session_id, request_id)
+    else:
+        exchange.submit_cancel(account, params, conn.session_id, request_id)

@@ -19,7 +19,7 @@ PUBLIC_CHANNELS = ("price", "depth_book", "public_trade")
 USER_CHANNELS = ("order", "position", "balance", "trade")
 
 
-@dataclass
+@dataclass(eq=False)   # identity hashing: connections live in sets
 class Connection:
     ws: WebSocket
     kind: str                                  # "stream" or "api"

@@ -1,0 +1,58 @@
+"""Fixtures: a real simulator on 127.0.0.1 (port 0) per test, and funded accounts on it."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from trading.sim.faults import FaultConfig
+from trading.sim.runner import SimServer
+from tests.trading.sim.helpers import Api
+
+
+class FakeClock:
+    """Ground-truth clock the test moves by hand, so expected figures are exact."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+async def make_sim():
+    started: list[SimServer] = []
+
+    async def factory(faults: FaultConfig | None = None, **options) -> SimServer:
+        options.setdefault("volatility_bps", 0.0)
+        options.setdefault("jump_probability", 0.0)
+        options.setdefault("taker_trade_probability", 0.0)
+        sim = SimServer(faults=faults or FaultConfig(ack_latency_ms=0), **options)
+        await sim.start()
+        started.append(sim)
+        return sim
+
+    yield factory
+    for sim in started:
+        await sim.stop()
+
+
+@pytest.fixture
+async def sim(make_sim) -> SimServer:
+    """A quiet market (no random walk, no synthetic takers) and instant acks."""
+    return await make_sim()
+
+
+@pytest.fixture
+async def http(sim):
+    async with httpx.AsyncClient(base_url=sim.api_base, timeout=5.0) as client:
+        yield client
+
+
+@pytest.fixture
+async def api(sim, http) -> Api:
+    acct = sim.create_account()
+    return Api(http, acct.token, acct.private_key)

@@ -1,0 +1,69 @@
+"""runsim and SimServer refuse to bind anything but loopback; runsim serves and stops on SIGINT."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+
+from trading.sim.runner import SimServer, require_loopback
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
+def test_non_loopback_hosts_are_refused(host):
+    with pytest.raises(ValueError, match="loopback"):
+        require_loopback(host)
+    with pytest.raises(ValueError, match="loopback"):
+        SimServer(host=host)
+
+
+def test_runsim_refuses_all_interfaces():
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("runsim", "--host", "0.0.0.0")
+
+
+def test_runsim_rejects_bad_fault_values():
+    with pytest.raises(CommandError, match="between 0 and 1"):
+        call_command("runsim", "--http-5xx-share", "1.5")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_runsim_serves_and_stops_on_sigint():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runsim", "--port", str(port), "--print-account"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "runsim did not start"
+                time.sleep(0.2)
+        assert r.text == "OK"
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0
+        assert "ed25519_private_key" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)

@@ -1,0 +1,74 @@
+"""`python manage.py runsim`: the StandX-compatible simulator as a standalone loopback server."""
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+
+from trading.sim.faults import FaultConfig, faults_from_json
+from trading.sim.runner import SimServer, require_loopback
+from trading.sim.symbols import SYMBOLS
+
+
+class Command(BaseCommand):
+    help = "Run the StandX-compatible exchange simulator on a loopback address."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="loopback address only")
+        parser.add_argument("--port", type=int, default=8100)
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--volatility-bps", type=float, default=0.5,
+                            help="std dev of the mid per price step, in bps")
+        parser.add_argument("--step-interval", type=float, default=0.2)
+        parser.add_argument("--push-interval", type=float, default=0.2)
+        parser.add_argument("--max-open-orders", type=int, default=100)
+        parser.add_argument("--band-bps", default="10")
+        parser.add_argument("--ack-latency-ms", type=float, default=20.0)
+        parser.add_argument("--ack-jitter-ms", type=float, default=0.0)
+        parser.add_argument("--md-latency-ms", type=float, default=0.0)
+        parser.add_argument("--md-jitter-ms", type=float, default=0.0)
+        parser.add_argument("--http-5xx-share", type=float, default=0.0)
+        parser.add_argument("--hang-share", type=float, default=0.0)
+        parser.add_argument("--ws-drop-every-s", type=float, default=0.0)
+        parser.add_argument("--stall", action="append", default=[], metavar="SYMBOL",
+                            help="stall the market feed of SYMBOL (repeatable)")
+        parser.add_argument("--alo-reject-share", type=float, default=0.0)
+        parser.add_argument("--print-account", action="store_true",
+                            help="create a funded account and print its credentials")
+        parser.add_argument("--balance", default="100000")
+
+    def handle(self, *args, **opts) -> None:
+        try:
+            require_loopback(opts["host"])
+            faults = self._faults(opts)
+            server = SimServer(
+                host=opts["host"], port=opts["port"], seed=opts["seed"], faults=faults,
+                log_level="info", volatility_bps=opts["volatility_bps"],
+                step_interval=opts["step_interval"], push_interval=opts["push_interval"],
+                max_open_orders=opts["max_open_orders"], band_bps=Decimal(opts["band_bps"]),
+                initial_balance=Decimal(opts["balance"]))
+        except (ValueError, ArithmeticError) as err:
+            raise CommandError(str(err)) from None
+        asyncio.run(self._serve(server, opts["print_account"]))
+
+    def _faults(self, opts: dict) -> FaultConfig:
+        names = ("ack_latency_ms", "ack_jitter_ms", "md_latency_ms", "md_jitter_ms",
+                 "http_5xx_share", "hang_share", "ws_drop_every_s", "alo_reject_share")
+        data = {name: opts[name] for name in names}
+        data["stalled_symbols"] = list(opts["stall"])
+        return faults_from_json(data, FaultConfig(), tuple(SYMBOLS))
+
+    async def _serve(self, server: SimServer, print_account: bool) -> None:
+        await server.start()
+        self.stdout.write(f"StandX simulator on {server.api_base} "
+                          f"(ws: {server.ws_stream_url}, {server.ws_api_url})")
+        if print_account:
+            acct = server.create_account()
+            self.stdout.write(json.dumps({"token": acct.token,
+                                          "ed25519_private_key": acct.private_key,
+                                          "address": acct.address, "user": acct.user},
+                                         indent=2))
+        self.stdout.flush()
+        await server.serve_forever()   # uvicorn turns SIGINT/SIGTERM into a clean exit

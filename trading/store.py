@@ -1,0 +1,177 @@
+"""Sync ORM functions for the engine, called from async code through `call()`.
+
+Each function is one short transaction. A database error (SQLite locked, disk full, a
+connection dropped) is logged and reported as a False/None result: the caller keeps its data
+and retries next time. Nothing in here may crash the engine.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from trading.models import BotConfig, OrderEvent, UptimeHour
+
+log = logging.getLogger(__name__)
+
+UTC = dt.timezone.utc
+UPTIME_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
+                 "bid_dark_ms", "ask_dark_ms", "requotes", "fills")
+UPTIME_KEEP_HOURS = 24 * 7      # the dashboard shows 24 h; a week leaves room for a review
+EVENT_KEEP_HOURS = 24 * 7
+STORE_TIMEOUT_SECONDS = 10.0    # above SQLite's 20 s busy timeout would be pointless to wait
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One audit-log line as the engine produces it (epoch seconds, Decimals)."""
+    kind: str
+    at: float
+    symbol: str = ""
+    side: str = ""
+    price: Decimal | None = None
+    qty: Decimal | None = None
+    cl_ord_id: str = ""
+    message: str = ""
+
+    def as_dict(self) -> dict:
+        return {"at": to_datetime(self.at).isoformat(), "kind": self.kind, "side": self.side,
+                "price": _text(self.price), "qty": _text(self.qty),
+                "cl_ord_id": self.cl_ord_id, "message": self.message}
+
+
+@dataclass(frozen=True)
+class HourRow:
+    """Figures of one UTC hour (hour = epoch seconds of its start)."""
+    hour: float
+    symbol: str = ""
+    figures: dict = field(default_factory=dict)    # subset of UPTIME_FIELDS
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def to_datetime(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, tz=UTC)
+
+
+async def call(func: Callable[..., Any], *args: Any, timeout: float = STORE_TIMEOUT_SECONDS,
+               default: Any = None) -> Any:
+    """Run a store function from async code: bounded, on Django's thread-sensitive executor.
+    A timeout returns `default` (the thread finishes on its own; the caller retries later)."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await sync_to_async(func, thread_sensitive=True)(*args)
+    except TimeoutError:
+        log.warning("database call %s timed out after %.0fs", func.__name__, timeout)
+        return default
+
+
+def _guarded(default: Any) -> Callable:
+    """Turn a DatabaseError into a logged `default` result."""
+    def wrap(func: Callable) -> Callable:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except DatabaseError as exc:
+                log.warning("database error in %s (will retry later): %s", func.__name__, exc)
+                return default
+        run.__name__ = func.__name__
+        run.__doc__ = func.__doc__
+        return run
+    return wrap
+
+
+# ---------------------------------------------------------------- schema and config
+
+def unapplied_migrations() -> list[str]:
+    """Names of migrations not yet applied (an unreachable database raises DatabaseError)."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _ in plan]
+
+
+@_guarded(None)
+def load_config(bot: str) -> BotConfig | None:
+    return BotConfig.load(bot)
+
+
+@_guarded(None)
+def config_updated_at(bot: str) -> dt.datetime | None:
+    return BotConfig.objects.filter(name=bot).values_list("updated_at", flat=True).first()
+
+
+@_guarded(False)
+def set_run_state(bot: str, state: str, reason: str = "") -> bool:
+    """Persist running/stopped/killed (+ why). Uses update() so a concurrent edit of the
+    strategy fields from admin is not overwritten by a stale copy of the row."""
+    with transaction.atomic():
+        changed = BotConfig.objects.filter(name=bot).update(
+            run_state=state, state_reason=reason[:300], updated_at=_now())
+    return changed > 0
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(tz=UTC)
+
+
+# ---------------------------------------------------------------- audit log
+
+@_guarded(False)
+def record_events(bot: str, events: Iterable[EventRecord]) -> bool:
+    rows = [OrderEvent(bot=bot, at=to_datetime(e.at), kind=e.kind, symbol=e.symbol,
+                       side=e.side, price=e.price, qty=e.qty, cl_ord_id=e.cl_ord_id[:64],
+                       message=e.message[:500]) for e in events]
+    if rows:
+        with transaction.atomic():
+            OrderEvent.objects.bulk_create(rows)
+    return True
+
+
+@_guarded([])
+def recent_events(bot: str, limit: int = 50) -> list[EventRecord]:
+    rows = OrderEvent.objects.filter(bot=bot).order_by("-at", "-id")[:limit]
+    return [EventRecord(r.kind, r.at.timestamp(), r.symbol, r.side, r.price, r.qty,
+                        r.cl_ord_id, r.message) for r in rows]
+
+
+# ---------------------------------------------------------------- uptime
+
+@_guarded(False)
+def upsert_uptime(bot: str, rows: Iterable[HourRow]) -> bool:
+    """Write the current figures of each hour (absolute values, so a retry is idempotent)."""
+    with transaction.atomic():
+        for row in rows:
+            values = {k: v for k, v in row.figures.items() if k in UPTIME_FIELDS}
+            if row.symbol:
+                values["symbol"] = row.symbol
+            UptimeHour.objects.update_or_create(bot=bot, hour=to_datetime(row.hour),
+                                                defaults=values)
+    return True
+
+
+@_guarded(None)
+def load_uptime(bot: str, since: float) -> list[HourRow] | None:
+    """Hours starting at or after `since`, oldest first (None on a database error)."""
+    rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since)).order_by("hour")
+    return [HourRow(r.hour.timestamp(), r.symbol, {k: getattr(r, k) for k in UPTIME_FIELDS})
+            for r in rows]
+
+
+@_guarded(False)
+def prune(bot: str, now: float) -> bool:
+    """Drop uptime hours and audit events older than their retention."""
+    with transaction.atomic():
+        UptimeHour.objects.filter(
+            bot=bot, hour__lt=to_datetime(now - UPTIME_KEEP_HOURS * 3600)).delete()
+        OrderEvent.objects.filter(
+            bot=bot, at__lt=to_datetime(now - EVENT_KEEP_HOURS * 3600)).delete()
+    return True

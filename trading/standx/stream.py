@@ -1,0 +1,247 @@
+"""StandX ws-stream client: auth, subscribe, staleness, reconnect with jittered backoff.
+
+One StreamClient owns one connection at a time and delivers parsed protocol events plus
+StreamStatus changes to an async handler. It never gives up: failures are reported and the
+connection is rebuilt (auth and every subscription resent; the stream has no replay, so the
+engine reconciles account state by REST after a "connected" that follows a "disconnected").
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from trading.standx import protocol
+from trading.standx.errors import MalformedResponseError
+from trading.standx.values import snippet
+
+log = logging.getLogger(__name__)
+
+ACCOUNT_CHANNELS = ("order", "position", "trade", "balance")
+MARKET_CHANNELS = ("depth_book", "price", "public_trade")
+CONNECTED, DISCONNECTED, STALE, FRESH = "connected", "disconnected", "stale", "fresh"
+
+
+@dataclass(frozen=True)
+class StreamStatus:
+    name: str                 # which stream ("market", "account", ...)
+    state: str                # connected | disconnected | stale | fresh
+    detail: str = ""
+
+
+def market_subscriptions(symbol: str) -> list[dict]:
+    return [{"channel": channel, "symbol": symbol} for channel in MARKET_CHANNELS]
+
+
+def account_subscriptions() -> list[dict]:
+    return [{"channel": channel} for channel in ACCOUNT_CHANNELS]
+
+
+class AuthFailed(Exception):
+    """The server refused the token (or never answered the auth frame)."""
+
+
+@dataclass
+class StreamStats:
+    connects: int = 0
+    messages: int = 0
+    malformed: int = 0
+    stale_seq_dropped: int = 0
+    handler_errors: int = 0
+    last_message_at: float | None = None
+
+
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+class StreamClient:
+    def __init__(
+        self, url: str, subscriptions: list[dict], token: object | None = None,
+        name: str = "market", stale_after: float = 5.0, connect_timeout: float = 5.0,
+        backoff_base: float = 0.25, backoff_max: float = 10.0, ping_interval: float = 10.0, *,
+        handler_timeout: float = 30.0, proxy: str | bool | None = True,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.url, self.name = url, name
+        self._subscriptions = [dict(s) for s in subscriptions]
+        self._token = token
+        self._stale_after, self._connect_timeout = stale_after, connect_timeout
+        self._backoff_base, self._backoff_max = backoff_base, backoff_max
+        self._ping_interval, self._handler_timeout = ping_interval, handler_timeout
+        self._proxy, self._clock = proxy, clock
+        self._ws: ClientConnection | None = None
+        self._resubscribe_requested = False
+        self._state: str | None = None
+        self._was_healthy = False         # the last connection delivered at least one frame
+        self.stats = StreamStats()
+
+    def __repr__(self) -> str:
+        return f"StreamClient(name={self.name!r}, url={self.url!r})"
+
+    @property
+    def subscriptions(self) -> list[dict]:
+        return [dict(s) for s in self._subscriptions]
+
+    async def set_subscriptions(self, subscriptions: list[dict]) -> None:
+        """Replace the subscriptions (e.g. a symbol switch): reconnect and subscribe afresh.
+
+        Unsubscribe is undocumented on StandX, so a clean reconnect is the reliable switch."""
+        self._subscriptions = [dict(s) for s in subscriptions]
+        ws = self._ws
+        if ws is not None:
+            self._resubscribe_requested = True
+            await self._close(ws)
+
+    async def run(self, handler: Handler) -> None:
+        """Connect, subscribe and deliver events to `handler` until cancelled."""
+        failures = 0
+        while True:
+            try:
+                await self._session(handler)
+                detail = "closed by server"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:   # every failure means "reconnect", never "stop"
+                detail = _describe(exc)
+            if self._resubscribe_requested:
+                self._resubscribe_requested, failures = False, 0
+                await self._report(handler, DISCONNECTED, "resubscribing")
+                continue
+            await self._report(handler, DISCONNECTED, detail)
+            log.warning("%s stream disconnected: %s", self.name, detail)
+            failures = 0 if self._was_healthy else failures + 1
+            await asyncio.sleep(self._backoff(failures))
+
+    # ---------------------------------------------------------- one connection
+
+    async def _session(self, handler: Handler) -> None:
+        self._was_healthy = False
+        async with asyncio.timeout(self._connect_timeout):
+            ws = await connect(
+                self.url, open_timeout=self._connect_timeout, ping_interval=self._ping_interval,
+                ping_timeout=self._ping_interval, close_timeout=self._connect_timeout,
+                proxy=self._proxy,
+            )
+        self._ws = ws
+        self.stats.connects += 1
+        try:
+            last_seq = await self._authenticate(ws, handler) if self._token else None
+            for subscription in self._subscriptions:
+                await self._send(ws, protocol.subscribe_frame(subscription))
+            await self._report(handler, CONNECTED, self.url)
+            await self._read_loop(ws, handler, last_seq)
+        finally:
+            self._ws = None
+            await self._close(ws)
+
+    async def _authenticate(self, ws: ClientConnection, handler: Handler) -> int | None:
+        """Send the token and wait (bounded) for the auth reply; code 0 or 200 is success."""
+        await self._send(ws, protocol.auth_frame(_reveal(self._token)))
+        # The reply is documented as the first frame; anything before it predates our
+        # subscriptions and is skipped.
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                while True:
+                    event = self._parse(await ws.recv())
+                    if isinstance(event, protocol.AuthResult):
+                        break
+        except TimeoutError:
+            raise AuthFailed("no auth reply") from None
+        await self._deliver(handler, event)
+        if not event.ok:
+            raise AuthFailed(f"auth refused (code {event.code}): {snippet(event.message)}")
+        return event.seq
+
+    async def _read_loop(self, ws: ClientConnection, handler: Handler, last_seq: int | None):
+        stale = False
+        while True:
+            try:
+                async with asyncio.timeout(self._stale_after):
+                    raw = await ws.recv()     # cancellation-safe in websockets' asyncio API
+            except TimeoutError:
+                if not stale:
+                    stale = True
+                    await self._report(handler, STALE, f"no message for {self._stale_after}s")
+                continue
+            self._was_healthy = True
+            if stale:
+                stale = False
+                await self._report(handler, FRESH, "")
+            last_seq = await self._handle_frame(ws, handler, raw, last_seq)
+
+    async def _handle_frame(self, ws, handler: Handler, raw: str | bytes, last_seq: int | None):
+        """Parse, drop out-of-order frames, answer JSON pings, deliver; returns the last seq."""
+        self.stats.messages += 1
+        self.stats.last_message_at = self._clock()
+        event = self._parse(raw)
+        if event is None:
+            return last_seq
+        if event.seq is not None:
+            if last_seq is not None and event.seq <= last_seq:
+                self.stats.stale_seq_dropped += 1
+                return last_seq
+            last_seq = event.seq
+        if isinstance(event, protocol.PingMessage):
+            await self._send(ws, protocol.pong_frame(event.value))
+        else:
+            await self._deliver(handler, event)
+        return last_seq
+
+    def _parse(self, raw: str | bytes):
+        try:
+            return protocol.parse_stream_message(raw, received_at=self._clock())
+        except MalformedResponseError as exc:
+            self.stats.malformed += 1
+            log.warning("%s stream: skipped malformed frame (%s): %r", self.name, exc.message,
+                        snippet(raw))
+            return None
+
+    # ---------------------------------------------------------- helpers
+
+    async def _deliver(self, handler: Handler, event: Any) -> None:
+        """Run the handler, bounded; its failure is logged and counted, never fatal here."""
+        try:
+            async with asyncio.timeout(self._handler_timeout):
+                await handler(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.stats.handler_errors += 1
+            log.exception("%s stream: handler failed on %s", self.name, type(event).__name__)
+
+    async def _report(self, handler: Handler, state: str, detail: str) -> None:
+        if state == self._state and state == DISCONNECTED:
+            return                       # one "disconnected" per outage, not one per retry
+        self._state = state
+        await self._deliver(handler, StreamStatus(self.name, state, detail))
+
+    async def _send(self, ws: ClientConnection, text: str) -> None:
+        async with asyncio.timeout(self._connect_timeout):
+            await ws.send(text)
+
+    async def _close(self, ws: ClientConnection) -> None:
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                await ws.close()
+        except (TimeoutError, OSError):
+            pass                          # the socket is being dropped anyway
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = min(self._backoff_max, self._backoff_base * (2 ** failures))
+        return ceiling * random.uniform(0.5, 1.0)   # jitter: do not reconnect in lockstep
+
+
+def _reveal(token: object) -> str:
+    reveal = getattr(token, "reveal", None)
+    return reveal() if callable(reveal) else str(token)
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason for logs and status details (our exceptions never hold the token)."""
+    text = snippet(str(exc))
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

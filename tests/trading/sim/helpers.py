@@ -40,7 +40,8 @@ class Api:
         raw = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
         hdrs = {**self.auth(), "Content-Type": "application/json", **(headers or {})}
         if sign:
-            hdrs.update(sign_headers(self.private_key, raw))
+            hdrs.update(sign_headers(self.private_key, raw,
+                                     request_id=(headers or {}).get("x-request-id")))
         return await self.http.post(path, content=raw.encode(), headers=hdrs)
 
     async def get(self, path: str, **params) -> httpx.Response:

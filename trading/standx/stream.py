@@ -87,6 +87,10 @@ class StreamClient:
     def subscriptions(self) -> list[dict]:
         return [dict(s) for s in self._subscriptions]
 
+    def set_token(self, token: object | None) -> None:
+        """Use a new access token from the next (re)connection on, e.g. after a fresh login."""
+        self._token = token
+
     async def set_subscriptions(self, subscriptions: list[dict]) -> None:
         """Replace the subscriptions (e.g. a symbol switch): reconnect and subscribe afresh.
 

@@ -86,3 +86,23 @@ async def test_unanswered_auth_times_out_and_is_retried():
             await handler.wait_for(status_is("connected"))
     assert handler.statuses() == ["disconnected", "connected"]
     assert "no auth reply" in handler.events[0].detail
+
+
+async def test_a_new_token_is_used_on_the_next_connection():
+    async def script(ws, index, server):
+        (auth,) = await server.receive(ws, index)
+        accepted = auth["auth"]["token"] == "fresh-token"
+        await ws.send(auth_reply(200 if accepted else 401))
+        if accepted:
+            await server.receive(ws, index, 4)
+        await server.hold(ws)
+
+    handler = EventCollector()
+    async with FakeStreamServer(script) as server:
+        client = stream_client(server.url, account_subscriptions(), token="old-token")
+        async with running(client, handler):
+            await handler.wait_for(status_is("disconnected", "auth refused"))
+            client.set_token("fresh-token")
+            await handler.wait_for(status_is("connected"))
+    tokens = [frames[0]["auth"]["token"] for frames in server.received]
+    assert tokens[0] == "old-token" and tokens[-1] == "fresh-token"

@@ -16,7 +16,7 @@ from trading.domain import (
 )
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
 from trading.standx.values import (
-    dec, first_text, integer, missing, obj, parse_json, read_side, required_text, snippet,
+    dec, first_text, integer, obj, parse_json, read_side, required_text, snippet,
 )
 
 JSON_SEPARATORS = (",", ":")

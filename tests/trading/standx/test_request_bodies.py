@@ -5,6 +5,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
 from trading.domain import Side
 from trading.standx.protocol import (
@@ -75,3 +76,10 @@ def test_stream_request_frames():
     assert subscribe_frame({"channel": "price", "symbol": "BTC-USD"}) == (
         '{"subscribe":{"channel":"price","symbol":"BTC-USD"}}')
     assert pong_frame(17) == '{"pong":17}'
+
+
+@given(st.decimals(min_value=Decimal("1E-12"), max_value=Decimal("1E+12"), allow_nan=False,
+                   allow_infinity=False))
+def test_any_positive_decimal_round_trips_as_a_plain_string(value):
+    text = format_decimal(value, "qty")
+    assert "E" not in text.upper() and Decimal(text) == value

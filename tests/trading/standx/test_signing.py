@@ -6,6 +6,7 @@ import json
 
 import base58
 import pytest
+from hypothesis import given, strategies as st
 from nacl.signing import SigningKey
 
 from mmsite.env import Secret
@@ -175,3 +176,13 @@ def test_check_token_expiry_reads_the_token():
     token = _jwt({"exp": 2000})
     assert "expired" in check_token_expiry(token, now=2001)
     assert check_token_expiry(token, now=1000, within_seconds=60) is None
+
+
+@given(body=st.text(max_size=200), request_id=st.text(min_size=1, max_size=40),
+       timestamp=st.integers(min_value=0, max_value=10**13))
+def test_sign_then_verify_round_trips_and_binds_the_body(body, request_id, timestamp):
+    signer = RequestSigner(SEED_B58)
+    signature = signer.sign(request_id, timestamp, body)
+    assert verify_signature(signer.public_key_bytes, request_id, timestamp, body, signature)
+    assert not verify_signature(signer.public_key_bytes, request_id, timestamp, body + "x",
+                                signature)

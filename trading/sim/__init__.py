@@ -1,0 +1,52 @@
+"""StandX-compatible exchange simulator: a real HTTP + WebSocket server on loopback.
+
+Public API
+    SimServer (runner.py): start/stop/serve_forever, api_base, ws_stream_url, ws_api_url,
+        exchange, create_account(balance) -> SimAccount(token, private_key, address, user).
+    Exchange (exchange.py): market (set_mid, set_mark, freeze, unfreeze, set_volatility),
+        set_faults(config=None, **changes), stats(user), uptime(user, symbol),
+        issue_token(user, ttl_s), create_account(balance).
+    FaultConfig (faults.py), SimConfig (config.py).
+    HTTP extras: POST /sim/accounts, GET /sim/stats, GET|POST /sim/faults, POST /sim/market,
+        GET /api/maker/uptime, GET /v1/region.
+
+Choices where the protocol (shared/standx-protocol.md) is silent
+    - Timestamps: x-request-timestamp must be Unix ms within +/- SimConfig.timestamp_window_s
+      (default 60 s) of the server's wall clock, else 403 "request expired" (a client falling
+      back to seconds is therefore rejected). x-request-id is not checked for replay.
+    - Missing signature headers on a write: 403 "invalid body signature: missing ...".
+      GETs are never signature-checked (signed or not, both work).
+    - request_id in REST acks echoes x-request-id when sent, else a fresh UUID; async
+      results routed by x-session-id carry that same request_id.
+    - ALO that would cross (against the displayed book: synthetic levels plus every
+      account's resting orders): REST answers code 0, then the order channel shows
+      status "rejected" and the ws-api session (if any) gets {"code":400,"message":
+      "alo order rejected","request_id":...}. Success results go to the session when the
+      order rests (or is canceled), not at submission.
+    - Synchronous 400s (no state change): schema/tick/lot/min/max/leverage/band errors,
+      "insufficient margin" (margin = qty*price/leverage locked by every live order,
+      pending ones included), "max open orders reached (N)", duplicate live cl_ord_id,
+      reduce-only that would not reduce, cancel of an unknown order ("order not found")
+      or of a closed one ("order is not open (status ...)"). cancel_orders skips unknown ids.
+    - Orders are invisible to query_open_orders until they rest (after the ack latency);
+      query_order shows them with status "new" meanwhile.
+    - Fills: a resting buy fills completely when the mid reaches or passes below its price
+      (sell: above), at its own price with the maker fee; synthetic takers at the touch fill
+      resting orders at or inside it partially. Accounts never trade with each other.
+      Market/crossing GTC/IOC orders take at the synthetic best price with the taker fee.
+    - set_mid snaps the mark to the mid (unless a mark is given) so scripted scenarios
+      are exact; the random walk makes the mark lag the mid with a little noise.
+    - Ground truth uses SimConfig.clock (injectable). Intervals start when an order really
+      rests and end when it leaves the book; the band is re-evaluated at every mark change
+      and order event, so in_band_seconds is exact (not sampled). /api/maker/uptime reports
+      BTC-USD by default (?symbol= for others): uptime_pct = in_band/3600, tier boosted
+      >= 42 min, standard >= 30 min.
+    - Rate limits count /api requests (not /api/health's account bucket, not /sim/*);
+      ws-api orders are not rate limited. Faults (5xx, hang, 429 burst) hit /api only,
+      never /api/health, /v1/region or /sim/*.
+    - Wallet login (/v1/offchain/login) returns 400: no Ethereum library to verify EIP-191;
+      prepare-signin answers with an HS256 signedData. Use POST /sim/accounts instead.
+    - WS: protocol pings by uvicorn every ping_interval (10 s), closed when no pong within
+      pong_timeout (300 s); max lifetime closes with 1000 "max connection lifetime reached";
+      the drop fault closes with 1011; a client whose queue overflows is closed with 1008.
+"""

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import base58
@@ -109,7 +109,6 @@ class Exchange:
 
     # ---- faults and ground truth -----------------------------------------------------------
     def set_faults(self, config: FaultConfig | None = None, **changes) -> FaultConfig:
-        from dataclasses import replace
         new = replace(config or self.faults.config, **changes)
         self.faults.update(new)
         return new

@@ -67,3 +67,10 @@ def test_runsim_serves_and_stops_on_sigint():
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=5)
+
+
+def test_runsim_validates_faults_json():
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("runsim", "--faults-json", "{oops")
+    with pytest.raises(CommandError, match="unknown fault fields"):
+        call_command("runsim", "--faults-json", '{"nope": 1}')

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--stall", action="append", default=[], metavar="SYMBOL",
                             help="stall the market feed of SYMBOL (repeatable)")
         parser.add_argument("--alo-reject-share", type=float, default=0.0)
+        parser.add_argument("--faults-json", default="",
+                            help='extra faults as JSON, e.g. \'{"burst_429": 5}\'')
         parser.add_argument("--print-account", action="store_true",
                             help="create a funded account and print its credentials")
         parser.add_argument("--balance", default="100000")
@@ -58,7 +60,14 @@ class Command(BaseCommand):
                  "http_5xx_share", "hang_share", "ws_drop_every_s", "alo_reject_share")
         data = {name: opts[name] for name in names}
         data["stalled_symbols"] = list(opts["stall"])
-        return faults_from_json(data, FaultConfig(), tuple(SYMBOLS))
+        faults = faults_from_json(data, FaultConfig(), tuple(SYMBOLS))
+        if opts["faults_json"]:
+            try:
+                extra = json.loads(opts["faults_json"])
+            except ValueError:
+                raise ValueError("--faults-json is not valid JSON") from None
+            faults = faults_from_json(extra, faults, tuple(SYMBOLS))
+        return faults
 
     async def _serve(self, server: SimServer, print_account: bool) -> None:
         await server.start()

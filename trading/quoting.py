@@ -1,0 +1,219 @@
+"""PURE: book top + strategy parameters + symbol spec -> the desired bid and ask.
+
+No Django, no I/O, no clock. Decimal for every price, size and notional.
+
+How each rule of the original product is read (the names are the original env names):
+
+- Reference price: the mid of the book top, ``BookTop.mid = (best_bid + best_ask) / 2``.
+  A crossed or locked book (best_bid >= best_ask), a non-positive mid or a disabled symbol
+  gives no quotes at all (reasons ``crossed_book``, ``no_mid``, ``symbol_disabled``).
+- SPREAD_BPS is the distance of EACH side from the mid (the half-spread), so the quoted
+  width is 2 x SPREAD_BPS: ``bid = mid * (1 - SPREAD_BPS/10000)``, ``ask = mid * (1 +
+  SPREAD_BPS/10000)``. The bid is rounded DOWN and the ask UP to ``price_tick`` (never
+  tighter than asked). A price already on a tick is left where it is.
+- MAX_SPREAD_DEVIATION_BPS caps the distance of a quote from the mid. A side beyond the cap
+  is clamped inward to the cap and rounded INWARD (bid up, ask down) so it stays within the
+  cap and on tick. If no on-tick price within the cap is left for a side (tick coarser than
+  the cap) the side is dropped: ``beyond_max_deviation``.
+- Never touch the opposite best price (ALO would reject it): a bid >= best_ask moves to the
+  largest tick strictly below best_ask, an ask <= best_bid to the smallest tick strictly
+  above best_bid. With the book mid as reference this can only be reached after the clamp
+  above (bid <= mid < best_ask otherwise); it is kept as a safety net, and the cap check
+  runs after it, so a moved price beyond the cap is still dropped. If both sides survive
+  but bid >= ask (only possible when the tick is coarser than the cap) both are dropped:
+  ``no_spread_within_deviation``.
+- Sizes: ``BID_NOTIONAL / bid_price`` and ``ASK_NOTIONAL / ask_price`` rounded DOWN to the
+  lot (``qty_tick``) so the configured notional is never exceeded. Below the minimum order
+  the size is one lot, unless the symbol's ``min_qty`` is larger, then ``min_qty`` (rounded
+  up to a whole lot if the exchange lists a min_qty that is not one). A symbol ``max_qty``
+  caps the size (rounded down to the lot).
+- MAX_NOTIONAL: the position is valued at the mid, ``|position_qty| * mid``. A side ADDS
+  exposure when it would grow |position| (the bid when flat or long, the ask when flat or
+  short). For an adding side ``|position| * mid + qty * price <= MAX_NOTIONAL`` must hold:
+  the size is reduced to the largest lot multiple that fits, and the side is dropped
+  (``max_notional``) when not even the minimum order fits. The reducing side is always
+  allowed. The quote for a side replaces whatever rests on that side, so "resting notional
+  on a side" is that quote's notional; the brief overlap of make-before-break is decide's
+  business (its ``allow_overlap`` flag).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any, Mapping
+
+from trading.domain import BPS, BookTop, Quote, Side, SymbolSpec
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class QuoteParams:
+    spread_bps: Decimal
+    bid_notional: Decimal
+    ask_notional: Decimal
+    max_spread_deviation_bps: Decimal
+    max_notional: Decimal
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> "QuoteParams":
+        """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
+        return cls(**{name: Decimal(str(config[name])) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    """Desired quotes. A side that is None has a reason in ``bid_reason``/``ask_reason``.
+
+    ``capped`` holds the sides whose size MAX_NOTIONAL reduced; ``notes`` records
+    adjustments (clamps, touch moves, size caps) for the event log.
+    """
+    mid: Decimal | None
+    bid: Quote | None
+    ask: Quote | None
+    bid_reason: str | None = None
+    ask_reason: str | None = None
+    capped: frozenset[Side] = frozenset()
+    notes: tuple[str, ...] = ()
+
+    def quote_for(self, side: Side) -> Quote | None:
+        return self.bid if side is Side.BUY else self.ask
+
+    def reason_for(self, side: Side) -> str | None:
+        return self.bid_reason if side is Side.BUY else self.ask_reason
+
+
+def round_down_to_tick(value: Decimal, tick: Decimal) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_FLOOR) * tick
+
+
+def round_up_to_tick(value: Decimal, tick: Decimal) -> Decimal:
+    return (value / tick).to_integral_value(rounding=ROUND_CEILING) * tick
+
+
+def min_order_qty(spec: SymbolSpec) -> Decimal:
+    """One lot, or the exchange minimum when larger (kept on the lot grid)."""
+    return max(spec.qty_tick, round_up_to_tick(spec.min_qty, spec.qty_tick))
+
+
+def qty_for_notional(notional: Decimal, price: Decimal, spec: SymbolSpec) -> Decimal:
+    qty = max(round_down_to_tick(notional / price, spec.qty_tick), min_order_qty(spec))
+    if spec.max_qty is not None:
+        qty = min(qty, round_down_to_tick(spec.max_qty, spec.qty_tick))
+    return qty
+
+
+def adds_exposure(side: Side, position_qty: Decimal) -> bool:
+    if position_qty == 0:
+        return True
+    return (side is Side.BUY) == (position_qty > 0)
+
+
+@dataclass(frozen=True)
+class _SidePrice:
+    price: Decimal | None
+    reason: str | None
+    notes: tuple[str, ...]
+
+
+def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -> _SidePrice:
+    cap = mid * params.max_spread_deviation_bps / BPS
+    notes: list[str] = []
+    price = round_down_to_tick(mid * (1 - params.spread_bps / BPS), tick)
+    if mid - price > cap:
+        price = round_up_to_tick(mid - cap, tick)
+        notes.append("bid:clamped_to_max_deviation")
+    if price >= top.best_ask:
+        price = round_up_to_tick(top.best_ask, tick) - tick
+        notes.append("bid:moved_below_best_ask")
+    return _check_price(price, mid, cap, tuple(notes))
+
+
+def _ask_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -> _SidePrice:
+    cap = mid * params.max_spread_deviation_bps / BPS
+    notes: list[str] = []
+    price = round_up_to_tick(mid * (1 + params.spread_bps / BPS), tick)
+    if price - mid > cap:
+        price = round_down_to_tick(mid + cap, tick)
+        notes.append("ask:clamped_to_max_deviation")
+    if price <= top.best_bid:
+        price = round_down_to_tick(top.best_bid, tick) + tick
+        notes.append("ask:moved_above_best_bid")
+    return _check_price(price, mid, cap, tuple(notes))
+
+
+def _check_price(price: Decimal, mid: Decimal, cap: Decimal, notes: tuple[str, ...]) -> _SidePrice:
+    if price <= 0:
+        return _SidePrice(None, "non_positive_price", notes)
+    if abs(price - mid) > cap:
+        return _SidePrice(None, "beyond_max_deviation", notes)
+    return _SidePrice(price, None, notes)
+
+
+@dataclass(frozen=True)
+class _SideSize:
+    qty: Decimal | None
+    reason: str | None
+    capped: bool
+
+
+def _size(side: Side, price: Decimal, mid: Decimal, position_qty: Decimal,
+          spec: SymbolSpec, params: QuoteParams) -> _SideSize:
+    notional = params.bid_notional if side is Side.BUY else params.ask_notional
+    qty = qty_for_notional(notional, price, spec)
+    if not adds_exposure(side, position_qty):
+        return _SideSize(qty, None, False)
+    room = params.max_notional - abs(position_qty) * mid
+    if qty * price <= room:
+        return _SideSize(qty, None, False)
+    fitting = round_down_to_tick(max(room, ZERO) / price, spec.qty_tick)
+    if fitting < min_order_qty(spec):
+        return _SideSize(None, "max_notional", True)
+    return _SideSize(fitting, None, True)
+
+
+def _unquotable_reason(top: BookTop, spec: SymbolSpec) -> str | None:
+    if not spec.enabled:
+        return "symbol_disabled"
+    if top.crossed:
+        return "crossed_book"
+    if top.mid <= 0:
+        return "no_mid"
+    return None
+
+
+def compute_quotes(top: BookTop, spec: SymbolSpec, params: QuoteParams,
+                   position_qty: Decimal = ZERO) -> QuoteResult:
+    """The desired bid and ask for this book top; see the module docstring for the rules."""
+    blocked = _unquotable_reason(top, spec)
+    if blocked:
+        return QuoteResult(None, None, None, blocked, blocked)
+    mid = top.mid
+    prices = {Side.BUY: _bid_price(top, mid, params, spec.price_tick),
+              Side.SELL: _ask_price(top, mid, params, spec.price_tick)}
+    bid_p, ask_p = prices[Side.BUY].price, prices[Side.SELL].price
+    if bid_p is not None and ask_p is not None and bid_p >= ask_p:
+        reason = "no_spread_within_deviation"
+        prices = {side: _SidePrice(None, reason, sp.notes) for side, sp in prices.items()}
+    quotes: dict[Side, Quote | None] = {}
+    reasons: dict[Side, str | None] = {}
+    capped: set[Side] = set()
+    notes: list[str] = []
+    for side, side_price in prices.items():
+        notes.extend(side_price.notes)
+        quotes[side], reasons[side] = None, side_price.reason
+        if side_price.price is None:
+            continue
+        size = _size(side, side_price.price, mid, position_qty, spec, params)
+        if size.capped:
+            capped.add(side)
+            notes.append(f"{_label(side)}:capped_by_max_notional")
+        reasons[side] = size.reason
+        if size.qty is not None:
+            quotes[side] = Quote(side, side_price.price, size.qty)
+    return QuoteResult(mid, quotes[Side.BUY], quotes[Side.SELL], reasons[Side.BUY],
+                       reasons[Side.SELL], frozenset(capped), tuple(notes))
+
+
+def _label(side: Side) -> str:
+    return "bid" if side is Side.BUY else "ask"

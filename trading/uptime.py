@@ -1,0 +1,193 @@
+"""PURE: observations of our resting orders -> time-weighted uptime per UTC hour.
+
+No Django, no I/O, no clock: every call takes an explicit ``now`` (epoch seconds, UTC).
+
+How each rule is read:
+
+- Time-weighted, not sampled: between two consecutive observations the state seen at the
+  EARLIER one holds, so ``observe(now, ...)`` integrates ``[previous, now)`` with the
+  previous state, then remembers the new state. The first observation only sets the state.
+- Hours are UTC hours, ``hour_start = floor(epoch / 3600) * 3600``; an interval that crosses
+  a boundary is split exactly at it (``split_by_hour``).
+- A side counts as resting only when the engine has a CONFIRMED resting order (OPEN) there.
+  ``two_sided_seconds``: bid and ask both resting. ``in_band_seconds``: both resting and both
+  prices within ``band_bps`` of the mark, inclusive (``|bps_between(price, mark)| <=
+  band_bps``). With no mark known (or a resting side without a price) the time is NOT in
+  band. ``bid_seconds``/``ask_seconds``: that side resting. ``bid_dark_ms``/``ask_dark_ms``:
+  milliseconds that side had no resting order while the meter was running (counted time
+  only). ``running_seconds``: all counted time.
+- An interval longer than ``max_gap_seconds`` (the process was suspended, laptop sleep, a
+  stalled loop) is counted as nothing at all, neither uptime nor dark; the hour in which the
+  gap ENDS gets ``gaps += 1`` and ``observe`` reports it (``Observed.gap``). An interval of
+  exactly ``max_gap_seconds`` still counts. A clock that steps backwards counts nothing
+  until it passes the last observation again.
+- ``pause(now)`` integrates up to ``now`` and stops the meter (engine stopped): observations
+  while paused count nothing. ``resume(now)`` restarts it with both sides dark and no mark
+  until the next ``observe`` (the engine observes right after resuming).
+- ``record_requote(now)`` / ``record_fill(now)`` count into the hour of ``now``.
+- ``merge(row)`` installs a persisted HourUptime (from an earlier process) as the BASELINE of
+  its hour; ``hours()`` returns baseline + what this meter measured itself. Merging a row for
+  the same hour again REPLACES the baseline, so reloading the same persisted rows never double
+  counts. Only merge rows written by an earlier process: a row that already contains this
+  meter's own measurements would be counted twice.
+- ``prune(now, keep_hours=24)`` keeps the hour of ``now`` and the ``keep_hours - 1`` before.
+- Durations are float seconds (not money), so sums are exact up to float rounding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+
+from trading.domain import bps_between
+
+HOUR = 3600
+
+
+def hour_start(epoch: float) -> int:
+    return int(epoch // HOUR) * HOUR
+
+
+def split_by_hour(start: float, end: float) -> list[tuple[int, float]]:
+    """[(hour_start, seconds)] covering [start, end); empty when end <= start."""
+    pieces: list[tuple[int, float]] = []
+    cursor = start
+    while cursor < end:
+        hour = hour_start(cursor)
+        boundary = hour + HOUR
+        piece_end = min(boundary, end)
+        pieces.append((hour, float(piece_end - cursor)))
+        cursor = piece_end
+    return pieces
+
+
+@dataclass(frozen=True)
+class SideState:
+    """Whether a CONFIRMED resting order of ours exists on a side, and its price."""
+    resting: bool
+    price: Decimal | None = None
+
+
+DARK = SideState(False)
+
+
+@dataclass(frozen=True)
+class HourUptime:
+    hour_start: int
+    two_sided_seconds: float = 0.0
+    in_band_seconds: float = 0.0
+    bid_seconds: float = 0.0
+    ask_seconds: float = 0.0
+    bid_dark_ms: float = 0.0
+    ask_dark_ms: float = 0.0
+    running_seconds: float = 0.0
+    requotes: int = 0
+    fills: int = 0
+    gaps: int = 0
+
+    def plus(self, other: "HourUptime") -> "HourUptime":
+        """Field-wise sum of two rows of the same hour."""
+        if other.hour_start != self.hour_start:
+            raise ValueError("cannot add rows of different hours")
+        summed = {f.name: getattr(self, f.name) + getattr(other, f.name)
+                  for f in fields(self) if f.name != "hour_start"}
+        return replace(self, **summed)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one observe() call did with the interval since the previous observation."""
+    counted_seconds: float
+    gap: bool
+
+
+def _in_band(bid: SideState, ask: SideState, mark: Decimal | None, band_bps: Decimal) -> bool:
+    if mark is None or mark <= 0 or bid.price is None or ask.price is None:
+        return False
+    return all(abs(bps_between(price, mark)) <= band_bps for price in (bid.price, ask.price))
+
+
+class UptimeMeter:
+    """Accumulates per-hour uptime from observations; see the module docstring."""
+
+    def __init__(self, band_bps: Decimal, max_gap_seconds: float) -> None:
+        self.band_bps = Decimal(band_bps)
+        self.max_gap_seconds = float(max_gap_seconds)
+        self._own: dict[int, HourUptime] = {}
+        self._baseline: dict[int, HourUptime] = {}
+        self._last_at: float | None = None
+        self._bid, self._ask, self._mark = DARK, DARK, None
+        self._paused = False
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def observe(self, now: float, bid: SideState, ask: SideState,
+                mark: Decimal | None) -> Observed:
+        if self._paused:
+            return Observed(0.0, False)
+        outcome = self._integrate_until(now)
+        self._bid, self._ask, self._mark = bid, ask, mark
+        return outcome
+
+    def pause(self, now: float) -> Observed:
+        outcome = Observed(0.0, False) if self._paused else self._integrate_until(now)
+        self._paused = True
+        return outcome
+
+    def resume(self, now: float) -> None:
+        self._paused = False
+        self._last_at = now
+        self._bid, self._ask, self._mark = DARK, DARK, None
+
+    def record_requote(self, now: float) -> None:
+        self._add(hour_start(now), requotes=1)
+
+    def record_fill(self, now: float) -> None:
+        self._add(hour_start(now), fills=1)
+
+    def merge(self, row: HourUptime) -> None:
+        self._baseline[row.hour_start] = row
+
+    def hours(self) -> dict[int, HourUptime]:
+        result = dict(self._baseline)
+        for hour, own in self._own.items():
+            result[hour] = result[hour].plus(own) if hour in result else own
+        return dict(sorted(result.items()))
+
+    def prune(self, now: float, keep_hours: int = 24) -> None:
+        oldest = hour_start(now) - (keep_hours - 1) * HOUR
+        for table in (self._own, self._baseline):
+            for hour in [h for h in table if h < oldest]:
+                del table[hour]
+
+    def _integrate_until(self, now: float) -> Observed:
+        previous, self._last_at = self._last_at, (now if self._last_at is None
+                                                  else max(now, self._last_at))
+        if previous is None or now <= previous:
+            return Observed(0.0, False)
+        if now - previous > self.max_gap_seconds:
+            self._add(hour_start(now), gaps=1)
+            return Observed(0.0, True)
+        for hour, seconds in split_by_hour(previous, now):
+            self._count(hour, seconds)
+        return Observed(float(now - previous), False)
+
+    def _count(self, hour: int, seconds: float) -> None:
+        bid, ask = self._bid.resting, self._ask.resting
+        both = bid and ask
+        self._add(
+            hour,
+            running_seconds=seconds,
+            two_sided_seconds=seconds if both else 0.0,
+            in_band_seconds=seconds if both and _in_band(
+                self._bid, self._ask, self._mark, self.band_bps) else 0.0,
+            bid_seconds=seconds if bid else 0.0,
+            ask_seconds=seconds if ask else 0.0,
+            bid_dark_ms=0.0 if bid else seconds * 1000,
+            ask_dark_ms=0.0 if ask else seconds * 1000,
+        )
+
+    def _add(self, hour: int, **amounts: float) -> None:
+        row = self._own.get(hour) or HourUptime(hour)
+        self._own[hour] = row.plus(HourUptime(hour, **amounts))

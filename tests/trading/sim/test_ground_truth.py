@@ -90,3 +90,10 @@ async def test_fill_ends_the_two_sided_interval(scripted):
     figures = sim.exchange.stats(user)["symbols"]["BTC-USD"]
     assert figures["two_sided_seconds"] == 10.0 and figures["fills"] == 1
     assert figures["in_band_seconds"] == 10.0
+
+
+async def test_stats_and_uptime_need_a_token(scripted):
+    sim, clock, api, stream, user = scripted
+    assert (await api.http.get("/sim/stats")).status_code == 401
+    assert (await api.http.get("/api/maker/uptime")).status_code == 401
+    assert (await api.get("/api/maker/uptime")).json() == {"hours": []}

@@ -78,6 +78,7 @@ class OrderTracker:
         self._orders: dict[str, LiveOrder] = {}
         self._changed_at: dict[str, float] = {}
         self._checked_at: dict[str, float] = {}
+        self._placed_at: dict[str, float] = {}
         self._by_exchange_id: OrderedDict[int, str] = OrderedDict()
         self._forgotten: OrderedDict[str, OrderState] = OrderedDict()
 
@@ -262,11 +263,25 @@ class OrderTracker:
         order = self._orders.pop(cl_ord_id, None)
         self._changed_at.pop(cl_ord_id, None)
         self._checked_at.pop(cl_ord_id, None)
+        self._placed_at.pop(cl_ord_id, None)
         self._forgotten[cl_ord_id] = state
         while len(self._forgotten) > _FORGOTTEN_MEMORY:
             self._forgotten.popitem(last=False)
         while len(self._by_exchange_id) > 4 * _FORGOTTEN_MEMORY:
             self._by_exchange_id.popitem(last=False)
+
+    def expire_all(self) -> None:
+        """Make every live order look stale (e.g. the spread changed), so decide replaces
+        them the normal way; the time it was really placed stays in placed_at()."""
+        for cl_ord_id, order in self._orders.items():
+            self._placed_at.setdefault(cl_ord_id, order.sent_at)
+            self._orders[cl_ord_id] = replace(order, sent_at=float("-inf"))
+
+    def placed_at(self, cl_ord_id: str) -> float | None:
+        order = self._orders.get(cl_ord_id)
+        if order is None:
+            return None
+        return self._placed_at.get(cl_ord_id, order.sent_at)
 
     def clear(self) -> None:
         """Forget everything (after a verified cancel-all, or a symbol switch)."""

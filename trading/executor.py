@@ -1,0 +1,226 @@
+"""Executes decided actions against the exchange and accounts for every outcome.
+
+It owns the consecutive-failure counter (the kill switch's input): any StandXError from an
+exchange call counts, except an ALO/crossing reject (the market moved; not a fault); any
+success resets it. Every order action, reject and error becomes an audit event. It never
+decides what to quote: that is decide.py's job.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Awaitable, Callable
+
+from trading.domain import ExchangeOrder, OrderState, Quote, Side
+from trading.eventlog import EventLog
+from trading.orders import OrderTracker, Transition
+from trading.standx.errors import (
+    AuthError, NotFoundError, OrderRejectedError, RequestTimeoutError, ServerError, StandXError,
+)
+from trading.standx.rest import StandXRest
+
+log = logging.getLogger(__name__)
+
+CANCEL_VERIFY_ATTEMPTS = 5
+CANCEL_VERIFY_PAUSE = 0.2
+CAPACITY_WORDS = ("margin", "max open orders", "too many open orders", "open order limit")
+
+
+def is_alo_reject(exc: BaseException) -> bool:
+    """ALO would cross / post-only rejected: the book moved, not a failure of anything."""
+    text = str(getattr(exc, "message", exc)).lower()
+    return isinstance(exc, OrderRejectedError) and any(
+        word in text for word in ("alo", "cross", "post only", "post-only"))
+
+
+def is_capacity_reject(exc: BaseException) -> bool:
+    """Margin or max-open-orders forbids one more order: make-before-break cannot overlap."""
+    text = str(getattr(exc, "message", exc)).lower()
+    return isinstance(exc, OrderRejectedError) and any(word in text for word in CAPACITY_WORDS)
+
+
+@dataclass
+class Failures:
+    """Consecutive exchange failures; `seen` keeps the recent ones for the snapshot/tests."""
+    limit: int
+    consecutive: int = 0
+    total: int = 0
+    seen: deque = field(default_factory=lambda: deque(maxlen=100))
+
+    def failure(self, where: str, exc: BaseException, now: float) -> bool:
+        """Count one; True when the kill switch must trip."""
+        self.consecutive += 1
+        self.total += 1
+        self.seen.append((now, where, f"{type(exc).__name__}: {exc}"))
+        return self.consecutive >= self.limit
+
+    def success(self) -> None:
+        self.consecutive = 0
+
+
+class Executor:
+    def __init__(self, rest: StandXRest, tracker: OrderTracker, events: EventLog,
+                 failures: Failures, symbol: Callable[[], str],
+                 on_trip: Callable[[str], None], on_auth_error: Callable[[AuthError], None],
+                 on_transition: Callable[[Transition], None],
+                 clock: Callable[[], float] = time.time):
+        self.rest, self.tracker, self.events = rest, tracker, events
+        self.failures = failures
+        self._symbol = symbol
+        self._on_trip, self._on_auth_error = on_trip, on_auth_error
+        self._on_transition = on_transition
+        self._clock = clock
+        self.reaction_ms: deque[float] = deque(maxlen=100_000)
+        self.capacity_rejects = 0
+
+    # ------------------------------------------------------------------ accounting
+
+    async def call(self, where: str, make: Callable[[], Awaitable],
+                   answers: tuple[type[StandXError], ...] = ()):
+        """One exchange call with failure accounting; returns its result or raises.
+        `answers` are errors that are a normal answer here (e.g. 404 for an order that never
+        got created): the exchange worked, so they reset the counter like a success."""
+        try:
+            result = await make()
+        except AuthError as exc:
+            self._on_auth_error(exc)
+            raise
+        except answers:
+            self.failures.success()
+            raise
+        except StandXError as exc:
+            if not is_alo_reject(exc):
+                self.note_failure(where, exc)
+            raise
+        self.failures.success()
+        return result
+
+    def note_failure(self, where: str, exc: BaseException) -> None:
+        log.warning("%s failed: %s", where, exc)
+        self.events.add("error", f"{where}: {type(exc).__name__}: {exc}"[:500])
+        if self.failures.failure(where, exc, self._clock()):
+            self._on_trip(f"{self.failures.consecutive} consecutive failures "
+                          f"(last: {where}: {type(exc).__name__})")
+
+    def _transition(self, transition: Transition | None) -> None:
+        if transition is not None:
+            self._on_transition(transition)
+
+    # ------------------------------------------------------------------ placing
+
+    async def place(self, quote: Quote, reason: str, ref_mid: Decimal,
+                    trigger_at: float | None = None, replaces: str | None = None) -> str | None:
+        """Send one ALO order. Returns 'capacity' when margin/max orders refused it (the caller
+        falls back to cancel-first), None otherwise."""
+        cl_ord_id = self.tracker.new_cl_ord_id(quote.side)
+        self.tracker.add_pending(quote, cl_ord_id, self._clock(), ref_mid)
+        note = reason if replaces is None else f"{reason} (replaces {replaces})"
+        self.events.add("place", note, side=quote.side, price=quote.price, qty=quote.qty,
+                        cl_ord_id=cl_ord_id)
+        if trigger_at is not None:
+            self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+        try:
+            await self.call("new_order", lambda: self.rest.new_order(
+                self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo"))
+        except StandXError as exc:
+            return self._place_failed(cl_ord_id, quote, exc)
+        return None
+
+    def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> str | None:
+        now = self._clock()
+        if isinstance(exc, RequestTimeoutError) and exc.maybe_sent or \
+                isinstance(exc, ServerError) and exc.status == 504:
+            return None      # it may rest: the pending timeout asks query_order by cl_ord_id
+        self._transition(self.tracker.rejected(cl_ord_id, now, str(exc)))
+        self.events.add("reject", str(exc)[:500], side=quote.side, price=quote.price,
+                        qty=quote.qty, cl_ord_id=cl_ord_id)
+        if is_capacity_reject(exc):
+            self.capacity_rejects += 1
+            return "capacity"
+        return None
+
+    # ------------------------------------------------------------------ cancelling
+
+    async def cancel(self, cl_ord_id: str, reason: str) -> None:
+        order = self.tracker.get(cl_ord_id)
+        if order is None or order.state is OrderState.PENDING_CANCEL:
+            return
+        self._transition(self.tracker.cancel_sent(cl_ord_id, self._clock()))
+        self.events.add("cancel", reason, side=order.side, price=order.price, qty=order.qty,
+                        cl_ord_id=cl_ord_id)
+        try:
+            await self.call("cancel_order", lambda: self.rest.cancel_order(cl_ord_id=cl_ord_id),
+                            answers=(NotFoundError, OrderRejectedError))
+        except (NotFoundError, OrderRejectedError) as exc:
+            # Already gone (filled or canceled meanwhile): the order channel tells which;
+            # the pending timeout asks query_order if it does not.
+            log.info("cancel of %s refused: %s", cl_ord_id, exc)
+        except StandXError:
+            pass        # counted; the pending timeout re-checks and retries
+
+    async def cancel_many(self, cl_ord_ids: list[str], reason: str) -> bool:
+        """One batched cancel by cl_ord_id (never an order without our prefix)."""
+        ids = [c for c in cl_ord_ids if self.tracker.is_ours(c)]
+        if not ids:
+            return True
+        now = self._clock()
+        for cl_ord_id in ids:
+            self._transition(self.tracker.cancel_sent(cl_ord_id, now))
+        self.events.add("cancel", f"{reason}: {len(ids)} order(s)", cl_ord_id=",".join(ids)[:64])
+        try:
+            await self.call("cancel_orders", lambda: self.rest.cancel_orders(cl_ord_ids=ids))
+        except StandXError:
+            return False
+        return True
+
+    async def our_open_orders(self, symbol: str | None = None) -> tuple[list[ExchangeOrder], float]:
+        """query_open_orders (all symbols unless given) and when the query was sent."""
+        sent_at = self._clock()
+        rows = await self.call("query_open_orders", lambda: self.rest.query_open_orders(symbol))
+        return rows, sent_at
+
+    async def cancel_all_verified(self, reason: str, attempts: int = CANCEL_VERIFY_ATTEMPTS) -> bool:
+        """Cancel every order of ours (tracked or found open on any symbol), then check with
+        query_open_orders that none remains; bounded retries. True when verified clean."""
+        pending = set(self.tracker.live_ids())
+        for attempt in range(attempts):
+            try:
+                rows, _ = await self.our_open_orders()
+            except StandXError:
+                rows = None
+            if rows is not None:
+                pending = {o.cl_ord_id for o in rows if self.tracker.is_ours(o.cl_ord_id)}
+                if not pending:
+                    self._forget_all()
+                    return True
+            if pending:
+                await self.cancel_many(sorted(pending), reason)
+            await asyncio.sleep(CANCEL_VERIFY_PAUSE * (attempt + 1))
+        log.error("could not verify that all our orders are canceled (%d left)", len(pending))
+        return False
+
+    def _forget_all(self) -> None:
+        now = self._clock()
+        for cl_ord_id in self.tracker.live_ids():
+            self._transition(self.tracker.gone(cl_ord_id, now, "canceled (verified)"))
+
+    # ------------------------------------------------------------------ pending checks
+
+    async def check_overdue(self) -> None:
+        """PENDING_* orders not confirmed in time: ask the exchange by cl_ord_id."""
+        for order in self.tracker.overdue(self._clock()):
+            self.tracker.mark_checked(order.cl_ord_id, self._clock())
+            try:
+                row = await self.call("query_order", lambda: self.rest.query_order(
+                    cl_ord_id=order.cl_ord_id), answers=(NotFoundError,))
+            except NotFoundError:
+                self._transition(self.tracker.gone(order.cl_ord_id, self._clock(),
+                                                   "unknown to the exchange"))
+                continue
+            except StandXError:
+                continue
+            self._transition(self.tracker.apply(row, self._clock(), authoritative=True))

@@ -1,0 +1,62 @@
+"""What the engine knows about the market and its feeds: latest book, price tick, mark, and the
+state of each stream. Plain state, updated from stream events; no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trading.domain import Book, BookTop, PriceTick
+
+CONNECTED, DISCONNECTED, STALE = "connected", "disconnected", "stale"
+
+
+def feed_state(stream_state: str) -> str:
+    """StreamStatus.state -> the snapshot's feed state ('fresh' is 'connected' again)."""
+    return CONNECTED if stream_state in ("connected", "fresh") else stream_state
+
+
+@dataclass
+class MarketView:
+    symbol: str
+    book: Book | None = None
+    tick: PriceTick | None = None
+    mark: Decimal | None = None
+    last_message_at: float | None = None
+    market_feed: str = DISCONNECTED
+    account_feed: str = DISCONNECTED
+
+    def reset(self, symbol: str) -> None:
+        """A symbol switch: nothing we knew applies any more."""
+        self.symbol, self.book, self.tick, self.mark = symbol, None, None, None
+        self.last_message_at = None
+
+    def on_book(self, book: Book) -> bool:
+        """Take a depth_book snapshot; False when it is for another symbol (stale switch)."""
+        if book.symbol != self.symbol:
+            return False
+        self.book = book
+        self.last_message_at = book.received_at
+        return True
+
+    def on_price(self, tick: PriceTick) -> bool:
+        """Take a price tick; True when the mark changed (the uptime band moves with it)."""
+        if tick.symbol != self.symbol:
+            return False
+        self.tick = tick
+        self.last_message_at = tick.received_at
+        changed = tick.mark_price is not None and tick.mark_price != self.mark
+        if tick.mark_price is not None:
+            self.mark = tick.mark_price
+        return changed
+
+    def top(self) -> BookTop | None:
+        return self.book.top(self.mark) if self.book is not None else None
+
+    def age(self, now: float) -> float | None:
+        return None if self.last_message_at is None else max(0.0, now - self.last_message_at)
+
+    def usable(self, now: float, stale_after: float) -> bool:
+        """May we quote from this market data? Connected, not stale, and recent."""
+        age = self.age(now)
+        return self.market_feed == CONNECTED and self.book is not None and \
+            age is not None and age <= stale_after

@@ -1,0 +1,94 @@
+"""The engine's state as the dashboard sees it, published once a second.
+
+The exact shape is the contract in docs/architecture.md ("Engine snapshot"). Decimals leave
+as strings, times as ISO-8601 UTC, so the JSON is the same for every consumer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from trading.domain import BPS, LiveOrder, Side
+
+if TYPE_CHECKING:
+    from trading.engine import Engine
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).isoformat()
+
+
+def _bps(price: Decimal, reference: Decimal | None) -> Decimal | None:
+    if reference is None or reference == 0:
+        return None
+    return ((price - reference) / reference * BPS).quantize(Decimal("0.01"))
+
+
+def quote_view(order: LiveOrder | None, mid: Decimal | None, mark: Decimal | None,
+               band_bps: Decimal) -> dict | None:
+    if order is None:
+        return None
+    from_mark = _bps(order.price, mark)
+    return {"price": str(order.price), "qty": str(order.qty),
+            "bps_from_mid": _text(_bps(order.price, mid)), "bps_from_mark": _text(from_mark),
+            "in_band": from_mark is not None and abs(from_mark) <= band_bps}
+
+
+def _shown_order(engine: "Engine", side: Side) -> LiveOrder | None:
+    """The side's resting order, or else the one on its way to the book."""
+    return engine.tracker.resting(side) or next(iter(engine.tracker.on_side(side)), None)
+
+
+def _orders(engine: "Engine", now: float) -> list[dict]:
+    rows = []
+    for order in sorted(engine.tracker.live(), key=lambda o: (o.side.value, o.price)):
+        placed = engine.tracker.placed_at(order.cl_ord_id) or now
+        rows.append({"cl_ord_id": order.cl_ord_id, "side": order.side.value,
+                     "price": str(order.price), "qty": str(order.qty),
+                     "state": order.state.value, "age_s": round(max(0.0, now - placed), 1),
+                     "exchange_id": order.exchange_id})
+    return rows
+
+
+def _market(engine: "Engine") -> dict:
+    top = engine.market.top()
+    return {"mid": _text(top.mid if top else None), "mark": _text(engine.market.mark),
+            "best_bid": _text(top.best_bid if top else None),
+            "best_ask": _text(top.best_ask if top else None)}
+
+
+def _config(values: dict) -> dict:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+
+
+def build_snapshot(engine: "Engine") -> dict:
+    now = engine.clock()
+    top = engine.market.top()
+    mid, mark = (top.mid if top else None), engine.market.mark
+    band = Decimal(str(engine.values.get("uptime_band_bps", "10")))
+    age = engine.market.age(now)
+    return {
+        "bot": engine.bot, "state": engine.state, "state_reason": engine.state_reason,
+        "mode": engine.mode, "symbol": engine.symbol,
+        "feed": {"market": engine.market.market_feed, "account": engine.market.account_feed,
+                 "last_message_age_s": None if age is None else round(age, 3)},
+        "market": _market(engine),
+        "quotes": {"bid": quote_view(_shown_order(engine, Side.BUY), mid, mark, band),
+                   "ask": quote_view(_shown_order(engine, Side.SELL), mid, mark, band)},
+        "orders": _orders(engine, now),
+        "uptime": engine.uptime.current(now, int(engine.values.get("uptime_target_minutes", 30))),
+        "history": engine.uptime.history(now),
+        "events": engine.events.recent(),
+        "config": _config(engine.values),
+        "failures": {"consecutive": engine.failures.consecutive, "max": engine.failures.limit},
+        "position": {"qty": str(engine.position_qty)},
+        "token_expires_at": _iso(getattr(engine.rest, "token_expires_at", None)),
+        "updated_at": _iso(now),
+    }

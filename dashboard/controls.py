@@ -1,0 +1,55 @@
+"""What the controls do, shared by the dashboard views, the API and admin.
+
+The web tier never trades: it saves configuration and asks the engine (through trading.bus)
+to start, stop, kill or reload its configuration. The engine is the single writer of
+trading state.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
+from django.forms import ModelForm, model_to_dict
+
+from trading import bus
+from trading.models import BotConfig
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("start", "stop", "kill")
+
+
+@dataclass(frozen=True)
+class Sent:
+    ok: bool
+    detail: str
+
+
+def send(bot: str, action: str, by: str = "") -> Sent:
+    """Ask the engine of `bot` to act. Never raises: an unreachable engine is reported."""
+    try:
+        async_to_sync(bus.send_control)(bot, action, by=by)
+    except (ChannelFull, TimeoutError, OSError) as exc:
+        # In one process with no engine running, nothing reads the channel and it fills up.
+        log.warning("control %s for %s not delivered: %s", action, bot, type(exc).__name__)
+        return Sent(False, f"{action}: the engine is not reachable (is runbot running?)")
+    return Sent(True, f"{action}: sent to the engine")
+
+
+def update_config(bot: str, form_class: type[ModelForm], changes: dict, by: str = "") -> tuple[ModelForm, Sent | None]:
+    """Validate `changes` merged over the stored values; save and notify only when all
+    fields are valid (a half-applied config is worse than none)."""
+    config = BotConfig.load(bot)
+    fields = form_class._meta.fields
+    data = {**_as_form_data(model_to_dict(config, fields=fields)), **changes}
+    form = form_class(data, instance=config)
+    if not form.is_valid():
+        return form, None
+    form.save()
+    return form, send(bot, "config", by=by)
+
+
+def _as_form_data(values: dict) -> dict:
+    return {k: "" if v is None else str(v) for k, v in values.items()}

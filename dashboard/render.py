@@ -1,0 +1,165 @@
+"""Snapshot -> panel HTML. The page and the WebSocket push use these same functions, so a
+panel looks the same on first load and after every update.
+
+Each panel is one template in templates/dashboard/partials/ whose root element carries a
+stable id (panel-<name>); pushed copies add hx-swap-oob="true" so htmx replaces it in place.
+The arithmetic the templates should not do (ages, minutes, bar geometry) lives here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+PANELS = ("status", "market", "orders", "uptime", "events")
+TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
+STALE_AFTER_SECONDS = 5
+CHART_HEIGHT = 60          # one SVG unit per minute of the hour
+BAR_PITCH, BAR_WIDTH = 10, 8
+
+
+def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, str]:
+    """{"status": html, ...} for the page's first load."""
+    now = now or timezone.now()
+    return {name: render_panel(name, snapshot, now) for name in PANELS}
+
+
+def render_oob(snapshot: dict, now: dt.datetime | None = None) -> str:
+    """All five panels as out-of-band swaps, in one WebSocket frame."""
+    now = now or timezone.now()
+    return "\n".join(render_panel(name, snapshot, now, oob=True) for name in PANELS)
+
+
+_oob_cache: dict[str, tuple[tuple, str]] = {}
+
+
+def render_oob_cached(snapshot: dict) -> str:
+    """render_oob, done once per snapshot and second however many clients are connected:
+    each dashboard socket forwards the same frame (the layer hands each one its own copy)."""
+    now = timezone.now()
+    bot = snapshot.get("bot", "")
+    key = (snapshot.get("updated_at"), int(now.timestamp()))
+    cached = _oob_cache.get(bot)
+    if cached and cached[0] == key and key[0] is not None:
+        return cached[1]
+    html = render_oob(snapshot, now)
+    _oob_cache[bot] = (key, html)
+    return html
+
+
+def render_panel(name: str, snapshot: dict, now: dt.datetime, oob: bool = False) -> str:
+    context = CONTEXTS[name](snapshot, now)
+    return render_to_string(f"dashboard/partials/_{name}.html", {"p": context, "oob": oob})
+
+
+# ---------------------------------------------------------------- per-panel contexts
+
+def status_context(s: dict, now: dt.datetime) -> dict:
+    updated = parse_time(s.get("updated_at"))
+    age = (now - updated).total_seconds() if updated else None
+    expires = parse_time(s.get("token_expires_at"))
+    failures = s.get("failures") or {}
+    return {
+        "state": s.get("state") or "unknown", "reason": s.get("state_reason") or "",
+        "mode": s.get("mode"), "symbol": s.get("symbol"), "bot": s.get("bot"),
+        "feed": s.get("feed") or {}, "age_s": age,
+        "stale": age is None or age > STALE_AFTER_SECONDS,
+        "failures": failures.get("consecutive", 0), "max_failures": failures.get("max"),
+        "position": (s.get("position") or {}).get("qty"),
+        "token_expires_at": expires,
+        "token_warning": bool(expires and expires - now < TOKEN_WARN_BEFORE),
+        "token_expired": bool(expires and expires <= now),
+    }
+
+
+def market_context(s: dict, now: dt.datetime) -> dict:
+    market = s.get("market") or {}
+    quotes = s.get("quotes") or {}
+    bid, ask = _dec(market.get("best_bid")), _dec(market.get("best_ask"))
+    mid = _dec(market.get("mid"))
+    touch_bps = (ask - bid) / mid * 10000 if bid and ask and mid else None
+    return {"market": market, "touch_bps": touch_bps, "symbol": s.get("symbol"),
+            "bid": quotes.get("bid"), "ask": quotes.get("ask"),
+            "band_bps": (s.get("config") or {}).get("uptime_band_bps")}
+
+
+def orders_context(s: dict, now: dt.datetime) -> dict:
+    orders = sorted(s.get("orders") or [], key=lambda o: (o.get("side") != "sell",
+                                                         -(_dec(o.get("price")) or 0)))
+    return {"orders": orders}
+
+
+def uptime_context(s: dict, now: dt.datetime) -> dict:
+    up = s.get("uptime") or {}
+    target = int(up.get("target_minutes") or 0)
+    two_sided = float(up.get("two_sided_seconds") or 0) / 60
+    in_band = float(up.get("in_band_seconds") or 0) / 60
+    elapsed = float(up.get("elapsed_seconds") or 0) / 60
+    return {
+        "target": target, "two_sided": two_sided, "in_band": in_band, "elapsed": elapsed,
+        "two_sided_pct": _pct(two_sided), "in_band_pct": _pct(in_band),
+        "target_pct": _pct(target), "met": in_band >= target,
+        # Minutes still possible this hour: can the target still be reached?
+        "reachable": in_band + max(0.0, 60 - elapsed) >= target,
+        "requotes": up.get("requotes", 0),
+        "bid_dark_s": float(up.get("bid_dark_ms") or 0) / 1000,
+        "ask_dark_s": float(up.get("ask_dark_ms") or 0) / 1000,
+        "chart": history_chart(s.get("history") or [], target),
+    }
+
+
+def events_context(s: dict, now: dt.datetime) -> dict:
+    events = []
+    for e in (s.get("events") or [])[:30]:
+        events.append({**e, "at": parse_time(e.get("at"))})
+    return {"events": events}
+
+
+CONTEXTS = {"status": status_context, "market": market_context, "orders": orders_context,
+            "uptime": uptime_context, "events": events_context}
+
+
+def history_chart(history: list[dict], target: int) -> dict:
+    """Bar geometry for the 24-hour SVG: minutes in band (front) over two-sided (behind)."""
+    bars = []
+    for i, row in enumerate(history[-24:]):
+        in_band = min(60.0, float(row.get("in_band_seconds") or 0) / 60)
+        two_sided = min(60.0, float(row.get("two_sided_seconds") or 0) / 60)
+        hour = parse_time(row.get("hour"))
+        bars.append({
+            "x": i * BAR_PITCH, "hour": hour, "label": hour and i % 6 == 0,
+            "in_band": in_band, "two_sided": two_sided,
+            "in_band_y": CHART_HEIGHT - in_band, "two_sided_y": CHART_HEIGHT - two_sided,
+            "met": in_band >= target > 0,
+        })
+    return {"bars": bars, "width": 24 * BAR_PITCH, "height": CHART_HEIGHT,
+            "bar_width": BAR_WIDTH, "target_y": CHART_HEIGHT - min(60, target)}
+
+
+# ---------------------------------------------------------------- value helpers
+
+def parse_time(value) -> dt.datetime | None:
+    """Snapshot times may be ISO strings, epoch seconds or datetimes (all UTC)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, (int, float, Decimal)):
+        return dt.datetime.fromtimestamp(float(value), tz=dt.timezone.utc)
+    try:
+        return parse_time(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _dec(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _pct(minutes: float) -> float:
+    return round(max(0.0, min(100.0, minutes / 60 * 100)), 2)

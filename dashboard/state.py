@@ -1,0 +1,78 @@
+"""What the dashboard shows: the engine's latest snapshot, or one built from the database.
+
+The second case is normal (web tier split from the engine, or the engine not started yet):
+the page still shows the configuration, the stored uptime and the audit log, with the
+state "no engine connected". Both have the shape documented in docs/architecture.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from trading import bus
+from trading.models import BotConfig, OrderEvent, UptimeHour
+
+DEFAULT_BOT = "default"
+NO_ENGINE = "no engine connected"
+EVENTS_SHOWN = 30
+HISTORY_HOURS = 24
+
+
+def current_snapshot(bot: str = DEFAULT_BOT) -> dict:
+    return bus.latest_snapshot(bot) or db_snapshot(bot)
+
+
+def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    config = BotConfig.load(bot)
+    hour_start = now.replace(minute=0, second=0, microsecond=0)
+    hours = {row.hour: row for row in UptimeHour.objects.filter(
+        bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS))}
+    current = hours.get(hour_start)
+    return {
+        "bot": bot, "state": NO_ENGINE, "engine": False,
+        "state_reason": f"stored state: {config.run_state}"
+                        + (f" ({config.state_reason})" if config.state_reason else ""),
+        "mode": None, "symbol": config.symbol,
+        "feed": {"market": None, "account": None, "last_message_age_s": None},
+        "market": {}, "quotes": {"bid": None, "ask": None}, "orders": [],
+        "uptime": {
+            "hour": hour_start.isoformat(),
+            "two_sided_seconds": current.two_sided_seconds if current else 0,
+            "in_band_seconds": current.in_band_seconds if current else 0,
+            "elapsed_seconds": (now - hour_start).total_seconds(),
+            "target_minutes": config.uptime_target_minutes,
+            "requotes": current.requotes if current else 0,
+            "bid_dark_ms": current.bid_dark_ms if current else 0,
+            "ask_dark_ms": current.ask_dark_ms if current else 0,
+        },
+        "history": _history(hours, hour_start),
+        "events": [_event(e) for e in OrderEvent.objects.filter(bot=bot)[:EVENTS_SHOWN]],
+        "config": {k: str(v) for k, v in config.strategy_values().items()},
+        "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
+        "position": {"qty": None}, "token_expires_at": None, "updated_at": None,
+    }
+
+
+def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
+    """The last 24 hours oldest first, with empty hours as zeros (a gap is information)."""
+    rows = []
+    for back in range(HISTORY_HOURS - 1, -1, -1):
+        hour = hour_start - dt.timedelta(hours=back)
+        row = hours.get(hour)
+        rows.append({"hour": hour.isoformat(),
+                     "two_sided_seconds": row.two_sided_seconds if row else 0,
+                     "in_band_seconds": row.in_band_seconds if row else 0})
+    return rows
+
+
+def _event(e: OrderEvent) -> dict:
+    return {"at": e.at.isoformat(), "kind": e.kind, "side": e.side,
+            "price": _plain(e.price), "qty": _plain(e.qty),
+            "cl_ord_id": e.cl_ord_id, "message": e.message}
+
+
+def _plain(value) -> str | None:
+    """A stored Decimal(24, 10) without its trailing zeros and never in exponent form."""
+    return None if value is None else format(value.normalize(), "f")

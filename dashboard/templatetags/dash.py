@@ -1,0 +1,55 @@
+"""Formatting filters for the dashboard partials (numbers arrive as strings or floats)."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import template
+
+register = template.Library()
+
+
+def _number(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+@register.filter
+def bps(value) -> str:
+    """Signed basis points with one decimal: '+12.5', '-3.0'; '–' when unknown."""
+    number = _number(value)
+    return "–" if number is None else f"{number:+.1f}"
+
+
+@register.filter
+def num(value, places=None) -> str:
+    """A price or size as sent (exact), or rounded to `places` when given."""
+    number = _number(value)
+    if number is None:
+        return "–"
+    if places not in (None, ""):
+        return f"{number:,.{int(places)}f}"
+    return f"{number:,f}"
+
+
+@register.filter
+def age(seconds) -> str:
+    """Compact duration: '0.4s', '12s', '3m 05s', '2h 07m'."""
+    number = _number(seconds)
+    if number is None:
+        return "–"
+    s = float(number)
+    if s < 10:
+        return f"{max(s, 0):.1f}s"
+    if s < 60:
+        return f"{s:.0f}s"
+    if s < 3600:
+        return f"{int(s // 60)}m {int(s % 60):02d}s"
+    return f"{int(s // 3600)}h {int(s % 3600 // 60):02d}m"
+
+
+@register.filter
+def minutes(value) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{float(number):.1f}"

@@ -1,0 +1,79 @@
+"""Django admin: edit the bot's configuration, read its uptime and audit log.
+
+BotConfig goes through the same ModelForm validation as the dashboard and the API (the
+model's validators and clean()). Uptime and events are written by the engine only, so here
+they are read-only.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.contrib import admin, messages
+
+from trading.models import BotConfig, OrderEvent, UptimeHour
+
+log = logging.getLogger(__name__)
+
+
+@admin.register(BotConfig)
+class BotConfigAdmin(admin.ModelAdmin):
+    list_display = ("name", "symbol", "spread_bps", "bid_notional", "ask_notional",
+                    "requote_threshold_bps", "run_state", "updated_at")
+    # The engine owns the run state: start/stop/kill are controls, not edits.
+    readonly_fields = ("run_state", "state_reason", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "symbol", "requote_mode")}),
+        ("Quotes", {"fields": ("spread_bps", "bid_notional", "ask_notional", "requote_threshold_bps",
+                               "proximity_guard_bps", "max_spread_deviation_bps", "refresh_interval",
+                               "stale_order_seconds")}),
+        ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
+        ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
+        ("State (set by the engine)", {"fields": ("run_state", "state_reason", "updated_at")}),
+    )
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        self.notify_engine(request, obj)
+
+    def notify_engine(self, request, obj: BotConfig) -> None:
+        """Tell a running engine to reload; admin must keep working when none runs."""
+        from dashboard.controls import send    # the dashboard app owns the control path
+
+        sent = send(obj.name, "config", by=request.user.get_username())
+        if not sent.ok:
+            self.message_user(request, "Saved. " + sent.detail, level=messages.WARNING)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UptimeHour)
+class UptimeHourAdmin(ReadOnlyAdmin):
+    list_display = ("hour", "bot", "symbol", "two_sided_minutes", "in_band_minutes",
+                    "requotes", "fills")
+    list_filter = ("bot", "symbol")
+    date_hierarchy = "hour"
+
+    @admin.display(description="two-sided min", ordering="two_sided_seconds")
+    def two_sided_minutes(self, obj: UptimeHour) -> str:
+        return f"{obj.two_sided_seconds / 60:.1f}"
+
+    @admin.display(description="in-band min", ordering="in_band_seconds")
+    def in_band_minutes(self, obj: UptimeHour) -> str:
+        return f"{obj.in_band_seconds / 60:.1f}"
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "bot", "kind", "symbol", "side", "price", "qty", "cl_ord_id", "message")
+    list_filter = ("kind", "bot", "symbol", "side")
+    search_fields = ("cl_ord_id", "message")
+    date_hierarchy = "at"

@@ -321,8 +321,10 @@ class Engine:
         self.executor.note_failure(f"task {name}", exc)
 
     def on_trip(self, reason: str) -> None:
-        """Kill switch: stop quoting at once (the running pass sees it), clean up in a task."""
-        if self.state != KILLED:
+        """Kill switch: stop quoting at once (the running pass sees it), clean up in a task.
+        Only a running bot is killed: a stopped one has nothing to protect, and a failing
+        shutdown must finish its own clean stop."""
+        if self.state == RUNNING:
             self.state, self.state_reason = KILLED, f"kill switch: {reason}"
             self.spawn(self.lifecycle.kill(self.state_reason), "kill")
 

@@ -50,12 +50,15 @@ class Failures:
     consecutive: int = 0
     total: int = 0
     seen: deque = field(default_factory=lambda: deque(maxlen=100))
+    tripped_after: int | None = None     # `total` when the switch last tripped
 
     def failure(self, where: str, exc: BaseException, now: float) -> bool:
         """Count one; True when the kill switch must trip."""
         self.consecutive += 1
         self.total += 1
         self.seen.append((now, where, f"{type(exc).__name__}: {exc}"))
+        if self.consecutive == self.limit:
+            self.tripped_after = self.total
         return self.consecutive >= self.limit
 
     def success(self) -> None:

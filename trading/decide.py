@@ -42,11 +42,14 @@ make_before_break, per side:
   ``allow_overlap`` False the side falls back to cancel-first: Cancel(keeper,
   ``cancel_first_fallback:<trigger>``) and the next round places (``missing``).
 
-cancel_first (the original README lifecycle), over both sides at once:
-  if any active order has a trigger: cancel every active order (PENDING_NEW only when it is
-  itself stale), reason = its own trigger or ``cancel_all:<first trigger>``; nothing is
-  placed. Fresh quotes are placed (``missing``) only on a side where none of ours is live,
-  and only in a round where no order needs refresh.
+cancel_first (the original README lifecycle: cancel all, then place), both sides at once:
+  the book needs refresh when any active order has a trigger, or a side with a desired quote
+  has no live order while the other side still has one (e.g. one side was filled: the
+  trigger is then ``missing``). Then every OPEN order is cancelled, and a PENDING_NEW one
+  only for a trigger of its own; reason = its own trigger or ``cancel_all:<first trigger>``
+  (bid side first). Nothing is placed while any order of ours is live, PENDING_CANCEL
+  included; once none is, the fresh bid and ask are placed together (``missing``).
+  Duplicates are cancelled as in make_before_break when nothing needs refresh.
 
 Output order is deterministic: urgent cancels, then places, then the other cancels; within a
 group the bid side comes first, then by ``cl_ord_id``.
@@ -207,15 +210,15 @@ def _make_before_break(view: _SideView, params: DecideParams) -> list[Action]:
 
 
 def _cancel_first(views: Sequence[_SideView]) -> list[Action]:
+    if not any(view.any_live for view in views):
+        return [Place(view.desired, "missing") for view in views if view.desired is not None]
     judged = [(o, t) for view in views for o, t in view.judged]
-    first_trigger = next((t for _, t in judged if t is not None), None)
-    if first_trigger is None:
-        actions: list[Action] = [c for view in views for c in view.extras]
-        actions += [Place(view.desired, "missing") for view in views
-                    if view.desired is not None and not view.any_live]
-        return actions
+    triggers = [t for view in views for _, t in view.judged if t is not None] + [
+        "missing" for view in views if view.desired is not None and not view.any_live]
+    if not triggers:
+        return [cancel for view in views for cancel in view.extras]
     # Unconfirmed orders are only swept for a trigger of their own (they cannot drift).
-    return [Cancel(o.cl_ord_id, o.side, t or f"cancel_all:{first_trigger}")
+    return [Cancel(o.cl_ord_id, o.side, t or f"cancel_all:{triggers[0]}")
             for o, t in judged if o.state is OrderState.OPEN or t is not None]
 
 

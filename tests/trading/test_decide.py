@@ -1,0 +1,252 @@
+"""Table-driven tests of trading.decide: triggers, both requote modes, overlap fallback."""
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from trading.decide import Cancel, DecideParams, Place, decide, pull_all, trigger_for
+from trading.domain import BookTop, LiveOrder, OrderState, Quote, Side
+from trading.quoting import QuoteResult
+
+OPEN, NEW, CXL = OrderState.OPEN, OrderState.PENDING_NEW, OrderState.PENDING_CANCEL
+BUY, SELL = Side.BUY, Side.SELL
+NOW = 1000.0
+MARKET = BookTop("BTC-USD", D("99.99"), D("100.01"))          # mid 100.00
+BID = Quote(BUY, D("99.50"), D("1"))
+ASK = Quote(SELL, D("100.50"), D("1"))
+
+
+def params(mode="make_before_break", overlap=True, threshold="25", stale="30", guard="1"):
+    return DecideParams(requote_threshold_bps=D(threshold), stale_order_seconds=D(stale),
+                        proximity_guard_bps=D(guard), requote_mode=mode, allow_overlap=overlap)
+
+
+def desired(bid=BID, ask=ASK, capped=()) -> QuoteResult:
+    return QuoteResult(D("100.00"), bid, ask, None if bid else "max_notional",
+                       None if ask else "max_notional", frozenset(capped))
+
+
+def order(cl_ord_id, side, price=None, state=OPEN, sent_at=NOW - 5, ref_mid="100.00",
+          qty="1") -> LiveOrder:
+    price = price or (BID.price if side is BUY else ASK.price)
+    return LiveOrder(cl_ord_id, side, D(price), D(qty), state, sent_at, D(ref_mid))
+
+
+def b(cl_ord_id="b1", **kw) -> LiveOrder:
+    return order(cl_ord_id, BUY, **kw)
+
+
+def a(cl_ord_id="a1", **kw) -> LiveOrder:
+    return order(cl_ord_id, SELL, **kw)
+
+
+MBB = params()
+# With a 2 bp guard our 99.50 bid is about to be hit under a 99.51 ask: 99.51 * 0.9998 = 99.49
+HIT_TOP = BookTop("BTC-USD", D("99.40"), D("99.51"))
+GUARD2 = params(guard="2")
+
+
+@pytest.mark.parametrize("live, expected", [
+    ([], [Place(BID, "missing"), Place(ASK, "missing")]),
+    ([b(), a()], []),
+    ([b()], [Place(ASK, "missing")]),
+    # mid 100.00 vs ref 100.30: 29.9 bps > 25 -> drift; placed first, old cancel waits
+    ([b(ref_mid="100.30"), a()], [Place(BID, "drift", replaces="b1")]),
+    ([b(), a(ref_mid="99.70")], [Place(ASK, "drift", replaces="a1")]),
+    # 100.25 -> 100.00 is 9.97 bps; 25 bps needs the ref at 100.2506...: exactly 25 bps keeps
+    ([b(ref_mid="100.25")], [Place(ASK, "missing")]),
+    # stale is "older than": 30 s exactly keeps, 30.001 s requotes
+    ([b(sent_at=NOW - 30), a()], []),
+    ([b(sent_at=NOW - 30.001), a()], [Place(BID, "stale", replaces="b1")]),
+])
+def test_make_before_break_keeps_or_places_first(live, expected):
+    assert decide(desired(), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("book, ref_mid, threshold, state, trigger", [
+    # bps_between(mid, ref_mid): (100.25 - 100) / 100 = exactly 25 bps -> "more than" keeps
+    (("100.24", "100.26"), "100.00", "25", OPEN, None),
+    (("100.25", "100.27"), "100.00", "25", OPEN, "drift"),       # 26 bps
+    (("99.74", "99.76"), "100.00", "25", OPEN, None),            # -25 bps
+    (("99.73", "99.75"), "100.00", "25", OPEN, "drift"),         # -26 bps, downward
+    (("100.25", "100.27"), "100.00", "25", NEW, None),           # unconfirmed: never drift
+])
+def test_drift_is_strictly_more_than_the_threshold(book, ref_mid, threshold, state, trigger):
+    top = BookTop("BTC-USD", D(book[0]), D(book[1]))
+    live = b(ref_mid=ref_mid, state=state, sent_at=NOW)
+    assert trigger_for(live, BID, False, NOW, top, params(threshold=threshold)) == trigger
+
+
+@pytest.mark.parametrize("side, price, guard, market, near", [
+    # bid >= best_ask * (1 - guard/10000): 100.00 * 0.9999 = 99.99 -> inclusive
+    (BUY, "99.99", "1", ("99.90", "100.00"), True),
+    (BUY, "99.98", "1", ("99.90", "100.00"), False),
+    (BUY, "100.00", "0", ("99.90", "100.00"), True),      # touching the ask with no guard
+    (BUY, "99.99", "0", ("99.90", "100.00"), False),
+    # ask <= best_bid * (1 + guard/10000): 100.00 * 1.0001 = 100.01
+    (SELL, "100.01", "1", ("100.00", "100.10"), True),
+    (SELL, "100.02", "1", ("100.00", "100.10"), False),
+    (SELL, "100.05", "10", ("100.00", "100.10"), True),   # 100.10 bound
+])
+def test_proximity_guard_reads_within_guard_of_the_opposite_touch(side, price, guard, market, near):
+    top = BookTop("BTC-USD", D(market[0]), D(market[1]))
+    live = order("o1", side, price=price, ref_mid=str(top.mid))
+    quote = BID if side is BUY else ASK
+    got = trigger_for(live, quote, False, NOW, top, params(guard=guard))
+    assert (got == "proximity") is near
+
+
+def test_proximity_is_urgent_in_make_before_break():
+    live = [b(ref_mid="99.455"), a(ref_mid="99.455")]
+    got = decide(desired(), live, NOW, HIT_TOP, GUARD2)
+    assert got == [Cancel("b1", BUY, "proximity"), Place(BID, "proximity", replaces="b1")]
+    assert got[0].urgent
+
+
+@pytest.mark.parametrize("live, capped, expected", [
+    # MAX_NOTIONAL shrank the bid to 1 but 3 rest: urgent, like proximity
+    ([b(qty="3"), a()], {BUY}, [Cancel("b1", BUY, "exposure"), Place(BID, "exposure", replaces="b1")]),
+    # same size or smaller: fine
+    ([b(qty="1"), a()], {BUY}, []),
+    # larger but the cap did not bind this time: not an exposure trigger
+    ([b(qty="3"), a()], set(), []),
+])
+def test_exposure_trigger_when_the_cap_shrank_the_side(live, capped, expected):
+    assert decide(desired(capped=capped), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("live, expected", [
+    ([b(), a()], [Cancel("b1", BUY, "no_quote")]),
+    ([b(state=NEW, sent_at=NOW), a()], [Cancel("b1", BUY, "no_quote")]),
+    ([b(state=CXL), a()], []),
+    ([a()], []),
+])
+def test_no_quote_cancels_without_replacement(live, expected):
+    assert decide(desired(bid=None), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("live, expected", [
+    # replacement pending: the drifted old order keeps resting, nothing new is placed
+    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", state=NEW, sent_at=NOW - 1), a()], []),
+    # replacement confirmed OPEN: now the old one goes
+    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", sent_at=NOW - 1), a()],
+     [Cancel("b1", BUY, "replaced")]),
+    # stale old order, replacement open
+    ([b("b1", sent_at=NOW - 40), b("b2", sent_at=NOW - 1), a()], [Cancel("b1", BUY, "replaced")]),
+    # the replacement is about to be hit while pending: cancel it, keep the old one resting
+    # (its own trigger is drift only), and do not place a third
+    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", price="100.01", state=NEW), a()],
+     [Cancel("b2", BUY, "proximity"), Place(BID, "drift", replaces="b1")]),
+])
+def test_make_before_break_cancels_old_only_when_replacement_rests(live, expected):
+    assert decide(desired(), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("live, expected", [
+    # two good resting bids (leftovers): keep the newest
+    ([b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()], [Cancel("b1", BUY, "duplicate")]),
+    # three resting asks, all drifted: keep the newest for its uptime and replace it
+    ([b(), a("a1", ref_mid="99.0", sent_at=NOW - 3), a("a2", ref_mid="99.0", sent_at=NOW - 2),
+      a("a3", ref_mid="99.0", sent_at=NOW - 1)],
+     [Place(ASK, "drift", replaces="a3"), Cancel("a1", SELL, "duplicate"),
+      Cancel("a2", SELL, "duplicate")]),
+    # an extra unconfirmed bid is left to rest or fail
+    ([b("b1", sent_at=NOW - 9), b("b2", state=NEW, sent_at=NOW - 1), a()], []),
+])
+def test_duplicates_keep_the_best_and_cancel_the_rest(live, expected):
+    assert decide(desired(), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("live, expected", [
+    # unconfirmed orders never drift ...
+    ([b(state=NEW, ref_mid="100.30"), a()], []),
+    # ... but a stale unconfirmed order is cancelled at once (it never rested) and replaced
+    ([b(state=NEW, sent_at=NOW - 31), a()],
+     [Place(BID, "stale", replaces="b1"), Cancel("b1", BUY, "stale")]),
+])
+def test_pending_new_is_only_cancelled_when_stale(live, expected):
+    assert decide(desired(), live, NOW, MARKET, MBB) == expected
+
+
+@pytest.mark.parametrize("overlap, live, expected", [
+    # a cancel in flight: without overlap wait for it, with overlap place alongside
+    (True, [b(state=CXL), a()], [Place(BID, "missing")]),
+    (False, [b(state=CXL), a()], []),
+    # PENDING_CANCEL is never cancelled twice, whatever its trigger
+    (True, [b(state=CXL, price="100.01"), a()], [Place(BID, "missing")]),
+    (True, [b(state=CXL, sent_at=NOW - 99, ref_mid="90"), a()], [Place(BID, "missing")]),
+])
+def test_pending_cancel_orders(overlap, live, expected):
+    assert decide(desired(), live, NOW, MARKET, params(overlap=overlap)) == expected
+
+
+@pytest.mark.parametrize("live, top, expected", [
+    ([b(ref_mid="100.30"), a()], MARKET, [Cancel("b1", BUY, "cancel_first_fallback:drift")]),
+    ([b(sent_at=NOW - 31), a()], MARKET, [Cancel("b1", BUY, "cancel_first_fallback:stale")]),
+    ([b(ref_mid="99.455"), a(ref_mid="99.455")], HIT_TOP,
+     [Cancel("b1", BUY, "cancel_first_fallback:proximity")]),
+    # after the fallback cancel lands, the side is placed as missing
+    ([a()], MARKET, [Place(BID, "missing")]),
+])
+def test_no_overlap_falls_back_to_cancel_first_per_side(live, top, expected):
+    got = decide(desired(), live, NOW, top, params(overlap=False, guard="2"))
+    assert got == expected
+    assert all(c.urgent == c.reason.endswith("proximity") for c in got if isinstance(c, Cancel))
+
+
+CF = params(mode="cancel_first")
+
+
+@pytest.mark.parametrize("live, expected", [
+    ([], [Place(BID, "missing"), Place(ASK, "missing")]),
+    ([b(), a()], []),
+    # one side drifted: cancel ALL, place nothing yet
+    ([b(ref_mid="100.30"), a()], [Cancel("b1", BUY, "drift"), Cancel("a1", SELL, "cancel_all:drift")]),
+    ([b(), a(sent_at=NOW - 31)], [Cancel("b1", BUY, "cancel_all:stale"), Cancel("a1", SELL, "stale")]),
+    # one side filled: the other is swept so the pair is placed fresh together
+    ([a()], [Cancel("a1", SELL, "cancel_all:missing")]),
+    # cancels in flight: wait until none of ours is live
+    ([b(state=CXL), a(state=CXL)], []),
+    ([a(state=CXL)], []),
+    # an unconfirmed order is not swept for the other side's drift; wait for it to rest
+    ([b(ref_mid="100.30"), a(state=NEW)], [Cancel("b1", BUY, "drift")]),
+    # duplicates with nothing to refresh
+    ([b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()], [Cancel("b1", BUY, "duplicate")]),
+])
+def test_cancel_first_cancels_all_then_places_the_pair(live, expected):
+    assert decide(desired(), live, NOW, MARKET, CF) == expected
+
+
+def test_cancel_first_proximity_cancel_comes_first_and_is_urgent():
+    live = [b(ref_mid="99.455"), a(ref_mid="99.455")]
+    got = decide(desired(), live, NOW, HIT_TOP, params(mode="cancel_first", guard="2"))
+    assert got == [Cancel("b1", BUY, "proximity"), Cancel("a1", SELL, "cancel_all:proximity")]
+    assert [c.urgent for c in got] == [True, False]
+
+
+def test_output_order_urgent_cancels_then_places_then_other_cancels():
+    top = HIT_TOP
+    live = [b("b1", ref_mid="99.455"), a("a1", ref_mid="99.455", sent_at=NOW - 9),
+            a("a2", ref_mid="99.455", sent_at=NOW - 1), b("b0", state=NEW, sent_at=NOW - 40,
+                                                          price="99.00")]
+    got = decide(desired(), live, NOW, top, GUARD2)
+    assert got == [Cancel("b1", BUY, "proximity"), Place(BID, "proximity", replaces="b1"),
+                   Cancel("b0", BUY, "stale"), Cancel("a1", SELL, "duplicate")]
+
+
+def test_terminal_orders_are_ignored():
+    live = [b(state=OrderState.FILLED), a(state=OrderState.CANCELED)]
+    assert decide(desired(), live, NOW, MARKET, MBB) == [Place(BID, "missing"), Place(ASK, "missing")]
+
+
+def test_unknown_mode_is_rejected():
+    with pytest.raises(ValueError):
+        params(mode="yolo")
+
+
+def test_pull_all_cancels_every_live_order_once():
+    live = [a("a2"), b("b1", state=NEW), a("a1", state=CXL), b("b0", state=OrderState.FILLED),
+            a("a0")]
+    assert pull_all(live, "kill") == [Cancel("b1", BUY, "kill"), Cancel("a0", SELL, "kill"),
+                                      Cancel("a2", SELL, "kill")]

@@ -82,7 +82,7 @@ class ConfigOut(Schema):
 
 
 def _send(request, action: str) -> ActionOut:
-    sent = controls.send(DEFAULT_BOT, action, by=_who(request))
+    sent = controls.send(DEFAULT_BOT, action, user=_who(request), source="api")
     if not sent.ok:
         raise HttpError(503, sent.detail)
     return ActionOut(action=action, sent=True, detail=sent.detail)
@@ -133,7 +133,8 @@ def config(request, payload: ConfigIn):
     if not changes:
         raise ValidationError([{"loc": ["body", "payload"], "msg": "No field to change.",
                                 "type": "value_error"}])
-    form, sent = controls.update_config(DEFAULT_BOT, StrategyForm, changes, by=_who(request))
+    form, sent = controls.update_config(DEFAULT_BOT, StrategyForm, changes,
+                                        user=_who(request), source="api")
     if sent is None:
         raise ValidationError([
             {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "value_error"}

@@ -27,10 +27,11 @@ class Sent:
     detail: str
 
 
-def send(bot: str, action: str, by: str = "") -> Sent:
-    """Ask the engine of `bot` to act. Never raises: an unreachable engine is reported."""
+def send(bot: str, action: str, user: str = "", source: str = "dashboard") -> Sent:
+    """Ask the engine of `bot` to act (it logs who asked). Never raises: an unreachable
+    engine is reported instead."""
     try:
-        async_to_sync(bus.send_control)(bot, action, by=by)
+        async_to_sync(bus.send_control)(bot, action, user=user, source=source)
     except (ChannelFull, TimeoutError, OSError) as exc:
         # In one process with no engine running, nothing reads the channel and it fills up.
         log.warning("control %s for %s not delivered: %s", action, bot, type(exc).__name__)
@@ -38,7 +39,8 @@ def send(bot: str, action: str, by: str = "") -> Sent:
     return Sent(True, f"{action}: sent to the engine")
 
 
-def update_config(bot: str, form_class: type[ModelForm], changes: dict, by: str = "") -> tuple[ModelForm, Sent | None]:
+def update_config(bot: str, form_class: type[ModelForm], changes: dict, user: str = "",
+                  source: str = "dashboard") -> tuple[ModelForm, Sent | None]:
     """Validate `changes` merged over the stored values; save and notify only when all
     fields are valid (a half-applied config is worse than none)."""
     config = BotConfig.load(bot)
@@ -48,7 +50,7 @@ def update_config(bot: str, form_class: type[ModelForm], changes: dict, by: str 
     if not form.is_valid():
         return form, None
     form.save()
-    return form, send(bot, "config", by=by)
+    return form, send(bot, "config", user=user, source=source)
 
 
 def _as_form_data(values: dict) -> dict:

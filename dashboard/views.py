@@ -44,7 +44,7 @@ def _page(request, form, status=200, **extra):
 def control(request, action: str):
     if action not in controls.ACTIONS:
         return HttpResponseNotAllowed(["POST"])
-    sent = controls.send(DEFAULT_BOT, action, by=request.user.get_username())
+    sent = controls.send(DEFAULT_BOT, action, user=request.user.get_username())
     context = {"flash": sent.detail, "flash_level": "ok" if sent.ok else "bad"}
     if request.htmx:
         return render(request, "dashboard/partials/_flash.html", context)
@@ -56,7 +56,7 @@ def control(request, action: str):
 def config(request):
     changes = {k: request.POST.get(k, "") for k in BotConfigForm._meta.fields}
     form, sent = controls.update_config(DEFAULT_BOT, BotConfigForm, changes,
-                                        by=request.user.get_username())
+                                        user=request.user.get_username())
     status = 200 if sent is not None else 422
     if request.htmx:
         return render(request, "dashboard/partials/_config.html",

@@ -39,7 +39,7 @@ class BotConfigAdmin(admin.ModelAdmin):
         """Tell a running engine to reload; admin must keep working when none runs."""
         from dashboard.controls import send    # the dashboard app owns the control path
 
-        sent = send(obj.name, "config", by=request.user.get_username())
+        sent = send(obj.name, "config", user=request.user.get_username(), source="admin")
         if not sent.ok:
             self.message_user(request, "Saved. " + sent.detail, level=messages.WARNING)
 

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from trading import bus
+from trading.models import BotConfig
+
+
+@pytest.fixture(autouse=True)
+def _no_published_snapshots():
+    """Snapshots live in a module-level dict of trading.bus: keep tests independent."""
+    for bot in list(bus.latest_snapshots()):
+        bus.forget_snapshot(bot)
+    yield
+    for bot in list(bus.latest_snapshots()):
+        bus.forget_snapshot(bot)
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[dict]:
+    """Every control message the web tier sends, instead of the channel layer."""
+    messages: list[dict] = []
+
+    async def record(bot, action, **payload):
+        messages.append({"bot": bot, "action": action, **payload})
+
+    monkeypatch.setattr(bus, "send_control", record)
+    return messages
+
+
+@pytest.fixture
+def operator(db):
+    return get_user_model().objects.create_user("trader", password="s3cret-pass", is_staff=True)
+
+
+@pytest.fixture
+def client_in(operator) -> Client:
+    client = Client()
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def csrf_client_in(operator) -> Client:
+    """Logged in, with CSRF enforced like a real browser (the default test client skips it)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(operator)
+    return client
+
+
+@pytest.fixture
+def config(db) -> BotConfig:
+    return BotConfig.load("default")
+
+
+def config_row(name: str = "default") -> dict:
+    """The stored strategy values, to assert that nothing changed."""
+    return BotConfig.objects.get(name=name).strategy_values()
+
+
+def csrf_token(client: Client) -> str:
+    client.get("/")
+    return client.cookies["csrftoken"].value
+
+
+D = Decimal

@@ -1,0 +1,53 @@
+"""A realistic engine snapshot (the shape of docs/architecture.md) for tests and screenshots."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+
+def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime | None = None,
+                  **overrides) -> dict:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    history = [{"hour": (hour - dt.timedelta(hours=23 - i)).isoformat(),
+                "two_sided_seconds": 3600 - (i * 37 % 600) - (900 if i in (5, 6) else 0),
+                "in_band_seconds": 3000 - (i * 53 % 1500) - (1500 if i in (5, 6) else 0)}
+               for i in range(24)]
+    snapshot = {
+        "bot": bot, "state": "running", "state_reason": "started by admin", "mode": "sim",
+        "symbol": "BTC-USD",
+        "feed": {"market": "connected", "account": "connected", "last_message_age_s": 0.2},
+        "market": {"mid": mid, "mark": "97248.1", "best_bid": "97250.0", "best_ask": "97251.0"},
+        "quotes": {
+            "bid": {"price": "96764.2", "qty": "0.0003", "bps_from_mid": "-50.00",
+                    "bps_from_mark": "-49.75", "in_band": False},
+            "ask": {"price": "97736.8", "qty": "0.0003", "bps_from_mid": "50.00",
+                    "bps_from_mark": "50.25", "in_band": False},
+        },
+        "orders": [
+            {"cl_ord_id": "mmbot-1a2b3c-0007", "side": "sell", "price": "97736.8", "qty": "0.0003",
+             "state": "open", "age_s": 12.4, "exchange_id": "88121"},
+            {"cl_ord_id": "mmbot-1a2b3c-0006", "side": "buy", "price": "96764.2", "qty": "0.0003",
+             "state": "open", "age_s": 12.6, "exchange_id": "88120"},
+        ],
+        "uptime": {"hour": hour.isoformat(), "two_sided_seconds": 1980.0, "in_band_seconds": 1510.5,
+                   "elapsed_seconds": (now - hour).total_seconds() or 1.0, "target_minutes": 30,
+                   "requotes": 14, "bid_dark_ms": 120.0, "ask_dark_ms": 80.0},
+        "history": history,
+        "events": [
+            {"at": now.isoformat(), "kind": "open", "side": "sell", "price": "97736.8",
+             "qty": "0.0003", "cl_ord_id": "mmbot-1a2b3c-0007", "message": "resting"},
+            {"at": now.isoformat(), "kind": "fill", "side": "buy", "price": "96801.0",
+             "qty": "0.0001", "cl_ord_id": "mmbot-1a2b3c-0004", "message": "partial fill"},
+            {"at": now.isoformat(), "kind": "reject", "side": "buy", "price": "97251.0",
+             "qty": "0.0003", "cl_ord_id": "mmbot-1a2b3c-0003", "message": "ALO would cross"},
+        ],
+        "config": {"spread_bps": "50", "bid_notional": "30", "ask_notional": "30",
+                   "uptime_band_bps": "10", "uptime_target_minutes": 30},
+        "failures": {"consecutive": 0, "max": 5},
+        "position": {"qty": "0.0001"},
+        "token_expires_at": (now + dt.timedelta(days=6)).isoformat(),
+        "updated_at": now.isoformat(),
+    }
+    snapshot.update(copy.deepcopy(overrides))
+    return snapshot

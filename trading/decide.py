@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Protocol, Sequence, Union
+from typing import Any, Iterable, Mapping, Protocol, Sequence, Union
 
 from trading.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
 
@@ -84,6 +84,14 @@ class DecideParams:
     proximity_guard_bps: Decimal
     requote_mode: str = MAKE_BEFORE_BREAK
     allow_overlap: bool = True
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> "DecideParams":
+        """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
+        return cls(Decimal(str(config["requote_threshold_bps"])),
+                   Decimal(str(config["stale_order_seconds"])),
+                   Decimal(str(config["proximity_guard_bps"])),
+                   str(config["requote_mode"]), allow_overlap)
 
     def __post_init__(self) -> None:
         if self.requote_mode not in (MAKE_BEFORE_BREAK, CANCEL_FIRST):
@@ -134,7 +142,6 @@ def _near_opposite_touch(order: LiveOrder, market: BookTop, guard_bps: Decimal) 
     if order.side is Side.BUY:
         return order.price >= market.best_ask * (1 - guard_bps / BPS)
     return order.price <= market.best_bid * (1 + guard_bps / BPS)
-
 
 
 @dataclass(frozen=True)

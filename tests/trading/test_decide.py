@@ -240,6 +240,13 @@ def test_terminal_orders_are_ignored():
     assert decide(desired(), live, NOW, MARKET, MBB) == [Place(BID, "missing"), Place(ASK, "missing")]
 
 
+def test_params_from_bot_defaults_shaped_mapping():
+    config = {"requote_threshold_bps": D("25.0"), "stale_order_seconds": D("30"),
+              "proximity_guard_bps": D("1.0"), "requote_mode": "cancel_first", "symbol": "X"}
+    assert DecideParams.from_config(config, allow_overlap=False) == params(
+        mode="cancel_first", overlap=False)
+
+
 def test_unknown_mode_is_rejected():
     with pytest.raises(ValueError):
         params(mode="yolo")

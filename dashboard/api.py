@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 from dashboard import controls
 from dashboard.auth import api_token_matches, operator_required
 from dashboard.forms import StrategyForm
-from dashboard.state import DEFAULT_BOT, current_snapshot
+from dashboard.state import DEFAULT_BOT, current_snapshot, plain_values
 
 
 class ApiToken(HttpBearer):
@@ -76,7 +76,7 @@ class ConfigIn(Schema):
 
 
 class ConfigOut(Schema):
-    config: dict[str, str]
+    config: dict[str, str | int]
     sent: bool
     detail: str
 
@@ -139,8 +139,8 @@ def config(request, payload: ConfigIn):
         raise ValidationError([
             {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "value_error"}
             for field, messages in form.errors.items()])
-    values = {k: str(v) for k, v in form.instance.strategy_values().items()}
-    return ConfigOut(config=values, sent=sent.ok, detail=sent.detail)
+    form.instance.refresh_from_db()
+    return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)
 
 
 # Swagger UI's own files, from the installed ninja package (an allow-list, not a directory).

@@ -7,6 +7,7 @@ state "no engine connected". Both have the shape documented in docs/architecture
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None) -> dict:
         },
         "history": _history(hours, hour_start),
         "events": [_event(e) for e in OrderEvent.objects.filter(bot=bot)[:EVENTS_SHOWN]],
-        "config": {k: str(v) for k, v in config.strategy_values().items()},
+        "config": plain_values(config),
         "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
         "position": {"qty": None}, "token_expires_at": None, "updated_at": None,
     }
@@ -74,5 +75,11 @@ def _event(e: OrderEvent) -> dict:
 
 
 def _plain(value) -> str | None:
-    """A stored Decimal(24, 10) without its trailing zeros and never in exponent form."""
+    """A stored Decimal without its trailing zeros and never in exponent form."""
     return None if value is None else format(value.normalize(), "f")
+
+
+def plain_values(config: BotConfig) -> dict:
+    """Strategy values as the engine publishes them: Decimals as strings."""
+    return {k: _plain(v) if isinstance(v, Decimal) else v
+            for k, v in config.strategy_values().items()}

@@ -1,0 +1,34 @@
+"""OpenAPI schema and interactive docs at /api/docs (and /docs), served offline."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_lists_the_original_paths(client_in):
+    schema = client_in.get("/api/openapi.json").json()
+    assert {"/api/start", "/api/stop", "/api/kill", "/api/status", "/api/orders",
+            "/api/uptime", "/api/config"} <= set(schema["paths"])
+    body = schema["components"]["schemas"]["ConfigIn"]
+    assert body.get("additionalProperties") is False
+
+
+def test_docs_page_uses_only_local_assets(client_in):
+    html = client_in.get("/api/docs").content.decode()
+    assert "swagger-ui" in html
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    for asset in re.findall(r'(?:src|href)="(/api/assets/[^"]+)"', html):
+        assert client_in.get(asset).status_code == 200
+
+
+def test_only_known_assets_are_served(client_in):
+    assert client_in.get("/api/assets/..%2F..%2Fsettings.py").status_code == 404
+    assert client_in.get("/api/assets/redoc.standalone.js.map").status_code == 404
+
+
+def test_old_docs_path_redirects(client_in):
+    response = client_in.get("/docs")
+    assert response.status_code == 302 and response["Location"] == "/api/docs"

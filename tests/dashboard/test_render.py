@@ -1,0 +1,84 @@
+"""render.py: snapshot -> panel HTML, and the small arithmetic behind it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashboard import render
+from dashboard.templatetags.dash import age, bps, num
+from tests.dashboard.snapshots import make_snapshot
+
+NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.timezone.utc)
+
+
+def test_oob_frame_has_five_roots_with_swap_attribute():
+    html = render.render_oob(make_snapshot(now=NOW), NOW)
+    assert html.count('hx-swap-oob="true"') == 5
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-01-05T14:19:58+00:00", 2.0), ("2026-01-05T14:19:58Z", 2.0),
+    (NOW.timestamp() - 3, 3.0), (None, None),
+])
+def test_age_of_last_update(value, expected):
+    context = render.status_context({"updated_at": value}, NOW)
+    assert context["age_s"] == expected
+    assert context["stale"] is (expected is None)
+
+
+@pytest.mark.parametrize("expires_in,warning,expired", [
+    (dt.timedelta(days=3), False, False), (dt.timedelta(hours=5), True, False),
+    (dt.timedelta(seconds=-1), True, True),
+])
+def test_token_expiry_warning(expires_in, warning, expired):
+    context = render.status_context({"token_expires_at": (NOW + expires_in).isoformat()}, NOW)
+    assert (context["token_warning"], context["token_expired"]) == (warning, expired)
+    html = render.render_panel("status", {"token_expires_at": (NOW + expires_in).isoformat()}, NOW)
+    assert ("expired" in html) is expired
+
+
+def test_uptime_minutes_and_reachability():
+    snap = make_snapshot(now=NOW, uptime={"in_band_seconds": 600, "two_sided_seconds": 900,
+                                          "elapsed_seconds": 2400, "target_minutes": 30})
+    context = render.uptime_context(snap, NOW)
+    assert context["in_band"] == 10 and context["in_band_pct"] == pytest.approx(16.67)
+    assert context["reachable"] and not context["met"]          # 10 + 20 minutes left = 30
+    snap["uptime"]["elapsed_seconds"] = 2500
+    assert not render.uptime_context(snap, NOW)["reachable"]
+
+
+def test_history_chart_geometry():
+    history = [{"hour": (NOW - dt.timedelta(hours=23 - i)).isoformat(),
+                "two_sided_seconds": 3600, "in_band_seconds": 1800 if i % 2 else 4000}
+               for i in range(24)]
+    chart = render.history_chart(history, 30)
+    assert len(chart["bars"]) == 24 and chart["target_y"] == 30
+    assert chart["bars"][1]["in_band_y"] == 30 and chart["bars"][1]["met"]
+    assert chart["bars"][0]["in_band"] == 60                      # capped at the hour
+    assert [b["x"] for b in chart["bars"][:3]] == [0, 10, 20]
+
+
+def test_panels_survive_an_empty_snapshot():
+    html = render.render_oob({"bot": "default"}, NOW)
+    assert html.count('hx-swap-oob="true"') == 5 and "unknown" in html
+
+
+def test_market_panel_shows_our_quotes_against_mid_and_mark():
+    html = render.render_panel("market", make_snapshot(now=NOW), NOW)
+    assert "96,764.2" in html and "-50.0" in html and "-49.8" in html
+    assert "97,248.1" in html                                     # the mark
+
+
+def test_cached_frame_is_reused_within_a_second():
+    snap = make_snapshot()
+    assert render.render_oob_cached(snap) is render.render_oob_cached(dict(snap))
+
+
+@pytest.mark.parametrize("f,value,expected", [
+    (bps, "-49.75", "-49.8"), (bps, "3", "+3.0"), (bps, None, "–"),
+    (num, "97250.50", "97,250.50"), (num, "abc", "–"),
+    (age, 0.42, "0.4s"), (age, 42, "42s"), (age, 185, "3m 05s"), (age, 7500, "2h 05m"),
+])
+def test_filters(f, value, expected):
+    assert f(value) == expected

@@ -1,0 +1,52 @@
+"""Through the real ASGI app: session cookie auth, Origin check, both WebSocket paths."""
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from mmsite.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture
+async def session_cookie(django_user_model):
+    def login():
+        user = django_user_model.objects.create_user("trader", password="pw-123456", is_staff=True)
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
+    yield await sync_to_async(login)()
+    await get_channel_layer().flush()
+
+
+def _comm(path, cookie=None, origin="http://127.0.0.1:8000"):
+    headers = [(b"host", b"127.0.0.1:8000")]
+    if origin:
+        headers.append((b"origin", origin.encode()))
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.mark.parametrize("path", ["/ws/dashboard/", "/ws", "/ws/"])
+async def test_logged_in_browser_connects(session_cookie, path):
+    comm = _comm(path, session_cookie)
+    ok, _ = await comm.connect(timeout=5)
+    assert ok
+    assert await comm.receive_from(timeout=5)
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "https://127.0.0.1.evil.example"])
+async def test_foreign_origin_is_refused_even_with_a_session(session_cookie, origin):
+    ok, _ = await _comm("/ws/dashboard/", session_cookie, origin=origin).connect(timeout=5)
+    assert not ok
+
+
+async def test_no_cookie_is_refused():
+    ok, _ = await _comm("/ws/dashboard/").connect(timeout=5)
+    assert not ok

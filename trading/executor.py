@@ -79,6 +79,7 @@ class Executor:
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
         self.capacity_rejects = 0
+        self._inflight: set[asyncio.Task] = set()
 
     # ------------------------------------------------------------------ accounting
 
@@ -113,18 +114,38 @@ class Executor:
         if transition is not None:
             self._on_transition(transition)
 
+    # ------------------------------------------------------------------ in-flight calls
+
+    def launch(self, coro, name: str) -> None:
+        """Run an order call in the background: the quoting loop never waits for the
+        network, so the next market message is handled at once. State changes were already
+        made synchronously (PENDING_NEW / PENDING_CANCEL), so decide cannot repeat them."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for in-flight order calls (before a cancel-all, so none lands after it)."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=timeout)
+
     # ------------------------------------------------------------------ placing
 
-    async def place(self, quote: Quote, reason: str, ref_mid: Decimal,
-                    trigger_at: float | None = None, replaces: str | None = None) -> str | None:
-        """Send one ALO order. Returns 'capacity' when margin/max orders refused it (the caller
-        falls back to cancel-first), None otherwise."""
+    def prepare_place(self, quote: Quote, reason: str, ref_mid: Decimal,
+                      replaces: str | None = None) -> str:
+        """Track the order as PENDING_NEW and audit it; returns its cl_ord_id."""
         cl_ord_id = self.tracker.new_cl_ord_id(quote.side)
         self.tracker.add_pending(quote, cl_ord_id, self._clock(), ref_mid)
         note = reason if replaces is None else f"{reason} (replaces {replaces})"
         self.events.add("place", note, side=quote.side, price=quote.price, qty=quote.qty,
                         cl_ord_id=cl_ord_id)
-        if trigger_at is not None:
+        return cl_ord_id
+
+    async def send_place(self, cl_ord_id: str, quote: Quote,
+                         trigger_at: float | None = None) -> str | None:
+        """Send one ALO order. Returns 'capacity' when margin/max orders refused it (the
+        caller falls back to cancel-first), None otherwise."""
+        if trigger_at is not None:     # market message received -> order request sent
             self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
         try:
             await self.call("new_order", lambda: self.rest.new_order(
@@ -148,13 +169,17 @@ class Executor:
 
     # ------------------------------------------------------------------ cancelling
 
-    async def cancel(self, cl_ord_id: str, reason: str) -> None:
+    def prepare_cancel(self, cl_ord_id: str, reason: str) -> bool:
+        """Mark PENDING_CANCEL and audit; False when there is nothing to cancel."""
         order = self.tracker.get(cl_ord_id)
         if order is None or order.state is OrderState.PENDING_CANCEL:
-            return
+            return False
         self._transition(self.tracker.cancel_sent(cl_ord_id, self._clock()))
         self.events.add("cancel", reason, side=order.side, price=order.price, qty=order.qty,
                         cl_ord_id=cl_ord_id)
+        return True
+
+    async def send_cancel(self, cl_ord_id: str) -> None:
         try:
             await self.call("cancel_order", lambda: self.rest.cancel_order(cl_ord_id=cl_ord_id),
                             answers=(NotFoundError, OrderRejectedError))
@@ -189,6 +214,7 @@ class Executor:
     async def cancel_all_verified(self, reason: str, attempts: int = CANCEL_VERIFY_ATTEMPTS) -> bool:
         """Cancel every order of ours (tracked or found open on any symbol), then check with
         query_open_orders that none remains; bounded retries. True when verified clean."""
+        await self.drain()
         pending = set(self.tracker.live_ids())
         for attempt in range(attempts):
             try:

@@ -131,7 +131,9 @@ class Runner:
 
     async def banner(self, venue: Venue, engine: Engine, web) -> None:
         self.say(f"mode: {venue.mode} ({venue.label})")
-        self.say(f"bot: {engine.bot}  symbol: {engine.symbol or '(from config)'}")
+        config = await store.call(store.load_config, engine.bot)
+        symbol = config.symbol if config is not None else "(from config)"
+        self.say(f"bot: {engine.bot}  symbol: {symbol}")
         if web is not None:
             self.say(f"dashboard: {await dashboard_link()}")
         else:

@@ -1,0 +1,93 @@
+"""`manage.py runbot --no-sim` as a real process against an in-test simulator, with its own
+SQLite file in a temporary DATA_DIR: SIGKILL keeps the uptime history and the next run cancels
+the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.trading.engine.conftest import SYMBOL, wait_until
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def data_dir(tmp_path, bench) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
+    env.update({
+        "DATA_DIR": str(tmp_path), "STANDX_MODE": "sim",
+        "STANDX_API_BASE": bench.sim.api_base, "STANDX_WS_URL": bench.sim.ws_stream_url,
+        "STANDX_JWT_TOKEN": bench.token, "STANDX_ED25519_PRIVATE_KEY": bench.private_key,
+        "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.1", "REQUOTE_THRESHOLD_BPS": "3",
+        "MAX_SPREAD_DEVIATION_BPS": "50", "FEED_STALE_SECONDS": "2", "LOG_LEVEL": "warning",
+        "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+    })
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True, timeout=120)
+    return {"env": env, "db": tmp_path / "db.sqlite3", "log": tmp_path / "runbot.log"}
+
+
+async def start_runbot(setup: dict, *args: str) -> asyncio.subprocess.Process:
+    log = open(setup["log"], "ab")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "manage.py", "runbot", "--no-sim", "--engine-only", *args,
+        cwd=ROOT, env=setup["env"], stdout=log, stderr=subprocess.STDOUT)
+
+
+async def wait_exit(process: asyncio.subprocess.Process, timeout: float = 30.0) -> int:
+    async with asyncio.timeout(timeout):
+        return await process.wait()
+
+
+def uptime_rows(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select hour, two_sided_seconds from trading_uptimehour "
+                            "where bot = 'default'").fetchall()
+
+
+def first_run_tag(bench) -> set[str]:
+    return {o.cl_ord_id.rsplit("-", 1)[0] for o in bench.ours()}
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sigkilled_bot_keeps_uptime_and_cleans_orphans(bench, data_dir):
+    first = await start_runbot(data_dir)
+    try:
+        await wait_until(bench.two_sided, timeout=20, what="quotes from the first run")
+        await wait_until(lambda: any(s > 0 for _, s in uptime_rows(data_dir["db"])), timeout=15,
+                         what="an uptime row persisted")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await wait_exit(first)
+    saved = dict(uptime_rows(data_dir["db"]))
+    orphans = {o.cl_ord_id for o in bench.ours()}
+    assert orphans, "a SIGKILLed bot leaves its orders behind"
+
+    second = await start_runbot(data_dir, "--duration", "4")
+    await wait_until(lambda: not orphans & {o.cl_ord_id for o in bench.ours()}, timeout=20,
+                     what="orphans canceled")
+    await wait_until(bench.two_sided, timeout=20, what="quotes from the second run")
+    assert await wait_exit(second) == 0, data_dir["log"].read_text()[-3000:]
+    assert bench.ours() == []
+    after = dict(uptime_rows(data_dir["db"]))
+    for hour, seconds in saved.items():
+        assert after[hour] >= seconds        # the hour continued; nothing was lost
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sigterm_stops_cleanly(bench, data_dir):
+    process = await start_runbot(data_dir)
+    try:
+        await wait_until(bench.two_sided, timeout=20, what="quotes")
+    finally:
+        process.send_signal(signal.SIGTERM)
+    assert await wait_exit(process) == 0, data_dir["log"].read_text()[-3000:]
+    assert bench.ours() == []
+    assert bench.truth(SYMBOL)["open_orders"] == 0

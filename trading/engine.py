@@ -340,5 +340,6 @@ class Engine:
             self.spawn(self.lifecycle.kill(self.state_reason), "kill")
 
     def on_auth_error(self, exc: AuthError) -> None:
-        if self.state == RUNNING:
-            self.spawn(self.lifecycle.auth_failed(exc), "auth-failed")
+        """401: retrying cannot help. Stop quoting at once and say why (also at startup)."""
+        if self.lifecycle.auth_problem is None:
+            self.lifecycle.auth_failed(exc)

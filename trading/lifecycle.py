@@ -35,6 +35,7 @@ class Lifecycle:
     def __init__(self, engine: "Engine"):
         self.engine = engine
         self.cleanup_pending = False        # our orders may remain: retry until verified
+        self.auth_problem: str | None = None  # set on a 401; quoting stays off until restart
         self._persisted_state: str | None = None
         self._state_to_persist: tuple[str, str] | None = None
         self._config_updated_at = None
@@ -58,6 +59,8 @@ class Lifecycle:
         e.state, e.state_reason = config.run_state, config.state_reason
         if e.state == RUNNING:
             e.state_reason = ""
+        if self.auth_problem and e.state == RUNNING:
+            e.state, e.state_reason = STOPPED, self.auth_problem
         e.events.add("start", f"engine started: {e.mode}, {e.symbol}, {e.values['requote_mode']}"
                               f"; state {e.state} {e.state_reason}".strip())
         log.info("engine %s started on %s (%s), state %s", e.bot, e.symbol, e.mode, e.state)
@@ -149,6 +152,9 @@ class Lifecycle:
         e = self.engine
         if e.state == RUNNING:
             return
+        if self.auth_problem:
+            e.events.add("error", f"start refused: {self.auth_problem}"[:500])
+            return
         e.failures.success()
         e.state, e.state_reason = RUNNING, ""
         e.events.add("start", reason)
@@ -156,14 +162,15 @@ class Lifecycle:
         e._reconcile_now.set()
         e._wake.set()
 
-    async def auth_failed(self, exc: AuthError) -> None:
-        """401: the token is refused. Retrying cannot fix it: stop quoting and say why."""
+    def auth_failed(self, exc: AuthError) -> None:
+        """401: the token is refused. Retrying cannot fix it: stop quoting and say why.
+        Our orders may still rest (canceling needs the token too): the message says so."""
         e = self.engine
-        e.state = STOPPED
-        e.state_reason = (f"authentication failed ({exc}): set a fresh STANDX_JWT_TOKEN and "
-                          f"restart runbot, then start the bot")
-        e.events.add("error", e.state_reason[:500])
-        log.error("%s", e.state_reason)
+        self.auth_problem = (f"authentication failed ({exc}): set a fresh STANDX_JWT_TOKEN "
+                             f"and restart runbot; orders of ours may still rest on the exchange")
+        e.state, e.state_reason = STOPPED, self.auth_problem
+        e.events.add("error", self.auth_problem[:500])
+        log.error("%s", self.auth_problem)
 
     async def _cancel_everything(self, why: str) -> None:
         ok = await self._locked(self.engine.executor.cancel_all_verified, why)

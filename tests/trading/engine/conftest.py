@@ -87,11 +87,17 @@ class Bench:
                           signer=RequestSigner(self.private_key), **kwargs)
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sim(**options): SimServer options for the bench fixture")
+
+
 @pytest.fixture
-async def bench():
-    sim = SimServer(faults=FaultConfig(ack_latency_ms=5), volatility_bps=0.0,
-                    jump_probability=0.0, taker_trade_probability=0.0,
-                    step_interval=0.05, push_interval=0.05)
+async def bench(request):
+    marker = request.node.get_closest_marker("sim")
+    options = dict(volatility_bps=0.0, jump_probability=0.0, taker_trade_probability=0.0,
+                   step_interval=0.05, push_interval=0.05)
+    options.update(marker.kwargs if marker else {})
+    sim = SimServer(faults=FaultConfig(ack_latency_ms=5), **options)
     await sim.start()
     sim.exchange.market.freeze(None)          # tests script the mid themselves
     sim.exchange.market.set_mid(SYMBOL, MID)
@@ -143,10 +149,11 @@ async def start_engine(bench):
     started: list[Running] = []
 
     async def factory(bot: str = "default", options: EngineOptions = FAST_OPTIONS,
-                      rest: StandXRest | None = None, **config) -> Running:
+                      rest: StandXRest | None = None, token: str | None = None,
+                      **config) -> Running:
         await save_config(bot, **config)
         rest = rest or bench.rest_client(timeout=2.0, max_retries=0)
-        engine = Engine(bot, rest, bench.sim.ws_stream_url, bench.token, "sim", options)
+        engine = Engine(bot, rest, bench.sim.ws_stream_url, token or bench.token, "sim", options)
         running = Running(engine, rest)
         started.append(running)
         return running

@@ -1,0 +1,33 @@
+"""When the exchange refuses the second order make-before-break needs (max open orders or
+margin), that side falls back to cancel-first, the fallback is audited, and quoting goes on."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from trading.models import OrderEvent
+from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@sync_to_async
+def fallback_events() -> list[str]:
+    return list(OrderEvent.objects.filter(kind="info", message__contains="cancel-first")
+                .values_list("message", flat=True))
+
+
+@pytest.mark.sim(max_open_orders=2)
+async def test_max_open_orders_falls_back_to_cancel_first(bench, start_engine):
+    running = await start_engine(requote_threshold_bps=Decimal("3"))
+    await wait_until(bench.two_sided, what="first quotes")
+    first = {o.cl_ord_id for o in bench.ours()}
+    bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
+    await wait_until(lambda: bench.two_sided() and not {o.cl_ord_id for o in bench.ours()} & first,
+                     timeout=8, what="requoted despite the two-order limit")
+    assert len(bench.open_orders()) <= 2
+    assert running.engine.executor.capacity_rejects >= 1
+    await running.stop()        # flushes the audit log
+    assert await fallback_events(), "the fallback to cancel-first is recorded"

@@ -1,0 +1,59 @@
+"""The snapshot published once a second has the contract's shape (docs/architecture.md),
+with Decimals as strings, and reflects the orders resting on the simulator."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from trading import bus
+from tests.trading.engine.conftest import SYMBOL, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOP_KEYS = {"bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
+            "orders", "uptime", "history", "events", "config", "failures", "position",
+            "token_expires_at", "updated_at"}
+
+
+def snapshot_with_orders() -> dict | None:
+    snap = bus.latest_snapshot("default")
+    return snap if snap and len(snap["orders"]) == 2 and snap["quotes"]["bid"] else None
+
+
+async def test_snapshot_shape_and_content(bench, start_engine):
+    bus.forget_snapshot("default")
+    running = await start_engine()
+    await wait_until(bench.two_sided, what="quotes")
+    await wait_until(lambda: snapshot_with_orders() is not None, what="a snapshot with orders")
+    snap = snapshot_with_orders()
+    json.dumps(snap)                                  # plain JSON, nothing exotic
+    assert set(snap) == TOP_KEYS
+    assert (snap["bot"], snap["state"], snap["mode"], snap["symbol"]) == \
+        ("default", "running", "sim", SYMBOL)
+    assert set(snap["feed"]) == {"market", "account", "last_message_age_s"}
+    assert snap["feed"]["market"] == "connected"
+    assert set(snap["market"]) == {"mid", "mark", "best_bid", "best_ask"}
+    assert isinstance(snap["market"]["mid"], str)
+    for side in ("bid", "ask"):
+        assert set(snap["quotes"][side]) == {"price", "qty", "bps_from_mid", "bps_from_mark",
+                                             "in_band"}
+        assert snap["quotes"][side]["in_band"] is True
+    resting = {o.cl_ord_id for o in bench.ours()}
+    assert {o["cl_ord_id"] for o in snap["orders"]} == resting
+    assert set(snap["orders"][0]) == {"cl_ord_id", "side", "price", "qty", "state", "age_s",
+                                      "exchange_id"}
+    assert set(snap["uptime"]) == {"hour", "two_sided_seconds", "in_band_seconds",
+                                   "elapsed_seconds", "target_minutes", "requotes",
+                                   "bid_dark_ms", "ask_dark_ms"}
+    assert len(snap["history"]) == 24
+    assert set(snap["history"][-1]) == {"hour", "two_sided_seconds", "in_band_seconds"}
+    assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
+    assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id",
+                                      "message"}
+    assert Decimal(snap["config"]["spread_bps"]) == 5
+    assert snap["failures"] == {"consecutive": 0, "max": 3}
+    assert Decimal(snap["position"]["qty"]) == 0
+    assert snap["token_expires_at"] is not None
+    await running.stop()

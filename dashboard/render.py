@@ -17,7 +17,7 @@ PANELS = ("status", "market", "orders", "uptime", "events")
 TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
 STALE_AFTER_SECONDS = 5
 CHART_HEIGHT = 60          # one SVG unit per minute of the hour
-BAR_PITCH, BAR_WIDTH = 10, 8
+BAR_PITCH, BAR_WIDTH = 20, 16
 
 
 def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, str]:

@@ -56,7 +56,7 @@ def test_history_chart_geometry():
     assert len(chart["bars"]) == 24 and chart["target_y"] == 30
     assert chart["bars"][1]["in_band_y"] == 30 and chart["bars"][1]["met"]
     assert chart["bars"][0]["in_band"] == 60                      # capped at the hour
-    assert [b["x"] for b in chart["bars"][:3]] == [0, 10, 20]
+    assert [b["x"] for b in chart["bars"][:3]] == [0, 20, 40]
 
 
 def test_panels_survive_an_empty_snapshot():

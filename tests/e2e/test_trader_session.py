@@ -1,0 +1,116 @@
+"""A trader's session end to end: `runbot` in sim mode, Debian's chromium, the real page.
+
+runbot trades on a simulator the test starts itself (`runsim`, then `runbot --no-sim` with a
+fresh simulator account), so the test holds the account's token and can ask the simulator
+for ground truth (GET /sim/stats) instead of trusting what the bot reports.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import REPO, Manage, free_port
+
+SCREENSHOT = REPO / "docs" / "dashboard.png"
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    sim = Manage(tmp_path / "sim")
+    sim.data_dir.mkdir()
+    sim.start("runsim", "--port", str(free_port()))
+    match = sim.wait_for(r"StandX simulator on (http://\S+) \(ws: (ws://\S+), (ws://\S+)\)")
+    api, stream, ws_api = match.groups()
+    account = httpx.post(f"{api}/sim/accounts", content=b"{}", timeout=5,
+                         headers={"Content-Type": "application/json"}).json()
+    yield {"api": api, "stream": stream, "ws_api": ws_api, **account}
+    sim.stop()
+
+
+@pytest.fixture
+def runbot(tmp_path, simulator):
+    port = free_port()
+    bot = Manage(tmp_path / "bot", env={
+        "WEB_PORT": str(port), "REFRESH_INTERVAL": "0.2", "STANDX_MODE": "sim",
+        "STANDX_API_BASE": simulator["api"], "STANDX_WS_URL": simulator["stream"],
+        "STANDX_WS_API_URL": simulator["ws_api"], "STANDX_JWT_TOKEN": simulator["token"],
+        "STANDX_ED25519_PRIVATE_KEY": simulator["ed25519_private_key"],
+    })
+    bot.data_dir.mkdir()
+    bot.run("migrate", "--noinput")
+    bot.start("runbot", "--no-sim")
+    yield bot
+    bot.stop()
+
+
+def open_orders_on_exchange(simulator: dict, symbol: str = "BTC-USD") -> int:
+    stats = httpx.get(f"{simulator['api']}/sim/stats", timeout=5,
+                      headers={"Authorization": f"Bearer {simulator['token']}"}).json()
+    return stats["symbols"][symbol]["open_orders"]
+
+
+def wait_until(predicate, timeout: float = 15, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+def bid_bps(page) -> float | None:
+    text = page.locator('#panel-market tr.ours.bid [data-field="bps_from_mid"]').text_content(timeout=2000)
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def test_trader_session(page, runbot, simulator):
+    link = runbot.wait_for(r"dashboard: (http://\S+/accounts/link/\S+)").group(1)
+    page.goto(link)
+
+    # Logged in by the one-time link; the socket is live and the engine is quoting.
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10000)
+    expect(page.locator("#panel-status .state")).to_have_attribute("data-state", "running", timeout=15000)
+    mid = page.locator('#panel-market [data-field="mid"]')
+    first = wait_until(lambda: (mid.text_content() or "–").strip().strip("–"), what="a mid price")
+    wait_until(lambda: mid.text_content().strip() not in (first, "–"), timeout=10,
+               what="the mid changing by itself")
+    wait_until(lambda: bid_bps(page) is not None and bid_bps(page) < -40, what="a 50 bps bid")
+
+    # A bad value is refused next to its field and nothing is applied.
+    page.fill("#id_spread_bps", "-5")
+    page.click("#panel-config button[type=submit]")
+    expect(page.locator("#id_spread_bps-error")).to_be_visible()
+    expect(page.locator("#panel-config")).to_contain_text("Nothing applied")
+
+    # A good one reaches the engine: our quotes move to the new spread.
+    page.fill("#id_spread_bps", "20")
+    page.click("#panel-config button[type=submit]")
+    expect(page.locator("#panel-config")).to_contain_text("Saved")
+    wait_until(lambda: (bps := bid_bps(page)) is not None and -25 < bps < -15,
+               what="our bid at about -20 bps")
+    expect(page.locator("#panel-orders .count")).to_have_attribute("data-count", "2", timeout=10000)
+    page.wait_for_timeout(1500)                    # let the uptime panel tick once more
+    Path(SCREENSHOT).parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    # Kill, after confirming: killed on the page, and no order left on the exchange.
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.click("button.btn-kill")
+    expect(page.locator("#panel-status .state")).to_have_attribute("data-state", "killed", timeout=15000)
+    assert dialogs and "Kill the bot?" in dialogs[0]
+    wait_until(lambda: open_orders_on_exchange(simulator) == 0, what="zero open orders on the exchange")
+    # The bot's own view follows within a snapshot or two (it hears the cancel acks).
+    orders_url = urljoin(page.url, "/api/orders")
+    wait_until(lambda: page.request.get(orders_url).json()["count"] == 0, timeout=5,
+               what="the bot reporting zero open orders")
+    expect(page.locator("#panel-orders .count")).to_have_attribute("data-count", "0")

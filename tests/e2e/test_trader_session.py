@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, Manage, free_port
+from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
 SCREENSHOT = REPO / "docs" / "dashboard.png"
 
@@ -52,16 +52,6 @@ def open_orders_on_exchange(simulator: dict, symbol: str = "BTC-USD") -> int:
     stats = httpx.get(f"{simulator['api']}/sim/stats", timeout=5,
                       headers={"Authorization": f"Bearer {simulator['token']}"}).json()
     return stats["symbols"][symbol]["open_orders"]
-
-
-def wait_until(predicate, timeout: float = 15, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not reached within {timeout}s")
 
 
 def bid_bps(page) -> float | None:

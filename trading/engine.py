@@ -31,7 +31,7 @@ from trading.standx import protocol
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
 from trading.standx.stream import StreamClient, StreamStatus, account_subscriptions, market_subscriptions
-from trading.supervisor import every, supervise
+from trading.supervisor import bounded_lock, every, supervise
 from trading.uptime_keeper import UptimeKeeper
 
 log = logging.getLogger(__name__)
@@ -97,9 +97,6 @@ class Engine:
     @property
     def symbol(self) -> str:
         return self.market.symbol
-
-    def value(self, name: str):
-        return self.values[name]
 
     def quoting_allowed(self) -> bool:
         return self.state == RUNNING and not self.lifecycle.cleanup_pending and \
@@ -222,11 +219,13 @@ class Engine:
                 pass                 # timer pass: age-based requotes need no market message
             self._wake.clear()
             trigger_at, self._trigger_at = self._trigger_at, None
-            async with self.trading_lock:
-                await self.quote_once(trigger_at)
+            async with bounded_lock(self.trading_lock, 5.0, "quoting pass") as held:
+                if held:
+                    self.quote_once(trigger_at)
 
-    async def quote_once(self, trigger_at: float | None = None) -> None:
-        """One pass: desired quotes -> actions -> execute (caller holds trading_lock)."""
+    def quote_once(self, trigger_at: float | None = None) -> None:
+        """One pass: desired quotes -> actions -> execute. Synchronous on purpose: nothing
+        awaits between reading our orders and recording the actions (caller holds the lock)."""
         if not self.quoting_allowed() or self.spec is None:
             return
         top = self.market.top()

@@ -17,6 +17,7 @@ from trading import store
 from trading.domain import Fill
 from trading.standx.errors import AuthError, StandXError
 from trading.standx.stream import market_subscriptions
+from trading.supervisor import bounded_lock
 
 if TYPE_CHECKING:
     from trading.engine import Engine
@@ -115,17 +116,10 @@ class Lifecycle:
         await e.events.flush()
 
     async def _locked(self, func, *args):
-        """Run func under the trading lock, bounded (a stuck pass cannot block a kill forever)."""
-        try:
-            async with asyncio.timeout(LOCK_WAIT_SECONDS):
-                await self.engine.trading_lock.acquire()
-        except TimeoutError:
-            log.error("trading lock busy for %.0fs; proceeding without it", LOCK_WAIT_SECONDS)
+        """Run func under the trading lock; a stuck holder delays a kill or a stop but cannot
+        block it (after the bound it proceeds anyway: canceling twice is harmless)."""
+        async with bounded_lock(self.engine.trading_lock, LOCK_WAIT_SECONDS, func.__name__):
             return await func(*args)
-        try:
-            return await func(*args)
-        finally:
-            self.engine.trading_lock.release()
 
     # ------------------------------------------------------------------ start / stop / kill
 
@@ -189,8 +183,8 @@ class Lifecycle:
         e = self.engine
         if not e.tracker.live():
             return
-        async with e.trading_lock:
-            if e.quoting_allowed() or not e.tracker.live():
+        async with bounded_lock(e.trading_lock, LOCK_WAIT_SECONDS, "pull quotes") as held:
+            if not held or e.quoting_allowed() or not e.tracker.live():
                 return
             e.events.add("feed", f"pulling quotes: {reason}")
             await e.executor.cancel_many(e.tracker.live_ids(), f"pull: {reason}")
@@ -257,7 +251,7 @@ class Lifecycle:
 
     async def switch_symbol(self, symbol: str) -> None:
         e = self.engine
-        async with e.trading_lock:
+        async with bounded_lock(e.trading_lock, LOCK_WAIT_SECONDS, "symbol switch"):
             ok = await e.executor.cancel_all_verified(f"symbol switch to {symbol}")
             self.cleanup_pending = not ok
             e.tracker.clear()
@@ -274,7 +268,9 @@ class Lifecycle:
     async def reconcile(self) -> None:
         """Align the tracker with query_open_orders; cancel ours that should not be open."""
         e = self.engine
-        async with e.trading_lock:
+        async with bounded_lock(e.trading_lock, LOCK_WAIT_SECONDS, "reconcile") as held:
+            if not held:
+                return
             try:
                 rows, sent_at = await e.executor.our_open_orders()
             except StandXError:

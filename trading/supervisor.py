@@ -8,9 +8,10 @@ engine says so.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +54,20 @@ async def every(interval: Callable[[], float], step: Callable[[], Awaitable[None
         started = loop.time()
         await step()
         await asyncio.sleep(max(0.0, interval() - (loop.time() - started)))
+
+
+@contextlib.asynccontextmanager
+async def bounded_lock(lock: asyncio.Lock, timeout: float, what: str) -> AsyncIterator[bool]:
+    """Hold `lock` if it can be had within `timeout`; yields whether it was acquired, so a
+    stuck holder can delay but never block a caller forever (it decides what to do)."""
+    try:
+        async with asyncio.timeout(timeout):
+            await lock.acquire()
+    except TimeoutError:
+        log.error("%s: lock busy for %.0fs", what, timeout)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()

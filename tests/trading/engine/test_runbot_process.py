@@ -91,3 +91,23 @@ async def test_sigterm_stops_cleanly(bench, data_dir):
     assert await wait_exit(process) == 0, data_dir["log"].read_text()[-3000:]
     assert bench.ours() == []
     assert bench.truth(SYMBOL)["open_orders"] == 0
+
+
+def test_unmigrated_database_fails_with_a_clear_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
+    env.update({"DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "mmsite.settings"})
+    result = subprocess.run([sys.executable, "manage.py", "runbot", "--engine-only",
+                             "--duration", "1"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode != 0
+    assert "not migrated" in result.stderr and "migrate" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_banner_shows_mode_symbol_and_never_secrets(bench, data_dir):
+    process = await start_runbot(data_dir, "--duration", "1")
+    assert await wait_exit(process) == 0
+    output = data_dir["log"].read_text()
+    assert "mode: sim" in output and "symbol: BTC-USD" in output
+    assert bench.token not in output and bench.private_key not in output
+    assert "runbot stopped cleanly" in output

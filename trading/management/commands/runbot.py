@@ -66,6 +66,18 @@ class Command(BaseCommand):
         except KeyboardInterrupt:      # a second Ctrl-C during the clean stop
             self.stderr.write("interrupted during shutdown")
             sys.exit(1)
+        except ExceptionGroup as group:      # a task of the TaskGroup failed for good
+            error = first_error(group)
+            if isinstance(error, CommandError):
+                raise error from None
+            log.error("runbot failed", exc_info=error)
+            raise CommandError(f"runbot failed: {type(error).__name__}: {error}") from None
+
+
+def first_error(group: BaseException) -> BaseException:
+    while isinstance(group, BaseExceptionGroup) and group.exceptions:
+        group = group.exceptions[0]
+    return group
 
 
 def check_database() -> None:

@@ -60,7 +60,7 @@ def config(request):
     status = 200 if sent is not None else 422
     if request.htmx:
         return render(request, "dashboard/partials/_config.html",
-                      {"form": form, "saved": sent is not None}, status=status)
+                      {"form": form, "sent": sent}, status=status)
     if sent is None:
         return _page(request, form, status=status)
     return redirect("index")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -66,5 +64,3 @@ def csrf_token(client: Client) -> str:
     client.get("/")
     return client.cookies["csrftoken"].value
 
-
-D = Decimal

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("action", ["start", "stop", "kill"])
 def test_action_sends_a_control_message(client_in, sent, action):
+    async_to_sync(bus.publish_snapshot)(make_snapshot())
     response = client_in.post(f"/api/{action}")
     assert response.status_code == 200
     assert response.json() == {"action": action, "sent": True, "detail": f"{action}: sent to the engine"}

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.test import Client
+
+from tests.dashboard.snapshots import make_snapshot
+from trading import bus
 
 from tests.dashboard.conftest import config_row, csrf_token
 
@@ -17,9 +21,15 @@ def test_control_sends_one_message(client_in, sent, action):
 
 
 def test_htmx_control_returns_the_flash_fragment(client_in, sent):
+    async_to_sync(bus.publish_snapshot)(make_snapshot())
     response = client_in.post("/control/stop", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert b"stop: sent to the engine" in response.content
+
+
+def test_without_an_engine_report_the_flash_says_so(client_in, sent):
+    response = client_in.post("/control/stop", HTTP_HX_REQUEST="true")
+    assert b"no engine has reported" in response.content and len(sent) == 1
 
 
 def test_unknown_action_is_refused(client_in, sent):
@@ -53,7 +63,6 @@ def test_cross_site_post_is_refused_even_with_a_token(csrf_client_in, sent):
 
 def test_unreachable_engine_is_reported(client_in, monkeypatch):
     from channels.exceptions import ChannelFull
-    from trading import bus
 
     async def full(*args, **kwargs):
         raise ChannelFull()

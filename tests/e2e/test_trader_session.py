@@ -6,7 +6,6 @@ for ground truth (GET /sim/stats) instead of trusting what the bot reports.
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from urllib.parse import urljoin
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponseNotAllowed
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,7 +43,7 @@ def _page(request, form, status=200, **extra):
 @operator_required
 def control(request, action: str):
     if action not in controls.ACTIONS:
-        return HttpResponseNotAllowed(["POST"])
+        raise Http404("no such control")
     sent = controls.send(DEFAULT_BOT, action, user=request.user.get_username())
     context = {"flash": sent.detail, "flash_level": "ok" if sent.ok else "bad"}
     if request.htmx:

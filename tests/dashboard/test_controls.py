@@ -33,7 +33,7 @@ def test_without_an_engine_report_the_flash_says_so(client_in, sent):
 
 
 def test_unknown_action_is_refused(client_in, sent):
-    assert client_in.post("/control/liquidate").status_code == 405
+    assert client_in.post("/control/liquidate").status_code == 404
     assert sent == []
 
 

@@ -24,6 +24,7 @@ from trading.standx.errors import (
     AuthError, MalformedResponseError, RateLimitError, RequestTimeoutError, StandXError,
     error_for_status,
 )
+from trading.standx.pacing import CreditPacer
 from trading.standx.signing import RequestSigner, jwt_expiry, token_expiry_problem
 from trading.standx.values import first_text, integer, snippet
 
@@ -74,7 +75,7 @@ class StandXRest:
         transport: httpx.AsyncBaseTransport | None = None, session_id: str | None = None, *,
         backoff_max: float = 5.0, retry_after_max: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time, pacer: CreditPacer | None = None,
     ):
         self._timeout = timeout
         self._max_retries = max(0, max_retries)
@@ -87,6 +88,7 @@ class StandXRest:
             follow_redirects=False,
         )
         self.stats = RestStats()
+        self.pacer = pacer or CreditPacer()
         self.set_token(token)
 
     def __repr__(self) -> str:
@@ -240,6 +242,8 @@ class StandXRest:
         return headers
 
     async def _attempt(self, call: _Call, auth_headers: dict[str, str]) -> Any:
+        # Pace first, sign after: the signed timestamp must not age while we wait.
+        await self.pacer.acquire(call.private)
         headers = dict(auth_headers)
         if call.body is not None:
             headers.update(JSON_HEADERS)

@@ -16,6 +16,17 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
 SCREENSHOT = REPO / "docs" / "dashboard.png"
+# Hours an earlier run saved: the engine continues them, the 24 h chart shows them.
+EARLIER_HOURS = """
+import datetime as dt
+from trading.models import UptimeHour
+hour = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+for back in range(1, 24):
+    UptimeHour.objects.create(
+        bot="default", symbol="BTC-USD", hour=hour - dt.timedelta(hours=back),
+        two_sided_seconds=3550 - back * 37 % 500,
+        in_band_seconds=600 if back in (7, 8) else 3000 - back * 97 % 1400)
+"""
 
 
 @pytest.fixture
@@ -42,6 +53,7 @@ def runbot(tmp_path, simulator):
     })
     bot.data_dir.mkdir()
     bot.run("migrate", "--noinput")
+    bot.run("shell", "-c", EARLIER_HOURS)
     bot.start("runbot", "--no-sim")
     yield bot
     bot.stop()
@@ -73,6 +85,7 @@ def test_trader_session(page, runbot, simulator):
     wait_until(lambda: mid.text_content().strip() not in (first, "–"), timeout=10,
                what="the mid changing by itself")
     wait_until(lambda: bid_bps(page) is not None and bid_bps(page) < -40, what="a 50 bps bid")
+    assert page.locator("#panel-uptime rect.band.met").count() >= 15    # the saved hours
 
     # A bad value is refused next to its field and nothing is applied.
     page.fill("#id_spread_bps", "-5")

@@ -190,20 +190,30 @@ class Executor:
         except StandXError:
             pass        # counted; the pending timeout re-checks and retries
 
-    async def cancel_many(self, cl_ord_ids: list[str], reason: str) -> bool:
-        """One batched cancel by cl_ord_id (never an order without our prefix)."""
+    def prepare_cancel_many(self, cl_ord_ids: list[str], reason: str) -> list[str]:
+        """Mark ours PENDING_CANCEL and audit one batch; returns the ids to send (never an
+        order without our prefix)."""
         ids = [c for c in cl_ord_ids if self.tracker.is_ours(c)]
+        if ids:
+            now = self._clock()
+            for cl_ord_id in ids:
+                self._transition(self.tracker.cancel_sent(cl_ord_id, now))
+            self.events.add("cancel", f"{reason}: {len(ids)} order(s)",
+                            cl_ord_id=",".join(ids)[:64])
+        return ids
+
+    async def send_cancel_many(self, ids: list[str]) -> bool:
         if not ids:
             return True
-        now = self._clock()
-        for cl_ord_id in ids:
-            self._transition(self.tracker.cancel_sent(cl_ord_id, now))
-        self.events.add("cancel", f"{reason}: {len(ids)} order(s)", cl_ord_id=",".join(ids)[:64])
         try:
             await self.call("cancel_orders", lambda: self.rest.cancel_orders(cl_ord_ids=ids))
         except StandXError:
             return False
         return True
+
+    async def cancel_many(self, cl_ord_ids: list[str], reason: str) -> bool:
+        """One batched cancel by cl_ord_id."""
+        return await self.send_cancel_many(self.prepare_cancel_many(cl_ord_ids, reason))
 
     async def our_open_orders(self, symbol: str | None = None) -> tuple[list[ExchangeOrder], float]:
         """query_open_orders (all symbols unless given) and when the query was sent."""

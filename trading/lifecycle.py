@@ -179,15 +179,14 @@ class Lifecycle:
             self._state_to_persist = (state, reason)      # retried by housekeeping
 
     async def pull_quotes(self, reason: str) -> None:
-        """Market data cannot be trusted: take our quotes off the book (not a stop)."""
+        """Market data cannot be trusted: take our quotes off the book (not a stop). The
+        state change is synchronous; the cancel request runs in the background."""
         e = self.engine
-        if not e.tracker.live():
+        if e.quoting_allowed() or not e.tracker.live():
             return
-        async with bounded_lock(e.trading_lock, LOCK_WAIT_SECONDS, "pull quotes") as held:
-            if not held or e.quoting_allowed() or not e.tracker.live():
-                return
-            e.events.add("feed", f"pulling quotes: {reason}")
-            await e.executor.cancel_many(e.tracker.live_ids(), f"pull: {reason}")
+        e.events.add("feed", f"pulling quotes: {reason}")
+        ids = e.executor.prepare_cancel_many(e.tracker.live_ids(), f"pull: {reason}")
+        e.executor.launch(e.executor.send_cancel_many(ids), "pull")
 
     # ------------------------------------------------------------------ control and config
 
@@ -266,29 +265,29 @@ class Lifecycle:
     # ------------------------------------------------------------------ periodic
 
     async def reconcile(self) -> None:
-        """Align the tracker with query_open_orders; cancel ours that should not be open."""
+        """Align the tracker with query_open_orders; cancel ours that should not be open.
+        No lock: the answer is applied synchronously and `as_of` protects orders that changed
+        while the query was in flight, so quoting never waits for this round trip."""
         e = self.engine
-        async with bounded_lock(e.trading_lock, LOCK_WAIT_SECONDS, "reconcile") as held:
-            if not held:
-                return
-            try:
-                rows, sent_at = await e.executor.our_open_orders()
-            except StandXError:
-                return
-            here = [r for r in rows if r.symbol == e.symbol]
-            top = e.market.top()
-            result = e.tracker.reconcile(here, e.clock(), as_of=sent_at,
-                                         ref_mid=top.mid if top else None)
-            for transition in (*result.gone, *result.confirmed):
-                e.on_transition(transition)
-            for order in result.adopted:
-                e.events.add("info", "adopted an order of ours found open", side=order.side,
-                             price=order.price, qty=order.qty, cl_ord_id=order.cl_ord_id)
-            strays = [r.cl_ord_id for r in rows if r.symbol != e.symbol and e.tracker.is_ours(r.cl_ord_id)]
-            if e.state != RUNNING:
-                strays += e.tracker.live_ids()     # a stopped or killed bot has no orders
-            if strays:
-                await e.executor.cancel_many(strays, "should not be open (reconcile)")
+        try:
+            rows, sent_at = await e.executor.our_open_orders()
+        except StandXError:
+            return
+        here = [r for r in rows if r.symbol == e.symbol]
+        top = e.market.top()
+        result = e.tracker.reconcile(here, e.clock(), as_of=sent_at,
+                                     ref_mid=top.mid if top else None)
+        for transition in (*result.gone, *result.confirmed):
+            e.on_transition(transition)
+        for order in result.adopted:
+            e.events.add("info", "adopted an order of ours found open", side=order.side,
+                         price=order.price, qty=order.qty, cl_ord_id=order.cl_ord_id)
+        strays = [r.cl_ord_id for r in rows
+                  if r.symbol != e.symbol and e.tracker.is_ours(r.cl_ord_id)]
+        if e.state != RUNNING:
+            strays += e.tracker.live_ids()         # a stopped or killed bot has no orders
+        if strays:
+            await e.executor.cancel_many(strays, "should not be open (reconcile)")
 
     async def housekeeping(self, now: float) -> None:
         e = self.engine

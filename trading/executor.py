@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Awaitable, Callable
 
-from trading.domain import ExchangeOrder, OrderState, Quote, Side
+from trading.domain import ExchangeOrder, OrderState, Quote
 from trading.eventlog import EventLog
 from trading.orders import OrderTracker, Transition
 from trading.standx.errors import (

@@ -125,3 +125,12 @@ def test_clear_forgets_everything(tracker):
     place(tracker, Side.SELL)
     tracker.clear()
     assert tracker.live() == []
+
+
+def test_expire_all_makes_orders_stale_but_keeps_their_real_age(tracker):
+    cl = place(tracker, now=10.0)
+    tracker.apply(update(cl, "open"), now=10.5)
+    tracker.expire_all()
+    assert tracker.get(cl).sent_at == float("-inf")     # decide sees it as stale
+    assert tracker.placed_at(cl) == 10.0                 # the dashboard still shows its age
+    assert tracker.get(cl).state is OrderState.OPEN

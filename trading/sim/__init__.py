@@ -7,8 +7,11 @@ Public API
         set_faults(config=None, **changes), stats(user), uptime(user, symbol),
         issue_token(user, ttl_s), create_account(balance).
     FaultConfig (faults.py), SimConfig (config.py).
-    HTTP extras: POST /sim/accounts, GET /sim/stats, GET|POST /sim/faults, POST /sim/market,
-        GET /api/maker/uptime, GET /v1/region.
+    HTTP extras: POST /sim/accounts, GET /sim/stats, GET /sim/orders (the account's live
+        orders, ground truth), GET /sim/injected (faults really injected, by kind),
+        GET|POST /sim/faults, POST /sim/market, GET /api/maker/uptime, GET /v1/region.
+    Restart: with SimConfig.state_file (runsim --state-file) accounts, the JWT secret and
+        prices survive; open orders, ground truth and faults do not (state.py).
 
 Choices where the protocol (shared/standx-protocol.md) is silent
     - Timestamps: x-request-timestamp must be Unix ms within +/- SimConfig.timestamp_window_s

@@ -40,6 +40,9 @@ class SimConfig:
     ping_interval: float = 10.0
     pong_timeout: float = 300.0
     max_connection_lifetime: float = 24 * 3600.0
+    # Accounts, JWT secret and prices survive a restart through this file ("" = off);
+    # see state.py for what is kept and what is not.
+    state_file: str = ""
     # Ground-truth and order timestamps come from this clock (tests inject a fake one).
     clock: Callable[[], float] = field(default=time.time, repr=False)
 

@@ -71,9 +71,9 @@ async def _gate(exchange, request: Request, faultable: bool) -> None:
     faults = exchange.faults
     if faults.take_429():
         raise ApiError(429, "too many requests (injected)")
-    if faults.roll(faults.config.http_5xx_share):
+    if faults.roll(faults.config.http_5xx_share, "http_5xx"):
         raise ApiError(500, "internal server error (injected)")
-    if faults.roll(faults.config.hang_share):
+    if faults.roll(faults.config.hang_share, "hang"):
         await asyncio.sleep(faults.config.hang_max_s)
         raise ApiError(504, "gateway timeout (injected hang)")
 

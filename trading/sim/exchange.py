@@ -26,6 +26,7 @@ from trading.sim.loops import Scheduler, supervise
 from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
 from trading.sim.ratelimit import RateLimiter
+from trading.sim.state import load_state, save_state
 from trading.sim.serialize import (depth_json, order_json, position_json, price_json,
                                    public_trade_json, trade_json, ws_balance_json)
 from trading.sim.symbols import SYMBOLS
@@ -56,6 +57,8 @@ class Exchange:
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
         self._tasks: list[asyncio.Task] = []
+        if self.config.state_file:
+            load_state(self, self.config.state_file)
 
     # ---- accounts and tokens ---------------------------------------------------------------
     def create_account(self, balance: Decimal | str | None = None) -> SimAccount:
@@ -65,6 +68,7 @@ class Exchange:
         user = f"bsc_{address}"
         amount = Decimal(str(balance)) if balance is not None else self.config.initial_balance
         self.matching.accounts[user] = Account(user, address, pubkey, amount)
+        self.save_state()       # a new account must survive even a crash of the simulator
         return SimAccount(self.issue_token(user), base58.b58encode(seed).decode(), address, user)
 
     def issue_token(self, user: str, ttl_s: float | None = None) -> str:
@@ -80,6 +84,10 @@ class Exchange:
         if account is None:
             raise ApiError(401, "unknown account")
         return account, claims.pubkey
+
+    def save_state(self) -> None:
+        if self.config.state_file:
+            save_state(self, self.config.state_file)
 
     # ---- orders ----------------------------------------------------------------------------
     def submit_new_order(self, account: Account, body: dict, session_id: str | None,
@@ -114,7 +122,7 @@ class Exchange:
         return new
 
     def _inject_alo_reject(self) -> bool:
-        return self.faults.roll(self.faults.config.alo_reject_share)
+        return self.faults.roll(self.faults.config.alo_reject_share, "alo_reject")
 
     def stats(self, user: str) -> dict:
         """Ground truth of one account: {"symbols": {symbol: figures}} (see GroundTruth)."""
@@ -173,6 +181,7 @@ class Exchange:
             self._tasks.append(asyncio.create_task(supervise(name, body), name=f"sim-{name}"))
 
     async def stop(self) -> None:
+        self.save_state()       # balances, positions and prices as they are now
         self.hub.close_all(1001, "simulator shutting down")
         for task in self._tasks:
             task.cancel()
@@ -209,4 +218,5 @@ class Exchange:
             every = self.faults.config.ws_drop_every_s
             await asyncio.sleep(every if every > 0 else 0.5)
             if every > 0 and self.faults.config.ws_drop_every_s > 0:
+                self.faults.injected["ws_drop"] += 1
                 self.hub.close_all(1011, "connection dropped (injected fault)")

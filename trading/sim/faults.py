@@ -6,6 +6,7 @@ to /sim/* control routes, and are decided before any state is touched."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
 
 _SHARES = ("http_5xx_share", "hang_share", "alo_reject_share")
@@ -69,6 +70,9 @@ class FaultState:
     config: FaultConfig = field(default_factory=FaultConfig)
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     burst_left: int = 0
+    # How many faults were really injected, by kind (GET /sim/injected): a soak reports
+    # what happened, not what the shares promised.
+    injected: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.burst_left = self.config.burst_429
@@ -80,11 +84,15 @@ class FaultState:
     def take_429(self) -> bool:
         if self.burst_left > 0:
             self.burst_left -= 1
+            self.injected["http_429"] += 1
             return True
         return False
 
-    def roll(self, share: float) -> bool:
-        return share > 0 and self.rng.random() < share
+    def roll(self, share: float, kind: str = "") -> bool:
+        hit = share > 0 and self.rng.random() < share
+        if hit and kind:
+            self.injected[kind] += 1
+        return hit
 
     def ack_delay_s(self) -> float:
         c = self.config

@@ -49,6 +49,20 @@ async def stats(exchange, ctx: Ctx):
     return exchange.stats(ctx.require_account().user)
 
 
+async def open_orders(exchange, ctx: Ctx):
+    """Ground truth of the account's live orders (pending and resting), never faulted:
+    what a soak compares with what the bot believes."""
+    account = ctx.require_account()
+    return {"orders": [{"id": o.id, "cl_ord_id": o.cl_ord_id, "symbol": o.symbol,
+                        "side": o.side.value, "price": str(o.price), "qty": str(o.qty),
+                        "status": o.status} for o in account.live_orders()]}
+
+
+async def injected(exchange, ctx: Ctx):
+    """Faults really injected since this simulator started, by kind."""
+    return dict(exchange.faults.injected)
+
+
 async def get_faults(exchange, ctx: Ctx):
     return exchange.faults.config.to_json()
 

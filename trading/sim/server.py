@@ -36,6 +36,8 @@ def build_app(exchange) -> Starlette:
         Route("/v1/offchain/login", route(sim.login), methods=["POST"]),
         Route("/sim/accounts", _control(exchange, sim.create_account), methods=["POST"]),
         Route("/sim/stats", _control(exchange, sim.stats, auth=True), methods=["GET"]),
+        Route("/sim/orders", _control(exchange, sim.open_orders, auth=True), methods=["GET"]),
+        Route("/sim/injected", _control(exchange, sim.injected), methods=["GET"]),
         Route("/sim/faults", _control(exchange, sim.get_faults), methods=["GET"]),
         Route("/sim/faults", _control(exchange, sim.set_faults), methods=["POST"]),
         Route("/sim/market", _control(exchange, sim.script_market), methods=["POST"]),

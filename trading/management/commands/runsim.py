@@ -40,6 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--print-account", action="store_true",
                             help="create a funded account and print its credentials")
         parser.add_argument("--balance", default="100000")
+        parser.add_argument("--state-file", default="", metavar="PATH",
+                            help="keep accounts, the JWT secret and prices in PATH across "
+                                 "restarts (not open orders; see trading/sim/state.py)")
 
     def handle(self, *args, **opts) -> None:
         try:
@@ -50,7 +53,7 @@ class Command(BaseCommand):
                 log_level="info", volatility_bps=opts["volatility_bps"],
                 step_interval=opts["step_interval"], push_interval=opts["push_interval"],
                 max_open_orders=opts["max_open_orders"], band_bps=Decimal(opts["band_bps"]),
-                initial_balance=Decimal(opts["balance"]))
+                initial_balance=Decimal(opts["balance"]), state_file=opts["state_file"])
         except (ValueError, ArithmeticError) as err:
             raise CommandError(str(err)) from None
         asyncio.run(self._serve(server, opts["print_account"]))

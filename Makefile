@@ -23,5 +23,9 @@ test: setup
 bench: setup
 	$(PY) -m bench.run_all
 
+# Chaos soak (bench/soak.py): SOAK_ARGS=--quick is the 2-minute CI variant.
+soak: setup
+	$(PY) -m bench.soak $(SOAK_ARGS)
+
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,325 @@
+"""Chaos soak: the real bot (`manage.py runbot --no-sim`) against the real simulator
+(`manage.py runsim`), both as subprocesses on 127.0.0.1, with every fault the simulator
+offers mixed from a seed, for --minutes (--quick: 2 minutes, the CI variant).
+
+It proves, with numbers from outside the bot (the simulator's ground truth, the bot's API,
+its SQLite file and its log), that the bot keeps quoting, never loses track of an order and
+never loses uptime history. Hard targets (non-zero exit when missed): no orphan order during
+the run or after the clean stop, no traceback in the bot's log, no uptime row lost across a
+SIGKILL (and no more than the persistence interval of seconds), the bot and its account
+survive every restart.
+
+    python -m bench.soak [--minutes 10] [--quick] [--seed 1] [--grace 5] [--keep]
+
+Prints a table and writes bench/results/soak.json. The fault plan is bench/soak_faults.py.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import shutil
+import signal
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from bench import soak_faults as faults
+from bench import soak_procs as procs
+from bench.soak_report import evaluate, print_report
+from bench.soak_watch import Watch
+
+ROOT = procs.ROOT
+RESULTS = ROOT / "bench" / "results" / "soak.json"
+PREFIX = "mmbot-"
+PERSIST_TOLERANCE_S = 10.0     # the engine persists uptime every 5 s; 10 s is the promise
+SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1")
+BOT_STRATEGY = {"SPREAD_BPS": "6", "REQUOTE_THRESHOLD_BPS": "3", "BID_NOTIONAL": "100",
+                "ASK_NOTIONAL": "100", "REFRESH_INTERVAL": "0.5", "SYMBOL": "BTC-USD"}
+DARK_WINDOW = {"ws_drop": 5.0, "burst_429": 10.0, "stall": 5.0, "sim_restart": 20.0,
+               "bot_kill": 30.0}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="2 minutes (the CI variant)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--grace", type=float, default=5.0,
+                        help="seconds a bot/exchange order mismatch may last (acks in flight)")
+    parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, db)")
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.minutes = 2.0
+    if args.minutes <= 0 or args.minutes * 60 < 60:
+        parser.error("--minutes must be at least 1")
+    return args
+
+
+class Soak:
+    """One run: owns the processes, the watch and the record of every fault."""
+
+    def __init__(self, args: argparse.Namespace, work: Path, pset: procs.ProcSet):
+        self.args, self.work, self.pset = args, work, pset
+        self.duration = args.minutes * 60
+        self.sim_port, self.web_port = procs.free_port(), procs.free_port()
+        self.sim_base = f"http://{procs.HOST}:{self.sim_port}"
+        self.api_token = secrets.token_urlsafe(24)
+        self.env = procs.base_env(work / "data")
+        self.drops = faults.DropIntervals(args.seed)
+        self.ws_drop_every = self.drops.next()
+        self.events: list[dict] = []          # every one-shot fault with its start/end
+        self.history: dict = {}
+        self.sim = self.bot = None
+        self.watch: Watch | None = None
+        self.bot_logs: list[Path] = []
+
+    # ------------------------------------------------------------------ processes
+
+    def start_sim(self) -> float:
+        argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json",
+                              SIM_ARGS)
+        self.sim = self.pset.start("runsim", argv, self.env, self.work / "runsim.log")
+        return procs.wait_http(f"{self.sim_base}/api/health", self.sim, 30)
+
+    def start_bot(self, account: dict | None = None) -> float:
+        if account is not None:   # credentials only in the child's environment, never printed
+            self.env.update({"STANDX_JWT_TOKEN": account["token"],
+                             "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"]})
+        env = {**self.env, **BOT_STRATEGY, "STANDX_API_BASE": self.sim_base,
+               "STANDX_WS_URL": f"ws://{procs.HOST}:{self.sim_port}/ws-stream/v1",
+               "WEB_HOST": procs.HOST, "WEB_PORT": str(self.web_port),
+               "API_TOKEN": self.api_token, "CL_ORD_PREFIX": PREFIX, "LOG_LEVEL": "info"}
+        log = self.work / f"runbot-{len(self.bot_logs) + 1}.log"
+        self.bot_logs.append(log)
+        self.bot = self.pset.start("runbot", procs.bot_argv(), env, log)
+        if self.watch is not None:
+            self.watch.bot_started(self.bot.pid)
+        headers = {"Authorization": f"Bearer {self.api_token}"}
+        return procs.wait_http(f"http://{procs.HOST}:{self.web_port}/api/status", self.bot,
+                               60, headers)
+
+    async def set_faults(self, **changes) -> None:
+        """Background faults plus `changes`. burst_429 is always sent (0 by default): any
+        POST re-arms the configured burst, and only a burst event should start one."""
+        body = {**faults.BACKGROUND, "ws_drop_every_s": self.ws_drop_every,
+                "burst_429": 0, **changes}
+        r = await self.watch.http.post(f"{self.sim_base}/sim/faults", json=body)
+        r.raise_for_status()
+
+    async def on_drop(self) -> None:
+        self.ws_drop_every = self.drops.next()
+        await self.set_faults()
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> dict:
+        started = time.monotonic()
+        await asyncio.to_thread(self.start_sim)
+        account = await asyncio.to_thread(procs.create_account, self.sim_base)
+        await asyncio.to_thread(procs.migrate, self.env)
+        bot_up_s = await asyncio.to_thread(self.start_bot, account)
+        self.watch = Watch(self.sim_base, account["token"], f"http://{procs.HOST}:{self.web_port}",
+                           self.api_token, PREFIX, self.args.grace)
+        self.watch.bot_started(self.bot.pid)
+        self.watch.sim_up = self.watch.bot_up = True
+        loops = [asyncio.create_task(c()) for c in (self.watch.truth_loop,
+                                                   self.watch.orphan_loop,
+                                                   self.watch.resource_loop)]
+        try:
+            first_quote_s = await self.wait_two_sided(60)
+            self.watch.on_drop = self.on_drop
+            await self.set_faults()
+            await self.run_plan()
+            return await self.finish(started, bot_up_s, first_quote_s)
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await self.watch.aclose()
+
+    async def wait_two_sided(self, timeout: float) -> float:
+        start = time.monotonic()
+        while not (self.watch.samples and self.watch.samples[-1][1]):
+            if time.monotonic() - start > timeout:
+                raise TimeoutError(f"the bot did not quote both sides within {timeout:.0f}s")
+            await asyncio.sleep(0.2)
+        return time.monotonic() - start
+
+    async def run_plan(self) -> None:
+        t0 = time.monotonic()
+        for event in faults.plan(self.args.seed, self.duration):
+            await asyncio.sleep(max(0.0, t0 + event.at - time.monotonic()))
+            print(f"  t+{event.at:6.1f}s  {event.kind}"
+                  + (f" ({event.size} requests)" if event.size else ""), flush=True)
+            handler = getattr(self, f"do_{event.kind}")
+            start = time.time()
+            end = await handler(event)
+            self.events.append({"kind": event.kind, "at": event.at, "start": start,
+                                "end": end, "size": event.size})
+        await asyncio.sleep(max(0.0, t0 + self.duration - time.monotonic()))
+        if self.history.get("task") is not None:
+            await asyncio.wait_for(self.history.pop("task"), 60)
+
+    # ------------------------------------------------------------------ one-shot faults
+
+    async def do_burst_429(self, event: faults.Event) -> float:
+        await self.set_faults(burst_429=event.size)
+        return time.time()
+
+    async def do_stall(self, event: faults.Event) -> float:
+        await self.set_faults(stalled_symbols=["BTC-USD"])
+        await asyncio.sleep(faults.STALL_SECONDS)
+        await self.set_faults(stalled_symbols=[])
+        return time.time()
+
+    async def do_sim_restart(self, event: faults.Event) -> float:
+        """SIGTERM the simulator, start it again on the same port with the same state file:
+        the bot's token and key must still work (its open orders are gone: see state.py)."""
+        w = self.watch
+        await w.poll_truth()                 # the last figures of this simulator process
+        w.sim_up = False
+        await asyncio.to_thread(self.sim.stop, 20)
+        await asyncio.to_thread(self.start_sim)
+        w.new_segment()
+        r = await w.http.get(f"{self.sim_base}/sim/stats",
+                             headers={"Authorization": f"Bearer {self.env['STANDX_JWT_TOKEN']}"})
+        self.history["account_survived_sim_restart"] = r.status_code == 200
+        w.reset_mismatches()
+        w.sim_up = True
+        await self.set_faults()
+        return time.time()
+
+    async def do_bot_kill(self, event: faults.Event) -> float:
+        """SIGKILL the bot (no clean stop), restart it, and check its uptime history."""
+        w, db = self.watch, self.work / "data" / "db.sqlite3"
+        live = (await w._bot_get("/api/uptime")).get("current") or {}
+        before = await asyncio.to_thread(procs.uptime_rows, db)
+        w.bot_up = False
+        await asyncio.to_thread(self.bot.kill)
+        at_kill = await asyncio.to_thread(procs.uptime_rows, db)
+        end = time.time()       # requote time counts from the restart: Django start included
+        self.history["restart_s"] = round(await asyncio.to_thread(self.start_bot), 2)
+        w.reset_mismatches()
+        w.bot_up = True
+        self.history["task"] = asyncio.create_task(self.check_history(live, before, at_kill))
+        return end
+
+    async def check_history(self, live: dict, before: dict, at_kill: dict) -> None:
+        """After two persistence intervals of the new process, nothing saved before the
+        kill may be missing or smaller; the crash may cost at most PERSIST_TOLERANCE_S."""
+        await asyncio.sleep(2 * PERSIST_TOLERANCE_S + 2)
+        after = await asyncio.to_thread(procs.uptime_rows, self.work / "data" / "db.sqlite3")
+        lost = [h for h, s in before.items() if after.get(h, -1.0) < s - 1e-6]
+        hour_row = max(at_kill, default=None)
+        crash_loss = max(0.0, float(live.get("two_sided_seconds") or 0.0)
+                         - (at_kill.get(hour_row, 0.0) if hour_row else 0.0))
+        self.history.update({"rows_before_kill": len(before), "rows_after_restart": len(after),
+                             "rows_lost": len(lost), "lost_hours": lost,
+                             "seconds_lost_at_kill": round(crash_loss, 3)})
+
+    # ------------------------------------------------------------------ the end
+
+    async def finish(self, started: float, bot_up_s: float, first_quote_s: float) -> dict:
+        w = self.watch
+        await w.poll_truth()
+        totals = w.totals()
+        w.bot_up = False
+        code = await asyncio.to_thread(self.bot.stop, 40)
+        end_orders = w.ours(await w.sim_get("/sim/orders"))
+        tracebacks, samples = 0, []
+        for log in self.bot_logs:
+            n, found = procs.count_tracebacks(log)
+            tracebacks, samples = tracebacks + n, samples + found
+        return {
+            "seed": self.args.seed, "minutes": self.args.minutes, "grace_s": self.args.grace,
+            "wall_seconds": round(time.monotonic() - started, 1),
+            "bot_start_s": round(bot_up_s, 2), "first_two_sided_s": round(first_quote_s, 2),
+            "uptime": totals, "faults": self.fault_counts(totals["injected"]),
+            "requote_s": self.requote_times(),
+            "dark_s_by_cause": self.dark_by_cause(),
+            "orphans": {"during_run": len(w.orphans), "longest_s": round(max(w.orphans.values(), default=0.0), 1),
+                        "ghosts": len(w.ghosts), "at_end": len(end_orders),
+                        "bot_api_errors": w.bot_errors},
+            "tracebacks": {"count": tracebacks, "samples": samples[:10]},
+            "history": {k: v for k, v in self.history.items() if k != "task"},
+            "bot": {**{k: round(v, 2) for k, v in w.res.items()}, "exit_code": code,
+                    "states_seen": dict(w.bot_states), "state_reasons": sorted(w.state_reasons)},
+        }
+
+    def fault_counts(self, injected: dict) -> dict:
+        kinds = [e["kind"] for e in self.events]
+        return {"ws_drop": injected.get("ws_drop", 0), "http_5xx": injected.get("http_5xx", 0),
+                "hang": injected.get("hang", 0), "http_429": injected.get("http_429", 0),
+                "alo_reject": injected.get("alo_reject", 0),
+                "burst_429_events": kinds.count("burst_429"), "stall_15s": kinds.count("stall"),
+                "sim_restart": kinds.count("sim_restart"), "bot_sigkill": kinds.count("bot_kill")}
+
+    def windows(self) -> list[tuple[str, float, float]]:
+        """(kind, start, end) of every fault, WebSocket drops included."""
+        return sorted([("ws_drop", t, t) for t in self.watch.drops] +
+                      [(e["kind"], e["start"], e["end"]) for e in self.events],
+                      key=lambda w: w[1])
+
+    def dark_by_cause(self) -> dict:
+        """Ground-truth seconds not two-sided, charged to the fault whose window holds the
+        start of the dark spell ("other" when none: background 5xx/hangs/ALO rejects)."""
+        out: dict[str, float] = {}
+        for start, length in self.watch.dark_spells():
+            cause = next((kind for kind, s, e in reversed(self.windows())
+                          if s - 1.0 <= start <= e + DARK_WINDOW[kind]), "other")
+            out[cause] = round(out.get(cause, 0.0) + length, 2)
+        return out
+
+    def requote_times(self) -> dict:
+        by_kind: dict[str, list] = {}
+        for kind, start, end in self.windows():
+            by_kind.setdefault(kind, []).append(
+                self.watch.two_sided_at(start, end, DARK_WINDOW[kind]))
+        return {kind: summarize(values) for kind, values in by_kind.items()}
+
+
+def summarize(values: list[float | None]) -> dict:
+    back = sorted(v for v in values if v is not None)
+    if not back:
+        return {"n": len(values), "never_back": len(values)}
+    pick = lambda q: back[min(len(back) - 1, round(q * (len(back) - 1)))]   # noqa: E731
+    return {"n": len(values), "never_back": len(values) - len(back),
+            "p50": round(statistics.median(back), 2), "p99": round(pick(0.99), 2),
+            "max": round(back[-1], 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="soak-"))
+    pset = procs.ProcSet()
+    # SIGTERM (CI timeout) unwinds like Ctrl-C, so the finally below kills every child.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"soak: {args.minutes:g} min, seed {args.seed}, work dir {work}", flush=True)
+    try:
+        result = asyncio.run(Soak(args, work, pset).run())
+    except (RuntimeError, TimeoutError, httpx.HTTPError, OSError) as exc:
+        print(f"\nSOAK FAILED before the end: {type(exc).__name__}: {exc}")
+        print(f"logs kept in {work}")
+        return 2
+    finally:
+        pset.close()
+    failed = evaluate(result, PERSIST_TOLERANCE_S)
+    print_report(result, failed)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2, default=str))
+    print(f"\nwritten to {args.output}")
+    if failed or args.keep:
+        print(f"logs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

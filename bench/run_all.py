@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import requote_modes
+from bench import requote_modes, ws_fanout
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    requote_modes.main(["--quick"] if "--quick" in args else [])
+    quick = "--quick" in args
+    requote_modes.main(["--quick"] if quick else [])
+    ws_fanout.main(["--seconds", "10"] if quick else [])
 
 
 if __name__ == "__main__":

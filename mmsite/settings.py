@@ -6,6 +6,7 @@ import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
@@ -13,6 +14,7 @@ from dotenv import load_dotenv
 from mmsite.env import (
     env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url,
 )
+from trading import accounts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
@@ -61,11 +63,14 @@ STANDX_CHAIN = env_choice("STANDX_CHAIN", "bsc", ("bsc", "solana"))
 HTTP_TIMEOUT_SECONDS = env_decimal("HTTP_TIMEOUT_SECONDS", "5", minimum=Decimal("0.1"), maximum=Decimal("120"))
 FEED_STALE_SECONDS = env_decimal("FEED_STALE_SECONDS", "5", minimum=Decimal("0.5"), maximum=Decimal("300"))
 
-if STANDX_MODE == "live" and not (STANDX_JWT_TOKEN and STANDX_ED25519_PRIVATE_KEY):
-    raise ImproperlyConfigured(
-        "STANDX_MODE=live needs STANDX_JWT_TOKEN and STANDX_ED25519_PRIVATE_KEY "
-        "(see docs/operations.md); unset STANDX_MODE to run against the simulator."
-    )
+# Several accounts (trading.accounts explains the scheme); credentials never come from the DB.
+STANDX_ACCOUNTS = accounts.load_accounts(
+    env_str("STANDX_ACCOUNTS", ""),
+    accounts.Account(accounts.DEFAULT_ACCOUNT, STANDX_JWT_TOKEN, STANDX_ED25519_PRIVATE_KEY,
+                     STANDX_WALLET_ADDRESS),
+    live=STANDX_MODE == "live",
+)
+BOT_ACCOUNTS = accounts.parse_bot_accounts(env_str("BOT_ACCOUNTS", ""), STANDX_ACCOUNTS)
 
 # --- Bundled simulator (sim mode).
 SIM_HOST = "127.0.0.1"  # never anything but loopback
@@ -100,10 +105,19 @@ if not CL_ORD_PREFIX or len(CL_ORD_PREFIX) > 16 or not CL_ORD_PREFIX.replace("-"
 # --- Channel layer: in-memory in one process; Redis when web and engines are split.
 CHANNEL_LAYER = env_choice("CHANNEL_LAYER", "memory", ("memory", "redis"))
 REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss", "unix"))
+# Keys of this deployment start with it, so two deployments can share one Redis.
+REDIS_PREFIX = env_str("REDIS_PREFIX", "mmbot")
+if not (0 < len(REDIS_PREFIX) <= 32 and REDIS_PREFIX.replace("-", "").replace("_", "").isalnum()):
+    raise ImproperlyConfigured(
+        f"REDIS_PREFIX={REDIS_PREFIX!r} is not valid: expected 1-32 letters, digits, '-' or '_'.")
 if CHANNEL_LAYER == "redis":
     CHANNEL_LAYERS = {"default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
+        # expiry: a control message nobody read within 10 s is stale (a late "kill" must not
+        # hit the next worker); snapshots come every second, so nothing older matters either.
+        # capacity: a dashboard tab that stops reading loses snapshots, never blocks the engine.
+        "CONFIG": {"hosts": [REDIS_URL], "expiry": 10, "capacity": 100,
+                   "prefix": REDIS_PREFIX},
     }}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -148,13 +162,72 @@ TEMPLATES = [{
     ]},
 }]
 
-# SQLite with a busy timeout: the engine and the web tier write from different threads.
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": env_str("SQLITE_PATH", "") or str(DATA_DIR / "db.sqlite3"),
-    "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-}}
+
+
+def sqlite_database(path: str) -> dict:
+    """SQLite with a busy timeout: the engine and the web tier write from different threads."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+    }
+
+
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def postgres_database(url: str, conn_max_age: int, statement_timeout_ms: int) -> dict:
+    """postgres://user:password@host:port/dbname[?sslmode=...] -> Django's DATABASES entry.
+
+    Errors name the variable and the part that is wrong, never the URL: it holds a password.
+    """
+    def bad(what: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(
+            f"DATABASE_URL is not valid: {what} (expected empty for SQLite, or "
+            "postgres://USER:PASSWORD@HOST:PORT/DBNAME).")
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise bad(f"scheme {parts.scheme or '(none)'!r} is not postgres")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise bad("the port is not a number from 1 to 65535") from None
+    name = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not name or "/" in name:
+        raise bad("it needs a host and a database name")
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = sorted(set(query) - {"sslmode"})
+    if unknown:
+        raise bad(f"unsupported parameter(s) {', '.join(unknown)}; only sslmode is allowed")
+    if query.get("sslmode", "prefer") not in SSL_MODES:
+        raise bad("sslmode must be one of " + ", ".join(SSL_MODES))
+    options = {"connect_timeout": 10,
+               # A query that hangs (lock wait, slow disk) fails instead of freezing the engine.
+               "options": f"-c statement_timeout={statement_timeout_ms}"}
+    if "sslmode" in query:
+        options["sslmode"] = query["sslmode"]
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name, "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname, "PORT": str(port),
+        "CONN_MAX_AGE": conn_max_age, "CONN_HEALTH_CHECKS": True, "OPTIONS": options,
+    }
+
+
+# Empty DATABASE_URL: SQLite in DATA_DIR (one process). postgres://...: the split deployment.
+DATABASE_URL = env_secret("DATABASE_URL")
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 30000,
+                                        minimum=100, maximum=600000)
+if DATABASE_URL:
+    DATABASES = {"default": postgres_database(
+        DATABASE_URL.reveal(), DATABASE_CONN_MAX_AGE, DATABASE_STATEMENT_TIMEOUT_MS)}
+else:
+    DATABASES = {"default": sqlite_database(
+        env_str("SQLITE_PATH", "") or str(DATA_DIR / "db.sqlite3"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -294,12 +294,18 @@ def summarize(values: list[float | None]) -> dict:
             "max": round(back[-1], 2)}
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     pset = procs.ProcSet()
-    # SIGTERM (CI timeout) unwinds like Ctrl-C, so the finally below kills every child.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # SIGINT and SIGTERM (Ctrl-C, a CI timeout) unwind, so the finally below kills every
+    # child. Installed explicitly: a shell starts background jobs with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"soak: {args.minutes:g} min, seed {args.seed}, work dir {work}", flush=True)
     try:
         result = asyncio.run(Soak(args, work, pset).run())
@@ -307,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nSOAK FAILED before the end: {type(exc).__name__}: {exc}")
         print(f"logs kept in {work}")
         return 2
+    except KeyboardInterrupt:
+        print(f"\nsoak interrupted: simulator and bot stopped; logs kept in {work}")
+        return 130
     finally:
         pset.close()
     failed = evaluate(result, PERSIST_TOLERANCE_S)

@@ -67,3 +67,15 @@ def test_traceback_scan_reports_the_exception_line(tmp_path):
                    "ValueError: boom\nERROR unhandled exception in task\n")
     count, samples = count_tracebacks(log)
     assert count == 2 and samples[0] == "ValueError: boom"
+
+
+def test_a_mismatch_counts_only_after_the_grace_window():
+    w = _watch([])
+    seen, out = {}, {}
+    w._track({"mmbot-a", "mmbot-b"}, seen, out, 100.0)
+    w._track({"mmbot-a"}, seen, out, 103.0)          # b resolved within grace: never counted
+    assert out == {}
+    w._track({"mmbot-a"}, seen, out, 106.0)          # a outlived the 5 s grace
+    assert out == {"mmbot-a": 6.0}
+    w._track(set(), seen, out, 107.0)
+    assert out == {"mmbot-a": 6.0} and seen == {}

@@ -140,3 +140,21 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.kind} {self.side} {self.price or ''} {self.message}"
+
+
+class BotLease(models.Model):
+    """Which engine worker may quote a bot, until when. One row per bot name.
+
+    A worker takes the row with one conditional UPDATE (free, expired or already its own),
+    so two workers never quote the same bot; trading/lease.py is the only writer.
+    """
+
+    bot = models.CharField(max_length=40, unique=True)
+    holder = models.CharField(max_length=120, blank=True, default="")
+    expires_at = models.DateTimeField()
+    # Bumped whenever the holder changes: tells a takeover from a renewal in logs and tests.
+    generation = models.PositiveBigIntegerField(default=0)
+    acquired_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.bot} held by {self.holder or '(nobody)'} until {self.expires_at:%H:%M:%S}"

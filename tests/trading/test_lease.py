@@ -1,0 +1,95 @@
+"""The bot lease on SQLite (the same cases run on PostgreSQL in tests/integration)."""
+import asyncio
+
+import pytest
+
+from tests.trading import lease_cases
+from trading import lease
+from trading.lease import LeaseKeeper, LeaseLost, LeaseUnavailable
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("case", lease_cases.SERIAL_CASES, ids=lambda c: c.__name__)
+def test_lease_case_on_sqlite(case):
+    case()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_racing_holders_on_a_sqlite_file(tmp_path):
+    """Threads racing need real SQLite locking (a file with a busy timeout, as runbot uses);
+    the suite's shared-cache in-memory test database reports 'table is locked' instead."""
+    result = lease_cases.run_in_subprocess({"SQLITE_PATH": str(tmp_path / "lease.sqlite3")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ok case_racing_holders_one_wins" in result.stdout
+
+
+def test_holder_ids_differ_per_worker_run():
+    assert lease.new_holder_id() != lease.new_holder_id()
+
+
+async def test_keeper_waits_bounded_while_another_holds_the_bot(caplog):
+    other = LeaseKeeper("busy", ttl=30, holder="other-worker")
+    await other.acquire(wait=1)
+    waiting = LeaseKeeper("busy", ttl=30)
+    with pytest.raises(LeaseUnavailable, match="still held by another worker after waiting"):
+        await waiting.acquire(wait=0.3, poll=0.1)
+    assert "bot busy is held by other-worker until" in caplog.text
+    for keeper in (other, waiting):
+        await keeper.aclose()
+
+
+async def test_keeper_takes_over_after_the_holder_stops_renewing():
+    dead = LeaseKeeper("tk", ttl=0.6, holder="dead-worker")
+    await dead.acquire(wait=1)              # ...and never keeps it: the worker "died"
+    standby = LeaseKeeper("tk", ttl=0.6, holder="standby")
+    taken = await standby.acquire(wait=5, poll=0.05)
+    assert taken.holder == "standby" and taken.generation == 2
+    for keeper in (dead, standby):
+        await keeper.aclose()
+
+
+async def test_keeper_renews_then_reports_a_takeover_as_lost():
+    keeper = LeaseKeeper("renew", ttl=0.6, holder="me")
+    first = await keeper.acquire(wait=1)
+    keeping = asyncio.create_task(keeper.keep())
+    await asyncio.sleep(1.0)                # > ttl: only renewals keep it ours
+    assert not keeping.done()
+    assert keeper.lease.expires_at > first.expires_at
+    await asyncio.to_thread(steal, "renew")
+    with pytest.raises(LeaseLost, match="taken by another worker"):
+        await asyncio.wait_for(keeping, timeout=2)
+    await keeper.release()                  # not ours any more: leaves the thief's lease
+    assert (await asyncio.to_thread(lease.current, "renew")).holder == "thief"
+    await keeper.aclose()
+
+
+def steal(bot: str) -> None:
+    from django.db import connection
+    from trading.models import BotLease
+    BotLease.objects.filter(bot=bot).update(holder="thief")
+    connection.close()
+
+
+async def test_keeper_gives_up_when_renewals_fail_for_a_third_of_the_ttl(monkeypatch):
+    keeper = LeaseKeeper("flaky", ttl=1.5, holder="me")
+    await keeper.acquire(wait=1)
+
+    def broken(*args):
+        from django.db import OperationalError
+        raise OperationalError("server closed the connection")
+    monkeypatch.setattr(lease, "renew", broken)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(LeaseLost, match="could not renew"):
+        await asyncio.wait_for(keeper.keep(), timeout=3)
+    # Lost after two failed renewals (~1 s), before the row expires for anyone else (1.5 s).
+    assert asyncio.get_running_loop().time() - started < 1.5
+    await keeper.aclose()
+
+
+async def test_release_frees_the_bot_for_the_next_worker():
+    keeper = LeaseKeeper("rel", ttl=30, holder="me")
+    await keeper.acquire(wait=1)
+    await keeper.release()
+    assert await asyncio.to_thread(lease.current, "rel") is None
+    await keeper.aclose()

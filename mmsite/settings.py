@@ -71,6 +71,11 @@ STANDX_ACCOUNTS = accounts.load_accounts(
     live=STANDX_MODE == "live",
 )
 BOT_ACCOUNTS = accounts.parse_bot_accounts(env_str("BOT_ACCOUNTS", ""), STANDX_ACCOUNTS)
+# `runbot --engine-only` workers hold a lease on their bot (trading/lease.py): renewed every
+# TTL/3; after a worker dies, another may take the bot over once the TTL has passed.
+LEASE_TTL_SECONDS = env_decimal("LEASE_TTL_SECONDS", "15", minimum=Decimal("3"), maximum=Decimal("600"))
+# How long a worker waits for a lease another worker holds before it gives up (exit 1).
+LEASE_WAIT_SECONDS = env_decimal("LEASE_WAIT_SECONDS", "60", minimum=Decimal("0"), maximum=Decimal("86400"))
 
 # --- Bundled simulator (sim mode).
 SIM_HOST = "127.0.0.1"  # never anything but loopback

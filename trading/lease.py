@@ -37,7 +37,13 @@ FREE_UNTIL = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class LeaseLost(Exception):
-    """Another worker holds the bot now, or renewals failed for too long: stop quoting."""
+    """Stop quoting. `taken`: another worker holds the bot now (its orders are the new
+    holder's: touch nothing); otherwise renewals failed for too long and the holder still
+    has a third of the TTL to stop cleanly before anyone else may start."""
+
+    def __init__(self, message: str, taken: bool = False):
+        super().__init__(message)
+        self.taken = taken
 
 
 class LeaseUnavailable(Exception):
@@ -52,9 +58,38 @@ class Lease:
     generation: int
 
 
+def _pid_namespace() -> str:
+    """Which PID namespace pids are numbered in (containers on one host differ)."""
+    try:
+        return os.readlink("/proc/self/ns/pid").removeprefix("pid:[").rstrip("]")
+    except OSError:
+        return "-"
+
+
 def new_holder_id() -> str:
-    """host:pid:random, unique per worker run; readable in logs and in the admin."""
-    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
+    """host:pidns:pid:random, unique per worker run; readable in logs and in the admin."""
+    host = socket.gethostname().replace(":", "_")[:60]
+    return f"{host}:{_pid_namespace()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def holder_died_here(holder: str) -> bool:
+    """True only when `holder` ran on this host, in this PID namespace, and its process is
+    gone: such a lease can be taken at once instead of after its TTL (a crashed worker
+    restarted by its supervisor). Anything uncertain answers False, i.e. wait for the TTL."""
+    parts = holder.rsplit(":", 3)
+    mine = new_holder_id().rsplit(":", 3)
+    if len(parts) != 4 or parts[:2] != mine[:2] or parts[1] == "-" or not parts[2].isdigit():
+        return False
+    pid = int(parts[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:         # exists but not ours to signal: alive
+        return False
+    return False
 
 
 def _lease(row: BotLease) -> Lease:
@@ -85,6 +120,20 @@ def acquire(bot: str, holder: str, ttl: float, now: dt.datetime | None = None) -
         if not taken:
             taken = rows.filter(holder=holder).update(expires_at=until)
         return _lease(rows.get()) if taken else None
+
+
+def take_from_dead(bot: str, holder: str, dead: str, ttl: float,
+                   now: dt.datetime | None = None) -> Lease | None:
+    """Take the bot from `dead` (a holder whose process is known gone) before its expiry;
+    the condition on the exact holder id makes racing standbys take it at most once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = BotLease.objects.filter(bot=bot)
+        if not rows.filter(holder=dead).update(
+                holder=holder, expires_at=now + dt.timedelta(seconds=ttl),
+                generation=F("generation") + 1, acquired_at=now):
+            return None
+        return _lease(rows.get())
 
 
 def renew(bot: str, holder: str, ttl: float, now: dt.datetime | None = None) -> Lease | None:
@@ -140,7 +189,7 @@ class LeaseKeeper:
         while True:
             sent = self.clock()
             try:
-                self.lease = await self._db(acquire, self.bot, self.holder, self.ttl)
+                self.lease = await self._db(self._try_take)
             except (DjangoDatabaseError, TimeoutError) as exc:
                 log.warning("lease on bot %s: database unavailable (%s)", self.bot, type(exc).__name__)
                 self.lease = None
@@ -155,6 +204,18 @@ class LeaseKeeper:
                 raise LeaseUnavailable(f"bot {self.bot!r} is still held by another worker "
                                        f"after waiting {wait:.0f}s")
             await asyncio.sleep(max(0.0, min(poll, deadline - self.clock())))
+
+    def _try_take(self) -> Lease | None:
+        """Free, expired or ours: take it; held by a process that died on this host: take
+        it from that holder at once (its orphans are cleaned by the engine's startup)."""
+        taken = acquire(self.bot, self.holder, self.ttl)
+        if taken is None:
+            other = current(self.bot)
+            if other is not None and holder_died_here(other.holder):
+                log.warning("bot %s: holder %s is dead; taking its lease over now",
+                            self.bot, other.holder)
+                taken = take_from_dead(self.bot, self.holder, other.holder, self.ttl)
+        return taken
 
     async def _announce_wait(self, wait: float) -> bool:
         try:
@@ -180,7 +241,8 @@ class LeaseKeeper:
                     raise LeaseLost(f"could not renew the lease on bot {self.bot!r} in time") from None
                 continue
             if renewed is None:
-                raise LeaseLost(f"the lease on bot {self.bot!r} was taken by another worker")
+                raise LeaseLost(f"the lease on bot {self.bot!r} was taken by another worker",
+                                taken=True)
             self.lease, self._valid_until = renewed, sent + self.ttl
 
     async def release(self) -> None:

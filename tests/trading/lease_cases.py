@@ -92,7 +92,18 @@ def case_racing_holders_one_wins(contenders: int = 6, rounds: int = 4) -> None:
         assert lease.current(bot, now=now).generation == round_ + 1
 
 
-SERIAL_CASES = [case_exclusive_until_expiry, case_takeover_after_expiry, case_renew_and_release]
+def case_take_from_dead_needs_the_exact_holder() -> None:
+    bot = fresh_bot()
+    lease.acquire(bot, "host:1:42:dead", ttl=60, now=T0)
+    assert lease.take_from_dead(bot, "B", "host:1:43:other", ttl=10, now=T0) is None
+    taken = lease.take_from_dead(bot, "B", "host:1:42:dead", ttl=10, now=T0)
+    assert taken.holder == "B" and taken.generation == 2
+    assert lease.take_from_dead(bot, "C", "host:1:42:dead", ttl=10, now=T0) is None
+
+
+
+SERIAL_CASES = [case_exclusive_until_expiry, case_takeover_after_expiry, case_renew_and_release,
+                case_take_from_dead_needs_the_exact_holder]
 CASES = [*SERIAL_CASES, case_racing_holders_one_wins]
 ROOT = Path(__file__).resolve().parent.parent.parent
 RUN_ALL = ("import django; django.setup(); "
@@ -112,3 +123,4 @@ def run_in_subprocess(overrides: dict[str, str]) -> subprocess.CompletedProcess:
     environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings", **overrides)
     return subprocess.run([sys.executable, "-c", RUN_ALL], cwd=ROOT, env=environment,
                           capture_output=True, text=True, timeout=120)
+

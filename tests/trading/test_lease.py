@@ -57,8 +57,9 @@ async def test_keeper_renews_then_reports_a_takeover_as_lost():
     assert not keeping.done()
     assert keeper.lease.expires_at > first.expires_at
     await asyncio.to_thread(steal, "renew")
-    with pytest.raises(LeaseLost, match="taken by another worker"):
+    with pytest.raises(LeaseLost, match="taken by another worker") as lost:
         await asyncio.wait_for(keeping, timeout=2)
+    assert lost.value.taken
     await keeper.release()                  # not ours any more: leaves the thief's lease
     assert (await asyncio.to_thread(lease.current, "renew")).holder == "thief"
     await keeper.aclose()
@@ -80,8 +81,9 @@ async def test_keeper_gives_up_when_renewals_fail_for_a_third_of_the_ttl(monkeyp
         raise OperationalError("server closed the connection")
     monkeypatch.setattr(lease, "renew", broken)
     started = asyncio.get_running_loop().time()
-    with pytest.raises(LeaseLost, match="could not renew"):
+    with pytest.raises(LeaseLost, match="could not renew") as lost:
         await asyncio.wait_for(keeper.keep(), timeout=3)
+    assert not lost.value.taken
     # Lost after two failed renewals (~1 s), before the row expires for anyone else (1.5 s).
     assert asyncio.get_running_loop().time() - started < 1.5
     await keeper.aclose()
@@ -93,3 +95,45 @@ async def test_release_frees_the_bot_for_the_next_worker():
     await keeper.release()
     assert await asyncio.to_thread(lease.current, "rel") is None
     await keeper.aclose()
+
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait(timeout=30)
+    return process.pid
+
+
+def holder_with_pid(pid: int) -> str:
+    host, namespace, _, _ = lease.new_holder_id().rsplit(":", 3)
+    return f"{host}:{namespace}:{pid}:abcd1234"
+
+
+def test_only_a_gone_process_on_this_host_counts_as_dead():
+    import os
+    assert lease.holder_died_here(holder_with_pid(dead_pid()))
+    assert not lease.holder_died_here(holder_with_pid(os.getpid()))
+    assert not lease.holder_died_here(holder_with_pid(1))          # alive (init)
+    _, namespace, pid, rand = holder_with_pid(dead_pid()).rsplit(":", 3)
+    assert not lease.holder_died_here(f"other-host:{namespace}:{pid}:{rand}")
+    assert not lease.holder_died_here(f"{lease.new_holder_id().split(':')[0]}:999:{pid}:{rand}")
+    for garbage in ("", "thief", "a:b:c:d", "x:1:2"):
+        assert not lease.holder_died_here(garbage)
+
+
+async def test_keeper_takes_a_dead_local_holders_lease_at_once():
+    dead = holder_with_pid(dead_pid())
+    await asyncio.to_thread(take_for, "crashed", dead)
+    keeper = LeaseKeeper("crashed", ttl=30, holder="restarted")
+    started = asyncio.get_running_loop().time()
+    taken = await keeper.acquire(wait=5)
+    assert taken.holder == "restarted" and taken.generation == 2
+    assert asyncio.get_running_loop().time() - started < 2     # not the 30 s TTL
+    await keeper.aclose()
+
+
+def take_for(bot: str, holder: str) -> None:
+    from django.db import connection
+    assert lease.acquire(bot, holder, ttl=300) is not None
+    connection.close()

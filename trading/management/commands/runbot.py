@@ -23,7 +23,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from trading import store
+from trading.accounts import Account, settings_account_for_bot
 from trading.engine import Engine, EngineOptions
+from trading.lease import LeaseKeeper, LeaseLost, LeaseUnavailable
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner
 
@@ -51,7 +53,8 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                             help="run this long, then stop cleanly (cancel all our orders)")
         parser.add_argument("--engine-only", action="store_true",
-                            help="do not serve the dashboard (split deployment)")
+                            help="do not serve the dashboard (split deployment); hold a lease "
+                                 "on the bot so no other worker quotes it at the same time")
         parser.add_argument("--no-sim", action="store_true",
                             help="in sim mode, use STANDX_API_BASE/STANDX_WS_URL instead of "
                                  "starting the bundled simulator")
@@ -95,6 +98,8 @@ class Runner:
     def __init__(self, command: BaseCommand, opts: dict):
         self.command, self.opts = command, opts
         self.shutdown = asyncio.Event()
+        self.account = settings_account_for_bot(opts["bot"])
+        self.lease_lost: LeaseLost | None = None
 
     def say(self, text: str) -> None:
         self.command.stdout.write(text)
@@ -104,22 +109,50 @@ class Runner:
         async with contextlib.AsyncExitStack() as stack:
             venue, sim = await self.open_venue(stack)
             self.install_signal_handlers()    # after the simulator's uvicorn took its own
+            keeper = await self.take_lease(stack) if self.opts["engine_only"] else None
+            if self.shutdown.is_set():
+                return
             rest = StandXRest(venue.api_base, token=venue.token,
-                              signer=make_signer(venue.private_key),
+                              signer=make_signer(venue.private_key, self.account),
                               timeout=float(settings.HTTP_TIMEOUT_SECONDS))
             stack.push_async_callback(rest.aclose)
             engine = Engine(self.opts["bot"], rest, venue.ws_url, venue.token, venue.mode,
                             EngineOptions.from_settings())
             web = None if self.opts["engine_only"] else make_web_server()
             await self.banner(venue, engine, web)
-            await self.serve(engine, web)
+            await self.serve(engine, web, keeper)
+            if keeper is not None and self.lease_lost is None:
+                await keeper.release()
+        if self.lease_lost is not None:
+            raise CommandError(f"stopped: {self.lease_lost}")
         self.say("runbot stopped cleanly")
+
+    async def take_lease(self, stack: contextlib.AsyncExitStack) -> LeaseKeeper | None:
+        """The bot's lease before anything is quoted; waits (bounded, interruptible by a
+        signal) while another worker holds it. None when a signal came first."""
+        keeper = LeaseKeeper(self.opts["bot"], ttl=float(settings.LEASE_TTL_SECONDS))
+        stack.push_async_callback(keeper.aclose)
+        taking = asyncio.ensure_future(keeper.acquire(float(settings.LEASE_WAIT_SECONDS)))
+        stopping = asyncio.ensure_future(self.shutdown.wait())
+        await asyncio.wait([taking, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not taking.done():
+            taking.cancel()
+            return None
+        try:
+            lease = taking.result()
+        except LeaseUnavailable as exc:
+            raise CommandError(f"{exc}; is another `runbot --engine-only --bot "
+                               f"{self.opts['bot']}` running? (LEASE_WAIT_SECONDS)") from None
+        self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
+                 f"generation {lease.generation})")
+        return keeper
 
     async def open_venue(self, stack: contextlib.AsyncExitStack):
         if settings.STANDX_MODE == "live":
-            return live_venue(), None
+            return live_venue(self.opts["bot"], self.account), None
         if self.opts["no_sim"]:
-            return await external_sim_venue(), None
+            return await external_sim_venue(self.account), None
         from trading.sim.runner import SimServer
         sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
         await sim.start()
@@ -151,30 +184,54 @@ class Runner:
         else:
             self.say("dashboard: not served (--engine-only)")
 
-    async def serve(self, engine: Engine, web) -> None:
+    async def serve(self, engine: Engine, web, keeper: LeaseKeeper | None = None) -> None:
         async with asyncio.TaskGroup() as group:
             engine_task = group.create_task(engine.run(), name="engine")
             web_task = group.create_task(web.serve(), name="web") if web else None
-            await self.wait_for_stop(engine_task)
-            engine.request_shutdown()
-            try:
-                async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
-                    await asyncio.shield(engine_task)
-            except TimeoutError:
-                log.error("engine did not stop within %.0fs; abandoning it", SHUTDOWN_GRACE_SECONDS)
+            lease_task = group.create_task(self.hold_lease(keeper), name="lease") if keeper else None
+            await self.wait_for_stop(engine_task, lease_task)
+            if self.lease_lost is not None and self.lease_lost.taken:
+                # Another worker quotes this bot now and owns its orders: a clean stop would
+                # cancel them, so leave without touching the exchange.
                 engine_task.cancel()
+            else:
+                await stop_engine(engine, engine_task)
+            if lease_task is not None:
+                lease_task.cancel()
             if web_task is not None:
                 await stop_web(web, web_task)
 
-    async def wait_for_stop(self, engine_task: asyncio.Task) -> None:
+    async def hold_lease(self, keeper: LeaseKeeper) -> None:
+        """Renew until cancelled; a lost lease ends the run (recorded, not raised, so the
+        TaskGroup does not cancel the engine before it decides how to stop)."""
+        try:
+            await keeper.keep()
+        except LeaseLost as exc:
+            log.error("%s: stopping this worker", exc)
+            self.lease_lost = exc
+
+    async def wait_for_stop(self, engine_task: asyncio.Task,
+                            lease_task: asyncio.Task | None = None) -> None:
         waiters = [asyncio.ensure_future(self.shutdown.wait())]
         if self.opts["duration"]:
             waiters.append(asyncio.ensure_future(asyncio.sleep(self.opts["duration"])))
-        done, pending = await asyncio.wait([*waiters, engine_task],
+        watched = [engine_task] + ([lease_task] if lease_task else [])
+        done, pending = await asyncio.wait([*waiters, *watched],
                                            return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
-            if task is not engine_task:
+            if task not in watched:
                 task.cancel()
+
+
+async def stop_engine(engine: Engine, engine_task: asyncio.Task) -> None:
+    """The engine's clean stop (cancel all our orders, verified), bounded."""
+    engine.request_shutdown()
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            await asyncio.shield(engine_task)
+    except TimeoutError:
+        log.error("engine did not stop within %.0fs; abandoning it", SHUTDOWN_GRACE_SECONDS)
+        engine_task.cancel()
 
 
 async def stop_web(web, web_task: asyncio.Task) -> None:
@@ -187,24 +244,34 @@ async def stop_web(web, web_task: asyncio.Task) -> None:
         web_task.cancel()
 
 
-def make_signer(private_key: object) -> RequestSigner:
+def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:
+    variable = account.variables[1] if account else "STANDX_ED25519_PRIVATE_KEY"
     try:
         return RequestSigner(private_key)
     except (KeyFormatError, ValueError) as exc:
-        raise CommandError(f"STANDX_ED25519_PRIVATE_KEY is not usable: {exc}") from None
+        raise CommandError(f"{variable} is not usable: {exc}") from None
 
 
-def live_venue() -> Venue:
+def live_venue(bot: str, account: Account) -> Venue:
+    """StandX with the credentials of the bot's account (BOT_ACCOUNTS; 'default' if unlisted)."""
+    if not account.has_credentials:
+        jwt, key = account.variables
+        raise CommandError(f"bot {bot!r} trades on account {account.name!r}, which has no "
+                           f"credentials: set {jwt} and {key} (or map the bot to another "
+                           f"account in BOT_ACCOUNTS)")
     return Venue("live", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
-                 settings.STANDX_JWT_TOKEN, settings.STANDX_ED25519_PRIVATE_KEY,
-                 f"StandX at {settings.STANDX_API_BASE}")
+                 account.token, account.private_key,
+                 f"StandX at {settings.STANDX_API_BASE}, account {account.name}")
 
 
-async def external_sim_venue() -> Venue:
-    """A simulator started elsewhere (e.g. `manage.py runsim`): credentials from the
-    environment, or a fresh funded account from its POST /sim/accounts."""
-    token = os.environ.get("STANDX_JWT_TOKEN") or settings.STANDX_JWT_TOKEN
-    key = os.environ.get("STANDX_ED25519_PRIVATE_KEY") or settings.STANDX_ED25519_PRIVATE_KEY
+async def external_sim_venue(account: Account) -> Venue:
+    """A simulator started elsewhere (e.g. `manage.py runsim`): the bot's account's
+    credentials from the environment, or a fresh funded account from POST /sim/accounts."""
+    if account.name == "default":
+        token = os.environ.get("STANDX_JWT_TOKEN") or account.token
+        key = os.environ.get("STANDX_ED25519_PRIVATE_KEY") or account.private_key
+    else:
+        token, key = account.token, account.private_key
     label = f"external simulator at {settings.STANDX_API_BASE}"
     if token and key:
         return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL, token, key, label)

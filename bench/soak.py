@@ -203,6 +203,9 @@ class Soak:
         w.bot_up = False
         await asyncio.to_thread(self.bot.kill)
         at_kill = await asyncio.to_thread(procs.uptime_rows, db)
+        # Like ExecStartPre in docs/operations.md: a restart migrates first (the code may
+        # have gained a migration since the soak started).
+        await asyncio.to_thread(procs.migrate, self.env)
         end = time.time()       # requote time counts from the restart: Django start included
         self.history["restart_s"] = round(await asyncio.to_thread(self.start_bot), 2)
         w.reset_mismatches()

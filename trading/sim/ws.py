@@ -58,11 +58,7 @@ async def read_frames(conn: Connection, handle) -> None:
 
 # ---- /ws-stream/v1 ----------------------------------------------------------------------------
 async def ws_stream(exchange, websocket: WebSocket) -> None:
-    await websocket.accept()
-    conn = Connection(websocket, "stream")
-    handle = lambda c, f: handle_stream_frame(exchange, c, f)  # noqa: E731
-    with contextlib.suppress(WebSocketDisconnect):
-        await run_connection(exchange, conn, read_frames(conn, handle))
+    await _serve(exchange, websocket, "stream", handle_stream_frame)
 
 
 def handle_stream_frame(exchange, conn: Connection, frame: object) -> None:
@@ -112,9 +108,14 @@ def _subscription(exchange, conn: Connection, verb: str, spec: dict) -> None:
 
 # ---- /ws-api/v1 -------------------------------------------------------------------------------
 async def ws_api(exchange, websocket: WebSocket) -> None:
+    await _serve(exchange, websocket, "api", handle_api_frame)
+
+
+async def _serve(exchange, websocket: WebSocket, kind: str, handle_frame) -> None:
+    """Accept a connection and feed its frames to `handle_frame` until it closes."""
     await websocket.accept()
-    conn = Connection(websocket, "api")
-    handle = lambda c, f: handle_api_frame(exchange, c, f)  # noqa: E731
+    conn = Connection(websocket, kind)
+    handle = lambda c, f: handle_frame(exchange, c, f)  # noqa: E731
     with contextlib.suppress(WebSocketDisconnect):
         await run_connection(exchange, conn, read_frames(conn, handle))
 

@@ -27,6 +27,7 @@ from trading.executor import Executor, Failures
 from trading.lifecycle import Lifecycle
 from trading.market_view import CONNECTED, MarketView, feed_state
 from trading.orders import OrderTracker, Transition
+from trading.resync import Resync
 from trading.snapshot import build_snapshot
 from trading.standx import protocol
 from trading.standx.errors import AuthError
@@ -83,6 +84,7 @@ class Engine:
                                  self.on_transition, clock)
         self.uptime = UptimeKeeper(bot, clock)
         self.lifecycle = Lifecycle(self)
+        self.resync = Resync(self)              # time jumps: reconcile before quoting again
         self.trading_lock = asyncio.Lock()      # one quoting pass or lifecycle step at a time
         self.market_stream: StreamClient | None = None
         self.account_stream: StreamClient | None = None
@@ -92,6 +94,7 @@ class Engine:
         self._shutdown = asyncio.Event()
         self._overlap_blocked_until = 0.0
         self._background: set[asyncio.Task] = set()
+        self.garbage_skipped = 0
 
     # ------------------------------------------------------------------ properties
 
@@ -101,6 +104,7 @@ class Engine:
 
     def quoting_allowed(self) -> bool:
         return self.state == RUNNING and not self.lifecycle.cleanup_pending and \
+            not self.resync.pending and self.market.trusted() and \
             self.market.usable(self.clock(), self.options.feed_stale_seconds)
 
     # ------------------------------------------------------------------ run
@@ -155,9 +159,14 @@ class Engine:
     # ------------------------------------------------------------------ stream events
 
     async def on_market_event(self, event) -> None:
+        self.resync.check()          # frames buffered over a suspension arrive first
         now = self.clock()
         if isinstance(event, protocol.BookEvent):
-            if self.market.on_book(event.book):
+            top = event.book.top()
+            if top is not None and top.crossed:     # garbage: never quote (or pull) from it
+                self.skip_garbage(f"crossed book {event.book.symbol}: best bid {top.best_bid}"
+                                  f" >= best ask {top.best_ask}")
+            elif self.market.on_book(event.book):
                 self._poke(event.book.received_at or now)
         elif isinstance(event, protocol.PriceEvent):
             if self.market.on_price(event.tick):
@@ -177,6 +186,12 @@ class Engine:
     async def on_account_event(self, event) -> None:
         now = self.clock()
         if isinstance(event, protocol.OrderUpdate):
+            if self.tracker.is_ours(event.order.cl_ord_id) and \
+                    not self.tracker.knows(event.order.cl_ord_id):
+                # Not something we placed in this run (or long forgotten): never track it from
+                # a stream frame; reconcile asks REST, which adopts it only if it really rests.
+                self.skip_garbage(f"order update for an unknown order {event.order.cl_ord_id}")
+                self._reconcile_now.set()
             self.on_transition(self.tracker.apply(event.order, now))
         elif isinstance(event, protocol.FillUpdate):
             self.lifecycle.record_fill(event.fill)
@@ -189,6 +204,11 @@ class Engine:
                 self.events.add("feed", f"account feed {event.state} {event.detail}".strip())
             if event.state == "connected":
                 self._reconcile_now.set()        # the stream has no replay: ask REST
+
+    def skip_garbage(self, what: str) -> None:
+        """A frame that parsed but cannot be true: logged, counted, otherwise ignored."""
+        self.garbage_skipped += 1
+        log.warning("skipped from the exchange: %s", what)
 
     def on_transition(self, transition: Transition | None) -> None:
         """Every order state change: audit it, update uptime, and let decide look again
@@ -228,6 +248,7 @@ class Engine:
     def quote_once(self, trigger_at: float | None = None) -> None:
         """One pass: desired quotes -> actions -> execute. Synchronous on purpose: nothing
         awaits between reading our orders and recording the actions (caller holds the lock)."""
+        self.resync.check()
         if not self.quoting_allowed() or self.spec is None:
             return
         top = self.market.top()
@@ -300,8 +321,9 @@ class Engine:
     async def housekeeping(self) -> None:
         now = self.clock()
         self.observe_uptime()
+        # A resync (time jump) is the reaction to stale state already: no pull on top of it.
         if self.state == RUNNING and not self.market.usable(now, self.options.feed_stale_seconds) \
-                and self.tracker.live():
+                and self.tracker.live() and not self.resync.pending:
             await self.lifecycle.pull_quotes("market data stale")
         await self.executor.check_overdue()
         await self.lifecycle.housekeeping(now)
@@ -334,7 +356,9 @@ class Engine:
     # ------------------------------------------------------------------ uptime and failures
 
     def observe_uptime(self) -> None:
-        """Confirmed resting state only: a side counts while one of ours is OPEN."""
+        """Confirmed resting state only: a side counts while one of ours is OPEN. Runs at
+        least once a second, so it is also where a time jump is noticed."""
+        self.resync.check()
         self.uptime.observe(self.clock(), self.tracker.resting(Side.BUY),
                             self.tracker.resting(Side.SELL), self.market.mark,
                             running=self.state == RUNNING)

@@ -55,7 +55,7 @@ class Lifecycle:
         await e.uptime.load()
         e.events.seed(await store.call(store.recent_events, e.bot, 50, default=[]) or [])
         await self._clean_orphans()
-        await self._load_position()
+        await self.load_position()
         self._persisted_state = config.run_state
         e.state, e.state_reason = config.run_state, config.state_reason
         if e.state == RUNNING:
@@ -94,7 +94,7 @@ class Lifecycle:
             ok = await e.executor.cancel_all_verified("orphan of an earlier run")
             self.cleanup_pending = not ok
 
-    async def _load_position(self) -> None:
+    async def load_position(self) -> None:
         e = self.engine
         try:
             positions = await e.executor.call("query_positions", lambda: e.rest.query_positions(e.symbol))
@@ -259,20 +259,21 @@ class Lifecycle:
             e.spec = await self._spec_for(symbol)
             if e.market_stream is not None:
                 await e.market_stream.set_subscriptions(market_subscriptions(symbol))
-            await self._load_position()
+            await self.load_position()
         e.events.add("config", f"symbol switched to {symbol}: quoting restarts on its first book")
 
     # ------------------------------------------------------------------ periodic
 
-    async def reconcile(self) -> None:
+    async def reconcile(self) -> bool:
         """Align the tracker with query_open_orders; cancel ours that should not be open.
+        False when the exchange could not be asked (nothing was changed).
         No lock: the answer is applied synchronously and `as_of` protects orders that changed
         while the query was in flight, so quoting never waits for this round trip."""
         e = self.engine
         try:
             rows, sent_at = await e.executor.our_open_orders()
         except StandXError:
-            return
+            return False
         here = [r for r in rows if r.symbol == e.symbol]
         top = e.market.top()
         result = e.tracker.reconcile(here, e.clock(), as_of=sent_at,
@@ -288,6 +289,7 @@ class Lifecycle:
             strays += e.tracker.live_ids()         # a stopped or killed bot has no orders
         if strays:
             await e.executor.cancel_many(strays, "should not be open (reconcile)")
+        return True
 
     async def housekeeping(self, now: float) -> None:
         e = self.engine

@@ -24,6 +24,7 @@ class MarketView:
     last_message_at: float | None = None
     market_feed: str = DISCONNECTED
     account_feed: str = DISCONNECTED
+    trusted_after: float = float("-inf")     # books received before this are not quoted from
 
     def reset(self, symbol: str) -> None:
         """A symbol switch: nothing we knew applies any more."""
@@ -48,6 +49,13 @@ class MarketView:
         if tick.mark_price is not None:
             self.mark = tick.mark_price
         return changed
+
+    def distrust_before(self, moment: float) -> None:
+        """After a time jump: what was received until now may be old news."""
+        self.trusted_after = moment
+
+    def trusted(self) -> bool:
+        return self.book is not None and self.book.received_at > self.trusted_after
 
     def top(self) -> BookTop | None:
         return self.book.top(self.mark) if self.book is not None else None

@@ -1,0 +1,90 @@
+"""Time jumps: the process did not run for a while (laptop sleep, SIGSTOP, a clock step).
+
+Everything the engine knows is then out of date: the book, our orders (fills and cancels may
+have happened), the position. The wall clock is what reveals it: the engine looks at it at
+least once a second (snapshot timer, market messages, quoting passes), so two looks further
+apart than MAX_GAP_SECONDS mean the loop was not running. That is the same threshold the
+uptime meter uses to leave a gap uncounted, so a gap that is not counted as uptime is exactly
+a gap that makes the engine resynchronise.
+
+While a resync is pending the engine does not quote; it reconciles orders and the position
+with REST, then only trusts a book received after that reconcile answered.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from trading.uptime_keeper import MAX_GAP_SECONDS
+
+if TYPE_CHECKING:
+    from trading.engine import Engine
+
+log = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 0.5
+RETRY_MAX_SECONDS = 5.0
+
+
+class GapWatch:
+    """PURE: successive wall-clock looks -> the size of a jump, or None."""
+
+    def __init__(self, max_gap: float = MAX_GAP_SECONDS):
+        self.max_gap = max_gap
+        self._last: float | None = None
+
+    def check(self, now: float) -> float | None:
+        """Seconds since the previous look when that is more than max_gap, or when the clock
+        stepped back by more than max_gap (negative: our timestamps no longer line up)."""
+        previous, self._last = self._last, now
+        if previous is None:
+            return None
+        gap = now - previous
+        return gap if abs(gap) > self.max_gap else None
+
+
+class Resync:
+    """Notices a time jump and reconciles before quoting resumes."""
+
+    def __init__(self, engine: "Engine", max_gap: float = MAX_GAP_SECONDS):
+        self.engine = engine
+        self.watch = GapWatch(max_gap)
+        self.pending = False
+        self.jumps = 0
+        self._generation = 0        # a second jump during a resync restarts it
+
+    def check(self) -> bool:
+        """Look at the clock; on a jump, stop quoting and start a resync. True on a jump."""
+        gap = self.watch.check(self.engine.clock())
+        if gap is None:
+            return False
+        self.jumps += 1
+        self._generation += 1
+        text = (f"time jump of {gap:.1f}s (process suspended or clock stepped): the book and "
+                f"our orders are stale; reconciling with the exchange before quoting again")
+        log.warning("%s", text)
+        self.engine.events.add("feed", text)
+        if not self.pending:
+            self.pending = True
+            self.engine.spawn(self._run(), "resync")
+        return True
+
+    async def _run(self) -> None:
+        e, attempt = self.engine, 0
+        while True:
+            generation = self._generation
+            ok = await e.lifecycle.reconcile()
+            if ok:
+                await e.lifecycle.load_position()
+            if ok and generation == self._generation:
+                break
+            attempt += 1
+            await asyncio.sleep(min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt))
+        # Frames buffered while we were suspended carry a fresh receive time but old prices:
+        # only a book that arrives after the reconcile answer is quoted from.
+        e.market.distrust_before(e.clock())
+        self.pending = False
+        e.events.add("feed", "reconciled after the time jump: quoting resumes on a fresh book")
+        log.info("reconciled after the time jump")
+        e._wake.set()

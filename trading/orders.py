@@ -87,6 +87,10 @@ class OrderTracker:
     def is_ours(self, cl_ord_id: str | None) -> bool:
         return bool(cl_ord_id) and cl_ord_id.startswith(self.prefix)
 
+    def knows(self, cl_ord_id: str) -> bool:
+        """Tracked now, or recently finished (a late update for it is normal)."""
+        return cl_ord_id in self._orders or cl_ord_id in self._forgotten
+
     def get(self, cl_ord_id: str) -> LiveOrder | None:
         return self._orders.get(cl_ord_id)
 

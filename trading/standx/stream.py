@@ -188,6 +188,8 @@ class StreamClient:
         if event.seq is not None:
             if last_seq is not None and event.seq <= last_seq:
                 self.stats.stale_seq_dropped += 1
+                log.warning("%s stream: dropped an out-of-order frame (seq %s after %s)",
+                            self.name, event.seq, last_seq)
                 return last_seq
             last_seq = event.seq
         if isinstance(event, protocol.PingMessage):

@@ -1,0 +1,50 @@
+"""A single burst of 429s is absorbed by the client's backoff: it does not count toward the
+kill switch. The control run shows the same burst WOULD trip the switch if each 429 reached
+the engine as a failure, so the first test cannot pass by accident."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BURST = 6            # twice the kill switch's limit of 3 consecutive failures
+
+
+def resting_ids(bench) -> set[str]:
+    return {o.cl_ord_id for o in bench.resting()}
+
+
+async def burst_during_requote(bench) -> None:
+    """Fire the burst, then move the mid so the engine must place and cancel through it."""
+    bench.exchange.set_faults(burst_429=BURST)
+    bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
+
+
+async def test_a_429_burst_is_retried_and_never_trips_the_kill_switch(bench, start_engine):
+    rest = bench.rest_client(timeout=2.0, max_retries=3, backoff_base=0.05)
+    running = await start_engine(rest=rest, max_consecutive_failures=3)
+    await wait_until(bench.two_sided, what="first quotes")
+    before = resting_ids(bench)
+    await burst_during_requote(bench)
+    await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & before,
+                     timeout=10, what="requoted through the burst")
+    assert bench.exchange.faults.injected["http_429"] == BURST       # it really happened
+    assert rest.stats.retries >= BURST
+    assert running.engine.state == "running"
+    assert running.engine.failures.tripped_after is None
+    await running.stop()
+    assert bench.ours() == []
+
+
+async def test_control_the_same_burst_without_retries_trips_the_switch(bench, start_engine):
+    rest = bench.rest_client(timeout=2.0, max_retries=0)
+    running = await start_engine(rest=rest, max_consecutive_failures=3)
+    await wait_until(bench.two_sided, what="first quotes")
+    await burst_during_requote(bench)
+    await wait_until(lambda: running.engine.state == "killed", timeout=10, what="kill switch")
+    assert "consecutive failures" in running.engine.state_reason
+    await running.stop()

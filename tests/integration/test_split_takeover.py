@@ -1,0 +1,120 @@
+"""The split deployment as processes: a `runsim` exchange, two `runbot --engine-only` workers
+for the same bot on PostgreSQL + Redis, and a daphne web tier. Only one worker quotes; when
+it is SIGKILLed the standby takes the bot over, cancels the orphans and quotes; a SIGTERM
+then leaves the simulator with none of our orders (its ground truth, GET /sim/orders)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.conftest import free_port, wait_for
+from tests.trading.lease_cases import ROOT
+
+
+class Split:
+    def __init__(self, env: dict, work: Path, api: str, token: str):
+        self.env, self.work, self.api, self.token = env, work, api, token
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, name: str, *argv: str) -> subprocess.Popen:
+        log = open(self.work / f"{name}.log", "ab")
+        process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.work / f"{name}.log").read_text(errors="replace")
+
+    def orders(self) -> list[dict]:
+        response = httpx.get(f"{self.api}/sim/orders", timeout=5,
+                             headers={"Authorization": f"Bearer {self.token}"})
+        response.raise_for_status()
+        return response.json()["orders"]
+
+    def two_sided(self) -> bool:
+        return {o["side"] for o in self.orders() if o["status"] == "open"} == {"buy", "sell"}
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+
+
+def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]:
+    port = free_port()
+    log = open(work / "runsim.log", "ab")
+    process = subprocess.Popen([sys.executable, "manage.py", "runsim", "--port", str(port)],
+                               cwd=ROOT, env=split_env, stdout=log, stderr=subprocess.STDOUT)
+    api = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{api}/api/query_symbol_info", params={"symbol": "BTC-USD"},
+                             timeout=1).status_code < 500
+        except httpx.HTTPError:
+            return False
+    wait_for(answers, "runsim")
+    account = httpx.post(f"{api}/sim/accounts", content=b"{}", timeout=5,
+                         headers={"Content-Type": "application/json"}).json()
+    return process, api, account
+
+
+@pytest.fixture
+def split(postgres, redis_url, tmp_path):
+    url = postgres.create_database("mm_split")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "mmsite.settings", "DATA_DIR": str(tmp_path),
+                "DATABASE_URL": url, "CHANNEL_LAYER": "redis", "REDIS_URL": redis_url,
+                "REDIS_PREFIX": "mmsplit", "STANDX_MODE": "sim", "LEASE_TTL_SECONDS": "3",
+                "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.2", "REQUOTE_THRESHOLD_BPS": "3",
+                "MAX_SPREAD_DEVIATION_BPS": "50", "LOG_LEVEL": "info"})
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True, timeout=120)
+    sim, api, account = simulator(env, tmp_path)
+    env.update({"STANDX_API_BASE": api, "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
+                "STANDX_JWT_TOKEN": account["token"],
+                "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"]})
+    handle = Split(env, tmp_path, api, account["token"])
+    handle.processes.append(sim)
+    try:
+        yield handle
+    finally:
+        handle.stop_all()
+
+
+def wait(predicate, what: str, timeout: float = 30.0) -> None:
+    wait_for(predicate, what, timeout)
+
+
+def test_standby_takes_over_a_killed_worker_and_leaves_no_orphans(split):
+    web_port = free_port()
+    web = split.start("web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
+                      "mmsite.asgi:application")
+    first = split.start("worker-1", "manage.py", "runbot", "--engine-only", "--no-sim")
+    wait(lambda: "held by this worker" in split.log("worker-1"), "worker 1's lease")
+    second = split.start("worker-2", "manage.py", "runbot", "--engine-only", "--no-sim")
+    wait(lambda: "bot default is held by" in split.log("worker-2"), "worker 2 waiting")
+    wait(split.two_sided, "worker 1 quoting")
+    wait(lambda: httpx.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=2)
+         .status_code == 200, "the daphne web tier")
+
+    orphans = {o["cl_ord_id"] for o in split.orders()}
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    wait(lambda: "held by this worker" in split.log("worker-2"), "worker 2 taking over")
+    wait(lambda: not orphans & {o["cl_ord_id"] for o in split.orders()}, "orphans canceled")
+    wait(split.two_sided, "worker 2 quoting")
+    assert "generation 2" in split.log("worker-2")
+
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=40) == 0, split.log("worker-2")[-3000:]
+    assert split.orders() == [], "no order of ours is left on the exchange"
+    assert web.poll() is None

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
 from django.forms import ModelForm, model_to_dict
 
 from trading import bus
@@ -32,7 +31,7 @@ def send(bot: str, action: str, user: str = "", source: str = "dashboard") -> Se
     engine is reported instead."""
     try:
         async_to_sync(bus.send_control)(bot, action, user=user, source=source)
-    except (ChannelFull, TimeoutError, OSError) as exc:
+    except bus.EngineUnreachable as exc:
         # In one process with no engine running, nothing reads the channel and it fills up.
         log.warning("control %s for %s not delivered: %s", action, bot, type(exc).__name__)
         return Sent(False, f"{action}: the engine is not reachable (is runbot running?)")

@@ -19,7 +19,13 @@ CONTROL_TYPE = "engine.control"
 CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
 
 # Latest snapshot per bot published in this process (single-process deployment).
+# (The layer's own errors differ by backend: redis raises its ConnectionError, the
+# in-memory layer ChannelFull; callers see one type for "the engine cannot be reached".)
 _latest: dict[str, dict] = {}
+
+
+class EngineUnreachable(Exception):
+    """The channel layer could not carry a control message to the engine."""
 
 
 def engine_channel(bot: str) -> str:
@@ -41,8 +47,8 @@ async def publish_snapshot(snapshot: dict) -> None:
     try:
         async with asyncio.timeout(2):
             await layer.group_send(DASHBOARD_GROUP, {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
-    except (TimeoutError, OSError) as exc:  # a slow layer must never stall the engine
-        log.warning("snapshot publish failed: %s", exc)
+    except Exception as exc:  # noqa: BLE001  a broken layer must never stall or kill the engine
+        log.warning("snapshot publish failed: %s: %s", type(exc).__name__, exc)
 
 
 def forget_snapshot(bot: str) -> None:
@@ -55,8 +61,11 @@ async def send_control(bot: str, action: str, **payload) -> None:
         raise ValueError(f"unknown control action {action!r}")
     layer = get_channel_layer()
     message = {"type": CONTROL_TYPE, "action": action, "bot": bot, **payload}
-    async with asyncio.timeout(2):
-        await layer.send(engine_channel(bot), message)
+    try:
+        async with asyncio.timeout(2):
+            await layer.send(engine_channel(bot), message)
+    except Exception as exc:  # noqa: BLE001  any layer failure means the same to the caller
+        raise EngineUnreachable(f"{type(exc).__name__}: {exc}") from exc
 
 
 async def receive_control(bot: str, timeout: float) -> dict | None:

@@ -64,3 +64,16 @@ def csrf_token(client: Client) -> str:
     client.get("/")
     return client.cookies["csrftoken"].value
 
+
+
+@pytest.fixture
+def unreachable_layer(monkeypatch):
+    """A channel layer that refuses every message, as a full or broken layer does."""
+    from channels.exceptions import ChannelFull
+    from trading import bus as bus_module
+
+    class RefusingLayer:
+        async def send(self, channel, message):
+            raise ChannelFull()
+
+    monkeypatch.setattr(bus_module, "get_channel_layer", lambda: RefusingLayer())

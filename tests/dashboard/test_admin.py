@@ -45,14 +45,7 @@ def test_invalid_change_is_refused(admin_client, config, sent, field, value):
     assert config_row() == before and sent == []
 
 
-def test_admin_works_without_an_engine(admin_client, config, monkeypatch):
-    from channels.exceptions import ChannelFull
-    from trading import bus
-
-    async def full(*args, **kwargs):
-        raise ChannelFull()
-
-    monkeypatch.setattr(bus, "send_control", full)
+def test_admin_works_without_an_engine(admin_client, config, unreachable_layer):
     response = admin_client.post(f"/admin/trading/botconfig/{config.pk}/change/",
                                  _form(config, spread_bps="21"), follow=True)
     assert response.status_code == 200 and b"not reachable" in response.content

@@ -19,13 +19,7 @@ def test_action_sends_a_control_message(client_in, sent, action):
     assert sent == [{"bot": "default", "action": action, "user": "trader", "source": "api"}]
 
 
-def test_unreachable_engine_is_503(client_in, monkeypatch):
-    from channels.exceptions import ChannelFull
-
-    async def full(*args, **kwargs):
-        raise ChannelFull()
-
-    monkeypatch.setattr(bus, "send_control", full)
+def test_unreachable_engine_is_503(client_in, unreachable_layer):
     response = client_in.post("/api/stop")
     assert response.status_code == 503 and "not reachable" in response.json()["detail"]
 

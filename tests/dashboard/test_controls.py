@@ -61,13 +61,7 @@ def test_cross_site_post_is_refused_even_with_a_token(csrf_client_in, sent):
     assert response.status_code == 403 and sent == []
 
 
-def test_unreachable_engine_is_reported(client_in, monkeypatch):
-    from channels.exceptions import ChannelFull
-
-    async def full(*args, **kwargs):
-        raise ChannelFull()
-
-    monkeypatch.setattr(bus, "send_control", full)
+def test_unreachable_engine_is_reported(client_in, unreachable_layer):
     response = client_in.post("/control/start", HTTP_HX_REQUEST="true")
     assert b"not reachable" in response.content and b"flash-bad" in response.content
 

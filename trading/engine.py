@@ -342,6 +342,7 @@ class Engine:
         self.observe_uptime()
         await self.events.flush()
         await self.uptime.save(self.symbol)
+        await self.lifecycle.persist_pending(self.clock())
 
     async def publish(self) -> None:
         self.observe_uptime()

@@ -128,8 +128,8 @@ class Lifecycle:
         e.state, e.state_reason = KILLED, reason
         e.events.add("kill", reason)
         log.error("KILLED: %s", reason)
-        await self._persist_state(KILLED, reason)
-        await self._cancel_everything("kill")
+        # Side by side: a locked database must not hold back the cancels.
+        await asyncio.gather(self._persist_state(KILLED, reason), self._cancel_everything("kill"))
         await e.events.flush()
 
     async def stop(self, reason: str) -> None:
@@ -139,8 +139,8 @@ class Lifecycle:
         if e.state == RUNNING:
             e.state, e.state_reason = STOPPED, reason
         e.events.add("stop", reason)
-        await self._persist_state(e.state, e.state_reason)
-        await self._cancel_everything("stop")
+        await asyncio.gather(self._persist_state(e.state, e.state_reason),
+                             self._cancel_everything("stop"))
 
     async def start(self, reason: str) -> None:
         e = self.engine
@@ -176,7 +176,7 @@ class Lifecycle:
             self._persisted_state, self._state_to_persist = state, None
             self._config_updated_at = await store.call(store.config_updated_at, self.engine.bot)
         else:
-            self._state_to_persist = (state, reason)      # retried by housekeeping
+            self._state_to_persist = (state, reason)      # retried by the persist task
 
     async def pull_quotes(self, reason: str) -> None:
         """Market data cannot be trusted: take our quotes off the book (not a stop). The
@@ -292,15 +292,18 @@ class Lifecycle:
         return True
 
     async def housekeeping(self, now: float) -> None:
-        e = self.engine
-        if self._state_to_persist is not None:
-            await self._persist_state(*self._state_to_persist)
+        """Exchange-side upkeep only: a slow or locked database must never delay it."""
         if self.cleanup_pending:
             await self._cancel_everything("retry of an unverified cancel")
+        self._warn_token_expiry(now)
+
+    async def persist_pending(self, now: float) -> None:
+        """Database upkeep, on the persist task: a run state that failed to save, pruning."""
+        if self._state_to_persist is not None:
+            await self._persist_state(*self._state_to_persist)
         if now - self._last_prune >= PRUNE_EVERY_SECONDS:
             self._last_prune = now
-            await store.call(store.prune, e.bot, now)
-        self._warn_token_expiry(now)
+            await store.call(store.prune, self.engine.bot, now)
 
     def _warn_token_expiry(self, now: float) -> None:
         expires = getattr(self.engine.rest, "token_expires_at", None)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
@@ -26,7 +27,10 @@ UPTIME_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_sec
                  "bid_dark_ms", "ask_dark_ms", "requotes", "fills")
 UPTIME_KEEP_HOURS = 24 * 7      # the dashboard shows 24 h; a week leaves room for a review
 EVENT_KEEP_HOURS = 24 * 7
-STORE_TIMEOUT_SECONDS = 10.0    # above SQLite's 20 s busy timeout would be pointless to wait
+# Longer than SQLite's busy timeout on purpose: a call abandoned earlier may still commit in
+# its thread, and a caller that took that for a failure would write the same rows twice.
+# Waiting for the thread means the answer is the real outcome: done, or "database is locked".
+STORE_MARGIN_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -63,10 +67,21 @@ def to_datetime(epoch: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, tz=UTC)
 
 
-async def call(func: Callable[..., Any], *args: Any, timeout: float = STORE_TIMEOUT_SECONDS,
+def busy_timeout() -> float:
+    """SQLite's busy timeout as configured (sqlite3's default is 5 s)."""
+    return float(settings.DATABASES["default"].get("OPTIONS", {}).get("timeout", 5.0))
+
+
+def default_timeout() -> float:
+    return busy_timeout() + STORE_MARGIN_SECONDS
+
+
+async def call(func: Callable[..., Any], *args: Any, timeout: float | None = None,
                default: Any = None) -> Any:
     """Run a store function from async code: bounded, on Django's thread-sensitive executor.
-    A timeout returns `default` (the thread finishes on its own; the caller retries later)."""
+    A timeout returns `default`; by default it is past the busy timeout (see above), so it
+    only fires when the database hangs for another reason."""
+    timeout = default_timeout() if timeout is None else timeout
     try:
         async with asyncio.timeout(timeout):
             return await sync_to_async(func, thread_sensitive=True)(*args)

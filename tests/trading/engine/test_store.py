@@ -72,3 +72,20 @@ async def test_call_runs_store_functions_from_async_code():
     assert config.name == "default"
     assert await store.call(store.record_events, "default", [store.EventRecord("start", T0)])
     assert await store.call(store.unapplied_migrations) == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_call_waits_past_the_busy_timeout_so_a_late_commit_is_not_retried(monkeypatch):
+    """A call abandoned before SQLite gives up could still commit in its thread, and the
+    caller would write it again: store.call waits for the real outcome (scaled down here)."""
+    import time as _time
+    monkeypatch.setattr(store, "busy_timeout", lambda: 0.2)
+    monkeypatch.setattr(store, "STORE_MARGIN_SECONDS", 0.5)
+
+    def slow_write() -> bool:
+        _time.sleep(0.4)            # blocked on the lock, longer than the busy timeout alone
+        return True
+
+    assert await store.call(slow_write, default=False) is True
+    monkeypatch.undo()
+    assert store.default_timeout() > store.busy_timeout() >= 1.0    # as configured

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from bench.localproc import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "requote_modes.json"
@@ -87,11 +88,7 @@ def run_mode(mode: str, seconds: float, seed: int) -> dict:
                 timeout=seconds + 120)
             return json.loads(out.stdout.strip().splitlines()[-1])
         finally:
-            sim.terminate()
-            try:
-                sim.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                sim.kill()
+            stop_process(sim)
 
 
 def read_sim_banner(sim: subprocess.Popen) -> tuple[str, dict]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import atexit
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,15 +14,10 @@ import time
 from pathlib import Path
 
 import httpx
+from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class Proc:

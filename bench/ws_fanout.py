@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,11 @@ from pathlib import Path
 import httpx
 import psutil
 import websockets
+from bench.localproc import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ws_fanout.json"
 BASELINE_SECONDS = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_runbot(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:

@@ -264,7 +264,7 @@ class OrderTracker:
         return Transition(order, previous, reason)
 
     def _forget(self, cl_ord_id: str, state: OrderState) -> None:
-        order = self._orders.pop(cl_ord_id, None)
+        self._orders.pop(cl_ord_id, None)
         self._changed_at.pop(cl_ord_id, None)
         self._checked_at.pop(cl_ord_id, None)
         self._placed_at.pop(cl_ord_id, None)

@@ -19,14 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bench.localproc import free_port, stop_process
 
 START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def missing(what: str) -> None:
@@ -71,12 +66,7 @@ def redis_url():
             raise RuntimeError(f"redis-server exited with {process.returncode}")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 # -------------------------------------------------------------------------- PostgreSQL

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from trading.sim.runner import SimServer, require_loopback
+from bench.localproc import free_port as _free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,12 +34,6 @@ def test_runsim_refuses_all_interfaces():
 def test_runsim_rejects_bad_fault_values():
     with pytest.raises(CommandError, match="between 0 and 1"):
         call_command("runsim", "--http-5xx-share", "1.5")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_runsim_serves_and_stops_on_sigint():

@@ -1,7 +1,6 @@
 """The account stream authenticates first; a refused or unanswered auth is retried."""
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest

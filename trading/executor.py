@@ -96,6 +96,12 @@ class Executor:
         except answers:
             self.failures.success()
             raise
+        except RequestTimeoutError as exc:
+            if exc.maybe_sent:
+                self.note_failure(where, exc)
+            else:
+                self.note_unreachable(where, exc)
+            raise
         except StandXError as exc:
             if not is_alo_reject(exc):
                 self.note_failure(where, exc)
@@ -109,6 +115,14 @@ class Executor:
         if self.failures.failure(where, exc, self._clock()):
             self._on_trip(f"{self.failures.consecutive} consecutive failures "
                           f"(last: {where}: {type(exc).__name__})")
+
+    def note_unreachable(self, where: str, exc: BaseException) -> None:
+        """The exchange could not be reached at all (nothing was sent). Not a kill-switch
+        failure: killing cannot cancel anything on an exchange we cannot reach, and it would
+        keep the bot dark after the exchange is back. The feed is down too, so the quotes
+        are already pulled; reconcile after the reconnect sets our view right."""
+        log.warning("%s: exchange unreachable: %s", where, exc)
+        self.events.add("error", f"{where}: exchange unreachable: {exc}"[:500])
 
     def _transition(self, transition: Transition | None) -> None:
         if transition is not None:

@@ -3,6 +3,7 @@ SQLite file in a temporary DATA_DIR: SIGKILL keeps the uptime history and the ne
 the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open)."""
 from __future__ import annotations
 
+import contextlib
 import asyncio
 import os
 import signal
@@ -11,8 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bench.localproc import free_port
 from tests.trading.engine.conftest import SYMBOL, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -111,3 +114,55 @@ async def test_banner_shows_mode_symbol_and_never_secrets(bench, data_dir):
     assert "mode: sim" in output and "symbol: BTC-USD" in output
     assert bench.token not in output and bench.private_key not in output
     assert "runbot stopped cleanly" in output
+
+
+async def test_dashboard_link_is_printed_only_once_the_server_listens(bench, data_dir):
+    env = {**data_dir["env"], "WEB_PORT": str(free_port())}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "manage.py", "runbot", "--no-sim", "--duration", "6",
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        async with asyncio.timeout(30):
+            while not (line := (await process.stdout.readline()).decode()).startswith("dashboard:"):
+                assert line, "runbot ended without printing the dashboard link"
+        link = line.split(" ", 1)[1].strip()
+        # Followed at once, as a script or an impatient trader would: it must answer.
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(link)
+        assert response.status_code == 302 and response.headers["location"] == "/"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        async with asyncio.timeout(30):
+            await process.wait()
+
+
+async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(monkeypatch):
+    from trading.management.commands import runbot
+
+    said: list[str] = []
+    command = runbot.Runner(runbot.Command(), {"bot": "default"})
+    monkeypatch.setattr(command, "say", said.append)
+
+    async def fake_link() -> str:
+        return "http://127.0.0.1:1/accounts/link/x"
+
+    monkeypatch.setattr(runbot, "dashboard_link", fake_link)
+
+    class SlowServer:
+        started = False
+
+    web, serving = SlowServer(), asyncio.create_task(asyncio.sleep(30))
+    announce = asyncio.create_task(command.announce_dashboard(web, serving))
+    await asyncio.sleep(0.3)
+    assert said == []                          # not listening yet: no link
+    web.started = True
+    await asyncio.wait_for(announce, 5)
+    assert said == ["dashboard: http://127.0.0.1:1/accounts/link/x"]
+    serving.cancel()
+
+    said.clear()
+    failed = asyncio.create_task(asyncio.sleep(0))
+    await failed                               # the server task ended without listening
+    await asyncio.wait_for(command.announce_dashboard(SlowServer(), failed), 5)
+    assert said == []

@@ -33,6 +33,7 @@ log = logging.getLogger("trading.runbot")
 
 SHUTDOWN_GRACE_SECONDS = 30.0     # the engine's own clean stop is bounded well inside this
 WEB_STOP_SECONDS = 5.0
+WEB_START_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -179,15 +180,29 @@ class Runner:
         config = await store.call(store.load_config, engine.bot)
         symbol = config.symbol if config is not None else "(from config)"
         self.say(f"bot: {engine.bot}  symbol: {symbol}")
-        if web is not None:
-            self.say(f"dashboard: {await dashboard_link()}")
-        else:
+        if web is None:
             self.say("dashboard: not served (--engine-only)")
+
+    async def announce_dashboard(self, web, web_task: asyncio.Task) -> None:
+        """Print the login link once the server listens: a link that refuses connections
+        is no welcome (and a script or browser following it at once would fail)."""
+        try:
+            async with asyncio.timeout(WEB_START_SECONDS):
+                while not web.started:
+                    if web_task.done():
+                        return                      # the server failed; the TaskGroup says why
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            log.warning("the dashboard did not start within %.0fs", WEB_START_SECONDS)
+            return
+        self.say(f"dashboard: {await dashboard_link()}")
 
     async def serve(self, engine: Engine, web, keeper: LeaseKeeper | None = None) -> None:
         async with asyncio.TaskGroup() as group:
             engine_task = group.create_task(engine.run(), name="engine")
             web_task = group.create_task(web.serve(), name="web") if web else None
+            if web_task is not None:
+                group.create_task(self.announce_dashboard(web, web_task), name="announce")
             lease_task = group.create_task(self.hold_lease(keeper), name="lease") if keeper else None
             await self.wait_for_stop(engine_task, lease_task)
             if self.lease_lost is not None and self.lease_lost.taken:

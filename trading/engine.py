@@ -29,7 +29,7 @@ from trading.market_view import CONNECTED, MarketView, feed_state
 from trading.orders import OrderTracker, Transition
 from trading.resync import Resync
 from trading.snapshot import build_snapshot
-from trading.standx import protocol
+from trading.standx import frames
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
 from trading.standx.stream import StreamClient, StreamStatus, account_subscriptions, market_subscriptions
@@ -161,14 +161,14 @@ class Engine:
     async def on_market_event(self, event) -> None:
         self.resync.check()          # frames buffered over a suspension arrive first
         now = self.clock()
-        if isinstance(event, protocol.BookEvent):
+        if isinstance(event, frames.BookEvent):
             top = event.book.top()
             if top is not None and top.crossed:     # garbage: never quote (or pull) from it
                 self.skip_garbage(f"crossed book {event.book.symbol}: best bid {top.best_bid}"
                                   f" >= best ask {top.best_ask}")
             elif self.market.on_book(event.book):
                 self._poke(event.book.received_at or now)
-        elif isinstance(event, protocol.PriceEvent):
+        elif isinstance(event, frames.PriceEvent):
             if self.market.on_price(event.tick):
                 self.observe_uptime()
             self._poke(event.tick.received_at or now)
@@ -185,7 +185,7 @@ class Engine:
 
     async def on_account_event(self, event) -> None:
         now = self.clock()
-        if isinstance(event, protocol.OrderUpdate):
+        if isinstance(event, frames.OrderUpdate):
             if self.tracker.is_ours(event.order.cl_ord_id) and \
                     not self.tracker.knows(event.order.cl_ord_id):
                 # Not something we placed in this run (or long forgotten): never track it from
@@ -193,9 +193,9 @@ class Engine:
                 self.skip_garbage(f"order update for an unknown order {event.order.cl_ord_id}")
                 self._reconcile_now.set()
             self.on_transition(self.tracker.apply(event.order, now))
-        elif isinstance(event, protocol.FillUpdate):
+        elif isinstance(event, frames.FillUpdate):
             self.lifecycle.record_fill(event.fill)
-        elif isinstance(event, protocol.PositionUpdate):
+        elif isinstance(event, frames.PositionUpdate):
             if event.position.symbol == self.symbol:
                 self.position_qty = event.position.qty
         elif isinstance(event, StreamStatus):

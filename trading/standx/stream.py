@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from trading.standx import protocol
+from trading.standx import frames, protocol
 from trading.standx.errors import MalformedResponseError
 from trading.standx.values import snippet
 
@@ -152,7 +152,7 @@ class StreamClient:
             async with asyncio.timeout(self._connect_timeout):
                 while True:
                     event = self._parse(await ws.recv())
-                    if isinstance(event, protocol.AuthResult):
+                    if isinstance(event, frames.AuthResult):
                         break
         except TimeoutError:
             raise AuthFailed("no auth reply") from None
@@ -192,7 +192,7 @@ class StreamClient:
                             self.name, event.seq, last_seq)
                 return last_seq
             last_seq = event.seq
-        if isinstance(event, protocol.PingMessage):
+        if isinstance(event, frames.PingMessage):
             await self._send(ws, protocol.pong_frame(event.value))
         else:
             await self._deliver(handler, event)
@@ -200,7 +200,7 @@ class StreamClient:
 
     def _parse(self, raw: str | bytes):
         try:
-            return protocol.parse_stream_message(raw, received_at=self._clock())
+            return frames.parse_stream_message(raw, received_at=self._clock())
         except MalformedResponseError as exc:
             self.stats.malformed += 1
             log.warning("%s stream: skipped malformed frame (%s): %r", self.name, exc.message,

@@ -12,7 +12,7 @@ import pytest
 from trading.domain import Side
 from trading.sim.faults import FaultConfig
 from trading.standx.errors import (AuthError, ForbiddenError, RateLimitError, ServerError)
-from trading.standx.protocol import OrderUpdate
+from trading.standx.frames import OrderUpdate
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner
 from trading.standx.stream import StreamClient, account_subscriptions

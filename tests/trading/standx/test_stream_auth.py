@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from mmsite.env import Secret
-from trading.standx.protocol import AuthResult, OrderUpdate
+from trading.standx.frames import AuthResult, OrderUpdate
 from trading.standx.stream import account_subscriptions
 from tests.trading.standx.conftest import (
     EventCollector, FakeStreamServer, frame, running, status_is, stream_client,

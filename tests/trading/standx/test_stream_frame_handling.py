@@ -5,7 +5,7 @@ import asyncio
 import json
 import logging
 
-from trading.standx.protocol import BookEvent, PriceEvent, UnknownMessage
+from trading.standx.frames import BookEvent, PriceEvent, UnknownMessage
 from trading.standx.stream import StreamStatus, market_subscriptions
 from tests.trading.standx.conftest import (
     EventCollector, FakeStreamServer, book_frame, price_frame, running, stream_client,

@@ -8,7 +8,7 @@ import pytest
 
 from trading.domain import Side
 from trading.standx.errors import MalformedResponseError
-from trading.standx.protocol import (
+from trading.standx.frames import (
     AuthResult, BalanceUpdate, BookEvent, FillUpdate, OrderUpdate, PingMessage, PositionUpdate,
     PriceEvent, TradePrint, UnknownMessage, parse_stream_message,
 )

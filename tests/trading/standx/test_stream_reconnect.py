@@ -6,7 +6,7 @@ from decimal import Decimal
 from websockets.http11 import Response
 from websockets.datastructures import Headers
 
-from trading.standx.protocol import BookEvent, PriceEvent
+from trading.standx.frames import BookEvent, PriceEvent
 from trading.standx.stream import StreamStatus, market_subscriptions
 from tests.trading.standx.conftest import (
     EventCollector, FakeStreamServer, book_frame, price_frame, running, status_is, stream_client,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from trading.standx.protocol import PriceEvent
+from trading.standx.frames import PriceEvent
 from trading.standx.stream import market_subscriptions
 from tests.trading.standx.conftest import (
     EventCollector, FakeStreamServer, price_frame, running, status_is, stream_client,

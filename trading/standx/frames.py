@@ -1,0 +1,136 @@
+"""PURE parsing of StandX ws-stream frames into events (protocol sections 4.3 and 5.1).
+
+Each frame is `{seq, channel, symbol?, data}`; the payloads are the REST objects, so the
+parsers of protocol.py do the field work.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Union
+
+from trading.domain import Book, ExchangeOrder, Fill, Position, PriceTick
+from trading.standx.protocol import (
+    AUTH_OK_CODES, parse_depth_book, parse_fill, parse_order, parse_position, parse_symbol_price,
+)
+from trading.standx.values import dec, first_text, integer, obj, parse_json, required_text
+
+
+@dataclass(frozen=True)
+class BookEvent:
+    book: Book
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class PriceEvent:
+    tick: PriceTick
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class TradePrint:
+    """A public trade (`public_trade` channel)."""
+    symbol: str
+    price: Decimal
+    qty: Decimal
+    is_buyer_taker: bool
+    time: str
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    order: ExchangeOrder
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class PositionUpdate:
+    position: Position
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class FillUpdate:
+    fill: Fill
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class BalanceUpdate:
+    """The `balance` channel's wallet record (a different shape from REST query_balance)."""
+    token: str
+    free: Decimal
+    total: Decimal
+    locked: Decimal
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    ok: bool
+    code: int | None
+    message: str
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class PingMessage:
+    """A JSON-level {"ping": x}; the stream client answers {"pong": x}."""
+    value: Any
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class UnknownMessage:
+    raw: Any
+    seq: int | None = None
+
+
+StreamEvent = Union[BookEvent, PriceEvent, TradePrint, OrderUpdate, PositionUpdate, FillUpdate,
+                    BalanceUpdate, AuthResult, PingMessage, UnknownMessage]
+
+
+def _auth_result(data: dict, seq: int | None, _received_at: float) -> AuthResult:
+    code = integer(data.get("code"), "code")
+    return AuthResult(code in AUTH_OK_CODES, code, first_text(data, "msg", "message"), seq)
+
+
+def _trade_print(data: dict, seq: int | None, _received_at: float) -> TradePrint:
+    return TradePrint(required_text(data, "symbol"), dec(data, "price"), dec(data, "qty"),
+                      bool(data.get("is_buyer_taker")), first_text(data, "time"), seq)
+
+
+def _balance_update(data: dict, seq: int | None, _received_at: float) -> BalanceUpdate:
+    zero = Decimal("0")
+    return BalanceUpdate(first_text(data, "token"),
+                         dec(data, "free", required=False, signed=True, default=zero),
+                         dec(data, "total", required=False, signed=True, default=zero),
+                         dec(data, "locked", required=False, default=zero), seq)
+
+
+# channel -> parser(data, seq, received_at)
+_CHANNEL_PARSERS = {
+    "auth": _auth_result,
+    "depth_book": lambda data, seq, at: BookEvent(parse_depth_book(data, at), seq),
+    "price": lambda data, seq, at: PriceEvent(parse_symbol_price(data, at), seq),
+    "public_trade": _trade_print,
+    "order": lambda data, seq, _at: OrderUpdate(parse_order(data), seq),
+    "position": lambda data, seq, _at: PositionUpdate(parse_position(data), seq),
+    "trade": lambda data, seq, _at: FillUpdate(parse_fill(data), seq),
+    "balance": _balance_update,
+}
+
+
+def parse_stream_message(text: str | bytes, received_at: float = 0.0) -> StreamEvent:
+    """One ws-stream frame -> one event. Raises MalformedResponseError on a broken frame."""
+    frame = obj(parse_json(text), "stream frame")
+    seq = integer(frame.get("seq"), "seq")
+    if "ping" in frame and "channel" not in frame:
+        return PingMessage(frame["ping"], seq)
+    channel = frame.get("channel")
+    parser = _CHANNEL_PARSERS.get(channel) if isinstance(channel, str) else None
+    if parser is None:
+        return UnknownMessage(frame, seq)
+    return parser(obj(frame.get("data"), f"{channel} data"), seq, received_at)

@@ -33,7 +33,7 @@ from trading.standx import frames
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
 from trading.standx.stream import StreamClient, StreamStatus, account_subscriptions, market_subscriptions
-from trading.supervisor import bounded_lock, every, supervise
+from trading.supervisor import TaskSet, bounded_lock, every, supervise
 from trading.uptime_keeper import UptimeKeeper
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Engine:
         self._reconcile_now = asyncio.Event()
         self._shutdown = asyncio.Event()
         self._overlap_blocked_until = 0.0
-        self._background: set[asyncio.Task] = set()
+        self._background = TaskSet()
         self.garbage_skipped = 0
 
     # ------------------------------------------------------------------ properties
@@ -145,13 +145,10 @@ class Engine:
 
     def spawn(self, coro, name: str) -> None:
         """A lifecycle step started from a callback: tracked, never lost."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        self._background.spawn(coro, name)
 
     async def wait_background(self, timeout: float = 15.0) -> None:
-        if self._background:
-            await asyncio.wait(list(self._background), timeout=timeout)
+        await self._background.wait(timeout)
 
     def refresh_interval(self) -> float:
         return float(self.values.get("refresh_interval", 1)) if self.values else 1.0

@@ -22,6 +22,7 @@ from trading.standx.errors import (
     AuthError, NotFoundError, OrderRejectedError, RequestTimeoutError, ServerError, StandXError,
 )
 from trading.standx.rest import StandXRest
+from trading.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Executor:
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
         self.capacity_rejects = 0
-        self._inflight: set[asyncio.Task] = set()
+        self._inflight = TaskSet()
 
     # ------------------------------------------------------------------ accounting
 
@@ -134,14 +135,11 @@ class Executor:
         """Run an order call in the background: the quoting loop never waits for the
         network, so the next market message is handled at once. State changes were already
         made synchronously (PENDING_NEW / PENDING_CANCEL), so decide cannot repeat them."""
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
+        self._inflight.spawn(coro, name)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for in-flight order calls (before a cancel-all, so none lands after it)."""
-        if self._inflight:
-            await asyncio.wait(list(self._inflight), timeout=timeout)
+        await self._inflight.wait(timeout)
 
     # ------------------------------------------------------------------ placing
 

@@ -71,3 +71,21 @@ async def bounded_lock(lock: asyncio.Lock, timeout: float, what: str) -> AsyncIt
         yield True
     finally:
         lock.release()
+
+
+class TaskSet:
+    """Fire-and-forget tasks that are still tracked: a strong reference keeps each alive
+    until done (asyncio holds only weak ones), and `wait` lets a clean stop let them land."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Awaitable, name: str) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def wait(self, timeout: float) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)

@@ -35,23 +35,24 @@ def test_settings_reach_postgres_with_the_statement_timeout(postgres):
     assert "canceling statement due to statement timeout" in result.stderr
 
 
+def run_engine_worker(database_url: str) -> subprocess.CompletedProcess:
+    """A one-second `runbot --engine-only` on that database, its output captured."""
+    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings",
+                       DATABASE_URL=database_url)
+    return subprocess.run([sys.executable, "manage.py", "runbot", "--engine-only",
+                           "--duration", "1"], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=60)
+
+
 def test_runbot_refuses_an_unmigrated_postgres_database_clearly(postgres):
-    url = postgres.create_database("mm_unmigrated")
-    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings", DATABASE_URL=url)
-    result = subprocess.run([sys.executable, "manage.py", "runbot", "--engine-only",
-                             "--duration", "1"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=60)
+    result = run_engine_worker(postgres.create_database("mm_unmigrated"))
     assert result.returncode != 0
     assert "the database is not migrated" in result.stderr
 
 
 def test_unreachable_postgres_is_a_clear_startup_error_without_the_password(tmp_path):
     from tests.integration.conftest import free_port
-    url = f"postgres://mm:pw-SECRET@127.0.0.1:{free_port()}/nothing"
-    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings", DATABASE_URL=url)
-    result = subprocess.run([sys.executable, "manage.py", "runbot", "--engine-only",
-                             "--duration", "1"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True, timeout=60)
+    result = run_engine_worker(f"postgres://mm:pw-SECRET@127.0.0.1:{free_port()}/nothing")
     assert result.returncode != 0
     assert "cannot open the database" in result.stderr
     assert "pw-SECRET" not in result.stdout + result.stderr

@@ -53,15 +53,20 @@ async def test_snapshot_reaches_every_dashboard_group_member(layer):
         assert message == {"type": bus.SNAPSHOT_TYPE, "snapshot": {"bot": "eth", "state": "running"}}
 
 
-async def test_control_sent_by_another_process_reaches_this_engine(layer, redis_url):
-    code = ("import asyncio, django; django.setup(); from trading import bus; "
-            "asyncio.run(bus.send_control('default', 'kill', reason='from the web tier'))")
+async def run_in_another_process(code: str, redis_url: str) -> None:
+    """Python `code` in a separate Django process on the same Redis layer; must succeed."""
     environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings",
                        CHANNEL_LAYER="redis", REDIS_URL=redis_url, REDIS_PREFIX="mmtest")
     result = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-c", code], cwd=ROOT, env=environment,
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+async def test_control_sent_by_another_process_reaches_this_engine(layer, redis_url):
+    code = ("import asyncio, django; django.setup(); from trading import bus; "
+            "asyncio.run(bus.send_control('default', 'kill', reason='from the web tier'))")
+    await run_in_another_process(code, redis_url)
     message = await bus.receive_control("default", timeout=5)
     assert message["action"] == "kill" and message["reason"] == "from the web tier"
 
@@ -72,12 +77,7 @@ async def test_a_snapshot_published_by_another_process_reaches_this_web_tier(lay
     snapshot = json.dumps({"bot": "alt", "state": "stopped"})
     code = ("import asyncio, json, django; django.setup(); from trading import bus; "
             f"asyncio.run(bus.publish_snapshot(json.loads({snapshot!r})))")
-    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings",
-                       CHANNEL_LAYER="redis", REDIS_URL=redis_url, REDIS_PREFIX="mmtest")
-    result = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-c", code], cwd=ROOT, env=environment,
-        capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
+    await run_in_another_process(code, redis_url)
     async with asyncio.timeout(5):
         message = await layer.receive(channel)
     assert message["snapshot"] == {"bot": "alt", "state": "stopped"}

@@ -43,6 +43,9 @@ RUNNING, STOPPED, KILLED = "running", "stopped", "killed"
 # interval that thread can hold the event loop back for up to 5 ms, which is the whole
 # reaction budget; 0.5 ms keeps the loop responsive at a negligible CPU cost.
 GIL_SWITCH_INTERVAL = 0.0005
+# Order states the audit log records, with their OrderEvent kind.
+AUDITED_STATES = {OrderState.OPEN: "open", OrderState.CANCELED: "canceled",
+                  OrderState.FILLED: "fill", OrderState.REJECTED: "reject"}
 
 
 @dataclass(frozen=True)
@@ -213,10 +216,8 @@ class Engine:
         if transition is None:
             return
         order = transition.order
-        if transition.state in (OrderState.OPEN, OrderState.CANCELED, OrderState.FILLED,
-                                OrderState.REJECTED):
-            kind = {OrderState.OPEN: "open", OrderState.CANCELED: "canceled",
-                    OrderState.FILLED: "fill", OrderState.REJECTED: "reject"}[transition.state]
+        kind = AUDITED_STATES.get(transition.state)
+        if kind is not None:
             self.events.add(kind, transition.reason, side=order.side, price=order.price,
                             qty=order.qty, cl_ord_id=order.cl_ord_id)
         self.observe_uptime()

@@ -1,7 +1,10 @@
 """The only module that touches the channel layer.
 
-Engine -> web: a snapshot of the bot's state once a second, sent to the "dashboard" group
-(and kept here as the latest one, so views in the same process can read it at once).
+Engine -> web: once a second per bot, the full snapshot to the bot's group
+"dashboard.<bot>" (its page and JSON stream) and a small summary to the group "overview"
+(the all-bots page); the snapshot is also kept here as the latest one, so views in the same
+process can read it at once. Per-bot groups keep a page's traffic independent of how many
+other bots run.
 Web -> engine: control messages on the channel "engine.<bot>"; the engine is their only reader.
 """
 from __future__ import annotations
@@ -13,8 +16,9 @@ from channels.layers import get_channel_layer
 
 log = logging.getLogger(__name__)
 
-DASHBOARD_GROUP = "dashboard"
+OVERVIEW_GROUP = "overview"
 SNAPSHOT_TYPE = "bot.snapshot"
+SUMMARY_TYPE = "bot.summary"
 CONTROL_TYPE = "engine.control"
 CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
 
@@ -32,6 +36,11 @@ def engine_channel(bot: str) -> str:
     return f"engine.{bot}"
 
 
+def bot_group(bot: str) -> str:
+    """The group of one bot's page and JSON stream (bot names are slugs: valid group names)."""
+    return f"dashboard.{bot}"
+
+
 def latest_snapshot(bot: str = "default") -> dict | None:
     return _latest.get(bot)
 
@@ -40,13 +49,16 @@ def latest_snapshots() -> dict[str, dict]:
     return dict(_latest)
 
 
-async def publish_snapshot(snapshot: dict) -> None:
-    """Send the engine's state to every dashboard client (best effort, bounded)."""
-    _latest[snapshot["bot"]] = snapshot
+async def publish_snapshot(snapshot: dict, summary: dict) -> None:
+    """Send the engine's state to its bot's clients and its summary to the overview
+    (best effort, bounded)."""
+    bot = snapshot["bot"]
+    _latest[bot] = snapshot
     layer = get_channel_layer()
     try:
         async with asyncio.timeout(2):
-            await layer.group_send(DASHBOARD_GROUP, {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
+            await layer.group_send(bot_group(bot), {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
+            await layer.group_send(OVERVIEW_GROUP, {"type": SUMMARY_TYPE, "summary": summary})
     except Exception as exc:  # noqa: BLE001  a broken layer must never stall or kill the engine
         log.warning("snapshot publish failed: %s: %s", type(exc).__name__, exc)
 

@@ -28,7 +28,7 @@ from trading.lifecycle import Lifecycle
 from trading.market_view import CONNECTED, MarketView, feed_state
 from trading.orders import OrderTracker, Transition
 from trading.resync import Resync
-from trading.snapshot import build_snapshot
+from trading.snapshot import build_snapshot, summarize
 from trading.standx import frames
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
@@ -344,7 +344,8 @@ class Engine:
 
     async def publish(self) -> None:
         self.observe_uptime()
-        await bus.publish_snapshot(build_snapshot(self))
+        snapshot = build_snapshot(self)
+        await bus.publish_snapshot(snapshot, summarize(snapshot))
 
     async def _control_loop(self) -> None:
         while True:

@@ -90,5 +90,42 @@ def build_snapshot(engine: "Engine") -> dict:
         "failures": {"consecutive": engine.failures.consecutive, "max": engine.failures.limit},
         "position": {"qty": str(engine.position_qty)},
         "token_expires_at": _iso(getattr(engine.rest, "token_expires_at", None)),
+        "latency": reaction_latency(engine.executor.reaction_ms),
         "updated_at": _iso(now),
+    }
+
+
+LATENCY_WINDOW = 1000     # the latest reactions: recent enough to show a slow-down
+
+
+def reaction_latency(samples_ms) -> dict:
+    """p50/p99 of the last LATENCY_WINDOW trigger-to-send reactions, in ms."""
+    recent = sorted(list(samples_ms)[-LATENCY_WINDOW:])
+    if not recent:
+        return {"reaction_p50_ms": None, "reaction_p99_ms": None, "samples": 0}
+
+    def pick(q: float) -> float:
+        return round(recent[min(len(recent) - 1, int(q * len(recent)))], 3)
+    return {"reaction_p50_ms": pick(0.50), "reaction_p99_ms": pick(0.99), "samples": len(recent)}
+
+
+SUMMARY_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "position", "updated_at")
+
+
+def summarize(snapshot: dict) -> dict:
+    """The overview's row for one bot, from a full snapshot (an engine's or one built from
+    the database): small, so the all-bots page costs little however many bots run."""
+    quotes = snapshot.get("quotes") or {}
+    uptime = snapshot.get("uptime") or {}
+    return {
+        **{k: snapshot.get(k) for k in SUMMARY_KEYS},
+        "engine": snapshot.get("engine", True),
+        "feed": (snapshot.get("feed") or {}).get("market"),
+        "bid": (quotes.get("bid") or {}).get("price"),
+        "ask": (quotes.get("ask") or {}).get("price"),
+        "orders": len(snapshot.get("orders") or []),
+        "uptime": {k: uptime.get(k) for k in ("hour", "two_sided_seconds", "in_band_seconds",
+                                              "elapsed_seconds", "target_minutes")},
+        "failures": snapshot.get("failures"),
+        "latency": snapshot.get("latency"),
     }

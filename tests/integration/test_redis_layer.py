@@ -42,15 +42,23 @@ async def test_control_round_trip_to_the_bots_channel(layer):
     assert await bus.receive_control("eth", timeout=0.3) is None
 
 
-async def test_snapshot_reaches_every_dashboard_group_member(layer):
+async def test_snapshot_reaches_its_bots_group_and_the_summary_the_overview(layer):
     members = [await layer.new_channel() for _ in range(2)]
     for channel in members:
-        await layer.group_add(bus.DASHBOARD_GROUP, channel)
-    await bus.publish_snapshot({"bot": "eth", "state": "running"})
+        await layer.group_add(bus.bot_group("eth"), channel)
+    other_bot, overview = await layer.new_channel(), await layer.new_channel()
+    await layer.group_add(bus.bot_group("btc"), other_bot)
+    await layer.group_add(bus.OVERVIEW_GROUP, overview)
+    await bus.publish_snapshot({"bot": "eth", "state": "running"}, {"bot": "eth"})
     for channel in members:
         async with asyncio.timeout(5):
             message = await layer.receive(channel)
         assert message == {"type": bus.SNAPSHOT_TYPE, "snapshot": {"bot": "eth", "state": "running"}}
+    async with asyncio.timeout(5):
+        assert await layer.receive(overview) == {"type": bus.SUMMARY_TYPE, "summary": {"bot": "eth"}}
+    with pytest.raises(TimeoutError):       # another bot's page hears nothing of eth
+        async with asyncio.timeout(0.5):
+            await layer.receive(other_bot)
 
 
 async def run_in_another_process(code: str, redis_url: str) -> None:
@@ -73,10 +81,10 @@ async def test_control_sent_by_another_process_reaches_this_engine(layer, redis_
 
 async def test_a_snapshot_published_by_another_process_reaches_this_web_tier(layer, redis_url):
     channel = await layer.new_channel()
-    await layer.group_add(bus.DASHBOARD_GROUP, channel)
+    await layer.group_add(bus.bot_group("alt"), channel)
     snapshot = json.dumps({"bot": "alt", "state": "stopped"})
     code = ("import asyncio, json, django; django.setup(); from trading import bus; "
-            f"asyncio.run(bus.publish_snapshot(json.loads({snapshot!r})))")
+            f"asyncio.run(bus.publish_snapshot(json.loads({snapshot!r}), {{}}))")
     await run_in_another_process(code, redis_url)
     async with asyncio.timeout(5):
         message = await layer.receive(channel)
@@ -86,7 +94,7 @@ async def test_a_snapshot_published_by_another_process_reaches_this_web_tier(lay
 async def test_publishing_with_redis_down_never_stalls_the_engine(settings):
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
     # The engine's once-a-second publish must neither raise nor hang (pytest-timeout).
-    await bus.publish_snapshot({"bot": "eth", "state": "running"})
+    await bus.publish_snapshot({"bot": "eth", "state": "running"}, {"bot": "eth"})
     assert bus.latest_snapshot("eth") == {"bot": "eth", "state": "running"}
     with pytest.raises(bus.EngineUnreachable):
         await bus.send_control("eth", "stop")

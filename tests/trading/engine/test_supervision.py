@@ -50,11 +50,11 @@ async def test_engine_task_failure_counts_and_the_task_comes_back(bench, start_e
     real = bus.publish_snapshot
     failures = {"left": 1}
 
-    async def flaky(snapshot):
+    async def flaky(snapshot, summary):
         if failures["left"]:
             failures["left"] -= 1
             raise RuntimeError("layer exploded")
-        await real(snapshot)
+        await real(snapshot, summary)
 
     monkeypatch.setattr(bus, "publish_snapshot", flaky)
     bus.forget_snapshot("default")

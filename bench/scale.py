@@ -1,0 +1,452 @@
+"""Benchmark: N bots on one machine, in the two deployment shapes.
+
+- one:   ONE `runbot --no-sim` process runs all N bots (engine + dashboard, SQLite in a
+         private DATA_DIR, in-memory channel layer)
+- split: a daphne web tier + one `runbot --engine-only --no-sim --bot B` worker per bot, on
+         Redis + PostgreSQL (throw-away servers from bench/services.py)
+
+Both trade against one `manage.py runsim` (volatile market, 50 ms acks), each bot on its own
+simulator account, symbols in turn from BTC/ETH/XAU/XAG. Once every bot rests both sides and a
+warm-up has passed, a steady window measures: CPU (user+system of the bot and web processes /
+window, % of one core; simulator and Redis+PostgreSQL apart), peak RSS, reaction latency from
+each bot's /ws/bots/<bot>/ snapshots (last 1000 reactions: max of the p99s, median of the
+p50s), the interval between frames of one bot's page (/ws/dashboard/<bot>/) and of each bot's
+row on /ws/overview/ (target 1.0 s), and two-sided uptime per bot from the simulator's ground
+truth (GET /sim/stats, minimum across bots). The probes run in this process, on the same box.
+
+    python -m bench.scale [--seconds 60] [--warmup 10] [--ns 1,4,16] [--shapes one,split]
+    python -m bench.scale --quick          # 15 s windows, N in (1, 4)
+
+Prints a table and writes bench/results/scale.json.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+import websockets
+
+from bench import services
+from bench import soak_procs as procs
+from bench.localproc import HOST, free_port
+
+ROOT = procs.ROOT
+RESULTS = ROOT / "bench" / "results" / "scale.json"
+SHAPES = ("one", "split")
+SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
+# The requote benchmark's volatile market: the mid moves ~3 bps a second, so every bot
+# requotes about once a second, like a busy live hour.
+SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1",
+            "--ack-latency-ms", "50")
+STRATEGY = {
+    "spread_bps": "8", "bid_notional": "100", "ask_notional": "100",
+    "refresh_interval": "0.5", "requote_threshold_bps": "3", "proximity_guard_bps": "1",
+    "max_notional": "5000", "max_consecutive_failures": 5, "stale_order_seconds": "30",
+    "max_spread_deviation_bps": "50", "uptime_target_minutes": 30, "uptime_band_bps": "10",
+    "requote_mode": "make_before_break", "run_state": "running",
+}
+ROWS_CODE = ("import json, os\nfrom trading.models import BotConfig\n"
+             "for name, values in json.loads(os.environ['SCALE_ROWS']).items():\n"
+             "    BotConfig.objects.update_or_create(name=name, defaults=values)\n")
+BOT_NAME = re.compile(r"\bbot\d\d\b")       # how a bot is recognized in overview HTML
+API_TOKEN = "scale-bench-token"
+RSS_EVERY_S = 2.0
+
+
+# ----------------------------------------------------------------------------- pure parts
+
+def bot_names(n: int) -> list[str]:
+    return [f"bot{i:02d}" for i in range(1, n + 1)]
+
+
+def percentile(values, q: float) -> float | None:
+    """Nearest rank, the same pick as the engine's snapshot latency; None when empty."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None
+
+
+def intervals(arrivals: list[float]) -> list[float]:
+    """Gaps between frames, leaving out the connect-time frame (sent at once, not on the tick)."""
+    return [b - a for a, b in zip(arrivals[1:], arrivals[2:])]
+
+
+def interval_stats(gaps: list[float]) -> dict:
+    pick = (lambda v: None if v is None else round(v, 3))
+    return {"p50_s": pick(percentile(gaps, 0.50)), "p99_s": pick(percentile(gaps, 0.99)),
+            "max_s": pick(max(gaps) if gaps else None), "frames": len(gaps)}
+
+
+def two_sided_pct(before: dict, after: dict) -> float | None:
+    """Share of the window both sides rested, from two /sim/stats entries of one symbol."""
+    observed = after["observed_seconds"] - before["observed_seconds"]
+    if observed <= 0:
+        return None
+    return round(100.0 * (after["two_sided_seconds"] - before["two_sided_seconds"]) / observed, 3)
+
+
+def latency_summary(latencies: list[dict | None]) -> dict:
+    found = [x for x in latencies if x and x.get("samples")]
+    p99s = [x["reaction_p99_ms"] for x in found if x.get("reaction_p99_ms") is not None]
+    p50s = [x["reaction_p50_ms"] for x in found if x.get("reaction_p50_ms") is not None]
+    return {"reaction_p99_ms_max": max(p99s) if p99s else None,
+            "reaction_p50_ms_median": round(statistics.median(p50s), 3) if p50s else None,
+            "reaction_samples": sum(x["samples"] for x in found),
+            "bots_with_latency": len(found)}
+
+
+def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
+    """One table row from what a window measured (`raw`, see measure())."""
+    cpu_pct = 100.0 * raw["cpu_seconds"] / seconds
+    uptimes = [u for u in raw["two_sided_pct"].values() if u is not None]
+    overview_gaps = [g for arrivals in raw["overview_arrivals"].values() for g in intervals(arrivals)]
+    return {
+        "shape": shape, "n": n, "seconds": seconds, "processes": raw["processes"],
+        "cpu_total_pct": round(cpu_pct, 1), "cpu_per_bot_pct": round(cpu_pct / n, 2),
+        "rss_total_mb": round(raw["rss_peak_mb"], 1), "rss_per_bot_mb": round(raw["rss_peak_mb"] / n, 1),
+        **latency_summary(list(raw["latency"].values())),
+        "page": interval_stats(intervals(raw["page_arrivals"])),
+        "overview": interval_stats(overview_gaps),
+        "two_sided_pct_min": min(uptimes) if len(uptimes) == n else None,
+        "two_sided_pct": raw["two_sided_pct"], "states": raw["states"],
+        "sim_cpu_pct": round(100.0 * raw["sim_cpu_seconds"] / seconds, 1),
+        "infra_cpu_pct": round(100.0 * raw["infra_cpu_seconds"] / seconds, 1),
+        "orders_left": raw.get("orders_left"), "log_errors": raw.get("log_errors"),
+    }
+
+
+COLUMNS = (   # header, width, how to show a row
+    ("shape", 6, lambda r: r["shape"]),
+    ("N", 3, lambda r: str(r["n"])),
+    ("procs", 5, lambda r: str(r["processes"])),
+    ("CPU %", 6, lambda r: f"{r['cpu_total_pct']:.0f}"),
+    ("%/bot", 6, lambda r: f"{r['cpu_per_bot_pct']:.1f}"),
+    ("RSS MB", 7, lambda r: f"{r['rss_total_mb']:.0f}"),
+    ("MB/bot", 6, lambda r: f"{r['rss_per_bot_mb']:.0f}"),
+    ("p50 ms", 7, lambda r: _num(r["reaction_p50_ms_median"], ".2f")),
+    ("p99 ms", 7, lambda r: _num(r["reaction_p99_ms_max"], ".2f")),
+    ("page s p50/p99/max", 19, lambda r: _gaps(r["page"])),
+    ("overview s p50/p99/max", 22, lambda r: _gaps(r["overview"])),
+    ("2-sided %", 9, lambda r: _num(r["two_sided_pct_min"], ".2f")),
+    ("sim %", 6, lambda r: f"{r['sim_cpu_pct']:.0f}"),
+    ("infra %", 7, lambda r: f"{r['infra_cpu_pct']:.0f}"),
+)
+
+
+def _num(value, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def _gaps(stats: dict) -> str:
+    return "/".join(_num(stats[k], ".2f") for k in ("p50_s", "p99_s", "max_s"))
+
+
+def table(rows: list[dict]) -> str:
+    """The printed table: one line per (shape, N)."""
+    line = lambda cells: "  ".join(f"{c:>{w}}" for c, (_, w, _) in zip(cells, COLUMNS))  # noqa: E731
+    out = [line([h for h, _, _ in COLUMNS])]
+    out += [line([show(r) for _, _, show in COLUMNS]) for r in rows]
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- deployment
+
+@dataclass
+class Deployment:
+    shape: str
+    work: Path
+    api: str                                  # the simulator
+    web_port: int
+    accounts: dict[str, dict]                 # bot -> {"token", "symbol"}
+    sim: procs.Proc
+    bots: list[procs.Proc] = field(default_factory=list)      # measured: bots and web tier
+    infra_pids: list[int] = field(default_factory=list)       # Redis, PostgreSQL
+
+    def ws(self, path: str) -> str:
+        return f"ws://{HOST}:{self.web_port}{path}"
+
+
+def start_sim(work: Path, pset: procs.ProcSet, seed: int) -> tuple[procs.Proc, str]:
+    port = free_port()
+    sim = pset.start("runsim", [*procs.sim_argv(port, seed, work / "sim-state.json", SIM_ARGS)],
+                     {**procs.base_env(work), "LOG_LEVEL": "warning"}, work / "runsim.log")
+    api = f"http://{HOST}:{port}"
+    procs.wait_http(f"{api}/api/query_symbol_info?symbol=BTC-USD", sim, 30)
+    return sim, api
+
+
+def bot_env(work: Path, api: str, accounts: dict[str, dict]) -> dict:
+    """One simulator account per bot, named acctNN and mapped by BOT_ACCOUNTS."""
+    env = {**procs.base_env(work), "LOG_LEVEL": "warning", "API_TOKEN": API_TOKEN,
+           "STANDX_API_BASE": api, "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
+           "STANDX_WS_API_URL": api.replace("http", "ws") + "/ws-api/v1"}
+    names = {bot: "acct" + bot[3:] for bot in accounts}
+    env["STANDX_ACCOUNTS"] = ",".join(names.values())
+    env["BOT_ACCOUNTS"] = ",".join(f"{bot}:{acct}" for bot, acct in names.items())
+    for bot, acct in names.items():
+        env[f"STANDX_{acct.upper()}_JWT_TOKEN"] = accounts[bot]["token"]
+        env[f"STANDX_{acct.upper()}_ED25519_PRIVATE_KEY"] = accounts[bot]["key"]
+    return env
+
+
+def prepare(env: dict, accounts: dict[str, dict]) -> None:
+    """Migrate, then one BotConfig row per bot (symbols in turn) before anything starts."""
+    procs.migrate(env)
+    rows = {bot: {**STRATEGY, "symbol": a["symbol"]} for bot, a in accounts.items()}
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", ROWS_CODE], cwd=ROOT,
+                   env={**env, "SCALE_ROWS": json.dumps(rows)}, check=True, timeout=120,
+                   stdout=subprocess.DEVNULL)
+
+
+def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
+           servers: dict | None) -> Deployment:
+    sim, api = start_sim(work, pset, seed)
+    accounts = {}
+    for i, bot in enumerate(bot_names(n)):
+        created = procs.create_account(api)
+        accounts[bot] = {"token": created["token"], "key": created["ed25519_private_key"],
+                         "symbol": SYMBOLS[i % len(SYMBOLS)]}
+    dep = Deployment(shape, work, api, free_port(), accounts, sim)
+    env = {**bot_env(work, api, accounts), "WEB_PORT": str(dep.web_port)}
+    if shape == "split":
+        env.update(split_env(n, servers))
+        dep.infra_pids = servers["pids"]
+    prepare(env, accounts)
+    if shape == "one":
+        dep.bots.append(pset.start("runbot", [*procs.bot_argv()], env, work / "runbot.log"))
+    else:
+        dep.bots.append(pset.start("daphne", [sys.executable, "-m", "daphne", "-b", HOST, "-p",
+                                              str(dep.web_port), "mmsite.asgi:application"],
+                                   env, work / "daphne.log"))
+        for bot in accounts:
+            dep.bots.append(pset.start(bot, [*procs.bot_argv(), "--engine-only", "--bot", bot],
+                                       env, work / f"{bot}.log"))
+    procs.wait_http(f"http://{HOST}:{dep.web_port}/accounts/login/", dep.bots[0], 120)
+    return dep
+
+
+def split_env(n: int, servers: dict) -> dict:
+    return {"DATABASE_URL": servers["postgres"].create_database(f"scale_{n}"),
+            "CHANNEL_LAYER": "redis", "REDIS_URL": servers["redis"].url,
+            "REDIS_PREFIX": f"scale{n}"}
+
+
+def sim_get(dep: Deployment, path: str, bot: str) -> dict:
+    response = httpx.get(f"{dep.api}{path}", timeout=5.0,
+                         headers={"Authorization": f"Bearer {dep.accounts[bot]['token']}"})
+    response.raise_for_status()
+    return response.json()
+
+
+def quoting(dep: Deployment, bot: str) -> bool:
+    orders = sim_get(dep, "/sim/orders", bot)["orders"]
+    return {o["side"] for o in orders if o["status"] == "open"} == {"buy", "sell"}
+
+
+def wait_quoting(dep: Deployment, timeout: float) -> None:
+    """Until every bot rests both sides on the simulator (its ground truth), bounded."""
+    waiting, deadline = set(dep.accounts), time.monotonic() + timeout
+    while waiting:
+        dead = [p for p in dep.bots if not p.alive()]
+        if dead:
+            raise RuntimeError(f"{dead[0].name} exited; see {dead[0].log_path}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not quoting after {timeout:.0f}s: {sorted(waiting)}")
+        waiting = {bot for bot in waiting if not quoting(dep, bot)}
+        time.sleep(0.5)
+
+
+def stop(dep: Deployment) -> int:
+    """SIGTERM every bot process at once (each cancels its orders), then count what the
+    simulator still holds for our accounts: a clean stop leaves zero."""
+    for proc in dep.bots:
+        proc.signal_group(signal.SIGTERM)
+    for proc in dep.bots:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.popen.wait(45)
+        proc.stop(timeout=5)          # only a process still alive is signalled (and killed)
+    return sum(len(sim_get(dep, "/sim/orders", bot)["orders"]) for bot in dep.accounts)
+
+
+# ----------------------------------------------------------------------------- measurement
+
+class CpuMeter:
+    """CPU seconds of some processes and their children between start() and stop()."""
+
+    def __init__(self, pids: list[int]):
+        self.roots = [psutil.Process(pid) for pid in pids]
+        self.before = self._times()
+
+    def _tree(self) -> list[psutil.Process]:
+        found = []
+        for root in self.roots:
+            with contextlib.suppress(psutil.Error):
+                found += [root, *root.children(recursive=True)]
+        return found
+
+    def _times(self) -> dict[int, float]:
+        times = {}
+        for proc in self._tree():
+            with contextlib.suppress(psutil.Error):
+                cpu = proc.cpu_times()
+                times[proc.pid] = cpu.user + cpu.system
+        return times
+
+    def used(self) -> float:
+        return sum(t - self.before.get(pid, 0.0) for pid, t in self._times().items())
+
+    def rss_mb(self) -> float:
+        total = 0
+        for proc in self._tree():
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss
+        return total / 2**20
+
+
+def ws_headers(dep: Deployment) -> dict:
+    return {"origin": f"http://{HOST}:{dep.web_port}", "max_size": None, "open_timeout": 15,
+            "additional_headers": {"Authorization": f"Bearer {API_TOKEN}"}}
+
+
+async def frames(url: str, dep: Deployment, until: float, on_frame) -> None:
+    """Every frame of one WebSocket until `until`; a refused or dropped socket ends it
+    (the missing frames show in the figures)."""
+    with contextlib.suppress(OSError, websockets.WebSocketException, TimeoutError):
+        async with websockets.connect(url, **ws_headers(dep)) as ws:
+            while (left := until - time.monotonic()) > 0:
+                on_frame(await asyncio.wait_for(ws.recv(), timeout=left), time.monotonic())
+
+
+async def rss_peak(meter: CpuMeter, until: float) -> float:
+    peak = 0.0
+    while time.monotonic() < until:
+        peak = max(peak, meter.rss_mb())
+        await asyncio.sleep(min(RSS_EVERY_S, max(0.0, until - time.monotonic())))
+    return peak
+
+
+async def measure(dep: Deployment, seconds: float) -> dict:
+    bots, sims = CpuMeter([p.pid for p in dep.bots]), CpuMeter([dep.sim.pid])
+    infra = CpuMeter([pid for pid in dep.infra_pids if pid])
+    before = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
+    until = time.monotonic() + seconds
+    last: dict[str, dict] = {}
+    page: list[float] = []
+    overview: dict[str, list[float]] = {}
+
+    def on_overview(text, at):
+        for bot in set(BOT_NAME.findall(text)) or {"*"}:
+            overview.setdefault(bot, []).append(at)
+    streams = [frames(dep.ws(f"/ws/bots/{bot}/"), dep, until,
+                      lambda text, at, bot=bot: last.__setitem__(bot, json.loads(text)))
+               for bot in dep.accounts]
+    first = next(iter(dep.accounts))
+    streams += [frames(dep.ws(f"/ws/dashboard/{first}/"), dep, until, lambda t, at: page.append(at)),
+                frames(dep.ws("/ws/overview/"), dep, until, on_overview)]
+    peak, *_ = await asyncio.gather(rss_peak(bots, until), *streams)
+    after = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
+    return {"cpu_seconds": bots.used(), "sim_cpu_seconds": sims.used(),
+            "infra_cpu_seconds": infra.used(), "rss_peak_mb": peak, "processes": len(dep.bots),
+            "latency": {bot: last.get(bot, {}).get("latency") for bot in dep.accounts},
+            "states": {bot: last.get(bot, {}).get("state") for bot in dep.accounts},
+            "page_arrivals": page, "overview_arrivals": overview,
+            "two_sided_pct": {bot: two_sided_pct(before[bot]["symbols"][a["symbol"]],
+                                                 after[bot]["symbols"][a["symbol"]])
+                              for bot, a in dep.accounts.items()}}
+
+
+# ----------------------------------------------------------------------------- main
+
+def run_point(shape: str, n: int, args: argparse.Namespace, servers: dict | None) -> dict:
+    pset = procs.ProcSet()
+    with tempfile.TemporaryDirectory(prefix=f"scale-{shape}-{n}-") as tmp:
+        work = Path(tmp)
+        try:
+            dep = deploy(shape, n, work, pset, args.seed, servers)
+            wait_quoting(dep, 60 + 5 * n)
+            time.sleep(args.warmup)
+            raw = asyncio.run(measure(dep, args.seconds))
+            raw["orders_left"] = stop(dep)
+            raw["log_errors"] = sum(procs.count_tracebacks(p.log_path)[0] for p in dep.bots)
+        except BaseException:
+            dump_logs(work)
+            raise
+        finally:
+            pset.close()
+    return summarize(shape, n, args.seconds, raw)
+
+
+def dump_logs(work: Path) -> None:
+    for log in sorted(work.glob("*.log")):
+        print(f"--- {log.name} (tail)\n{log.read_text(errors='replace')[-3000:]}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def split_servers(needed: bool):
+    """Redis and PostgreSQL for the split points (one pair; a database and prefix per point)."""
+    with contextlib.ExitStack() as stack:
+        if not needed:
+            yield None
+            return
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-services-")))
+        redis = services.start_redis(tmp)
+        stack.callback(redis.stop)
+        pg = services.start_postgres(tmp)
+        stack.callback(pg.stop)
+        yield {"redis": redis, "postgres": pg, "pids": [redis.process.pid, pg.postmaster_pid()]}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="steady window per point")
+    parser.add_argument("--warmup", type=float, default=10.0, help="after every bot quotes")
+    parser.add_argument("--ns", default=None, help="bot counts, e.g. 1,4,16")
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--quick", action="store_true", help="15 s windows, N in (1, 4)")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.warmup = 15.0, 5.0
+    args.ns = [int(x) for x in (args.ns or ("1,4" if args.quick else "1,4,16")).split(",")]
+    args.shapes = [s for s in args.shapes.split(",") if s]
+    if not set(args.shapes) <= set(SHAPES) or not all(1 <= n <= 99 for n in args.ns):
+        parser.error(f"--shapes from {SHAPES}, --ns between 1 and 99")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    points = []
+    with split_servers("split" in args.shapes) as servers:
+        for shape in args.shapes:
+            for n in args.ns:
+                points.append(run_point(shape, n, args, servers))
+                print(f"scale: {shape} N={n} done", flush=True)
+    result = {"seconds": args.seconds, "warmup": args.warmup, "sim_args": list(SIM_ARGS),
+              "strategy": STRATEGY, "symbols": list(SYMBOLS), "python": platform.python_version(),
+              "machine": {"cpus": psutil.cpu_count(),
+                          "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
+              "points": points}
+    print("\nscale: N bots, one process vs split (CPU % of one core)\n" + table(points))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"  -> {args.output}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,6 @@ import json
 import platform
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +42,7 @@ import websockets
 from bench import services
 from bench import soak_procs as procs
 from bench.localproc import HOST, free_port
+from bench.scale_report import summarize, table, two_sided_pct
 
 ROOT = procs.ROOT
 RESULTS = ROOT / "bench" / "results" / "scale.json"
@@ -67,102 +67,11 @@ API_TOKEN = "scale-bench-token"
 RSS_EVERY_S = 2.0
 
 
-# ----------------------------------------------------------------------------- pure parts
+# ----------------------------------------------------------------------------- deployment
 
 def bot_names(n: int) -> list[str]:
     return [f"bot{i:02d}" for i in range(1, n + 1)]
 
-
-def percentile(values, q: float) -> float | None:
-    """Nearest rank, the same pick as the engine's snapshot latency; None when empty."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None
-
-
-def intervals(arrivals: list[float]) -> list[float]:
-    """Gaps between frames, leaving out the connect-time frame (sent at once, not on the tick)."""
-    return [b - a for a, b in zip(arrivals[1:], arrivals[2:])]
-
-
-def interval_stats(gaps: list[float]) -> dict:
-    pick = (lambda v: None if v is None else round(v, 3))
-    return {"p50_s": pick(percentile(gaps, 0.50)), "p99_s": pick(percentile(gaps, 0.99)),
-            "max_s": pick(max(gaps) if gaps else None), "frames": len(gaps)}
-
-
-def two_sided_pct(before: dict, after: dict) -> float | None:
-    """Share of the window both sides rested, from two /sim/stats entries of one symbol."""
-    observed = after["observed_seconds"] - before["observed_seconds"]
-    if observed <= 0:
-        return None
-    return round(100.0 * (after["two_sided_seconds"] - before["two_sided_seconds"]) / observed, 3)
-
-
-def latency_summary(latencies: list[dict | None]) -> dict:
-    found = [x for x in latencies if x and x.get("samples")]
-    p99s = [x["reaction_p99_ms"] for x in found if x.get("reaction_p99_ms") is not None]
-    p50s = [x["reaction_p50_ms"] for x in found if x.get("reaction_p50_ms") is not None]
-    return {"reaction_p99_ms_max": max(p99s) if p99s else None,
-            "reaction_p50_ms_median": round(statistics.median(p50s), 3) if p50s else None,
-            "reaction_samples": sum(x["samples"] for x in found),
-            "bots_with_latency": len(found)}
-
-
-def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
-    """One table row from what a window measured (`raw`, see measure())."""
-    cpu_pct = 100.0 * raw["cpu_seconds"] / seconds
-    uptimes = [u for u in raw["two_sided_pct"].values() if u is not None]
-    overview_gaps = [g for arrivals in raw["overview_arrivals"].values() for g in intervals(arrivals)]
-    return {
-        "shape": shape, "n": n, "seconds": seconds, "processes": raw["processes"],
-        "cpu_total_pct": round(cpu_pct, 1), "cpu_per_bot_pct": round(cpu_pct / n, 2),
-        "rss_total_mb": round(raw["rss_peak_mb"], 1), "rss_per_bot_mb": round(raw["rss_peak_mb"] / n, 1),
-        **latency_summary(list(raw["latency"].values())),
-        "page": interval_stats(intervals(raw["page_arrivals"])),
-        "overview": interval_stats(overview_gaps),
-        "two_sided_pct_min": min(uptimes) if len(uptimes) == n else None,
-        "two_sided_pct": raw["two_sided_pct"], "states": raw["states"],
-        "sim_cpu_pct": round(100.0 * raw["sim_cpu_seconds"] / seconds, 1),
-        "infra_cpu_pct": round(100.0 * raw["infra_cpu_seconds"] / seconds, 1),
-        "orders_left": raw.get("orders_left"), "log_errors": raw.get("log_errors"),
-    }
-
-
-COLUMNS = (   # header, width, how to show a row
-    ("shape", 6, lambda r: r["shape"]),
-    ("N", 3, lambda r: str(r["n"])),
-    ("procs", 5, lambda r: str(r["processes"])),
-    ("CPU %", 6, lambda r: f"{r['cpu_total_pct']:.0f}"),
-    ("%/bot", 6, lambda r: f"{r['cpu_per_bot_pct']:.1f}"),
-    ("RSS MB", 7, lambda r: f"{r['rss_total_mb']:.0f}"),
-    ("MB/bot", 6, lambda r: f"{r['rss_per_bot_mb']:.0f}"),
-    ("p50 ms", 7, lambda r: _num(r["reaction_p50_ms_median"], ".2f")),
-    ("p99 ms", 7, lambda r: _num(r["reaction_p99_ms_max"], ".2f")),
-    ("page s p50/p99/max", 19, lambda r: _gaps(r["page"])),
-    ("overview s p50/p99/max", 22, lambda r: _gaps(r["overview"])),
-    ("2-sided %", 9, lambda r: _num(r["two_sided_pct_min"], ".2f")),
-    ("sim %", 6, lambda r: f"{r['sim_cpu_pct']:.0f}"),
-    ("infra %", 7, lambda r: f"{r['infra_cpu_pct']:.0f}"),
-)
-
-
-def _num(value, fmt: str) -> str:
-    return "-" if value is None else format(value, fmt)
-
-
-def _gaps(stats: dict) -> str:
-    return "/".join(_num(stats[k], ".2f") for k in ("p50_s", "p99_s", "max_s"))
-
-
-def table(rows: list[dict]) -> str:
-    """The printed table: one line per (shape, N)."""
-    line = lambda cells: "  ".join(f"{c:>{w}}" for c, (_, w, _) in zip(cells, COLUMNS))  # noqa: E731
-    out = [line([h for h, _, _ in COLUMNS])]
-    out += [line([show(r) for _, _, show in COLUMNS]) for r in rows]
-    return "\n".join(out)
-
-
-# ----------------------------------------------------------------------------- deployment
 
 @dataclass
 class Deployment:
@@ -338,31 +247,56 @@ async def rss_peak(meter: CpuMeter, until: float) -> float:
     return peak
 
 
+class Probe:
+    """What the WebSocket clients saw: each bot's first and last JSON snapshot, the arrival
+    times of one bot's page frames and of each bot's overview rows."""
+
+    def __init__(self, bots):
+        self.first, self.last = {}, {}
+        self.page: list[float] = []
+        self.overview: dict[str, list[float]] = {}
+        self.bots = list(bots)
+
+    def streams(self, dep: Deployment, until: float) -> list:
+        return [*(frames(dep.ws(f"/ws/bots/{bot}/"), dep, until,
+                         lambda text, at, bot=bot: self.on_snapshot(bot, json.loads(text)))
+                  for bot in self.bots),
+                frames(dep.ws(f"/ws/dashboard/{self.bots[0]}/"), dep, until,
+                       lambda text, at: self.page.append(at)),
+                frames(dep.ws("/ws/overview/"), dep, until, self.on_overview)]
+
+    def on_snapshot(self, bot: str, snapshot: dict) -> None:
+        self.first.setdefault(bot, snapshot)
+        self.last[bot] = snapshot
+
+    def on_overview(self, text: str, at: float) -> None:
+        for bot in set(BOT_NAME.findall(text)) or {"*"}:    # "*": frames naming no bot
+            self.overview.setdefault(bot, []).append(at)
+
+    def requotes(self) -> int:
+        """Requotes during the window (the snapshot counts them per UTC hour: a window
+        across the hour's end leaves that bot out)."""
+        count = lambda s: (s.get("uptime") or {}).get("requotes") or 0  # noqa: E731
+        deltas = [count(self.last[b]) - count(self.first[b]) for b in self.last]
+        return sum(d for d in deltas if d >= 0)
+
+    def figures(self) -> dict:
+        return {"latency": {b: self.last.get(b, {}).get("latency") for b in self.bots},
+                "states": {b: self.last.get(b, {}).get("state") for b in self.bots},
+                "requotes": self.requotes(),
+                "page_arrivals": self.page, "overview_arrivals": self.overview}
+
+
 async def measure(dep: Deployment, seconds: float) -> dict:
     bots, sims = CpuMeter([p.pid for p in dep.bots]), CpuMeter([dep.sim.pid])
     infra = CpuMeter([pid for pid in dep.infra_pids if pid])
     before = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
-    until = time.monotonic() + seconds
-    last: dict[str, dict] = {}
-    page: list[float] = []
-    overview: dict[str, list[float]] = {}
-
-    def on_overview(text, at):
-        for bot in set(BOT_NAME.findall(text)) or {"*"}:
-            overview.setdefault(bot, []).append(at)
-    streams = [frames(dep.ws(f"/ws/bots/{bot}/"), dep, until,
-                      lambda text, at, bot=bot: last.__setitem__(bot, json.loads(text)))
-               for bot in dep.accounts]
-    first = next(iter(dep.accounts))
-    streams += [frames(dep.ws(f"/ws/dashboard/{first}/"), dep, until, lambda t, at: page.append(at)),
-                frames(dep.ws("/ws/overview/"), dep, until, on_overview)]
-    peak, *_ = await asyncio.gather(rss_peak(bots, until), *streams)
+    until, probe = time.monotonic() + seconds, Probe(dep.accounts)
+    peak, *_ = await asyncio.gather(rss_peak(bots, until), *probe.streams(dep, until))
     after = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
     return {"cpu_seconds": bots.used(), "sim_cpu_seconds": sims.used(),
             "infra_cpu_seconds": infra.used(), "rss_peak_mb": peak, "processes": len(dep.bots),
-            "latency": {bot: last.get(bot, {}).get("latency") for bot in dep.accounts},
-            "states": {bot: last.get(bot, {}).get("state") for bot in dep.accounts},
-            "page_arrivals": page, "overview_arrivals": overview,
+            **probe.figures(),
             "two_sided_pct": {bot: two_sided_pct(before[bot]["symbols"][a["symbol"]],
                                                  after[bot]["symbols"][a["symbol"]])
                               for bot, a in dep.accounts.items()}}

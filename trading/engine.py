@@ -26,7 +26,7 @@ from trading.eventlog import EventLog
 from trading.executor import Executor, Failures
 from trading.lifecycle import Lifecycle
 from trading.market_view import CONNECTED, MarketView, feed_state
-from trading.orders import OrderTracker, Transition
+from trading.orders import OrderTracker, Transition, bot_prefix
 from trading.resync import Resync
 from trading.snapshot import build_snapshot, summarize
 from trading.standx import frames
@@ -79,7 +79,8 @@ class Engine:
         self.market = MarketView("")
         self.spec = None
         self.position_qty = Decimal("0")
-        self.tracker = OrderTracker(self.options.prefix, self.options.pending_timeout)
+        self.tracker = OrderTracker(bot_prefix(self.options.prefix, bot),
+                                   self.options.pending_timeout)
         self.events = EventLog(bot, clock, lambda: self.market.symbol)
         self.failures = Failures(limit=5)
         self.executor = Executor(rest, self.tracker, self.events, self.failures,

@@ -7,6 +7,7 @@ tracked, so nothing downstream can ever cancel an order placed by hand.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import secrets
 import string
@@ -53,6 +54,25 @@ def _base36(number: int) -> str:
         digits.append(_ALPHABET[rest])
         if not number:
             return "".join(reversed(digits))
+
+
+BOT_TAG_CHARS = 5
+
+
+def bot_tag(bot: str) -> str:
+    """A fixed-length tag derived from the bot's name (36^5 = 60 million values): bot names
+    may be 40 characters, cl_ord_ids only 40 in all."""
+    number = int.from_bytes(hashlib.sha256(bot.encode()).digest()[:8], "big")
+    return "".join(_ALPHABET[number // 36 ** i % 36] for i in range(BOT_TAG_CHARS))
+
+
+def bot_prefix(base: str, bot: str) -> str:
+    """The cl_ord_id prefix of one bot, e.g. 'mmbot-k3x9q-'. Bots sharing an account must
+    never take each other's orders for their own (startup cleanup cancels what is ours), so
+    no bot's prefix may start another's: every prefix is the same base, a tag of fixed length
+    and '-', so two differ or are equal; equal tags are refused at startup
+    (trading.fleet.check_prefixes)."""
+    return f"{base}{bot_tag(bot)}-"
 
 
 class ClOrdIdFactory:

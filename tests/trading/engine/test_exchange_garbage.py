@@ -16,7 +16,8 @@ import pytest
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+from tests.trading.engine.conftest import MID, PREFIX, SYMBOL, wait_until
+from trading.orders import bot_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -99,12 +100,14 @@ MARKET_GARBAGE = [
     lambda seq: book(seq + 6, [["61000", "1"]], [["60000", "1"]]),
 ]
 
+# Ghost ids carry the default bot's own prefix: they look ours by name but are unknown.
+GHOST = bot_prefix(PREFIX, "default") + "ghost-"
 ACCOUNT_GARBAGE = [
     "[]",
-    frame("order", None, order("mmbot-ghost-1b")),                      # ours by name, unknown
-    frame("order", None, order("mmbot-ghost-2s", side="sell", status="filled")),
-    frame("order", None, order("mmbot-ghost-3b", price="-1")),
-    frame("order", None, {k: v for k, v in order("mmbot-ghost-4b").items() if k != "status"}),
+    frame("order", None, order(GHOST + "1b")),                      # ours by name, unknown
+    frame("order", None, order(GHOST + "2s", side="sell", status="filled")),
+    frame("order", None, order(GHOST + "3b", price="-1")),
+    frame("order", None, {k: v for k, v in order(GHOST + "4b").items() if k != "status"}),
     frame("trade", None, {"id": 5, "order_id": 424242, "symbol": SYMBOL, "side": "buy",
                           "price": "NaN", "qty": "1"}),
 ]
@@ -141,5 +144,5 @@ async def test_garbage_is_logged_skipped_and_never_traded_on(bench, start_engine
     assert engine.account_stream.stats.malformed >= 3
     text = caplog.text
     for needle in ("skipped malformed frame", "out-of-order frame", "crossed book",
-                   "unknown order mmbot-ghost-1b", "unknown order mmbot-ghost-2s"):
+                   f"unknown order {GHOST}1b", f"unknown order {GHOST}2s"):
         assert needle in text, needle

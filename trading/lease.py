@@ -165,8 +165,13 @@ class LeaseKeeper:
     until lost or cancelled), release. Database calls run on the keeper's own thread, so a
     renewal never queues behind the engine's database work."""
 
-    def __init__(self, bot: str, ttl: float, holder: str | None = None, clock=time.monotonic):
+    def __init__(self, bot: str, ttl: float, holder: str | None = None, clock=time.monotonic,
+                 patient: bool = False):
         self.bot, self.ttl = bot, float(ttl)
+        # patient: renewal failures alone never give the bot up, only a takeover does. Right
+        # for a local SQLite file, whose lock stops every rival's takeover as surely as our
+        # renewal (and a bot must keep quoting through a locked database).
+        self.patient = patient
         self.holder = holder or new_holder_id()
         self.renew_every = self.ttl / 3
         self.clock = clock
@@ -237,7 +242,7 @@ class LeaseKeeper:
                 renewed = await self._db(renew, self.bot, self.holder, self.ttl)
             except (DjangoDatabaseError, TimeoutError) as exc:
                 log.warning("lease on bot %s: renewal failed (%s)", self.bot, type(exc).__name__)
-                if self.clock() >= self._valid_until - self.renew_every:
+                if not self.patient and self.clock() >= self._valid_until - self.renew_every:
                     raise LeaseLost(f"could not renew the lease on bot {self.bot!r} in time") from None
                 continue
             if renewed is None:

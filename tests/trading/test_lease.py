@@ -89,6 +89,28 @@ async def test_keeper_gives_up_when_renewals_fail_for_a_third_of_the_ttl(monkeyp
     await keeper.aclose()
 
 
+async def test_a_patient_keeper_outlasts_failed_renewals_but_not_a_takeover(monkeypatch):
+    """One process on SQLite: a locked file stops a rival as surely as our renewal, so
+    failures alone keep the bot; the first renewal after them still notices a takeover."""
+    keeper = LeaseKeeper("patient", ttl=0.6, holder="me", patient=True)
+    await keeper.acquire(wait=1)
+    real_renew = lease.renew
+
+    def broken(*args):
+        from django.db import OperationalError
+        raise OperationalError("database is locked")
+    monkeypatch.setattr(lease, "renew", broken)
+    keeping = asyncio.create_task(keeper.keep())
+    await asyncio.sleep(1.5)                # 2.5 TTLs of failed renewals
+    assert not keeping.done()
+    await asyncio.to_thread(steal, "patient")
+    monkeypatch.setattr(lease, "renew", real_renew)
+    with pytest.raises(LeaseLost, match="taken by another worker") as lost:
+        await asyncio.wait_for(keeping, timeout=2)
+    assert lost.value.taken
+    await keeper.aclose()
+
+
 async def test_release_frees_the_bot_for_the_next_worker():
     keeper = LeaseKeeper("rel", ttl=30, holder="me")
     await keeper.acquire(wait=1)

@@ -1,9 +1,10 @@
-"""`python manage.py runbot`: the engine, the dashboard and (in sim mode) the simulator in one
-process on one asyncio loop.
+"""`python manage.py runbot`: the engines of the configured bots, the dashboard and (in sim
+mode) the simulator in one process on one asyncio loop.
 
-Each step is small and separately testable: check the database, resolve where the exchange is
-(and the credentials), build the client and the engine, serve, and stop cleanly on SIGINT,
-SIGTERM or the end of --duration (the engine cancels every order of ours and verifies it).
+Each step is small and separately testable: check the database, choose the bots
+(trading.fleet), resolve each account's venue and client once (trading.venues), take each
+bot's lease, build the engines, serve, and stop cleanly on SIGINT, SIGTERM or the end of
+--duration (each engine cancels every order of its own and verifies it).
 Secrets are never printed or logged.
 """
 from __future__ import annotations
@@ -11,55 +12,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
-from dataclasses import dataclass
 
-import httpx
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
 from trading import store
-from trading.accounts import Account, settings_account_for_bot
 from trading.engine import Engine, EngineOptions
-from trading.lease import LeaseKeeper, LeaseLost, LeaseUnavailable
-from trading.standx.rest import StandXRest
-from trading.standx.signing import KeyFormatError, RequestSigner
+from trading.fleet import BotRun, select_bots
+from trading.lease import LeaseKeeper, LeaseUnavailable
+from trading.venues import Seat, Venues
 
 log = logging.getLogger("trading.runbot")
 
-SHUTDOWN_GRACE_SECONDS = 30.0     # the engine's own clean stop is bounded well inside this
 WEB_STOP_SECONDS = 5.0
 WEB_START_SECONDS = 15.0
 
 
-@dataclass(frozen=True)
-class Venue:
-    """Where the engine trades and with which credentials (never printed)."""
-    mode: str
-    api_base: str
-    ws_url: str
-    token: object
-    private_key: object
-    label: str
-
-
 class Command(BaseCommand):
-    help = "Run the market-making engine with its dashboard (and the simulator in sim mode)."
+    help = ("Run the market-making engines of the configured bots with their dashboard "
+            "(and the simulator in sim mode).")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                             help="run this long, then stop cleanly (cancel all our orders)")
         parser.add_argument("--engine-only", action="store_true",
-                            help="do not serve the dashboard (split deployment); hold a lease "
-                                 "on the bot so no other worker quotes it at the same time")
+                            help="do not serve the dashboard (split deployment)")
         parser.add_argument("--no-sim", action="store_true",
                             help="in sim mode, use STANDX_API_BASE/STANDX_WS_URL instead of "
                                  "starting the bundled simulator")
-        parser.add_argument("--bot", default="default", help="name of the BotConfig row")
+        parser.add_argument("--bot", action="append", default=None, metavar="NAME",
+                            help="run this bot (repeatable; a missing one is created from the "
+                                 "environment's defaults); default: every configured bot")
 
     def handle(self, *args, **opts) -> None:
         if opts["duration"] is not None and opts["duration"] <= 0:
@@ -99,8 +86,7 @@ class Runner:
     def __init__(self, command: BaseCommand, opts: dict):
         self.command, self.opts = command, opts
         self.shutdown = asyncio.Event()
-        self.account = settings_account_for_bot(opts["bot"])
-        self.lease_lost: LeaseLost | None = None
+        self.runs: list[BotRun] = []
 
     def say(self, text: str) -> None:
         self.command.stdout.write(text)
@@ -108,30 +94,54 @@ class Runner:
 
     async def run(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
-            venue, sim = await self.open_venue(stack)
+            venues = Venues(stack, await self.open_sim(stack))
             self.install_signal_handlers()    # after the simulator's uvicorn took its own
-            keeper = await self.take_lease(stack) if self.opts["engine_only"] else None
-            if self.shutdown.is_set():
-                return
-            rest = StandXRest(venue.api_base, token=venue.token,
-                              signer=make_signer(venue.private_key, self.account),
-                              timeout=float(settings.HTTP_TIMEOUT_SECONDS))
-            stack.push_async_callback(rest.aclose)
-            engine = Engine(self.opts["bot"], rest, venue.ws_url, venue.token, venue.mode,
-                            EngineOptions.from_settings())
-            web = None if self.opts["engine_only"] else make_web_server()
-            await self.banner(venue, engine, web)
-            await self.serve(engine, web, keeper)
-            if keeper is not None and self.lease_lost is None:
-                await keeper.release()
-        if self.lease_lost is not None:
-            raise CommandError(f"stopped: {self.lease_lost}")
+            bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
+            for bot in bots:
+                keeper = await self.take_lease(stack, bot)
+                if self.shutdown.is_set():
+                    break
+                seat = await venues.seat_for(bot)
+                engine = Engine(bot, seat.rest, seat.venue.ws_url, seat.venue.token,
+                                seat.venue.mode, EngineOptions.from_settings())
+                self.runs.append(BotRun(engine, keeper))
+                await self.banner(engine, seat)
+            if self.shutdown.is_set():          # a signal while taking the leases
+                await self.release_leases()
+            elif self.runs:
+                await self.serve(None if self.opts["engine_only"] else make_web_server())
+        self.report()
+
+    async def release_leases(self) -> None:
+        for run in self.runs:
+            if run.keeper is not None:
+                await run.keeper.release()
+
+    def report(self) -> None:
+        """Exit status: a lost lease or a bot that ended on an error is a failure."""
+        problems = [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost] + \
+                   [f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
+                    for r in self.runs if r.error is not None]
+        if problems:
+            raise CommandError("stopped: " + "; ".join(problems))
         self.say("runbot stopped cleanly")
 
-    async def take_lease(self, stack: contextlib.AsyncExitStack) -> LeaseKeeper | None:
-        """The bot's lease before anything is quoted; waits (bounded, interruptible by a
-        signal) while another worker holds it. None when a signal came first."""
-        keeper = LeaseKeeper(self.opts["bot"], ttl=float(settings.LEASE_TTL_SECONDS))
+    async def open_sim(self, stack: contextlib.AsyncExitStack):
+        """The bundled simulator, in sim mode unless --no-sim; None otherwise."""
+        if settings.STANDX_MODE == "live" or self.opts["no_sim"]:
+            return None
+        from trading.sim.runner import SimServer
+        sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
+        await sim.start()
+        stack.push_async_callback(sim.stop)
+        return sim
+
+    async def take_lease(self, stack: contextlib.AsyncExitStack, bot: str) -> LeaseKeeper | None:
+        """The bot's lease before anything is quoted, so no other process quotes it too;
+        waits (bounded, interruptible by a signal) while another one holds it. None when a
+        signal came first. On SQLite the keeper is patient (see LeaseKeeper)."""
+        keeper = LeaseKeeper(bot, ttl=float(settings.LEASE_TTL_SECONDS),
+                             patient=connection.vendor == "sqlite")
         stack.push_async_callback(keeper.aclose)
         taking = asyncio.ensure_future(keeper.acquire(float(settings.LEASE_WAIT_SECONDS)))
         stopping = asyncio.ensure_future(self.shutdown.wait())
@@ -143,24 +153,11 @@ class Runner:
         try:
             lease = taking.result()
         except LeaseUnavailable as exc:
-            raise CommandError(f"{exc}; is another `runbot --engine-only --bot "
-                               f"{self.opts['bot']}` running? (LEASE_WAIT_SECONDS)") from None
+            raise CommandError(f"{exc}; is another runbot running bot {bot!r}? "
+                               "(LEASE_WAIT_SECONDS)") from None
         self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
                  f"generation {lease.generation})")
         return keeper
-
-    async def open_venue(self, stack: contextlib.AsyncExitStack):
-        if settings.STANDX_MODE == "live":
-            return live_venue(self.opts["bot"], self.account), None
-        if self.opts["no_sim"]:
-            return await external_sim_venue(self.account), None
-        from trading.sim.runner import SimServer
-        sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
-        await sim.start()
-        stack.push_async_callback(sim.stop)
-        account = sim.create_account()
-        return Venue("sim", sim.api_base, sim.ws_stream_url, account.token,
-                     account.private_key, f"bundled simulator on {sim.api_base}"), sim
 
     def install_signal_handlers(self) -> None:
         loop = asyncio.get_running_loop()
@@ -175,13 +172,13 @@ class Runner:
         log.info("%s: stopping cleanly", signal.Signals(sig).name)
         self.shutdown.set()
 
-    async def banner(self, venue: Venue, engine: Engine, web) -> None:
-        self.say(f"mode: {venue.mode} ({venue.label})")
+    async def banner(self, engine: Engine, seat: Seat) -> None:
+        if len(self.runs) == 1:
+            self.say(f"mode: {seat.venue.mode} ({seat.venue.label})")
         config = await store.call(store.load_config, engine.bot)
         symbol = config.symbol if config is not None else "(from config)"
-        self.say(f"bot: {engine.bot}  symbol: {symbol}")
-        if web is None:
-            self.say("dashboard: not served (--engine-only)")
+        self.say(f"bot: {engine.bot}  symbol: {symbol}  account: {seat.account}  "
+                 f"orders: {engine.tracker.prefix}*")
 
     async def announce_dashboard(self, web, web_task: asyncio.Task) -> None:
         """Print the login link once the server listens: a link that refuses connections
@@ -197,56 +194,31 @@ class Runner:
             return
         self.say(f"dashboard: {await dashboard_link()}")
 
-    async def serve(self, engine: Engine, web, keeper: LeaseKeeper | None = None) -> None:
+    async def serve(self, web) -> None:
+        if web is None:
+            self.say("dashboard: not served (--engine-only)")
         async with asyncio.TaskGroup() as group:
-            engine_task = group.create_task(engine.run(), name="engine")
+            bot_tasks = [group.create_task(run.run(), name=f"bot-{run.bot}") for run in self.runs]
             web_task = group.create_task(web.serve(), name="web") if web else None
             if web_task is not None:
                 group.create_task(self.announce_dashboard(web, web_task), name="announce")
-            lease_task = group.create_task(self.hold_lease(keeper), name="lease") if keeper else None
-            await self.wait_for_stop(engine_task, lease_task)
-            if self.lease_lost is not None and self.lease_lost.taken:
-                # Another worker quotes this bot now and owns its orders: a clean stop would
-                # cancel them, so leave without touching the exchange.
-                engine_task.cancel()
-            else:
-                await stop_engine(engine, engine_task)
-            if lease_task is not None:
-                lease_task.cancel()
+            await self.wait_for_stop(bot_tasks)
+            for run in self.runs:
+                run.stop()
+            await asyncio.wait(bot_tasks)
             if web_task is not None:
                 await stop_web(web, web_task)
 
-    async def hold_lease(self, keeper: LeaseKeeper) -> None:
-        """Renew until cancelled; a lost lease ends the run (recorded, not raised, so the
-        TaskGroup does not cancel the engine before it decides how to stop)."""
-        try:
-            await keeper.keep()
-        except LeaseLost as exc:
-            log.error("%s: stopping this worker", exc)
-            self.lease_lost = exc
-
-    async def wait_for_stop(self, engine_task: asyncio.Task,
-                            lease_task: asyncio.Task | None = None) -> None:
-        waiters = [asyncio.ensure_future(self.shutdown.wait())]
+    async def wait_for_stop(self, bot_tasks: list[asyncio.Task]) -> None:
+        """Until a signal, the end of --duration, or every bot has ended by itself (a bot
+        that ends alone, e.g. on a lost lease, leaves the others running)."""
+        waiters = [asyncio.ensure_future(self.shutdown.wait()),
+                   asyncio.ensure_future(asyncio.wait(bot_tasks))]
         if self.opts["duration"]:
             waiters.append(asyncio.ensure_future(asyncio.sleep(self.opts["duration"])))
-        watched = [engine_task] + ([lease_task] if lease_task else [])
-        done, pending = await asyncio.wait([*waiters, *watched],
-                                           return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            if task not in watched:
-                task.cancel()
-
-
-async def stop_engine(engine: Engine, engine_task: asyncio.Task) -> None:
-    """The engine's clean stop (cancel all our orders, verified), bounded."""
-    engine.request_shutdown()
-    try:
-        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
-            await asyncio.shield(engine_task)
-    except TimeoutError:
-        log.error("engine did not stop within %.0fs; abandoning it", SHUTDOWN_GRACE_SECONDS)
-        engine_task.cancel()
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
 
 async def stop_web(web, web_task: asyncio.Task) -> None:
@@ -257,52 +229,6 @@ async def stop_web(web, web_task: asyncio.Task) -> None:
     except TimeoutError:
         web.force_exit = True
         web_task.cancel()
-
-
-def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:
-    variable = account.variables[1] if account else "STANDX_ED25519_PRIVATE_KEY"
-    try:
-        return RequestSigner(private_key)
-    except (KeyFormatError, ValueError) as exc:
-        raise CommandError(f"{variable} is not usable: {exc}") from None
-
-
-def live_venue(bot: str, account: Account) -> Venue:
-    """StandX with the credentials of the bot's account (BOT_ACCOUNTS; 'default' if unlisted)."""
-    if not account.has_credentials:
-        jwt, key = account.variables
-        raise CommandError(f"bot {bot!r} trades on account {account.name!r}, which has no "
-                           f"credentials: set {jwt} and {key} (or map the bot to another "
-                           f"account in BOT_ACCOUNTS)")
-    return Venue("live", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
-                 account.token, account.private_key,
-                 f"StandX at {settings.STANDX_API_BASE}, account {account.name}")
-
-
-async def external_sim_venue(account: Account) -> Venue:
-    """A simulator started elsewhere (e.g. `manage.py runsim`): the bot's account's
-    credentials from the environment, or a fresh funded account from POST /sim/accounts."""
-    if account.name == "default":
-        token = os.environ.get("STANDX_JWT_TOKEN") or account.token
-        key = os.environ.get("STANDX_ED25519_PRIVATE_KEY") or account.private_key
-    else:
-        token, key = account.token, account.private_key
-    label = f"external simulator at {settings.STANDX_API_BASE}"
-    if token and key:
-        return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL, token, key, label)
-    try:
-        async with httpx.AsyncClient(base_url=settings.STANDX_API_BASE,
-                                     timeout=float(settings.HTTP_TIMEOUT_SECONDS)) as http:
-            response = await http.post("/sim/accounts", content=b"{}",
-                                       headers={"Content-Type": "application/json"})
-            response.raise_for_status()
-            account = response.json()
-        return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
-                     account["token"], account["ed25519_private_key"],
-                     label + " (new account)")
-    except (httpx.HTTPError, ValueError, KeyError) as exc:
-        raise CommandError(f"could not create an account on the simulator at "
-                           f"{settings.STANDX_API_BASE}: {type(exc).__name__}") from None
 
 
 def make_web_server():

@@ -1,0 +1,83 @@
+"""`runbot` runs several bots in one process: two bots on the same account and symbol, and a
+third on an account of its own (STANDX_ACCOUNTS/BOT_ACCOUNTS). Each quotes with its own
+order prefix; SIGTERM stops all of them cleanly; without --bot every configured bot runs."""
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.trading.engine.conftest import wait_until
+from tests.trading.engine.test_runbot_process import (  # noqa: F401 (data_dir is a fixture)
+    data_dir, start_runbot, wait_exit,
+)
+from trading.domain import Side
+from trading.orders import bot_prefix
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BOTS = ("default", "eth", "alt")
+
+
+def resting_by_bot(bench) -> dict[str, set]:
+    """bot -> sides resting on the exchange, over every account of the simulator."""
+    sides: dict[str, set] = {bot: set() for bot in BOTS}
+    for account in bench.exchange.matching.accounts.values():
+        for order in account.live_orders(None):
+            for bot in BOTS:
+                if order.status == "open" and order.cl_ord_id.startswith(bot_prefix("mmbot-", bot)):
+                    sides[bot].add(order.side)
+    return sides
+
+
+def users_of(bench, bot: str) -> set[str]:
+    return {account_user for account_user, account in bench.exchange.matching.accounts.items()
+            for order in account.live_orders(None)
+            if order.cl_ord_id.startswith(bot_prefix("mmbot-", bot))}
+
+
+def all_quoting(bench) -> bool:
+    return all(sides == {Side.BUY, Side.SELL} for sides in resting_by_bot(bench).values())
+
+
+def nothing_left(bench) -> bool:
+    return not any(account.live_orders(None)
+                   for account in bench.exchange.matching.accounts.values())
+
+
+@pytest.fixture
+def accounts_env(data_dir):
+    data_dir["env"].update({"STANDX_ACCOUNTS": "alt", "BOT_ACCOUNTS": "alt:alt",
+                            "LOG_LEVEL": "info"})
+    return data_dir
+
+
+async def test_three_bots_in_one_process_quote_apart_and_stop_together(bench, accounts_env):
+    process = await start_runbot(accounts_env, "--bot", "default", "--bot", "eth", "--bot", "alt")
+    try:
+        await wait_until(lambda: all_quoting(bench), timeout=30, what="every bot quoting")
+        assert users_of(bench, "default") == users_of(bench, "eth") == {bench.user}
+        assert users_of(bench, "alt") and bench.user not in users_of(bench, "alt")
+    finally:
+        process.send_signal(signal.SIGTERM)
+    assert await wait_exit(process) == 0, accounts_env["log"].read_text()[-3000:]
+    assert nothing_left(bench)
+    log = accounts_env["log"].read_text()
+    for bot, account in (("default", "default"), ("eth", "default"), ("alt", "alt")):
+        assert f"bot: {bot}  symbol: BTC-USD  account: {account}  " \
+               f"orders: {bot_prefix('mmbot-', bot)}*" in log
+    assert log.count("held by this worker") == 3 and "runbot stopped cleanly" in log
+
+
+async def test_without_bot_every_configured_bot_runs(bench, accounts_env):
+    first = await start_runbot(accounts_env, "--bot", "default", "--bot", "eth", "--duration", "1")
+    assert await wait_exit(first) == 0
+    process = await start_runbot(accounts_env, "--duration", "30")
+    try:
+        await wait_until(lambda: resting_by_bot(bench)["eth"] and resting_by_bot(bench)["default"],
+                         timeout=30, what="default and eth quoting")
+    finally:
+        process.send_signal(signal.SIGTERM)
+    assert await wait_exit(process) == 0
+    assert resting_by_bot(bench)["alt"] == set()          # never configured: not run
+    assert nothing_left(bench)

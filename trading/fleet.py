@@ -1,0 +1,115 @@
+"""The bots one `runbot` process runs: which ones, and each one's run (engine + lease).
+
+A bot is a BotConfig row; its account comes from the environment (trading.accounts). Each
+run holds the bot's lease (trading.lease) so no other process quotes it at the same time,
+and stops on its own when the lease is lost, without disturbing the process's other bots.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from trading.accounts import BOT_NAME
+from trading.engine import Engine
+from trading.lease import LeaseKeeper, LeaseLost
+from trading.models import BotConfig
+from trading.orders import bot_prefix
+
+log = logging.getLogger("trading.runbot")
+
+SHUTDOWN_GRACE_SECONDS = 30.0     # the engine's own clean stop is bounded well inside this
+
+
+def select_bots(names: list[str] | None) -> list[str]:
+    """The bots to run: the named ones (a missing row is created from the environment's
+    defaults), or every row; a fresh install gets 'default'. Runs in a thread (ORM)."""
+    if names:
+        for name in names:
+            if not BOT_NAME.match(name):
+                raise CommandError(f"--bot {name!r} is not a bot name (letters, digits, "
+                                   "'-' or '_', at most 40)")
+            BotConfig.load(name)
+        chosen = list(dict.fromkeys(names))
+    else:
+        chosen = list(BotConfig.objects.order_by("name").values_list("name", flat=True)) \
+            or [BotConfig.load().name]
+    check_prefixes(settings.CL_ORD_PREFIX,
+                   set(BotConfig.objects.values_list("name", flat=True)) | set(chosen))
+    return chosen
+
+
+def check_prefixes(base: str, bots) -> None:
+    """Two bots with one order prefix would cancel each other's orders at startup: refuse.
+    (Tags are 5 base-36 characters of a hash, so this is rare; renaming one bot fixes it.)"""
+    seen: dict[str, str] = {}
+    for bot in sorted(bots):
+        prefix = bot_prefix(base, bot)
+        if prefix in seen:
+            raise CommandError(f"bots {seen[prefix]!r} and {bot!r} would share the order "
+                               f"prefix {prefix!r}: rename one of them")
+        seen[prefix] = bot
+
+
+class BotRun:
+    """One bot in this process: its engine and its lease, stopped as one."""
+
+    def __init__(self, engine: Engine, keeper: LeaseKeeper | None = None):
+        self.engine, self.keeper = engine, keeper
+        self.bot = engine.bot
+        self.lease_lost: LeaseLost | None = None
+        self.error: BaseException | None = None
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        """Quote until stop(), the engine's own end or a lost lease; then stop cleanly,
+        unless another worker owns the bot now. Never raises: a failure is kept in
+        self.error, so one bot's end does not stop the others."""
+        engine_task = asyncio.create_task(self.engine.run(), name=f"engine-{self.bot}")
+        watched = [engine_task, asyncio.create_task(self._stop.wait())]
+        if self.keeper is not None:
+            watched.append(asyncio.create_task(self._hold_lease(), name=f"lease-{self.bot}"))
+        try:
+            await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+            if self.lease_lost is not None and self.lease_lost.taken:
+                # The new holder owns the bot's orders: a clean stop would cancel them.
+                engine_task.cancel()
+            else:
+                await stop_engine(self.engine, engine_task)
+            if self.keeper is not None and self.lease_lost is None:
+                await self.keeper.release()
+        finally:
+            for task in watched:
+                task.cancel()
+        await asyncio.wait([engine_task], timeout=5)      # a cancelled engine unwinds first
+        if engine_task.done() and not engine_task.cancelled():
+            self.error = engine_task.exception()
+        if self.error is not None:
+            log.error("bot %s stopped on an error", self.bot, exc_info=self.error)
+
+    async def _hold_lease(self) -> None:
+        """Renew until cancelled; a lost lease ends the run (recorded, not raised)."""
+        try:
+            await self.keeper.keep()
+        except LeaseLost as exc:
+            log.error("%s: stopping bot %s", exc, self.bot)
+            self.lease_lost = exc
+
+
+async def stop_engine(engine: Engine, engine_task: asyncio.Task) -> None:
+    """The engine's clean stop (cancel all our orders, verified), bounded."""
+    engine.request_shutdown()
+    try:
+        async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+            await asyncio.shield(engine_task)
+    except TimeoutError:
+        log.error("bot %s did not stop within %.0fs; abandoning it", engine.bot,
+                  SHUTDOWN_GRACE_SECONDS)
+        engine_task.cancel()
+    except Exception:       # noqa: BLE001  the run reads it from the task
+        pass

@@ -1,0 +1,116 @@
+"""Where each bot trades and with whose credentials: one venue and one REST client per
+exchange account, shared by every bot of that account.
+
+Sharing matters: StandX budgets request credits per account, so the client's pacer
+(trading/standx/pacing.py) must see every order of the account to keep under the limit.
+Secrets stay in `Secret`s and are never printed; labels name accounts, never keys.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+import httpx
+from django.conf import settings
+from django.core.management.base import CommandError
+
+from trading.accounts import Account, settings_account_for_bot
+from trading.standx.rest import StandXRest
+from trading.standx.signing import KeyFormatError, RequestSigner
+
+
+@dataclass(frozen=True)
+class Venue:
+    """Where an account trades and with which credentials (never printed)."""
+    mode: str
+    api_base: str
+    ws_url: str
+    token: object
+    private_key: object
+    label: str
+
+
+@dataclass(frozen=True)
+class Seat:
+    """What a bot's engine needs of its account: the venue and the shared client."""
+    account: str
+    venue: Venue
+    rest: StandXRest
+
+
+class Venues:
+    """Resolves each account once (in order of first use) and closes the clients at the end.
+
+    `sim` is the bundled simulator (SimServer) or None: live mode, or --no-sim against a
+    simulator started elsewhere."""
+
+    def __init__(self, stack: contextlib.AsyncExitStack, sim=None):
+        self.stack, self.sim = stack, sim
+        self._seats: dict[str, Seat] = {}
+
+    async def seat_for(self, bot: str) -> Seat:
+        account = settings_account_for_bot(bot)
+        if account.name not in self._seats:
+            venue = await self._venue(bot, account)
+            rest = StandXRest(venue.api_base, token=venue.token,
+                              signer=make_signer(venue.private_key, account),
+                              timeout=float(settings.HTTP_TIMEOUT_SECONDS))
+            self.stack.push_async_callback(rest.aclose)
+            self._seats[account.name] = Seat(account.name, venue, rest)
+        return self._seats[account.name]
+
+    async def _venue(self, bot: str, account: Account) -> Venue:
+        if settings.STANDX_MODE == "live":
+            return live_venue(bot, account)
+        if self.sim is None:
+            return await external_sim_venue(account)
+        funded = self.sim.create_account()
+        return Venue("sim", self.sim.api_base, self.sim.ws_stream_url, funded.token,
+                     funded.private_key, f"bundled simulator on {self.sim.api_base}")
+
+
+def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:
+    variable = account.variables[1] if account else "STANDX_ED25519_PRIVATE_KEY"
+    try:
+        return RequestSigner(private_key)
+    except (KeyFormatError, ValueError) as exc:
+        raise CommandError(f"{variable} is not usable: {exc}") from None
+
+
+def live_venue(bot: str, account: Account) -> Venue:
+    """StandX with the credentials of the bot's account (BOT_ACCOUNTS; 'default' if unlisted)."""
+    if not account.has_credentials:
+        jwt, key = account.variables
+        raise CommandError(f"bot {bot!r} trades on account {account.name!r}, which has no "
+                           f"credentials: set {jwt} and {key} (or map the bot to another "
+                           f"account in BOT_ACCOUNTS)")
+    return Venue("live", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
+                 account.token, account.private_key,
+                 f"StandX at {settings.STANDX_API_BASE}, account {account.name}")
+
+
+async def external_sim_venue(account: Account) -> Venue:
+    """A simulator started elsewhere (e.g. `manage.py runsim`): the account's credentials
+    from the environment, or a fresh funded account from POST /sim/accounts."""
+    if account.name == "default":
+        token = os.environ.get("STANDX_JWT_TOKEN") or account.token
+        key = os.environ.get("STANDX_ED25519_PRIVATE_KEY") or account.private_key
+    else:
+        token, key = account.token, account.private_key
+    label = f"external simulator at {settings.STANDX_API_BASE}"
+    if token and key:
+        return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL, token, key, label)
+    try:
+        async with httpx.AsyncClient(base_url=settings.STANDX_API_BASE,
+                                     timeout=float(settings.HTTP_TIMEOUT_SECONDS)) as http:
+            response = await http.post("/sim/accounts", content=b"{}",
+                                       headers={"Content-Type": "application/json"})
+            response.raise_for_status()
+            created = response.json()
+        return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
+                     created["token"], created["ed25519_private_key"],
+                     label + f" (new account for {account.name})")
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        raise CommandError(f"could not create an account on the simulator at "
+                           f"{settings.STANDX_API_BASE}: {type(exc).__name__}") from None

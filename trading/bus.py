@@ -10,9 +10,13 @@ Web -> engine: control messages on the channel "engine.<bot>"; the engine is the
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import logging
 
+import redis
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,10 @@ SNAPSHOT_TYPE = "bot.snapshot"
 SUMMARY_TYPE = "bot.summary"
 CONTROL_TYPE = "engine.control"
 CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
+
+# A split web tier reads the engines' latest snapshots from Redis; one that expired means
+# the worker stopped publishing (died or stopped) and the page says "no engine connected".
+SHARED_SNAPSHOT_SECONDS = 5
 
 # Latest snapshot per bot published in this process (single-process deployment).
 # (The layer's own errors differ by backend: redis raises its ConnectionError, the
@@ -42,7 +50,30 @@ def bot_group(bot: str) -> str:
 
 
 def latest_snapshot(bot: str = "default") -> dict | None:
-    return _latest.get(bot)
+    """The bot's latest snapshot: published in this process, or (split deployment) by a
+    worker within SHARED_SNAPSHOT_SECONDS. Sync: views and the API call it."""
+    return _latest.get(bot) or _shared_snapshot(bot)
+
+
+def _shared_key(bot: str) -> str:
+    return f"{settings.REDIS_PREFIX}:snapshot:{bot}"
+
+
+@functools.cache
+def _redis_reader() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5,
+                                socket_connect_timeout=0.5)
+
+
+def _shared_snapshot(bot: str) -> dict | None:
+    if settings.CHANNEL_LAYER != "redis":
+        return None
+    try:
+        raw = _redis_reader().get(_shared_key(bot))
+        return json.loads(raw) if raw else None
+    except (redis.RedisError, ValueError) as exc:     # the page falls back to the database
+        log.warning("shared snapshot of %s unreadable: %s", bot, type(exc).__name__)
+        return None
 
 
 def latest_snapshots() -> dict[str, dict]:
@@ -59,6 +90,9 @@ async def publish_snapshot(snapshot: dict, summary: dict) -> None:
         async with asyncio.timeout(2):
             await layer.group_send(bot_group(bot), {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
             await layer.group_send(OVERVIEW_GROUP, {"type": SUMMARY_TYPE, "summary": summary})
+            if settings.CHANNEL_LAYER == "redis":
+                await layer.connection(0).set(_shared_key(bot), json.dumps(snapshot, default=str),
+                                              ex=SHARED_SNAPSHOT_SECONDS)
     except Exception as exc:  # noqa: BLE001  a broken layer must never stall or kill the engine
         log.warning("snapshot publish failed: %s: %s", type(exc).__name__, exc)
 

@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from trading import bus
 from trading.accounts import BOT_NAME
 from trading.engine import Engine
 from trading.lease import LeaseKeeper, LeaseLost
@@ -87,6 +88,7 @@ class BotRun:
             for task in watched:
                 task.cancel()
         await asyncio.wait([engine_task], timeout=5)      # a cancelled engine unwinds first
+        bus.forget_snapshot(self.bot)     # this process's pages show the stored state again
         if engine_task.done() and not engine_task.cancelled():
             self.error = engine_task.exception()
         if self.error is not None:

@@ -26,6 +26,8 @@ def redis_layer(url: str, prefix: str = "mmtest") -> dict:
 @pytest.fixture
 async def layer(settings, redis_url):
     settings.CHANNEL_LAYERS = redis_layer(redis_url)     # channels resets its layers on this
+    settings.CHANNEL_LAYER, settings.REDIS_URL, settings.REDIS_PREFIX = "redis", redis_url, "mmtest"
+    bus._redis_reader.cache_clear()
     layer = get_channel_layer()
     yield layer
     await layer.flush()
@@ -91,10 +93,28 @@ async def test_a_snapshot_published_by_another_process_reaches_this_web_tier(lay
     assert message["snapshot"] == {"bot": "alt", "state": "stopped"}
 
 
+async def test_the_web_tier_reads_a_workers_latest_snapshot_until_it_expires(layer, redis_url):
+    """Split: views and the API show the engine's live state, not only the pushed frames;
+    a worker that stops publishing stops showing as connected within seconds."""
+    snapshot = json.dumps({"bot": "eth", "state": "running", "latency": {"samples": 3}})
+    code = ("import asyncio, json, django; django.setup(); from trading import bus; "
+            f"asyncio.run(bus.publish_snapshot(json.loads({snapshot!r}), {{}}))")
+    await run_in_another_process(code, redis_url)
+    bus.forget_snapshot("eth")
+    assert await asyncio.to_thread(bus.latest_snapshot, "eth") == json.loads(snapshot)
+    assert await asyncio.to_thread(bus.latest_snapshot, "btc") is None
+    expires_in = await layer.connection(0).ttl("mmtest:snapshot:eth")
+    assert 0 < expires_in <= bus.SHARED_SNAPSHOT_SECONDS
+
+
 async def test_publishing_with_redis_down_never_stalls_the_engine(settings):
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
+    settings.CHANNEL_LAYER, settings.REDIS_URL = "redis", f"redis://127.0.0.1:{free_port()}/0"
+    bus._redis_reader.cache_clear()
     # The engine's once-a-second publish must neither raise nor hang (pytest-timeout).
     await bus.publish_snapshot({"bot": "eth", "state": "running"}, {"bot": "eth"})
     assert bus.latest_snapshot("eth") == {"bot": "eth", "state": "running"}
     with pytest.raises(bus.EngineUnreachable):
         await bus.send_control("eth", "stop")
+    bus.forget_snapshot("eth")          # and a reader falls back to the database at once
+    assert await asyncio.to_thread(bus.latest_snapshot, "eth") is None

@@ -65,7 +65,9 @@ def _market(engine: "Engine") -> dict:
 
 
 def _config(values: dict) -> dict:
-    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+    """Decimals as the API's config answer shows them: '8', not the column's '8.0000'."""
+    return {k: (format(v.normalize(), "f") if isinstance(v, Decimal) else v)
+            for k, v in values.items()}
 
 
 def build_snapshot(engine: "Engine") -> dict:

@@ -1,7 +1,9 @@
 """The split deployment as processes: a `runsim` exchange, two `runbot --engine-only` workers
-for the same bot on PostgreSQL + Redis, and a daphne web tier. Only one worker quotes; when
-it is SIGKILLed the standby takes the bot over, cancels the orphans and quotes; a SIGTERM
-then leaves the simulator with none of our orders (its ground truth, GET /sim/orders)."""
+for the same bot on PostgreSQL + Redis, and a daphne web tier driven through its API. Only
+one worker quotes; a config change and stop/start sent to the web tier reach whichever
+worker holds the bot; when the holder is SIGKILLed the standby takes the bot over, cancels
+the orphans and quotes; a SIGTERM then leaves the simulator with none of our orders (its
+ground truth, GET /sim/orders)."""
 from __future__ import annotations
 
 import os
@@ -16,10 +18,13 @@ import pytest
 from tests.integration.conftest import free_port, wait_for
 from tests.trading.lease_cases import ROOT
 
+API_TOKEN = "split-test-token-0123456789abcdef"
+
 
 class Split:
     def __init__(self, env: dict, work: Path, api: str, token: str):
-        self.env, self.work, self.api, self.token = env, work, api, token
+        self.env, self.work, self.sim_api, self.token = env, work, api, token
+        self.web = ""
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str, *argv: str) -> subprocess.Popen:
@@ -33,13 +38,26 @@ class Split:
         return (self.work / f"{name}.log").read_text(errors="replace")
 
     def orders(self) -> list[dict]:
-        response = httpx.get(f"{self.api}/sim/orders", timeout=5,
+        response = httpx.get(f"{self.sim_api}/sim/orders", timeout=5,
                              headers={"Authorization": f"Bearer {self.token}"})
         response.raise_for_status()
         return response.json()["orders"]
 
     def two_sided(self) -> bool:
         return {o["side"] for o in self.orders() if o["status"] == "open"} == {"buy", "sell"}
+
+    def open_ids(self) -> set[str]:
+        return {o["cl_ord_id"] for o in self.orders() if o["status"] == "open"}
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        """The web tier's API as a script uses it (bearer token, no session)."""
+        response = httpx.request(method, f"{self.web}/api{path}", timeout=10,
+                                 headers={"Authorization": f"Bearer {API_TOKEN}"}, **kwargs)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.json()
+
+    def status(self) -> dict:
+        return self.api("GET", "/status")
 
     def stop_all(self) -> None:
         for process in self.processes:
@@ -75,7 +93,7 @@ def split(postgres, redis_url, tmp_path):
                 "DATABASE_URL": url, "CHANNEL_LAYER": "redis", "REDIS_URL": redis_url,
                 "REDIS_PREFIX": "mmsplit", "STANDX_MODE": "sim", "LEASE_TTL_SECONDS": "3",
                 "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.2", "REQUOTE_THRESHOLD_BPS": "3",
-                "MAX_SPREAD_DEVIATION_BPS": "50", "LOG_LEVEL": "info"})
+                "MAX_SPREAD_DEVIATION_BPS": "50", "LOG_LEVEL": "info", "API_TOKEN": API_TOKEN})
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                    cwd=ROOT, env=env, check=True, timeout=120)
     sim, api, account = simulator(env, tmp_path)
@@ -98,21 +116,36 @@ def test_standby_takes_over_a_killed_worker_and_leaves_no_orphans(split):
     web_port = free_port()
     web = split.start("web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
                       "mmsite.asgi:application")
+    split.web = f"http://127.0.0.1:{web_port}"
     first = split.start("worker-1", "manage.py", "runbot", "--engine-only", "--no-sim")
     wait(lambda: "held by this worker" in split.log("worker-1"), "worker 1's lease")
     second = split.start("worker-2", "manage.py", "runbot", "--engine-only", "--no-sim")
     wait(lambda: "bot default is held by" in split.log("worker-2"), "worker 2 waiting")
     wait(split.two_sided, "worker 1 quoting")
-    wait(lambda: httpx.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=2)
-         .status_code == 200, "the daphne web tier")
+    wait(lambda: httpx.get(f"{split.web}/accounts/login/", timeout=2).status_code == 200,
+         "the daphne web tier")
+    # The web tier sees the worker's live state (shared through Redis), not just the DB.
+    wait(lambda: split.status()["engine_connected"] and split.status()["state"] == "running",
+         "the worker's state on the web tier")
 
-    orphans = {o["cl_ord_id"] for o in split.orders()}
+    before = split.open_ids()
+    assert split.api("POST", "/config", json={"spread_bps": "8"})["config"]["spread_bps"] == "8"
+    wait(lambda: split.status()["config"]["spread_bps"] == "8", "worker 1 applying the config")
+    wait(lambda: split.two_sided() and not before & split.open_ids(), "quotes at the new spread")
+
+    orphans = split.open_ids()
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     wait(lambda: "held by this worker" in split.log("worker-2"), "worker 2 taking over")
     wait(lambda: not orphans & {o["cl_ord_id"] for o in split.orders()}, "orphans canceled")
     wait(split.two_sided, "worker 2 quoting")
     assert "generation 2" in split.log("worker-2")
+    assert split.status()["config"]["spread_bps"] == "8"     # the new holder kept the config
+
+    split.api("POST", "/stop")
+    wait(lambda: split.orders() == [] and split.status()["state"] == "stopped", "stop via API")
+    split.api("POST", "/start")
+    wait(split.two_sided, "start via API reaching the new holder")
 
     second.send_signal(signal.SIGTERM)
     assert second.wait(timeout=40) == 0, split.log("worker-2")[-3000:]

@@ -1,4 +1,5 @@
-"""JSON control API (django-ninja), the original README's paths under /api/.
+"""JSON control API (django-ninja): the original README's paths under /api/ (bot "default")
+and the same operations for any bot under /api/bots/<name>/.
 
 Auth: a staff session (the browser; state changes need the CSRF token) or
 `Authorization: Bearer <API_TOKEN>` for scripts (CSRF-exempt: no cookie is involved).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import ninja
 from django.http import FileResponse, Http404, HttpRequest
@@ -24,7 +25,7 @@ from pydantic import ConfigDict, Field
 from dashboard import controls
 from dashboard.auth import api_token_matches, operator_required
 from dashboard.forms import StrategyForm
-from dashboard.state import DEFAULT_BOT, current_snapshot, plain_values
+from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values
 
 
 class ApiToken(HttpBearer):
@@ -57,7 +58,7 @@ class ActionOut(Schema):
 
 class ConfigIn(Schema):
     """Any subset of the strategy values; the rest keep their stored values."""
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"spread_bps": "12.5"}})
 
     symbol: str | None = None
     spread_bps: Decimal | None = Field(None, allow_inf_nan=False)
@@ -81,66 +82,147 @@ class ConfigOut(Schema):
     detail: str
 
 
-def _send(request, action: str) -> ActionOut:
-    sent = controls.send(DEFAULT_BOT, action, user=_who(request), source="api")
-    if not sent.ok:
-        raise HttpError(503, sent.detail)
-    return ActionOut(action=action, sent=True, detail=sent.detail)
+BotName = Annotated[str, ninja.Path(description="the bot's name (a slug)", example=DEFAULT_BOT)]
+
+
+def known_bot(name: str) -> str:
+    """The name of an existing bot, else a 404: the API never creates a bot (only "default"
+    is created on first use, as on a fresh install)."""
+    if not bot_exists(name):
+        raise HttpError(404, f"unknown bot {name!r}")
+    return name
 
 
 def _who(request) -> str:
     return "api-token" if request.auth == "api-token" else request.user.get_username()
 
 
-@api.post("/start", response=ActionOut, summary="Start quoting")
-def start(request):
-    return _send(request, "start")
+# ---------------------------------------------------------------- one implementation per operation
+
+def _send(request, bot: str, action: str) -> ActionOut:
+    sent = controls.send(bot, action, user=_who(request), source="api")
+    if not sent.ok:
+        raise HttpError(503, sent.detail)
+    return ActionOut(action=action, sent=True, detail=sent.detail)
 
 
-@api.post("/stop", response=ActionOut, summary="Stop quoting and cancel all our exchange orders")
-def stop(request):
-    return _send(request, "stop")
+STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
+               "failures", "position", "token_expires_at", "updated_at", "config", "latency")
 
 
-@api.post("/kill", response=ActionOut, summary="Kill switch: cancel everything, stay stopped")
-def kill(request):
-    return _send(request, "kill")
+def _status(bot: str) -> dict:
+    s = current_snapshot(bot)
+    return {k: s.get(k) for k in STATUS_KEYS} | {"engine_connected": s.get("engine", True)}
 
 
-@api.get("/status", summary="State, feeds, market, quotes, failures and config")
-def status(request) -> dict:
-    s = current_snapshot(DEFAULT_BOT)
-    keys = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-            "failures", "position", "token_expires_at", "updated_at", "config")
-    return {k: s.get(k) for k in keys} | {"engine_connected": s.get("engine", True)}
-
-
-@api.get("/orders", summary="Our open orders")
-def orders(request) -> dict:
-    rows = current_snapshot(DEFAULT_BOT).get("orders") or []
+def _orders(bot: str) -> dict:
+    rows = current_snapshot(bot).get("orders") or []
     return {"count": len(rows), "orders": rows}
 
 
-@api.get("/uptime", summary="This hour's uptime and the last 24 hours")
-def uptime(request) -> dict:
-    s = current_snapshot(DEFAULT_BOT)
+def _uptime(bot: str) -> dict:
+    s = current_snapshot(bot)
     return {"current": s.get("uptime"), "history": s.get("history") or []}
 
 
-@api.post("/config", response=ConfigOut, summary="Change strategy values (all valid or none applied)")
-def config(request, payload: ConfigIn):
+def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
     changes = {k: str(v) for k, v in payload.model_dump(exclude_unset=True).items()}
     if not changes:
         raise ValidationError([{"loc": ["body", "payload"], "msg": "No field to change.",
                                 "type": "value_error"}])
-    form, sent = controls.update_config(DEFAULT_BOT, StrategyForm, changes,
-                                        user=_who(request), source="api")
+    form, sent = controls.update_config(bot, StrategyForm, changes, user=_who(request), source="api")
     if sent is None:
         raise ValidationError([
             {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "value_error"}
             for field, messages in form.errors.items()])
     form.instance.refresh_from_db()
     return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)
+
+
+# ---------------------------------------------------------------- the original paths: bot "default"
+
+START, STOP, KILL = ("Start quoting", "Stop quoting and cancel all our exchange orders",
+                     "Kill switch: cancel everything, stay stopped")
+STATUS, ORDERS = "State, feeds, market, quotes, failures, latency and config", "Our open orders"
+UPTIME, CONFIG = ("This hour's uptime and the last 24 hours",
+                  "Change strategy values (all valid or none applied)")
+
+
+@api.post("/start", response=ActionOut, summary=START)
+def start(request):
+    return _send(request, DEFAULT_BOT, "start")
+
+
+@api.post("/stop", response=ActionOut, summary=STOP)
+def stop(request):
+    return _send(request, DEFAULT_BOT, "stop")
+
+
+@api.post("/kill", response=ActionOut, summary=KILL)
+def kill(request):
+    return _send(request, DEFAULT_BOT, "kill")
+
+
+@api.get("/status", summary=STATUS)
+def status(request) -> dict:
+    return _status(DEFAULT_BOT)
+
+
+@api.get("/orders", summary=ORDERS)
+def orders(request) -> dict:
+    return _orders(DEFAULT_BOT)
+
+
+@api.get("/uptime", summary=UPTIME)
+def uptime(request) -> dict:
+    return _uptime(DEFAULT_BOT)
+
+
+@api.post("/config", response=ConfigOut, summary=CONFIG)
+def config(request, payload: ConfigIn):
+    return _config(request, DEFAULT_BOT, payload)
+
+
+# ---------------------------------------------------------------- every bot by name
+
+@api.get("/bots", summary="Every configured bot's overview row")
+def bots(request) -> list[dict]:
+    return overview_rows()
+
+
+@api.post("/bots/{name}/start", response=ActionOut, summary=START)
+def bot_start(request, name: BotName):
+    return _send(request, known_bot(name), "start")
+
+
+@api.post("/bots/{name}/stop", response=ActionOut, summary=STOP)
+def bot_stop(request, name: BotName):
+    return _send(request, known_bot(name), "stop")
+
+
+@api.post("/bots/{name}/kill", response=ActionOut, summary=KILL)
+def bot_kill(request, name: BotName):
+    return _send(request, known_bot(name), "kill")
+
+
+@api.get("/bots/{name}/status", summary=STATUS)
+def bot_status(request, name: BotName) -> dict:
+    return _status(known_bot(name))
+
+
+@api.get("/bots/{name}/orders", summary=ORDERS)
+def bot_orders(request, name: BotName) -> dict:
+    return _orders(known_bot(name))
+
+
+@api.get("/bots/{name}/uptime", summary=UPTIME)
+def bot_uptime(request, name: BotName) -> dict:
+    return _uptime(known_bot(name))
+
+
+@api.post("/bots/{name}/config", response=ConfigOut, summary=CONFIG)
+def bot_config(request, name: BotName, payload: ConfigIn):
+    return _config(request, known_bot(name), payload)
 
 
 # Swagger UI's own files, from the installed ninja package (an allow-list, not a directory).

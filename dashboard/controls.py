@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from django.forms import ModelForm, model_to_dict
 
+from dashboard.state import bot_config
 from trading import bus
-from trading.models import BotConfig
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,16 @@ def send(bot: str, action: str, user: str = "", source: str = "dashboard") -> Se
     return Sent(True, f"{action}: sent to the engine")
 
 
+def send_all(action: str, bots: list[str], user: str = "", source: str = "dashboard") -> list[str]:
+    """Send `action` to each bot's engine; the names of those that could not be reached."""
+    return [bot for bot in bots if not send(bot, action, user=user, source=source).ok]
+
+
 def update_config(bot: str, form_class: type[ModelForm], changes: dict, user: str = "",
                   source: str = "dashboard") -> tuple[ModelForm, Sent | None]:
     """Validate `changes` merged over the stored values; save and notify only when all
     fields are valid (a half-applied config is worse than none)."""
-    config = BotConfig.load(bot)
+    config = bot_config(bot)
     fields = form_class._meta.fields
     data = {**_as_form_data(model_to_dict(config, fields=fields)), **changes}
     form = form_class(data, instance=config)

@@ -32,21 +32,44 @@ def render_oob(snapshot: dict, now: dt.datetime | None = None) -> str:
     return "\n".join(render_panel(name, snapshot, now, oob=True) for name in PANELS)
 
 
-_oob_cache: dict[str, tuple[tuple, str]] = {}
+# Rendered HTML per (what, bot): one render per snapshot and second however many clients
+# are connected (the layer hands each socket its own copy of the same frame).
+_cache: dict[tuple[str, str], tuple[tuple, str]] = {}
+
+
+def _cached(what: str, data: dict, render_fn) -> str:
+    now = timezone.now()
+    key = (data.get("updated_at"), int(now.timestamp()))
+    slot = (what, data.get("bot") or "")
+    cached = _cache.get(slot)
+    if cached and cached[0] == key and key[0] is not None:
+        return cached[1]
+    html = render_fn(data, now)
+    _cache[slot] = (key, html)
+    return html
 
 
 def render_oob_cached(snapshot: dict) -> str:
-    """render_oob, done once per snapshot and second however many clients are connected:
-    each dashboard socket forwards the same frame (the layer hands each one its own copy)."""
-    now = timezone.now()
-    bot = snapshot.get("bot", "")
-    key = (snapshot.get("updated_at"), int(now.timestamp()))
-    cached = _oob_cache.get(bot)
-    if cached and cached[0] == key and key[0] is not None:
-        return cached[1]
-    html = render_oob(snapshot, now)
-    _oob_cache[bot] = (key, html)
-    return html
+    """render_oob, done once per snapshot and second for every dashboard socket of a bot."""
+    return _cached("panels", snapshot, render_oob)
+
+
+def render_row(summary: dict, now: dt.datetime | None = None, oob: bool = False) -> str:
+    """One bot's row of the overview table (root id bot-row-<name>)."""
+    context = row_context(summary, now or timezone.now())
+    return render_to_string("dashboard/partials/_bot_row.html", {"r": context, "oob": oob})
+
+
+def render_row_cached(summary: dict, oob: bool = True) -> str:
+    return _cached("row-oob" if oob else "row", summary,
+                   lambda s, now: render_row(s, now, oob=oob))
+
+
+def render_rows(summaries: list[dict], oob: bool = False) -> str:
+    """The overview's whole table body; pushed as one swap on connect, so a reconnecting
+    page also picks up bots added or removed meanwhile."""
+    rows = [render_row_cached(s, oob=False) for s in summaries]
+    return render_to_string("dashboard/partials/_bot_rows.html", {"rows": rows, "oob": oob})
 
 
 def render_panel(name: str, snapshot: dict, now: dt.datetime, oob: bool = False) -> str:
@@ -57,8 +80,7 @@ def render_panel(name: str, snapshot: dict, now: dt.datetime, oob: bool = False)
 # ---------------------------------------------------------------- per-panel contexts
 
 def status_context(s: dict, now: dt.datetime) -> dict:
-    updated = parse_time(s.get("updated_at"))
-    age = (now - updated).total_seconds() if updated else None
+    age = _age(s.get("updated_at"), now)
     expires = parse_time(s.get("token_expires_at"))
     failures = s.get("failures") or {}
     return {
@@ -93,20 +115,15 @@ def orders_context(s: dict, now: dt.datetime) -> dict:
 
 def uptime_context(s: dict, now: dt.datetime) -> dict:
     up = s.get("uptime") or {}
-    target = int(up.get("target_minutes") or 0)
-    two_sided = float(up.get("two_sided_seconds") or 0) / 60
-    in_band = float(up.get("in_band_seconds") or 0) / 60
-    elapsed = float(up.get("elapsed_seconds") or 0) / 60
+    minutes = hour_minutes(up)
     return {
-        "target": target, "two_sided": two_sided, "in_band": in_band, "elapsed": elapsed,
-        "two_sided_pct": _pct(two_sided), "in_band_pct": _pct(in_band),
-        "target_pct": _pct(target), "met": in_band >= target,
+        **minutes,
         # Minutes still possible this hour: can the target still be reached?
-        "reachable": in_band + max(0.0, 60 - elapsed) >= target,
+        "reachable": minutes["in_band"] + max(0.0, 60 - minutes["elapsed"]) >= minutes["target"],
         "requotes": up.get("requotes", 0),
         "bid_dark_s": float(up.get("bid_dark_ms") or 0) / 1000,
         "ask_dark_s": float(up.get("ask_dark_ms") or 0) / 1000,
-        "chart": history_chart(s.get("history") or [], target),
+        "chart": history_chart(s.get("history") or [], minutes["target"]),
     }
 
 
@@ -115,6 +132,22 @@ def events_context(s: dict, now: dt.datetime) -> dict:
     for e in (s.get("events") or [])[:30]:
         events.append({**e, "at": parse_time(e.get("at"))})
     return {"events": events}
+
+
+def row_context(s: dict, now: dt.datetime) -> dict:
+    """An overview row, from a summary (trading.snapshot.summarize)."""
+    age = _age(s.get("updated_at"), now)
+    failures = s.get("failures") or {}
+    return {
+        "bot": s.get("bot"), "state": s.get("state") or "unknown",
+        "reason": s.get("state_reason") or "", "mode": s.get("mode"), "symbol": s.get("symbol"),
+        "feed": s.get("feed"), "bid": s.get("bid"), "ask": s.get("ask"),
+        "orders": s.get("orders") or 0, "uptime": hour_minutes(s.get("uptime") or {}),
+        "failures": failures.get("consecutive", 0), "max_failures": failures.get("max"),
+        "p99_ms": (s.get("latency") or {}).get("reaction_p99_ms"),
+        "updated_at": s.get("updated_at"), "age_s": age,
+        "stale": age is None or age > STALE_AFTER_SECONDS,
+    }
 
 
 CONTEXTS = {"status": status_context, "market": market_context, "orders": orders_context,
@@ -139,6 +172,22 @@ def history_chart(history: list[dict], target: int) -> dict:
 
 
 # ---------------------------------------------------------------- value helpers
+
+def hour_minutes(up: dict) -> dict:
+    """This hour's uptime in minutes, and as percentages of the hour for the bars."""
+    target = int(up.get("target_minutes") or 0)
+    two_sided = float(up.get("two_sided_seconds") or 0) / 60
+    in_band = float(up.get("in_band_seconds") or 0) / 60
+    return {"target": target, "two_sided": two_sided, "in_band": in_band,
+            "elapsed": float(up.get("elapsed_seconds") or 0) / 60,
+            "two_sided_pct": _pct(two_sided), "in_band_pct": _pct(in_band),
+            "target_pct": _pct(target), "met": in_band >= target}
+
+
+def _age(updated_at, now: dt.datetime) -> float | None:
+    updated = parse_time(updated_at)
+    return (now - updated).total_seconds() if updated else None
+
 
 def parse_time(value) -> dt.datetime | None:
     """Snapshot times may be ISO strings, epoch seconds or datetimes (all UTC)."""

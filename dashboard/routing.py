@@ -1,8 +1,11 @@
 from django.urls import path, re_path
 
-from dashboard.consumers import DashboardConsumer, StateConsumer
+from dashboard.consumers import DashboardConsumer, OverviewConsumer, StateConsumer
 
 websocket_urlpatterns = [
-    path("ws/dashboard/", DashboardConsumer.as_asgi()),
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),          # bot "default"
+    path("ws/dashboard/<slug:bot>/", DashboardConsumer.as_asgi()),
+    path("ws/overview/", OverviewConsumer.as_asgi()),
+    path("ws/bots/<slug:bot>/", StateConsumer.as_asgi()),
     re_path(r"^ws/?$", StateConsumer.as_asgi()),   # the original README's JSON stream
 ]

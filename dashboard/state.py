@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.http import Http404
 from django.utils import timezone
 
 from trading import bus
 from trading.models import BotConfig, OrderEvent, UptimeHour
+from trading.snapshot import summarize
 
 DEFAULT_BOT = "default"
 NO_ENGINE = "no engine connected"
@@ -20,13 +22,43 @@ EVENTS_SHOWN = 30
 HISTORY_HOURS = 24
 
 
+def bot_config(name: str) -> BotConfig:
+    """The named bot's row. Only "default" is created on first use (a fresh install has no
+    row yet); any other name must exist, so a typo in a URL never adds a bot."""
+    if name == DEFAULT_BOT:
+        return BotConfig.load(name)
+    return BotConfig.objects.get(name=name)
+
+
+def bot_or_404(name: str) -> BotConfig:
+    try:
+        return bot_config(name)
+    except BotConfig.DoesNotExist:
+        raise Http404(f"unknown bot {name!r}") from None
+
+
+def bot_exists(name: str) -> bool:
+    return name == DEFAULT_BOT or BotConfig.objects.filter(name=name).exists()
+
+
+def bot_names() -> list[str]:
+    return list(BotConfig.objects.order_by("name").values_list("name", flat=True))
+
+
+def overview_rows() -> list[dict]:
+    """One summary per BotConfig row, from its engine's snapshot when one reported here."""
+    return [summarize(bus.latest_snapshot(config.name) or db_snapshot(config.name, config=config))
+            for config in BotConfig.objects.order_by("name")]
+
+
 def current_snapshot(bot: str = DEFAULT_BOT) -> dict:
     return bus.latest_snapshot(bot) or db_snapshot(bot)
 
 
-def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None) -> dict:
+def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
+                config: BotConfig | None = None) -> dict:
     now = now or timezone.now()
-    config = BotConfig.load(bot)
+    config = config or bot_config(bot)
     hour_start = now.replace(minute=0, second=0, microsecond=0)
     hours = {row.hour: row for row in UptimeHour.objects.filter(
         bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS))}
@@ -53,6 +85,7 @@ def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None) -> dict:
         "config": plain_values(config),
         "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
         "position": {"qty": None}, "token_expires_at": None, "updated_at": None,
+        "latency": {"reaction_p50_ms": None, "reaction_p99_ms": None, "samples": 0},
     }
 
 

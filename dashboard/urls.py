@@ -7,8 +7,15 @@ from dashboard.api import api, docs_asset
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # The single-bot paths of before: they act on the bot "default".
     path("control/<str:action>", views.control, name="control"),
     path("config", views.config, name="config"),
+    path("bots/", views.overview, name="overview"),
+    # No trailing slash: cannot be mistaken for the page of a bot named "kill-all".
+    path("bots/kill-all", views.kill_all, name="kill-all"),
+    path("bots/<slug:name>/", views.bot_page, name="bot-page"),
+    path("bots/<slug:name>/control/<str:action>", views.control, name="bot-control"),
+    path("bots/<slug:name>/config", views.config, name="bot-config"),
     path("accounts/link/<str:token>", views.login_link, name="login-link"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),

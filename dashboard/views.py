@@ -2,6 +2,8 @@
 
 Every view needs a staff user; every state change is a POST checked by Django's CSRF
 middleware. htmx posts get the fragment they swap; plain form posts get a redirect.
+Bots are addressed by name under /bots/<name>/; the original single-bot paths (/control/...,
+/config) act on "default". An unknown name is a 404 and never creates a bot.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboard import controls
 from dashboard.auth import operator_required, redeem_login_token
 from dashboard.forms import BotConfigForm
-from dashboard.render import render_panels
-from dashboard.state import DEFAULT_BOT, current_snapshot
+from dashboard.render import render_panels, render_rows
+from dashboard.state import DEFAULT_BOT, bot_names, bot_or_404, current_snapshot, overview_rows
 from trading.models import BotConfig
 
 CONTROLS = (
@@ -28,42 +30,89 @@ CONTROLS = (
 @require_GET
 @operator_required
 def index(request):
-    return _page(request, BotConfigForm(instance=BotConfig.load(DEFAULT_BOT)))
+    """One bot: its page, as before there were several; two or more: the overview."""
+    names = bot_names()
+    if len(names) > 1:
+        return _overview(request)
+    return _page(request, bot_or_404(names[0] if names else DEFAULT_BOT))
 
 
-def _page(request, form, status=200, **extra):
-    snapshot = current_snapshot(DEFAULT_BOT)
+@require_GET
+@operator_required
+def overview(request):
+    return _overview(request)
+
+
+@require_GET
+@operator_required
+def bot_page(request, name: str):
+    return _page(request, bot_or_404(name))
+
+
+def _overview(request):
+    rows = overview_rows()
+    return render(request, "dashboard/overview.html", {"rows": render_rows(rows), "count": len(rows)})
+
+
+def _page(request, config: BotConfig, form=None, status=200):
+    snapshot = current_snapshot(config.name)
     return render(request, "dashboard/index.html", {
-        "bot": DEFAULT_BOT, "panels": render_panels(snapshot), "form": form,
-        "controls": CONTROLS, **extra,
+        "bot": config.name, "others": [n for n in bot_names() if n != config.name],
+        "panels": render_panels(snapshot), "form": form or BotConfigForm(instance=config),
+        "controls": CONTROLS,
     }, status=status)
 
 
+def _back(name: str | None):
+    """Where a plain (non-htmx) post returns: the page it came from."""
+    return redirect("bot-page", name) if name else redirect("index")
+
+
+def _flash(request, text: str, ok: bool, bot: str = ""):
+    return render(request, "dashboard/partials/_flash.html",
+                  {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot})
+
+
 @require_POST
 @operator_required
-def control(request, action: str):
+def control(request, action: str, name: str | None = None):
     if action not in controls.ACTIONS:
         raise Http404("no such control")
-    sent = controls.send(DEFAULT_BOT, action, user=request.user.get_username())
-    context = {"flash": sent.detail, "flash_level": "ok" if sent.ok else "bad"}
+    bot = bot_or_404(name or DEFAULT_BOT).name
+    sent = controls.send(bot, action, user=request.user.get_username())
     if request.htmx:
-        return render(request, "dashboard/partials/_flash.html", context)
-    return redirect("index")
+        return _flash(request, sent.detail, sent.ok, bot)
+    return _back(name)
 
 
 @require_POST
 @operator_required
-def config(request):
+def kill_all(request):
+    """The kill switch for every configured bot; the flash counts who was reached."""
+    names = bot_names()
+    unreachable = controls.send_all("kill", names, user=request.user.get_username())
+    text = f"kill sent to {len(names) - len(unreachable)} of {len(names)} bots"
+    if unreachable:
+        text += f"; unreachable: {', '.join(unreachable)}"
+    if request.htmx:
+        return _flash(request, text, not unreachable)
+    return redirect("overview")
+
+
+@require_POST
+@operator_required
+def config(request, name: str | None = None):
+    bot = bot_or_404(name or DEFAULT_BOT)
     changes = {k: request.POST.get(k, "") for k in BotConfigForm._meta.fields}
-    form, sent = controls.update_config(DEFAULT_BOT, BotConfigForm, changes,
+    form, sent = controls.update_config(bot.name, BotConfigForm, changes,
                                         user=request.user.get_username())
     status = 200 if sent is not None else 422
     if request.htmx:
         return render(request, "dashboard/partials/_config.html",
-                      {"form": form, "sent": sent}, status=status)
+                      {"form": form, "sent": sent, "bot": bot.name}, status=status)
     if sent is None:
-        return _page(request, form, status=status)
-    return redirect("index")
+        return _page(request, bot, form, status=status)
+    return _back(name)
 
 
 @require_GET

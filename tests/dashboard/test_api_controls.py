@@ -2,17 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
 
-from tests.dashboard.snapshots import make_snapshot
-from trading import bus
+from tests.dashboard.snapshots import make_snapshot, publish_sync
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("action", ["start", "stop", "kill"])
 def test_action_sends_a_control_message(client_in, sent, action):
-    async_to_sync(bus.publish_snapshot)(make_snapshot())
+    publish_sync(make_snapshot())
     response = client_in.post(f"/api/{action}")
     assert response.status_code == 200
     assert response.json() == {"action": action, "sent": True, "detail": f"{action}: sent to the engine"}
@@ -31,7 +29,7 @@ def test_status_without_engine(client_in, config):
 
 
 def test_status_orders_uptime_from_the_engine(client_in):
-    async_to_sync(bus.publish_snapshot)(make_snapshot(mid="100.5"))
+    publish_sync(make_snapshot(mid="100.5"))
     status = client_in.get("/api/status").json()
     assert status["state"] == "running" and status["market"]["mid"] == "100.5"
     assert status["engine_connected"] is True

@@ -1,8 +1,9 @@
 """Fuzz the control API against its own OpenAPI schema (schemathesis, in-process WSGI).
 
 For every generated request, authenticated with the API token: never a 5xx, and a rejected
-request (4xx) changes nothing: not the stored config row, not the control messages sent to
-the engine. Accepted requests may change state; that is what they are for.
+request (4xx) changes nothing: not the stored config rows (no row is added either: a request
+for an unknown bot is a 404, it never creates one), not the control messages sent to the
+engine. Accepted requests may change state; that is what they are for.
 
 schemathesis is imported unconditionally: without it this module fails, it never skips.
 """
@@ -55,10 +56,16 @@ def test_no_5xx_and_rejected_requests_change_nothing(case, sent, api_settings):
 
 def test_the_fuzz_reached_the_handlers():
     """Not vacuous: every operation answered 2xx to some generated request (auth, hosts and
-    the schema path all worked), and the config endpoint also saw rejections."""
+    the schema path all worked), both config endpoints also saw rejections, and every
+    per-bot operation saw a name that is not a bot (404)."""
     if not OUTCOMES:
         pytest.fail("run together with test_no_5xx_and_rejected_requests_change_nothing")
+    operations = sum(len(methods) for methods in api.get_openapi_schema()["paths"].values())
+    assert len(OUTCOMES) == operations and "GET /api/bots" in OUTCOMES
     for label, codes in OUTCOMES.items():
         assert any(200 <= c < 300 for c in codes), (label, codes)
-    config_codes = next(c for label, c in OUTCOMES.items() if label.endswith("/api/config"))
-    assert any(400 <= c < 500 for c in config_codes)
+        if label.endswith("/config"):
+            assert any(400 <= c < 500 and c != 404 for c in codes), (label, codes)
+        if "{name}" in label:
+            assert 404 in codes, (label, codes)
+

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from dashboard.consumers import DashboardConsumer
-from tests.dashboard.snapshots import make_snapshot
+from tests.dashboard.snapshots import make_snapshot, publish
 from tests.dashboard.ws_helpers import PANEL_IDS, communicator
 from trading import bus
 
@@ -41,7 +41,7 @@ async def test_first_frame_has_all_five_panels_as_oob_swaps(connected):
 
 async def test_published_snapshot_arrives_as_oob_swap(connected):
     await connected.receive_from(timeout=5)
-    await bus.publish_snapshot(make_snapshot(mid="4321.5"))
+    await publish(make_snapshot(mid="4321.5"))
     frame = await connected.receive_from(timeout=5)
     assert 'id="panel-market" class="panel panel-market" hx-swap-oob="true"' in frame
     assert "4,321.5" in frame and "mmbot-1a2b3c-0007" in frame
@@ -49,7 +49,7 @@ async def test_published_snapshot_arrives_as_oob_swap(connected):
 
 async def test_snapshots_of_other_bots_are_not_forwarded(connected):
     await connected.receive_from(timeout=5)
-    await bus.publish_snapshot(make_snapshot(bot="other"))
+    await publish(make_snapshot(bot="other"))
     assert await connected.receive_nothing(timeout=0.3)
 
 
@@ -96,4 +96,4 @@ async def test_disconnect_leaves_the_group(staff):
     await comm.receive_from(timeout=5)
     await comm.disconnect()
     layer = get_channel_layer()
-    assert not layer.groups.get(bus.DASHBOARD_GROUP)
+    assert not layer.groups.get(bus.bot_group("default"))

@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 
 from dashboard.consumers import StateConsumer
 from mmsite.env import Secret
-from tests.dashboard.snapshots import make_snapshot
+from tests.dashboard.snapshots import make_snapshot, publish
 from tests.dashboard.ws_helpers import communicator
 from trading import bus
 
@@ -30,7 +30,7 @@ async def test_token_client_gets_the_state_then_each_snapshot(settings):
     assert ok
     first = json.loads(await comm.receive_from(timeout=5))
     assert first["bot"] == "default" and first["state"] == "no engine connected"
-    await bus.publish_snapshot(make_snapshot(mid="777.5"))
+    await publish(make_snapshot(mid="777.5"))
     pushed = json.loads(await comm.receive_from(timeout=5))
     assert pushed["market"]["mid"] == "777.5" and len(pushed["history"]) == 24
     await comm.disconnect()

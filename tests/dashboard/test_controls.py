@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import Client
 
-from tests.dashboard.snapshots import make_snapshot
-from trading import bus
+from tests.dashboard.snapshots import make_snapshot, publish_sync
 
 from tests.dashboard.conftest import config_row, csrf_token
 
@@ -21,7 +19,7 @@ def test_control_sends_one_message(client_in, sent, action):
 
 
 def test_htmx_control_returns_the_flash_fragment(client_in, sent):
-    async_to_sync(bus.publish_snapshot)(make_snapshot())
+    publish_sync(make_snapshot())
     response = client_in.post("/control/stop", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert b"stop: sent to the engine" in response.content

@@ -5,11 +5,9 @@ import datetime as dt
 import re
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.utils import timezone
 
-from tests.dashboard.snapshots import make_snapshot
-from trading import bus
+from tests.dashboard.snapshots import make_snapshot, publish_sync
 from trading.models import OrderEvent, UptimeHour
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +18,7 @@ def test_page_has_the_five_panels_and_the_live_socket(client_in):
     html = client_in.get("/").content.decode()
     for panel_id in PANEL_IDS:
         assert html.count(f'id="{panel_id}"') == 1
-    assert 'hx-ext="ws"' in html and 'ws-connect="/ws/dashboard/"' in html
+    assert 'hx-ext="ws"' in html and 'ws-connect="/ws/dashboard/default/"' in html
     assert 'id="conn"' in html                      # the connection indicator
     assert "hx-swap-oob" not in html                # first load is a plain page
 
@@ -39,7 +37,7 @@ def test_without_engine_the_page_shows_the_database(client_in, config):
 
 
 def test_with_engine_the_page_shows_its_latest_snapshot(client_in):
-    async_to_sync(bus.publish_snapshot)(make_snapshot(mid="12345.5"))
+    publish_sync(make_snapshot(mid="12345.5"))
     html = client_in.get("/").content.decode()
     assert "12,345.5" in html
     assert "mmbot-1a2b3c-0007" in html              # an open order

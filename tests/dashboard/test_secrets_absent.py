@@ -5,12 +5,10 @@ import json
 import logging
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.test import Client
 
 from mmsite.env import Secret
-from tests.dashboard.snapshots import make_snapshot
-from trading import bus
+from tests.dashboard.snapshots import make_snapshot, publish_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +35,7 @@ def _leaks(text: str, settings) -> list[str]:
 
 def test_pages_api_and_logs_carry_no_secret(secret_settings, client_in, sent, caplog):
     caplog.set_level(logging.DEBUG)
-    async_to_sync(bus.publish_snapshot)(make_snapshot())
+    publish_sync(make_snapshot())
     token_client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {FAKE['API_TOKEN']}"}
     bodies = [client_in.get(p).content.decode() for p in

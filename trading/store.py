@@ -120,6 +120,11 @@ def load_config(bot: str) -> BotConfig | None:
 
 
 @_guarded(None)
+def bot_names() -> set[str] | None:
+    return set(BotConfig.objects.values_list("name", flat=True))
+
+
+@_guarded(None)
 def config_updated_at(bot: str) -> dt.datetime | None:
     return BotConfig.objects.filter(name=bot).values_list("updated_at", flat=True).first()
 

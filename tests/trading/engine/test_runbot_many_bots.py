@@ -1,15 +1,19 @@
 """`runbot` runs several bots in one process: two bots on the same account and symbol, and a
 third on an account of its own (STANDX_ACCOUNTS/BOT_ACCOUNTS). Each quotes with its own
-order prefix; SIGTERM stops all of them cleanly; without --bot every configured bot runs."""
+order prefix; SIGTERM stops all of them cleanly; without --bot every configured bot runs,
+including one added while running, and a deleted one stops cleanly."""
 from __future__ import annotations
 
+import asyncio
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from tests.trading.engine.conftest import wait_until
 from tests.trading.engine.test_runbot_process import (  # noqa: F401 (data_dir is a fixture)
-    data_dir, start_runbot, wait_exit,
+    ROOT, data_dir, start_runbot, wait_exit,
 )
 from trading.domain import Side
 from trading.orders import bot_prefix
@@ -81,3 +85,34 @@ async def test_without_bot_every_configured_bot_runs(bench, accounts_env):
     assert await wait_exit(process) == 0
     assert resting_by_bot(bench)["alt"] == set()          # never configured: not run
     assert nothing_left(bench)
+
+
+def manage_shell(setup: dict, code: str) -> None:
+    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
+                   env=setup["env"], check=True, timeout=60)
+
+
+async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(bench, accounts_env):
+    first = await start_runbot(accounts_env, "--bot", "default", "--duration", "1")
+    assert await wait_exit(first) == 0
+    process = await start_runbot(accounts_env, "--duration", "60")
+    try:
+        await wait_until(lambda: resting_by_bot(bench)["default"] == {Side.BUY, Side.SELL},
+                         timeout=30, what="default quoting")
+        await asyncio.to_thread(manage_shell, accounts_env,
+                                "from trading.models import BotConfig; BotConfig.load('eth')")
+        await wait_until(lambda: resting_by_bot(bench)["eth"] == {Side.BUY, Side.SELL},
+                         timeout=30, what="eth started by the watcher")
+        default_ids = {o.cl_ord_id for o in bench.ours()
+                       if o.cl_ord_id.startswith(bot_prefix("mmbot-", "default"))}
+        await asyncio.to_thread(manage_shell, accounts_env, "from trading.models import "
+                                "BotConfig; BotConfig.objects.filter(name='eth').delete()")
+        await wait_until(lambda: not resting_by_bot(bench)["eth"], timeout=30,
+                         what="the deleted bot's orders canceled")
+        assert resting_by_bot(bench)["default"] == {Side.BUY, Side.SELL}
+        assert default_ids & {o.cl_ord_id for o in bench.ours()}, "default kept its quotes"
+    finally:
+        process.send_signal(signal.SIGTERM)
+    assert await wait_exit(process) == 0, accounts_env["log"].read_text()[-3000:]
+    assert nothing_left(bench)
+    assert "bot eth was deleted: stopping it" in accounts_env["log"].read_text()

@@ -30,6 +30,7 @@ log = logging.getLogger("trading.runbot")
 
 WEB_STOP_SECONDS = 5.0
 WEB_START_SECONDS = 15.0
+BOT_WATCH_SECONDS = 5.0
 
 
 class Command(BaseCommand):
@@ -86,7 +87,9 @@ class Runner:
     def __init__(self, command: BaseCommand, opts: dict):
         self.command, self.opts = command, opts
         self.shutdown = asyncio.Event()
+        self.all_ended = asyncio.Event()
         self.runs: list[BotRun] = []
+        self.tasks: dict[str, asyncio.Task] = {}      # bot -> its run, once launched
 
     def say(self, text: str) -> None:
         self.command.stdout.write(text)
@@ -94,23 +97,32 @@ class Runner:
 
     async def run(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
-            venues = Venues(stack, await self.open_sim(stack))
+            self.stack = stack
+            self.venues = Venues(stack, await self.open_sim(stack))
             self.install_signal_handlers()    # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
             for bot in bots:
-                keeper = await self.take_lease(stack, bot)
-                if self.shutdown.is_set():
-                    break
-                seat = await venues.seat_for(bot)
-                engine = Engine(bot, seat.rest, seat.venue.ws_url, seat.venue.token,
-                                seat.venue.mode, EngineOptions.from_settings())
-                self.runs.append(BotRun(engine, keeper))
-                await self.banner(engine, seat)
-            if self.shutdown.is_set():          # a signal while taking the leases
+                if await self.add_bot(bot, wait=float(settings.LEASE_WAIT_SECONDS)) is None:
+                    break                       # a signal while waiting for the lease
+            if self.shutdown.is_set():
                 await self.release_leases()
             elif self.runs:
                 await self.serve(None if self.opts["engine_only"] else make_web_server())
         self.report()
+
+    async def add_bot(self, bot: str, wait: float) -> BotRun | None:
+        """The bot's lease, its account's client and its engine; None when a signal came
+        first, or (wait 0) when another process holds the bot."""
+        keeper = await self.take_lease(bot, wait)
+        if keeper is None:
+            return None
+        seat = await self.venues.seat_for(bot)
+        engine = Engine(bot, seat.rest, seat.venue.ws_url, seat.venue.token,
+                        seat.venue.mode, EngineOptions.from_settings())
+        run = BotRun(engine, keeper)
+        self.runs.append(run)
+        await self.banner(engine, seat)
+        return run
 
     async def release_leases(self) -> None:
         for run in self.runs:
@@ -136,14 +148,15 @@ class Runner:
         stack.push_async_callback(sim.stop)
         return sim
 
-    async def take_lease(self, stack: contextlib.AsyncExitStack, bot: str) -> LeaseKeeper | None:
+    async def take_lease(self, bot: str, wait: float) -> LeaseKeeper | None:
         """The bot's lease before anything is quoted, so no other process quotes it too;
         waits (bounded, interruptible by a signal) while another one holds it. None when a
-        signal came first. On SQLite the keeper is patient (see LeaseKeeper)."""
+        signal came first, or when the bot stays held and wait is 0 (the bot watcher's
+        try). On SQLite the keeper is patient (see LeaseKeeper)."""
         keeper = LeaseKeeper(bot, ttl=float(settings.LEASE_TTL_SECONDS),
                              patient=connection.vendor == "sqlite")
-        stack.push_async_callback(keeper.aclose)
-        taking = asyncio.ensure_future(keeper.acquire(float(settings.LEASE_WAIT_SECONDS)))
+        self.stack.push_async_callback(keeper.aclose)
+        taking = asyncio.ensure_future(keeper.acquire(wait))
         stopping = asyncio.ensure_future(self.shutdown.wait())
         await asyncio.wait([taking, stopping], return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -153,6 +166,8 @@ class Runner:
         try:
             lease = taking.result()
         except LeaseUnavailable as exc:
+            if not wait:
+                return None
             raise CommandError(f"{exc}; is another runbot running bot {bot!r}? "
                                "(LEASE_WAIT_SECONDS)") from None
         self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
@@ -198,22 +213,63 @@ class Runner:
         if web is None:
             self.say("dashboard: not served (--engine-only)")
         async with asyncio.TaskGroup() as group:
-            bot_tasks = [group.create_task(run.run(), name=f"bot-{run.bot}") for run in self.runs]
+            self.group = group
+            for run in self.runs:
+                self.launch(run)
             web_task = group.create_task(web.serve(), name="web") if web else None
             if web_task is not None:
                 group.create_task(self.announce_dashboard(web, web_task), name="announce")
-            await self.wait_for_stop(bot_tasks)
+            # Without --bot, "every configured bot" includes those added while running.
+            watcher = group.create_task(self.watch_bots(), name="watch-bots") \
+                if self.opts["bot"] is None else None
+            await self.wait_for_stop()
+            if watcher is not None:
+                watcher.cancel()
             for run in self.runs:
                 run.stop()
-            await asyncio.wait(bot_tasks)
+            await asyncio.wait(self.tasks.values())
             if web_task is not None:
                 await stop_web(web, web_task)
 
-    async def wait_for_stop(self, bot_tasks: list[asyncio.Task]) -> None:
+    def launch(self, run: BotRun) -> None:
+        task = self.group.create_task(run.run(), name=f"bot-{run.bot}")
+        task.add_done_callback(self._bot_ended)
+        self.tasks[run.bot] = task
+
+    def _bot_ended(self, _task: asyncio.Task) -> None:
+        if all(task.done() for task in self.tasks.values()):
+            self.all_ended.set()
+
+    async def watch_bots(self) -> None:
+        """A bot added (in admin, say) starts within BOT_WATCH_SECONDS; a deleted one stops
+        cleanly, cancelling its orders. A bot held by another process is tried again at
+        every pass; one whose prefix collides is refused once, loudly."""
+        refused: set[str] = set()
+        while True:
+            await asyncio.sleep(BOT_WATCH_SECONDS)
+            names = await store.call(store.bot_names)
+            if names is None:
+                continue
+            for run in self.runs:
+                if run.bot not in names and not self.tasks[run.bot].done():
+                    log.warning("bot %s was deleted: stopping it", run.bot)
+                    run.stop()
+            for bot in sorted(names - set(self.tasks) - refused):
+                try:
+                    await sync_to_async(select_bots, thread_sensitive=True)([bot])
+                except CommandError as exc:
+                    log.error("bot %s not started: %s", bot, exc)
+                    refused.add(bot)
+                    continue
+                run = await self.add_bot(bot, wait=0)
+                if run is not None:
+                    self.launch(run)
+
+    async def wait_for_stop(self) -> None:
         """Until a signal, the end of --duration, or every bot has ended by itself (a bot
         that ends alone, e.g. on a lost lease, leaves the others running)."""
         waiters = [asyncio.ensure_future(self.shutdown.wait()),
-                   asyncio.ensure_future(asyncio.wait(bot_tasks))]
+                   asyncio.ensure_future(self.all_ended.wait())]
         if self.opts["duration"]:
             waiters.append(asyncio.ensure_future(asyncio.sleep(self.opts["duration"])))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

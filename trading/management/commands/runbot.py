@@ -170,8 +170,9 @@ class Runner:
                 return None
             raise CommandError(f"{exc}; is another runbot running bot {bot!r}? "
                                "(LEASE_WAIT_SECONDS)") from None
-        self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
-                 f"generation {lease.generation})")
+        if self.opts["engine_only"]:        # a split operator watches who holds what
+            self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
+                     f"generation {lease.generation})")
         return keeper
 
     def install_signal_handlers(self) -> None:

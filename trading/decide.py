@@ -15,6 +15,8 @@ How each rule is read:
   ``exposure``   quoting had to shrink that side for MAX_NOTIONAL (``desired.capped``) and
                  the live order is larger than the new size (an extension of the brief:
                  the live order itself would breach the cap);
+  ``config``     priced under an older strategy (``order.strategy_version`` differs from
+                 ``params.strategy_version``: the spread, sizes or caps changed);
   ``stale``      ``now - sent_at > STALE_ORDER_SECONDS`` (strictly older);
   ``drift``      ``|bps_between(market.mid, ref_mid)| > REQUOTE_THRESHOLD_BPS`` (strictly
                  more); never applied to PENDING_NEW orders (wait until they rest or fail).
@@ -84,6 +86,7 @@ class DecideParams:
     proximity_guard_bps: Decimal
     requote_mode: str = MAKE_BEFORE_BREAK
     allow_overlap: bool = True
+    strategy_version: int = 0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> "DecideParams":
@@ -130,6 +133,8 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
         return "proximity"
     if capped and order.qty > desired.qty:
         return "exposure"
+    if order.strategy_version != params.strategy_version:
+        return "config"
     if now - order.sent_at > float(params.stale_order_seconds):
         return "stale"
     if order.state is OrderState.OPEN and \

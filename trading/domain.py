@@ -198,3 +198,6 @@ class LiveOrder:
     rested_at: float | None = None     # when the exchange confirmed it open
     exchange_id: int | None = None
     fill_qty: Decimal = Decimal("0")
+    # The strategy it was priced under (OrderTracker.strategy_version): an order from an
+    # older strategy is replaced with the reason "config".
+    strategy_version: int = 0

@@ -313,7 +313,8 @@ class Engine:
             stale_order_seconds=Decimal(str(self.values["stale_order_seconds"])),
             proximity_guard_bps=Decimal(str(self.values["proximity_guard_bps"])),
             requote_mode=self.values["requote_mode"],
-            allow_overlap=now >= self._overlap_blocked_until)
+            allow_overlap=now >= self._overlap_blocked_until,
+            strategy_version=self.tracker.strategy_version)
 
     # ------------------------------------------------------------------ periodic work
 

@@ -225,7 +225,7 @@ class Lifecycle:
         if "symbol" in changed:
             await self.switch_symbol(new["symbol"])
         elif any(k in changed for k in QUOTE_FIELDS):
-            e.tracker.expire_all()          # decide replaces them (make-before-break)
+            e.tracker.new_strategy()        # decide replaces them (make-before-break)
             e._wake.set()
         await self._follow_run_state(config)
 

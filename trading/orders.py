@@ -98,7 +98,7 @@ class OrderTracker:
         self._orders: dict[str, LiveOrder] = {}
         self._changed_at: dict[str, float] = {}
         self._checked_at: dict[str, float] = {}
-        self._placed_at: dict[str, float] = {}
+        self.strategy_version = 0
         self._by_exchange_id: OrderedDict[int, str] = OrderedDict()
         self._forgotten: OrderedDict[str, OrderState] = OrderedDict()
 
@@ -158,7 +158,8 @@ class OrderTracker:
         if not self.is_ours(cl_ord_id):
             raise ValueError("refusing to track an order without our prefix")
         order = LiveOrder(cl_ord_id, quote.side, quote.price, quote.qty,
-                          OrderState.PENDING_NEW, sent_at=now, ref_mid=ref_mid)
+                          OrderState.PENDING_NEW, sent_at=now, ref_mid=ref_mid,
+                          strategy_version=self.strategy_version)
         self._set(order, now)
         return order
 
@@ -261,7 +262,8 @@ class OrderTracker:
     def _adopt(self, row: ExchangeOrder, now: float, ref_mid: Decimal | None) -> LiveOrder:
         order = LiveOrder(row.cl_ord_id, row.side, row.price, row.qty, OrderState.OPEN,
                           sent_at=now, ref_mid=ref_mid if ref_mid is not None else row.price,
-                          rested_at=now, exchange_id=row.id, fill_qty=row.fill_qty)
+                          rested_at=now, exchange_id=row.id, fill_qty=row.fill_qty,
+                          strategy_version=self.strategy_version)
         if row.id is not None:
             self._by_exchange_id[row.id] = row.cl_ord_id
         self._set(order, now)
@@ -287,25 +289,16 @@ class OrderTracker:
         self._orders.pop(cl_ord_id, None)
         self._changed_at.pop(cl_ord_id, None)
         self._checked_at.pop(cl_ord_id, None)
-        self._placed_at.pop(cl_ord_id, None)
         self._forgotten[cl_ord_id] = state
         while len(self._forgotten) > _FORGOTTEN_MEMORY:
             self._forgotten.popitem(last=False)
         while len(self._by_exchange_id) > 4 * _FORGOTTEN_MEMORY:
             self._by_exchange_id.popitem(last=False)
 
-    def expire_all(self) -> None:
-        """Make every live order look stale (e.g. the spread changed), so decide replaces
-        them the normal way; the time it was really placed stays in placed_at()."""
-        for cl_ord_id, order in self._orders.items():
-            self._placed_at.setdefault(cl_ord_id, order.sent_at)
-            self._orders[cl_ord_id] = replace(order, sent_at=float("-inf"))
-
-    def placed_at(self, cl_ord_id: str) -> float | None:
-        order = self._orders.get(cl_ord_id)
-        if order is None:
-            return None
-        return self._placed_at.get(cl_ord_id, order.sent_at)
+    def new_strategy(self) -> None:
+        """The strategy changed (spread, sizes...): every order priced under the old one now
+        gets decide's "config" trigger and is replaced the normal way (make-before-break)."""
+        self.strategy_version += 1
 
     def clear(self) -> None:
         """Forget everything (after a verified cancel-all, or a symbol switch)."""

@@ -49,10 +49,9 @@ def _shown_order(engine: "Engine", side: Side) -> LiveOrder | None:
 def _orders(engine: "Engine", now: float) -> list[dict]:
     rows = []
     for order in sorted(engine.tracker.live(), key=lambda o: (o.side.value, o.price)):
-        placed = engine.tracker.placed_at(order.cl_ord_id) or now
         rows.append({"cl_ord_id": order.cl_ord_id, "side": order.side.value,
                      "price": str(order.price), "qty": str(order.qty),
-                     "state": order.state.value, "age_s": round(max(0.0, now - placed), 1),
+                     "state": order.state.value, "age_s": round(max(0.0, now - order.sent_at), 1),
                      "exchange_id": order.exchange_id})
     return rows
 

@@ -28,9 +28,10 @@ def desired(bid=BID, ask=ASK, capped=()) -> QuoteResult:
 
 
 def order(cl_ord_id, side, price=None, state=OPEN, sent_at=NOW - 5, ref_mid="100.00",
-          qty="1") -> LiveOrder:
+          qty="1", version=0) -> LiveOrder:
     price = price or (BID.price if side is BUY else ASK.price)
-    return LiveOrder(cl_ord_id, side, D(price), D(qty), state, sent_at, D(ref_mid))
+    return LiveOrder(cl_ord_id, side, D(price), D(qty), state, sent_at, D(ref_mid),
+                     strategy_version=version)
 
 
 def b(cl_ord_id="b1", **kw) -> LiveOrder:
@@ -62,6 +63,31 @@ GUARD2 = params(guard="2")
 ])
 def test_make_before_break_keeps_or_places_first(live, expected):
     assert decide(desired(), live, NOW, MARKET, MBB) == expected
+
+
+NEW_STRATEGY = DecideParams(D("25"), D("30"), D("1"), strategy_version=1)
+
+
+@pytest.mark.parametrize("live, mode, expected", [
+    # Priced under the old strategy: replaced make-before-break, reason "config".
+    ([b(), a()], "make_before_break",
+     [Place(BID, "config", replaces="b1"), Place(ASK, "config", replaces="a1")]),
+    ([b(version=1), a()], "make_before_break", [Place(ASK, "config", replaces="a1")]),
+    ([b(version=1), a(version=1)], "make_before_break", []),
+    # The replacement rests: the old order goes as "replaced", never dark.
+    ([b(), b("b2", version=1), a(version=1)], "make_before_break", [Cancel("b1", BUY, "replaced")]),
+    ([b(), a(version=1)], "cancel_first",
+     [Cancel("b1", BUY, "config"), Cancel("a1", SELL, "cancel_all:config")]),
+])
+def test_orders_of_an_older_strategy_are_replaced_as_config(live, mode, expected):
+    params = DecideParams(D("25"), D("30"), D("1"), requote_mode=mode, strategy_version=1)
+    assert decide(desired(), live, NOW, MARKET, params) == expected
+
+
+def test_urgent_triggers_outrank_config_and_config_outranks_stale():
+    assert trigger_for(b(version=0), BID, False, NOW, HIT_TOP, DecideParams(
+        D("25"), D("30"), D("2"), strategy_version=1)) == "proximity"
+    assert trigger_for(b(sent_at=NOW - 60), BID, False, NOW, MARKET, NEW_STRATEGY) == "config"
 
 
 @pytest.mark.parametrize("book, ref_mid, threshold, state, trigger", [

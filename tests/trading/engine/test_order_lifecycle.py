@@ -127,10 +127,11 @@ def test_clear_forgets_everything(tracker):
     assert tracker.live() == []
 
 
-def test_expire_all_makes_orders_stale_but_keeps_their_real_age(tracker):
-    cl = place(tracker, now=10.0)
-    tracker.apply(update(cl, "open"), now=10.5)
-    tracker.expire_all()
-    assert tracker.get(cl).sent_at == float("-inf")     # decide sees it as stale
-    assert tracker.placed_at(cl) == 10.0                 # the dashboard still shows its age
-    assert tracker.get(cl).state is OrderState.OPEN
+def test_orders_carry_the_strategy_they_were_priced_under(tracker):
+    old = place(tracker, now=10.0)
+    tracker.apply(update(old, "open"), now=10.5)
+    tracker.new_strategy()
+    new = place(tracker, now=11.0)
+    assert tracker.get(old).strategy_version == 0 and tracker.get(new).strategy_version == 1
+    assert tracker.get(old).sent_at == 10.0              # its real age is kept
+    assert tracker.get(old).state is OrderState.OPEN

@@ -35,4 +35,7 @@ async def test_config_message_applies_a_new_spread(bench, start_engine):
                      what="requote at the new spread")
     bid, ask = sorted(o.price for o in bench.ours())
     assert (ask - bid) / ((ask + bid) / 2) * 10000 > Decimal("15")
+    places = [e["message"] for e in running.engine.events.recent() if e["kind"] == "place"]
+    assert places[0].startswith("config") and places[1].startswith("config")
+    assert not any(m.startswith("stale") for m in places)
     await running.stop()

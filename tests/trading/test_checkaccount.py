@@ -9,7 +9,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from mmsite.env import Secret
+from trading.accounts import Account
 from trading.domain import Side
+from trading.models import BotConfig
+from trading.orders import bot_prefix
 from trading.sim.runner import SimServer
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner
@@ -37,13 +40,16 @@ def sim_in_thread():
     thread.join(10)
 
 
+pytestmark = pytest.mark.django_db
+
+
 def on_loop(loop, coro):
     return asyncio.run_coroutine_threadsafe(coro, loop).result(10)
 
 
-async def place_manual_order(sim, account):
+async def place_manual_order(sim, account, cl_ord_id="manual-1"):
     async with StandXRest(sim.api_base, token=account.token, signer=RequestSigner(account.private_key)) as rest:
-        await rest.new_order("BTC-USD", Side.BUY, Decimal("0.001"), Decimal("60000.00"), "manual-1")
+        await rest.new_order("BTC-USD", Side.BUY, Decimal("0.001"), Decimal("60000.00"), cl_ord_id)
         for _ in range(50):
             if await rest.query_open_orders():
                 return
@@ -79,3 +85,24 @@ def test_wrong_token_fails_with_a_clear_error(sim_in_thread):
     # A valid token with a key of another session still reads (GETs need no signature).
     with live_settings(sim, account.token, other.private_key):
         call_command("checkaccount")
+
+
+def test_every_account_is_checked_and_orders_are_attributed_to_their_bot(sim_in_thread, capsys):
+    sim, loop = sim_in_thread
+    main, alt = sim.create_account(), sim.create_account()
+    BotConfig.load("default"), BotConfig.load("eth")
+    on_loop(loop, place_manual_order(sim, alt, bot_prefix("mmbot-", "eth") + "run1-1b"))
+    on_loop(loop, place_manual_order(sim, alt, "by-hand-2"))
+    accounts = {"default": Account("default", Secret(main.token), Secret(main.private_key)),
+                "alt": Account("alt", Secret(alt.token), Secret(alt.private_key))}
+    with live_settings(sim, main.token, main.private_key), \
+            override_settings(STANDX_ACCOUNTS=accounts, BOT_ACCOUNTS={"eth": "alt"}):
+        call_command("checkaccount")
+        out = capsys.readouterr().out
+        assert "account: default (bots: default)" in out and "account: alt (bots: eth)" in out
+        assert out.count("balance: 100000") == 2
+        assert "run1-1b, bot eth)" in out and "(by-hand-2, not a bot's)" in out
+        with pytest.raises(CommandError, match="unknown account 'nope'"):
+            call_command("checkaccount", "--account", "nope")
+    for account in (main, alt):
+        assert account.token not in out and account.private_key not in out

@@ -1,8 +1,10 @@
 """`python manage.py checkaccount`: check credentials without trading.
 
-Reads the token's expiry, the symbol's specs, balance, positions and open orders, and
-places nothing. In sim mode (no credentials) it starts the bundled simulator and checks a
-fresh simulated account, so the command can be tried before going live.
+Reads the token's expiry, the symbol's specs, balance, positions and open orders (each
+attributed to the bot whose prefix it carries), and places nothing. In live mode it checks
+every configured account (STANDX_ACCOUNTS; the default one when it has credentials), or
+those named by --account. In sim mode (no credentials) it starts the bundled simulator and
+checks a fresh simulated account, so the command can be tried before going live.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from contextlib import AsyncExitStack
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from trading.accounts import DEFAULT_ACCOUNT, settings_account_for_bot
+from trading.models import BotConfig
+from trading.orders import bot_prefix
 from trading.sim.runner import SimServer
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
@@ -27,32 +32,48 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--symbol", default=settings.BOT_DEFAULTS["symbol"])
         parser.add_argument("--timeout", type=float, default=float(settings.HTTP_TIMEOUT_SECONDS))
+        parser.add_argument("--account", action="append", default=None, metavar="NAME",
+                            help="check this account (repeatable); default: every configured one")
 
-    def handle(self, *args, symbol: str, timeout: float, **options):
+    def handle(self, *args, symbol: str, timeout: float, account: list[str] | None, **options):
+        names = account or configured_accounts()
+        unknown = [n for n in names if n not in settings.STANDX_ACCOUNTS]
+        if unknown:
+            raise CommandError(f"unknown account {unknown[0]!r} (known: "
+                               f"{', '.join(sorted(settings.STANDX_ACCOUNTS))})")
+        owners = {name: bots_of(name) for name in names}
         try:
-            asyncio.run(asyncio.wait_for(self._check(symbol, timeout), timeout * 10))
+            asyncio.run(asyncio.wait_for(self._check(names, owners, symbol, timeout),
+                                         timeout * 10 * len(names)))
         except (StandXError, KeyFormatError, TimeoutError) as exc:
             raise CommandError(f"check failed: {type(exc).__name__}: {exc}") from None
 
-    async def _check(self, symbol: str, timeout: float) -> None:
+    async def _check(self, names: list[str], owners: dict, symbol: str, timeout: float) -> None:
         async with AsyncExitStack() as stack:
-            base, token, key = await self._target(stack)
-            rest = StandXRest(base, token=token, signer=RequestSigner(key), timeout=timeout, max_retries=1)
-            stack.push_async_callback(rest.aclose)
-            self._report_token(token)
-            await self._report_account(rest, symbol)
+            sim = await self._sim(stack)
+            for name in names:
+                self.stdout.write(f"account: {name} (bots: {', '.join(owners[name]) or 'none'})")
+                base, token, key = credentials(name) if sim is None else self._sim_account(sim)
+                rest = StandXRest(base, token=token, signer=RequestSigner(key), timeout=timeout,
+                                  max_retries=1)
+                stack.push_async_callback(rest.aclose)
+                self._report_token(token)
+                await self._report_account(rest, symbol, owners[name])
         self.stdout.write(self.style.SUCCESS("OK: credentials work. Nothing was traded."))
 
-    async def _target(self, stack: AsyncExitStack) -> tuple[str, str, str]:
+    async def _sim(self, stack: AsyncExitStack) -> SimServer | None:
         if settings.STANDX_MODE == "live":
             self.stdout.write(f"mode: live, {settings.STANDX_API_BASE}")
-            return (settings.STANDX_API_BASE, settings.STANDX_JWT_TOKEN.reveal(),
-                    settings.STANDX_ED25519_PRIVATE_KEY.reveal())
+            return None
         sim = SimServer(host=settings.SIM_HOST, port=0, seed=settings.SIM_SEED)
         await sim.start()
         stack.push_async_callback(sim.stop)
+        self.stdout.write(f"mode: sim (fresh simulated accounts on {sim.api_base})")
+        return sim
+
+    @staticmethod
+    def _sim_account(sim: SimServer) -> tuple[str, str, str]:
         account = sim.create_account()
-        self.stdout.write(f"mode: sim (a fresh simulated account on {sim.api_base})")
         return sim.api_base, account.token, account.private_key
 
     def _report_token(self, token: str) -> None:
@@ -67,7 +88,7 @@ class Command(BaseCommand):
         if problem:
             self.stdout.write(self.style.WARNING(f"token: {problem}"))
 
-    async def _report_account(self, rest: StandXRest, symbol: str) -> None:
+    async def _report_account(self, rest: StandXRest, symbol: str, bots: list[str]) -> None:
         specs = await rest.symbol_specs([symbol])
         if symbol not in specs:
             raise CommandError(f"unknown symbol {symbol!r}")
@@ -79,6 +100,34 @@ class Command(BaseCommand):
         self.stdout.write("positions: " + (", ".join(f"{p.symbol} {p.qty}" for p in positions) or "none"))
         orders = await rest.query_open_orders()
         self.stdout.write(f"open orders: {len(orders)}")
+        prefixes = {bot_prefix(settings.CL_ORD_PREFIX, bot): bot for bot in bots}
         for order in orders:
+            owner = next((f"bot {bot}" for prefix, bot in prefixes.items()
+                          if order.cl_ord_id.startswith(prefix)), "not a bot's")
             self.stdout.write(f"  {order.symbol} {order.side.value} {order.qty} @ {order.price} "
-                              f"({order.cl_ord_id})")
+                              f"({order.cl_ord_id}, {owner})")
+
+
+def configured_accounts() -> list[str]:
+    """Live: every account with credentials (the default one may be unused); sim: one."""
+    if settings.STANDX_MODE != "live":
+        return [DEFAULT_ACCOUNT]
+    return [name for name in settings.STANDX_ACCOUNTS
+            if name != DEFAULT_ACCOUNT or settings.STANDX_JWT_TOKEN]
+
+
+def bots_of(account: str) -> list[str]:
+    names = BotConfig.objects.order_by("name").values_list("name", flat=True)
+    return [bot for bot in names if settings_account_for_bot(bot).name == account]
+
+
+def credentials(account: str) -> tuple[str, str, str]:
+    if account == DEFAULT_ACCOUNT:      # read at call time: the settings may be overridden
+        token, key = settings.STANDX_JWT_TOKEN, settings.STANDX_ED25519_PRIVATE_KEY
+    else:
+        named = settings.STANDX_ACCOUNTS[account]
+        token, key = named.token, named.private_key
+    if not token or not key:
+        raise CommandError(f"account {account!r} has no credentials "
+                           f"({' and '.join(settings.STANDX_ACCOUNTS[account].variables)})")
+    return settings.STANDX_API_BASE, token.reveal(), key.reveal()

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -77,3 +80,26 @@ def unreachable_layer(monkeypatch):
             raise ChannelFull()
 
     monkeypatch.setattr(bus_module, "get_channel_layer", lambda: RefusingLayer())
+
+
+def make_bot(name: str, **values) -> BotConfig:
+    """A configured bot besides "default" (the only one ever created on first use)."""
+    return BotConfig.objects.create(name=name, **{**settings.BOT_DEFAULTS, **values})
+
+
+@pytest.fixture
+def engine_inbox(db):
+    """Reads the control messages the web tier really sent through the channel layer, as an
+    engine would (trading.bus.receive_control), instead of replacing send_control."""
+    layer = get_channel_layer()
+    async_to_sync(layer.flush)()
+
+    async def read(bots, timeout):
+        return {bot: await bus.receive_control(bot, timeout) for bot in bots}
+
+    def messages(*bots: str, timeout: float = 0.3) -> dict[str, dict | None]:
+        """The next message for each bot, or None when none came within `timeout`."""
+        return async_to_sync(read)(bots, timeout)
+
+    yield messages
+    async_to_sync(layer.flush)()

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 ENDPOINTS = [("post", "/api/start"), ("post", "/api/stop"), ("post", "/api/kill"),
              ("get", "/api/status"), ("get", "/api/orders"), ("get", "/api/uptime"),
-             ("post", "/api/config")]
+             ("post", "/api/config"), ("get", "/api/bots")]
+ENDPOINTS += [(method, path.replace("/api/", "/api/bots/default/")) for method, path in ENDPOINTS[:7]]
 TOKEN = "tok-3f9a7c1e5b2d"
 
 

@@ -10,8 +10,9 @@ from tests.dashboard.conftest import config_row
 pytestmark = pytest.mark.django_db
 
 
-def test_dashboard_redirects_to_login():
-    response = Client().get("/")
+@pytest.mark.parametrize("path", ["/", "/bots/", "/bots/default/"])
+def test_dashboard_redirects_to_login(path):
+    response = Client().get(path)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
@@ -44,7 +45,9 @@ def test_non_staff_user_is_not_an_operator(config, sent):
     assert config_row() == before and sent == []
 
 
-@pytest.mark.parametrize("path", ["/control/start", "/control/stop", "/control/kill", "/config"])
+@pytest.mark.parametrize("path", ["/control/start", "/control/stop", "/control/kill", "/config",
+                                  "/bots/default/control/kill", "/bots/default/config",
+                                  "/bots/kill-all"])
 def test_anonymous_posts_are_refused_and_change_nothing(path, config, sent):
     before = config_row()
     response = Client().post(path, {"symbol": "ETH-USD", "spread_bps": "10", "bid_notional": "5",

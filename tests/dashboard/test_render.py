@@ -8,6 +8,7 @@ import pytest
 from dashboard import render
 from dashboard.templatetags.dash import age, bps, num
 from tests.dashboard.snapshots import make_snapshot
+from trading.snapshot import summarize
 
 NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.timezone.utc)
 
@@ -82,3 +83,27 @@ def test_cached_frame_is_reused_within_a_second():
 ])
 def test_filters(f, value, expected):
     assert f(value) == expected
+
+
+def test_overview_row_from_an_engine_summary():
+    summary = summarize(make_snapshot(now=NOW - dt.timedelta(seconds=2)))
+    context = render.row_context(summary, NOW)
+    assert (context["orders"], context["p99_ms"], context["age_s"]) == (2, 7.25, 2.0)
+    assert context["uptime"]["in_band"] == pytest.approx(25.175) and not context["stale"]
+    html = render.render_row(summary, NOW, oob=True)
+    assert html.startswith('<tr id="bot-row-default" class="bot-row" data-bot="default" hx-swap-oob="true">')
+    assert 'data-field="age"' in html and ">2.0s<" in html
+
+
+def test_overview_row_without_an_engine():
+    summary = summarize({"bot": "eth", "state": "no engine connected", "engine": False,
+                         "symbol": "ETH-USD", "updated_at": None})
+    html = render.render_row(summary, NOW)
+    assert "hx-swap-oob" not in html and ">never<" in html and "data-updated-at" not in html
+    assert 'data-field="p99">–<' in html and 'data-field="bid">–<' in html
+
+
+def test_cached_row_is_reused_within_a_second_but_not_across_bots():
+    eth, btc = summarize(make_snapshot(bot="eth")), summarize(make_snapshot(bot="btc"))
+    assert render.render_row_cached(eth) is render.render_row_cached(dict(eth))
+    assert 'id="bot-row-btc"' in render.render_row_cached(btc)

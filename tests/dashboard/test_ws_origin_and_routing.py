@@ -1,4 +1,4 @@
-"""Through the real ASGI app: session cookie auth, Origin check, both WebSocket paths."""
+"""Through the real ASGI app: session cookie auth, Origin check, every WebSocket path."""
 from __future__ import annotations
 
 import pytest
@@ -32,7 +32,8 @@ def _comm(path, cookie=None, origin="http://127.0.0.1:8000"):
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-@pytest.mark.parametrize("path", ["/ws/dashboard/", "/ws", "/ws/"])
+@pytest.mark.parametrize("path", ["/ws/dashboard/", "/ws", "/ws/", "/ws/dashboard/default/",
+                                  "/ws/bots/default/", "/ws/overview/"])
 async def test_logged_in_browser_connects(session_cookie, path):
     comm = _comm(path, session_cookie)
     ok, _ = await comm.connect(timeout=5)
@@ -50,3 +51,23 @@ async def test_foreign_origin_is_refused_even_with_a_session(session_cookie, ori
 async def test_no_cookie_is_refused():
     ok, _ = await _comm("/ws/dashboard/").connect(timeout=5)
     assert not ok
+
+
+@pytest.mark.parametrize("path", ["/ws/dashboard/nope/", "/ws/bots/nope/"])
+async def test_unknown_bot_is_refused_and_not_created(session_cookie, path):
+    from trading.models import BotConfig
+    ok, _ = await _comm(path, session_cookie).connect(timeout=5)
+    assert not ok
+    assert not await sync_to_async(BotConfig.objects.filter(name="nope").exists)()
+
+
+async def test_per_bot_path_joins_that_bot(session_cookie):
+    from tests.dashboard.conftest import make_bot
+    from tests.dashboard.snapshots import make_snapshot, publish
+    await sync_to_async(make_bot)("eth", symbol="ETH-USD")
+    comm = _comm("/ws/bots/eth/", session_cookie)
+    assert (await comm.connect(timeout=5))[0]
+    assert (await comm.receive_json_from(timeout=5))["bot"] == "eth"
+    await publish(make_snapshot(bot="eth", mid="3150.5"))
+    assert (await comm.receive_json_from(timeout=5))["market"]["mid"] == "3150.5"
+    await comm.disconnect()

@@ -7,7 +7,10 @@ from django.contrib.auth.models import AnonymousUser
 PANEL_IDS = ("panel-status", "panel-market", "panel-orders", "panel-uptime", "panel-events")
 
 
-def communicator(consumer, path: str, user=None, headers=None) -> WebsocketCommunicator:
+def communicator(consumer, path: str, user=None, headers=None, bot: str | None = None) -> WebsocketCommunicator:
+    """`bot` is what the URL router would pass for /ws/dashboard/<bot>/ or /ws/bots/<bot>/."""
     comm = WebsocketCommunicator(consumer.as_asgi(), path, headers=headers or [])
     comm.scope["user"] = user or AnonymousUser()
+    if bot is not None:
+        comm.scope["url_route"] = {"args": (), "kwargs": {"bot": bot}}
     return comm

@@ -87,6 +87,11 @@ def make_bot(name: str, **values) -> BotConfig:
     return BotConfig.objects.create(name=name, **{**settings.BOT_DEFAULTS, **values})
 
 
+def actions(inbox: dict[str, dict | None]) -> dict[str, str | None]:
+    """{bot: the action it was sent, or None}, from what engine_inbox read."""
+    return {bot: message and message["action"] for bot, message in inbox.items()}
+
+
 @pytest.fixture
 def engine_inbox(db):
     """Reads the control messages the web tier really sent through the channel layer, as an

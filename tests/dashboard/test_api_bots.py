@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.dashboard.conftest import config_row, make_bot
+from tests.dashboard.conftest import actions, config_row, make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
 from trading.models import BotConfig
 from trading.snapshot import summarize
@@ -56,8 +56,7 @@ def test_config_change_to_eth_leaves_default_untouched(client_in, eth, engine_in
     assert response.json()["config"]["spread_bps"] == "12.5"
     assert BotConfig.objects.get(name="eth").spread_bps == Decimal("12.5")
     assert config_row("default") == default_before
-    inbox = engine_inbox("eth", "default")
-    assert inbox["eth"]["action"] == "config" and inbox["default"] is None
+    assert actions(engine_inbox("eth", "default")) == {"eth": "config", "default": None}
 
 
 def test_rejected_config_for_eth_changes_nothing(client_in, eth, engine_inbox):

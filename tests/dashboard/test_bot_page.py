@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.dashboard.conftest import config_row, csrf_token, make_bot
+from tests.dashboard.conftest import actions, config_row, csrf_token, make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
 from tests.dashboard.ws_helpers import PANEL_IDS
 from trading.models import BotConfig
@@ -62,8 +62,7 @@ def test_config_form_changes_only_that_bot(client_in, eth, engine_inbox):
     assert response.status_code == 200 and b"Saved" in response.content
     assert BotConfig.objects.get(name="eth").spread_bps == Decimal("14")
     assert config_row("default") == default_before
-    inbox = engine_inbox("eth", "default")
-    assert inbox["eth"]["action"] == "config" and inbox["default"] is None
+    assert actions(engine_inbox("eth", "default")) == {"eth": "config", "default": None}
 
 
 def test_invalid_config_renders_that_bots_page_with_errors(client_in, eth, engine_inbox):
@@ -86,5 +85,4 @@ def test_controls_need_csrf(csrf_client_in, eth, engine_inbox):
 
 def test_old_paths_still_act_on_default(client_in, eth, engine_inbox):
     assert client_in.post("/control/stop").status_code == 302
-    inbox = engine_inbox("default", "eth")
-    assert inbox["default"]["action"] == "stop" and inbox["eth"] is None
+    assert actions(engine_inbox("default", "eth")) == {"default": "stop", "eth": None}

@@ -1,4 +1,5 @@
-"""What the dashboard shows: the engine's latest snapshot, or one built from the database.
+"""What the dashboard shows: which bots exist, and each one's engine's latest snapshot or
+one built from the database.
 
 The second case is normal (web tier split from the engine, or the engine not started yet):
 the page still shows the configuration, the stored uptime and the audit log, with the

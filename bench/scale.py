@@ -88,9 +88,10 @@ class Deployment:
         return f"ws://{HOST}:{self.web_port}{path}"
 
 
-def start_sim(work: Path, pset: procs.ProcSet, seed: int) -> tuple[procs.Proc, str]:
+def start_sim(work: Path, pset: procs.ProcSet, seed: int,
+              sim_args: tuple[str, ...]) -> tuple[procs.Proc, str]:
     port = free_port()
-    sim = pset.start("runsim", [*procs.sim_argv(port, seed, work / "sim-state.json", SIM_ARGS)],
+    sim = pset.start("runsim", [*procs.sim_argv(port, seed, work / "sim-state.json", sim_args)],
                      {**procs.base_env(work), "LOG_LEVEL": "warning"}, work / "runsim.log")
     api = f"http://{HOST}:{port}"
     procs.wait_http(f"{api}/api/query_symbol_info?symbol=BTC-USD", sim, 30)
@@ -121,8 +122,8 @@ def prepare(env: dict, accounts: dict[str, dict]) -> None:
 
 
 def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
-           servers: dict | None) -> Deployment:
-    sim, api = start_sim(work, pset, seed)
+           servers: dict | None, sim_args: tuple[str, ...] = SIM_ARGS) -> Deployment:
+    sim, api = start_sim(work, pset, seed, sim_args)
     accounts = {}
     for i, bot in enumerate(bot_names(n)):
         created = procs.create_account(api)
@@ -283,19 +284,37 @@ class Probe:
     def figures(self) -> dict:
         return {"latency": {b: self.last.get(b, {}).get("latency") for b in self.bots},
                 "states": {b: self.last.get(b, {}).get("state") for b in self.bots},
+                "reasons": {b: s["state_reason"] for b, s in self.last.items()
+                            if s.get("state") != "running" and s.get("state_reason")},
                 "requotes": self.requotes(),
                 "page_arrivals": self.page, "overview_arrivals": self.overview}
+
+
+def log_sizes(dep: Deployment) -> dict[Path, int]:
+    return {p.log_path: p.log_path.stat().st_size for p in dep.bots if p.log_path.exists()}
+
+
+def count_429(offsets: dict[Path, int]) -> int:
+    """Calls the exchange refused with 429 since `offsets` (each is logged once the client's
+    own retries gave up: the first sign that the host's per-IP budget is spent)."""
+    count = 0
+    for path, offset in offsets.items():
+        with open(path, "rb") as log:
+            log.seek(offset)
+            count += log.read().count(b"status=429")
+    return count
 
 
 async def measure(dep: Deployment, seconds: float) -> dict:
     bots, sims = CpuMeter([p.pid for p in dep.bots]), CpuMeter([dep.sim.pid])
     infra = CpuMeter([pid for pid in dep.infra_pids if pid])
     before = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
-    until, probe = time.monotonic() + seconds, Probe(dep.accounts)
+    until, probe, logs = time.monotonic() + seconds, Probe(dep.accounts), log_sizes(dep)
     peak, *_ = await asyncio.gather(rss_peak(bots, until), *probe.streams(dep, until))
     after = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
     return {"cpu_seconds": bots.used(), "sim_cpu_seconds": sims.used(),
             "infra_cpu_seconds": infra.used(), "rss_peak_mb": peak, "processes": len(dep.bots),
+            "rate_limited": count_429(logs),
             **probe.figures(),
             "two_sided_pct": {bot: two_sided_pct(before[bot]["symbols"][a["symbol"]],
                                                  after[bot]["symbols"][a["symbol"]])
@@ -309,7 +328,7 @@ def run_point(shape: str, n: int, args: argparse.Namespace, servers: dict | None
     with tempfile.TemporaryDirectory(prefix=f"scale-{shape}-{n}-") as tmp:
         work = Path(tmp)
         try:
-            dep = deploy(shape, n, work, pset, args.seed, servers)
+            dep = deploy(shape, n, work, pset, args.seed, servers, args.sim_args)
             wait_quoting(dep, 60 + 5 * n)
             time.sleep(args.warmup)
             raw = asyncio.run(measure(dep, args.seconds))
@@ -351,12 +370,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--quick", action="store_true", help="15 s windows, N in (1, 4)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--volatility-bps", default=SIM_ARGS[1],
+                        help="the simulated mid's step (a calmer market requotes less)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
         args.seconds, args.warmup = 15.0, 5.0
     args.ns = [int(x) for x in (args.ns or ("1,4" if args.quick else "1,4,16")).split(",")]
     args.shapes = [s for s in args.shapes.split(",") if s]
+    args.sim_args = ("--volatility-bps", args.volatility_bps, *SIM_ARGS[2:])
     if not set(args.shapes) <= set(SHAPES) or not all(1 <= n <= 99 for n in args.ns):
         parser.error(f"--shapes from {SHAPES}, --ns between 1 and 99")
     return args
@@ -370,7 +392,7 @@ def main(argv: list[str] | None = None) -> dict:
             for n in args.ns:
                 points.append(run_point(shape, n, args, servers))
                 print(f"scale: {shape} N={n} done", flush=True)
-    result = {"seconds": args.seconds, "warmup": args.warmup, "sim_args": list(SIM_ARGS),
+    result = {"seconds": args.seconds, "warmup": args.warmup, "sim_args": list(args.sim_args),
               "strategy": STRATEGY, "symbols": list(SYMBOLS), "python": platform.python_version(),
               "machine": {"cpus": psutil.cpu_count(),
                           "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},

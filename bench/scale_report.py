@@ -56,6 +56,7 @@ def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
         "requotes_per_s": round(raw["requotes"] / seconds, 2),
         "two_sided_pct_min": min(uptimes) if len(uptimes) == n else None,
         "two_sided_pct": raw["two_sided_pct"], "states": raw["states"],
+        "reasons": raw.get("reasons", {}), "rate_limited": raw.get("rate_limited"),
         "sim_cpu_pct": round(100.0 * raw["sim_cpu_seconds"] / seconds, 1),
         "infra_cpu_pct": round(100.0 * raw["infra_cpu_seconds"] / seconds, 1),
         "orders_left": raw.get("orders_left"), "log_errors": raw.get("log_errors"),
@@ -76,6 +77,7 @@ COLUMNS = (   # header, width, how to show a row
     ("page s p50/p99/max", 19, lambda r: _gaps(r["page"])),
     ("overview s p50/p99/max", 22, lambda r: _gaps(r["overview"])),
     ("2-sided %", 9, lambda r: _num(r["two_sided_pct_min"], ".2f")),
+    ("429s", 5, lambda r: _num(r["rate_limited"], "d")),
     ("sim %", 6, lambda r: f"{r['sim_cpu_pct']:.0f}"),
     ("infra %", 7, lambda r: f"{r['infra_cpu_pct']:.0f}"),
 )

@@ -11,8 +11,9 @@ warm-up has passed, a steady window measures: CPU (user+system of the bot and we
 window, % of one core; simulator and Redis+PostgreSQL apart), peak RSS, reaction latency from
 each bot's /ws/bots/<bot>/ snapshots (last 1000 reactions: max of the p99s, median of the
 p50s), the interval between frames of one bot's page (/ws/dashboard/<bot>/) and of each bot's
-row on /ws/overview/ (target 1.0 s), and two-sided uptime per bot from the simulator's ground
-truth (GET /sim/stats, minimum across bots). The probes run in this process, on the same box.
+row on /ws/overview/ (target 1.0 s), two-sided uptime per bot from the simulator's ground
+truth (GET /sim/stats, minimum across bots), the 429s the bots logged, and how busy the whole
+host was (100 % = every core; the probes run in this process, on the same box).
 
     python -m bench.scale [--seconds 60] [--warmup 10] [--ns 1,4,16] [--shapes one,split]
     python -m bench.scale --quick          # 15 s windows, N in (1, 4)
@@ -310,11 +311,12 @@ async def measure(dep: Deployment, seconds: float) -> dict:
     infra = CpuMeter([pid for pid in dep.infra_pids if pid])
     before = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
     until, probe, logs = time.monotonic() + seconds, Probe(dep.accounts), log_sizes(dep)
+    psutil.cpu_percent(None)       # starts the host-wide busy share (anything else running?)
     peak, *_ = await asyncio.gather(rss_peak(bots, until), *probe.streams(dep, until))
     after = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
     return {"cpu_seconds": bots.used(), "sim_cpu_seconds": sims.used(),
             "infra_cpu_seconds": infra.used(), "rss_peak_mb": peak, "processes": len(dep.bots),
-            "rate_limited": count_429(logs),
+            "rate_limited": count_429(logs), "host_busy_pct": psutil.cpu_percent(None),
             **probe.figures(),
             "two_sided_pct": {bot: two_sided_pct(before[bot]["symbols"][a["symbol"]],
                                                  after[bot]["symbols"][a["symbol"]])

@@ -59,6 +59,7 @@ def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
         "reasons": raw.get("reasons", {}), "rate_limited": raw.get("rate_limited"),
         "sim_cpu_pct": round(100.0 * raw["sim_cpu_seconds"] / seconds, 1),
         "infra_cpu_pct": round(100.0 * raw["infra_cpu_seconds"] / seconds, 1),
+        "host_busy_pct": raw.get("host_busy_pct"),
         "orders_left": raw.get("orders_left"), "log_errors": raw.get("log_errors"),
     }
 
@@ -80,6 +81,7 @@ COLUMNS = (   # header, width, how to show a row
     ("429s", 5, lambda r: _num(r["rate_limited"], "d")),
     ("sim %", 6, lambda r: f"{r['sim_cpu_pct']:.0f}"),
     ("infra %", 7, lambda r: f"{r['infra_cpu_pct']:.0f}"),
+    ("host %", 6, lambda r: _num(r["host_busy_pct"], ".0f")),
 )
 
 

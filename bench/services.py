@@ -33,6 +33,13 @@ class ServiceMissing(RuntimeError):
     """A server binary (or what running it needs) is not installed."""
 
 
+def missing_binary() -> str | None:
+    """What of Redis and PostgreSQL is not installed (None: both are), without starting them."""
+    if shutil.which("redis-server") is None:
+        return "redis-server"
+    return None if postgres_bin() is not None else "PostgreSQL (Debian's postgresql package)"
+
+
 def wait_for(check, what: str, timeout: float = START_TIMEOUT) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

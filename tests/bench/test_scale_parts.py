@@ -127,3 +127,12 @@ def test_the_probe_counts_requotes_in_the_window_and_rows_per_bot():
     assert figures["states"] == {"bot01": "running", "bot02": "running", "bot03": None}
     assert figures["latency"]["bot03"] is None
     assert figures["overview_arrivals"] == {"bot01": [1.0], "bot02": [1.0, 2.0], "*": [2.5]}
+
+
+def test_make_bench_measures_the_one_process_shape_alone_without_the_split_servers(monkeypatch):
+    from bench import run_all, services
+    monkeypatch.setattr(services.shutil, "which", lambda name: None)
+    assert services.missing_binary() == "redis-server"
+    assert run_all.scale_args() == ["--shapes", "one"]
+    monkeypatch.setattr(services, "missing_binary", lambda: None)
+    assert run_all.scale_args() == []

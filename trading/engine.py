@@ -24,6 +24,7 @@ from trading import bus, decide as decide_core, quoting
 from trading.domain import OrderState, Side
 from trading.eventlog import EventLog
 from trading.executor import Executor, Failures
+from trading.feeds import SharedFeed
 from trading.lifecycle import Lifecycle
 from trading.market_view import CONNECTED, MarketView, feed_state
 from trading.orders import OrderTracker, Transition, bot_prefix
@@ -69,8 +70,10 @@ class EngineOptions:
 
 class Engine:
     def __init__(self, bot: str, rest: StandXRest, ws_url: str, token: object, mode: str,
-                 options: EngineOptions | None = None, clock: Callable[[], float] = time.time):
+                 options: EngineOptions | None = None, clock: Callable[[], float] = time.time,
+                 feed: SharedFeed | None = None):
         self.bot, self.rest, self.ws_url, self.mode = bot, rest, ws_url, mode
+        self.feed = feed            # the account's shared connection; None: streams of its own
         self._token = token
         self.options = options or EngineOptions.from_settings()
         self.clock = clock
@@ -118,15 +121,8 @@ class Engine:
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         await self.lifecycle.startup()
         gc.freeze()     # startup objects (Django, modules) leave the GC's working set
-        self.market_stream = StreamClient(
-            self.ws_url, market_subscriptions(self.symbol), name="market",
-            stale_after=self.options.feed_stale_seconds)
-        self.account_stream = StreamClient(
-            self.ws_url, account_subscriptions(), token=self._token, name="account",
-            stale_after=max(30.0, self.options.feed_stale_seconds))
         bodies = {
-            "market-stream": lambda: self.market_stream.run(self.on_market_event),
-            "account-stream": lambda: self.account_stream.run(self.on_account_event),
+            **self._stream_bodies(),
             "quoting": self._quote_loop,
             "housekeeping": lambda: every(self.refresh_interval, self.housekeeping),
             "reconcile": self._reconcile_loop,
@@ -143,6 +139,18 @@ class Engine:
             for task in tasks:
                 task.cancel()
         await self.lifecycle.shutdown()
+
+    def _stream_bodies(self) -> dict:
+        if self.feed is not None:
+            return {"feed": lambda: self.feed.serve(self)}
+        self.market_stream = StreamClient(
+            self.ws_url, market_subscriptions(self.symbol), name="market",
+            stale_after=self.options.feed_stale_seconds)
+        self.account_stream = StreamClient(
+            self.ws_url, account_subscriptions(), token=self._token, name="account",
+            stale_after=max(30.0, self.options.feed_stale_seconds))
+        return {"market-stream": lambda: self.market_stream.run(self.on_market_event),
+                "account-stream": lambda: self.account_stream.run(self.on_account_event)}
 
     def request_shutdown(self) -> None:
         self._shutdown.set()

@@ -257,7 +257,9 @@ class Lifecycle:
             e.market.reset(symbol)
             e.position_qty = Decimal("0")
             e.spec = await self._spec_for(symbol)
-            if e.market_stream is not None:
+            if e.feed is not None:
+                await e.feed.follow(e)           # the account's other bots keep streaming
+            elif e.market_stream is not None:
                 await e.market_stream.set_subscriptions(market_subscriptions(symbol))
             await self.load_position()
         e.events.add("config", f"symbol switched to {symbol}: quoting restarts on its first book")

@@ -2,7 +2,8 @@
 exchange account, shared by every bot of that account.
 
 Sharing matters: StandX budgets request credits per account, so the client's pacer
-(trading/standx/pacing.py) must see every order of the account to keep under the limit.
+(trading/standx/pacing.py) must see every order of the account to keep under the limit; and
+it allows 10 WebSocket connections per IP, so the account's bots share one (trading/feeds.py).
 Secrets stay in `Secret`s and are never printed; labels name accounts, never keys.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from trading.accounts import Account, settings_account_for_bot
+from trading.feeds import SharedFeed
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner
 
@@ -33,10 +35,12 @@ class Venue:
 
 @dataclass(frozen=True)
 class Seat:
-    """What a bot's engine needs of its account: the venue and the shared client."""
+    """What a bot's engine needs of its account: the venue, the shared client and the
+    shared stream connection."""
     account: str
     venue: Venue
     rest: StandXRest
+    feed: SharedFeed
 
 
 class Venues:
@@ -57,7 +61,9 @@ class Venues:
                               signer=make_signer(venue.private_key, account),
                               timeout=float(settings.HTTP_TIMEOUT_SECONDS))
             self.stack.push_async_callback(rest.aclose)
-            self._seats[account.name] = Seat(account.name, venue, rest)
+            feed = SharedFeed(venue.ws_url, venue.token, f"account {account.name}",
+                              stale_after=float(settings.FEED_STALE_SECONDS))
+            self._seats[account.name] = Seat(account.name, venue, rest, feed)
         return self._seats[account.name]
 
     async def _venue(self, bot: str, account: Account) -> Venue:

@@ -84,6 +84,11 @@ class StreamClient:
         return f"StreamClient(name={self.name!r}, url={self.url!r})"
 
     @property
+    def state(self) -> str | None:
+        """The last status reported: connected, disconnected, stale or fresh."""
+        return self._state
+
+    @property
     def subscriptions(self) -> list[dict]:
         return [dict(s) for s in self._subscriptions]
 
@@ -100,6 +105,17 @@ class StreamClient:
         if ws is not None:
             self._resubscribe_requested = True
             await self._close(ws)
+
+    async def update_subscriptions(self, subscriptions: list[dict]) -> None:
+        """Subscribe what is new on the live connection, without reconnecting (the other
+        subscriptions keep streaming); the next connection subscribes exactly these (what
+        is no longer wanted is dropped then: StandX documents no unsubscribe)."""
+        new = [dict(s) for s in subscriptions if s not in self._subscriptions]
+        self._subscriptions = [dict(s) for s in subscriptions]
+        ws = self._ws
+        if ws is not None:
+            for subscription in new:
+                await self._send(ws, protocol.subscribe_frame(subscription))
 
     async def run(self, handler: Handler) -> None:
         """Connect, subscribe and deliver events to `handler` until cancelled."""

@@ -118,7 +118,7 @@ class Runner:
             return None
         seat = await self.venues.seat_for(bot)
         engine = Engine(bot, seat.rest, seat.venue.ws_url, seat.venue.token,
-                        seat.venue.mode, EngineOptions.from_settings())
+                        seat.venue.mode, EngineOptions.from_settings(), feed=seat.feed)
         run = BotRun(engine, keeper)
         self.runs.append(run)
         await self.banner(engine, seat)

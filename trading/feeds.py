@@ -1,0 +1,114 @@
+"""One exchange stream per account, shared by every bot of that account in this process.
+
+StandX allows 10 WebSocket connections per IP and 30 new ones a minute (protocol 4.1, 6):
+a market and an account stream per bot would stop a host at five bots, and restarting
+sixteen bots would open 32 connections at once. A SharedFeed is ONE authenticated
+connection carrying the account channels and the market channels of every symbol its bots
+quote (public and user channels may share a connection; `seq` counts per connection).
+
+Routing: market data goes to the bots quoting that symbol; order, fill, position and
+balance events go to every bot of the account (each keeps to its own cl_ord_id prefix and
+symbol); connection status goes to every bot, as both its market and its account feed
+status. A bot that starts or switches symbol adds its symbol on the live connection, so
+the account's other bots never go dark for it; symbols nobody quotes any more are dropped
+at the next reconnect (StandX documents no unsubscribe).
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from typing import Protocol
+
+from trading.standx import frames
+from trading.standx.stream import (
+    StreamClient, StreamStatus, account_subscriptions, market_subscriptions,
+)
+from trading.supervisor import supervise
+
+log = logging.getLogger(__name__)
+
+MARKET_EVENTS = (frames.BookEvent, frames.PriceEvent, frames.TradePrint)
+
+
+class FeedUser(Protocol):
+    """What the feed needs of an engine."""
+    bot: str
+    symbol: str
+
+    async def on_market_event(self, event) -> None: ...
+    async def on_account_event(self, event) -> None: ...
+
+
+def event_symbol(event) -> str:
+    if isinstance(event, frames.BookEvent):
+        return event.book.symbol
+    if isinstance(event, frames.PriceEvent):
+        return event.tick.symbol
+    return event.symbol
+
+
+class SharedFeed:
+    def __init__(self, url: str, token: object, name: str, stale_after: float = 5.0):
+        self.name = name
+        self.stream = StreamClient(url, account_subscriptions(), token=token, name=name,
+                                   stale_after=stale_after)
+        self._users: dict[str, FeedUser] = {}
+        self._task: asyncio.Task | None = None
+
+    @property
+    def bots(self) -> list[str]:
+        return sorted(self._users)
+
+    async def serve(self, user: FeedUser) -> None:
+        """Deliver `user`'s events until cancelled (the engine runs this as a supervised
+        task); the connection opens with the first user and closes with the last."""
+        self._users[user.bot] = user
+        await self.follow(user)
+        if self.stream.state is not None:       # joining a live connection: say how it is
+            await self._tell(user, StreamStatus(self.name, self.stream.state, "shared"))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(
+                supervise(f"feed {self.name}", lambda: self.stream.run(self.dispatch),
+                          self._on_failure), name=f"feed-{self.name}")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            if self._users.get(user.bot) is user:
+                del self._users[user.bot]
+            if not self._users and self._task is not None:
+                self._task.cancel()
+                self._task = None
+
+    async def follow(self, user: FeedUser) -> None:
+        """Stream `user`'s current symbol (after it started or switched symbols)."""
+        symbols = sorted({u.symbol for u in self._users.values()} | {user.symbol})
+        await self.stream.update_subscriptions(
+            account_subscriptions() + [s for symbol in symbols for s in market_subscriptions(symbol)])
+
+    async def dispatch(self, event) -> None:
+        if isinstance(event, StreamStatus):
+            for user in list(self._users.values()):
+                await self._tell(user, event)
+        elif isinstance(event, MARKET_EVENTS):
+            symbol = event_symbol(event)
+            for user in [u for u in self._users.values() if u.symbol == symbol]:
+                await self._deliver(user.on_market_event, event)
+        else:
+            for user in list(self._users.values()):
+                await self._deliver(user.on_account_event, event)
+
+    async def _tell(self, user: FeedUser, status: StreamStatus) -> None:
+        """The connection's status is both feeds' status for every bot on it."""
+        await self._deliver(user.on_market_event, dataclasses.replace(status, name="market"))
+        await self._deliver(user.on_account_event, dataclasses.replace(status, name="account"))
+
+    async def _deliver(self, handler, event) -> None:
+        """One bot's failing handler must not keep the event from the account's others."""
+        try:
+            await handler(event)
+        except Exception:       # noqa: BLE001  logged here; the stream counts nothing twice
+            log.exception("feed %s: a handler failed on %s", self.name, type(event).__name__)
+
+    def _on_failure(self, name: str, exc: BaseException) -> None:
+        log.error("%s failed (%s); restarting it", name, type(exc).__name__)

@@ -62,6 +62,9 @@ STANDX_WALLET_ADDRESS = env_str("STANDX_WALLET_ADDRESS", "")
 STANDX_CHAIN = env_choice("STANDX_CHAIN", "bsc", ("bsc", "solana"))
 HTTP_TIMEOUT_SECONDS = env_decimal("HTTP_TIMEOUT_SECONDS", "5", minimum=Decimal("0.1"), maximum=Decimal("120"))
 FEED_STALE_SECONDS = env_decimal("FEED_STALE_SECONDS", "5", minimum=Decimal("0.5"), maximum=Decimal("300"))
+# StandX allows 50 requests/s per IP; one process shares them among all its accounts.
+# Several processes on one host (split workers) should each get their share, e.g. 50 / N.
+IP_REQUESTS_PER_SECOND = env_decimal("IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50"))
 
 # Several accounts (trading.accounts explains the scheme); credentials never come from the DB.
 STANDX_ACCOUNTS = accounts.load_accounts(

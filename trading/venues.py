@@ -4,6 +4,7 @@ exchange account, shared by every bot of that account.
 Sharing matters: StandX budgets request credits per account, so the client's pacer
 (trading/standx/pacing.py) must see every order of the account to keep under the limit; and
 it allows 10 WebSocket connections per IP, so the account's bots share one (trading/feeds.py).
+The per-IP request budget is shared by every account of the process.
 Secrets stay in `Secret`s and are never printed; labels name accounts, never keys.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.core.management.base import CommandError
 
 from trading.accounts import Account, settings_account_for_bot
 from trading.feeds import SharedFeed
+from trading.standx.pacing import CreditPacer, ip_budget
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner
 
@@ -52,6 +54,7 @@ class Venues:
     def __init__(self, stack: contextlib.AsyncExitStack, sim=None):
         self.stack, self.sim = stack, sim
         self._seats: dict[str, Seat] = {}
+        self._ip = ip_budget(per_second=float(settings.IP_REQUESTS_PER_SECOND))
 
     async def seat_for(self, bot: str) -> Seat:
         account = settings_account_for_bot(bot)
@@ -59,7 +62,8 @@ class Venues:
             venue = await self._venue(bot, account)
             rest = StandXRest(venue.api_base, token=venue.token,
                               signer=make_signer(venue.private_key, account),
-                              timeout=float(settings.HTTP_TIMEOUT_SECONDS))
+                              timeout=float(settings.HTTP_TIMEOUT_SECONDS),
+                              pacer=CreditPacer(ip=self._ip))
             self.stack.push_async_callback(rest.aclose)
             feed = SharedFeed(venue.ws_url, venue.token, f"account {account.name}",
                               stale_after=float(settings.FEED_STALE_SECONDS))

@@ -41,17 +41,25 @@ class TokenBucket:
         self.updated_at = now
 
 
+def ip_budget(headroom: float = 0.9, clock: Callable[[], float] = time.monotonic,
+              per_second: float = IP_REQUESTS_PER_S) -> TokenBucket:
+    """The per-IP bucket. One process trading several accounts shares one among their
+    pacers: the exchange counts the IP's requests, whichever account sends them."""
+    rate = per_second * headroom
+    return TokenBucket(rate, rate, rate, clock())
+
+
 class CreditPacer:
     """Delays requests just enough to stay inside both buckets; callers queue in order."""
 
     def __init__(self, headroom: float = 0.9, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+                 ip: TokenBucket | None = None):
         # headroom < 1 keeps us under the server's bucket despite clock and latency skew.
         now = clock()
         self._account = TokenBucket(ACCOUNT_CAPACITY * headroom, ACCOUNT_REFILL_PER_S * headroom,
                                     ACCOUNT_CAPACITY * headroom, now)
-        self._ip = TokenBucket(IP_REQUESTS_PER_S * headroom, IP_REQUESTS_PER_S * headroom,
-                               IP_REQUESTS_PER_S * headroom, now)
+        self._ip = ip or ip_budget(headroom, clock)
         self._clock, self._sleep = clock, sleep
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0

@@ -6,7 +6,7 @@ import pytest
 
 from trading.domain import Side
 from trading.sim.runner import SimServer
-from trading.standx.pacing import CREDITS_PER_REQUEST, CreditPacer
+from trading.standx.pacing import CREDITS_PER_REQUEST, CreditPacer, ip_budget
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner
 
@@ -65,3 +65,18 @@ async def test_sixty_rapid_orders_against_the_rate_limited_simulator_never_get_4
         assert all(ack.code == 0 for ack in acks)
         assert rest.stats.errors.get("RateLimitError", 0) == 0
         assert rest.pacer.waited_seconds > 0     # the burst really was paced, not lucky
+
+
+async def test_pacers_of_several_accounts_share_the_ip_budget():
+    """One process, two accounts: the exchange counts the IP's requests, not each account's."""
+    fake = FakeTime()
+    shared = ip_budget(headroom=1.0, clock=fake.clock)
+    pacers = [CreditPacer(headroom=1.0, clock=fake.clock, sleep=fake.sleep, ip=shared)
+              for _ in range(2)]
+    for i in range(50):                          # the IP's burst, split between the accounts
+        await pacers[i % 2].acquire(private=False)
+    assert fake.slept == []
+    start = fake.now
+    for i in range(100):
+        await pacers[i % 2].acquire(private=False)
+    assert 100 / (fake.now - start) == pytest.approx(50, rel=0.02)   # not 2 x 50

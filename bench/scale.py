@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import platform
 import re
 import signal
@@ -65,6 +66,7 @@ ROWS_CODE = ("import json, os\nfrom trading.models import BotConfig\n"
              "    BotConfig.objects.update_or_create(name=name, defaults=values)\n")
 BOT_NAME = re.compile(r"\bbot\d\d\b")       # how a bot is recognized in overview HTML
 API_TOKEN = "scale-bench-token"
+IP_BUDGET_PER_S = 50.0                      # StandX's requests per second per IP
 RSS_EVERY_S = 2.0
 
 
@@ -150,9 +152,15 @@ def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
 
 
 def split_env(n: int, servers: dict) -> dict:
+    # The exchange counts requests per IP: N workers on one host each get 1/N of it, as the
+    # operations guide tells operators (one process pools the whole budget by itself).
     return {"DATABASE_URL": servers["postgres"].create_database(f"scale_{n}"),
             "CHANNEL_LAYER": "redis", "REDIS_URL": servers["redis"].url,
-            "REDIS_PREFIX": f"scale{n}"}
+            "REDIS_PREFIX": f"scale{n}", "IP_REQUESTS_PER_SECOND": ip_share(n)}
+
+
+def ip_share(workers: int) -> str:
+    return f"{max(1.0, math.floor(IP_BUDGET_PER_S / workers * 100) / 100):.2f}"
 
 
 def sim_get(dep: Deployment, path: str, bot: str) -> dict:

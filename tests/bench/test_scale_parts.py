@@ -136,3 +136,9 @@ def test_make_bench_measures_the_one_process_shape_alone_without_the_split_serve
     assert run_all.scale_args() == ["--shapes", "one"]
     monkeypatch.setattr(services, "missing_binary", lambda: None)
     assert run_all.scale_args() == []
+
+
+def test_split_workers_share_the_hosts_ip_budget():
+    assert scale.ip_share(1) == "50.00"
+    assert scale.ip_share(16) == "3.12"          # rounded down: never above the share
+    assert scale.ip_share(99) == "1.00"          # the setting's minimum

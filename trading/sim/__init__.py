@@ -7,9 +7,10 @@ Public API
         set_faults(config=None, **changes), stats(user), uptime(user, symbol),
         issue_token(user, ttl_s), create_account(balance).
     FaultConfig (faults.py), SimConfig (config.py).
-    HTTP extras: POST /sim/accounts, GET /sim/stats, GET /sim/orders (the account's live
-        orders, ground truth), GET /sim/injected (faults really injected, by kind),
-        GET|POST /sim/faults, POST /sim/market, GET /api/maker/uptime, GET /v1/region.
+    HTTP extras: POST /sim/accounts, GET /sim/stats (+ "ws": connections per IP),
+        GET /sim/orders (the account's live orders, ground truth), GET /sim/injected
+        (faults really injected, by kind), GET|POST /sim/faults, POST /sim/market,
+        GET /api/maker/uptime, GET /v1/region.
     Restart: with SimConfig.state_file (runsim --state-file) accounts, the JWT secret and
         prices survive; open orders, ground truth and faults do not (state.py).
 
@@ -52,4 +53,12 @@ Choices where the protocol (shared/standx-protocol.md) is silent
     - WS: protocol pings by uvicorn every ping_interval (10 s), closed when no pong within
       pong_timeout (300 s); max lifetime closes with 1000 "max connection lifetime reached";
       the drop fault closes with 1011; a client whose queue overflows is closed with 1008.
+    - WS connection limits (§4.1, §6) per client IP, /ws-stream/v1 and /ws-api/v1 counted
+      together: at most SimConfig.max_ws_per_ip (10) open and max_new_ws_per_minute (30)
+      admitted in any sliding 60 s (runsim --max-ws-per-ip / --max-new-ws-per-minute;
+      0 = unlimited; set at start, like the REST limits). A refused handshake gets HTTP 429
+      {"code":429,"message":"too many websocket connections from this IP (max 10)"} or
+      "... too many new websocket connections from this IP (max 30 per minute)". Only
+      admitted connections use up the window. GET /sim/stats has them under "ws" (open and
+      peak connections per IP, refusals by limit and by IP), simulator-wide (wslimits.py).
 """

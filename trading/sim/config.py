@@ -36,6 +36,10 @@ class SimConfig:
     credits_refill_per_s: int = 1000
     credits_burst: int = 900
     ip_requests_per_s: int = 50
+    # WebSocket connections per client IP, both WS paths together (§4.1, §6; wslimits.py).
+    # 0 = unlimited. Independent of rate_limit, which covers the REST limits only.
+    max_ws_per_ip: int = 10
+    max_new_ws_per_minute: int = 30
     # WebSocket timers.
     ping_interval: float = 10.0
     pong_timeout: float = 300.0
@@ -54,6 +58,10 @@ class SimConfig:
         self.initial_balance = Decimal(str(self.initial_balance))
         if self.max_open_orders < 1:
             raise ValueError("max_open_orders must be >= 1")
+        for name in ("max_ws_per_ip", "max_new_ws_per_minute"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer (0 = unlimited)")
 
     @classmethod
     def from_options(cls, **options) -> "SimConfig":

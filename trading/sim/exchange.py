@@ -32,6 +32,7 @@ from trading.sim.serialize import (depth_json, order_json, position_json, price_
 from trading.sim.symbols import SYMBOLS
 from trading.sim.uptime_report import hourly_report, stats_of
 from trading.sim.validation import parse_cancel, parse_cancel_many, parse_new_order
+from trading.sim.wslimits import WsLimiter
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Exchange:
         self.hub = Hub()
         self.jwt = JwtIssuer()
         self.limiter = RateLimiter(self.config)
+        self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
         self._tasks: list[asyncio.Task] = []
@@ -125,8 +127,9 @@ class Exchange:
         return self.faults.roll(self.faults.config.alo_reject_share, "alo_reject")
 
     def stats(self, user: str) -> dict:
-        """Ground truth of one account: {"symbols": {symbol: figures}} (see GroundTruth)."""
-        return stats_of(self.matching, user, self.clock())
+        """Ground truth of one account: {"symbols": {symbol: figures}} (see GroundTruth),
+        plus the simulator-wide WebSocket connections and refusals per IP under "ws"."""
+        return {**stats_of(self.matching, user, self.clock()), "ws": self.ws_limits.snapshot()}
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
         return {"hours": hourly_report(self.matching, user, symbol, self.clock())}

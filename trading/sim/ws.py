@@ -8,6 +8,7 @@ import contextlib
 import json
 import uuid
 
+from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from trading.sim.auth import verify_body_signature
@@ -112,12 +113,31 @@ async def ws_api(exchange, websocket: WebSocket) -> None:
 
 
 async def _serve(exchange, websocket: WebSocket, kind: str, handle_frame) -> None:
-    """Accept a connection and feed its frames to `handle_frame` until it closes."""
-    await websocket.accept()
-    conn = Connection(websocket, kind)
-    handle = lambda c, f: handle_frame(exchange, c, f)  # noqa: E731
-    with contextlib.suppress(WebSocketDisconnect):
-        await run_connection(exchange, conn, read_frames(conn, handle))
+    """Accept a connection (within the per-IP limits) and feed its frames to
+    `handle_frame` until it closes."""
+    ip = websocket.client.host if websocket.client else "unknown"
+    refusal = exchange.ws_limits.admit(ip)
+    if refusal is not None:
+        return await _deny(websocket, refusal)
+    try:        # counted open from admission, so a slow handshake holds its slot too
+        await websocket.accept()
+        conn = Connection(websocket, kind)
+        handle = lambda c, f: handle_frame(exchange, c, f)  # noqa: E731
+        with contextlib.suppress(WebSocketDisconnect):
+            await run_connection(exchange, conn, read_frames(conn, handle))
+    finally:
+        exchange.ws_limits.release(ip)
+
+
+async def _deny(websocket: WebSocket, message: str) -> None:
+    """Refuse the handshake with HTTP 429 and the StandX error body; a server without the
+    denial-response extension gets a close before accept (HTTP 403, reason lost)."""
+    body = {"code": 429, "message": message}
+    with contextlib.suppress(OSError, RuntimeError):   # the client may already have gone
+        if "websocket.http.response" in websocket.scope.get("extensions", {}):
+            await websocket.send_denial_response(JSONResponse(body, status_code=429))
+        else:
+            await websocket.close(1008, message)
 
 
 def handle_api_frame(exchange, conn: Connection, frame: object) -> None:

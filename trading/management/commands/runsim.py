@@ -24,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--step-interval", type=float, default=0.2)
         parser.add_argument("--push-interval", type=float, default=0.2)
         parser.add_argument("--max-open-orders", type=int, default=100)
+        parser.add_argument("--max-ws-per-ip", type=int, default=10,
+                            help="concurrent WebSocket connections per client IP (0 = no limit)")
+        parser.add_argument("--max-new-ws-per-minute", type=int, default=30,
+                            help="new WebSocket connections per client IP in any 60 s "
+                                 "(0 = no limit)")
         parser.add_argument("--band-bps", default="10")
         parser.add_argument("--ack-latency-ms", type=float, default=20.0)
         parser.add_argument("--ack-jitter-ms", type=float, default=0.0)
@@ -53,6 +58,8 @@ class Command(BaseCommand):
                 log_level="info", volatility_bps=opts["volatility_bps"],
                 step_interval=opts["step_interval"], push_interval=opts["push_interval"],
                 max_open_orders=opts["max_open_orders"], band_bps=Decimal(opts["band_bps"]),
+                max_ws_per_ip=opts["max_ws_per_ip"],
+                max_new_ws_per_minute=opts["max_new_ws_per_minute"],
                 initial_balance=Decimal(opts["balance"]), state_file=opts["state_file"])
         except (ValueError, ArithmeticError) as err:
             raise CommandError(str(err)) from None

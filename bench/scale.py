@@ -51,9 +51,12 @@ RESULTS = ROOT / "bench" / "results" / "scale.json"
 SHAPES = ("one", "split")
 SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
 # The requote benchmark's volatile market: the mid moves ~3 bps a second, so every bot
-# requotes about once a second, like a busy live hour.
+# requotes about once a second, like a busy live hour. StandX's 10 WebSocket connections per
+# IP are lifted: every bot here has its own account (one connection each) and they all come
+# from 127.0.0.1, where a real fleet would spread over accounts and hosts (operations guide,
+# "Sizing a deployment"); the per-IP request limit stays.
 SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1",
-            "--ack-latency-ms", "50")
+            "--ack-latency-ms", "50", "--max-ws-per-ip", "0", "--max-new-ws-per-minute", "0")
 STRATEGY = {
     "spread_bps": "8", "bid_notional": "100", "ask_notional": "100",
     "refresh_interval": "0.5", "requote_threshold_bps": "3", "proximity_guard_bps": "1",
@@ -283,12 +286,12 @@ class Probe:
         for bot in set(BOT_NAME.findall(text)) or {"*"}:    # "*": frames naming no bot
             self.overview.setdefault(bot, []).append(at)
 
-    def requotes(self) -> int:
-        """Requotes during the window (the snapshot counts them per UTC hour: a window
-        across the hour's end leaves that bot out)."""
+    def requotes(self) -> dict[str, int]:
+        """Each bot's requotes during the window (the snapshot counts them per UTC hour: a
+        window across the hour's end leaves that bot out)."""
         count = lambda s: (s.get("uptime") or {}).get("requotes") or 0  # noqa: E731
-        deltas = [count(self.last[b]) - count(self.first[b]) for b in self.last]
-        return sum(d for d in deltas if d >= 0)
+        deltas = {b: count(self.last[b]) - count(self.first[b]) for b in self.last}
+        return {b: d for b, d in deltas.items() if d >= 0}
 
     def figures(self) -> dict:
         return {"latency": {b: self.last.get(b, {}).get("latency") for b in self.bots},

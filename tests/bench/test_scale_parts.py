@@ -56,7 +56,7 @@ def raw_window(n: int) -> dict:
             "page_arrivals": [0.0, 0.3, 1.3, 2.3],
             "overview_arrivals": {b: [0.0, 0.5, 1.5, 2.6] for b in bots},
             "two_sided_pct": {b: 99.5 - i for i, b in enumerate(bots)},
-            "requotes": 120, "orders_left": 0, "log_errors": 0}
+            "requotes": {bots[0]: 120}, "orders_left": 0, "log_errors": 0}
 
 
 def test_a_row_divides_by_the_window_and_the_bot_count():
@@ -123,7 +123,7 @@ def test_the_probe_counts_requotes_in_the_window_and_rows_per_bot():
     probe.on_overview('<tr id="row-bot02">', 2.0)
     probe.on_overview('<div id="overview-clock">', 2.5)
     figures = probe.figures()
-    assert figures["requotes"] == 30
+    assert figures["requotes"] == {"bot01": 30}
     assert figures["states"] == {"bot01": "running", "bot02": "running", "bot03": None}
     assert figures["latency"]["bot03"] is None
     assert figures["overview_arrivals"] == {"bot01": [1.0], "bot02": [1.0, 2.0], "*": [2.5]}

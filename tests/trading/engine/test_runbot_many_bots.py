@@ -116,3 +116,21 @@ async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(bench, a
     assert await wait_exit(process) == 0, accounts_env["log"].read_text()[-3000:]
     assert nothing_left(bench)
     assert "bot eth was deleted: stopping it" in accounts_env["log"].read_text()
+
+
+def test_more_accounts_than_the_exchange_allows_connections_is_said_at_start(settings):
+    from mmsite.env import Secret
+    from trading.accounts import Account
+    from trading.management.commands import runbot
+
+    names = [f"a{i}" for i in range(11)]
+    settings.STANDX_ACCOUNTS = {n: Account(n, Secret(""), Secret("")) for n in ["default", *names]}
+    settings.BOT_ACCOUNTS = {f"bot{i}": n for i, n in enumerate(names)}
+    said: list[str] = []
+    command = runbot.Runner(runbot.Command(), {"bot": None})
+    command.say = said.append
+    command.check_connection_budget([f"bot{i}" for i in range(10)])      # 10 accounts: fine
+    assert said == []
+    command.check_connection_budget([f"bot{i}" for i in range(11)])
+    assert said and "11 bots on 11 accounts need 11 exchange connections" in said[0]
+    assert "allows 10 per IP" in said[0]

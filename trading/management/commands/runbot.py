@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from trading import store
+from trading.accounts import settings_account_for_bot
 from trading.engine import Engine, EngineOptions
 from trading.fleet import BotRun, select_bots
 from trading.lease import LeaseKeeper, LeaseUnavailable
@@ -31,6 +32,7 @@ log = logging.getLogger("trading.runbot")
 WEB_STOP_SECONDS = 5.0
 WEB_START_SECONDS = 15.0
 BOT_WATCH_SECONDS = 5.0
+WS_CONNECTIONS_PER_IP = 10          # StandX, protocol sections 4.1 and 6
 
 
 class Command(BaseCommand):
@@ -101,6 +103,7 @@ class Runner:
             self.venues = Venues(stack, await self.open_sim(stack))
             self.install_signal_handlers()    # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
+            self.check_connection_budget(bots)
             for bot in bots:
                 if await self.add_bot(bot, wait=float(settings.LEASE_WAIT_SECONDS)) is None:
                     break                       # a signal while waiting for the lease
@@ -109,6 +112,18 @@ class Runner:
             elif self.runs:
                 await self.serve(None if self.opts["engine_only"] else make_web_server())
         self.report()
+
+    def check_connection_budget(self, bots: list[str]) -> None:
+        """Each account's bots share one exchange connection, and StandX allows
+        WS_CONNECTIONS_PER_IP: say so before the exchange refuses the rest."""
+        accounts = {settings_account_for_bot(bot).name for bot in bots}
+        if len(accounts) > WS_CONNECTIONS_PER_IP:
+            message = (f"warning: {len(bots)} bots on {len(accounts)} accounts need "
+                       f"{len(accounts)} exchange connections; StandX allows "
+                       f"{WS_CONNECTIONS_PER_IP} per IP, so some bots will not get market data "
+                       "(put several bots on one account, or run the rest from another host)")
+            log.warning(message)
+            self.say(message)
 
     async def add_bot(self, bot: str, wait: float) -> BotRun | None:
         """The bot's lease, its account's client and its engine; None when a signal came

@@ -81,8 +81,6 @@ def bot_names(n: int) -> list[str]:
 
 @dataclass
 class Deployment:
-    shape: str
-    work: Path
     api: str                                  # the simulator
     web_port: int
     accounts: dict[str, dict]                 # bot -> {"token", "symbol"}
@@ -129,13 +127,15 @@ def prepare(env: dict, accounts: dict[str, dict]) -> None:
 
 def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
            servers: dict | None, sim_args: tuple[str, ...] = SIM_ARGS) -> Deployment:
+    """The simulator, a funded account and a row per bot, then the shape's processes;
+    returns once the web tier answers (the bots may still be starting)."""
     sim, api = start_sim(work, pset, seed, sim_args)
     accounts = {}
     for i, bot in enumerate(bot_names(n)):
         created = procs.create_account(api)
         accounts[bot] = {"token": created["token"], "key": created["ed25519_private_key"],
                          "symbol": SYMBOLS[i % len(SYMBOLS)]}
-    dep = Deployment(shape, work, api, free_port(), accounts, sim)
+    dep = Deployment(api, free_port(), accounts, sim)
     env = {**bot_env(work, api, accounts), "WEB_PORT": str(dep.web_port)}
     if shape == "split":
         env.update(split_env(n, servers))

@@ -157,11 +157,16 @@ class Executor:
                          trigger_at: float | None = None) -> str | None:
         """Send one ALO order. Returns 'capacity' when margin/max orders refused it (the
         caller falls back to cancel-first), None otherwise."""
-        if trigger_at is not None:     # market message received -> order request sent
-            self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+        measured = []
+
+        def sent() -> None:     # market message received -> request left for the exchange
+            if not measured:    # a retry is not a new reaction
+                measured.append(True)
+                self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
         try:
             await self.call("new_order", lambda: self.rest.new_order(
-                self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo"))
+                self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo",
+                on_sent=sent if trigger_at is not None else None))
         except StandXError as exc:
             return self._place_failed(cl_ord_id, quote, exc)
         return None

@@ -57,6 +57,8 @@ class _Call:
     private: bool = False
     signed: bool = False
     session: bool = False
+    # Called when the request leaves the pacer for the network (each attempt).
+    on_sent: Callable[[], None] | None = None
 
     @property
     def idempotent(self) -> bool:
@@ -151,12 +153,15 @@ class StandXRest:
     async def new_order(
         self, symbol: str, side: Side | str, qty, price, cl_ord_id: str,
         time_in_force: str = "alo", reduce_only: bool = False,
+        on_sent: Callable[[], None] | None = None,
     ) -> Ack:
         """Submit a limit order. A timeout raises RequestTimeoutError and is NOT resent:
-        the order may exist, so the caller reconciles by cl_ord_id."""
+        the order may exist, so the caller reconciles by cl_ord_id. `on_sent` is called
+        whenever the request leaves the pacer (after any wait for the rate budget)."""
         body = protocol.new_order_body(symbol, side, qty, price, cl_ord_id, time_in_force,
                                        reduce_only)
-        return protocol.parse_ack(await self._write("/api/new_order", body, session=True))
+        return protocol.parse_ack(await self._write("/api/new_order", body, session=True,
+                                                    on_sent=on_sent))
 
     async def cancel_order(self, order_id: int | None = None, cl_ord_id: str | None = None) -> Ack:
         body = protocol.cancel_order_body(order_id, cl_ord_id)
@@ -198,10 +203,12 @@ class StandXRest:
     async def _get(self, path: str, params: dict | None = None, private: bool = False) -> Any:
         return await self._call(_Call("GET", path, params=params, private=private))
 
-    async def _write(self, path: str, body: str, session: bool = False) -> Any:
+    async def _write(self, path: str, body: str, session: bool = False,
+                     on_sent: Callable[[], None] | None = None) -> Any:
         if self._signer is None:
             raise AuthError("a request signing key is required for " + path)
-        call = _Call("POST", path, body=body, private=True, signed=True, session=session)
+        call = _Call("POST", path, body=body, private=True, signed=True, session=session,
+                     on_sent=on_sent)
         return await self._call(call)
 
     async def _call(self, call: _Call) -> Any:
@@ -244,6 +251,8 @@ class StandXRest:
     async def _attempt(self, call: _Call, auth_headers: dict[str, str]) -> Any:
         # Pace first, sign after: the signed timestamp must not age while we wait.
         await self.pacer.acquire(call.private)
+        if call.on_sent is not None:
+            call.on_sent()
         headers = dict(auth_headers)
         if call.body is not None:
             headers.update(JSON_HEADERS)

@@ -19,7 +19,8 @@ from trading.domain import ExchangeOrder, OrderState, Quote
 from trading.eventlog import EventLog
 from trading.orders import OrderTracker, Transition
 from trading.standx.errors import (
-    AuthError, NotFoundError, OrderRejectedError, RequestTimeoutError, ServerError, StandXError,
+    AuthError, NotFoundError, OrderRejectedError, RateLimitError, RequestTimeoutError,
+    ServerError, StandXError,
 )
 from trading.standx.rest import StandXRest
 from trading.supervisor import TaskSet
@@ -103,6 +104,9 @@ class Executor:
             else:
                 self.note_unreachable(where, exc)
             raise
+        except RateLimitError as exc:
+            self.note_rate_limited(where, exc)
+            raise
         except StandXError as exc:
             if not is_alo_reject(exc):
                 self.note_failure(where, exc)
@@ -124,6 +128,13 @@ class Executor:
         are already pulled; reconcile after the reconnect sets our view right."""
         log.warning("%s: exchange unreachable: %s", where, exc)
         self.events.add("error", f"{where}: exchange unreachable: {exc}"[:500])
+
+    def note_rate_limited(self, where: str, exc: RateLimitError) -> None:
+        """429 after the client's retries: not a kill-switch failure. The pacer has slowed
+        every request down already; killing would leave the bot dark for hours for a
+        budget that refills in a second (and its cancels would meet the same limit)."""
+        log.warning("%s: rate limited: %s", where, exc)
+        self.events.add("error", f"{where}: rate limited: {exc}"[:500])
 
     def _transition(self, transition: Transition | None) -> None:
         if transition is not None:

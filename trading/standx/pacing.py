@@ -74,6 +74,14 @@ class CreditPacer:
             if private:
                 self._account.take(CREDITS_PER_REQUEST, now)
 
+    def hold_off(self, seconds: float) -> None:
+        """The exchange said 429: something else spends this budget too (another process on
+        the IP, a manual script). Every request of this pacer, and of the accounts sharing
+        its IP bucket, waits `seconds` before the buckets refill."""
+        now = self._clock()
+        for bucket in (self._ip, self._account):
+            bucket.take(bucket.level + bucket.refill_per_s * seconds, now)
+
     def _delay(self, private: bool) -> float:
         now = self._clock()
         delay = self._ip.wait_for(1.0, now)

@@ -225,6 +225,8 @@ class StandXRest:
             try:
                 return await self._attempt(call, headers)
             except StandXError as exc:
+                if isinstance(exc, RateLimitError):
+                    self.pacer.hold_off(self._backoff(attempt, exc.retry_after))
                 if attempt >= self._max_retries or not self._retryable(call, exc):
                     raise
                 delay = self._backoff(attempt, getattr(exc, "retry_after", None))

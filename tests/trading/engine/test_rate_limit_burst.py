@@ -1,6 +1,7 @@
-"""A single burst of 429s is absorbed by the client's backoff: it does not count toward the
-kill switch. The control run shows the same burst WOULD trip the switch if each 429 reached
-the engine as a failure, so the first test cannot pass by accident."""
+"""429s never trip the kill switch: a burst is absorbed by the client's backoff, and a 429
+that outlives the retries slows the pacer down instead of counting as a failure (killing
+would leave the bot dark for a budget that refills in a second). The control run shows the
+same number of 5xx errors DOES trip the switch, so the tests cannot pass by accident."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -40,11 +41,28 @@ async def test_a_429_burst_is_retried_and_never_trips_the_kill_switch(bench, sta
     assert bench.ours() == []
 
 
-async def test_control_the_same_burst_without_retries_trips_the_switch(bench, start_engine):
+async def test_429s_that_outlive_the_retries_slow_down_but_never_kill(bench, start_engine):
     rest = bench.rest_client(timeout=2.0, max_retries=0)
     running = await start_engine(rest=rest, max_consecutive_failures=3)
     await wait_until(bench.two_sided, what="first quotes")
+    before = resting_ids(bench)
     await burst_during_requote(bench)
+    await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & before,
+                     timeout=10, what="requoted after the burst")
+    assert bench.exchange.faults.injected["http_429"] == BURST
+    assert rest.stats.errors["RateLimitError"] >= 3      # they reached the engine...
+    assert running.engine.state == "running"              # ...and did not kill it
+    assert rest.pacer.waited_seconds > 0                  # the pacer held off instead
+    await running.stop()
+
+
+async def test_control_the_same_number_of_5xx_without_retries_trips_the_switch(bench, start_engine):
+    rest = bench.rest_client(timeout=2.0, max_retries=0)
+    running = await start_engine(rest=rest, max_consecutive_failures=3)
+    await wait_until(bench.two_sided, what="first quotes")
+    bench.exchange.set_faults(http_5xx_share=1.0)
+    bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
     await wait_until(lambda: running.engine.state == "killed", timeout=10, what="kill switch")
     assert "consecutive failures" in running.engine.state_reason
+    bench.exchange.set_faults(http_5xx_share=0.0)
     await running.stop()

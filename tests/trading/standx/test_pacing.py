@@ -80,3 +80,16 @@ async def test_pacers_of_several_accounts_share_the_ip_budget():
     for i in range(100):
         await pacers[i % 2].acquire(private=False)
     assert 100 / (fake.now - start) == pytest.approx(50, rel=0.02)   # not 2 x 50
+
+
+async def test_a_429_holds_every_request_of_the_shared_budget_off():
+    fake = FakeTime()
+    shared = ip_budget(headroom=1.0, clock=fake.clock)
+    told, other = (CreditPacer(headroom=1.0, clock=fake.clock, sleep=fake.sleep, ip=shared)
+                   for _ in range(2))
+    told.hold_off(2.0)
+    start = fake.now
+    await other.acquire(private=False)        # another account on the same IP waits too
+    assert fake.now - start == pytest.approx(2.0 + 1 / 50, rel=0.01)
+    await told.acquire(private=True)          # and the told account's own credits were held
+    assert fake.now - start == pytest.approx(2.0 + CREDITS_PER_REQUEST / 1000, rel=0.01)

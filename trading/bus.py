@@ -34,6 +34,7 @@ SHARED_SNAPSHOT_SECONDS = 5
 # (The layer's own errors differ by backend: redis raises its ConnectionError, the
 # in-memory layer ChannelFull; callers see one type for "the engine cannot be reached".)
 _latest: dict[str, dict] = {}
+_control_down: set[str] = set()       # bots whose control channel is unreachable (logged once)
 
 
 class EngineUnreachable(Exception):
@@ -122,6 +123,17 @@ async def receive_control(bot: str, timeout: float) -> dict | None:
             message = await layer.receive(engine_channel(bot))
     except TimeoutError:
         return None
+    except Exception as exc:  # noqa: BLE001  the layer is down (e.g. Redis restarting)
+        # No control can arrive, but the engine must keep quoting (and not count this as
+        # an exchange failure); the web tier's send_control reports the outage to the user.
+        if bot not in _control_down:
+            log.warning("control channel of %s unavailable: %s: %s", bot, type(exc).__name__, exc)
+            _control_down.add(bot)
+        await asyncio.sleep(timeout)
+        return None
+    if bot in _control_down:
+        log.info("control channel of %s is back", bot)
+        _control_down.discard(bot)
     if message.get("type") != CONTROL_TYPE or message.get("action") not in CONTROL_ACTIONS:
         log.warning("ignored malformed control message for %s", bot)
         return None

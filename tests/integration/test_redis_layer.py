@@ -118,3 +118,24 @@ async def test_publishing_with_redis_down_never_stalls_the_engine(settings):
         await bus.send_control("eth", "stop")
     bus.forget_snapshot("eth")          # and a reader falls back to the database at once
     assert await asyncio.to_thread(bus.latest_snapshot, "eth") is None
+
+
+async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
+    """Receiving control with Redis down returns nothing, bounded; the engine's supervised
+    control loop keeps running and the kill switch counts nothing (a bench showed bots
+    killed within 5 s of stopping Redis)."""
+    from trading.engine import Engine
+    from trading.standx.rest import StandXRest
+    from trading.supervisor import supervise
+
+    settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
+    async with asyncio.timeout(5):
+        assert await bus.receive_control("eth", timeout=0.2) is None
+    rest = StandXRest("http://127.0.0.1:9")
+    engine = Engine("eth", rest, "ws://127.0.0.1:9", None, "sim")
+    task = asyncio.create_task(supervise("control", engine._control_loop, engine.on_task_failure))
+    await asyncio.sleep(2.5)
+    assert not task.done()
+    assert engine.failures.total == 0 and engine.failures.consecutive == 0
+    task.cancel()
+    await rest.aclose()

@@ -19,7 +19,11 @@ How each rule is read:
                  ``params.strategy_version``: the spread, sizes or caps changed);
   ``stale``      ``now - sent_at > STALE_ORDER_SECONDS`` (strictly older);
   ``drift``      ``|bps_between(market.mid, ref_mid)| > REQUOTE_THRESHOLD_BPS`` (strictly
-                 more); never applied to PENDING_NEW orders (wait until they rest or fail).
+                 more) and the desired quote differs from the order in price or size (on a
+                 coarse tick the mid can drift past the threshold while the rounded quote
+                 stays put: requoting to the same price would only lose queue position and
+                 spend two requests of the per-IP budget); never applied to PENDING_NEW
+                 orders (wait until they rest or fail).
   Otherwise the order is kept: queue position and the ~3 s rest rule matter.
 - Urgent triggers are ``proximity`` and ``exposure``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
@@ -138,7 +142,8 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
     if now - order.sent_at > float(params.stale_order_seconds):
         return "stale"
     if order.state is OrderState.OPEN and \
-            abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps:
+            abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps and \
+            (order.price, order.qty) != (desired.price, desired.qty):
         return "drift"
     return None
 

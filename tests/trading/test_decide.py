@@ -53,8 +53,8 @@ GUARD2 = params(guard="2")
     ([b(), a()], []),
     ([b()], [Place(ASK, "missing")]),
     # mid 100.00 vs ref 100.30: 29.9 bps > 25 -> drift; placed first, old cancel waits
-    ([b(ref_mid="100.30"), a()], [Place(BID, "drift", replaces="b1")]),
-    ([b(), a(ref_mid="99.70")], [Place(ASK, "drift", replaces="a1")]),
+    ([b(ref_mid="100.30", price="99.80"), a()], [Place(BID, "drift", replaces="b1")]),
+    ([b(), a(ref_mid="99.70", price="100.20")], [Place(ASK, "drift", replaces="a1")]),
     # 100.25 -> 100.00 is 9.97 bps; 25 bps needs the ref at 100.2506...: exactly 25 bps keeps
     ([b(ref_mid="100.25")], [Place(ASK, "missing")]),
     # stale is "older than": 30 s exactly keeps, 30.001 s requotes
@@ -101,7 +101,17 @@ def test_urgent_triggers_outrank_config_and_config_outranks_stale():
 def test_drift_is_strictly_more_than_the_threshold(book, ref_mid, threshold, state, trigger):
     top = BookTop("BTC-USD", D(book[0]), D(book[1]))
     live = b(ref_mid=ref_mid, state=state, sent_at=NOW)
-    assert trigger_for(live, BID, False, NOW, top, params(threshold=threshold)) == trigger
+    moved = Quote(BUY, top.mid - D("0.50"), D("1"))         # today's bid, 50 bps under the mid
+    assert trigger_for(live, moved, False, NOW, top, params(threshold=threshold)) == trigger
+
+
+def test_a_drift_that_rounds_to_the_same_quote_keeps_the_order():
+    """On a coarse tick the mid can pass the threshold while the quote stays put: requoting
+    would only lose queue position and spend two requests."""
+    top = BookTop("BTC-USD", D("100.25"), D("100.27"))      # 26 bps from the order's ref_mid
+    live = b(ref_mid="100.00", sent_at=NOW)
+    assert trigger_for(live, BID, False, NOW, top, params()) is None
+    assert trigger_for(live, Quote(BUY, BID.price, D("2")), False, NOW, top, params()) == "drift"
 
 
 @pytest.mark.parametrize("side, price, guard, market, near", [
@@ -154,15 +164,15 @@ def test_no_quote_cancels_without_replacement(live, expected):
 
 @pytest.mark.parametrize("live, expected", [
     # replacement pending: the drifted old order keeps resting, nothing new is placed
-    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", state=NEW, sent_at=NOW - 1), a()], []),
+    ([b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9), b("b2", state=NEW, sent_at=NOW - 1), a()], []),
     # replacement confirmed OPEN: now the old one goes
-    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", sent_at=NOW - 1), a()],
+    ([b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9), b("b2", sent_at=NOW - 1), a()],
      [Cancel("b1", BUY, "replaced")]),
     # stale old order, replacement open
     ([b("b1", sent_at=NOW - 40), b("b2", sent_at=NOW - 1), a()], [Cancel("b1", BUY, "replaced")]),
     # the replacement is about to be hit while pending: cancel it, keep the old one resting
     # (its own trigger is drift only), and do not place a third
-    ([b("b1", ref_mid="100.30", sent_at=NOW - 9), b("b2", price="100.01", state=NEW), a()],
+    ([b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9), b("b2", price="100.01", state=NEW), a()],
      [Cancel("b2", BUY, "proximity"), Place(BID, "drift", replaces="b1")]),
 ])
 def test_make_before_break_cancels_old_only_when_replacement_rests(live, expected):
@@ -173,8 +183,8 @@ def test_make_before_break_cancels_old_only_when_replacement_rests(live, expecte
     # two good resting bids (leftovers): keep the newest
     ([b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()], [Cancel("b1", BUY, "duplicate")]),
     # three resting asks, all drifted: keep the newest for its uptime and replace it
-    ([b(), a("a1", ref_mid="99.0", sent_at=NOW - 3), a("a2", ref_mid="99.0", sent_at=NOW - 2),
-      a("a3", ref_mid="99.0", sent_at=NOW - 1)],
+    ([b(), a("a1", ref_mid="99.0", price="100.40", sent_at=NOW - 3), a("a2", ref_mid="99.0", price="100.40", sent_at=NOW - 2),
+      a("a3", ref_mid="99.0", price="100.40", sent_at=NOW - 1)],
      [Place(ASK, "drift", replaces="a3"), Cancel("a1", SELL, "duplicate"),
       Cancel("a2", SELL, "duplicate")]),
     # an extra unconfirmed bid is left to rest or fail
@@ -186,7 +196,7 @@ def test_duplicates_keep_the_best_and_cancel_the_rest(live, expected):
 
 @pytest.mark.parametrize("live, expected", [
     # unconfirmed orders never drift ...
-    ([b(state=NEW, ref_mid="100.30"), a()], []),
+    ([b(state=NEW, ref_mid="100.30", price="99.80"), a()], []),
     # ... but a stale unconfirmed order is cancelled at once (it never rested) and replaced
     ([b(state=NEW, sent_at=NOW - 31), a()],
      [Place(BID, "stale", replaces="b1"), Cancel("b1", BUY, "stale")]),
@@ -208,7 +218,7 @@ def test_pending_cancel_orders(overlap, live, expected):
 
 
 @pytest.mark.parametrize("live, top, expected", [
-    ([b(ref_mid="100.30"), a()], MARKET, [Cancel("b1", BUY, "cancel_first_fallback:drift")]),
+    ([b(ref_mid="100.30", price="99.80"), a()], MARKET, [Cancel("b1", BUY, "cancel_first_fallback:drift")]),
     ([b(sent_at=NOW - 31), a()], MARKET, [Cancel("b1", BUY, "cancel_first_fallback:stale")]),
     ([b(ref_mid="99.455"), a(ref_mid="99.455")], HIT_TOP,
      [Cancel("b1", BUY, "cancel_first_fallback:proximity")]),
@@ -228,7 +238,7 @@ CF = params(mode="cancel_first")
     ([], [Place(BID, "missing"), Place(ASK, "missing")]),
     ([b(), a()], []),
     # one side drifted: cancel ALL, place nothing yet
-    ([b(ref_mid="100.30"), a()], [Cancel("b1", BUY, "drift"), Cancel("a1", SELL, "cancel_all:drift")]),
+    ([b(ref_mid="100.30", price="99.80"), a()], [Cancel("b1", BUY, "drift"), Cancel("a1", SELL, "cancel_all:drift")]),
     ([b(), a(sent_at=NOW - 31)], [Cancel("b1", BUY, "cancel_all:stale"), Cancel("a1", SELL, "stale")]),
     # one side filled: the other is swept so the pair is placed fresh together
     ([a()], [Cancel("a1", SELL, "cancel_all:missing")]),
@@ -236,7 +246,7 @@ CF = params(mode="cancel_first")
     ([b(state=CXL), a(state=CXL)], []),
     ([a(state=CXL)], []),
     # an unconfirmed order is not swept for the other side's drift; wait for it to rest
-    ([b(ref_mid="100.30"), a(state=NEW)], [Cancel("b1", BUY, "drift")]),
+    ([b(ref_mid="100.30", price="99.80"), a(state=NEW)], [Cancel("b1", BUY, "drift")]),
     # duplicates with nothing to refresh
     ([b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()], [Cancel("b1", BUY, "duplicate")]),
 ])

@@ -7,6 +7,7 @@ ground truth, GET /sim/orders)."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 
 from tests.integration.conftest import free_port, wait_for
 from tests.trading.lease_cases import ROOT
+from trading.orders import bot_prefix
 
 API_TOKEN = "split-test-token-0123456789abcdef"
 
@@ -87,7 +89,7 @@ def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]
 
 @pytest.fixture
 def split(postgres, redis_url, tmp_path):
-    url = postgres.create_database("mm_split")
+    url = postgres.create_database(f"mm_split_{secrets.token_hex(4)}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "mmsite.settings", "DATA_DIR": str(tmp_path),
                 "DATABASE_URL": url, "CHANNEL_LAYER": "redis", "REDIS_URL": redis_url,
@@ -151,3 +153,41 @@ def test_standby_takes_over_a_killed_worker_and_leaves_no_orphans(split):
     assert second.wait(timeout=40) == 0, split.log("worker-2")[-3000:]
     assert split.orders() == [], "no order of ours is left on the exchange"
     assert web.poll() is None
+
+
+def test_each_bot_of_a_split_deployment_is_driven_by_its_own_api_paths(split):
+    """Two bots on one account, each in its own worker: the web tier's per-bot API reaches
+    the right worker through Redis, and one bot's stop or config leaves the other alone."""
+    web_port = free_port()
+    split.start("web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
+                "mmsite.asgi:application")
+    split.web = f"http://127.0.0.1:{web_port}"
+    workers = [split.start(f"worker-{bot}", "manage.py", "runbot", "--engine-only", "--no-sim",
+                           "--bot", bot) for bot in ("default", "eth")]
+
+    def ids(bot: str) -> set[str]:
+        return {i for i in split.open_ids() if i.startswith(bot_prefix("mmbot-", bot))}
+
+    def rows() -> dict:
+        return {row["bot"]: row for row in split.api("GET", "/bots")}
+
+    wait(lambda: len(ids("default")) == 2 and len(ids("eth")) == 2, "both bots quoting")
+    wait(lambda: {b: (r["state"], r["engine"]) for b, r in rows().items()} ==
+         {"default": ("running", True), "eth": ("running", True)}, "both rows live on the web tier")
+
+    kept = ids("default")
+    split.api("POST", "/bots/eth/stop")
+    wait(lambda: not ids("eth") and split.api("GET", "/bots/eth/status")["state"] == "stopped",
+         "eth stopped")
+    split.api("POST", "/bots/eth/config", json={"spread_bps": "9"})
+    wait(lambda: split.api("GET", "/bots/eth/status")["config"]["spread_bps"] == "9", "eth's config")
+    assert ids("default") == kept and split.status()["state"] == "running"
+    assert split.status()["config"]["spread_bps"] != "9"
+    split.api("POST", "/bots/eth/start")
+    wait(lambda: len(ids("eth")) == 2, "eth quoting again")
+
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        assert worker.wait(timeout=40) == 0
+    assert split.orders() == []

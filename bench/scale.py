@@ -293,12 +293,20 @@ class Probe:
         deltas = {b: count(self.last[b]) - count(self.first[b]) for b in self.last}
         return {b: d for b, d in deltas.items() if d >= 0}
 
+    def requests(self) -> dict[str, dict]:
+        """Each bot's exchange requests during the window, by path (its account's client)."""
+        def paths(s: dict) -> dict:
+            return (s.get("exchange") or {}).get("paths") or {}
+        return {b: {k: v - paths(self.first[b]).get(k, 0) for k, v in paths(last).items()}
+                for b, last in self.last.items()}
+
     def figures(self) -> dict:
         return {"latency": {b: self.last.get(b, {}).get("latency") for b in self.bots},
                 "states": {b: self.last.get(b, {}).get("state") for b in self.bots},
                 "reasons": {b: s["state_reason"] for b, s in self.last.items()
                             if s.get("state") != "running" and s.get("state_reason")},
                 "requotes": self.requotes(),
+                "requests": self.requests(),
                 "page_arrivals": self.page, "overview_arrivals": self.overview}
 
 

@@ -41,6 +41,17 @@ def latency_summary(latencies: list[dict | None]) -> dict:
             "bots_with_latency": len(found)}
 
 
+def request_summary(requests: dict[str, dict], seconds: float) -> dict:
+    """Exchange requests per second over all bots, in total and by path: the per-IP budget
+    (50/s) is what a host of busy bots runs out of first."""
+    by_path: dict[str, int] = {}
+    for paths in requests.values():
+        for path, count in paths.items():
+            by_path[path] = by_path.get(path, 0) + count
+    return {"requests_per_s": round(sum(by_path.values()) / seconds, 2),
+            "requests_by_path": dict(sorted(by_path.items()))}
+
+
 def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
     """One table row from what a window measured (`raw`, see measure())."""
     cpu_pct = 100.0 * raw["cpu_seconds"] / seconds
@@ -55,6 +66,7 @@ def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
         "overview": interval_stats(overview_gaps),
         "requotes_per_s": round(sum(raw["requotes"].values()) / seconds, 2),
         "requotes": raw["requotes"],
+        **request_summary(raw.get("requests") or {}, seconds),
         "two_sided_pct_min": min(uptimes) if len(uptimes) == n else None,
         "two_sided_pct": raw["two_sided_pct"], "states": raw["states"],
         "reasons": raw.get("reasons", {}), "rate_limited": raw.get("rate_limited"),
@@ -74,6 +86,7 @@ COLUMNS = (   # header, width, how to show a row
     ("RSS MB", 7, lambda r: f"{r['rss_total_mb']:.0f}"),
     ("MB/bot", 6, lambda r: f"{r['rss_per_bot_mb']:.0f}"),
     ("rq/s", 5, lambda r: f"{r['requotes_per_s']:.1f}"),
+    ("req/s", 5, lambda r: f"{r.get('requests_per_s', 0):.1f}"),
     ("p50 ms", 7, lambda r: _num(r["reaction_p50_ms_median"], ".2f")),
     ("p99 ms", 7, lambda r: _num(r["reaction_p99_ms_max"], ".2f")),
     ("page s p50/p99/max", 19, lambda r: _gaps(r["page"])),

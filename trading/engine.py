@@ -278,15 +278,7 @@ class Engine:
                 self.executor.launch(self.executor.send_cancel(action.cl_ord_id), "cancel")
             else:
                 cancels.append(action.cl_ord_id)
-        self._send_cancels(cancels)
-
-    def _send_cancels(self, ids: list[str]) -> None:
-        """The pass's cancels in one request when there are several (less time in the loop
-        and one rate-limit credit instead of two); the exchange calls run in the background."""
-        if len(ids) == 1:
-            self.executor.launch(self.executor.send_cancel(ids[0]), "cancel")
-        elif ids:
-            self.executor.launch(self.executor.send_cancel_many(ids), "cancel-batch")
+        self.executor.cancel_soon(cancels)
 
     async def _send_place(self, cl_ord_id: str, action, trigger_at: float | None) -> None:
         outcome = await self.executor.send_place(cl_ord_id, action.quote, trigger_at)

@@ -92,6 +92,7 @@ def build_snapshot(engine: "Engine") -> dict:
         "position": {"qty": str(engine.position_qty)},
         "token_expires_at": _iso(getattr(engine.rest, "token_expires_at", None)),
         "latency": reaction_latency(engine.executor.reaction_ms),
+        "exchange": exchange_load(engine.rest),
         "updated_at": _iso(now),
     }
 
@@ -108,6 +109,15 @@ def reaction_latency(samples_ms) -> dict:
     def pick(q: float) -> float:
         return round(recent[min(len(recent) - 1, int(q * len(recent)))], 3)
     return {"reaction_p50_ms": pick(0.50), "reaction_p99_ms": pick(0.99), "samples": len(recent)}
+
+
+def exchange_load(rest) -> dict:
+    """Requests sent by the bot's account client (shared by the account's bots), by path,
+    and the seconds they waited for the rate budget: what a busy host spends."""
+    stats, pacer = getattr(rest, "stats", None), getattr(rest, "pacer", None)
+    return {"requests": stats.requests if stats else 0,
+            "paths": dict(stats.paths) if stats else {},
+            "pacer_wait_s": round(pacer.waited_seconds, 3) if pacer else 0.0}
 
 
 SUMMARY_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "position", "updated_at")

@@ -82,6 +82,10 @@ class CreditPacer:
         for bucket in (self._ip, self._account):
             bucket.take(bucket.level + bucket.refill_per_s * seconds, now)
 
+    def delay(self, private: bool) -> float:
+        """Seconds a request sent now would wait (0: it would go at once)."""
+        return self._delay(private)
+
     def _delay(self, private: bool) -> float:
         now = self._clock()
         delay = self._ip.wait_for(1.0, now)

@@ -42,9 +42,11 @@ class RestStats:
     requests: int = 0                     # HTTP attempts sent (retries included)
     retries: int = 0
     errors: Counter = field(default_factory=Counter)   # error class name -> count raised
+    paths: Counter = field(default_factory=Counter)    # path -> attempts sent
 
     def as_dict(self) -> dict:
-        return {"requests": self.requests, "retries": self.retries, "errors": dict(self.errors)}
+        return {"requests": self.requests, "retries": self.retries, "errors": dict(self.errors),
+                "paths": dict(self.paths)}
 
 
 @dataclass(frozen=True)
@@ -262,6 +264,7 @@ class StandXRest:
             # the signed payload is always the one body string built by the caller.
             headers.update(self._signer.headers(call.body))
         self.stats.requests += 1
+        self.stats.paths[call.path] += 1
         try:
             async with asyncio.timeout(self._timeout):
                 response = await self._http.request(

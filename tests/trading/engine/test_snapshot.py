@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TOP_KEYS = {"bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
             "orders", "uptime", "history", "events", "config", "failures", "position",
-            "token_expires_at", "latency", "updated_at"}
+            "token_expires_at", "latency", "exchange", "updated_at"}
 
 
 def snapshot_with_orders() -> dict | None:
@@ -57,5 +57,7 @@ async def test_snapshot_shape_and_content(bench, start_engine):
     assert Decimal(snap["position"]["qty"]) == 0
     latency = snap["latency"]               # placing the first quotes were reactions
     assert latency["samples"] >= 1 and 0 < latency["reaction_p50_ms"] <= latency["reaction_p99_ms"]
+    load = snap["exchange"]                 # what the bot spent of the rate budget
+    assert load["paths"]["/api/new_order"] >= 2 and load["requests"] >= sum(load["paths"].values())
     assert snap["token_expires_at"] is not None
     await running.stop()

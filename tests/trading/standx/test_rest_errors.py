@@ -69,4 +69,5 @@ async def test_errors_are_counted_by_type(make_client):
         with pytest.raises(StandXError):
             await place(client)
     assert client.stats.as_dict() == {
-        "requests": 2, "retries": 0, "errors": {"ForbiddenError": 1, "OrderRejectedError": 1}}
+        "requests": 2, "retries": 0, "errors": {"ForbiddenError": 1, "OrderRejectedError": 1},
+        "paths": {"/api/new_order": 2}}

@@ -19,6 +19,14 @@ def resting_ids(bench) -> set[str]:
     return {o.cl_ord_id for o in bench.resting()}
 
 
+async def quoting(bench, start_engine, **client):
+    """An engine quoting with a kill switch of 3, its client configured by `client`."""
+    rest = bench.rest_client(timeout=2.0, **client)
+    running = await start_engine(rest=rest, max_consecutive_failures=3)
+    await wait_until(bench.two_sided, what="first quotes")
+    return running, rest
+
+
 async def burst_during_requote(bench) -> None:
     """Fire the burst, then move the mid so the engine must place and cancel through it."""
     bench.exchange.set_faults(burst_429=BURST)
@@ -26,9 +34,7 @@ async def burst_during_requote(bench) -> None:
 
 
 async def test_a_429_burst_is_retried_and_never_trips_the_kill_switch(bench, start_engine):
-    rest = bench.rest_client(timeout=2.0, max_retries=3, backoff_base=0.05)
-    running = await start_engine(rest=rest, max_consecutive_failures=3)
-    await wait_until(bench.two_sided, what="first quotes")
+    running, rest = await quoting(bench, start_engine, max_retries=3, backoff_base=0.05)
     before = resting_ids(bench)
     await burst_during_requote(bench)
     await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & before,
@@ -42,9 +48,7 @@ async def test_a_429_burst_is_retried_and_never_trips_the_kill_switch(bench, sta
 
 
 async def test_429s_that_outlive_the_retries_slow_down_but_never_kill(bench, start_engine):
-    rest = bench.rest_client(timeout=2.0, max_retries=0)
-    running = await start_engine(rest=rest, max_consecutive_failures=3)
-    await wait_until(bench.two_sided, what="first quotes")
+    running, rest = await quoting(bench, start_engine, max_retries=0)
     before = resting_ids(bench)
     await burst_during_requote(bench)
     await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & before,
@@ -57,9 +61,7 @@ async def test_429s_that_outlive_the_retries_slow_down_but_never_kill(bench, sta
 
 
 async def test_control_the_same_number_of_5xx_without_retries_trips_the_switch(bench, start_engine):
-    rest = bench.rest_client(timeout=2.0, max_retries=0)
-    running = await start_engine(rest=rest, max_consecutive_failures=3)
-    await wait_until(bench.two_sided, what="first quotes")
+    running, rest = await quoting(bench, start_engine, max_retries=0)
     bench.exchange.set_faults(http_5xx_share=1.0)
     bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
     await wait_until(lambda: running.engine.state == "killed", timeout=10, what="kill switch")

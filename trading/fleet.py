@@ -57,7 +57,7 @@ def check_prefixes(base: str, bots) -> None:
 class BotRun:
     """One bot in this process: its engine and its lease, stopped as one."""
 
-    def __init__(self, engine: Engine, keeper: LeaseKeeper | None = None):
+    def __init__(self, engine: Engine, keeper: LeaseKeeper):
         self.engine, self.keeper = engine, keeper
         self.bot = engine.bot
         self.lease_lost: LeaseLost | None = None
@@ -72,9 +72,8 @@ class BotRun:
         unless another worker owns the bot now. Never raises: a failure is kept in
         self.error, so one bot's end does not stop the others."""
         engine_task = asyncio.create_task(self.engine.run(), name=f"engine-{self.bot}")
-        watched = [engine_task, asyncio.create_task(self._stop.wait())]
-        if self.keeper is not None:
-            watched.append(asyncio.create_task(self._hold_lease(), name=f"lease-{self.bot}"))
+        watched = [engine_task, asyncio.create_task(self._stop.wait()),
+                   asyncio.create_task(self._hold_lease(), name=f"lease-{self.bot}")]
         try:
             await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             if self.lease_lost is not None and self.lease_lost.taken:
@@ -82,7 +81,7 @@ class BotRun:
                 engine_task.cancel()
             else:
                 await stop_engine(self.engine, engine_task)
-            if self.keeper is not None and self.lease_lost is None:
+            if self.lease_lost is None:
                 await self.keeper.release()
         finally:
             for task in watched:

@@ -141,8 +141,7 @@ class Runner:
 
     async def release_leases(self) -> None:
         for run in self.runs:
-            if run.keeper is not None:
-                await run.keeper.release()
+            await run.keeper.release()
 
     def report(self) -> None:
         """Exit status: a lost lease or a bot that ended on an error is a failure."""

@@ -114,10 +114,8 @@ def reaction_latency(samples_ms) -> dict:
 def exchange_load(rest) -> dict:
     """Requests sent by the bot's account client (shared by the account's bots), by path,
     and the seconds they waited for the rate budget: what a busy host spends."""
-    stats, pacer = getattr(rest, "stats", None), getattr(rest, "pacer", None)
-    return {"requests": stats.requests if stats else 0,
-            "paths": dict(stats.paths) if stats else {},
-            "pacer_wait_s": round(pacer.waited_seconds, 3) if pacer else 0.0}
+    return {"requests": rest.stats.requests, "paths": dict(rest.stats.paths),
+            "pacer_wait_s": round(rest.pacer.waited_seconds, 3)}
 
 
 SUMMARY_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "position", "updated_at")

@@ -151,7 +151,7 @@ async def measure(mode: str, seconds: float, api_base: str) -> dict:
     import psutil
 
     from trading import store
-    from trading.engine import Engine, EngineOptions
+    from trading.engine.engine import Engine, EngineOptions
     from trading.models import BotConfig
     from trading.standx.rest import StandXRest
     from trading.standx.signing import RequestSigner

@@ -135,7 +135,7 @@ def events_context(s: dict, now: dt.datetime) -> dict:
 
 
 def row_context(s: dict, now: dt.datetime) -> dict:
-    """An overview row, from a summary (trading.snapshot.summarize)."""
+    """An overview row, from a summary (trading.engine.snapshot.summarize)."""
     age = _age(s.get("updated_at"), now)
     failures = s.get("failures") or {}
     return {

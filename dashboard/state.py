@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from trading import bus
 from trading.models import BotConfig, OrderEvent, UptimeHour
-from trading.snapshot import summarize
+from trading.engine.snapshot import summarize
 
 DEFAULT_BOT = "default"
 NO_ENGINE = "no engine connected"

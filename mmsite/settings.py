@@ -14,7 +14,7 @@ from dotenv import load_dotenv
 from mmsite.env import (
     env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url,
 )
-from trading import accounts
+from trading.fleet import accounts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
@@ -66,7 +66,7 @@ FEED_STALE_SECONDS = env_decimal("FEED_STALE_SECONDS", "5", minimum=Decimal("0.5
 # Several processes on one host (split workers) should each get their share, e.g. 50 / N.
 IP_REQUESTS_PER_SECOND = env_decimal("IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50"))
 
-# Several accounts (trading.accounts explains the scheme); credentials never come from the DB.
+# Several accounts (trading.fleet.accounts explains the scheme); credentials never come from the DB.
 STANDX_ACCOUNTS = accounts.load_accounts(
     env_str("STANDX_ACCOUNTS", ""),
     accounts.Account(accounts.DEFAULT_ACCOUNT, STANDX_JWT_TOKEN, STANDX_ED25519_PRIVATE_KEY,
@@ -74,7 +74,7 @@ STANDX_ACCOUNTS = accounts.load_accounts(
     live=STANDX_MODE == "live",
 )
 BOT_ACCOUNTS = accounts.parse_bot_accounts(env_str("BOT_ACCOUNTS", ""), STANDX_ACCOUNTS)
-# `runbot --engine-only` workers hold a lease on their bot (trading/lease.py): renewed every
+# `runbot --engine-only` workers hold a lease on their bot (trading/fleet/lease.py): renewed every
 # TTL/3; after a worker dies, another may take the bot over once the TTL has passed.
 LEASE_TTL_SECONDS = env_decimal("LEASE_TTL_SECONDS", "15", minimum=Decimal("3"), maximum=Decimal("600"))
 # How long a worker waits for a lease another worker holds before it gives up (exit 1).

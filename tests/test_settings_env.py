@@ -10,7 +10,7 @@ from django.conf import settings
 
 from mmsite import env
 from mmsite.env import Secret
-from trading import accounts
+from trading.fleet import accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 

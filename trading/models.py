@@ -146,7 +146,7 @@ class BotLease(models.Model):
     """Which engine worker may quote a bot, until when. One row per bot name.
 
     A worker takes the row with one conditional UPDATE (free, expired or already its own),
-    so two workers never quote the same bot; trading/lease.py is the only writer.
+    so two workers never quote the same bot; trading/fleet/lease.py is the only writer.
     """
 
     bot = models.CharField(max_length=40, unique=True)

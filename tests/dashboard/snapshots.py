@@ -7,7 +7,7 @@ import datetime as dt
 from asgiref.sync import async_to_sync
 
 from trading import bus
-from trading.snapshot import summarize
+from trading.engine.snapshot import summarize
 
 
 def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime | None = None,

@@ -9,7 +9,7 @@ import pytest
 from tests.dashboard.conftest import actions, config_row, make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
 from trading.models import BotConfig
-from trading.snapshot import summarize
+from trading.engine.snapshot import summarize
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from dashboard import render
 from dashboard.templatetags.dash import age, bps, num
 from tests.dashboard.snapshots import make_snapshot
-from trading.snapshot import summarize
+from trading.engine.snapshot import summarize
 
 NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.timezone.utc)
 

@@ -10,7 +10,7 @@ from django.test import Client
 from mmsite.env import Secret
 from tests.dashboard.conftest import make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
-from trading.snapshot import summarize
+from trading.engine.snapshot import summarize
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.trading import lease_cases
+from tests.trading.fleet import lease_cases
 
 ROOT = lease_cases.ROOT
 

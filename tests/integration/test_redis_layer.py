@@ -13,7 +13,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from tests.integration.conftest import free_port
-from tests.trading.lease_cases import ROOT
+from tests.trading.fleet.lease_cases import ROOT
 from trading import bus
 
 
@@ -124,9 +124,9 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     """Receiving control with Redis down returns nothing, bounded; the engine's supervised
     control loop keeps running and the kill switch counts nothing (a bench showed bots
     killed within 5 s of stopping Redis)."""
-    from trading.engine import Engine
+    from trading.engine.engine import Engine
     from trading.standx.rest import StandXRest
-    from trading.supervisor import supervise
+    from trading.engine.supervisor import supervise
 
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
     async with asyncio.timeout(5):

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.integration.conftest import free_port, wait_for
-from tests.trading.lease_cases import ROOT
-from trading.orders import bot_prefix
+from tests.trading.fleet.lease_cases import ROOT
+from trading.core.orders import bot_prefix
 
 API_TOKEN = "split-test-token-0123456789abcdef"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from trading.domain import Side
+from trading.core.domain import Side
 
 ZERO = Decimal("0")
 # Internal status of an accepted order that has not reached the matching engine yet.

@@ -15,7 +15,7 @@ from decimal import Decimal
 import base58
 from nacl.signing import SigningKey
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.accounts import Account, SimOrder, SimPosition
 from trading.sim.auth import JwtIssuer
 from trading.sim.config import SimConfig

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from trading.domain import BPS, Side
+from trading.core.domain import BPS, Side
 
 HOUR = 3600
 

@@ -8,7 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from trading.domain import BPS, Level, Side
+from trading.core.domain import BPS, Level, Side
 from trading.sim.config import SimConfig
 from trading.sim.symbols import SYMBOLS, SymbolDef
 from trading.sim.util import on_tick

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Protocol
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.accounts import ZERO, Account, SimOrder, SimPosition
 from trading.sim.config import SimConfig
 from trading.sim.errors import ApiError, bad_request

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from starlette.responses import PlainTextResponse
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.endpoint import Ctx, query_int, query_symbol
 from trading.sim.serialize import depth_json, market_json, public_trade_json
 from trading.sim.symbols import symbol_info

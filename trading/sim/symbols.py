@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.domain import SymbolSpec
+from trading.core.domain import SymbolSpec
 
 _CREATED = "2025-08-01T00:00:00.000000Z"
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.errors import bad_request
 from trading.sim.symbols import SymbolDef
 from trading.sim.util import is_multiple

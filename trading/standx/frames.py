@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union
 
-from trading.domain import Book, ExchangeOrder, Fill, Position, PriceTick
+from trading.core.domain import Book, ExchangeOrder, Fill, Position, PriceTick
 from trading.standx.protocol import (
     AUTH_OK_CODES, parse_depth_book, parse_fill, parse_order, parse_position, parse_symbol_price,
 )

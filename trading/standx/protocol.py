@@ -10,7 +10,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
-from trading.domain import (
+from trading.core.domain import (
     Ack, Balance, Book, ExchangeOrder, Fill, Level, Position, PriceTick, Side, SymbolSpec,
 )
 from trading.standx.errors import MalformedResponseError, OrderRejectedError

@@ -16,7 +16,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 import httpx
 
-from trading.domain import (
+from trading.core.domain import (
     Ack, Balance, Book, ExchangeOrder, Fill, Position, PriceTick, Side, SymbolSpec,
 )
 from trading.standx import protocol

@@ -10,7 +10,7 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.standx.errors import MalformedResponseError
 
 SNIPPET_CHARS = 120

@@ -13,8 +13,8 @@ from typing import Callable
 import pytest
 from asgiref.sync import sync_to_async
 
-from trading.domain import Side
-from trading.engine import Engine, EngineOptions
+from trading.core.domain import Side
+from trading.engine.engine import Engine, EngineOptions
 from trading.models import BotConfig
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
-from trading.executor import CANCEL_COALESCE_SECONDS
+from trading.engine.executor import CANCEL_COALESCE_SECONDS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,8 +1,8 @@
 """cl_ord_id generation: fixed prefix, short, unique within and across runs."""
 from __future__ import annotations
 
-from trading.domain import Side
-from trading.orders import MAX_CL_ORD_ID_CHARS, ClOrdIdFactory, OrderTracker
+from trading.core.domain import Side
+from trading.core.orders import MAX_CL_ORD_ID_CHARS, ClOrdIdFactory, OrderTracker
 
 
 def test_ids_carry_the_prefix_and_stay_short():

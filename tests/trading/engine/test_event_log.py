@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import OperationalError
 
-from trading.eventlog import EventLog
+from trading.engine.eventlog import EventLog
 from trading.models import OrderEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
 from tests.trading.engine.conftest import MID, PREFIX, SYMBOL, wait_until
-from trading.orders import bot_prefix
+from trading.core.orders import bot_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

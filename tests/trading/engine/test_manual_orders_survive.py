@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from trading import bus
-from trading.domain import Side
+from trading.core.domain import Side
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)

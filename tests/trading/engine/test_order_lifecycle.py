@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import ExchangeOrder, Fill, OrderState, Quote, Side
-from trading.orders import OrderTracker
+from trading.core.domain import ExchangeOrder, Fill, OrderState, Quote, Side
+from trading.core.orders import OrderTracker
 
 PREFIX = "mmbot-"
 MID = Decimal("100")

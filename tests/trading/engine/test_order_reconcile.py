@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from trading.domain import ExchangeOrder, OrderState, Quote, Side
-from trading.orders import OrderTracker
+from trading.core.domain import ExchangeOrder, OrderState, Quote, Side
+from trading.core.orders import OrderTracker
 
 MID = Decimal("100")
 

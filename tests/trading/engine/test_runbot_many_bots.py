@@ -15,8 +15,8 @@ from tests.trading.engine.conftest import wait_until
 from tests.trading.engine.test_runbot_process import (  # noqa: F401 (data_dir is a fixture)
     ROOT, data_dir, start_runbot, wait_exit,
 )
-from trading.domain import Side
-from trading.orders import bot_prefix
+from trading.core.domain import Side
+from trading.core.orders import bot_prefix
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,14 +120,14 @@ async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(bench, a
 
 def test_more_accounts_than_the_exchange_allows_connections_is_said_at_start(settings):
     from mmsite.env import Secret
-    from trading.accounts import Account
-    from trading.management.commands import runbot
+    from trading.fleet.accounts import Account
+    from trading.fleet import runner
 
     names = [f"a{i}" for i in range(11)]
     settings.STANDX_ACCOUNTS = {n: Account(n, Secret(""), Secret("")) for n in ["default", *names]}
     settings.BOT_ACCOUNTS = {f"bot{i}": n for i, n in enumerate(names)}
     said: list[str] = []
-    command = runbot.Runner(runbot.Command(), {"bot": None})
+    command = runner.Runner({"bot": None})
     command.say = said.append
     command.check_connection_budget([f"bot{i}" for i in range(10)])      # 10 accounts: fine
     assert said == []

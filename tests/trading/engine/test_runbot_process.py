@@ -138,16 +138,16 @@ async def test_dashboard_link_is_printed_only_once_the_server_listens(bench, dat
 
 
 async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(monkeypatch):
-    from trading.management.commands import runbot
+    from trading.fleet import runner
 
     said: list[str] = []
-    command = runbot.Runner(runbot.Command(), {"bot": "default"})
+    command = runner.Runner({"bot": "default"})
     monkeypatch.setattr(command, "say", said.append)
 
     async def fake_link() -> str:
         return "http://127.0.0.1:1/accounts/link/x"
 
-    monkeypatch.setattr(runbot, "dashboard_link", fake_link)
+    monkeypatch.setattr(runner, "dashboard_link", fake_link)
 
     class SlowServer:
         started = False

@@ -9,8 +9,8 @@ import pytest
 
 from tests.trading.engine.conftest import SYMBOL, save_config, wait_until
 from trading import bus
-from trading.domain import Side
-from trading.feeds import SharedFeed
+from trading.core.domain import Side
+from trading.engine.feeds import SharedFeed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

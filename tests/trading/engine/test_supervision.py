@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from trading import bus
-from trading.supervisor import every, supervise
+from trading.engine.supervisor import every, supervise
 from tests.trading.engine.conftest import wait_until
 
 

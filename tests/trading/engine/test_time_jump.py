@@ -16,8 +16,8 @@ from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 from tests.trading.engine.test_runbot_process import (  # noqa: F401  (data_dir is a fixture)
     data_dir, start_runbot, wait_exit,
 )
-from trading.domain import Side
-from trading.resync import GapWatch
+from trading.core.domain import Side
+from trading.engine.resync import GapWatch
 
 SUSPENDED_SECONDS = 7.0          # above the 5 s gap limit, with room for scheduling slack
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from trading.domain import BPS, Side
+from trading.core.domain import BPS, Side
 from tests.trading.engine.conftest import MID, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.faults import FaultConfig
 from trading.standx.errors import (AuthError, ForbiddenError, RateLimitError, ServerError)
 from trading.standx.frames import OrderUpdate

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.sim.runner import SimServer
 from trading.standx.pacing import CREDITS_PER_REQUEST, CreditPacer, ip_budget
 from trading.standx.rest import StandXRest

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.standx.protocol import (
     auth_frame, cancel_order_body, cancel_orders_body, format_decimal, new_order_body,
     pong_frame, subscribe_frame,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import Ack, Side
+from trading.core.domain import Ack, Side
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
 from trading.standx.protocol import (
     FALLBACK_SPECS, parse_ack, parse_balance, parse_depth_book, parse_fills, parse_order,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.standx.signing import verify_signature
 from tests.trading.standx.conftest import VALID_TOKEN, ScriptedExchange
 from tests.trading.standx.test_response_parsing import ORDER, SYMBOL_INFO_ROW

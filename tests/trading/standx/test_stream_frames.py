@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.standx.errors import MalformedResponseError
 from trading.standx.frames import (
     AuthResult, BalanceUpdate, BookEvent, FillUpdate, OrderUpdate, PingMessage, PositionUpdate,

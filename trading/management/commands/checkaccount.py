@@ -15,9 +15,9 @@ from contextlib import AsyncExitStack
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from trading.accounts import DEFAULT_ACCOUNT, settings_account_for_bot
+from trading.fleet.accounts import DEFAULT_ACCOUNT, settings_account_for_bot
 from trading.models import BotConfig
-from trading.orders import bot_prefix
+from trading.core.orders import bot_prefix
 from trading.sim.runner import SimServer
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest

@@ -16,10 +16,10 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from trading.uptime_keeper import MAX_GAP_SECONDS
+from trading.engine.uptime_keeper import MAX_GAP_SECONDS
 
 if TYPE_CHECKING:
-    from trading.engine import Engine
+    from trading.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from trading import lease
+from trading.fleet import lease
 
 T0 = dt.datetime(2030, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
 
@@ -105,11 +105,11 @@ def case_take_from_dead_needs_the_exact_holder() -> None:
 SERIAL_CASES = [case_exclusive_until_expiry, case_takeover_after_expiry, case_renew_and_release,
                 case_take_from_dead_needs_the_exact_holder]
 CASES = [*SERIAL_CASES, case_racing_holders_one_wins]
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 RUN_ALL = ("import django; django.setup(); "
            "from django.core.management import call_command; "
            "call_command('migrate', verbosity=0, interactive=False); "
-           "from tests.trading.lease_cases import run_all; run_all()")
+           "from tests.trading.fleet.lease_cases import run_all; run_all()")
 
 
 def run_all() -> None:

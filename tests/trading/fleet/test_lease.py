@@ -3,9 +3,9 @@ import asyncio
 
 import pytest
 
-from tests.trading import lease_cases
-from trading import lease
-from trading.lease import LeaseKeeper, LeaseLost, LeaseUnavailable
+from tests.trading.fleet import lease_cases
+from trading.fleet import lease
+from trading.fleet.lease import LeaseKeeper, LeaseLost, LeaseUnavailable
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,13 +1,13 @@
-"""Table-driven tests of trading.decide: triggers, both requote modes, overlap fallback."""
+"""Table-driven tests of trading.core.decide: triggers, both requote modes, overlap fallback."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 import pytest
 
-from trading.decide import Cancel, DecideParams, Place, decide, pull_all, trigger_for
-from trading.domain import BookTop, LiveOrder, OrderState, Quote, Side
-from trading.quoting import QuoteResult
+from trading.core.decide import Cancel, DecideParams, Place, decide, pull_all, trigger_for
+from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
+from trading.core.quoting import QuoteResult
 
 OPEN, NEW, CXL = OrderState.OPEN, OrderState.PENDING_NEW, OrderState.PENDING_CANCEL
 BUY, SELL = Side.BUY, Side.SELL

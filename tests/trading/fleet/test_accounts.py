@@ -3,8 +3,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from mmsite.env import Secret
-from trading import accounts
-from trading.accounts import Account
+from trading.fleet import accounts
+from trading.fleet.accounts import Account
 
 DEFAULT = Account("default", Secret("jwt-d"), Secret("key-d"), "0xd")
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
-from trading.domain import bps_between
+from trading.core.domain import bps_between
 
 HOUR = 3600
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Callable
 
 from trading import store
-from trading.domain import LiveOrder, Side
-from trading.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
+from trading.core.domain import LiveOrder, Side
+from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
 
 log = logging.getLogger(__name__)
 

@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Protocol, Sequence, Union
 
-from trading.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
+from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
 
 MAKE_BEFORE_BREAK = "make_before_break"
 CANCEL_FIRST = "cancel_first"
@@ -77,7 +77,7 @@ FALLBACK_PREFIX = "cancel_first_fallback:"
 
 
 class DesiredQuotes(Protocol):
-    """What decide needs from quoting; ``trading.quoting.QuoteResult`` satisfies it."""
+    """What decide needs from quoting; ``trading.core.quoting.QuoteResult`` satisfies it."""
     bid: Quote | None
     ask: Quote | None
     capped: frozenset[Side]

@@ -1,7 +1,7 @@
 """The overview's summary of a snapshot, and the reaction latency figures snapshots carry."""
 from __future__ import annotations
 
-from trading.snapshot import LATENCY_WINDOW, reaction_latency, summarize
+from trading.engine.snapshot import LATENCY_WINDOW, reaction_latency, summarize
 
 
 def test_latency_percentiles_of_the_latest_window_only():

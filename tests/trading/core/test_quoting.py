@@ -1,12 +1,12 @@
-"""Table-driven tests of trading.quoting: prices, rounding, sizes, caps, touch guard."""
+"""Table-driven tests of trading.core.quoting: prices, rounding, sizes, caps, touch guard."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 import pytest
 
-from trading.domain import BookTop, Quote, Side, SymbolSpec
-from trading.quoting import (
+from trading.core.domain import BookTop, Quote, Side, SymbolSpec
+from trading.core.quoting import (
     QuoteParams, compute_quotes, min_order_qty, qty_for_notional, round_down_to_tick,
     round_up_to_tick,
 )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Callable
 
 from trading import store
-from trading.domain import Side
+from trading.core.domain import Side
 from trading.store import EventRecord
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,11 @@
-"""Table-driven tests of trading.uptime: hour splits, integration, band, gaps, pause, merge."""
+"""Table-driven tests of trading.core.uptime: hour splits, integration, band, gaps, pause, merge."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 import pytest
 
-from trading.uptime import DARK, HourUptime, Observed, SideState, UptimeMeter, hour_start, split_by_hour
+from trading.core.uptime import DARK, HourUptime, Observed, SideState, UptimeMeter, hour_start, split_by_hour
 
 H = 3600
 T0 = 1_767_225_600          # 2026-01-01 00:00:00 UTC, an hour boundary

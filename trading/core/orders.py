@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from trading.domain import ExchangeOrder, Fill, LiveOrder, OrderState, Quote, Side
+from trading.core.domain import ExchangeOrder, Fill, LiveOrder, OrderState, Quote, Side
 
 MAX_CL_ORD_ID_CHARS = 40
 _ALPHABET = string.digits + string.ascii_lowercase
@@ -71,7 +71,7 @@ def bot_prefix(base: str, bot: str) -> str:
     never take each other's orders for their own (startup cleanup cancels what is ours), so
     no bot's prefix may start another's: every prefix is the same base, a tag of fixed length
     and '-', so two differ or are equal; equal tags are refused at startup
-    (trading.fleet.check_prefixes)."""
+    (trading.fleet.bots.check_prefixes)."""
     return f"{base}{bot_tag(bot)}-"
 
 

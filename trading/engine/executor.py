@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Awaitable, Callable
 
-from trading.domain import ExchangeOrder, OrderState, Quote
-from trading.eventlog import EventLog
-from trading.orders import OrderTracker, Transition
+from trading.core.domain import ExchangeOrder, OrderState, Quote
+from trading.engine.eventlog import EventLog
+from trading.core.orders import OrderTracker, Transition
 from trading.standx.errors import (
     AuthError, NotFoundError, OrderRejectedError, RateLimitError, RequestTimeoutError,
     ServerError, StandXError,
 )
 from trading.standx.rest import StandXRest
-from trading.supervisor import TaskSet
+from trading.engine.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
-"""Property tests of trading.quoting: invariants that hold for any book, parameters and spec."""
+"""Property tests of trading.core.quoting: invariants that hold for any book, parameters and spec."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 from hypothesis import given, settings, strategies as st
 
-from trading.domain import BookTop, Side, SymbolSpec
-from trading.quoting import QuoteParams, adds_exposure, compute_quotes, min_order_qty
+from trading.core.domain import BookTop, Side, SymbolSpec
+from trading.core.quoting import QuoteParams, adds_exposure, compute_quotes, min_order_qty
 
 TICKS = [D("0.001"), D("0.01"), D("0.1"), D("0.5"), D("1")]
 LOTS = [D("0.0001"), D("0.001"), D("0.01"), D("0.1"), D("1")]

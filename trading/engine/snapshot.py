@@ -9,10 +9,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from trading.domain import BPS, LiveOrder, Side
+from trading.core.domain import BPS, LiveOrder, Side
 
 if TYPE_CHECKING:
-    from trading.engine import Engine
+    from trading.engine.engine import Engine
 
 
 def _text(value) -> str | None:

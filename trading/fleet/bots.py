@@ -1,7 +1,7 @@
 """The bots one `runbot` process runs: which ones, and each one's run (engine + lease).
 
-A bot is a BotConfig row; its account comes from the environment (trading.accounts). Each
-run holds the bot's lease (trading.lease) so no other process quotes it at the same time,
+A bot is a BotConfig row; its account comes from the environment (trading.fleet.accounts). Each
+run holds the bot's lease (trading.fleet.lease) so no other process quotes it at the same time,
 and stops on its own when the lease is lost, without disturbing the process's other bots.
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from trading import bus
-from trading.accounts import BOT_NAME
-from trading.engine import Engine
-from trading.lease import LeaseKeeper, LeaseLost
+from trading.fleet.accounts import BOT_NAME
+from trading.engine.engine import Engine
+from trading.fleet.lease import LeaseKeeper, LeaseLost
 from trading.models import BotConfig
-from trading.orders import bot_prefix
+from trading.core.orders import bot_prefix
 
 log = logging.getLogger("trading.runbot")
 

@@ -20,22 +20,24 @@ from typing import Callable
 
 from django.conf import settings
 
-from trading import bus, decide as decide_core, quoting
-from trading.domain import OrderState, Side
-from trading.eventlog import EventLog
-from trading.executor import Executor, Failures
-from trading.feeds import SharedFeed
-from trading.lifecycle import Lifecycle
-from trading.market_view import CONNECTED, MarketView, feed_state
-from trading.orders import OrderTracker, Transition, bot_prefix
-from trading.resync import Resync
-from trading.snapshot import build_snapshot, summarize
+from trading import bus
+
+from trading.core import decide as decide_core, quoting
+from trading.core.domain import OrderState, Side
+from trading.engine.eventlog import EventLog
+from trading.engine.executor import Executor, Failures
+from trading.engine.feeds import SharedFeed
+from trading.engine.lifecycle import Lifecycle
+from trading.engine.market_view import CONNECTED, MarketView, feed_state
+from trading.core.orders import OrderTracker, Transition, bot_prefix
+from trading.engine.resync import Resync
+from trading.engine.snapshot import build_snapshot, summarize
 from trading.standx import frames
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
 from trading.standx.stream import StreamClient, StreamStatus, account_subscriptions, market_subscriptions
-from trading.supervisor import TaskSet, bounded_lock, every, supervise
-from trading.uptime_keeper import UptimeKeeper
+from trading.engine.supervisor import TaskSet, bounded_lock, every, supervise
+from trading.engine.uptime_keeper import UptimeKeeper
 
 log = logging.getLogger(__name__)
 

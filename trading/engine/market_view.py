@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.domain import Book, BookTop, PriceTick
+from trading.core.domain import Book, BookTop, PriceTick
 
 CONNECTED, DISCONNECTED, STALE = "connected", "disconnected", "stale"
 

@@ -1,13 +1,13 @@
-"""Property tests of trading.decide: safety invariants over arbitrary order books of ours."""
+"""Property tests of trading.core.decide: safety invariants over arbitrary order books of ours."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
 from hypothesis import given, settings, strategies as st
 
-from trading.decide import Cancel, DecideParams, Place, decide
-from trading.domain import BookTop, LiveOrder, OrderState, Quote, Side
-from trading.quoting import QuoteResult
+from trading.core.decide import Cancel, DecideParams, Place, decide
+from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
+from trading.core.quoting import QuoteResult
 
 NOW = 1000.0
 TOP = BookTop("BTC-USD", D("99.99"), D("100.01"))

@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trading.domain import Side
-from trading.fleet import check_prefixes
-from trading.orders import MAX_CL_ORD_ID_CHARS, OrderTracker, bot_prefix, bot_tag
+from trading.core.domain import Side
+from trading.fleet.bots import check_prefixes
+from trading.core.orders import MAX_CL_ORD_ID_CHARS, OrderTracker, bot_prefix, bot_tag
 
 bot_names = st.from_regex(r"[-a-zA-Z0-9_]{1,40}", fullmatch=True)
 

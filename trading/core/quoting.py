@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Mapping
 
-from trading.domain import BPS, BookTop, Quote, Side, SymbolSpec
+from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
 
 ZERO = Decimal("0")
 

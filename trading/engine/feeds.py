@@ -24,7 +24,7 @@ from trading.standx import frames
 from trading.standx.stream import (
     StreamClient, StreamStatus, account_subscriptions, market_subscriptions,
 )
-from trading.supervisor import supervise
+from trading.engine.supervisor import supervise
 
 log = logging.getLogger(__name__)
 

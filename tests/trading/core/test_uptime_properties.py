@@ -1,4 +1,4 @@
-"""Property tests of trading.uptime: hourly sums equal an independent integration."""
+"""Property tests of trading.core.uptime: hourly sums equal an independent integration."""
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from trading.uptime import SideState, UptimeMeter, split_by_hour
+from trading.core.uptime import SideState, UptimeMeter, split_by_hour
 
 T0 = 1_767_225_600 - 1800           # half an hour before a boundary
 MAX_GAP = 60.0

@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from trading import store
-from trading.domain import Fill
+from trading.core.domain import Fill
 from trading.standx.errors import AuthError, StandXError
 from trading.standx.stream import market_subscriptions
-from trading.supervisor import bounded_lock
+from trading.engine.supervisor import bounded_lock
 
 if TYPE_CHECKING:
-    from trading.engine import Engine
+    from trading.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -152,6 +152,7 @@ async def measure(mode: str, seconds: float, api_base: str) -> dict:
 
     from trading import store
     from trading.engine.engine import Engine, EngineOptions
+    from trading.engine.feeds import SharedFeed
     from trading.models import BotConfig
     from trading.standx.rest import StandXRest
     from trading.standx.signing import RequestSigner
@@ -161,7 +162,8 @@ async def measure(mode: str, seconds: float, api_base: str) -> dict:
         name="bench", defaults={**BENCH_CONFIG, "requote_mode": mode, "run_state": "running"}))
     rest = StandXRest(api_base, token=token, signer=RequestSigner(key), timeout=5.0)
     ws_url = api_base.replace("http://", "ws://") + "/ws-stream/v1"
-    engine = Engine("bench", rest, ws_url, token, "sim", EngineOptions.from_settings())
+    feed = SharedFeed(ws_url, token, "account bench")
+    engine = Engine("bench", rest, feed, "sim", EngineOptions.from_settings())
     process = psutil.Process()
     cpu_before = sum(process.cpu_times()[:2])
     task = asyncio.create_task(engine.run())

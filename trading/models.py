@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from trading.core.domain import RunState
+
 KNOWN_SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
 
 
@@ -25,11 +27,6 @@ def _positive(limit: str):
 
 class BotConfig(models.Model):
     """One row per named bot; a fresh install has one, 'default'."""
-
-    class RunState(models.TextChoices):
-        RUNNING = "running"
-        STOPPED = "stopped"
-        KILLED = "killed"
 
     class RequoteMode(models.TextChoices):
         MAKE_BEFORE_BREAK = "make_before_break"
@@ -54,7 +51,8 @@ class BotConfig(models.Model):
     uptime_band_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
     requote_mode = models.CharField(max_length=20, choices=RequoteMode.choices)
 
-    run_state = models.CharField(max_length=10, choices=RunState.choices, default=RunState.RUNNING)
+    run_state = models.CharField(max_length=10, default=RunState.RUNNING.value,
+                                 choices=[(s.value, s.value.title()) for s in RunState])
     state_reason = models.CharField(max_length=300, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -125,6 +125,7 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     control loop keeps running and the kill switch counts nothing (a bench showed bots
     killed within 5 s of stopping Redis)."""
     from trading.engine.engine import Engine
+    from trading.engine.feeds import SharedFeed
     from trading.standx.rest import StandXRest
     from trading.engine.supervisor import supervise
 
@@ -132,7 +133,7 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     async with asyncio.timeout(5):
         assert await bus.receive_control("eth", timeout=0.2) is None
     rest = StandXRest("http://127.0.0.1:9")
-    engine = Engine("eth", rest, "ws://127.0.0.1:9", None, "sim")
+    engine = Engine("eth", rest, SharedFeed("ws://127.0.0.1:9", None, "account"), "sim")
     task = asyncio.create_task(supervise("control", engine._control_loop, engine.on_task_failure))
     await asyncio.sleep(2.5)
     assert not task.done()

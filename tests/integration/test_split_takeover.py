@@ -175,13 +175,14 @@ def test_each_bot_of_a_split_deployment_is_driven_by_its_own_api_paths(split):
     wait(lambda: {b: (r["state"], r["engine"]) for b, r in rows().items()} ==
          {"default": ("running", True), "eth": ("running", True)}, "both rows live on the web tier")
 
-    kept = ids("default")
     split.api("POST", "/bots/eth/stop")
     wait(lambda: not ids("eth") and split.api("GET", "/bots/eth/status")["state"] == "stopped",
          "eth stopped")
     split.api("POST", "/bots/eth/config", json={"spread_bps": "9"})
     wait(lambda: split.api("GET", "/bots/eth/status")["config"]["spread_bps"] == "9", "eth's config")
-    assert ids("default") == kept and split.status()["state"] == "running"
+    # The other bot is left alone: still running and quoting both sides under its own
+    # config (its order ids may change: its market moves and it requotes as usual).
+    assert len(ids("default")) == 2 and split.status()["state"] == "running"
     assert split.status()["config"]["spread_bps"] != "9"
     split.api("POST", "/bots/eth/start")
     wait(lambda: len(ids("eth")) == 2, "eth quoting again")

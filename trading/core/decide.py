@@ -1,4 +1,4 @@
-"""PURE: desired quotes + our live orders + now + market -> place/cancel actions with reasons.
+"""PURE: desired quotes + our live orders + now + market -> place/cancel actions, typed.
 
 No Django, no I/O, no clock: ``now`` is passed in (epoch seconds, like ``LiveOrder.sent_at``).
 
@@ -7,62 +7,73 @@ How each rule is read:
 - Live orders are those in PENDING_NEW, OPEN or PENDING_CANCEL; anything terminal passed in
   is ignored. "Active" means PENDING_NEW or OPEN. A PENDING_CANCEL order is already going
   away: it is never cancelled twice and is not the order a side is judged by.
-- Triggers for an active order, first match wins:
-  ``no_quote``   quoting proposes nothing for that side (the reason is in the quote result);
-  ``proximity``  within PROXIMITY_GUARD_BPS of the opposite touch, i.e.
+- Triggers for an active order (``Trigger``), first match wins:
+  ``NO_QUOTE``   quoting proposes nothing for that side (the reason is in the quote result);
+  ``PROXIMITY``  within PROXIMITY_GUARD_BPS of the opposite touch, i.e.
                  ``bid >= best_ask * (1 - guard/10000)`` or ``ask <= best_bid * (1 +
                  guard/10000)`` (the README's "within X bps of best bid/ask", inclusive);
-  ``exposure``   quoting had to shrink that side for MAX_NOTIONAL (``desired.capped``) and
-                 the live order is larger than the new size (an extension of the brief:
-                 the live order itself would breach the cap);
-  ``config``     priced under an older strategy (``order.strategy_version`` differs from
+  ``EXPOSURE``   quoting had to shrink that side for MAX_NOTIONAL (``desired.capped``) and
+                 the live order is larger than the new size (the live order itself would
+                 breach the cap);
+  ``BAND``       the order is outside the reward window of the mark (``params.band``: the
+                 band strategy's window, or the reward band itself in ``spread`` mode when the
+                 desired quote is inside it) while the desired quote is inside it;
+  ``CONFIG``     priced under an older strategy (``order.strategy_version`` differs from
                  ``params.strategy_version``: the spread, sizes or caps changed);
-  ``stale``      ``now - sent_at > STALE_ORDER_SECONDS`` (strictly older);
-  ``drift``      ``|bps_between(market.mid, ref_mid)| > REQUOTE_THRESHOLD_BPS`` (strictly
-                 more) and the desired quote differs from the order in price or size (on a
-                 coarse tick the mid can drift past the threshold while the rounded quote
-                 stays put: requoting to the same price would only lose queue position and
-                 spend two requests of the per-IP budget); never applied to PENDING_NEW
-                 orders (wait until they rest or fail).
+  ``STALE``      ``now - sent_at > STALE_ORDER_SECONDS`` (strictly older);
+  ``DRIFT``      ``|bps_between(market.mid, ref_mid)| > REQUOTE_THRESHOLD_BPS`` (strictly
+                 more); never applied to PENDING_NEW orders (wait until they rest or fail).
   Otherwise the order is kept: queue position and the ~3 s rest rule matter.
-- Urgent triggers are ``proximity`` and ``exposure``: the order may be filled any moment
+- Never replace an order with an identical one: a triggered order whose desired quote has
+  the same price and size is kept (an urgent trigger cancels it without a replacement). A
+  replacement to the same price would only lose queue position, count as a flicker-cancel
+  and spend two requests of the per-IP budget.
+- Minimum rest: a non-urgent trigger (``Trigger.urgent`` is False) does not act on an OPEN
+  order that has rested less than ``params.min_rest_seconds`` (StandX counts an order only
+  after it rested ~3 s and penalises flicker-cancels); an urgent one always acts, and so
+  does ``BAND`` for an order beyond the reward band itself (it earns nothing there).
+- Urgent triggers are ``PROXIMITY`` and ``EXPOSURE``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
   in the same batch as the replacement is placed. Being dark for a moment is cheaper than a
   fill. A stale PENDING_NEW is cancelled at once as well: it never rested, so cancelling it
   cannot make the side dark.
 - More than one active order on a side: the keeper is the best untriggered order (OPEN
   before PENDING_NEW, then the newest ``sent_at``, then ``cl_ord_id``). Other OPEN orders
-  are cancelled: ``replaced`` when they have a trigger (a fresh order now rests, which is how
-  a make-before-break completes) and ``duplicate`` when they do not. PENDING_NEW extras are
+  are cancelled: ``REPLACED`` when they have a trigger (a fresh order now rests, which is how
+  a make-before-break completes) and ``DUPLICATE`` when they do not. PENDING_NEW extras are
   left to rest or fail. Without an untriggered order the newest OPEN triggered one is the
   keeper (it still earns uptime until replaced) and the other triggered ones are
-  ``duplicate``.
+  ``DUPLICATE``.
+- A side the requote breaker holds (``params.holding``) places nothing: its keeper stays
+  unless an urgent trigger or ``NO_QUOTE`` removes it, and a dark side stays dark until the
+  hold ends. Cancels never wait for the breaker.
 
 make_before_break, per side:
-  no active order -> Place(``missing``), unless ``allow_overlap`` is False and an order of
+  no active order -> Place(``MISSING``), unless ``allow_overlap`` is False and an order of
   ours is still PENDING_CANCEL on that side (then wait for the cancel to land).
-  the keeper has a trigger -> Place(reason=trigger, replaces=keeper); ``no_quote`` only
+  the keeper has a trigger -> Place(trigger, replaces=keeper); ``NO_QUOTE`` only
   cancels. A replacement already pending is an untriggered PENDING_NEW on the side: it is
-  then the keeper, so nothing new is placed and the old order waits (its cancel comes with
-  reason ``replaced`` once the replacement is OPEN, i.e. confirmed resting). With
-  ``allow_overlap`` False the side falls back to cancel-first: Cancel(keeper,
-  ``cancel_first_fallback:<trigger>``) and the next round places (``missing``).
+  then the keeper, so nothing new is placed and the old order waits (its cancel comes as
+  ``REPLACED`` once the replacement is OPEN, i.e. confirmed resting). With ``allow_overlap``
+  False the side falls back to cancel-first: Cancel(keeper, trigger, FALLBACK) and the next
+  round places (``MISSING``).
 
 cancel_first (the original README lifecycle: cancel all, then place), both sides at once:
   the book needs refresh when any active order has a trigger, or a side with a desired quote
   has no live order while the other side still has one (e.g. one side was filled: the
-  trigger is then ``missing``). Then every OPEN order is cancelled, and a PENDING_NEW one
-  only for a trigger of its own; reason = its own trigger or ``cancel_all:<first trigger>``
-  (bid side first). Nothing is placed while any order of ours is live, PENDING_CANCEL
-  included; once none is, the fresh bid and ask are placed together (``missing``).
-  Duplicates are cancelled as in make_before_break when nothing needs refresh.
+  trigger is then ``MISSING``). Then every OPEN order is cancelled, and a PENDING_NEW one
+  only for a trigger of its own; each cancel carries its own trigger (``OWN``) or the first
+  trigger found (``SWEEP``, bid side first). Nothing is placed while any order of ours is
+  live, PENDING_CANCEL included; once none is, the fresh bid and ask are placed together
+  (``MISSING``). Duplicates are cancelled as in make_before_break when nothing needs refresh.
 
 Output order is deterministic: urgent cancels, then places, then the other cancels; within a
 group the bid side comes first, then by ``cl_ord_id``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import enum
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Mapping, Protocol, Sequence, Union
 
@@ -70,10 +81,39 @@ from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side
 
 MAKE_BEFORE_BREAK = "make_before_break"
 CANCEL_FIRST = "cancel_first"
-URGENT_TRIGGERS = frozenset({"proximity", "exposure"})
 ACTIVE_STATES = frozenset({OrderState.PENDING_NEW, OrderState.OPEN})
 SIDES = (Side.BUY, Side.SELL)
-FALLBACK_PREFIX = "cancel_first_fallback:"
+
+
+class Trigger(str, enum.Enum):
+    """Why an order is placed or cancelled."""
+    NO_QUOTE = "no_quote"
+    PROXIMITY = "proximity"
+    EXPOSURE = "exposure"
+    BAND = "band"
+    CONFIG = "config"
+    STALE = "stale"
+    DRIFT = "drift"
+    MISSING = "missing"         # a side with a desired quote and no order
+    DUPLICATE = "duplicate"     # a second order on a side, nothing wrong with either
+    REPLACED = "replaced"       # the old order once its replacement rests
+
+    @property
+    def urgent(self) -> bool:
+        """The order itself may be filled any moment (or a fill would breach MAX_NOTIONAL)."""
+        return self in (Trigger.PROXIMITY, Trigger.EXPOSURE)
+
+    @property
+    def refreshes(self) -> bool:
+        """A trigger that replaces a live order with a fresh one (a requote when acted on)."""
+        return self not in (Trigger.MISSING, Trigger.DUPLICATE, Trigger.REPLACED,
+                            Trigger.NO_QUOTE)
+
+
+class CancelHow(str, enum.Enum):
+    OWN = "own"             # the order's own trigger
+    FALLBACK = "fallback"   # make_before_break could not overlap: cancel first, place next
+    SWEEP = "sweep"         # cancel_first: swept with the others for the first trigger
 
 
 class DesiredQuotes(Protocol):
@@ -84,6 +124,25 @@ class DesiredQuotes(Protocol):
 
 
 @dataclass(frozen=True)
+class BandWindow:
+    """Where an order must sit, in bps of the mark, to be kept: ``inner <= |distance| <=
+    outer`` (``holds``). ``reward_bps`` is the exchange's reward band: an order beyond it
+    earns nothing (``lost``), so the minimum rest does not protect it."""
+    mark: Decimal
+    outer_bps: Decimal
+    inner_bps: Decimal = Decimal("0")
+    reward_bps: Decimal | None = None       # None: the same as outer_bps
+
+    def holds(self, price: Decimal) -> bool:
+        distance = abs(bps_between(price, self.mark))
+        return self.inner_bps <= distance <= self.outer_bps
+
+    def lost(self, price: Decimal) -> bool:
+        reward = self.outer_bps if self.reward_bps is None else self.reward_bps
+        return abs(bps_between(price, self.mark)) > reward
+
+
+@dataclass(frozen=True)
 class DecideParams:
     requote_threshold_bps: Decimal
     stale_order_seconds: Decimal
@@ -91,6 +150,9 @@ class DecideParams:
     requote_mode: str = MAKE_BEFORE_BREAK
     allow_overlap: bool = True
     strategy_version: int = 0
+    band: BandWindow | None = None          # None: no band trigger
+    min_rest_seconds: float = 0.0
+    holding: frozenset[Side] = frozenset()  # sides the requote breaker holds
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> "DecideParams":
@@ -108,43 +170,80 @@ class DecideParams:
 @dataclass(frozen=True)
 class Place:
     quote: Quote
-    reason: str
+    trigger: Trigger
     replaces: str | None = None
+
+    @property
+    def side(self) -> Side:
+        return self.quote.side
+
+    @property
+    def reason(self) -> str:
+        return self.trigger.value
+
+    @property
+    def requote(self) -> bool:
+        return self.replaces is not None
 
 
 @dataclass(frozen=True)
 class Cancel:
     cl_ord_id: str
     side: Side
-    reason: str
+    trigger: Trigger
+    how: CancelHow = CancelHow.OWN
+    # This cancel starts a requote (cancel-first lifecycles); derived, so not compared.
+    requote: bool = field(default=False, compare=False)
 
     @property
     def urgent(self) -> bool:
-        """The order itself is about to be filled (or a fill would breach MAX_NOTIONAL)."""
-        trigger = self.reason.removeprefix(FALLBACK_PREFIX)
-        return trigger in URGENT_TRIGGERS
+        return self.trigger.urgent and self.how is not CancelHow.SWEEP
+
+    @property
+    def reason(self) -> str:
+        """The audit log's words (unchanged since the reasons were strings)."""
+        if self.how is CancelHow.FALLBACK:
+            return f"cancel_first_fallback:{self.trigger.value}"
+        if self.how is CancelHow.SWEEP:
+            return f"cancel_all:{self.trigger.value}"
+        return self.trigger.value
 
 
 Action = Union[Place, Cancel]
 
 
 def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: float,
-                market: BookTop, params: DecideParams) -> str | None:
+                market: BookTop, params: DecideParams) -> Trigger | None:
     """Why this active order needs a refresh, or None to keep it (see module docstring)."""
     if desired is None:
-        return "no_quote"
+        return Trigger.NO_QUOTE
     if _near_opposite_touch(order, market, params.proximity_guard_bps):
-        return "proximity"
+        return Trigger.PROXIMITY
     if capped and order.qty > desired.qty:
-        return "exposure"
+        return Trigger.EXPOSURE
+    if (order.price, order.qty) == (desired.price, desired.qty):
+        return None         # nothing better to replace it with
+    band = params.band
+    if band is not None and band.lost(order.price) and band.holds(desired.price):
+        return Trigger.BAND         # earns nothing where it is: the rest rule cannot apply
+    if order.state is OrderState.OPEN and order.rested_at is not None and \
+            now - order.rested_at < params.min_rest_seconds:
+        return None
+    return _refresh_trigger(order, desired, now, market, params)
+
+
+def _refresh_trigger(order: LiveOrder, desired: Quote, now: float, market: BookTop,
+                     params: DecideParams) -> Trigger | None:
+    if params.band is not None and not params.band.holds(order.price) and \
+            params.band.holds(desired.price):
+        return Trigger.BAND
     if order.strategy_version != params.strategy_version:
-        return "config"
+        return Trigger.CONFIG
     if now - order.sent_at > float(params.stale_order_seconds):
-        return "stale"
+        return Trigger.STALE
     if order.state is OrderState.OPEN and \
-            abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps and \
-            (order.price, order.qty) != (desired.price, desired.qty):
-        return "drift"
+            abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps:
+        return Trigger.DRIFT
     return None
 
 
@@ -159,9 +258,9 @@ class _SideView:
     """One side's live orders, judged: each active order's trigger, the keeper, the extras."""
     side: Side
     desired: Quote | None
-    judged: tuple[tuple[LiveOrder, str | None], ...]   # active orders, by cl_ord_id
+    judged: tuple[tuple[LiveOrder, Trigger | None], ...]   # active orders, by cl_ord_id
     keeper: LiveOrder | None
-    keeper_trigger: str | None
+    keeper_trigger: Trigger | None
     any_live: bool
     cancelling: bool
     extras: tuple[Cancel, ...]
@@ -189,62 +288,69 @@ def _view_side(side: Side, orders: Sequence[LiveOrder], desired: DesiredQuotes, 
                      extras=extras)
 
 
-def _extra_cancel(order: LiveOrder, trigger: str | None, keeper: LiveOrder,
+def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
                   keeper_fine: bool) -> tuple[Cancel, ...]:
     """What to do with an active order that is not the keeper of its side."""
-    def cancel(reason: str) -> tuple[Cancel, ...]:
-        return (Cancel(order.cl_ord_id, order.side, reason),)
+    def cancel(why: Trigger) -> tuple[Cancel, ...]:
+        return (Cancel(order.cl_ord_id, order.side, why),)
 
-    if trigger in URGENT_TRIGGERS or trigger == "no_quote":
+    if trigger is not None and (trigger.urgent or trigger is Trigger.NO_QUOTE):
         return cancel(trigger)
     if order.state is OrderState.PENDING_NEW:
         # Unconfirmed: let it rest or fail, unless it has been unconfirmed for too long.
-        return cancel("stale") if trigger == "stale" else ()
+        return cancel(Trigger.STALE) if trigger is Trigger.STALE else ()
     if not keeper_fine:
-        return cancel("duplicate")
+        return cancel(Trigger.DUPLICATE)
     if keeper.state is OrderState.OPEN:
-        return cancel("replaced" if trigger else "duplicate")
+        return cancel(Trigger.REPLACED if trigger else Trigger.DUPLICATE)
     return ()   # the replacement is still PENDING_NEW: keep the old order resting meanwhile
 
 
 def _make_before_break(view: _SideView, params: DecideParams) -> list[Action]:
     actions: list[Action] = list(view.extras)
     keeper, trigger = view.keeper, view.keeper_trigger
+    holding = view.side in params.holding
     if keeper is None:
-        if view.desired is not None and (params.allow_overlap or not view.cancelling):
-            actions.append(Place(view.desired, "missing"))
+        if view.desired is not None and not holding and \
+                (params.allow_overlap or not view.cancelling):
+            actions.append(Place(view.desired, Trigger.MISSING))
         return actions
     if trigger is None:
         return actions
-    if trigger == "no_quote" or view.desired is None:
-        return actions + [Cancel(keeper.cl_ord_id, view.side, "no_quote")]
+    if trigger is Trigger.NO_QUOTE or view.desired is None:
+        return actions + [Cancel(keeper.cl_ord_id, view.side, Trigger.NO_QUOTE)]
+    if holding or (view.desired.price, view.desired.qty) == (keeper.price, keeper.qty):
+        # Nothing to place: an urgent trigger still takes the order off the book.
+        return actions + ([Cancel(keeper.cl_ord_id, view.side, trigger)] if trigger.urgent else [])
     if not params.allow_overlap:
-        return actions + [Cancel(keeper.cl_ord_id, view.side, FALLBACK_PREFIX + trigger)]
+        return actions + [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK,
+                                 requote=True)]
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
-    if trigger in URGENT_TRIGGERS or keeper.state is OrderState.PENDING_NEW:
+    if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         actions.append(Cancel(keeper.cl_ord_id, view.side, trigger))
     return actions
 
 
-def _cancel_first(views: Sequence[_SideView]) -> list[Action]:
+def _cancel_first(views: Sequence[_SideView], params: DecideParams) -> list[Action]:
     if not any(view.any_live for view in views):
-        return [Place(view.desired, "missing") for view in views if view.desired is not None]
+        return [Place(view.desired, Trigger.MISSING) for view in views
+                if view.desired is not None and view.side not in params.holding]
     judged = [(o, t) for view in views for o, t in view.judged]
     triggers = [t for view in views for _, t in view.judged if t is not None] + [
-        "missing" for view in views if view.desired is not None and not view.any_live]
+        Trigger.MISSING for view in views if view.desired is not None and not view.any_live]
     if not triggers:
         return [cancel for view in views for cancel in view.extras]
     # Unconfirmed orders are only swept for a trigger of their own (they cannot drift).
-    return [Cancel(o.cl_ord_id, o.side, t or f"cancel_all:{triggers[0]}")
+    return [Cancel(o.cl_ord_id, o.side, t, requote=True) if t is not None else
+            Cancel(o.cl_ord_id, o.side, triggers[0], CancelHow.SWEEP, requote=True)
             for o, t in judged if o.state is OrderState.OPEN or t is not None]
 
 
 def _ordered(actions: Iterable[Action]) -> list[Action]:
     def key(action: Action) -> tuple:
-        side = action.quote.side if isinstance(action, Place) else action.side
         group = 1 if isinstance(action, Place) else (0 if action.urgent else 2)
         ident = action.quote.price if isinstance(action, Place) else action.cl_ord_id
-        return (group, SIDES.index(side), str(ident))
+        return (group, SIDES.index(action.side), str(ident))
     return sorted(actions, key=key)
 
 
@@ -254,15 +360,5 @@ def decide(desired: DesiredQuotes, live_orders: Iterable[LiveOrder], now: float,
     orders = list(live_orders)
     views = [_view_side(side, orders, desired, now, market, params) for side in SIDES]
     if params.requote_mode == CANCEL_FIRST:
-        return _ordered(_cancel_first(views))
+        return _ordered(_cancel_first(views, params))
     return _ordered(a for view in views for a in _make_before_break(view, params))
-
-
-def pull_all(live_orders: Iterable[LiveOrder], reason: str) -> list[Cancel]:
-    """Cancel every order of ours that is PENDING_NEW or OPEN (feed stall, kill, stop).
-
-    PENDING_CANCEL orders are already on their way out and are not cancelled twice.
-    """
-    return [Cancel(o.cl_ord_id, o.side, reason)
-            for o in sorted(live_orders, key=lambda o: (SIDES.index(o.side), o.cl_ord_id))
-            if o.state in ACTIVE_STATES]

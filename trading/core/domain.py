@@ -21,6 +21,14 @@ class Side(str, enum.Enum):
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
+class RunState(str, enum.Enum):
+    """Whether a bot quotes. Persisted in BotConfig.run_state; killed stays killed until a
+    person starts the bot again."""
+    RUNNING = "running"
+    STOPPED = "stopped"
+    KILLED = "killed"
+
+
 TERMINAL_STATUSES = frozenset({"filled", "canceled", "rejected"})
 
 

@@ -15,13 +15,15 @@ How each rule of the original product is read (the names are the original env na
   is clamped inward to the cap and rounded INWARD (bid up, ask down) so it stays within the
   cap and on tick. If no on-tick price within the cap is left for a side (tick coarser than
   the cap) the side is dropped: ``beyond_max_deviation``.
-- Never touch the opposite best price (ALO would reject it): a bid >= best_ask moves to the
-  largest tick strictly below best_ask, an ask <= best_bid to the smallest tick strictly
-  above best_bid. With the book mid as reference this can only be reached after the clamp
-  above (bid <= mid < best_ask otherwise); it is kept as a safety net, and the cap check
-  runs after it, so a moved price beyond the cap is still dropped. If both sides survive
-  but bid >= ask (only possible when the tick is coarser than the cap) both are dropped:
-  ``no_spread_within_deviation``.
+- Never come within PROXIMITY_GUARD_BPS of the opposite best price (decide would replace
+  such a quote at once, and ALO rejects a crossing one): a bid >= best_ask * (1 - guard)
+  moves to the largest tick strictly below that limit, an ask <= best_bid * (1 + guard) to
+  the smallest tick strictly above it (guard 0: strictly inside the touch). With SPREAD_BPS
+  wider than the guard (settings refuse anything else) this only happens after the clamp
+  above; it is the safety net that makes a requote loop impossible whatever the settings,
+  and the cap check runs after it, so a moved price beyond the cap is still dropped. If
+  both sides survive but bid >= ask (only possible when the tick is coarser than the cap)
+  both are dropped: ``no_spread_within_deviation``.
 - Sizes: ``BID_NOTIONAL / bid_price`` and ``ASK_NOTIONAL / ask_price`` rounded DOWN to the
   lot (``qty_tick``) so the configured notional is never exceeded. Below the minimum order
   the size is one lot, unless the symbol's ``min_qty`` is larger, then ``min_qty`` (rounded
@@ -54,11 +56,13 @@ class QuoteParams:
     ask_notional: Decimal
     max_spread_deviation_bps: Decimal
     max_notional: Decimal
+    proximity_guard_bps: Decimal = ZERO
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "QuoteParams":
         """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
-        return cls(**{name: Decimal(str(config[name])) for name in cls.__dataclass_fields__})
+        return cls(**{name: Decimal(str(config[name])) for name in cls.__dataclass_fields__
+                      if name in config})
 
 
 @dataclass(frozen=True)
@@ -123,8 +127,9 @@ def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -
     if mid - price > cap:
         price = round_up_to_tick(mid - cap, tick)
         notes.append("bid:clamped_to_max_deviation")
-    if price >= top.best_ask:
-        price = round_up_to_tick(top.best_ask, tick) - tick
+    limit = top.best_ask * (1 - params.proximity_guard_bps / BPS)
+    if price >= limit:
+        price = round_up_to_tick(limit, tick) - tick
         notes.append("bid:moved_below_best_ask")
     return _check_price(price, mid, cap, tuple(notes))
 
@@ -136,8 +141,9 @@ def _ask_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -
     if price - mid > cap:
         price = round_down_to_tick(mid + cap, tick)
         notes.append("ask:clamped_to_max_deviation")
-    if price <= top.best_bid:
-        price = round_down_to_tick(top.best_bid, tick) + tick
+    limit = top.best_bid * (1 + params.proximity_guard_bps / BPS)
+    if price <= limit:
+        price = round_down_to_tick(limit, tick) + tick
         notes.append("ask:moved_above_best_bid")
     return _check_price(price, mid, cap, tuple(notes))
 

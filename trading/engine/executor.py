@@ -1,9 +1,11 @@
 """Executes decided actions against the exchange and accounts for every outcome.
 
-It owns the consecutive-failure counter (the kill switch's input): any StandXError from an
-exchange call counts, except an ALO/crossing reject (the market moved; not a fault); any
-success resets it. Every order action, reject and error becomes an audit event. It never
-decides what to quote: that is decide.py's job.
+It feeds the consecutive-failure counter (the kill switch's input): any StandXError from an
+exchange call counts, except a post-only reject (the market moved; not a fault), a 429 and
+an exchange that cannot be reached at all; any success resets it. Every order action,
+reject and error becomes an audit event. It never decides what to quote: that is decide's
+job. Places can be shut off (`close_places`): a kill or stop drops every place still
+waiting for the rate budget, so nothing queued before the kill reaches the exchange.
 """
 from __future__ import annotations
 
@@ -11,62 +13,30 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Awaitable, Callable
 
 from trading.core.domain import ExchangeOrder, OrderState, Quote
-from trading.engine.eventlog import EventLog
 from trading.core.orders import OrderTracker, Transition
+from trading.engine.eventlog import EventLog
+from trading.engine.failures import Failures
+from trading.engine.supervisor import TaskSet
 from trading.standx.errors import (
-    AuthError, NotFoundError, OrderRejectedError, RateLimitError, RequestTimeoutError,
-    ServerError, StandXError,
+    AuthError, NotFoundError, OrderRejectedError, RateLimitError, RejectKind,
+    RequestTimeoutError, ServerError, StandXError,
 )
 from trading.standx.rest import StandXRest
-from trading.engine.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 
-CANCEL_VERIFY_ATTEMPTS = 5
-CANCEL_VERIFY_PAUSE = 0.2
 # How long a non-urgent cancel waits for others to share its request (see cancel_soon).
 CANCEL_COALESCE_SECONDS = 0.01
-CAPACITY_WORDS = ("margin", "max open orders", "too many open orders", "open order limit")
+# Pending checks (query_order) per housekeeping pass: a backlog must not eat the budget.
+OVERDUE_CHECKS_PER_PASS = 10
 
 
-def is_alo_reject(exc: BaseException) -> bool:
-    """ALO would cross / post-only rejected: the book moved, not a failure of anything."""
-    text = str(getattr(exc, "message", exc)).lower()
-    return isinstance(exc, OrderRejectedError) and any(
-        word in text for word in ("alo", "cross", "post only", "post-only"))
-
-
-def is_capacity_reject(exc: BaseException) -> bool:
-    """Margin or max-open-orders forbids one more order: make-before-break cannot overlap."""
-    text = str(getattr(exc, "message", exc)).lower()
-    return isinstance(exc, OrderRejectedError) and any(word in text for word in CAPACITY_WORDS)
-
-
-@dataclass
-class Failures:
-    """Consecutive exchange failures; `seen` keeps the recent ones for the snapshot/tests."""
-    limit: int
-    consecutive: int = 0
-    total: int = 0
-    seen: deque = field(default_factory=lambda: deque(maxlen=100))
-    tripped_after: int | None = None     # `total` when the switch last tripped
-
-    def failure(self, where: str, exc: BaseException, now: float) -> bool:
-        """Count one; True when the kill switch must trip."""
-        self.consecutive += 1
-        self.total += 1
-        self.seen.append((now, where, f"{type(exc).__name__}: {exc}"))
-        if self.consecutive == self.limit:
-            self.tripped_after = self.total
-        return self.consecutive >= self.limit
-
-    def success(self) -> None:
-        self.consecutive = 0
+def is_reject(exc: BaseException, kind: RejectKind) -> bool:
+    return isinstance(exc, OrderRejectedError) and exc.kind is kind
 
 
 class Executor:
@@ -85,6 +55,8 @@ class Executor:
         self.capacity_rejects = 0
         self._inflight = TaskSet()
         self._cancels_due: list[str] = []       # non-urgent cancels waiting for company
+        self._unsent: dict[str, asyncio.Task] = {}   # places still waiting for the budget
+        self.places_closed: str | None = None   # why places are shut off (kill, stop)
 
     # ------------------------------------------------------------------ accounting
 
@@ -111,7 +83,7 @@ class Executor:
             self.note_rate_limited(where, exc)
             raise
         except StandXError as exc:
-            if not is_alo_reject(exc):
+            if not is_reject(exc, RejectKind.WOULD_CROSS):
                 self.note_failure(where, exc)
             raise
         self.failures.success()
@@ -145,16 +117,33 @@ class Executor:
 
     # ------------------------------------------------------------------ in-flight calls
 
-    def launch(self, coro, name: str) -> None:
+    def launch(self, coro, name: str) -> asyncio.Task:
         """Run an order call in the background: the quoting loop never waits for the
         network, so the next market message is handled at once. State changes were already
         made synchronously (PENDING_NEW / PENDING_CANCEL), so decide cannot repeat them."""
-        self._inflight.spawn(coro, name)
+        return self._inflight.spawn(coro, name)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for in-flight order calls (before a cancel-all, so none lands after it)."""
         self._flush_cancels()
         await self._inflight.wait(timeout)
+
+    def close_places(self, why: str) -> int:
+        """Kill or stop: no place may leave any more, and those still waiting for the rate
+        budget are dropped at once (they were never sent). Returns how many were dropped."""
+        self.places_closed = why
+        dropped = list(self._unsent.items())
+        self._unsent.clear()
+        now = self._clock()
+        for cl_ord_id, task in dropped:
+            task.cancel()
+            self._transition(self.tracker.rejected(cl_ord_id, now, f"dropped before sending: {why}"))
+        if dropped:
+            self.events.add("info", f"{why}: dropped {len(dropped)} queued order(s) before sending")
+        return len(dropped)
+
+    def open_places(self) -> None:
+        self.places_closed = None
 
     def cancel_soon(self, ids: list[str]) -> None:
         """Send non-urgent cancels (already PENDING_CANCEL) batched with any that come
@@ -200,25 +189,41 @@ class Executor:
                         cl_ord_id=cl_ord_id)
         return cl_ord_id
 
-    async def send_place(self, cl_ord_id: str, quote: Quote,
-                         trigger_at: float | None = None) -> str | None:
-        """Send one ALO order. Returns 'capacity' when margin/max orders refused it (the
-        caller falls back to cancel-first), None otherwise."""
-        measured = []
+    def launch_place(self, cl_ord_id: str, quote: Quote, trigger_at: float | None,
+                     on_capacity: Callable[[], None]) -> None:
+        """Send one prepared ALO order in the background; it counts as unsent (droppable by
+        close_places) until its request leaves the pacer."""
+        task = self.launch(self._place(cl_ord_id, quote, trigger_at, on_capacity), "place")
+        if not task.done():
+            self._unsent[cl_ord_id] = task
 
-        def sent() -> None:     # market message received -> request left for the exchange
-            if not measured:    # a retry is not a new reaction
-                measured.append(True)
+    async def _place(self, cl_ord_id: str, quote: Quote, trigger_at: float | None,
+                     on_capacity: Callable[[], None]) -> None:
+        if self.places_closed is not None:
+            self._unsent.pop(cl_ord_id, None)
+            self._transition(self.tracker.rejected(cl_ord_id, self._clock(),
+                                                   f"not sent: {self.places_closed}"))
+            return
+        if await self.send_place(cl_ord_id, quote, trigger_at) == RejectKind.CAPACITY:
+            on_capacity()
+
+    async def send_place(self, cl_ord_id: str, quote: Quote,
+                         trigger_at: float | None = None) -> RejectKind | None:
+        """Send one ALO order; returns the kind of a synchronous reject (None otherwise)."""
+        def sent() -> None:     # the request left the pacer for the exchange
+            if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
                 self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
         try:
             await self.call("new_order", lambda: self.rest.new_order(
                 self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo",
-                on_sent=sent if trigger_at is not None else None))
+                on_sent=sent))
         except StandXError as exc:
             return self._place_failed(cl_ord_id, quote, exc)
+        finally:
+            self._unsent.pop(cl_ord_id, None)
         return None
 
-    def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> str | None:
+    def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> RejectKind | None:
         now = self._clock()
         if isinstance(exc, RequestTimeoutError) and exc.maybe_sent or \
                 isinstance(exc, ServerError) and exc.status == 504:
@@ -226,10 +231,10 @@ class Executor:
         self._transition(self.tracker.rejected(cl_ord_id, now, str(exc)))
         self.events.add("reject", str(exc)[:500], side=quote.side, price=quote.price,
                         qty=quote.qty, cl_ord_id=cl_ord_id)
-        if is_capacity_reject(exc):
+        if is_reject(exc, RejectKind.CAPACITY):
             self.capacity_rejects += 1
-            return "capacity"
-        return None
+            return RejectKind.CAPACITY
+        return getattr(exc, "kind", None)
 
     # ------------------------------------------------------------------ cancelling
 
@@ -285,37 +290,18 @@ class Executor:
         rows = await self.call("query_open_orders", lambda: self.rest.query_open_orders(symbol))
         return rows, sent_at
 
-    async def cancel_all_verified(self, reason: str, attempts: int = CANCEL_VERIFY_ATTEMPTS) -> bool:
-        """Cancel every order of ours (tracked or found open on any symbol), then check with
-        query_open_orders that none remains; bounded retries. True when verified clean."""
-        await self.drain()
-        pending = set(self.tracker.live_ids())
-        for attempt in range(attempts):
-            try:
-                rows, _ = await self.our_open_orders()
-            except StandXError:
-                rows = None
-            if rows is not None:
-                pending = {o.cl_ord_id for o in rows if self.tracker.is_ours(o.cl_ord_id)}
-                if not pending:
-                    self._forget_all()
-                    return True
-            if pending:
-                await self.cancel_many(sorted(pending), reason)
-            await asyncio.sleep(CANCEL_VERIFY_PAUSE * (attempt + 1))
-        log.error("could not verify that all our orders are canceled (%d left)", len(pending))
-        return False
-
-    def _forget_all(self) -> None:
+    def forget_all(self, why: str) -> None:
+        """The exchange confirmed none of ours is open: our view agrees."""
         now = self._clock()
         for cl_ord_id in self.tracker.live_ids():
-            self._transition(self.tracker.gone(cl_ord_id, now, "canceled (verified)"))
+            self._transition(self.tracker.gone(cl_ord_id, now, why))
 
     # ------------------------------------------------------------------ pending checks
 
     async def check_overdue(self) -> None:
-        """PENDING_* orders not confirmed in time: ask the exchange by cl_ord_id."""
-        for order in self.tracker.overdue(self._clock()):
+        """PENDING_* orders not confirmed in time: ask the exchange by cl_ord_id (a few per
+        pass; reconcile settles a large backlog with one query)."""
+        for order in self.tracker.overdue(self._clock())[:OVERDUE_CHECKS_PER_PASS]:
             self.tracker.mark_checked(order.cl_ord_id, self._clock())
             try:
                 row = await self.call("query_order", lambda: self.rest.query_order(

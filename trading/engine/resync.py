@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import Awaitable, Callable
 
+from trading.core.backoff import Backoff
+from trading.engine.eventlog import EventLog
+from trading.engine.market_view import MarketView
+from trading.engine.state import Signals
 from trading.engine.uptime_keeper import MAX_GAP_SECONDS
-
-if TYPE_CHECKING:
-    from trading.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
-RETRY_BASE_SECONDS = 0.5
-RETRY_MAX_SECONDS = 5.0
+RETRY_BACKOFF = Backoff(base=0.5, cap=5.0)
 
 
 class GapWatch:
@@ -47,44 +47,43 @@ class GapWatch:
 class Resync:
     """Notices a time jump and reconciles before quoting resumes."""
 
-    def __init__(self, engine: "Engine", max_gap: float = MAX_GAP_SECONDS):
-        self.engine = engine
+    def __init__(self, clock: Callable[[], float], events: EventLog, market: MarketView,
+                 recover: Callable[[], Awaitable[bool]], signals: Signals,
+                 max_gap: float = MAX_GAP_SECONDS):
+        self._clock, self.events, self.market = clock, events, market
+        self._recover, self.signals = recover, signals
         self.watch = GapWatch(max_gap)
         self.pending = False
-        self.jumps = 0
         self._generation = 0        # a second jump during a resync restarts it
 
     def check(self) -> bool:
         """Look at the clock; on a jump, stop quoting and start a resync. True on a jump."""
-        gap = self.watch.check(self.engine.clock())
+        gap = self.watch.check(self._clock())
         if gap is None:
             return False
-        self.jumps += 1
         self._generation += 1
         text = (f"time jump of {gap:.1f}s (process suspended or clock stepped): the book and "
                 f"our orders are stale; reconciling with the exchange before quoting again")
         log.warning("%s", text)
-        self.engine.events.add("feed", text)
+        self.events.add("feed", text)
         if not self.pending:
             self.pending = True
-            self.engine.spawn(self._run(), "resync")
+            self.signals.spawn(self._run(), "resync")
         return True
 
     async def _run(self) -> None:
-        e, attempt = self.engine, 0
+        attempt = 0
         while True:
             generation = self._generation
-            ok = await e.lifecycle.reconcile()
-            if ok:
-                await e.lifecycle.load_position()
+            ok = await self._recover()
             if ok and generation == self._generation:
                 break
+            await asyncio.sleep(RETRY_BACKOFF.delay(attempt))
             attempt += 1
-            await asyncio.sleep(min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** attempt))
         # Frames buffered while we were suspended carry a fresh receive time but old prices:
         # only a book that arrives after the reconcile answer is quoted from.
-        e.market.distrust_before(e.clock())
+        self.market.distrust_before(self._clock())
         self.pending = False
-        e.events.add("feed", "reconciled after the time jump: quoting resumes on a fresh book")
+        self.events.add("feed", "reconciled after the time jump: quoting resumes on a fresh book")
         log.info("reconciled after the time jump")
-        e._wake.set()
+        self.signals.wake()

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BPS, LiveOrder, Side
-
-if TYPE_CHECKING:
-    from trading.engine.engine import Engine
+from trading.core.orders import OrderTracker
+from trading.engine.eventlog import EventLog
+from trading.engine.executor import Executor
+from trading.engine.failures import Failures
+from trading.engine.market_view import MarketView
+from trading.engine.state import BotState, RunStatus
+from trading.engine.uptime_keeper import UptimeKeeper
 
 
 def _text(value) -> str | None:
@@ -41,14 +45,14 @@ def quote_view(order: LiveOrder | None, mid: Decimal | None, mark: Decimal | Non
             "in_band": from_mark is not None and abs(from_mark) <= band_bps}
 
 
-def _shown_order(engine: "Engine", side: Side) -> LiveOrder | None:
+def _shown_order(tracker: OrderTracker, side: Side) -> LiveOrder | None:
     """The side's resting order, or else the one on its way to the book."""
-    return engine.tracker.resting(side) or next(iter(engine.tracker.on_side(side)), None)
+    return tracker.resting(side) or next(iter(tracker.on_side(side)), None)
 
 
-def _orders(engine: "Engine", now: float) -> list[dict]:
+def _orders(tracker: OrderTracker, now: float) -> list[dict]:
     rows = []
-    for order in sorted(engine.tracker.live(), key=lambda o: (o.side.value, o.price)):
+    for order in sorted(tracker.live(), key=lambda o: (o.side.value, o.price)):
         rows.append({"cl_ord_id": order.cl_ord_id, "side": order.side.value,
                      "price": str(order.price), "qty": str(order.qty),
                      "state": order.state.value, "age_s": round(max(0.0, now - order.sent_at), 1),
@@ -56,9 +60,9 @@ def _orders(engine: "Engine", now: float) -> list[dict]:
     return rows
 
 
-def _market(engine: "Engine") -> dict:
-    top = engine.market.top()
-    return {"mid": _text(top.mid if top else None), "mark": _text(engine.market.mark),
+def _market(market: MarketView) -> dict:
+    top = market.top()
+    return {"mid": _text(top.mid if top else None), "mark": _text(market.mark),
             "best_bid": _text(top.best_bid if top else None),
             "best_ask": _text(top.best_ask if top else None)}
 
@@ -69,32 +73,58 @@ def _config(values: dict) -> dict:
             for k, v in values.items()}
 
 
-def build_snapshot(engine: "Engine") -> dict:
-    now = engine.clock()
-    top = engine.market.top()
-    mid, mark = (top.mid if top else None), engine.market.mark
-    band = Decimal(str(engine.values.get("uptime_band_bps", "10")))
-    age = engine.market.age(now)
+def build_snapshot(state: BotState, now: float, *, uptime: UptimeKeeper, events: EventLog,
+                   failures: Failures, executor: Executor, breaker: RequoteBreaker) -> dict:
+    market, tracker, values = state.market, state.tracker, state.values
+    top = market.top()
+    mid, mark = (top.mid if top else None), market.mark
+    band = Decimal(str(values.get("uptime_band_bps", "10")))
+    age = market.age(now)
     return {
-        "bot": engine.bot, "state": engine.state, "state_reason": engine.state_reason,
-        "mode": engine.mode, "symbol": engine.symbol,
-        "feed": {"market": engine.market.market_feed, "account": engine.market.account_feed,
+        "bot": state.bot, "state": state.run.state.value, "state_reason": state.run.reason,
+        "cleanup": cleanup_view(state.run), "mode": state.mode, "symbol": state.symbol,
+        "feed": {"market": market.market_feed, "account": market.account_feed,
                  "last_message_age_s": None if age is None else round(age, 3)},
-        "market": _market(engine),
-        "quotes": {"bid": quote_view(_shown_order(engine, Side.BUY), mid, mark, band),
-                   "ask": quote_view(_shown_order(engine, Side.SELL), mid, mark, band)},
-        "orders": _orders(engine, now),
-        "uptime": engine.uptime.current(now, int(engine.values.get("uptime_target_minutes", 30))),
-        "history": engine.uptime.history(now),
-        "events": engine.events.recent(),
-        "config": _config(engine.values),
-        "failures": {"consecutive": engine.failures.consecutive, "max": engine.failures.limit},
-        "position": {"qty": str(engine.position_qty)},
-        "token_expires_at": _iso(getattr(engine.rest, "token_expires_at", None)),
-        "latency": reaction_latency(engine.executor.reaction_ms),
-        "exchange": exchange_load(engine.rest),
+        "market": _market(market),
+        "quotes": {"bid": quote_view(_shown_order(tracker, Side.BUY), mid, mark, band),
+                   "ask": quote_view(_shown_order(tracker, Side.SELL), mid, mark, band)},
+        "orders": _orders(tracker, now),
+        "uptime": uptime.current(now, int(values.get("uptime_target_minutes", 30))),
+        "history": uptime.history(now),
+        "events": events.recent(),
+        "config": _config(values),
+        "failures": failures_view(failures),
+        "breaker": breaker_view(breaker, now),
+        "position": {"qty": str(state.position_qty)},
+        "token_expires_at": _iso(executor.rest.token_expires_at),
+        "latency": reaction_latency(executor.reaction_ms),
+        "exchange": exchange_load(executor.rest),
         "updated_at": _iso(now),
     }
+
+
+def cleanup_view(run: RunStatus) -> dict | None:
+    """What the last kill/stop/shutdown could not verify gone (None: nothing in doubt)."""
+    if run.unverified == 0:
+        return None
+    what = ("could not verify with the exchange that our orders are gone"
+            if run.unverified is None else f"{run.unverified} orders could not be verified gone")
+    return {"verified": False, "left": run.unverified,
+            "message": f"{run.state.value} — {what}"}
+
+
+def failures_view(failures: Failures) -> dict:
+    recent = [{"at": _iso(at), "where": where, "error": error}
+              for at, where, error in list(failures.seen)[-5:]]
+    return {"consecutive": failures.consecutive, "max": failures.limit, "recent": recent}
+
+
+def breaker_view(breaker: RequoteBreaker, now: float) -> dict:
+    """Per side: whether the requote breaker holds it, for how long, and how often it has."""
+    return {("bid" if side is Side.BUY else "ask"): {
+        "holding": breaker.holding(side, now),
+        "seconds_left": round(breaker.hold_remaining(side, now), 1),
+        "trips": breaker.trips[side]} for side in Side}
 
 
 LATENCY_WINDOW = 1000     # the latest reactions: recent enough to show a slow-down

@@ -13,6 +13,8 @@ import logging
 import time
 from typing import AsyncIterator, Awaitable, Callable
 
+from trading.core.backoff import Backoff
+
 log = logging.getLogger(__name__)
 
 TaskBody = Callable[[], Awaitable[None]]
@@ -23,6 +25,7 @@ async def supervise(name: str, body: TaskBody, on_failure: OnFailure | None = No
                     backoff_base: float = 0.2, backoff_max: float = 10.0,
                     healthy_after: float = 30.0) -> None:
     """Run `body` until cancelled; restart it with backoff whenever it raises or returns."""
+    backoff = Backoff(backoff_base, backoff_max)
     failures = 0
     while True:
         started = time.monotonic()
@@ -43,7 +46,7 @@ async def supervise(name: str, body: TaskBody, on_failure: OnFailure | None = No
                 on_failure(name, error)
             except Exception:
                 log.exception("failure callback of task %s failed", name)
-        await asyncio.sleep(min(backoff_max, backoff_base * 2 ** (failures - 1)))
+        await asyncio.sleep(backoff.delay(failures - 1))
 
 
 async def every(interval: Callable[[], float], step: Callable[[], Awaitable[None]]) -> None:

@@ -62,6 +62,9 @@ class BotRun:
         self.bot = engine.bot
         self.lease_lost: LeaseLost | None = None
         self.error: BaseException | None = None
+        # Why our orders may still rest on the exchange after the run (None: verified gone,
+        # or another worker owns the bot's orders now).
+        self.orders_in_doubt: str | None = None
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -90,8 +93,19 @@ class BotRun:
         bus.forget_snapshot(self.bot)     # this process's pages show the stored state again
         if engine_task.done() and not engine_task.cancelled():
             self.error = engine_task.exception()
+        self.orders_in_doubt = self._orders_in_doubt()
         if self.error is not None:
             log.error("bot %s stopped on an error", self.bot, exc_info=self.error)
+
+    def _orders_in_doubt(self) -> str | None:
+        if self.lease_lost is not None and self.lease_lost.taken:
+            return None         # the new holder owns them
+        if not self.engine.started:
+            return None         # it never got to quote: no order of this run exists
+        result = self.engine.shutdown_result
+        if result is None:
+            return "the engine did not finish its clean stop, so nothing was verified"
+        return None if result.verified else result.describe()
 
     async def _hold_lease(self) -> None:
         """Renew until cancelled; a lost lease ends the run (recorded, not raised)."""

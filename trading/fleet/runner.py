@@ -77,8 +77,7 @@ class Runner:
         if keeper is None:
             return None
         seat = await self.venues.seat_for(bot)
-        engine = Engine(bot, seat.rest, seat.venue.ws_url, seat.venue.token,
-                        seat.venue.mode, EngineOptions.from_settings(), feed=seat.feed)
+        engine = Engine(bot, seat.rest, seat.feed, seat.venue.mode, EngineOptions.from_settings())
         run = BotRun(engine, keeper)
         self.runs.append(run)
         await self.banner(engine, seat)
@@ -89,10 +88,17 @@ class Runner:
             await run.keeper.release()
 
     def report(self) -> None:
-        """Exit status: a lost lease or a bot that ended on an error is a failure."""
+        """Exit status: orders that may remain on the exchange, a lost lease or a bot that
+        ended on an error is a failure (systemd's Restart=on-failure and a person must
+        hear of it)."""
+        in_doubt = [f"bot {r.bot}: {r.orders_in_doubt}" for r in self.runs if r.orders_in_doubt]
         problems = [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost] + \
                    [f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
                     for r in self.runs if r.error is not None]
+        if in_doubt:
+            raise CommandError("orders may remain on the exchange: " + "; ".join(in_doubt) +
+                               "; check the exchange" +
+                               ("" if not problems else "; also stopped: " + "; ".join(problems)))
         if problems:
             raise CommandError("stopped: " + "; ".join(problems))
         self.say("runbot stopped cleanly")

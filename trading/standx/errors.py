@@ -6,6 +6,8 @@ they never contain the access token or the signing key.
 """
 from __future__ import annotations
 
+import enum
+
 MAX_MESSAGE_CHARS = 300
 
 
@@ -55,8 +57,38 @@ class ServerError(StandXError):
     """5xx: exchange-side failure; retried with backoff by the REST client."""
 
 
+class RejectKind(str, enum.Enum):
+    """What an order reject means for the caller. StandX documents only 'alo order
+    rejected'; the other texts are the simulator's and common exchange wording."""
+    WOULD_CROSS = "would_cross"     # post-only (ALO) would have crossed: the book moved
+    CAPACITY = "capacity"           # margin or the open-order limit forbids one more order
+    ORDER_GONE = "order_gone"       # cancel of an order that is no longer open
+    OTHER = "other"
+
+
+_REJECT_WORDS = (
+    (RejectKind.WOULD_CROSS, ("alo", "cross", "post only", "post-only")),
+    (RejectKind.CAPACITY, ("margin", "max open orders", "too many open orders",
+                           "open order limit")),
+    (RejectKind.ORDER_GONE, ("order not found", "not open", "unknown order")),
+)
+
+
+def classify_reject(message: str) -> RejectKind:
+    text = message.lower()
+    for kind, words in _REJECT_WORDS:
+        if any(word in text for word in words):
+            return kind
+    return RejectKind.OTHER
+
+
 class OrderRejectedError(StandXError):
-    """400, or a non-zero `code` inside a 2xx body (e.g. 'alo order rejected')."""
+    """400, or a non-zero `code` inside a 2xx body (e.g. 'alo order rejected'); `kind`
+    says what the reject means (RejectKind)."""
+
+    def __init__(self, message: str, status: int | None = None, code: int | None = None):
+        super().__init__(message, status, code)
+        self.kind = classify_reject(self.message)
 
 
 class MalformedResponseError(StandXError):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 import httpx
 
+from trading.core.backoff import Backoff
 from trading.core.domain import (
     Ack, Balance, Book, ExchangeOrder, Fill, Position, PriceTick, Side, SymbolSpec,
 )
@@ -83,7 +83,7 @@ class StandXRest:
     ):
         self._timeout = timeout
         self._max_retries = max(0, max_retries)
-        self._backoff_base, self._backoff_max = backoff_base, backoff_max
+        self._backoff = Backoff(backoff_base, backoff_max, jitter=True)
         self._retry_after_max = retry_after_max
         self._signer, self._session_id = signer, session_id
         self._sleep, self._clock = sleep, clock
@@ -228,10 +228,10 @@ class StandXRest:
                 return await self._attempt(call, headers)
             except StandXError as exc:
                 if isinstance(exc, RateLimitError):
-                    self.pacer.hold_off(self._backoff(attempt, exc.retry_after))
+                    self.pacer.hold_off(self._retry_delay(attempt, exc.retry_after))
                 if attempt >= self._max_retries or not self._retryable(call, exc):
                     raise
-                delay = self._backoff(attempt, getattr(exc, "retry_after", None))
+                delay = self._retry_delay(attempt, getattr(exc, "retry_after", None))
                 log.debug("%s %s: retrying in %.2fs after %s", call.method, call.path, delay,
                           type(exc).__name__)
             attempt += 1
@@ -291,11 +291,10 @@ class StandXRest:
             return call.idempotent or exc.status != 504
         return False
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+    def _retry_delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self._retry_after_max)
-        ceiling = min(self._backoff_max, self._backoff_base * (2 ** attempt))
-        return ceiling * random.uniform(0.5, 1.0)   # jitter keeps many clients from syncing
+        return self._backoff.delay(attempt)
 
 
 def _decode(response: httpx.Response) -> Any:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from trading.core.backoff import Backoff
 from trading.standx import frames, protocol
 from trading.standx.errors import MalformedResponseError
 from trading.standx.values import snippet
@@ -71,7 +71,7 @@ class StreamClient:
         self._subscriptions = [dict(s) for s in subscriptions]
         self._token = token
         self._stale_after, self._connect_timeout = stale_after, connect_timeout
-        self._backoff_base, self._backoff_max = backoff_base, backoff_max
+        self._backoff = Backoff(backoff_base, backoff_max, jitter=True)
         self._ping_interval, self._handler_timeout = ping_interval, handler_timeout
         self._proxy, self._clock = proxy, clock
         self._ws: ClientConnection | None = None
@@ -135,7 +135,7 @@ class StreamClient:
             await self._report(handler, DISCONNECTED, detail)
             log.warning("%s stream disconnected: %s", self.name, detail)
             failures = 0 if self._was_healthy else failures + 1
-            await asyncio.sleep(self._backoff(failures))
+            await asyncio.sleep(self._backoff.delay(failures))
 
     # ---------------------------------------------------------- one connection
 
@@ -253,9 +253,6 @@ class StreamClient:
         except (TimeoutError, OSError):
             pass                          # the socket is being dropped anyway
 
-    def _backoff(self, failures: int) -> float:
-        ceiling = min(self._backoff_max, self._backoff_base * (2 ** failures))
-        return ceiling * random.uniform(0.5, 1.0)   # jitter: do not reconnect in lockstep
 
 
 def _reveal(token: object) -> str:

@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 
 from trading.core.domain import Side
 from trading.engine.engine import Engine, EngineOptions
+from trading.engine.feeds import SharedFeed
 from trading.models import BotConfig
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
@@ -150,10 +151,12 @@ async def start_engine(bench):
 
     async def factory(bot: str = "default", options: EngineOptions = FAST_OPTIONS,
                       rest: StandXRest | None = None, token: str | None = None,
-                      **config) -> Running:
+                      feed: SharedFeed | None = None, **config) -> Running:
         await save_config(bot, **config)
         rest = rest or bench.rest_client(timeout=2.0, max_retries=0)
-        engine = Engine(bot, rest, bench.sim.ws_stream_url, token or bench.token, "sim", options)
+        feed = feed or SharedFeed(bench.sim.ws_stream_url, token or bench.token,
+                                  f"account {bot}", stale_after=options.feed_stale_seconds)
+        engine = Engine(bot, rest, feed, "sim", options)
         running = Running(engine, rest)
         started.append(running)
         return running

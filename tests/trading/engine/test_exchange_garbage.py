@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.trading.engine.conftest import MID, PREFIX, SYMBOL, wait_until
 from trading.core.orders import bot_prefix
+from trading.engine.feeds import SharedFeed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,8 +40,8 @@ def order(cl_ord_id: str, **changes) -> dict:
 
 
 class GarbageFeed:
-    """Market connections get a sane book every 50 ms, queued frames one at a time between
-    them. Account connections get only what is queued for them."""
+    """A sane book every 50 ms, queued market frames one at a time between them, and the
+    queued account frames as they come."""
 
     def __init__(self):
         self.seq = 100
@@ -49,18 +50,21 @@ class GarbageFeed:
         self.url = ""
 
     async def handler(self, ws) -> None:
+        """One connection carries both, as the engine's shared feed asks: it logs in, then
+        subscribes the market channels."""
         first = json.loads(await ws.recv())
         if "auth" in first:
             await ws.send(frame("auth", None, {"code": 0, "msg": "success"}))
-            while ws.close_code is None:        # polled, so the server can shut down
-                try:
-                    item = await asyncio.wait_for(self.account.get(), 0.1)
-                except TimeoutError:
-                    continue
-                await ws.send(item)
-            return
         with contextlib.suppress(ConnectionClosed):     # the engine hangs up at shutdown
-            await self.stream_market(ws)
+            await asyncio.gather(self.stream_market(ws), self.forward_account(ws))
+
+    async def forward_account(self, ws) -> None:
+        while ws.close_code is None:        # polled, so the server can shut down
+            try:
+                item = await asyncio.wait_for(self.account.get(), 0.1)
+            except TimeoutError:
+                continue
+            await ws.send(item)
 
     async def stream_market(self, ws) -> None:
         while True:
@@ -116,8 +120,8 @@ ACCOUNT_GARBAGE = [
 async def test_garbage_is_logged_skipped_and_never_traded_on(bench, start_engine, caplog):
     caplog.set_level(logging.WARNING)
     async with GarbageFeed().running() as feed:
-        running = await start_engine()
-        running.engine.ws_url = feed.url
+        running = await start_engine(feed=SharedFeed(feed.url, bench.token, "account default",
+                                                     stale_after=0.6))
         await wait_until(bench.two_sided, timeout=8, what="quotes from the sane feed")
         await wait_until(lambda: all(o.state.value == "open" for o in
                                      running.engine.tracker.live()), what="orders confirmed")
@@ -139,9 +143,8 @@ async def test_garbage_is_logged_skipped_and_never_traded_on(bench, start_engine
     prices = [o.price for o in bench.exchange.matching.accounts[bench.user].orders.values()]
     assert prices and all(abs(p - MID) / MID < Decimal("0.001") for p in prices)
     assert bench.truth()["fills"] == 0
-    stream = engine.market_stream.stats
-    assert stream.malformed >= 7 and stream.stale_seq_dropped >= 1
-    assert engine.account_stream.stats.malformed >= 3
+    stream = engine.feed.stream.stats       # market and account channels share it
+    assert stream.malformed >= 10 and stream.stale_seq_dropped >= 1
     text = caplog.text
     for needle in ("skipped malformed frame", "out-of-order frame", "crossed book",
                    f"unknown order {GHOST}1b", f"unknown order {GHOST}2s"):

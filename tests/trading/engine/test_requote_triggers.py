@@ -2,6 +2,7 @@
 resting on the simulator change), with the trigger named in the engine's audit record."""
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -35,13 +36,17 @@ async def test_drift_beyond_threshold_requotes_both_sides(bench, start_engine):
     assert bench.truth()["fills"] == 0
 
 
-async def test_stale_orders_are_replaced_at_the_same_price(bench, start_engine):
+async def test_stale_orders_are_kept_at_the_same_price_and_replaced_once_it_moves(bench, start_engine):
+    """An identical replacement would only lose queue position and count as a flicker:
+    a stale order is replaced when the quote has somewhere else to go."""
     running = await start_engine(stale_order_seconds=Decimal("1"))
     await wait_until(bench.two_sided, what="first quotes")
-    before = {o.cl_ord_id: o.price for o in bench.resting()}
-    await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & set(before),
+    before = resting_ids(bench)
+    await asyncio.sleep(2.0)                   # older than STALE_ORDER_SECONDS, same market
+    assert resting_ids(bench) == before
+    bench.exchange.market.set_mid(SYMBOL, MID + Decimal("5"))      # 0.8 bps: no drift (3)
+    await wait_until(lambda: bench.two_sided() and not resting_ids(bench) & before,
                      timeout=6, what="stale orders replaced")
-    assert sorted(o.price for o in bench.resting()) == sorted(before.values())
     assert any(r.startswith("stale") for r in place_reasons(running))
 
 

@@ -35,9 +35,7 @@ def shared_engines(bench, start_engine):
     feed = SharedFeed(bench.sim.ws_stream_url, bench.token, "account default", stale_after=0.6)
 
     async def start(bot: str, **config):
-        running = await start_engine(bot, **config)
-        running.engine.feed = feed          # before its run() reaches the streams
-        return running
+        return await start_engine(bot, feed=feed, **config)
     return feed, start
 
 
@@ -48,7 +46,6 @@ async def test_two_bots_quote_over_one_connection(bench, shared_engines):
                      what="both bots quoting")
     assert len(stream_connections(bench)) == 1
     assert feed.bots == ["default", "scalper"]
-    assert first.engine.market_stream is None and second.engine.market_stream is None
 
     await second.stop()
     assert two_sided(bench, first) and feed.bots == ["default"]

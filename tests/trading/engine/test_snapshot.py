@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TOP_KEYS = {"bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
             "orders", "uptime", "history", "events", "config", "failures", "position",
-            "token_expires_at", "latency", "exchange", "updated_at"}
+            "token_expires_at", "latency", "exchange", "updated_at", "cleanup", "breaker"}
 
 
 def snapshot_with_orders() -> dict | None:
@@ -53,7 +53,9 @@ async def test_snapshot_shape_and_content(bench, start_engine):
     assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id",
                                       "message"}
     assert Decimal(snap["config"]["spread_bps"]) == 5
-    assert snap["failures"] == {"consecutive": 0, "max": 3}
+    assert snap["failures"] == {"consecutive": 0, "max": 3, "recent": []}
+    assert snap["cleanup"] is None                  # nothing in doubt
+    assert snap["breaker"]["bid"] == {"holding": False, "seconds_left": 0.0, "trips": 0}
     assert Decimal(snap["position"]["qty"]) == 0
     latency = snap["latency"]               # placing the first quotes were reactions
     assert latency["samples"] >= 1 and 0 < latency["reaction_p50_ms"] <= latency["reaction_p99_ms"]

@@ -70,17 +70,18 @@ async def test_a_requote_storm_trips_the_breaker_not_the_kill_switch(bench, star
 
 
 async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(bench, start_engine):
-    """The breaker is taken out of the way to reproduce the original storm: the pacer
-    queues more places than the rate budget can send. The kill drops every queued place at
-    once, cancels what rests and verifies; nothing is created on the exchange after it."""
+    """The breaker is taken out of the way to reproduce a storm: the pacer has more to send
+    than the rate budget allows. The kill drops every queued place at once, cancels what
+    rests and verifies; nothing is created on the exchange after it."""
     from dataclasses import replace
     options = replace(FAST_OPTIONS, breaker_max_places=1_000_000)
     running = await start_engine(options=options, **STORM)
     engine = running.engine
     await wait_until(bench.two_sided, what="first quotes")
     moving(bench)
-    await wait_until(lambda: len(engine.executor._unsent) >= 5, timeout=10,
-                     what="places queued behind the rate budget")
+    # Both sides' next orders wait for the budget while dozens of cancels queue with them.
+    await wait_until(lambda: len(engine.executor._unsent) >= 2 and len(created(bench)) > 30,
+                     timeout=10, what="places queued behind the rate budget")
     await bus.send_control("default", "kill", user="tester")
     await wait_until(lambda: engine.state == "killed", what="the kill")
     killed_at = time.time()

@@ -21,7 +21,11 @@ SCENARIO_HELP = "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values())
 class Command(BaseCommand):
     help = ("Run the StandX-compatible exchange simulator on a loopback address. "
             "--scenario presets the market (every scenario acks orders in 50 ms): "
-            + SCENARIO_HELP + ". Flags given explicitly override the preset.")
+            + SCENARIO_HELP + ". Flags given explicitly override the preset. "
+            "GET /sim/stats (Bearer token) is the account's ground truth per symbol: "
+            "two-sided and in-band seconds, the counted size (min of the in-band sides, "
+            "2 BTC cap), order lifetimes and cancels under 3 s, fills, hourly rows with "
+            "X70/X50, and its requests by path (docs/architecture.md, Simulator).")
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="loopback address only")

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from trading.domain import BPS, Side
 from trading.sim.lifetimes import OrderLives
-from trading.sim.truth_hours import (HOUR, ZERO, HourFigures, SnapshotClock, Span, add_span,
+from trading.sim.truth_hours import (ZERO, HourFigures, SnapshotClock, Span, add_span,
                                      seconds)
 
 

@@ -31,24 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="loopback address only")
         parser.add_argument("--port", type=int, default=8100)
         parser.add_argument("--seed", type=int, default=42)
-        parser.add_argument("--scenario", choices=tuple(SCENARIOS), default=None,
-                            help="a named market (see above); default: the quiet "
-                                 "built-in market (0.5 bps a step every 0.2 s, 20 ms acks)")
-        parser.add_argument("--volatility-bps", type=float, default=None,
-                            help="std dev of the mid per price step, in bps (default 0.5)")
-        parser.add_argument("--jump-probability", type=float, default=None,
-                            help="chance of a jump per price step (default 0.002)")
-        parser.add_argument("--jump-bps", type=float, default=None,
-                            help="size of a jump, in bps (default 15)")
-        parser.add_argument("--mark-lag", type=float, default=None,
-                            help="share of the mid-mark gap the mark closes per step, in "
-                                 "(0, 1] (default 0.3; 0.1 at 0.1 s steps lags ~1 s)")
-        parser.add_argument("--mark-noise-bps", type=float, default=None,
-                            help="the mark's own noise per step, in bps (default 0.2)")
-        parser.add_argument("--step-interval", type=float, default=None,
-                            help="seconds between price steps (default 0.2)")
-        parser.add_argument("--push-interval", type=float, default=None,
-                            help="seconds between depth_book/price pushes (default 0.2)")
+        add_market_arguments(parser)
         parser.add_argument("--max-open-orders", type=int, default=100)
         parser.add_argument("--ip-requests-per-s", type=int, default=50,
                             help="REST requests per second per client IP (0 = no limit, "
@@ -133,3 +116,25 @@ def server_options(opts: dict) -> dict:
             "ip_requests_per_s": opts["ip_requests_per_s"],
             "uptime_snapshots_per_hour": opts["uptime_snapshots_per_hour"],
             "initial_balance": Decimal(opts["balance"]), "state_file": opts["state_file"]}
+
+
+def add_market_arguments(parser) -> None:
+    """The price process: a scenario preset and the flags that override it (None = unset)."""
+    parser.add_argument("--scenario", choices=tuple(SCENARIOS), default=None,
+                        help="a named market (see above); default: the built-in "
+                             "built-in market (0.5 bps a step every 0.2 s, 20 ms acks)")
+    parser.add_argument("--volatility-bps", type=float, default=None,
+                        help="std dev of the mid per price step, in bps (default 0.5)")
+    parser.add_argument("--jump-probability", type=float, default=None,
+                        help="chance of a jump per price step (default 0.002)")
+    parser.add_argument("--jump-bps", type=float, default=None,
+                        help="size of a jump, in bps (default 15)")
+    parser.add_argument("--mark-lag", type=float, default=None,
+                        help="share of the mid-mark gap the mark closes per step, in "
+                             "(0, 1] (default 0.3; 0.1 at 0.1 s steps lags ~1 s)")
+    parser.add_argument("--mark-noise-bps", type=float, default=None,
+                        help="the mark's own noise per step, in bps (default 0.2)")
+    parser.add_argument("--step-interval", type=float, default=None,
+                        help="seconds between price steps (default 0.2)")
+    parser.add_argument("--push-interval", type=float, default=None,
+                        help="seconds between depth_book/price pushes (default 0.2)")

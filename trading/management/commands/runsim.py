@@ -122,7 +122,7 @@ def add_market_arguments(parser) -> None:
     """The price process: a scenario preset and the flags that override it (None = unset)."""
     parser.add_argument("--scenario", choices=tuple(SCENARIOS), default=None,
                         help="a named market (see above); default: the built-in "
-                             "built-in market (0.5 bps a step every 0.2 s, 20 ms acks)")
+                             "market (0.5 bps a step every 0.2 s, 20 ms acks)")
     parser.add_argument("--volatility-bps", type=float, default=None,
                         help="std dev of the mid per price step, in bps (default 0.5)")
     parser.add_argument("--jump-probability", type=float, default=None,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import requote_modes, scale, services, ws_fanout
+from bench import requote_modes, reward, scale, services, ws_fanout
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     quick = "--quick" in args
     requote_modes.main(["--quick"] if quick else [])
+    reward.main(["--quick"] if quick else [])
     ws_fanout.main(["--seconds", "10"] if quick else [])
     if not quick:
         scale.main(scale_args())

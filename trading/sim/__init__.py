@@ -7,7 +7,11 @@ Public API
         set_faults(config=None, **changes), stats(user), uptime(user, symbol),
         issue_token(user, ttl_s), create_account(balance).
     FaultConfig (faults.py), SimConfig (config.py).
-    HTTP extras: POST /sim/accounts, GET /sim/stats (+ "ws": connections per IP),
+    Scenarios (scenarios.py): SCENARIOS calm / volatile / harsh (runsim --scenario),
+        mark_path, volatility_bps_per_sqrt_s, mark_lag_seconds (pure measurements).
+    HTTP extras: POST /sim/accounts, GET /sim/stats (ground truth per symbol with the
+        counted size, order lifetimes and hourly rows; "requests": the account's requests
+        by path; "ws": connections per IP),
         GET /sim/orders (the account's live orders, ground truth), GET /sim/injected
         (faults really injected, by kind), GET|POST /sim/faults, POST /sim/market,
         GET /api/maker/uptime, GET /v1/region.
@@ -44,7 +48,10 @@ Choices where the protocol (shared/standx-protocol.md) is silent
       rests and end when it leaves the book; the band is re-evaluated at every mark change
       and order event, so in_band_seconds is exact (not sampled). /api/maker/uptime reports
       BTC-USD by default (?symbol= for others): uptime_pct = in_band/3600, tier boosted
-      >= 42 min, standard >= 30 min.
+      >= 42 min, standard >= 30 min; the counted size (min of the in-band sides' base qty,
+      2 BTC cap a side on BTC-USD, other symbols uncapped) time-weighted, and X70/X50 of
+      SimConfig.uptime_snapshots_per_hour random moments per hour (seeded by seed and hour,
+      the same moments for every account; a moment without quotes counts 0).
     - Rate limits count /api requests (not /api/health's account bucket, not /sim/*);
       ws-api orders are not rate limited. Faults (5xx, hang, 429 burst) hit /api only,
       never /api/health, /v1/region or /sim/*.

@@ -20,6 +20,7 @@ class SimConfig:
     jump_probability: float = 0.002
     jump_bps: float = 15.0
     mark_lag: float = 0.3               # share of the mid-mark gap the mark closes each step
+    mark_noise_bps: float = 0.2         # the mark's own basis noise per step (std dev, bps)
     step_interval: float = 0.2          # seconds between price-process steps
     push_interval: float = 0.2          # seconds between depth_book/price pushes
     book_levels: int = 5
@@ -35,11 +36,14 @@ class SimConfig:
     credits_per_request: int = 45
     credits_refill_per_s: int = 1000
     credits_burst: int = 900
-    ip_requests_per_s: int = 50
+    ip_requests_per_s: int = 50         # 0 = no per-IP limit (benches of many accounts)
     # WebSocket connections per client IP, both WS paths together (§4.1, §6; wslimits.py).
     # 0 = unlimited. Independent of rate_limit, which covers the REST limits only.
     max_ws_per_ip: int = 10
     max_new_ws_per_minute: int = 30
+    # Uptime Program snapshots (section 7.2): how many random moments per UTC hour the
+    # counted size is sampled at, for the hour's X70/X50 (StandX does not say how many).
+    uptime_snapshots_per_hour: int = 60
     # WebSocket timers.
     ping_interval: float = 10.0
     pong_timeout: float = 300.0
@@ -58,10 +62,25 @@ class SimConfig:
         self.initial_balance = Decimal(str(self.initial_balance))
         if self.max_open_orders < 1:
             raise ValueError("max_open_orders must be >= 1")
-        for name in ("max_ws_per_ip", "max_new_ws_per_minute"):
+        self._check_price_process()
+        if self.uptime_snapshots_per_hour < 1:
+            raise ValueError("uptime_snapshots_per_hour must be >= 1")
+        for name in ("max_ws_per_ip", "max_new_ws_per_minute", "ip_requests_per_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer (0 = unlimited)")
+
+    def _check_price_process(self) -> None:
+        for name in ("volatility_bps", "jump_bps", "mark_noise_bps"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if not 0.0 <= self.jump_probability <= 1.0:
+            raise ValueError("jump_probability must be between 0 and 1")
+        if self.step_interval <= 0 or self.push_interval <= 0:
+            raise ValueError("step_interval and push_interval must be > 0 seconds")
+        if not 0.0 < self.mark_lag <= 1.0:
+            raise ValueError("mark_lag must be in (0, 1]: the share of the mid-mark gap "
+                             "the mark closes each step")
 
     @classmethod
     def from_options(cls, **options) -> "SimConfig":

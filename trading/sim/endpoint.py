@@ -81,7 +81,11 @@ async def _gate(exchange, request: Request, faultable: bool) -> None:
 def _authenticate(exchange, ctx: Ctx, rate_limited: bool) -> None:
     token = bearer_token(ctx.request.headers.get("authorization"))
     ctx.account, ctx.pubkey = exchange.authenticate(token)
-    if rate_limited and not exchange.limiter.allow_account(ctx.account.user):
+    if not rate_limited:
+        return          # a /sim control, not an exchange request
+    exchange.requests.sent(ctx.account.user, ctx.request.url.path)
+    if not exchange.limiter.allow_account(ctx.account.user):
+        exchange.requests.refused(ctx.account.user)
         raise ApiError(429, "too many requests (per-account limit)")
 
 

@@ -26,6 +26,7 @@ from trading.sim.loops import Scheduler, supervise
 from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
 from trading.sim.ratelimit import RateLimiter
+from trading.sim.requests import RequestLog
 from trading.sim.state import load_state, save_state
 from trading.sim.serialize import (depth_json, order_json, position_json, price_json,
                                    public_trade_json, trade_json, ws_balance_json)
@@ -55,6 +56,7 @@ class Exchange:
         self.hub = Hub()
         self.jwt = JwtIssuer()
         self.limiter = RateLimiter(self.config)
+        self.requests = RequestLog(self.clock)
         self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
@@ -127,9 +129,12 @@ class Exchange:
         return self.faults.roll(self.faults.config.alo_reject_share, "alo_reject")
 
     def stats(self, user: str) -> dict:
-        """Ground truth of one account: {"symbols": {symbol: figures}} (see GroundTruth),
-        plus the simulator-wide WebSocket connections and refusals per IP under "ws"."""
-        return {**stats_of(self.matching, user, self.clock()), "ws": self.ws_limits.snapshot()}
+        """Ground truth of one account: {"symbols": {symbol: figures and "hours"}} (see
+        GroundTruth and uptime_report), the account's requests by path under "requests"
+        (requests.py), and the simulator-wide WebSocket connections per IP under "ws"."""
+        now = self.clock()
+        return {**stats_of(self.matching, user, now),
+                "requests": self.requests.figures(user, now), "ws": self.ws_limits.snapshot()}
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
         return {"hours": hourly_report(self.matching, user, symbol, self.clock())}

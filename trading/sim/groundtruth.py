@@ -1,9 +1,15 @@
-"""Ground truth of one account on one symbol: exactly when its orders rested.
+"""Ground truth of one account on one symbol: exactly when and how much its orders rested.
 
 Times are the exchange clock at the moments an order really started resting (after the ack
 latency) and left the book. The mark is piecewise constant (it changes only at market steps
-and scripted moves, and `mark_changed` is called at each), so evaluating the band at every
-mark change and every order event makes `in_band_seconds` exact, not sampled.
+and scripted moves, and `mark_changed` is called at each), and so are the resting orders, so
+evaluating the state at every mark change and every order event makes every figure exact,
+not sampled: two-sided and in-band seconds, and the counted size.
+
+Counted size (Uptime Program, section 7.2): per side, the base quantity of the resting
+orders within the band of the mark, capped per side (2 BTC on BTC-USD; the program covers
+BTC only, so other symbols are uncapped); the counted size is the smaller side, valued in
+USD at the mark. It is non-zero exactly when the account is in band.
 """
 from __future__ import annotations
 
@@ -11,44 +17,60 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trading.core.domain import BPS, Side
-
-HOUR = 3600
+from trading.sim.lifetimes import OrderLives
+from trading.sim.truth_hours import (ZERO, HourFigures, SnapshotClock, Span, add_span,
+                                     seconds)
 
 
 @dataclass
-class HourFigures:
-    two_sided: float = 0.0
-    in_band: float = 0.0
+class RestingOrder:
+    side: Side
+    price: Decimal
+    qty: Decimal
 
 
 @dataclass
 class GroundTruth:
     band_bps: Decimal
+    cap_qty: Decimal | None = None          # per-side cap of the counted size (base)
+    snapshots: SnapshotClock = field(default_factory=lambda: SnapshotClock(0, 60))
     mark: Decimal | None = None
-    resting: dict[int, tuple[Side, Decimal]] = field(default_factory=dict)
+    resting: dict[int, RestingOrder] = field(default_factory=dict)
     two_sided_seconds: float = 0.0
     in_band_seconds: float = 0.0
+    counted_qty_seconds: Decimal = ZERO
+    counted_usd_seconds: Decimal = ZERO
     hours: dict[int, HourFigures] = field(default_factory=dict)
+    lives: OrderLives = field(default_factory=OrderLives)
     fills: int = 0
     first_rest: float | None = None
     last_leave: float | None = None
     _since: float | None = None      # start of the interval not yet accounted
-    _two: bool = False
-    _band: bool = False
+    _span: Span = field(default_factory=Span)
 
     # ---- events ----------------------------------------------------------------------------
-    def order_rested(self, now: float, order_id: int, side: Side, price: Decimal) -> None:
+    def order_rested(self, now: float, order_id: int, side: Side, price: Decimal,
+                     qty: Decimal) -> None:
         self._advance(now)
-        self.resting[order_id] = (side, price)
+        self.resting[order_id] = RestingOrder(side, price, qty)
+        self.lives.rested(now, order_id)
         if self.first_rest is None:
             self.first_rest = now
         self._recompute()
 
-    def order_left(self, now: float, order_id: int) -> None:
+    def order_resized(self, now: float, order_id: int, qty: Decimal) -> None:
+        """A partial fill: the order rests on with `qty` left."""
+        if order_id in self.resting:
+            self._advance(now)
+            self.resting[order_id].qty = qty
+            self._recompute()
+
+    def order_left(self, now: float, order_id: int, reason: str = "canceled") -> None:
         if order_id not in self.resting:
             return
         self._advance(now)
         del self.resting[order_id]
+        self.lives.left_book(now, order_id, reason)
         if not self.resting:
             self.last_leave = now
         self._recompute()
@@ -67,54 +89,67 @@ class GroundTruth:
     def snapshot(self, now: float) -> dict:
         """Figures up to `now`, including the still-open interval (does not mutate)."""
         pending = max(0.0, now - self._since) if self._since is not None else 0.0
-        two = self.two_sided_seconds + (pending if self._two else 0.0)
-        band = self.in_band_seconds + (pending if self._band else 0.0)
-        if self.first_rest is None:
-            observed = 0.0
-        else:
-            end = now if self.resting else (self.last_leave or now)
-            observed = max(0.0, end - self.first_rest)
-        return {"two_sided_seconds": two, "in_band_seconds": band,
+        span = self._span
+        observed = self.observed(now)
+        counted_usd = self.counted_usd_seconds + span.counted_usd * seconds(pending)
+        counted_qty = self.counted_qty_seconds + span.counted * seconds(pending)
+        return {"two_sided_seconds": self.two_sided_seconds + (pending if span.two else 0.0),
+                "in_band_seconds": self.in_band_seconds + (pending if span.band else 0.0),
                 "observed_seconds": observed, "open_orders": len(self.resting),
-                "fills": self.fills}
+                "fills": self.fills,
+                "counted_size_mean": mean_string(counted_qty, observed, 8),
+                "counted_notional_mean": mean_string(counted_usd, observed, 2),
+                "counted_size_cap": None if self.cap_qty is None else str(self.cap_qty),
+                **self.lives.figures()}
+
+    def observed(self, now: float) -> float:
+        """From the first order resting to now (or to the last order leaving, when none rests)."""
+        if self.first_rest is None:
+            return 0.0
+        end = now if self.resting else (self.last_leave or now)
+        return max(0.0, end - self.first_rest)
 
     def hourly(self, now: float) -> dict[int, HourFigures]:
         """Per-hour figures up to `now` (hour start epoch -> figures), open interval included."""
-        out = {h: HourFigures(f.two_sided, f.in_band) for h, f in self.hours.items()}
+        out = {h: f.copy() for h, f in self.hours.items()}
         if self._since is not None:
-            _split_into(out, self._since, now, self._two, self._band)
+            add_span(out, self.snapshots, self._since, now, self._span)
         return out
 
     # ---- internals -------------------------------------------------------------------------
     def _advance(self, now: float) -> None:
         if self._since is not None and now > self._since:
-            span = now - self._since
-            self.two_sided_seconds += span if self._two else 0.0
-            self.in_band_seconds += span if self._band else 0.0
-            _split_into(self.hours, self._since, now, self._two, self._band)
+            span, length = self._span, now - self._since
+            self.two_sided_seconds += length if span.two else 0.0
+            self.in_band_seconds += length if span.band else 0.0
+            self.counted_qty_seconds += span.counted * seconds(length)
+            self.counted_usd_seconds += span.counted_usd * seconds(length)
+            add_span(self.hours, self.snapshots, self._since, now, span)
         self._since = now if self._since is None else max(now, self._since)
 
     def _recompute(self) -> None:
-        bids = [p for s, p in self.resting.values() if s is Side.BUY]
-        asks = [p for s, p in self.resting.values() if s is Side.SELL]
-        self._two = bool(bids) and bool(asks)
-        self._band = self._two and self.mark is not None and \
-            any(self._within(p) for p in bids) and any(self._within(p) for p in asks)
+        orders = self.resting.values()
+        two = any(o.side is Side.BUY for o in orders) and any(o.side is Side.SELL for o in orders)
+        if not two or self.mark is None:
+            self._span = Span(two=two)
+            return
+        bid = self._in_band_qty(Side.BUY)
+        ask = self._in_band_qty(Side.SELL)
+        band = bid > 0 and ask > 0
+        counted = min(bid, ask) if band else ZERO
+        self._span = Span(two, band, counted, counted * self.mark)
+
+    def _in_band_qty(self, side: Side) -> Decimal:
+        qty = sum((o.qty for o in self.resting.values()
+                   if o.side is side and self._within(o.price)), ZERO)
+        return qty if self.cap_qty is None else min(qty, self.cap_qty)
 
     def _within(self, price: Decimal) -> bool:
         return abs(price - self.mark) / self.mark * BPS <= self.band_bps
 
 
-def _split_into(hours: dict[int, HourFigures], start: float, end: float,
-                two: bool, band: bool) -> None:
-    """Add [start, end) to the hourly buckets, split at UTC hour boundaries."""
-    if not (two or band):
-        return
-    t = start
-    while t < end:
-        hour = int(t // HOUR) * HOUR
-        chunk_end = min(end, hour + HOUR)
-        figures = hours.setdefault(hour, HourFigures())
-        figures.two_sided += (chunk_end - t) if two else 0.0
-        figures.in_band += (chunk_end - t) if band else 0.0
-        t = chunk_end
+def mean_string(integral: Decimal, over_seconds: float, places: int) -> str:
+    """integral / over_seconds as a decimal string with `places` decimals ("0" padded when
+    nothing was observed)."""
+    span, unit = seconds(over_seconds), Decimal(1).scaleb(-places)
+    return str((integral / span if span > 0 else ZERO).quantize(unit))

@@ -107,7 +107,8 @@ class Market:
         new_mid = on_tick(m.mid * (1 + Decimal(str(move_bps)) / BPS), m.tick)
         m.mid = max(new_mid, m.tick)
         # The mark trails the mid and carries a little basis noise of its own.
-        noise = Decimal(str(self.rng.gauss(0.0, 0.2))) / BPS * m.mid
+        sigma = self.config.mark_noise_bps
+        noise = Decimal(str(self.rng.gauss(0.0, sigma))) / BPS * m.mid
         lag = Decimal(str(self.config.mark_lag))
         m.mark = max(on_tick(m.mark + (m.mid - m.mark) * lag + noise, m.tick), m.tick)
 

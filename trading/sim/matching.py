@@ -16,6 +16,7 @@ from trading.sim.errors import ApiError, bad_request
 from trading.sim.groundtruth import GroundTruth
 from trading.sim.market import Market, PublicTrade
 from trading.sim.symbols import MAKER_FEE, PRICE_BAND_RATIO, SYMBOLS, TAKER_FEE
+from trading.sim.truth_hours import SnapshotClock
 from trading.sim.util import new_ulid
 from trading.sim.validation import OrderRequest, check_leverage
 
@@ -41,6 +42,7 @@ class Matching:
         self.accounts: dict[str, Account] = {}
         self.resting: dict[str, dict[int, SimOrder]] = {s: {} for s in market.symbols}
         self.truth: dict[tuple[str, str], GroundTruth] = {}
+        self.snapshots = SnapshotClock(config.seed, config.uptime_snapshots_per_hour)
         self._order_id = 1_100_000_000 + config.seed * 1000   # int64-sized like StandX ids
         self._trade_id = 500_000_000
         market.listeners.append(self.on_market)
@@ -145,14 +147,14 @@ class Matching:
         self.resting[order.symbol][order.id] = order
         truth = self.truth_for(order.user, order.symbol)
         truth.mark_changed(now, self.market.get(order.symbol).mark)
-        truth.order_rested(now, order.id, order.side, order.price)
+        truth.order_rested(now, order.id, order.side, order.price, order.remaining)
         self.sink.order_event(order)
 
     def _finish(self, order: SimOrder, status: str, code: int, message: str) -> None:
         now = self.clock()
         order.status, order.updated_at, order.locked = status, now, ZERO
         if self.resting[order.symbol].pop(order.id, None) is not None:
-            self.truth_for(order.user, order.symbol).order_left(now, order.id)
+            self.truth_for(order.user, order.symbol).order_left(now, order.id, status)
         self.sink.order_event(order)
         self.sink.session_result(order.session_id, order.request_id, code, message)
         self.sink.balance_event(order.user)
@@ -210,6 +212,8 @@ class Matching:
         if order.remaining == 0:
             self._finish_filled(order, now)
         else:
+            self.truth_for(order.user, order.symbol).order_resized(now, order.id,
+                                                                   order.remaining)
             self.sink.order_event(order)
         self.sink.trade_event(order.user, trade)
         self.sink.position_event(order.user, pos)
@@ -218,7 +222,7 @@ class Matching:
     def _finish_filled(self, order: SimOrder, now: float) -> None:
         order.status, order.locked = "filled", ZERO
         if self.resting[order.symbol].pop(order.id, None) is not None:
-            self.truth_for(order.user, order.symbol).order_left(now, order.id)
+            self.truth_for(order.user, order.symbol).order_left(now, order.id, "filled")
         self.sink.order_event(order)
 
     def _record_trade(self, account: Account, order: SimOrder, qty: Decimal, price: Decimal,
@@ -237,8 +241,12 @@ class Matching:
     def truth_for(self, user: str, symbol: str) -> GroundTruth:
         key = (user, symbol)
         if key not in self.truth:
-            self.truth[key] = GroundTruth(self.config.band_bps)
+            self.truth[key] = self.new_truth(symbol)
         return self.truth[key]
+
+    def new_truth(self, symbol: str) -> GroundTruth:
+        return GroundTruth(self.config.band_bps, SYMBOLS[symbol].uptime_cap_qty,
+                           self.snapshots)
 
     def position_for(self, account: Account, symbol: str) -> SimPosition:
         if symbol not in account.positions:

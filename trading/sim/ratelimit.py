@@ -38,7 +38,7 @@ class RateLimiter:
         self.ips: dict[str, deque] = {}
 
     def allow_ip(self, ip: str) -> bool:
-        if not self.config.rate_limit:
+        if not self.config.rate_limit or self.config.ip_requests_per_s == 0:
             return True
         now = time.monotonic()
         window = self.ips.setdefault(ip, deque())

@@ -21,6 +21,9 @@ class SymbolDef:
     level_qty: Decimal          # typical size of one synthetic book level
     def_leverage: int = 10
     max_leverage: int = 20
+    # Uptime Program cap on the counted size per side, in base qty (section 7.2: 2 BTC).
+    # The program covers BTC only; other symbols have no rule, so no cap.
+    uptime_cap_qty: Decimal | None = None
 
     @property
     def price_tick(self) -> Decimal:
@@ -45,7 +48,7 @@ class SymbolDef:
 SYMBOLS: dict[str, SymbolDef] = {
     d.symbol: d for d in (
         SymbolDef("BTC-USD", "BTC", 2, 4, Decimal("66000"), Decimal("100"), Decimal("1000"),
-                  Decimal("0.5")),
+                  Decimal("0.5"), uptime_cap_qty=Decimal("2")),
         SymbolDef("ETH-USD", "ETH", 1, 3, Decimal("3500"), Decimal("1000"), Decimal("10000"),
                   Decimal("5")),
         SymbolDef("XAU-USD", "XAU", 1, 2, Decimal("5000"), Decimal("1000"), Decimal("10000"),

@@ -189,6 +189,7 @@ def _api_order(exchange, conn: Connection, frame: dict, method: str,
                request_id: str) -> None:
     if conn.user is None:
         raise ApiError(401, "not logged in: send auth:login first")
+    exchange.requests.sent(conn.user, f"ws-api {method}")
     raw, params = _params(frame)
     header = frame.get("header") if isinstance(frame.get("header"), dict) else {}
     headers = {str(k).lower(): str(v) for k, v in header.items()}

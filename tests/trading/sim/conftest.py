@@ -1,12 +1,17 @@
 """Fixtures: a real simulator on 127.0.0.1 (port 0) per test, and funded accounts on it."""
 from __future__ import annotations
 
+import contextlib
+from decimal import Decimal
+
 import httpx
 import pytest
 
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
-from tests.trading.sim.helpers import Api
+from tests.trading.sim.helpers import Api, Stream
+
+HOUR_START = 1_800_000_000.0          # a UTC hour boundary (500000 * 3600)
 
 
 class FakeClock:
@@ -56,3 +61,28 @@ async def http(sim):
 async def api(sim, http) -> Api:
     acct = sim.create_account()
     return Api(http, acct.token, acct.private_key)
+
+
+@pytest.fixture
+async def make_scripted(make_sim):
+    """A frozen BTC-USD at 66000 on a FakeClock starting at HOUR_START, one account with its
+    HTTP client and order stream: (sim, clock, api, stream, user)."""
+    async with contextlib.AsyncExitStack() as stack:
+        async def factory(**options):
+            clock = FakeClock(HOUR_START)
+            sim = await make_sim(clock=clock, **options)
+            sim.exchange.market.freeze()
+            sim.exchange.market.set_mid("BTC-USD", Decimal("66000.00"))
+            acct = sim.create_account()
+            http = await stack.enter_async_context(
+                httpx.AsyncClient(base_url=sim.api_base, timeout=5.0))
+            stream = await Stream.open(sim.ws_stream_url, acct.token)
+            stack.push_async_callback(stream.close)
+            return sim, clock, Api(http, acct.token, acct.private_key), stream, acct.user
+
+        yield factory
+
+
+@pytest.fixture
+async def scripted(make_scripted):
+    return await make_scripted()

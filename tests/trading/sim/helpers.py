@@ -68,6 +68,14 @@ def alo(side: str, price: str, qty: str = "0.0010", **extra) -> dict:
             "price": price, "time_in_force": "alo", "reduce_only": False, **extra}
 
 
+async def place(api: "Api", stream: "Stream", side: str, price: str, cl: str,
+                qty: str = "0.0010") -> dict:
+    """An ALO order that rests: posted, then seen open on the order stream."""
+    r = await api.post("/api/new_order", alo(side, price, qty, cl_ord_id=cl))
+    assert r.status_code == 200, r.text
+    return await stream.order_status(cl, "open")
+
+
 class Stream:
     """One ws-stream/v1 connection with helpers to wait for specific frames."""
 

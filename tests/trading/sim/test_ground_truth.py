@@ -4,39 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import httpx
-import pytest
-
-from tests.trading.sim.conftest import FakeClock
-from tests.trading.sim.helpers import Api, Stream, alo
-
-HOUR_START = 1_800_000_000.0          # a UTC hour boundary (500000 * 3600)
-
-
-@pytest.fixture
-async def scripted(make_sim):
-    clock = FakeClock(HOUR_START)
-    sim = await make_sim(clock=clock)
-    sim.exchange.market.freeze()
-    sim.exchange.market.set_mid("BTC-USD", Decimal("66000.00"))
-    acct = sim.create_account()
-    async with httpx.AsyncClient(base_url=sim.api_base, timeout=5.0) as http:
-        api = Api(http, acct.token, acct.private_key)
-        stream = await Stream.open(sim.ws_stream_url, acct.token)
-        yield sim, clock, api, stream, acct.user
-        await stream.close()
-
-
-async def _place(api, stream, side, price, cl):
-    assert (await api.post("/api/new_order", alo(side, price, cl_ord_id=cl))).status_code == 200
-    return await stream.order_status(cl, "open")
+from tests.trading.sim.helpers import place
 
 
 async def test_two_sided_and_in_band_seconds_are_exact(scripted):
     sim, clock, api, stream, user = scripted
-    await _place(api, stream, "buy", "65940.00", "bid")        # 9.1 bps under the mark
+    await place(api, stream, "buy", "65940.00", "bid")        # 9.1 bps under the mark
     clock.advance(5)
-    ask = await _place(api, stream, "sell", "66050.00", "ask")  # 7.6 bps over the mark
+    ask = await place(api, stream, "sell", "66050.00", "ask")  # 7.6 bps over the mark
     clock.advance(4)
     sim.exchange.market.set_mark("BTC-USD", Decimal("66100.00"))  # the bid leaves the band
     clock.advance(3)
@@ -45,8 +20,13 @@ async def test_two_sided_and_in_band_seconds_are_exact(scripted):
     clock.advance(8)
 
     figures = sim.exchange.stats(user)["symbols"]["BTC-USD"]
-    assert figures == {"two_sided_seconds": 7.0, "in_band_seconds": 4.0,
-                       "observed_seconds": 20.0, "open_orders": 1, "fills": 0}
+    assert {k: figures[k] for k in ("two_sided_seconds", "in_band_seconds",
+                                    "observed_seconds", "open_orders", "fills")} == \
+        {"two_sided_seconds": 7.0, "in_band_seconds": 4.0, "observed_seconds": 20.0,
+         "open_orders": 1, "fills": 0}
+    # 0.001 BTC a side counted for the 4 in-band seconds, at the 66000 mark, over 20 s.
+    assert figures["counted_size_mean"] == "0.00020000"
+    assert figures["counted_notional_mean"] == "13.20"
     r = await api.get("/sim/stats")
     assert r.json()["symbols"]["BTC-USD"]["two_sided_seconds"] == 7.0
     assert r.json()["symbols"]["ETH-USD"]["observed_seconds"] == 0.0
@@ -54,7 +34,7 @@ async def test_two_sided_and_in_band_seconds_are_exact(scripted):
 
 async def test_observed_stops_when_the_last_order_leaves(scripted):
     sim, clock, api, stream, user = scripted
-    bid = await _place(api, stream, "buy", "65990.00", "bid")
+    bid = await place(api, stream, "buy", "65990.00", "bid")
     clock.advance(30)
     await api.post("/api/cancel_order", {"cl_ord_id": "bid"})
     await stream.order_status("bid", "canceled")
@@ -67,8 +47,8 @@ async def test_observed_stops_when_the_last_order_leaves(scripted):
 async def test_hourly_uptime_splits_at_hour_boundaries(scripted):
     sim, clock, api, stream, user = scripted
     clock.advance(3600 - 600)                                   # 10 minutes before the hour
-    await _place(api, stream, "buy", "65990.00", "bid")
-    await _place(api, stream, "sell", "66010.00", "ask")
+    await place(api, stream, "buy", "65990.00", "bid")
+    await place(api, stream, "sell", "66010.00", "ask")
     clock.advance(600 + 45 * 60)                                # 45 min into the next hour
     r = await api.get("/api/maker/uptime")
     assert r.status_code == 200
@@ -81,8 +61,8 @@ async def test_hourly_uptime_splits_at_hour_boundaries(scripted):
 
 async def test_fill_ends_the_two_sided_interval(scripted):
     sim, clock, api, stream, user = scripted
-    await _place(api, stream, "buy", "65990.00", "bid")
-    await _place(api, stream, "sell", "66010.00", "ask")
+    await place(api, stream, "buy", "65990.00", "bid")
+    await place(api, stream, "sell", "66010.00", "ask")
     clock.advance(10)
     sim.exchange.market.set_mid("BTC-USD", Decimal("66020.00"))   # trades through the ask
     await stream.order_status("ask", "filled")

@@ -50,3 +50,16 @@ async def test_default_bucket_sustains_about_22_requests_per_second(make_sim):
         replies = await asyncio.gather(*(api.get("/api/query_balance") for _ in range(60)))
         codes = [r.status_code for r in replies]
         assert codes.count(200) >= 20 and 429 in codes
+
+
+async def test_per_ip_limit_zero_lifts_it_and_keeps_the_account_bucket(make_sim):
+    """What a bench of many accounts on 127.0.0.1 needs: no per-IP limit, accounts still
+    limited (ip_requests_per_s=0, runsim --ip-requests-per-s 0)."""
+    sim = await make_sim(ip_requests_per_s=0, credits_refill_per_s=1)
+    acct = sim.create_account()
+    async with httpx.AsyncClient(base_url=sim.api_base, timeout=10.0) as http:
+        replies = await asyncio.gather(*(http.get("/api/query_symbol_info") for _ in range(80)))
+        assert {r.status_code for r in replies} == {200}
+        api = Api(http, acct.token, acct.private_key)
+        replies = await asyncio.gather(*(api.get("/api/query_balance") for _ in range(30)))
+        assert [r.status_code for r in replies].count(429) == 10

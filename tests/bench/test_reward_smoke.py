@@ -1,0 +1,40 @@
+"""The reward benchmark end to end, very short: one scenario, every row's bot against one
+`runsim`. Asserts what the run must show, never how well or how fast: every row is there
+with every column, the figures are consistent with each other (in band is a part of
+two-sided, a counted size only when in band), every bot ran to the end, and a row the
+model cannot express yet is skipped with a note rather than dropped."""
+from __future__ import annotations
+
+import json
+
+from bench import reward
+from trading.models import BotConfig
+
+COLUMNS = ("in_band_pct", "two_sided_pct", "fills_per_hour", "requests_per_minute",
+           "cancels_under_3s_pct", "median_order_life_s", "counted_usd_mean")
+
+
+def test_quick_reward_run_has_every_row_and_column(tmp_path):
+    output = tmp_path / "reward.json"
+    reward.main(["--seconds", "8", "--scenarios", "calm", "--output", str(output)])
+    result = json.loads(output.read_text())
+    calm = result["scenarios"]["calm"]
+    assert set(result["scenarios"]) == {"calm"}
+    assert 0.5 < calm["market"]["mark_volatility_bps_per_sqrt_s"] < 2.0
+    assert set(calm["rows"]) == set(reward.ROWS)
+    has_strategy = any(f.name == "quote_strategy" for f in BotConfig._meta.get_fields())
+    for name, row in calm["rows"].items():
+        if name == "band" and not has_strategy:
+            assert "quote_strategy" in row["skipped"]
+            continue
+        assert "skipped" not in row, name
+        assert all(key in row for key in COLUMNS), name
+        assert row["engine_state"] == "running" and row["engine_error"] is None, name
+        assert 0 < row["observed_seconds"] <= 8 + 5, name
+        assert 0 <= row["in_band_pct"] <= row["two_sided_pct"] <= 100, name
+        assert row["fills_per_hour"] >= 0 and row["requests_per_minute"] > 0, name
+        assert row["requests_by_path"].get("/api/new_order", 0) >= 2, name
+        assert row["cancels_under_3s_pct"] is None or 0 <= row["cancels_under_3s_pct"] <= 100
+        assert row["median_order_life_s"] is None or row["median_order_life_s"] > 0, name
+        assert (float(row["counted_usd_mean"]) > 0) == (row["in_band_pct"] > 0), name
+        assert set(row["meets"]) == {"in_band", "two_sided", "requests"}, name

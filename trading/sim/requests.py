@@ -1,0 +1,46 @@
+"""Requests each account sent, by path: what a bot spends of the exchange's request budget.
+
+Counted when the request's token has been verified, before the per-account limit, so a
+request refused with 429 counts too (it was sent). Public market-data requests carry no
+token and cannot be attributed to an account; a request refused by the per-IP limit is
+turned away before its token is read, so it is not counted either. ws-api orders count
+under "ws-api order:new" / "ws-api order:cancel". /sim/* controls never count.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass
+class AccountRequests:
+    by_path: Counter = field(default_factory=Counter)
+    rate_limited: int = 0
+    first_at: float | None = None
+
+
+class RequestLog:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.accounts: dict[str, AccountRequests] = {}
+
+    def sent(self, user: str, path: str) -> None:
+        entry = self.accounts.setdefault(user, AccountRequests())
+        entry.by_path[path] += 1
+        if entry.first_at is None:
+            entry.first_at = self.clock()
+
+    def refused(self, user: str) -> None:
+        self.accounts.setdefault(user, AccountRequests()).rate_limited += 1
+
+    def figures(self, user: str, now: float) -> dict:
+        """Totals since the account's first request; per_minute over that span (None until
+        a second has passed, when a rate would mean little)."""
+        entry = self.accounts.get(user) or AccountRequests()
+        total = sum(entry.by_path.values())
+        span = now - entry.first_at if entry.first_at is not None else 0.0
+        return {"total": total, "by_path": dict(sorted(entry.by_path.items())),
+                "rate_limited": entry.rate_limited,
+                "seconds": round(span, 3),
+                "per_minute": round(total / span * 60, 2) if span >= 1.0 else None}

@@ -253,11 +253,12 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
       settings also refuse SPREAD_BPS > MAX_SPREAD_DEVIATION_BPS, so no quote is clamped.)
     The other triggers are not self-inflicted: ``stale`` and ``drift`` need time or the
     market to move, ``exposure`` and ``config`` are consumed by the replacement itself.
-    Values that are missing or not numbers are left to their own validation.
+    Values that are missing, not numbers or out of their own range (a distance <= 0, a
+    negative guard) are left to their own validation: one message per mistake.
     Pure (no Django): BotConfig.clean() and the settings (BOT_DEFAULTS) both call it.
     """
     guard = _bps_value(values, "proximity_guard_bps")
-    if guard is None:
+    if guard is None or guard < 0:
         return {}
     problems: dict[str, str] = {}
     for field, name, why in (
@@ -266,7 +267,7 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
          "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid"),
     ):
         distance = _bps_value(values, field)
-        if distance is not None and distance <= guard:
+        if distance is not None and 0 < distance <= guard:
             problems[field] = (
                 f"{name} ({_shown(distance)}) is not wider than PROXIMITY_GUARD_BPS "
                 f"({_shown(guard)}). As {why}, every new bid would be within "

@@ -86,3 +86,11 @@ def test_admin_refuses_a_loop_with_the_reason(admin_client, config, sent, change
     assert response.status_code == 200 and b"errornote" in response.content
     assert WHY in response.content.decode()
     assert config_row() == before and sent == []
+
+
+@pytest.mark.parametrize("spread", ["-5", "0"])
+def test_a_value_invalid_on_its_own_gets_one_message_not_a_loop_too(client_in, sent, config, spread):
+    response = client_in.post("/config", {**DASHBOARD, "spread_bps": spread}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert html.count('id="id_spread_bps-error"') == 1 and "requote loop" not in html

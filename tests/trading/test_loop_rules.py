@@ -50,8 +50,10 @@ def test_the_message_says_why_and_what_to_do():
     {"proximity_guard_bps": "abc", "spread_bps": "0.1"},
     {"proximity_guard_bps": "1", "spread_bps": None, "max_spread_deviation_bps": "NaN"},
     {"proximity_guard_bps": D("Infinity"), "spread_bps": D("1")},
+    {"proximity_guard_bps": D("1"), "spread_bps": D("-5"), "max_spread_deviation_bps": D("0")},
+    {"proximity_guard_bps": D("-1"), "spread_bps": D("-5")},
 ])
-def test_values_that_are_not_numbers_are_left_to_their_own_validation(broken):
+def test_values_invalid_on_their_own_are_left_to_their_own_validation(broken):
     assert loop_problems(broken) == {}
 
 

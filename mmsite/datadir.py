@@ -65,7 +65,12 @@ def prepare_data_dir(path: Path) -> None:
                     "other local users may read the database (live sessions) and the secret "
                     "key. Use a private directory (chmod 700 it, or set DATA_DIR).", path, mode)
         return
-    path.chmod(PRIVATE_DIR)
+    try:
+        path.chmod(PRIVATE_DIR)
+    except OSError as exc:
+        log.warning("DATA_DIR %s is open to other users (mode %03o) and could not be made "
+                    "private (%s): chmod 700 it.", path, mode, exc.strerror)
+        return
     log.warning("DATA_DIR %s was open to other users (mode %03o): tightened to 700.", path, mode)
 
 
@@ -105,6 +110,15 @@ def _is_public(key: str) -> bool:
 
 def generated_secret_key(key_file: Path) -> str:
     """This install's own key: made once (0600) and kept, so sessions survive restarts."""
+    try:
+        return _own_secret_key(key_file)
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"The secret key file {key_file} cannot be read or written ({exc.strerror}): make "
+            "DATA_DIR writable, or set DJANGO_SECRET_KEY.") from None
+
+
+def _own_secret_key(key_file: Path) -> str:
     if key_file.exists():
         tighten_file(key_file)
         key = key_file.read_text().strip()

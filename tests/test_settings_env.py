@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from mmsite import datadir, env
 from mmsite.env import Secret
@@ -370,6 +371,12 @@ def test_each_install_makes_its_own_key_and_keeps_it(tmp_path):
     assert len(first) >= 50 and first != datadir.generated_secret_key(tmp_path / "b_key")
     assert datadir.generated_secret_key(tmp_path / "a_key") == first
     assert mode(tmp_path / "a_key") == 0o600 and sorted(os.listdir(tmp_path)) == ["a_key", "b_key"]
+
+
+def test_a_key_file_that_cannot_be_written_stops_startup_clearly(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="The secret key file .* cannot be read or "
+                                                    "written .*set DJANGO_SECRET_KEY"):
+        datadir.generated_secret_key(tmp_path / "missing" / "secret_key")
 
 
 def test_a_published_key_is_replaced(tmp_path, monkeypatch, caplog):

@@ -10,10 +10,12 @@ import logging
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
+from django.db import transaction
 from django.forms import ModelForm, model_to_dict
 
 from dashboard.state import bot_config
 from trading import bus
+from trading.models import BotConfig
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,22 @@ def send_all(action: str, bots: list[str], user: str = "", source: str = "dashbo
 def update_config(bot: str, form_class: type[ModelForm], changes: dict, user: str = "",
                   source: str = "dashboard") -> tuple[ModelForm, Sent | None]:
     """Validate `changes` merged over the stored values; save and notify only when all
-    fields are valid (a half-applied config is worse than none)."""
-    config = bot_config(bot)
-    fields = form_class._meta.fields
-    data = {**_as_form_data(model_to_dict(config, fields=fields)), **changes}
-    form = form_class(data, instance=config)
-    if not form.is_valid():
-        return form, None
-    form.save()
+    fields are valid (a half-applied config is worse than none).
+
+    Two requests at once must not undo each other: the row is read under a lock (SQLite's
+    BEGIN IMMEDIATE, PostgreSQL's SELECT ... FOR UPDATE), so validation sees the latest
+    merged row (a pair of changes that is only a requote loop together is refused), and only
+    the fields that change are written, never a stale copy of the others (or the run state
+    the engine writes). The engine is told after the commit, so it reloads the new row."""
+    bot_config(bot)                       # "default" is created on first use, outside the lock
+    with transaction.atomic():
+        config = BotConfig.objects.select_for_update().get(name=bot)
+        fields = form_class._meta.fields
+        data = {**_as_form_data(model_to_dict(config, fields=fields)), **changes}
+        form = form_class(data, instance=config)
+        if not form.is_valid():
+            return form, None
+        form.instance.save(update_fields=[*form.changed_data, "updated_at"])
     return form, send(bot, "config", user=user, source=source)
 
 

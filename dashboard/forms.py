@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from trading.models import KNOWN_SYMBOLS, BotConfig
 
 DASHBOARD_FIELDS = ("symbol", "spread_bps", "bid_notional", "ask_notional", "requote_threshold_bps")
 
 
-class BotConfigForm(forms.ModelForm):
+class ConfigRulesForm(forms.ModelForm):
+    """BotConfig.clean() judges fields together (a requote loop needs two of them) and names
+    the field it blames. A form that does not show that field (the dashboard shows five)
+    carries the message as a form-wide error instead of failing on the unknown field."""
+
+    def _update_errors(self, errors) -> None:
+        if hasattr(errors, "error_dict"):
+            absent = [f for f in errors.error_dict if f != NON_FIELD_ERRORS and f not in self.fields]
+            for field in absent:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(field))
+        super()._update_errors(errors)
+
+
+class BotConfigForm(ConfigRulesForm):
     """What a trader changes during the day, on the dashboard."""
 
     class Meta:
@@ -21,7 +35,7 @@ class BotConfigForm(forms.ModelForm):
         widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
 
 
-class StrategyForm(forms.ModelForm):
+class StrategyForm(ConfigRulesForm):
     """Every strategy value (the API's POST /api/config); the run state is not among them:
     that changes only through start/stop/kill."""
 

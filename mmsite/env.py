@@ -6,6 +6,7 @@ the variable's name and the accepted form, which stops startup with a clear mess
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from decimal import Decimal, InvalidOperation
 
@@ -56,8 +57,15 @@ def env_str(name: str, default: str = "") -> str:
     return _raw(name, default)
 
 
-def env_secret(name: str) -> Secret:
-    return Secret(_raw(name, ""))
+def env_secret(name: str, min_length: int = 0, how_to_make: str = "") -> Secret:
+    """A secret; when set, at least `min_length` characters (the error never shows it)."""
+    value = _raw(name, "")
+    if value and len(value) < min_length:
+        raise ImproperlyConfigured(
+            f"{name} is too short ({len(value)} character{'' if len(value) == 1 else 's'}): a "
+            f"guessable secret is no protection; use at least {min_length} random characters"
+            f"{how_to_make}.")
+    return Secret(value)
 
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -115,3 +123,13 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     if not any(value.startswith(scheme + "://") for scheme in schemes):
         raise _bad(name, value, "a URL starting with " + " or ".join(s + "://" for s in schemes))
     return value.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 (bracketed or not) or "localhost": reachable from this machine only."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False              # a host name: it may resolve to anything

@@ -3,7 +3,6 @@ overrides a real environment variable), read through the strict helpers in mmsit
 from __future__ import annotations
 
 import os
-import secrets
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -11,9 +10,11 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
+from mmsite import datadir
 from mmsite.env import (
-    env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url,
+    env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url, is_loopback,
 )
+from trading.core.quoting import loop_problems
 from trading.fleet import accounts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -21,35 +22,34 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if "PYTEST_VERSION" not in os.environ:
     load_dotenv(BASE_DIR / ".env", override=False)
 
-# --- Where local state lives (SQLite file, generated secret key). Git-ignored.
+# --- Where local state lives (SQLite file, generated secret key). Git-ignored, private to
+# the user running the bot: 0700 directory, 0600 files (mmsite/datadir.py has the policy).
 DATA_DIR = Path(env_str("DATA_DIR", "") or BASE_DIR / "var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-
-
-def _secret_key() -> str:
-    configured = env_secret("DJANGO_SECRET_KEY")
-    if configured:
-        return configured.reveal()
-    # A newcomer has no .env: make a key once and keep it, so sessions survive restarts.
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+datadir.prepare_data_dir(DATA_DIR)
+# Empty: a key made once per install into DATA_DIR/secret_key (never shared between installs).
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY").reveal() or \
+    datadir.generated_secret_key(DATA_DIR / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # --- Web server (dashboard, API, admin). Loopback unless the operator says otherwise.
 WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_ALLOW_REMOTE = env_bool("WEB_ALLOW_REMOTE", False)
+if not is_loopback(WEB_HOST) and not WEB_ALLOW_REMOTE:
+    raise ImproperlyConfigured(
+        f"WEB_HOST={WEB_HOST!r} is not a loopback address: the dashboard, the API and admin "
+        "would be served to the network over plain HTTP, so passwords, session cookies and "
+        "the API token would cross it unencrypted, and anyone who reaches the port could try "
+        "to log in. Keep WEB_HOST=127.0.0.1 and reach it through an SSH tunnel or a TLS "
+        "reverse proxy on this machine; or, to accept the risk (a network you trust), set "
+        "WEB_ALLOW_REMOTE=true.")
 WEB_PORT = env_int("WEB_PORT", 8000, minimum=1, maximum=65535)
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
     o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
 # Optional bearer token for scripts calling /api/*; empty disables token access.
-API_TOKEN = env_secret("API_TOKEN")
+API_TOKEN = env_secret("API_TOKEN", min_length=24, how_to_make=(
+    ', e.g. the output of python -c "import secrets; print(secrets.token_urlsafe(32))"'))
 
 # --- StandX connection. sim (default) runs the bundled simulator on loopback.
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
@@ -103,6 +103,15 @@ BOT_DEFAULTS = {
     "uptime_band_bps": env_decimal("UPTIME_BAND_BPS", "10", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
     "requote_mode": env_choice("REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")),
 }
+# Values that could only loop or be clamped are refused here, as the form/API/admin refuse them.
+if loop_problems(BOT_DEFAULTS):
+    raise ImproperlyConfigured("The strategy settings would start a requote loop. "
+                               + " ".join(loop_problems(BOT_DEFAULTS).values()))
+if BOT_DEFAULTS["spread_bps"] > BOT_DEFAULTS["max_spread_deviation_bps"]:
+    raise ImproperlyConfigured(
+        f"SPREAD_BPS ({BOT_DEFAULTS['spread_bps']}) is wider than MAX_SPREAD_DEVIATION_BPS "
+        f"({BOT_DEFAULTS['max_spread_deviation_bps']}): make SPREAD_BPS at most "
+        "MAX_SPREAD_DEVIATION_BPS (the dashboard, API and admin refuse it too).")
 # Orders we place carry this prefix; anything without it (placed by hand) is never touched.
 CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
 if not CL_ORD_PREFIX or len(CL_ORD_PREFIX) > 16 or not CL_ORD_PREFIX.replace("-", "").replace("_", "").isalnum():
@@ -234,8 +243,9 @@ if DATABASE_URL:
     DATABASES = {"default": postgres_database(
         DATABASE_URL.reveal(), DATABASE_CONN_MAX_AGE, DATABASE_STATEMENT_TIMEOUT_MS)}
 else:
-    DATABASES = {"default": sqlite_database(
-        env_str("SQLITE_PATH", "") or str(DATA_DIR / "db.sqlite3"))}
+    SQLITE_PATH = Path(env_str("SQLITE_PATH", "") or DATA_DIR / "db.sqlite3")
+    datadir.secure_sqlite_file(SQLITE_PATH)       # 0600 before SQLite creates it 0644
+    DATABASES = {"default": sqlite_database(str(SQLITE_PATH))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

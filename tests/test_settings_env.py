@@ -1,14 +1,18 @@
 """Settings: .env.example documents every variable, and bad values stop startup clearly."""
+import hashlib
+import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
-from mmsite import env
+from mmsite import datadir, env
 from mmsite.env import Secret
 from trading.fleet import accounts
 
@@ -207,8 +211,179 @@ def test_redis_layer_settings_bound_capacity_and_expiry():
     result = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
                             cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    import json
     layer = json.loads(result.stdout)
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert layer["CONFIG"] == {"hosts": ["redis://127.0.0.1:6390/2"], "expiry": 10,
                                "capacity": 100, "prefix": "mm-test"}
+
+
+# ---------------------------------------------------------------- settings that guarantee a requote loop
+
+LOOP_WHY = "replaced at once: a requote loop; make SPREAD_BPS wider than PROXIMITY_GUARD_BPS"
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    ({"SPREAD_BPS": "0.5"}, "SPREAD_BPS (0.5) is not wider than PROXIMITY_GUARD_BPS (1)."),
+    ({"SPREAD_BPS": "0.9"}, LOOP_WHY),
+    ({"SPREAD_BPS": "2", "PROXIMITY_GUARD_BPS": "5"}, LOOP_WHY),
+    ({"SPREAD_BPS": "1", "PROXIMITY_GUARD_BPS": "1"}, LOOP_WHY),
+    ({"SPREAD_BPS": "1", "MAX_SPREAD_DEVIATION_BPS": "1"},
+     "make MAX_SPREAD_DEVIATION_BPS wider than PROXIMITY_GUARD_BPS"),
+])
+def test_settings_that_guarantee_a_requote_loop_stop_startup_saying_why(overrides, expected):
+    result = run_check(**overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: The strategy settings would start a requote loop." in result.stderr
+    assert expected in result.stderr
+
+
+def test_a_spread_beyond_the_deviation_cap_stops_startup():
+    """The first bot row is made from these values; the forms refuse it, so must the start."""
+    result = run_check(SPREAD_BPS="300")
+    assert result.returncode != 0
+    assert "SPREAD_BPS (300) is wider than MAX_SPREAD_DEVIATION_BPS (200)" in result.stderr
+
+
+def test_a_spread_just_wider_than_the_guard_starts():
+    assert run_check(SPREAD_BPS="1.01").returncode == 0
+
+
+# ---------------------------------------------------------------- API_TOKEN and WEB_HOST
+
+def test_a_short_api_token_stops_startup_without_showing_it():
+    token = "S3CRET-short"
+    result = run_check(API_TOKEN=token)
+    assert result.returncode != 0
+    assert "API_TOKEN is too short (12 characters)" in result.stderr
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in result.stderr
+    assert token not in result.stdout + result.stderr
+
+
+def test_an_api_token_of_24_characters_starts():
+    assert run_check(API_TOKEN="a" * 23).returncode != 0
+    result = run_check(API_TOKEN="a" * 24)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "dashboard.example.org"])
+def test_web_host_off_loopback_needs_an_explicit_opt_in(host):
+    result = run_check(WEB_HOST=host)
+    assert result.returncode != 0
+    assert f"WEB_HOST={host!r} is not a loopback address" in result.stderr
+    assert "unencrypted" in result.stderr and "set WEB_ALLOW_REMOTE=true" in result.stderr
+    assert run_check(WEB_HOST=host, WEB_ALLOW_REMOTE="true").returncode == 0
+
+
+@pytest.mark.parametrize("host,loopback", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True),
+    ("localhost", True), ("LOCALHOST", True), ("0.0.0.0", False), ("::", False),
+    ("10.0.0.1", False), ("localhost.example", False), ("", False),
+])
+def test_loopback_is_127_8_or_ipv6_1_or_localhost(host, loopback):
+    assert env.is_loopback(host) is loopback
+
+
+# ---------------------------------------------------------------- DATA_DIR, database and key file modes
+
+def run_python(code: str, **overrides) -> subprocess.CompletedProcess:
+    """`code` after django.setup(), with the usual umask 022 (files would be 0644)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SPREAD"))}
+    environment.update({"DJANGO_SETTINGS_MODULE": "mmsite.settings", **overrides})
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60,
+                          preexec_fn=lambda: os.umask(0o022))
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+WRITE_WHILE_OPEN = """
+import json, sqlite3
+from django.conf import settings
+from django.db import connection
+with connection.cursor() as cursor:                  # WAL: -wal and -shm exist while open
+    cursor.execute("CREATE TABLE t (x)")
+    cursor.execute("INSERT INTO t VALUES (1)")
+    print(json.dumps({p.name: oct(p.stat().st_mode & 0o777) for p in settings.DATA_DIR.iterdir()}))
+connection.close()
+raw = sqlite3.connect(settings.DATABASES["default"]["NAME"], isolation_level=None)
+raw.execute("PRAGMA journal_mode=DELETE")            # a rollback journal, mid-transaction
+raw.execute("BEGIN IMMEDIATE")
+raw.execute("INSERT INTO t VALUES (2)")
+print(json.dumps({p.name: oct(p.stat().st_mode & 0o777) for p in settings.DATA_DIR.iterdir()}))
+raw.execute("COMMIT")
+"""
+
+
+def test_a_new_data_dir_is_private_and_so_are_the_database_and_key(tmp_path):
+    data = tmp_path / "new" / "var"
+    result = run_python(WRITE_WHILE_OPEN, DATA_DIR=str(data))
+    assert result.returncode == 0, result.stderr
+    with_wal, with_journal = (json.loads(line) for line in result.stdout.splitlines())
+    assert with_wal == {"db.sqlite3": "0o600", "db.sqlite3-wal": "0o600",
+                        "db.sqlite3-shm": "0o600", "secret_key": "0o600"}
+    assert with_journal == {"db.sqlite3": "0o600", "db.sqlite3-journal": "0o600",
+                            "secret_key": "0o600"}
+    assert mode(data) == 0o700
+    assert result.stderr == ""                           # nothing to warn about
+
+
+def test_an_existing_install_open_to_others_is_tightened_with_a_warning(tmp_path):
+    data = tmp_path / "var"
+    data.mkdir()
+    for name in ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "secret_key"):
+        (data / name).write_text("k" * 60 if name == "secret_key" else "")
+        (data / name).chmod(0o644)
+    data.chmod(0o755)
+    result = run_check(DATA_DIR=str(data))
+    assert result.returncode == 0, result.stderr
+    assert mode(data) == 0o700
+    assert {p.name: mode(p) for p in data.iterdir()} == dict.fromkeys(
+        ("db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm", "secret_key"), 0o600)
+    assert f"DATA_DIR {data} was open to other users (mode 755): tightened to 700." in result.stderr
+    assert f"{data}/db.sqlite3-wal was readable by other users (mode 644): tightened to 600." \
+        in result.stderr
+    assert (data / "secret_key").read_text() == "k" * 60       # the install keeps its key
+
+
+def test_a_shared_data_dir_is_left_alone_with_a_warning(tmp_path):
+    """A directory like /tmp (sticky bit) belongs to everyone: never chmod it, say so."""
+    data = tmp_path / "shared"
+    data.mkdir()
+    data.chmod(0o1777)
+    result = run_check(DATA_DIR=str(data))
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(data.stat().st_mode) == 0o1777
+    assert "is open to other users (mode 1777) and is not ours to change" in result.stderr
+    assert mode(data / "db.sqlite3") == 0o600 and mode(data / "secret_key") == 0o600
+
+
+def test_an_unwritable_database_path_stops_startup_clearly(tmp_path):
+    result = run_check(DATA_DIR=str(tmp_path), SQLITE_PATH=str(tmp_path / "missing" / "db.sqlite3"))
+    assert result.returncode != 0
+    assert f"The SQLite database {tmp_path}/missing/db.sqlite3 cannot be opened for writing" \
+        in result.stderr
+
+
+def test_each_install_makes_its_own_key_and_keeps_it(tmp_path):
+    first = datadir.generated_secret_key(tmp_path / "a_key")
+    assert len(first) >= 50 and first != datadir.generated_secret_key(tmp_path / "b_key")
+    assert datadir.generated_secret_key(tmp_path / "a_key") == first
+    assert mode(tmp_path / "a_key") == 0o600 and sorted(os.listdir(tmp_path)) == ["a_key", "b_key"]
+
+
+def test_a_key_file_that_cannot_be_written_stops_startup_clearly(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="The secret key file .* cannot be read or "
+                                                    "written .*set DJANGO_SECRET_KEY"):
+        datadir.generated_secret_key(tmp_path / "missing" / "secret_key")
+
+
+def test_a_published_key_is_replaced(tmp_path, monkeypatch, caplog):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("published-in-the-repository\n")
+    monkeypatch.setattr(datadir, "PUBLIC_SECRET_KEYS", frozenset(
+        {hashlib.sha256(b"published-in-the-repository").hexdigest()}))
+    fresh = datadir.generated_secret_key(key_file)
+    assert fresh != "published-in-the-repository" and key_file.read_text() == fresh
+    assert "was published with the source code: replaced" in caplog.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.contrib import admin, messages
+from django.db import transaction
 
 from trading.models import BotConfig, OrderEvent, UptimeHour
 
@@ -31,9 +32,21 @@ class BotConfigAdmin(admin.ModelAdmin):
         ("State (set by the engine)", {"fields": ("run_state", "state_reason", "updated_at")}),
     )
 
+    def get_object(self, request, object_id, from_field=None):
+        """A change is read under a row lock (admin's change view runs in a transaction), so
+        BotConfig.clean() judges the latest row and a concurrent API change is not undone."""
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST" and transaction.get_connection().in_atomic_block:
+            obj = BotConfig.objects.select_for_update().get(pk=obj.pk)
+        return obj
+
     def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        self.notify_engine(request, obj)
+        if change:
+            # Only what this form changed: never a stale copy of the rest (or the run state).
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+        else:
+            super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: self.notify_engine(request, obj))
 
     def notify_engine(self, request, obj: BotConfig) -> None:
         """Tell a running engine to reload; admin must keep working when none runs."""

@@ -12,8 +12,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from trading.core.domain import RunState
+from trading.core.quoting import loop_problems
 
 KNOWN_SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
+# The strategy values trading.core.quoting.loop_problems judges together.
+LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
 
 
 def validate_symbol(value: str) -> None:
@@ -63,10 +66,13 @@ class BotConfig(models.Model):
         return f"{self.name} ({self.symbol})"
 
     def clean(self) -> None:
+        problems = loop_problems({name: getattr(self, name) for name in LOOP_FIELDS})
         if self.spread_bps is not None and self.max_spread_deviation_bps is not None \
                 and self.spread_bps > self.max_spread_deviation_bps:
-            raise ValidationError({"spread_bps": "Spread cannot exceed MAX_SPREAD_DEVIATION_BPS "
-                                                 f"({self.max_spread_deviation_bps})."})
+            problems.setdefault("spread_bps", "Spread cannot exceed MAX_SPREAD_DEVIATION_BPS "
+                                              f"({self.max_spread_deviation_bps}).")
+        if problems:
+            raise ValidationError(problems)
 
     @classmethod
     def load(cls, name: str = "default") -> "BotConfig":

@@ -27,6 +27,9 @@ def _form(config: BotConfig, **changes) -> dict:
     return {**data, **changes}
 
 
+# The engine is told once the change is committed (so it reloads the new row): these tests
+# commit for real instead of running inside the test's rolled-back transaction.
+@pytest.mark.django_db(transaction=True)
 def test_change_is_saved_and_sent_to_the_engine(admin_client, config, sent):
     url = f"/admin/trading/botconfig/{config.pk}/change/"
     response = admin_client.post(url, _form(config, spread_bps="22"))
@@ -45,6 +48,7 @@ def test_invalid_change_is_refused(admin_client, config, sent, field, value):
     assert config_row() == before and sent == []
 
 
+@pytest.mark.django_db(transaction=True)
 def test_admin_works_without_an_engine(admin_client, config, unreachable_layer):
     response = admin_client.post(f"/admin/trading/botconfig/{config.pk}/change/",
                                  _form(config, spread_bps="21"), follow=True)

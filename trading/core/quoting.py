@@ -223,3 +223,61 @@ def compute_quotes(top: BookTop, spec: SymbolSpec, params: QuoteParams,
 
 def _label(side: Side) -> str:
     return "bid" if side is Side.BUY else "ask"
+
+
+# ---------------------------------------------------------------- settings that loop by design
+
+def _bps_value(values: Mapping[str, Any], name: str) -> Decimal | None:
+    """The setting as a finite Decimal, or None when absent or not a number (its own
+    validation reports that; the loop rules only judge values that parse)."""
+    try:
+        number = Decimal(str(values[name]))      # str(None) is "None": not a number either
+    except (KeyError, ArithmeticError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _shown(number: Decimal) -> str:
+    return f"{number.normalize():f}"
+
+
+def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """Strategy values under which every fresh quote is already a requote trigger, so each
+    replacement is replaced at once (a requote loop): field -> why, in words a trader reads.
+
+    Derived from compute_quotes above and decide.trigger_for's ``proximity`` rule (a bid
+    at or above ``best_ask * (1 - guard)``, an ask at or below ``best_bid * (1 + guard)``):
+    - A side sits SPREAD_BPS from the mid (the bid rounded down, the ask up) and the
+      opposite touch is beyond the mid (a crossed book gets no quotes), so
+      ``bid <= mid * (1 - spread) < best_ask * (1 - guard)`` whenever spread > guard: a
+      fresh quote is never "near the touch", on any book and tick. With spread < guard, a
+      liquid market's one-tick book puts every fresh quote inside the guard (once the gap
+      is wider than a tick or so); equal values leave it on the guard's very edge, where
+      the touch moving by half a book width triggers it. Both are refused.
+    - A side further than MAX_SPREAD_DEVIATION_BPS is clamped to it, so a cap <= guard
+      does the same to every clamped quote, whatever the spread. (BotConfig.clean and the
+      settings also refuse SPREAD_BPS > MAX_SPREAD_DEVIATION_BPS, so no quote is clamped.)
+    The other triggers are not self-inflicted: ``stale`` and ``drift`` need time or the
+    market to move, ``exposure`` and ``config`` are consumed by the replacement itself.
+    Values that are missing, not numbers or out of their own range (a distance <= 0, a
+    negative guard) are left to their own validation: one message per mistake.
+    Pure (no Django): BotConfig.clean() and the settings (BOT_DEFAULTS) both call it.
+    """
+    guard = _bps_value(values, "proximity_guard_bps")
+    if guard is None or guard < 0:
+        return {}
+    problems: dict[str, str] = {}
+    for field, name, why in (
+        ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
+        ("max_spread_deviation_bps", "MAX_SPREAD_DEVIATION_BPS",
+         "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid"),
+    ):
+        distance = _bps_value(values, field)
+        if distance is not None and 0 < distance <= guard:
+            problems[field] = (
+                f"{name} ({_shown(distance)}) is not wider than PROXIMITY_GUARD_BPS "
+                f"({_shown(guard)}). As {why}, every new bid would be within "
+                "PROXIMITY_GUARD_BPS of the best ask (and every new ask within it of the best "
+                "bid), so it would be replaced at once: a requote loop; make "
+                f"{name} wider than PROXIMITY_GUARD_BPS.")
+    return problems

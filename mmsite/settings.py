@@ -102,6 +102,12 @@ BOT_DEFAULTS = {
     "uptime_target_minutes": env_int("UPTIME_TARGET_MINUTES", 30, minimum=0, maximum=60),
     "uptime_band_bps": env_decimal("UPTIME_BAND_BPS", "10", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
     "requote_mode": env_choice("REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")),
+    # The band strategy (QUOTE_STRATEGY=band): what StandX pays for, both sides inside
+    # UPTIME_BAND_BPS of the mark. docs/operations.md explains how to tune it.
+    "quote_strategy": env_choice("QUOTE_STRATEGY", "spread", ("spread", "band")),
+    "band_margin_bps": env_decimal("BAND_MARGIN_BPS", "0", minimum=Decimal("0"), maximum=Decimal("50")),
+    "band_min_rest_seconds": env_decimal("BAND_MIN_REST_SECONDS", "3", minimum=Decimal("0"), maximum=Decimal("60")),
+    "band_max_requests_per_minute": env_int("BAND_MAX_REQUESTS_PER_MINUTE", 300, minimum=10, maximum=3000),
 }
 # Values that could only loop or be clamped are refused here, as the form/API/admin refuse them.
 if loop_problems(BOT_DEFAULTS):

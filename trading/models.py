@@ -35,6 +35,10 @@ class BotConfig(models.Model):
         MAKE_BEFORE_BREAK = "make_before_break"
         CANCEL_FIRST = "cancel_first"
 
+    class QuoteStrategy(models.TextChoices):
+        SPREAD = "spread", "spread: mid ± SPREAD_BPS (the original)"
+        BAND = "band", "band: both sides held inside the reward band of the mark"
+
     name = models.SlugField(max_length=40, unique=True, default="default")
     symbol = models.CharField(max_length=20, validators=[validate_symbol])
     spread_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
@@ -53,6 +57,20 @@ class BotConfig(models.Model):
     uptime_target_minutes = models.PositiveIntegerField(validators=[MaxValueValidator(60)])
     uptime_band_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
     requote_mode = models.CharField(max_length=20, choices=RequoteMode.choices)
+    quote_strategy = models.CharField(max_length=10, choices=QuoteStrategy.choices,
+                                      default=QuoteStrategy.SPREAD)
+    band_margin_bps = models.DecimalField(
+        max_digits=8, decimal_places=4, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+        help_text="band: least distance kept from the band's edge, bps (0: from measured "
+                  "volatility and latency)")
+    band_min_rest_seconds = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("3"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("60"))],
+        help_text="band: an order rests at least this long before a non-urgent cancel")
+    band_max_requests_per_minute = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(10), MaxValueValidator(3000)],
+        help_text="band: above this many requests a minute the bot holds its orders longer")
 
     run_state = models.CharField(max_length=10, default=RunState.RUNNING.value,
                                  choices=[(s.value, s.value.title()) for s in RunState])

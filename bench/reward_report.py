@@ -94,7 +94,12 @@ def band_vs_spread(rows: dict) -> dict | None:
              and r["in_band_pct"] >= band["in_band_pct"] - 0.5}
     return {"spread_rows_as_in_band": peers,
             "band_fewer_fills": None if not peers
-            else all(band["fills_per_hour"] < fills for fills in peers.values())}
+            else all(_fewer(band["fills_per_hour"], fills) for fills in peers.values())}
+
+
+def _fewer(band: float, spread: float) -> bool:
+    """Fewer fills; with none on either side there is nothing fewer to have."""
+    return band < spread or band == spread == 0
 
 
 def print_scenario(name: str, result: dict, seconds: float) -> None:

@@ -116,8 +116,13 @@ class UptimeHour(models.Model):
     ask_seconds = models.FloatField(default=0)
     bid_dark_ms = models.FloatField(default=0)
     ask_dark_ms = models.FloatField(default=0)
+    running_seconds = models.FloatField(default=0)
+    counted_usd_seconds = models.FloatField(
+        default=0, help_text="min(bid, ask) notional in band, integrated over the hour (USD x s)")
     requotes = models.PositiveIntegerField(default=0)
     fills = models.PositiveIntegerField(default=0)
+    # StandX's own figure for the hour (GET /api/maker/uptime), when it reported one.
+    exchange_in_band_seconds = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 UTC = dt.timezone.utc
 UPTIME_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
-                 "bid_dark_ms", "ask_dark_ms", "requotes", "fills")
+                 "bid_dark_ms", "ask_dark_ms", "running_seconds", "counted_usd_seconds",
+                 "requotes", "fills")
 UPTIME_KEEP_HOURS = 24 * 7      # the dashboard shows 24 h; a week leaves room for a review
 EVENT_KEEP_HOURS = 24 * 7
 # Longer than SQLite's busy timeout on purpose: a call abandoned earlier may still commit in
@@ -176,6 +177,23 @@ def upsert_uptime(bot: str, rows: Iterable[HourRow]) -> bool:
             UptimeHour.objects.update_or_create(bot=bot, hour=to_datetime(row.hour),
                                                 defaults=values)
     return True
+
+
+@_guarded(False)
+def set_exchange_uptime(bot: str, hours: dict[float, float]) -> bool:
+    """StandX's in-band seconds per hour (epoch hour start -> seconds), beside ours."""
+    with transaction.atomic():
+        for hour, seconds in hours.items():
+            UptimeHour.objects.update_or_create(
+                bot=bot, hour=to_datetime(hour), defaults={"exchange_in_band_seconds": seconds})
+    return True
+
+
+@_guarded(None)
+def load_exchange_uptime(bot: str, since: float) -> dict[float, float] | None:
+    rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since),
+                                     exchange_in_band_seconds__isnull=False)
+    return {r.hour.timestamp(): r.exchange_in_band_seconds for r in rows}
 
 
 @_guarded(None)

@@ -28,10 +28,12 @@ How each rule is read:
   the same price and size is kept (an urgent trigger cancels it without a replacement). A
   replacement to the same price would only lose queue position, count as a flicker-cancel
   and spend two requests of the per-IP budget.
-- Minimum rest: a non-urgent trigger (``Trigger.urgent`` is False) does not act on an OPEN
-  order that has rested less than ``params.min_rest_seconds`` (StandX counts an order only
-  after it rested ~3 s and penalises flicker-cancels); an urgent one always acts, and so
-  does ``BAND`` for an order beyond the reward band itself (it earns nothing there).
+- Minimum rest: no non-urgent cancel hits an OPEN order that has rested less than
+  ``params.min_rest_seconds`` (StandX counts an order only after it rested ~3 s and
+  penalises flicker-cancels): CONFIG, STALE and DRIFT wait for it; BAND places the
+  replacement at once (make-before-break) but the young order stays beside it until it has
+  rested, unless it is beyond the reward band itself (it earns nothing there). Urgent
+  triggers always act.
 - Urgent triggers are ``PROXIMITY`` and ``EXPOSURE``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
   in the same batch as the replacement is placed. Being dark for a moment is cheaper than a
@@ -125,21 +127,28 @@ class DesiredQuotes(Protocol):
 
 @dataclass(frozen=True)
 class BandWindow:
-    """Where an order must sit, in bps of the mark, to be kept: ``inner <= |distance| <=
-    outer`` (``holds``). ``reward_bps`` is the exchange's reward band: an order beyond it
-    earns nothing (``lost``), so the minimum rest does not protect it."""
+    """Where an order of one side may sit and be kept, in signed bps of the mark (a bid
+    below the mark is negative): ``low <= offset <= high`` (``holds``). ``reward_bps`` is
+    the exchange's reward band: beyond it an order earns nothing (``lost``), so the minimum
+    rest does not protect it."""
     mark: Decimal
-    outer_bps: Decimal
-    inner_bps: Decimal = Decimal("0")
-    reward_bps: Decimal | None = None       # None: the same as outer_bps
+    low: Decimal
+    high: Decimal
+    reward_bps: Decimal
+
+    def offset(self, price: Decimal) -> Decimal:
+        return bps_between(price, self.mark)
 
     def holds(self, price: Decimal) -> bool:
-        distance = abs(bps_between(price, self.mark))
-        return self.inner_bps <= distance <= self.outer_bps
+        return self.low <= self.offset(price) <= self.high
 
     def lost(self, price: Decimal) -> bool:
-        reward = self.outer_bps if self.reward_bps is None else self.reward_bps
-        return abs(bps_between(price, self.mark)) > reward
+        return abs(self.offset(price)) > self.reward_bps
+
+    @classmethod
+    def reward_band(cls, mark: Decimal, band_bps: Decimal) -> "BandWindow":
+        """The reward band itself (spread mode: requote what drifted out of it)."""
+        return cls(mark, -band_bps, band_bps, band_bps)
 
 
 @dataclass(frozen=True)
@@ -150,9 +159,13 @@ class DecideParams:
     requote_mode: str = MAKE_BEFORE_BREAK
     allow_overlap: bool = True
     strategy_version: int = 0
-    band: BandWindow | None = None          # None: no band trigger
+    band: Mapping[Side, BandWindow] | None = None   # None: no band trigger
     min_rest_seconds: float = 0.0
     holding: frozenset[Side] = frozenset()  # sides the requote breaker holds
+    window_only: bool = False       # band strategy: the window replaces STALE and DRIFT
+
+    def window(self, side: Side) -> BandWindow | None:
+        return None if self.band is None else self.band.get(side)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> "DecideParams":
@@ -223,22 +236,28 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
         return Trigger.EXPOSURE
     if (order.price, order.qty) == (desired.price, desired.qty):
         return None         # nothing better to replace it with
-    band = params.band
-    if band is not None and band.lost(order.price) and band.holds(desired.price):
-        return Trigger.BAND         # earns nothing where it is: the rest rule cannot apply
-    if order.state is OrderState.OPEN and order.rested_at is not None and \
-            now - order.rested_at < params.min_rest_seconds:
+    band = params.window(order.side)
+    if band is not None and not band.holds(order.price) and band.holds(desired.price):
+        # Young or not: the replacement goes now; the old order's cancel waits for the rest
+        # rule unless it left the reward band (see _extra_cancel).
+        return Trigger.BAND
+    if _young(order, now, params):
         return None
     return _refresh_trigger(order, desired, now, market, params)
 
 
+def _young(order: LiveOrder, now: float, params: DecideParams) -> bool:
+    """Rested for less than the minimum rest: no non-urgent cancel may hit it yet."""
+    return order.state is OrderState.OPEN and order.rested_at is not None and \
+        now - order.rested_at < params.min_rest_seconds
+
+
 def _refresh_trigger(order: LiveOrder, desired: Quote, now: float, market: BookTop,
                      params: DecideParams) -> Trigger | None:
-    if params.band is not None and not params.band.holds(order.price) and \
-            params.band.holds(desired.price):
-        return Trigger.BAND
     if order.strategy_version != params.strategy_version:
         return Trigger.CONFIG
+    if params.window_only:
+        return None
     if now - order.sent_at > float(params.stale_order_seconds):
         return Trigger.STALE
     if order.state is OrderState.OPEN and \
@@ -282,20 +301,23 @@ def _view_side(side: Side, orders: Sequence[LiveOrder], desired: DesiredQuotes, 
     keeper = max(fine or [o for o, _ in judged], key=_freshness, default=None)
     keeper_trigger = None if fine else next((t for o, t in judged if o is keeper), None)
     extras = tuple(cancel for o, trigger in judged if o is not keeper
-                   for cancel in _extra_cancel(o, trigger, keeper, keeper_fine=bool(fine)))
+                   for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params))
     return _SideView(side, quote, judged, keeper, keeper_trigger, any_live=bool(mine),
                      cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
                      extras=extras)
 
 
 def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
-                  keeper_fine: bool) -> tuple[Cancel, ...]:
+                  keeper_fine: bool, now: float, params: DecideParams) -> tuple[Cancel, ...]:
     """What to do with an active order that is not the keeper of its side."""
     def cancel(why: Trigger) -> tuple[Cancel, ...]:
         return (Cancel(order.cl_ord_id, order.side, why),)
 
     if trigger is not None and (trigger.urgent or trigger is Trigger.NO_QUOTE):
         return cancel(trigger)
+    band = params.window(order.side)
+    if _young(order, now, params) and not (band is not None and band.lost(order.price)):
+        return ()   # the minimum rest: it goes once it has rested (or left the band)
     if order.state is OrderState.PENDING_NEW:
         # Unconfirmed: let it rest or fail, unless it has been unconfirmed for too long.
         return cancel(Trigger.STALE) if trigger is Trigger.STALE else ()
@@ -306,7 +328,7 @@ def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
     return ()   # the replacement is still PENDING_NEW: keep the old order resting meanwhile
 
 
-def _make_before_break(view: _SideView, params: DecideParams) -> list[Action]:
+def _make_before_break(view: _SideView, now: float, params: DecideParams) -> list[Action]:
     actions: list[Action] = list(view.extras)
     keeper, trigger = view.keeper, view.keeper_trigger
     holding = view.side in params.holding
@@ -323,6 +345,9 @@ def _make_before_break(view: _SideView, params: DecideParams) -> list[Action]:
         # Nothing to place: an urgent trigger still takes the order off the book.
         return actions + ([Cancel(keeper.cl_ord_id, view.side, trigger)] if trigger.urgent else [])
     if not params.allow_overlap:
+        band = params.window(view.side)
+        if _young(keeper, now, params) and not (band and band.lost(keeper.price)):
+            return actions          # the rest rule: the fallback cancel waits for it
         return actions + [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK,
                                  requote=True)]
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
@@ -361,4 +386,4 @@ def decide(desired: DesiredQuotes, live_orders: Iterable[LiveOrder], now: float,
     views = [_view_side(side, orders, desired, now, market, params) for side in SIDES]
     if params.requote_mode == CANCEL_FIRST:
         return _ordered(_cancel_first(views, params))
-    return _ordered(a for view in views for a in _make_before_break(view, params))
+    return _ordered(a for view in views for a in _make_before_break(view, now, params))

@@ -125,11 +125,14 @@ class OrderTracker:
         wanted = states or tuple(s for s in OrderState if s.is_live)
         return [o for o in self._orders.values() if o.side is side and o.state in wanted]
 
-    def resting(self, side: Side) -> LiveOrder | None:
-        """The confirmed resting (OPEN) order of a side with the best price, if any."""
+    def resting(self, side: Side, mark: Decimal | None = None) -> LiveOrder | None:
+        """The confirmed resting (OPEN) order of a side: the one closest to the mark when
+        one is given (what the reward band judges), else the best priced."""
         rows = self.on_side(side, OrderState.OPEN)
         if not rows:
             return None
+        if mark is not None:
+            return min(rows, key=lambda o: (abs(o.price - mark), o.cl_ord_id))
         return max(rows, key=lambda o: o.price) if side is Side.BUY else min(rows, key=lambda o: o.price)
 
     def overdue(self, now: float) -> list[LiveOrder]:

@@ -24,6 +24,9 @@ How each rule of the original product is read (the names are the original env na
   and the cap check runs after it, so a moved price beyond the cap is still dropped. If
   both sides survive but bid >= ask (only possible when the tick is coarser than the cap)
   both are dropped: ``no_spread_within_deviation``.
+- ``anchors`` (the band strategy, trading/core/band.py): the raw bid and ask prices come
+  from the caller (offsets from the mark) instead of mid ± SPREAD_BPS; every rule below
+  (rounding away from the touch, the deviation cap, the guard, sizes) applies the same.
 - Sizes: ``BID_NOTIONAL / bid_price`` and ``ASK_NOTIONAL / ask_price`` rounded DOWN to the
   lot (``qty_tick``) so the configured notional is never exceeded. Below the minimum order
   the size is one lot, unless the symbol's ``min_qty`` is larger, then ``min_qty`` (rounded
@@ -120,10 +123,12 @@ class _SidePrice:
     notes: tuple[str, ...]
 
 
-def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -> _SidePrice:
+def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal,
+               anchor: Decimal | None = None) -> _SidePrice:
     cap = mid * params.max_spread_deviation_bps / BPS
     notes: list[str] = []
-    price = round_down_to_tick(mid * (1 - params.spread_bps / BPS), tick)
+    raw = mid * (1 - params.spread_bps / BPS) if anchor is None else anchor
+    price = round_down_to_tick(raw, tick)
     if mid - price > cap:
         price = round_up_to_tick(mid - cap, tick)
         notes.append("bid:clamped_to_max_deviation")
@@ -134,10 +139,12 @@ def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -
     return _check_price(price, mid, cap, tuple(notes))
 
 
-def _ask_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal) -> _SidePrice:
+def _ask_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal,
+               anchor: Decimal | None = None) -> _SidePrice:
     cap = mid * params.max_spread_deviation_bps / BPS
     notes: list[str] = []
-    price = round_up_to_tick(mid * (1 + params.spread_bps / BPS), tick)
+    raw = mid * (1 + params.spread_bps / BPS) if anchor is None else anchor
+    price = round_up_to_tick(raw, tick)
     if price - mid > cap:
         price = round_down_to_tick(mid + cap, tick)
         notes.append("ask:clamped_to_max_deviation")
@@ -189,14 +196,16 @@ def _unquotable_reason(top: BookTop, spec: SymbolSpec) -> str | None:
 
 
 def compute_quotes(top: BookTop, spec: SymbolSpec, params: QuoteParams,
-                   position_qty: Decimal = ZERO) -> QuoteResult:
+                   position_qty: Decimal = ZERO,
+                   anchors: tuple[Decimal, Decimal] | None = None) -> QuoteResult:
     """The desired bid and ask for this book top; see the module docstring for the rules."""
     blocked = _unquotable_reason(top, spec)
     if blocked:
         return QuoteResult(None, None, None, blocked, blocked)
     mid = top.mid
-    prices = {Side.BUY: _bid_price(top, mid, params, spec.price_tick),
-              Side.SELL: _ask_price(top, mid, params, spec.price_tick)}
+    bid_at, ask_at = anchors if anchors is not None else (None, None)
+    prices = {Side.BUY: _bid_price(top, mid, params, spec.price_tick, bid_at),
+              Side.SELL: _ask_price(top, mid, params, spec.price_tick, ask_at)}
     bid_p, ask_p = prices[Side.BUY].price, prices[Side.SELL].price
     if bid_p is not None and ask_p is not None and bid_p >= ask_p:
         reason = "no_spread_within_deviation"

@@ -15,7 +15,9 @@ How each rule is read:
   band_bps``). With no mark known (or a resting side without a price) the time is NOT in
   band. ``bid_seconds``/``ask_seconds``: that side resting. ``bid_dark_ms``/``ask_dark_ms``:
   milliseconds that side had no resting order while the meter was running (counted time
-  only). ``running_seconds``: all counted time.
+  only). ``running_seconds``: all counted time. ``counted_usd_seconds``: the size StandX
+  counts, min(bid notional, ask notional) while both are in band, integrated over time
+  (divided by the hour's running seconds it is the hour's mean counted size).
 - An interval longer than ``max_gap_seconds`` (the process was suspended, laptop sleep, a
   stalled loop) is counted as nothing at all, neither uptime nor dark; the hour in which the
   gap ENDS gets ``gaps += 1`` and ``observe`` reports it (``Observed.gap``). An interval of
@@ -62,9 +64,14 @@ def split_by_hour(start: float, end: float) -> list[tuple[int, float]]:
 
 @dataclass(frozen=True)
 class SideState:
-    """Whether a CONFIRMED resting order of ours exists on a side, and its price."""
+    """Whether a CONFIRMED resting order of ours exists on a side, its price and size."""
     resting: bool
     price: Decimal | None = None
+    qty: Decimal | None = None
+
+    @property
+    def notional(self) -> float:
+        return float(self.price * self.qty) if self.price is not None and self.qty else 0.0
 
 
 DARK = SideState(False)
@@ -80,6 +87,7 @@ class HourUptime:
     bid_dark_ms: float = 0.0
     ask_dark_ms: float = 0.0
     running_seconds: float = 0.0
+    counted_usd_seconds: float = 0.0     # min(bid, ask) notional integrated over in-band time
     requotes: int = 0
     fills: int = 0
     gaps: int = 0
@@ -173,15 +181,24 @@ class UptimeMeter:
             self._count(hour, seconds)
         return Observed(float(now - previous), False)
 
+    def counted_size(self) -> float:
+        """min(bid, ask) notional when both rest in band now (what StandX counts), else 0."""
+        if not (self._bid.resting and self._ask.resting) or \
+                not _in_band(self._bid, self._ask, self._mark, self.band_bps):
+            return 0.0
+        return min(self._bid.notional, self._ask.notional)
+
     def _count(self, hour: int, seconds: float) -> None:
         bid, ask = self._bid.resting, self._ask.resting
         both = bid and ask
+        counted = self.counted_size()
         self._add(
             hour,
             running_seconds=seconds,
             two_sided_seconds=seconds if both else 0.0,
             in_band_seconds=seconds if both and _in_band(
                 self._bid, self._ask, self._mark, self.band_bps) else 0.0,
+            counted_usd_seconds=counted * seconds,
             bid_seconds=seconds if bid else 0.0,
             ask_seconds=seconds if ask else 0.0,
             bid_dark_ms=0.0 if bid else seconds * 1000,

@@ -22,11 +22,13 @@ from django.conf import settings
 
 from trading import bus, store
 from trading.core.breaker import RequoteBreaker
+from trading.core.reward import LifetimeStats
 from trading.core.domain import OrderState, RunState, Side
 from trading.core.orders import OrderTracker, Transition, bot_prefix
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.config_follower import ConfigFollower
 from trading.engine.eventlog import EventLog
+from trading.engine.exchange_uptime import ExchangeUptime
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
 from trading.engine.feeds import SharedFeed
@@ -38,6 +40,7 @@ from trading.engine.runcontrol import RunControl
 from trading.engine.snapshot import build_snapshot, summarize
 from trading.engine.state import BotState, Signals
 from trading.engine.supervisor import bounded_lock, every, supervise
+from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx import frames
 from trading.standx.errors import StandXError
@@ -54,7 +57,6 @@ GIL_SWITCH_INTERVAL = 0.0005
 AUDITED_STATES = {OrderState.OPEN: "open", OrderState.CANCELED: "canceled",
                   OrderState.FILLED: "fill", OrderState.REJECTED: "reject"}
 PRUNE_EVERY_SECONDS = 3600.0
-TOKEN_WARN_EVERY_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class EngineOptions:
     breaker_max_places: int = 15
     breaker_window_seconds: float = 5.0
     breaker_hold_seconds: float = 15.0
+    exchange_uptime_every: float = 300.0    # StandX's own uptime figures, read this often
 
     @classmethod
     def from_settings(cls, **overrides) -> "EngineOptions":
@@ -111,10 +114,14 @@ class Engine:
                              self.signals)
         self.quoter = Quoter(state, self.executor, self.uptime, self.breaker, self.events,
                              clock, options.capacity_fallback_seconds)
+        self.token_watch = TokenWatch(self.events, options.token_warn_seconds)
+        self.exchange_uptime = ExchangeUptime(bot, rest, self.uptime, self.events, clock,
+                                              lambda: state.symbol)
+        self.lifetimes = LifetimeStats()
         self.started = False                    # start_up finished: it may have quoted
         self.shutdown_result: CleanupResult | None = None
         self._shutdown = asyncio.Event()
-        self._last_prune = self._last_token_warning = 0.0
+        self._last_prune = 0.0
         self.garbage_skipped = 0
 
     # ------------------------------------------------------------------ views
@@ -165,6 +172,8 @@ class Engine:
             "control": self._control_loop,
             "config-watch": lambda: every(lambda: self.options.config_poll_every,
                                           self.config.poll),
+            "exchange-uptime": lambda: every(lambda: self.options.exchange_uptime_every,
+                                             self.exchange_uptime.check),
         }
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(supervise(name, body, self.on_task_failure), name=name)
@@ -180,6 +189,7 @@ class Engine:
     async def start_up(self) -> None:
         config = await self.config.load()
         await self.uptime.load()
+        await self.exchange_uptime.load()
         self.events.seed(await store.call(store.recent_events, self.bot, 50, default=[]) or [])
         await self._clean_orphans()
         await self.reconciler.load_position()
@@ -233,6 +243,7 @@ class Engine:
                 self.signals.wake(event.book.received_at or now)
         elif isinstance(event, frames.PriceEvent):
             if self.market.on_price(event.tick):
+                self.quoter.meter.on_mark(now, self.market.mark)
                 self.observe_uptime()
             self.signals.wake(event.tick.received_at or now)
         elif isinstance(event, StreamStatus):
@@ -279,12 +290,23 @@ class Engine:
         if transition is None:
             return
         order = transition.order
+        self._measure(transition)
         kind = AUDITED_STATES.get(transition.state)
         if kind is not None:
             self.events.add(kind, transition.reason, side=order.side, price=order.price,
                             qty=order.qty, cl_ord_id=order.cl_ord_id)
         self.observe_uptime()
         self.signals.wake()
+
+    def _measure(self, transition: Transition) -> None:
+        """Ack latency (sent -> resting) for the band strategy; each order's life."""
+        order, now = transition.order, self.clock()
+        if transition.state is OrderState.OPEN and transition.previous is OrderState.PENDING_NEW:
+            self.quoter.meter.on_ack(now - order.sent_at)
+        elif not transition.state.is_live and order.rested_at is not None:
+            self.lifetimes.order_ended(now - order.rested_at, transition.previous is
+                                       OrderState.PENDING_CANCEL and transition.state is
+                                       OrderState.CANCELED)
 
     def _record_fill(self, fill) -> None:
         cl_ord_id = self.tracker.fill_of(fill) or ""
@@ -337,7 +359,7 @@ class Engine:
         if self.cleanup.pending:
             result = await self.cleanup.cancel_everything("retry of an unverified cancel")
             self.run_control.note_cleanup(result)
-        self._warn_token_expiry(now)
+        self.token_watch.check(self.rest.token_expires_at, now)
 
     async def _reconcile_loop(self) -> None:
         while True:
@@ -364,7 +386,9 @@ class Engine:
         self.observe_uptime()
         snapshot = build_snapshot(self.bot_state, self.clock(), uptime=self.uptime,
                                   events=self.events, failures=self.failures,
-                                  executor=self.executor, breaker=self.breaker)
+                                  executor=self.executor, breaker=self.breaker,
+                                  strategy=self.quoter.view(), lifetimes=self.lifetimes,
+                                  exchange_uptime=self.exchange_uptime.view())
         await bus.publish_snapshot(snapshot, summarize(snapshot))
 
     async def _control_loop(self) -> None:
@@ -386,26 +410,15 @@ class Engine:
         elif action == "config":
             await self.config.reload(f"config message from {who}")
 
-    def _warn_token_expiry(self, now: float) -> None:
-        expires = self.rest.token_expires_at
-        if expires is None or now - self._last_token_warning < TOKEN_WARN_EVERY_SECONDS:
-            return
-        remaining = expires - now
-        if remaining <= self.options.token_warn_seconds:
-            self._last_token_warning = now
-            text = (f"access token expires in {remaining / 60:.0f} min: renew STANDX_JWT_TOKEN"
-                    if remaining > 0 else "access token has expired: renew STANDX_JWT_TOKEN")
-            log.warning("%s", text)
-            self.events.add("info", text)
-
     # ------------------------------------------------------------------ uptime and failures
 
     def observe_uptime(self) -> None:
         """Confirmed resting state only: a side counts while one of ours is OPEN. Runs at
         least once a second, so it is also where a time jump is noticed."""
         self.resync.check()
-        self.uptime.observe(self.clock(), self.tracker.resting(Side.BUY),
-                            self.tracker.resting(Side.SELL), self.market.mark,
+        mark = self.market.mark
+        self.uptime.observe(self.clock(), self.tracker.resting(Side.BUY, mark),
+                            self.tracker.resting(Side.SELL, mark), mark,
                             running=self.bot_state.run.running)
 
     def on_task_failure(self, name: str, exc: BaseException) -> None:

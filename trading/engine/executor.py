@@ -57,6 +57,7 @@ class Executor:
         self._cancels_due: list[str] = []       # non-urgent cancels waiting for company
         self._unsent: dict[str, asyncio.Task] = {}   # places still waiting for the budget
         self.places_closed: str | None = None   # why places are shut off (kill, stop)
+        self._requests: deque[float] = deque()   # when each exchange call of this bot went
 
     # ------------------------------------------------------------------ accounting
 
@@ -65,6 +66,7 @@ class Executor:
         """One exchange call with failure accounting; returns its result or raises.
         `answers` are errors that are a normal answer here (e.g. 404 for an order that never
         got created): the exchange worked, so they reset the counter like a success."""
+        self._count_request()
         try:
             result = await make()
         except AuthError as exc:
@@ -88,6 +90,18 @@ class Executor:
             raise
         self.failures.success()
         return result
+
+    def _count_request(self) -> None:
+        now = self._clock()
+        self._requests.append(now)
+        while self._requests and self._requests[0] < now - 60.0:
+            self._requests.popleft()
+
+    def requests_per_minute(self, now: float) -> float:
+        """This bot's exchange calls in the last minute (its share of the rate budget)."""
+        while self._requests and self._requests[0] < now - 60.0:
+            self._requests.popleft()
+        return float(len(self._requests))
 
     def note_failure(self, where: str, exc: BaseException) -> None:
         log.warning("%s failed: %s", where, exc)

@@ -1,17 +1,22 @@
-"""The quoting pass: desired quotes (quoting) -> actions (decide) -> the executor.
+"""The quoting pass: the strategy's plan (core/strategy.py) -> desired quotes (quoting) ->
+actions (decide) -> the executor.
 
 Strategy proposes, a separate step executes: this module only turns the pure core's
-decisions into executor calls, counts requotes and feeds the requote breaker.
+decisions into executor calls, counts requotes, feeds the requote breaker and keeps the
+measurements the band strategy plans from (core/market_meter.py).
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 from typing import Callable
 
 from trading.core import decide as decide_core, quoting
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
+from trading.core.market_meter import MarketMeter
+from trading.core.strategy import BAND, Measured, StrategyPlan, bps_gap, plan_pass
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.state import BotState
@@ -28,21 +33,35 @@ class Quoter:
         self.breaker, self.events = breaker, events
         self._clock, self._fallback_seconds = clock, fallback_seconds
         self._overlap_blocked_until = 0.0
+        self.meter = MarketMeter()
+        self.last_plan: StrategyPlan | None = None
 
     def quote_once(self, trigger_at: float | None = None) -> None:
-        """One pass: desired quotes -> actions -> execute. Synchronous on purpose: nothing
-        awaits between reading our orders and recording the actions (caller holds the lock)."""
+        """One pass: plan -> desired quotes -> actions -> execute. Synchronous on purpose:
+        nothing awaits between reading our orders and recording the actions (the caller
+        holds the trading lock)."""
         state = self.state
-        if state.spec is None:
-            return
         top = state.market.top()
-        if top is None:
+        if state.spec is None or top is None:
             return
         now = self._clock()
-        desired = quoting.compute_quotes(top, state.spec, self.quote_params, state.position_qty)
-        actions = decide_core.decide(desired, self.state.tracker.live(), now, top,
-                                     self.decide_params(now))
+        plan = self.plan(top, now)
+        if plan.name == BAND and plan.anchors is None:
+            return                      # the band needs the mark: wait for a price message
+        params = self.quote_params
+        if plan.proximity_bps is not None:
+            params = replace(params, proximity_guard_bps=plan.proximity_bps)
+        desired = quoting.compute_quotes(top, state.spec, params, state.position_qty,
+                                         plan.anchors)
+        actions = decide_core.decide(desired, state.tracker.live(), now, top,
+                                     self.decide_params(now, plan))
         self._execute(actions, top, trigger_at, now)
+
+    def plan(self, top: BookTop, now: float) -> StrategyPlan:
+        measured = Measured(self.meter.volatility_bps, self.meter.latency_s,
+                            self.executor.requests_per_minute(now))
+        self.last_plan = plan_pass(self.state.values, top, self.state.market.mark, measured)
+        return self.last_plan
 
     def _execute(self, actions: list[decide_core.Action], top: BookTop,
                  trigger_at: float | None, now: float) -> None:
@@ -87,16 +106,45 @@ class Quoter:
     def quote_params(self) -> quoting.QuoteParams:
         return quoting.QuoteParams.from_config(self.state.values)
 
-    def decide_params(self, now: float) -> decide_core.DecideParams:
-        values, mark = self.state.values, self.state.market.mark
-        band = None if mark is None else decide_core.BandWindow(
-            mark, Decimal(str(values["uptime_band_bps"])))
+    def decide_params(self, now: float, plan: StrategyPlan) -> decide_core.DecideParams:
+        values = self.state.values
         return decide_core.DecideParams(
             requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
             stale_order_seconds=Decimal(str(values["stale_order_seconds"])),
-            proximity_guard_bps=Decimal(str(values["proximity_guard_bps"])),
+            proximity_guard_bps=plan.proximity_bps if plan.proximity_bps is not None
+            else Decimal(str(values["proximity_guard_bps"])),
             requote_mode=values["requote_mode"],
             allow_overlap=now >= self._overlap_blocked_until,
-            strategy_version=self.state.tracker.strategy_version, band=band,
+            strategy_version=self.state.tracker.strategy_version, band=plan.windows,
+            min_rest_seconds=plan.min_rest_seconds, window_only=plan.window_only,
             holding=self.breaker.holding_sides(now))
 
+    def view(self) -> dict:
+        """The strategy as the snapshot shows it (what it aims for, what it measured)."""
+        values, plan = self.state.values, self.last_plan
+        top, mark = self.state.market.top(), self.state.market.mark
+        band = plan.band if plan is not None else None
+        latency = self.meter.latency_s
+        return {
+            "name": values.get("quote_strategy", "spread"),
+            "can_earn": plan.can_earn if plan else True,
+            "problem": plan.problem if plan else None, "note": plan.note if plan else None,
+            "band_bps": _text(values.get("uptime_band_bps")),
+            "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),
+            "margin_bps": None if band is None else _text(band.margin_bps),
+            "volatility_bps": None if self.meter.volatility_bps is None
+            else f"{self.meter.volatility_bps:.2f}",
+            "ack_latency_ms": None if latency is None else round(latency * 1000, 1),
+            "mark_mid_gap_bps": None if top is None or mark is None
+            else _text(bps_gap(top, mark).quantize(CENT)),
+            "holding": bool(plan and plan.holding),
+        }
+
+
+CENT = Decimal("0.01")
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)

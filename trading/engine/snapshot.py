@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from trading.core.breaker import RequoteBreaker
+from trading.core.reward import LifetimeStats
 from trading.core.domain import BPS, LiveOrder, Side
 from trading.core.orders import OrderTracker
 from trading.engine.eventlog import EventLog
@@ -45,9 +46,9 @@ def quote_view(order: LiveOrder | None, mid: Decimal | None, mark: Decimal | Non
             "in_band": from_mark is not None and abs(from_mark) <= band_bps}
 
 
-def _shown_order(tracker: OrderTracker, side: Side) -> LiveOrder | None:
-    """The side's resting order, or else the one on its way to the book."""
-    return tracker.resting(side) or next(iter(tracker.on_side(side)), None)
+def _shown_order(tracker: OrderTracker, side: Side, mark: Decimal | None) -> LiveOrder | None:
+    """The side's resting order (closest to the mark), or else the one on its way."""
+    return tracker.resting(side, mark) or next(iter(tracker.on_side(side)), None)
 
 
 def _orders(tracker: OrderTracker, now: float) -> list[dict]:
@@ -74,7 +75,8 @@ def _config(values: dict) -> dict:
 
 
 def build_snapshot(state: BotState, now: float, *, uptime: UptimeKeeper, events: EventLog,
-                   failures: Failures, executor: Executor, breaker: RequoteBreaker) -> dict:
+                   failures: Failures, executor: Executor, breaker: RequoteBreaker,
+                   strategy: dict, lifetimes: LifetimeStats, exchange_uptime: dict) -> dict:
     market, tracker, values = state.market, state.tracker, state.values
     top = market.top()
     mid, mark = (top.mid if top else None), market.mark
@@ -86,11 +88,17 @@ def build_snapshot(state: BotState, now: float, *, uptime: UptimeKeeper, events:
         "feed": {"market": market.market_feed, "account": market.account_feed,
                  "last_message_age_s": None if age is None else round(age, 3)},
         "market": _market(market),
-        "quotes": {"bid": quote_view(_shown_order(tracker, Side.BUY), mid, mark, band),
-                   "ask": quote_view(_shown_order(tracker, Side.SELL), mid, mark, band)},
+        "quotes": {"bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
+                   "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band)},
         "orders": _orders(tracker, now),
         "uptime": uptime.current(now, int(values.get("uptime_target_minutes", 30))),
         "history": uptime.history(now),
+        "strategy": strategy,
+        "tier": uptime.tier(now),
+        "counted_size": uptime.counted(now, tracker.resting(Side.BUY, mark),
+                                       tracker.resting(Side.SELL, mark)),
+        "lifetimes": lifetimes_view(lifetimes, executor.requests_per_minute(now)),
+        "exchange_uptime": exchange_uptime,
         "events": events.recent(),
         "config": _config(values),
         "failures": failures_view(failures),
@@ -111,6 +119,15 @@ def cleanup_view(run: RunStatus) -> dict | None:
             if run.unverified is None else f"{run.unverified} orders could not be verified gone")
     return {"verified": False, "left": run.unverified,
             "message": f"{run.state.value} — {what}"}
+
+
+def lifetimes_view(lifetimes: LifetimeStats, requests_per_minute: float) -> dict:
+    share, life = lifetimes.young_share, lifetimes.median_life
+    return {"cancels": lifetimes.cancels, "young_cancels": lifetimes.young_cancels,
+            "young_share": None if share is None else round(share, 3),
+            "min_rest_s": lifetimes.min_rest_s,
+            "median_life_s": None if life is None else round(life, 2),
+            "requests_per_minute": round(requests_per_minute, 1)}
 
 
 def failures_view(failures: Failures) -> dict:
@@ -167,4 +184,12 @@ def summarize(snapshot: dict) -> dict:
                                               "elapsed_seconds", "target_minutes")},
         "failures": snapshot.get("failures"),
         "latency": snapshot.get("latency"),
+        "strategy": {k: (snapshot.get("strategy") or {}).get(k) for k in ("name", "can_earn")},
+        "tier": _tier_summary(snapshot.get("tier") or {}),
     }
+
+
+def _tier_summary(tier: dict) -> dict:
+    return {"in_band_minutes": tier.get("in_band_minutes"),
+            "minutes_left": tier.get("minutes_left"),
+            "statuses": {t.get("name"): t.get("status") for t in tier.get("tiers") or []}}

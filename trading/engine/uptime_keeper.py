@@ -6,12 +6,14 @@ Also keeps the engine's own dark intervals per side (the benchmark's "dark ms pe
 from __future__ import annotations
 
 import logging
+import random
 from collections import deque
 from decimal import Decimal
 from typing import Callable
 
 from trading import store
 from trading.core.domain import LiveOrder, Side
+from trading.core.reward import SizeSampler, percentile_descending, tier_budget
 from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
 
 log = logging.getLogger(__name__)
@@ -19,11 +21,30 @@ log = logging.getLogger(__name__)
 HISTORY_HOURS = 24
 MAX_GAP_SECONDS = 5.0      # the engine observes at least once a second; more is a stall
 SAVED_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
-                "bid_dark_ms", "ask_dark_ms", "requotes", "fills")
+                "bid_dark_ms", "ask_dark_ms", "running_seconds", "counted_usd_seconds",
+                "requotes", "fills")
 
 
 def side_state(order: LiveOrder | None) -> SideState:
-    return DARK if order is None else SideState(True, order.price)
+    return DARK if order is None else SideState(True, order.price, order.qty - order.fill_qty)
+
+
+def _usd(value: float | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+UNEQUAL_SHARE = 0.1      # sizes differing by more than this share waste reward
+
+
+def unequal_sizes(bid: SideState, ask: SideState) -> str | None:
+    """StandX counts min(bid, ask): what the larger side rests beyond it earns nothing."""
+    small, large = sorted((bid.notional, ask.notional))
+    if not bid.resting or not ask.resting or large <= small * (1 + UNEQUAL_SHARE):
+        return None
+    side = "ask" if ask.notional > bid.notional else "bid"
+    return (f"bid {bid.notional:.2f} USD vs ask {ask.notional:.2f} USD: StandX counts the "
+            f"smaller side, so {large - small:.2f} USD of the {side} earns nothing "
+            f"(set BID_NOTIONAL and ASK_NOTIONAL equal)")
 
 
 def _iso_hour(hour: int) -> str:
@@ -36,6 +57,9 @@ class UptimeKeeper:
         self.bot = bot
         self._clock = clock
         self.meter = UptimeMeter(band_bps, max_gap_seconds)
+        # The size that counts, at random moments (seeded per bot: reproducible runs).
+        self.sampler = SizeSampler(rng=random.Random(bot))
+        self.exchange_hours: dict[int, float] = {}     # StandX's own in-band seconds
         self.dark_ms: dict[Side, deque[float]] = {s: deque(maxlen=100_000) for s in Side}
         self._dark_since: dict[Side, float | None] = {Side.BUY: None, Side.SELL: None}
         self._seen_resting = {Side.BUY: False, Side.SELL: False}
@@ -58,6 +82,7 @@ class UptimeKeeper:
         if self.meter.paused:
             self.meter.resume(now)
         self.meter.observe(now, side_state(bid), side_state(ask), mark)
+        self.sampler.observe(now, self.meter.counted_size())
         self._track_dark(now, Side.BUY, bid is not None)
         self._track_dark(now, Side.SELL, ask is not None)
 
@@ -109,6 +134,28 @@ class UptimeKeeper:
                 "requotes": row.requotes, "bid_dark_ms": round(row.bid_dark_ms, 1),
                 "ask_dark_ms": round(row.ask_dark_ms, 1)}
 
+    def tier(self, now: float) -> dict:
+        """This hour's in-band minutes against the Uptime Program's tiers."""
+        row = self.meter.hours().get(hour_start(now)) or HourUptime(hour_start(now))
+        elapsed, left, tiers = tier_budget(row.in_band_seconds, now)
+        next_hour = store.to_datetime(hour_start(now) + HOUR)
+        return {"hour": _iso_hour(hour_start(now)),
+                "in_band_minutes": round(row.in_band_seconds / 60, 1),
+                "elapsed_minutes": elapsed, "minutes_left": left,
+                "tiers": [{"name": t.name, "minutes": t.minutes, "needed": t.needed,
+                           "status": t.status} for t in tiers],
+                "next_hour": f"{next_hour:%H:%M} UTC"}
+
+    def counted(self, now: float, bid: LiveOrder | None, ask: LiveOrder | None) -> dict:
+        """The size StandX counts: now, this hour's time-weighted mean, X70/X50 of samples."""
+        row = self.meter.hours().get(hour_start(now)) or HourUptime(hour_start(now))
+        samples = self.sampler.of_hour(now)
+        x70, x50 = percentile_descending(samples, 0.7), percentile_descending(samples, 0.5)
+        mean = row.counted_usd_seconds / row.running_seconds if row.running_seconds else None
+        return {"now_usd": _usd(self.meter.counted_size()), "hour_mean_usd": _usd(mean),
+                "x70_usd": _usd(x70), "x50_usd": _usd(x50), "samples": len(samples),
+                "unequal": unequal_sizes(side_state(bid), side_state(ask))}
+
     def history(self, now: float) -> list[dict]:
         """The last 24 UTC hours, oldest first, zero where nothing was measured."""
         hours = self.meter.hours()
@@ -116,7 +163,10 @@ class UptimeKeeper:
         rows = []
         for hour in range(first, hour_start(now) + 1, HOUR):
             row = hours.get(hour) or HourUptime(hour)
+            exchange = self.exchange_hours.get(hour)
             rows.append({"hour": _iso_hour(hour),
                          "two_sided_seconds": round(row.two_sided_seconds, 3),
-                         "in_band_seconds": round(row.in_band_seconds, 3)})
+                         "in_band_seconds": round(row.in_band_seconds, 3),
+                         "exchange_in_band_seconds": None if exchange is None
+                         else round(exchange, 3)})
         return rows

@@ -6,6 +6,8 @@ values that would be dangerous to trade on (NaN, infinity, negative prices).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
@@ -264,6 +266,41 @@ def parse_position(payload: Any) -> Position:
 
 def parse_positions(payload: Any) -> list[Position]:
     return [parse_position(row) for row in _rows(payload, "positions")]
+
+
+def parse_maker_uptime(payload: Any) -> dict[float, float]:
+    """GET /api/maker/uptime (undocumented, protocol notes §3.3): hour start (epoch s) ->
+    in-band seconds as StandX counts them. Accepts in_band_seconds, uptime_seconds,
+    uptime_minutes or uptime_pct per row, the hour as ISO text or epoch (ms or s)."""
+    rows = payload.get("hours") if isinstance(payload, dict) else payload
+    if not isinstance(rows, list):
+        raise MalformedResponseError(f"maker uptime: expected a list of hours, got {snippet(payload)}")
+    hours = {}
+    for row in rows:
+        row = obj(row, "maker uptime hour")
+        hours[_hour_of(row.get("hour"))] = _in_band_seconds(row)
+    return hours
+
+
+def _hour_of(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value / 1000 if value > 1e11 else value)
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise MalformedResponseError(f"maker uptime: bad hour {snippet(value)}") from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+
+def _in_band_seconds(row: dict) -> float:
+    for key, scale in (("in_band_seconds", 1), ("uptime_seconds", 1), ("uptime_minutes", 60),
+                       ("uptime_pct", 36)):
+        if key in row:
+            value = float(dec(row, key))
+            if not 0 <= value * scale <= 3600 + 1e-6:
+                raise MalformedResponseError(f"maker uptime: {key} {value} is not within an hour")
+            return value * scale
+    raise MalformedResponseError(f"maker uptime: no uptime figure in {snippet(row)}")
 
 
 def parse_balance(payload: Any) -> Balance:

@@ -193,6 +193,11 @@ class StandXRest:
         params = {"symbol": symbol} if symbol else None
         return protocol.parse_positions(await self._get("/api/query_positions", params, True))
 
+    async def query_maker_uptime(self, symbol: str | None = None) -> dict[float, float]:
+        """StandX's own in-band seconds per hour (undocumented endpoint; may not exist)."""
+        params = {"symbol": symbol} if symbol else None
+        return protocol.parse_maker_uptime(await self._get("/api/maker/uptime", params, True))
+
     async def query_balance(self) -> Balance:
         return protocol.parse_balance(await self._get("/api/query_balance", None, True))
 

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 TOP_KEYS = {"bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
             "orders", "uptime", "history", "events", "config", "failures", "position",
-            "token_expires_at", "latency", "exchange", "updated_at", "cleanup", "breaker"}
+            "token_expires_at", "latency", "exchange", "updated_at", "cleanup", "breaker", "strategy", "tier",
+            "counted_size", "lifetimes", "exchange_uptime"}
 
 
 def snapshot_with_orders() -> dict | None:
@@ -48,7 +49,8 @@ async def test_snapshot_shape_and_content(bench, start_engine):
                                    "elapsed_seconds", "target_minutes", "requotes",
                                    "bid_dark_ms", "ask_dark_ms"}
     assert len(snap["history"]) == 24
-    assert set(snap["history"][-1]) == {"hour", "two_sided_seconds", "in_band_seconds"}
+    assert set(snap["history"][-1]) == {"hour", "two_sided_seconds", "in_band_seconds",
+                                        "exchange_in_band_seconds"}
     assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
     assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id",
                                       "message"}

@@ -19,8 +19,10 @@ move while a replacement is on its way: Z_EXIT standard deviations of the measur
 volatility over the measured ack latency plus a reaction allowance, and never less than
 BAND_MARGIN_BPS (when set) or MIN_MARGIN_BPS.
 
-When the measured gap between mark and mid leaves a side no in-band place on our side of
-the touch, that side is placed at the touch limit and reported as unable to earn for now.
+When the measured gap between mark and mid leaves a side no in-band place behind those
+margins, the side is planned again with the plain PROXIMITY_GUARD_BPS, TIGHT_MARGIN and
+MIN_MARGIN_BPS (in band, at the cost of more fill and exit risk); if even that leaves no room, it is placed at the
+touch limit and reported as unable to earn for now.
 """
 from __future__ import annotations
 
@@ -30,12 +32,14 @@ from decimal import Decimal
 
 from trading.core.domain import BPS, BookTop, Side
 
-Z_EXIT = 2.5                 # standard deviations of the mark's move covered by the margin
-Z_URGENT = 2.0               # ... and of the market's move while a cancel travels
+Z_EXIT = 1.5                 # standard deviations of the mark's move covered by the margin
+Z_URGENT = 1.5               # ... and of the market's move while a cancel travels
 REACT_SECONDS = 0.1          # decision + request time on top of the ack latency
 MIN_MARGIN_BPS = 0.5         # never closer to the band's edge than this when placing
-FILL_MARGIN_BPS = 1.0        # placed at least this far behind the touch limit
+FILL_MARGIN_BPS = 1.0        # requoted (make-before-break) this close to the urgent limit
+PLACE_MARGIN_BPS = 1.5       # placed at least this far behind the urgent limit
 PLACE_BIAS = 0.4             # where in [band edge, touch limit] a new order goes (0: edge)
+TIGHT_MARGIN = Decimal("0.5")  # behind the plain guard, when the wide margins leave no room
 DEFAULT_LATENCY_S = 0.1      # until an ack has been measured
 
 
@@ -55,6 +59,9 @@ class SidePlan:
     keep_low: Decimal        # an order is kept while keep_low <= offset <= keep_high
     keep_high: Decimal
     in_band: bool            # False: no post-only place inside the band right now
+    hold_low: Decimal        # the wider window when requests must be saved: from the band
+    hold_high: Decimal       # edge to the urgent limit
+    urgent: Decimal          # this side's distance from the touch that cancels at once
 
 
 @dataclass(frozen=True)
@@ -106,19 +113,33 @@ def touch_offset(top: BookTop, mark: Decimal, side: Side, guard_bps: Decimal) ->
 def plan_band(top: BookTop, mark: Decimal, inputs: BandInputs) -> BandPlan:
     margin, urgent = exit_margin(inputs), urgent_distance(inputs)
     edge = inputs.band_bps - margin
-    fill = Decimal(str(FILL_MARGIN_BPS))
-    plans = {}
-    for side, sign in ((Side.BUY, -1), (Side.SELL, 1)):     # sign: away from the touch
-        touch = touch_offset(top, mark, side, urgent)
-        far = sign * edge                        # the band's edge away from the touch
-        behind = touch + sign * fill             # the touch limit, backed off by the fill margin
-        near = _clamp(behind, -edge, edge)
-        in_band = (far - behind) * sign >= 0     # the touch leaves room inside the band
-        target = far + (near - far) * Decimal(str(PLACE_BIAS)) if in_band else behind
-        keep_near = _clamp(touch + sign * fill / 2, -edge, edge)
-        low, high = sorted((far, keep_near))
-        plans[side] = SidePlan(side, target.quantize(Decimal("0.0001")), low, high, in_band)
+    plans = {side: _side_plan(top, mark, side, edge, urgent, Decimal(str(PLACE_MARGIN_BPS)))
+             for side in (Side.BUY, Side.SELL)}
+    for side, plan in plans.items():
+        if not plan.in_band:
+            # The mark is far from the mid on this side: only a quote close to the touch is
+            # in band. Being in band is what pays; a fill there is the price of it.
+            tight_edge = inputs.band_bps - Decimal(str(MIN_MARGIN_BPS))
+            plans[side] = _side_plan(top, mark, side, tight_edge, inputs.guard_bps, TIGHT_MARGIN)
+    # One proximity guard per pass: the tighter side's (a wider one would cancel its order).
+    urgent = min(plans[Side.BUY].urgent, plans[Side.SELL].urgent)
     return BandPlan(mark, margin, urgent, plans[Side.BUY], plans[Side.SELL])
+
+
+def _side_plan(top: BookTop, mark: Decimal, side: Side, edge: Decimal, urgent: Decimal,
+               place_margin: Decimal) -> SidePlan:
+    sign = -1 if side is Side.BUY else 1         # away from the touch
+    touch = touch_offset(top, mark, side, urgent)
+    far = sign * edge                            # the band's edge away from the touch
+    behind = touch + sign * place_margin         # the touch limit, backed off
+    near = _clamp(behind, -edge, edge)
+    in_band = (far - behind) * sign >= 0         # the touch leaves room inside the band
+    target = far + (near - far) * Decimal(str(PLACE_BIAS)) if in_band else behind
+    fill = min(Decimal(str(FILL_MARGIN_BPS)), place_margin)
+    keep = sorted((far, _clamp(touch + sign * fill, -edge, edge)))
+    hold = sorted((far, _clamp(touch, -edge, edge)))
+    return SidePlan(side, target.quantize(Decimal("0.0001")), keep[0], keep[1], in_band,
+                    hold[0], hold[1], urgent)
 
 
 def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:

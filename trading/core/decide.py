@@ -32,8 +32,7 @@ How each rule is read:
   ``params.min_rest_seconds`` (StandX counts an order only after it rested ~3 s and
   penalises flicker-cancels): CONFIG, STALE and DRIFT wait for it; BAND places the
   replacement at once (make-before-break) but the young order stays beside it until it has
-  rested, unless it is beyond the reward band itself (it earns nothing there). Urgent
-  triggers always act.
+  rested. Urgent triggers always act (a fill costs more than a flicker).
 - Urgent triggers are ``PROXIMITY`` and ``EXPOSURE``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
   in the same batch as the replacement is placed. Being dark for a moment is cheaper than a
@@ -128,13 +127,10 @@ class DesiredQuotes(Protocol):
 @dataclass(frozen=True)
 class BandWindow:
     """Where an order of one side may sit and be kept, in signed bps of the mark (a bid
-    below the mark is negative): ``low <= offset <= high`` (``holds``). ``reward_bps`` is
-    the exchange's reward band: beyond it an order earns nothing (``lost``), so the minimum
-    rest does not protect it."""
+    below the mark is negative): ``low <= offset <= high`` (``holds``)."""
     mark: Decimal
     low: Decimal
     high: Decimal
-    reward_bps: Decimal
 
     def offset(self, price: Decimal) -> Decimal:
         return bps_between(price, self.mark)
@@ -142,13 +138,10 @@ class BandWindow:
     def holds(self, price: Decimal) -> bool:
         return self.low <= self.offset(price) <= self.high
 
-    def lost(self, price: Decimal) -> bool:
-        return abs(self.offset(price)) > self.reward_bps
-
     @classmethod
     def reward_band(cls, mark: Decimal, band_bps: Decimal) -> "BandWindow":
         """The reward band itself (spread mode: requote what drifted out of it)."""
-        return cls(mark, -band_bps, band_bps, band_bps)
+        return cls(mark, -band_bps, band_bps)
 
 
 @dataclass(frozen=True)
@@ -239,7 +232,7 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
     band = params.window(order.side)
     if band is not None and not band.holds(order.price) and band.holds(desired.price):
         # Young or not: the replacement goes now; the old order's cancel waits for the rest
-        # rule unless it left the reward band (see _extra_cancel).
+        # rule (see _extra_cancel): a flicker-cancel costs more than a moment of overlap.
         return Trigger.BAND
     if _young(order, now, params):
         return None
@@ -315,9 +308,8 @@ def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
 
     if trigger is not None and (trigger.urgent or trigger is Trigger.NO_QUOTE):
         return cancel(trigger)
-    band = params.window(order.side)
-    if _young(order, now, params) and not (band is not None and band.lost(order.price)):
-        return ()   # the minimum rest: it goes once it has rested (or left the band)
+    if _young(order, now, params):
+        return ()   # the minimum rest: it goes once it has rested
     if order.state is OrderState.PENDING_NEW:
         # Unconfirmed: let it rest or fail, unless it has been unconfirmed for too long.
         return cancel(Trigger.STALE) if trigger is Trigger.STALE else ()
@@ -345,8 +337,7 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
         # Nothing to place: an urgent trigger still takes the order off the book.
         return actions + ([Cancel(keeper.cl_ord_id, view.side, trigger)] if trigger.urgent else [])
     if not params.allow_overlap:
-        band = params.window(view.side)
-        if _young(keeper, now, params) and not (band and band.lost(keeper.price)):
+        if _young(keeper, now, params):
             return actions          # the rest rule: the fallback cancel waits for it
         return actions + [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK,
                                  requote=True)]

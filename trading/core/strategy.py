@@ -8,9 +8,9 @@ of the reward band while the new quote would be inside it.
 kept by trading/core/band.py from what was measured (mark volatility, ack latency, the
 mark/mid gap); an order is held while it is inside its keep window (no staleness or drift
 requotes: queue position and the rest rule matter), never cancelled before it rested
-BAND_MIN_REST_SECONDS unless it left the band or is about to be hit, and requoted
-make-before-break before it leaves the band. Above BAND_MAX_REQUESTS_PER_MINUTE the keep
-window widens to the reward band itself: fewer requests, a little less margin.
+BAND_MIN_REST_SECONDS unless it is about to be hit, and requoted make-before-break before
+it leaves the band. Above BAND_MAX_REQUESTS_PER_MINUTE the touch side of the keep window
+widens to the urgent limit: fewer requests, a little more fill risk.
 
 A plan also says whether the quotes can earn at all, and why not, in a trader's words.
 """
@@ -101,10 +101,12 @@ def _band_plan(values: Mapping[str, Any], top: BookTop, mark: Decimal | None,
 
 
 def _window(plan: BandPlan, side: Side, band_bps: Decimal, holding: bool) -> BandWindow:
-    if holding:         # over the request cap: keep whatever still earns
-        return BandWindow.reward_band(plan.mark, band_bps)
+    """Over the request cap the touch side of the window widens to the urgent limit: only
+    the band's edge (and a fill risk) still moves an order."""
     side_plan = plan.side(side)
-    return BandWindow(plan.mark, side_plan.keep_low, side_plan.keep_high, band_bps)
+    if holding:
+        return BandWindow(plan.mark, side_plan.hold_low, side_plan.hold_high)
+    return BandWindow(plan.mark, side_plan.keep_low, side_plan.keep_high)
 
 
 def band_problem(top: BookTop, inputs: BandInputs) -> str | None:

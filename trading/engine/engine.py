@@ -71,9 +71,9 @@ class EngineOptions:
     token_warn_seconds: float = 3600.0
     prefix: str = "mmbot-"
     # The requote breaker (trading/core/breaker.py): a safety net, not a setting to tune.
-    breaker_max_places: int = 15
+    breaker_max_places: int = 25
     breaker_window_seconds: float = 5.0
-    breaker_hold_seconds: float = 15.0
+    breaker_hold_seconds: float = 30.0
     exchange_uptime_every: float = 300.0    # StandX's own uptime figures, read this often
 
     @classmethod

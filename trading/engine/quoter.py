@@ -89,8 +89,9 @@ class Quoter:
         if self.breaker.record_place(side, now):
             text = (f"requote breaker: the {side.value} side placed more than "
                     f"{self.breaker.max_places} orders in {self.breaker.window_seconds:.0f}s; "
-                    f"holding it for {self.breaker.hold_seconds:.0f}s (check that SPREAD_BPS "
-                    f"is wider than PROXIMITY_GUARD_BPS)")
+                    f"it places at most one order every {self.breaker.throttle_seconds:.0f}s "
+                    f"for the next {self.breaker.hold_seconds:.0f}s (a market too fast for "
+                    f"the settings, or settings that requote their own quotes)")
             log.error("%s", text)
             self.events.add("error", text, side=side)
 

@@ -137,9 +137,9 @@ def failures_view(failures: Failures) -> dict:
 
 
 def breaker_view(breaker: RequoteBreaker, now: float) -> dict:
-    """Per side: whether the requote breaker holds it, for how long, and how often it has."""
+    """Per side: whether the requote breaker throttles it, for how long, how often it has."""
     return {("bid" if side is Side.BUY else "ask"): {
-        "holding": breaker.holding(side, now),
+        "holding": breaker.tripped(side, now),
         "seconds_left": round(breaker.hold_remaining(side, now), 1),
         "trips": breaker.trips[side]} for side in Side}
 

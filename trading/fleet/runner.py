@@ -20,6 +20,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from trading import store
+from trading.core.strategy import BAND, spread_problem
 from trading.engine.engine import Engine, EngineOptions
 from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
@@ -160,6 +161,8 @@ class Runner:
         symbol = config.symbol if config is not None else "(from config)"
         self.say(f"bot: {engine.bot}  symbol: {symbol}  account: {seat.account}  "
                  f"orders: {engine.tracker.prefix}*")
+        if config is not None:
+            self.say(strategy_line(config.strategy_values()))
 
     async def announce_dashboard(self, web, web_task: asyncio.Task) -> None:
         """Print the login link once the server listens: a link that refuses connections
@@ -241,6 +244,20 @@ class Runner:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+
+def strategy_line(values: dict) -> str:
+    """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
+    band = values["uptime_band_bps"].normalize()
+    if values.get("quote_strategy") == BAND:
+        margin = values["band_margin_bps"]
+        return (f"  strategy: band — both sides inside {band:f} bps of the mark (margin "
+                f"{'auto' if not margin else f'{margin.normalize():f} bps'}, min rest "
+                f"{values['band_min_rest_seconds'].normalize():f}s)")
+    line = (f"  strategy: spread — {values['spread_bps'].normalize():f} bps each side of the "
+            f"mid, requote beyond {values['requote_threshold_bps'].normalize():f} bps")
+    problem = spread_problem(values)
+    return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
 
 
 async def stop_web(web, web_task: asyncio.Task) -> None:

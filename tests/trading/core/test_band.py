@@ -22,8 +22,8 @@ def inputs(band="10", margin="0", guard="1", vol=1.0, latency=0.05) -> BandInput
 
 @pytest.mark.parametrize("vol, latency, margin, expected", [
     (None, None, "0", D("0.5")),        # nothing measured: the floor
-    (1.0, 0.05, "0", D("0.97")),        # 2.5 x 1 x sqrt(0.15)
-    (4.0, 0.05, "0", D("3.87")),
+    (1.0, 0.05, "0", D("0.58")),        # 1.5 x 1 x sqrt(0.15)
+    (4.0, 0.05, "0", D("2.32")),
     (8.0, 0.5, "0", D("5")),            # never more than half the band
     (1.0, 0.05, "2", D("2")),           # BAND_MARGIN_BPS is a floor
 ])
@@ -33,8 +33,8 @@ def test_exit_margin_from_volatility_and_latency(vol, latency, margin, expected)
 
 def test_with_the_mark_at_the_mid_each_side_sits_between_edge_and_touch_nearer_the_edge():
     plan = plan_band(TOP, TOP.mid, inputs())
-    edge = D("10") - plan.margin_bps                    # 9.03
-    near = D("1") - D("0.0015") + 1                     # the guard, a 1-tick touch, 1 bp fill
+    edge = D("10") - plan.margin_bps                    # 9.42
+    near = D("1") - D("0.0015") + D("1.5")              # the guard, a 1-tick touch, 1.5 bp
     assert plan.bid.in_band and plan.ask.in_band
     assert plan.bid.keep_low == -edge and plan.ask.keep_high == edge
     assert abs(plan.bid.target + edge - (edge - near) * D("0.4")) < D("0.01")
@@ -43,7 +43,7 @@ def test_with_the_mark_at_the_mid_each_side_sits_between_edge_and_touch_nearer_t
 
 
 @pytest.mark.parametrize("vol, guard, urgent", [
-    (None, "1", D("1")), (1.0, "1", D("1")), (4.0, "1", D("3.10")), (4.0, "5", D("5"))])
+    (None, "1", D("1")), (1.0, "1", D("1")), (4.0, "1", D("2.32")), (4.0, "5", D("5"))])
 def test_the_urgent_distance_widens_the_guard_in_a_fast_market(vol, guard, urgent):
     assert plan_band(TOP, TOP.mid, inputs(guard=guard, vol=vol)).urgent_bps == urgent
 
@@ -54,6 +54,15 @@ def test_a_mark_far_above_the_mid_leaves_no_bid_in_band_but_the_ask_can_cross_th
     assert not plan.bid.in_band                           # the bid must stay under the touch
     assert plan.price(Side.BUY) < TOP.best_ask * D("0.9999")
     assert plan.ask.in_band and plan.ask.keep_low < 0 < plan.ask.keep_high
+
+
+def test_a_wide_gap_tightens_that_side_to_the_plain_guard_to_stay_in_band():
+    mark = TOP.mid * D("1.0007")                          # 7 bps above the mid
+    wide = inputs(vol=4.0)                                # margins of 2.3 bps each
+    plan = plan_band(TOP, mark, wide)
+    assert plan.bid.in_band and plan.bid.urgent == D("1")  # tight: the plain guard
+    assert plan.ask.urgent == D("2.32") and plan.urgent_bps == D("1")
+    assert abs((plan.price(Side.BUY) - mark) / mark * 10000) <= 10
 
 
 @pytest.mark.parametrize("values, can_earn, words", [
@@ -79,12 +88,15 @@ def test_band_plans_windows_rest_and_no_stale_or_drift_requotes():
     assert plan.windows[Side.BUY].high < 0 < plan.windows[Side.SELL].low
 
 
-def test_over_the_request_cap_the_windows_widen_to_the_reward_band():
+def test_over_the_request_cap_the_touch_side_of_the_window_widens_to_the_urgent_limit():
     values = {"quote_strategy": "band", "uptime_band_bps": "10", "proximity_guard_bps": "1",
               "band_max_requests_per_minute": 60}
-    plan = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=61))
-    assert plan.holding
-    assert (plan.windows[Side.BUY].low, plan.windows[Side.BUY].high) == (D("-10"), D("10"))
+    calm = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=59))
+    busy = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=61))
+    assert busy.holding and not calm.holding
+    assert busy.windows[Side.BUY].low == calm.windows[Side.BUY].low        # the band edge
+    assert calm.windows[Side.BUY].high < busy.windows[Side.BUY].high < 0
+    assert busy.windows[Side.BUY].high > -D("1.01")                        # the guard
 
 
 def test_band_without_a_mark_plans_nothing_yet():

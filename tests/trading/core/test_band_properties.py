@@ -50,7 +50,7 @@ def test_band_quotes_sit_inside_the_band_and_never_near_the_touch(top, band, gap
     assert quotes.ask.price > top.best_bid * (1 + plan.urgent_bps / BPS)
     for side, quote in ((Side.BUY, quotes.bid), (Side.SELL, quotes.ask)):
         if plan.side(side).in_band:
-            assert abs(bps(quote.price, mark)) <= band.band_bps - plan.margin_bps + tick_bps
+            assert abs(bps(quote.price, mark)) <= band.band_bps - D("0.5") + tick_bps
             low, high = plan.side(side).keep_low, plan.side(side).keep_high
             assert low - tick_bps <= bps(quote.price, mark) <= high + tick_bps
 
@@ -59,12 +59,12 @@ def test_band_quotes_sit_inside_the_band_and_never_near_the_touch(top, band, gap
 @given(books, inputs, gaps)
 def test_with_the_mark_at_the_mid_both_sides_fit_unless_the_band_is_too_narrow(top, band, gap):
     plan = plan_band(top, top.mid, band)
-    room = band.band_bps - plan.margin_bps - plan.urgent_bps - 1   # fill margin 1 bp
+    room = band.band_bps - plan.margin_bps - plan.urgent_bps - 2   # placement margin 2 bps
     if room > bps(top.best_ask, top.mid):
         assert plan.bid.in_band and plan.ask.in_band
 
 
-windows = st.builds(lambda low, width: BandWindow(D("100"), low, low + width, D("10")),
+windows = st.builds(lambda low, width: BandWindow(D("100"), low, low + width),
                     st.decimals(D("-10"), D("9"), places=2), st.decimals(D("0.1"), D("8"), places=2))
 offsets = st.decimals(D("-12"), D("12"), places=2)
 FAR_TOP = BookTop("BTC-USD", D("50"), D("150"))        # nothing is ever near this touch
@@ -88,7 +88,7 @@ def test_the_band_trigger_fires_exactly_when_an_order_leaves_its_window(window, 
 
 @settings(max_examples=300, deadline=None)
 @given(windows, offsets, st.floats(0, 2.99), st.sampled_from([Side.BUY, Side.SELL]))
-def test_a_young_order_is_only_moved_once_it_left_the_reward_band(window, at, age, side):
+def test_a_young_order_is_never_cancelled_but_replaced_beside_it(window, at, age, side):
     """Younger than the minimum rest: never cancelled for a non-urgent reason, but once it
     is outside its window its replacement is placed at once and rests beside it."""
     price = window.mark * (1 + at / BPS)

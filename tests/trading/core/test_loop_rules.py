@@ -57,9 +57,13 @@ def test_values_invalid_on_their_own_are_left_to_their_own_validation(broken):
     assert loop_problems(broken) == {}
 
 
-def triggers(top: BookTop, spec: SymbolSpec, spread: D, guard: D, deviation: D) -> set:
-    """decide's verdict, one round later, on the orders the engine would place now."""
-    quotes = compute_quotes(top, spec, QuoteParams(spread, D("100"), D("100"), deviation, D("1e12")))
+def triggers(top: BookTop, spec: SymbolSpec, spread: D, guard: D, deviation: D,
+             guard_aware: bool = True) -> set:
+    """decide's verdict, one round later, on the orders quoting proposes now: as the engine
+    quotes (keeping out of the guard), or by the raw rule mid ± spread (guard_aware=False),
+    which is what the settings rule judges."""
+    quotes = compute_quotes(top, spec, QuoteParams(spread, D("100"), D("100"), deviation, D("1e12"),
+                                                   guard if guard_aware else D("0")))
     params = DecideParams(D("25"), D("30"), guard)
     verdicts = set()
     for quote in filter(None, (quotes.bid, quotes.ask)):
@@ -89,9 +93,11 @@ def test_accepted_settings_never_trigger_on_their_own_fresh_quotes(
        guard=st.decimals(D("1"), D("500"), places=2), data=st.data())
 def test_refused_settings_loop_on_a_one_tick_book(tick, best_bid_ticks, guard, data):
     """A liquid market's book is one tick wide; the guard must exceed the spread by more
-    than the tick rounding (the mid is at least 100,000 ticks here: a tick < 0.1 bps)."""
+    than the tick rounding (the mid is at least 100,000 ticks here: a tick < 0.1 bps). The
+    raw rule would loop; quoting keeps the engine's quotes out of the guard anyway."""
     spread = data.draw(st.decimals(D("0.01"), guard - D("0.2"), places=2))
     assert "spread_bps" in loop_problems(values(spread, guard, "1000"))
     spec = SymbolSpec("X", tick, D("0.001"), D("0.001"))
     top = BookTop("X", tick * best_bid_ticks, tick * (best_bid_ticks + 1))
-    assert triggers(top, spec, spread, guard, D("1000")) == {"proximity"}
+    assert triggers(top, spec, spread, guard, D("1000"), guard_aware=False) == {"proximity"}
+    assert "proximity" not in triggers(top, spec, spread, guard, D("1000"))

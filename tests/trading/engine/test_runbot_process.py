@@ -112,6 +112,8 @@ async def test_banner_shows_mode_symbol_and_never_secrets(bench, data_dir):
     assert await wait_exit(process) == 0
     output = data_dir["log"].read_text()
     assert "mode: sim" in output and "symbol: BTC-USD" in output
+    assert "strategy: spread — 5 bps each side of the mid" in output
+    assert "CANNOT EARN" not in output
     assert bench.token not in output and bench.private_key not in output
     assert "runbot stopped cleanly" in output
 
@@ -166,3 +168,13 @@ async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(
     await failed                               # the server task ended without listening
     await asyncio.wait_for(command.announce_dashboard(SlowServer(), failed), 5)
     assert said == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_banner_flags_a_strategy_that_cannot_earn(bench, data_dir):
+    """The original default, 50 bps from the mid, sits outside StandX's 10 bps band."""
+    setup = {**data_dir, "env": {**data_dir["env"], "SPREAD_BPS": "50"}}
+    process = await start_runbot(setup, "--duration", "1")
+    assert await wait_exit(process) == 0
+    output = data_dir["log"].read_text()
+    assert "CANNOT EARN: SPREAD_BPS 50 is not inside UPTIME_BAND_BPS 10" in output

@@ -143,8 +143,6 @@ async def test_garbage_is_logged_skipped_and_never_traded_on(world, start_engine
     prices = [o.price for o in world.exchange.matching.accounts[world.user].orders.values()]
     assert prices and all(abs(p - MID) / MID < Decimal("0.001") for p in prices)
     assert world.truth()["fills"] == 0
-    stream = engine.feed.stream.stats       # market and account channels share it
-    assert stream.malformed >= 10 and stream.stale_seq_dropped >= 1
     text = caplog.text
     for needle in ("skipped malformed frame", "out-of-order frame", "crossed book",
                    f"unknown order {GHOST}1b", f"unknown order {GHOST}2s"):

@@ -281,6 +281,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
     "loggers": {
         "httpx": {"level": "WARNING"},
+        # Not only noise: at DEBUG websockets logs every frame, our auth frame (the JWT) too.
         "websockets": {"level": "WARNING"},
         "uvicorn.access": {"level": "WARNING"},
     },

@@ -29,9 +29,6 @@ class RunState(str, enum.Enum):
     KILLED = "killed"
 
 
-TERMINAL_STATUSES = frozenset({"filled", "canceled", "rejected"})
-
-
 @dataclass(frozen=True)
 class SymbolSpec:
     symbol: str
@@ -127,10 +124,6 @@ class ExchangeOrder:
     fill_avg_price: Decimal = Decimal("0")
     created_at: str = ""
     updated_at: str = ""
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ How each rule is read:
   (divided by the hour's running seconds it is the hour's mean counted size).
 - An interval longer than ``max_gap_seconds`` (the process was suspended, laptop sleep, a
   stalled loop) is counted as nothing at all, neither uptime nor dark; the hour in which the
-  gap ENDS gets ``gaps += 1`` and ``observe`` reports it (``Observed.gap``). An interval of
+  gap ENDS gets ``gaps += 1``. An interval of
   exactly ``max_gap_seconds`` still counts. A clock that steps backwards counts nothing
   until it passes the last observation again.
 - ``pause(now)`` integrates up to ``now`` and stops the meter (engine stopped): observations
@@ -101,13 +101,6 @@ class HourUptime:
         return replace(self, **summed)
 
 
-@dataclass(frozen=True)
-class Observed:
-    """What one observe() call did with the interval since the previous observation."""
-    counted_seconds: float
-    gap: bool
-
-
 def _in_band(bid: SideState, ask: SideState, mark: Decimal | None, band_bps: Decimal) -> bool:
     if mark is None or mark <= 0 or bid.price is None or ask.price is None:
         return False
@@ -131,17 +124,16 @@ class UptimeMeter:
         return self._paused
 
     def observe(self, now: float, bid: SideState, ask: SideState,
-                mark: Decimal | None) -> Observed:
+                mark: Decimal | None) -> None:
         if self._paused:
-            return Observed(0.0, False)
-        outcome = self._integrate_until(now)
+            return
+        self._integrate_until(now)
         self._bid, self._ask, self._mark = bid, ask, mark
-        return outcome
 
-    def pause(self, now: float) -> Observed:
-        outcome = Observed(0.0, False) if self._paused else self._integrate_until(now)
+    def pause(self, now: float) -> None:
+        if not self._paused:
+            self._integrate_until(now)
         self._paused = True
-        return outcome
 
     def resume(self, now: float) -> None:
         self._paused = False
@@ -169,17 +161,16 @@ class UptimeMeter:
             for hour in [h for h in table if h < oldest]:
                 del table[hour]
 
-    def _integrate_until(self, now: float) -> Observed:
+    def _integrate_until(self, now: float) -> None:
         previous, self._last_at = self._last_at, (now if self._last_at is None
                                                   else max(now, self._last_at))
         if previous is None or now <= previous:
-            return Observed(0.0, False)
+            return
         if now - previous > self.max_gap_seconds:
             self._add(hour_start(now), gaps=1)
-            return Observed(0.0, True)
+            return
         for hour, seconds in split_by_hour(previous, now):
             self._count(hour, seconds)
-        return Observed(float(now - previous), False)
 
     def counted_size(self) -> float:
         """min(bid, ask) notional when both rest in band now (what StandX counts), else 0."""

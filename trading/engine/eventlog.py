@@ -26,7 +26,6 @@ class EventLog:
         self._symbol = symbol
         self._recent: deque[EventRecord] = deque(maxlen=SNAPSHOT_EVENTS)
         self._unsaved: deque[EventRecord] = deque(maxlen=MAX_UNSAVED)
-        self.counts: dict[str, int] = {}
 
     def add(self, kind: str, message: str = "", *, side: Side | str | None = None,
             price: Decimal | None = None, qty: Decimal | None = None,
@@ -38,7 +37,6 @@ class EventLog:
             log.warning("audit log buffer full (database down?); dropping the oldest event")
         self._recent.append(record)
         self._unsaved.append(record)
-        self.counts[kind] = self.counts.get(kind, 0) + 1
         return record
 
     def recent(self) -> list[dict]:
@@ -49,10 +47,6 @@ class EventLog:
         """Show the last run's events on the dashboard at start (already saved)."""
         for record in reversed(records):
             self._recent.append(record)
-
-    @property
-    def unsaved(self) -> int:
-        return len(self._unsaved)
 
     async def flush(self) -> bool:
         """Write what is pending in one transaction; on failure keep it for next time."""

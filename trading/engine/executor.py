@@ -52,7 +52,6 @@ class Executor:
         self._on_transition = on_transition
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
-        self.capacity_rejects = 0
         self._inflight = TaskSet()
         self._cancels_due: list[str] = []       # non-urgent cancels waiting for company
         self._unsent: dict[str, asyncio.Task] = {}   # places still waiting for the budget
@@ -245,9 +244,6 @@ class Executor:
         self._transition(self.tracker.rejected(cl_ord_id, now, str(exc)))
         self.events.add("reject", str(exc)[:500], side=quote.side, price=quote.price,
                         qty=quote.qty, cl_ord_id=cl_ord_id)
-        if is_reject(exc, RejectKind.CAPACITY):
-            self.capacity_rejects += 1
-            return RejectKind.CAPACITY
         return getattr(exc, "kind", None)
 
     # ------------------------------------------------------------------ cancelling

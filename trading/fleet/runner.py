@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
+from dashboard.auth import issue_login_link
 from trading import store
 from trading.core.strategy import BAND, spread_problem
 from trading.engine.engine import Engine, EngineOptions
@@ -291,10 +292,6 @@ async def dashboard_link() -> str:
     host = settings.WEB_HOST
     shown = f"[{host}]" if ":" in host else host
     base_url = f"http://{shown}:{settings.WEB_PORT}/"
-    try:
-        from dashboard.auth import issue_login_link
-    except ImportError:
-        return base_url
     try:
         # It writes a one-time token to the database: run it off the event loop.
         return await sync_to_async(issue_login_link, thread_sensitive=True)(base_url)

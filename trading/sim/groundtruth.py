@@ -43,6 +43,10 @@ class GroundTruth:
     hours: dict[int, HourFigures] = field(default_factory=dict)
     lives: OrderLives = field(default_factory=OrderLives)
     fills: int = 0
+    # Per side, the seconds since the first order rested during which none of ours rested on
+    # that side: exact where two_sided_seconds is not (observed stops while nothing rests).
+    dark_seconds: dict[Side, float] = field(
+        default_factory=lambda: {Side.BUY: 0.0, Side.SELL: 0.0})
     first_rest: float | None = None
     last_leave: float | None = None
     _since: float | None = None      # start of the interval not yet accounted
@@ -100,6 +104,8 @@ class GroundTruth:
                 "counted_size_mean": mean_string(counted_qty, observed, 8),
                 "counted_notional_mean": mean_string(counted_usd, observed, 2),
                 "counted_size_cap": None if self.cap_qty is None else str(self.cap_qty),
+                "bid_dark_seconds": self._dark(Side.BUY, pending),
+                "ask_dark_seconds": self._dark(Side.SELL, pending),
                 **self.lives.figures()}
 
     def observed(self, now: float) -> float:
@@ -125,7 +131,14 @@ class GroundTruth:
             self.counted_qty_seconds += span.counted * seconds(length)
             self.counted_usd_seconds += span.counted_usd * seconds(length)
             add_span(self.hours, self.snapshots, self._since, now, span)
+            for side in self.dark_seconds:
+                self.dark_seconds[side] = self._dark(side, length)
         self._since = now if self._since is None else max(now, self._since)
+
+    def _dark(self, side: Side, length: float) -> float:
+        """dark_seconds of `side` after `length` more seconds of the current book."""
+        lit = self.first_rest is None or any(o.side is side for o in self.resting.values())
+        return self.dark_seconds[side] + (0.0 if lit else length)
 
     def _recompute(self) -> None:
         orders = self.resting.values()

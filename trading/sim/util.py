@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timezone
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -32,14 +32,6 @@ def dstr(value: Decimal) -> str:
 
 def on_tick(value: Decimal, tick: Decimal) -> Decimal:
     return value.quantize(tick, rounding=ROUND_HALF_EVEN)
-
-
-def floor_tick(value: Decimal, tick: Decimal) -> Decimal:
-    return (value / tick).to_integral_value(rounding=ROUND_DOWN) * tick
-
-
-def ceil_tick(value: Decimal, tick: Decimal) -> Decimal:
-    return (value / tick).to_integral_value(rounding=ROUND_UP) * tick
 
 
 def is_multiple(value: Decimal, tick: Decimal) -> bool:

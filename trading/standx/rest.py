@@ -80,7 +80,10 @@ class StandXRest:
         backoff_max: float = 5.0, retry_after_max: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         clock: Callable[[], float] = time.time, pacer: CreditPacer | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
+        # `sleep` and `monotonic` drive every wait of this client, the default pacer's too
+        # (a 429's hold-off is a pacer wait): a fake pair makes no test wait for real.
         self._timeout = timeout
         self._max_retries = max(0, max_retries)
         self._backoff = Backoff(backoff_base, backoff_max, jitter=True)
@@ -92,7 +95,7 @@ class StandXRest:
             follow_redirects=False,
         )
         self.stats = RestStats()
-        self.pacer = pacer or CreditPacer()
+        self.pacer = pacer or CreditPacer(clock=monotonic, sleep=sleep)
         self.set_token(token)
 
     def __repr__(self) -> str:

@@ -12,8 +12,7 @@ import time
 import uuid
 
 import base58
-from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import SigningKey
 
 SIGN_VERSION = "v1"
 SEED_LENGTH = 32
@@ -91,25 +90,6 @@ class RequestSigner:
             "x-request-timestamp": timestamp,
             "x-request-signature": self.sign(request_id, timestamp, body),
         }
-
-
-def verify_signature(
-    pubkey_bytes: bytes, request_id: str, timestamp: int | str, payload: str | bytes,
-    signature_b64: str,
-) -> bool:
-    """True when signature_b64 is a valid v1 signature of the payload by pubkey_bytes."""
-    if isinstance(payload, bytes):
-        try:
-            payload = payload.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-    try:
-        signature = base64.b64decode(signature_b64, validate=True)
-        verify_key = VerifyKey(bytes(pubkey_bytes))
-        verify_key.verify(signing_message(request_id, timestamp, payload), signature)
-    except (BadSignatureError, binascii.Error, ValueError, TypeError):
-        return False
-    return True
 
 
 def jwt_claims(token: object) -> dict:

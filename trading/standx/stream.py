@@ -46,16 +46,6 @@ class AuthFailed(Exception):
     """The server refused the token (or never answered the auth frame)."""
 
 
-@dataclass
-class StreamStats:
-    connects: int = 0
-    messages: int = 0
-    malformed: int = 0
-    stale_seq_dropped: int = 0
-    handler_errors: int = 0
-    last_message_at: float | None = None
-
-
 Handler = Callable[[Any], Awaitable[Any]]
 
 
@@ -75,10 +65,8 @@ class StreamClient:
         self._ping_interval, self._handler_timeout = ping_interval, handler_timeout
         self._proxy, self._clock = proxy, clock
         self._ws: ClientConnection | None = None
-        self._resubscribe_requested = False
         self._state: str | None = None
         self._was_healthy = False         # the last connection delivered at least one frame
-        self.stats = StreamStats()
 
     def __repr__(self) -> str:
         return f"StreamClient(name={self.name!r}, url={self.url!r})"
@@ -95,16 +83,6 @@ class StreamClient:
     def set_token(self, token: object | None) -> None:
         """Use a new access token from the next (re)connection on, e.g. after a fresh login."""
         self._token = token
-
-    async def set_subscriptions(self, subscriptions: list[dict]) -> None:
-        """Replace the subscriptions (e.g. a symbol switch): reconnect and subscribe afresh.
-
-        Unsubscribe is undocumented on StandX, so a clean reconnect is the reliable switch."""
-        self._subscriptions = [dict(s) for s in subscriptions]
-        ws = self._ws
-        if ws is not None:
-            self._resubscribe_requested = True
-            await self._close(ws)
 
     async def update_subscriptions(self, subscriptions: list[dict]) -> None:
         """Subscribe what is new on the live connection, without reconnecting (the other
@@ -128,10 +106,6 @@ class StreamClient:
                 raise
             except Exception as exc:   # every failure means "reconnect", never "stop"
                 detail = _describe(exc)
-            if self._resubscribe_requested:
-                self._resubscribe_requested, failures = False, 0
-                await self._report(handler, DISCONNECTED, "resubscribing")
-                continue
             await self._report(handler, DISCONNECTED, detail)
             log.warning("%s stream disconnected: %s", self.name, detail)
             failures = 0 if self._was_healthy else failures + 1
@@ -148,7 +122,6 @@ class StreamClient:
                 proxy=self._proxy,
             )
         self._ws = ws
-        self.stats.connects += 1
         try:
             last_seq = await self._authenticate(ws, handler) if self._token else None
             for subscription in self._subscriptions:
@@ -196,14 +169,11 @@ class StreamClient:
 
     async def _handle_frame(self, ws, handler: Handler, raw: str | bytes, last_seq: int | None):
         """Parse, drop out-of-order frames, answer JSON pings, deliver; returns the last seq."""
-        self.stats.messages += 1
-        self.stats.last_message_at = self._clock()
         event = self._parse(raw)
         if event is None:
             return last_seq
         if event.seq is not None:
             if last_seq is not None and event.seq <= last_seq:
-                self.stats.stale_seq_dropped += 1
                 log.warning("%s stream: dropped an out-of-order frame (seq %s after %s)",
                             self.name, event.seq, last_seq)
                 return last_seq
@@ -218,7 +188,6 @@ class StreamClient:
         try:
             return frames.parse_stream_message(raw, received_at=self._clock())
         except MalformedResponseError as exc:
-            self.stats.malformed += 1
             log.warning("%s stream: skipped malformed frame (%s): %r", self.name, exc.message,
                         snippet(raw))
             return None
@@ -233,7 +202,6 @@ class StreamClient:
         except asyncio.CancelledError:
             raise
         except Exception:
-            self.stats.handler_errors += 1
             log.exception("%s stream: handler failed on %s", self.name, type(event).__name__)
 
     async def _report(self, handler: Handler, state: str, detail: str) -> None:

@@ -5,7 +5,9 @@ from decimal import Decimal as D
 
 from hypothesis import given, settings, strategies as st
 
-from trading.core.decide import Cancel, DecideParams, Place, decide
+from trading.core.decide import (
+    BandWindow, Cancel, CancelHow, DecideParams, Place, Trigger, decide, trigger_for,
+)
 from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
 from trading.core.quoting import QuoteResult
 
@@ -69,3 +71,86 @@ def test_decide_is_safe_for_any_set_of_our_orders(desired, live, p):
     groups = [0 if isinstance(a, Cancel) and a.urgent else 1 if isinstance(a, Place) else 2
               for a in actions]
     assert groups == sorted(groups)
+
+
+# ---- make-before-break: a requote never takes a side dark ------------------------------------
+MBB_PRICES = st.one_of(st.sampled_from([BID.price, ASK.price, D("99.49"), D("100.51")]),
+                       st.decimals(D("99.00"), D("101.00"), places=2))
+
+
+@st.composite
+def mbb_orders(draw) -> LiveOrder:
+    # mostly resting orders: the ones the invariant is about
+    state = draw(st.one_of(st.just(OrderState.OPEN), st.sampled_from(list(OrderState))))
+    sent_at = draw(st.floats(NOW - 60, NOW, allow_nan=False))
+    rested = state in (OrderState.OPEN, OrderState.PENDING_CANCEL) and draw(st.booleans())
+    return LiveOrder(
+        draw(st.text("abcdef0123", min_size=1, max_size=4)), draw(st.sampled_from(list(Side))),
+        draw(MBB_PRICES), draw(st.sampled_from([D("1"), D("2")])), state, sent_at,
+        draw(st.decimals(D("99.5"), D("100.5"), places=2)),
+        rested_at=draw(st.floats(sent_at, NOW)) if rested else None,
+        strategy_version=draw(st.sampled_from([0, 1])))
+
+
+windows = st.builds(
+    BandWindow, mark=st.just(D("100")), low=st.sampled_from([D("-60"), D("-30"), D("10")]),
+    high=st.sampled_from([D("-10"), D("30"), D("60")]))
+bands = st.one_of(st.none(), st.fixed_dictionaries({Side.BUY: windows, Side.SELL: windows}))
+mbb_params = st.builds(
+    DecideParams,
+    requote_threshold_bps=st.sampled_from([D("10"), D("25")]),
+    stale_order_seconds=st.sampled_from([D("5"), D("30")]),
+    proximity_guard_bps=st.sampled_from([D("0"), D("1"), D("60")]),
+    requote_mode=st.just("make_before_break"),
+    allow_overlap=st.booleans(),
+    strategy_version=st.sampled_from([0, 1]),
+    band=bands,
+    min_rest_seconds=st.sampled_from([0.0, 3.0]),
+    window_only=st.booleans(),
+    holding=st.one_of(st.just(frozenset()), st.frozensets(st.sampled_from(list(Side)))),
+)
+mbb_desireds = st.one_of(st.just(QuoteResult(D("100"), BID, ASK, None, None, frozenset())),
+                         desireds)
+
+
+def _takes_side_dark_by_design(cancel: Cancel) -> bool:
+    """The cancels that may leave a side without a resting order: the order may be filled any
+    moment (urgent), quoting wants nothing there, or overlap is not allowed (cancel first)."""
+    return cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE or \
+        cancel.how is CancelHow.FALLBACK
+
+
+@settings(max_examples=400, deadline=None)
+@given(mbb_desireds, st.lists(mbb_orders(), max_size=6, unique_by=lambda o: o.cl_ord_id),
+       mbb_params)
+def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(desired, live, p):
+    """An OPEN order is cancelled only for an urgent trigger, for NO_QUOTE, as a DUPLICATE while
+    another OPEN order of ours keeps resting on its side, or as REPLACED once an untriggered
+    order (its replacement) rests; never in the batch that places its replacement, unless
+    urgent. (The cancel-first fallback without overlap is the one declared exception.)"""
+    actions = decide(desired, live, NOW, TOP, p)
+    by_id = {o.cl_ord_id: o for o in live}
+    cancelled = {a.cl_ord_id: a for a in actions if isinstance(a, Cancel)}
+    places = [a for a in actions if isinstance(a, Place)]
+    for side in (Side.BUY, Side.SELL):
+        resting = [o for o in live if o.side is side and o.state is OrderState.OPEN]
+        survivors = [o for o in resting if o.cl_ord_id not in cancelled]
+        cancels = [cancelled[o.cl_ord_id] for o in resting if o.cl_ord_id in cancelled]
+        dark_by_design = any(_takes_side_dark_by_design(c) for c in cancels)
+        quote, capped = desired.quote_for(side), side in desired.capped
+        for cancel in cancels:
+            if cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE:
+                continue
+            if cancel.how is CancelHow.FALLBACK:
+                assert not p.allow_overlap, cancel
+                assert not any(pl.side is side for pl in places), actions
+                continue
+            assert cancel.trigger in (Trigger.DUPLICATE, Trigger.REPLACED), (cancel, actions)
+            assert survivors or dark_by_design, (cancel, actions)
+            if cancel.trigger is Trigger.REPLACED:
+                assert any(trigger_for(o, quote, capped, NOW, TOP, p) is None
+                           for o in survivors), (cancel, actions)
+    for pl in places:
+        old = by_id.get(pl.replaces) if pl.replaces else None
+        if old is not None and old.state is OrderState.OPEN and old.cl_ord_id in cancelled:
+            assert cancelled[old.cl_ord_id].trigger.urgent, (pl, actions)

@@ -53,7 +53,7 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0,
 
 
 @dataclass
-class Bench:
+class World:
     """One test's world: the simulator, one funded account, and helpers on ground truth."""
     sim: SimServer
     token: str
@@ -89,11 +89,11 @@ class Bench:
 
 
 def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "sim(**options): SimServer options for the bench fixture")
+    config.addinivalue_line("markers", "sim(**options): SimServer options for the world fixture")
 
 
 @pytest.fixture
-async def bench(request):
+async def world(request):
     marker = request.node.get_closest_marker("sim")
     options = dict(volatility_bps=0.0, jump_probability=0.0, taker_trade_probability=0.0,
                    step_interval=0.05, push_interval=0.05)
@@ -104,7 +104,7 @@ async def bench(request):
     sim.exchange.market.set_mid(SYMBOL, MID)
     account = sim.create_account()
     try:
-        yield Bench(sim, account.token, account.private_key, account.user)
+        yield World(sim, account.token, account.private_key, account.user)
     finally:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(10):
@@ -146,15 +146,15 @@ class Running:
 
 
 @pytest.fixture
-async def start_engine(bench):
+async def start_engine(world):
     started: list[Running] = []
 
     async def factory(bot: str = "default", options: EngineOptions = FAST_OPTIONS,
                       rest: StandXRest | None = None, token: str | None = None,
                       feed: SharedFeed | None = None, **config) -> Running:
         await save_config(bot, **config)
-        rest = rest or bench.rest_client(timeout=2.0, max_retries=0)
-        feed = feed or SharedFeed(bench.sim.ws_stream_url, token or bench.token,
+        rest = rest or world.rest_client(timeout=2.0, max_retries=0)
+        feed = feed or SharedFeed(world.sim.ws_stream_url, token or world.token,
                                   f"account {bot}", stale_after=options.feed_stale_seconds)
         engine = Engine(bot, rest, feed, "sim", options)
         running = Running(engine, rest)

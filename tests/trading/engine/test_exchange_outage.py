@@ -17,31 +17,31 @@ def unreachable_errors(engine) -> list[dict]:
     return [e for e in engine.events.recent() if "exchange unreachable" in (e.get("message") or "")]
 
 
-async def test_an_unreachable_exchange_is_waited_out_and_quoting_resumes(bench, start_engine):
+async def test_an_unreachable_exchange_is_waited_out_and_quoting_resumes(world, start_engine):
     running = await start_engine(max_consecutive_failures=2)
     engine = running.engine
-    await wait_until(bench.two_sided, what="first quotes")
-    await bench.sim.stop()                       # connection refused from now on
+    await wait_until(world.two_sided, what="first quotes")
+    await world.sim.stop()                       # connection refused from now on
     # Many more than 2 calls fail meanwhile (reconcile, housekeeping, the pulled quotes).
     await wait_until(lambda: len(unreachable_errors(engine)) > 2, timeout=15,
                      what="calls failing against the unreachable exchange")
     await asyncio.sleep(1)
     assert engine.state == "running" and engine.failures.consecutive == 0
-    await bench.sim.start()                      # same port, same exchange state
-    await wait_until(bench.two_sided, timeout=20, what="quotes after the outage")
+    await world.sim.start()                      # same port, same exchange state
+    await wait_until(world.two_sided, timeout=20, what="quotes after the outage")
     assert engine.state == "running"
     await running.stop()
-    assert bench.ours() == []
+    assert world.ours() == []
 
 
-async def test_hanging_requests_still_trip_the_kill_switch(bench, start_engine):
+async def test_hanging_requests_still_trip_the_kill_switch(world, start_engine):
     running = await start_engine(max_consecutive_failures=2)
     engine = running.engine
-    await wait_until(bench.two_sided, what="first quotes")
-    bench.exchange.set_faults(hang_share=1.0, hang_max_s=5.0)   # sent, never answered
-    bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.01"))  # a drift: requotes are due
+    await wait_until(world.two_sided, what="first quotes")
+    world.exchange.set_faults(hang_share=1.0, hang_max_s=5.0)   # sent, never answered
+    world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.01"))  # a drift: requotes are due
     await wait_until(lambda: engine.state == "killed", timeout=20, what="the kill switch")
     assert "RequestTimeoutError" in engine.state_reason
-    bench.exchange.set_faults(hang_share=0.0)
-    await wait_until(lambda: bench.ours() == [], timeout=15, what="cleanup after the kill")
+    world.exchange.set_faults(hang_share=0.0)
+    await wait_until(lambda: world.ours() == [], timeout=15, what="cleanup after the kill")
     await running.stop()

@@ -8,13 +8,13 @@ from tests.trading.engine.conftest import SYMBOL, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_feed_stall_pulls_quotes_and_they_return(bench, start_engine):
+async def test_feed_stall_pulls_quotes_and_they_return(world, start_engine):
     running = await start_engine()
-    await wait_until(bench.two_sided, what="first quotes")
-    bench.exchange.set_faults(stalled_symbols=(SYMBOL,))
-    await wait_until(lambda: bench.ours() == [], timeout=5, what="quotes pulled")
+    await wait_until(world.two_sided, what="first quotes")
+    world.exchange.set_faults(stalled_symbols=(SYMBOL,))
+    await wait_until(lambda: world.ours() == [], timeout=5, what="quotes pulled")
     assert running.engine.state == "running"          # pulled, not stopped
-    bench.exchange.set_faults(stalled_symbols=())
-    await wait_until(bench.two_sided, timeout=5, what="quotes back")
+    world.exchange.set_faults(stalled_symbols=())
+    await wait_until(world.two_sided, timeout=5, what="quotes back")
     await running.stop()
-    assert bench.ours() == []
+    assert world.ours() == []

@@ -11,30 +11,30 @@ from tests.trading.engine.conftest import run_state, wait_until
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def test_consecutive_5xx_trip_the_kill_switch(bench, start_engine):
+async def test_consecutive_5xx_trip_the_kill_switch(world, start_engine):
     running = await start_engine(max_consecutive_failures=3)
     engine = running.engine
-    await wait_until(bench.two_sided, what="first quotes")
+    await wait_until(world.two_sided, what="first quotes")
     assert engine.failures.total == 0
-    bench.exchange.set_faults(http_5xx_share=1.0)
+    world.exchange.set_faults(http_5xx_share=1.0)
     await wait_until(lambda: engine.state == "killed", timeout=10, what="the kill switch")
     first_three = [where for _, where, error in list(engine.failures.seen)[:3]]
     assert all("ServerError" in error for _, _, error in list(engine.failures.seen)[:3]), first_three
     assert engine.state_reason.startswith("kill switch: 3 consecutive failures")
     # The exchange recovers: the kill's cleanup is retried until none of ours is open.
-    bench.exchange.set_faults(http_5xx_share=0.0)
-    await wait_until(lambda: bench.ours() == [], timeout=10, what="all our orders canceled")
+    world.exchange.set_faults(http_5xx_share=0.0)
+    await wait_until(lambda: world.ours() == [], timeout=10, what="all our orders canceled")
     await wait_until(lambda: not engine.cleanup.pending, what="cleanup verified")
     assert (await run_state())[0] == "killed"
     await running.stop()
-    assert bench.ours() == []
+    assert world.ours() == []
 
 
-async def test_killed_bot_stays_killed_across_restart_until_started(bench, start_engine):
+async def test_killed_bot_stays_killed_across_restart_until_started(world, start_engine):
     first = await start_engine()
-    await wait_until(bench.two_sided, what="first quotes")
+    await wait_until(world.two_sided, what="first quotes")
     await bus.send_control("default", "kill", user="tester")
-    await wait_until(lambda: first.engine.state == "killed" and bench.ours() == [],
+    await wait_until(lambda: first.engine.state == "killed" and world.ours() == [],
                      what="manual kill")
     await first.stop()
     state, reason = await run_state()
@@ -43,10 +43,10 @@ async def test_killed_bot_stays_killed_across_restart_until_started(bench, start
     second = await start_engine()
     await wait_until(lambda: second.engine.state == "killed", what="restart stays killed")
     await wait_until(lambda: second.engine.market.book is not None, what="market data")
-    await wait_until(lambda: False if bench.ours() else True, what="no orders")
-    assert bench.ours() == []
+    await wait_until(lambda: False if world.ours() else True, what="no orders")
+    assert world.ours() == []
     await bus.send_control("default", "start", user="tester")
-    await wait_until(bench.two_sided, what="quotes after a manual start")
+    await wait_until(world.two_sided, what="quotes after a manual start")
     assert (await run_state())[0] == "running"
     await second.stop()
-    assert bench.ours() == []
+    assert world.ours() == []

@@ -36,28 +36,28 @@ def place_events(db) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_engine_quotes_through_a_locked_database_and_persists_after(bench, data_dir):
+async def test_engine_quotes_through_a_locked_database_and_persists_after(world, data_dir):
     db = data_dir["db"]
     # --engine-only holds a lease in the same database and (by design) gives the bot up when
     # it cannot renew in time; a long TTL keeps that out of what this test is about.
     data_dir["env"]["LEASE_TTL_SECONDS"] = "600"
     process = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="first quotes")
+        await wait_until(world.two_sided, timeout=20, what="first quotes")
         await wait_until(lambda: two_sided_total(db) > 0, timeout=15, what="uptime saved")
         locker = sqlite3.connect(db, timeout=5, isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
         locked_at = time.time()
         uptime_at_lock = locker.execute(
             "select coalesce(sum(two_sided_seconds), 0) from trading_uptimehour").fetchone()[0]
-        before = {o.cl_ord_id for o in bench.resting()}
-        bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))     # must requote
-        await wait_until(lambda: bench.two_sided() and not before & {
-            o.cl_ord_id for o in bench.resting()}, timeout=10, what="requote while locked")
-        requoted = {o.cl_ord_id for o in bench.resting()}
+        before = {o.cl_ord_id for o in world.resting()}
+        world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))     # must requote
+        await wait_until(lambda: world.two_sided() and not before & {
+            o.cl_ord_id for o in world.resting()}, timeout=10, what="requote while locked")
+        requoted = {o.cl_ord_id for o in world.resting()}
         await asyncio.sleep(max(0.0, locked_at + LOCK_SECONDS - time.time()))
         assert process.returncode is None, "the engine died on a locked database"
-        assert bench.two_sided()
+        assert world.two_sided()
         locker.execute("ROLLBACK")
         locker.close()
         await wait_until(lambda: requoted <= set(place_events(db)), timeout=40,

@@ -22,54 +22,54 @@ pytestmark = pytest.mark.django_db(transaction=True)
 STORM = dict(requote_threshold_bps=Decimal("0.01"), stale_order_seconds=Decimal("60"))
 
 
-def created(bench) -> list:
-    return list(bench.exchange.matching.accounts[bench.user].orders.values())
+def created(world) -> list:
+    return list(world.exchange.matching.accounts[world.user].orders.values())
 
 
-def placed_on(bench, side: Side, since: float) -> int:
-    return sum(1 for o in created(bench) if o.side is side and o.created_at >= since)
+def placed_on(world, side: Side, since: float) -> int:
+    return sum(1 for o in created(world) if o.side is side and o.created_at >= since)
 
 
-def moving(bench, volatility_bps: float = 2.0) -> None:
-    bench.exchange.market.set_volatility("BTC-USD", volatility_bps)
-    bench.exchange.market.unfreeze()
+def moving(world, volatility_bps: float = 2.0) -> None:
+    world.exchange.market.set_volatility("BTC-USD", volatility_bps)
+    world.exchange.market.unfreeze()
 
 
-async def test_a_spread_inside_the_proximity_guard_does_not_loop(bench, start_engine):
+async def test_a_spread_inside_the_proximity_guard_does_not_loop(world, start_engine):
     """spread 0.5 bps with a 1 bp guard (the API refuses it; here it is stored directly):
     every quote used to be 'near the touch' at once, 6,000 orders in 16 s. Quotes now keep
     out of the guard, so nothing churns."""
     running = await start_engine(spread_bps=Decimal("0.5"), proximity_guard_bps=Decimal("1"))
-    await wait_until(bench.two_sided, what="first quotes")
-    first = len(created(bench))
+    await wait_until(world.two_sided, what="first quotes")
+    first = len(created(world))
     await asyncio.sleep(2.0)                    # a frozen market: nothing should move
-    assert len(created(bench)) == first
+    assert len(created(world)) == first
     top = running.engine.market.top()
-    bid = next(o for o in bench.resting() if o.side is Side.BUY)
+    bid = next(o for o in world.resting() if o.side is Side.BUY)
     assert bid.price < top.best_ask * (1 - Decimal("1") / 10000)
     assert running.engine.state == "running"
 
 
-async def test_a_requote_storm_trips_the_breaker_not_the_kill_switch(bench, start_engine):
+async def test_a_requote_storm_trips_the_breaker_not_the_kill_switch(world, start_engine):
     """Throttled, not darkened: once tripped, a side places at most one order a second."""
     running = await start_engine(**STORM)
     engine = running.engine
-    await wait_until(bench.two_sided, what="first quotes")
-    started = bench.exchange.matching.clock()
-    moving(bench)
+    await wait_until(world.two_sided, what="first quotes")
+    started = world.exchange.matching.clock()
+    moving(world)
     await wait_until(lambda: any(engine.breaker.tripped(s, engine.clock()) for s in Side),
                      timeout=10, what="the breaker tripping on a side")
     tripped_at = engine.clock()
     side = next(s for s in Side if engine.breaker.tripped(s, tripped_at))
     assert any("requote breaker" in e["message"] for e in engine.events.recent())
-    assert placed_on(bench, side, started) <= FAST_OPTIONS.breaker_max_places + 2
+    assert placed_on(world, side, started) <= FAST_OPTIONS.breaker_max_places + 2
     await asyncio.sleep(3.0)
     assert engine.state == "running"            # not killed: the settings are at fault
-    assert placed_on(bench, side, tripped_at + 0.2) <= 4        # about one a second
+    assert placed_on(world, side, tripped_at + 0.2) <= 4        # about one a second
     snapshot = await wait_for_snapshot()
     assert snapshot["breaker"]["bid" if side is Side.BUY else "ask"]["holding"] is True
     await running.stop()
-    assert bench.ours() == []
+    assert world.ours() == []
 
 
 async def wait_for_snapshot() -> dict:
@@ -78,7 +78,7 @@ async def wait_for_snapshot() -> dict:
     return bus.latest_snapshot("default")
 
 
-async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(bench, start_engine):
+async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(world, start_engine):
     """The breaker is taken out of the way to reproduce a storm: the pacer has more to send
     than the rate budget allows. The kill drops every queued place at once, cancels what
     rests and verifies; nothing is created on the exchange after it."""
@@ -86,18 +86,18 @@ async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(bench, star
     options = replace(FAST_OPTIONS, breaker_max_places=1_000_000)
     running = await start_engine(options=options, **STORM)
     engine = running.engine
-    await wait_until(bench.two_sided, what="first quotes")
-    moving(bench)
+    await wait_until(world.two_sided, what="first quotes")
+    moving(world)
     # Both sides' next orders wait for the budget while dozens of cancels queue with them.
-    await wait_until(lambda: len(engine.executor._unsent) >= 2 and len(created(bench)) > 30,
+    await wait_until(lambda: len(engine.executor._unsent) >= 2 and len(created(world)) > 30,
                      timeout=10, what="places queued behind the rate budget")
     await bus.send_control("default", "kill", user="tester")
     await wait_until(lambda: engine.state == "killed", what="the kill")
     killed_at = time.time()
-    await wait_until(lambda: bench.ours() == [], timeout=5, what="no order of ours left")
+    await wait_until(lambda: world.ours() == [], timeout=5, what="no order of ours left")
     # A request already on the wire at the kill may still land a moment later; nothing
     # that was only queued may.
-    late = [o for o in created(bench) if o.created_at > killed_at + 0.5]
+    late = [o for o in created(world) if o.created_at > killed_at + 0.5]
     assert late == []
     assert any("dropped" in e["message"] and "before sending" in e["message"]
                for e in engine.events.recent())

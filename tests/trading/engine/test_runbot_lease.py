@@ -23,30 +23,30 @@ def lease_row(db) -> tuple | None:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_second_worker_waits_bounded_then_gives_up(bench, data_dir):
+async def test_second_worker_waits_bounded_then_gives_up(world, data_dir):
     first = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="quotes from the first worker")
+        await wait_until(world.two_sided, timeout=20, what="quotes from the first worker")
         data_dir["env"]["LEASE_WAIT_SECONDS"] = "1.5"
         second = await start_runbot(data_dir)
         assert await wait_exit(second) != 0
         log = data_dir["log"].read_text()
         assert "bot default is held by" in log and "waiting up to 2s for its lease" in log
         assert "still held by another worker after waiting 2s" in log
-        assert first.returncode is None and bench.two_sided()   # the holder never noticed
+        assert first.returncode is None and world.two_sided()   # the holder never noticed
     finally:
         first.send_signal(signal.SIGTERM)
     assert await wait_exit(first) == 0
-    assert bench.ours() == []
+    assert world.ours() == []
     assert lease_row(data_dir["db"]) == ("", 1)         # released on the clean stop
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_worker_whose_lease_was_taken_leaves_the_orders_alone(bench, data_dir):
+async def test_worker_whose_lease_was_taken_leaves_the_orders_alone(world, data_dir):
     data_dir["env"]["LEASE_TTL_SECONDS"] = "3"      # renewals every second
     worker = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="quotes")
+        await wait_until(world.two_sided, timeout=20, what="quotes")
         with sqlite3.connect(data_dir["db"]) as conn:     # another worker "took over"
             conn.execute("update trading_botlease set holder = 'new-holder', "
                          "generation = generation + 1 where bot = 'default'")
@@ -57,7 +57,7 @@ async def test_worker_whose_lease_was_taken_leaves_the_orders_alone(bench, data_
             await wait_exit(worker)
     log = data_dir["log"].read_text()
     assert "taken by another worker" in log
-    assert bench.ours(), "the new holder's orders are not canceled by the old worker"
+    assert world.ours(), "the new holder's orders are not canceled by the old worker"
     assert lease_row(data_dir["db"])[0] == "new-holder"
 
 
@@ -80,13 +80,13 @@ def test_live_bot_on_an_account_without_credentials_is_refused(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_bot_trades_with_the_credentials_of_its_account(bench, data_dir):
+async def test_bot_trades_with_the_credentials_of_its_account(world, data_dir):
     env = data_dir["env"]
     env.update({"STANDX_ACCOUNTS": "main", "BOT_ACCOUNTS": "default:main",
                 "STANDX_MAIN_JWT_TOKEN": env.pop("STANDX_JWT_TOKEN"),
                 "STANDX_MAIN_ED25519_PRIVATE_KEY": env.pop("STANDX_ED25519_PRIVATE_KEY")})
     worker = await start_runbot(data_dir, "--duration", "6")
-    await wait_until(bench.two_sided, timeout=20, what="quotes with account main's keys")
+    await wait_until(world.two_sided, timeout=20, what="quotes with account main's keys")
     assert await wait_exit(worker) == 0, data_dir["log"].read_text()[-3000:]
     assert "(new account)" not in data_dir["log"].read_text()
-    assert bench.ours() == []
+    assert world.ours() == []

@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BOTS = ("default", "eth", "alt")
 
 
-def resting_by_bot(bench) -> dict[str, set]:
+def resting_by_bot(world) -> dict[str, set]:
     """bot -> sides resting on the exchange, over every account of the simulator."""
     sides: dict[str, set] = {bot: set() for bot in BOTS}
-    for account in bench.exchange.matching.accounts.values():
+    for account in world.exchange.matching.accounts.values():
         for order in account.live_orders(None):
             for bot in BOTS:
                 if order.status == "open" and order.cl_ord_id.startswith(bot_prefix("mmbot-", bot)):
@@ -34,19 +34,19 @@ def resting_by_bot(bench) -> dict[str, set]:
     return sides
 
 
-def users_of(bench, bot: str) -> set[str]:
-    return {account_user for account_user, account in bench.exchange.matching.accounts.items()
+def users_of(world, bot: str) -> set[str]:
+    return {account_user for account_user, account in world.exchange.matching.accounts.items()
             for order in account.live_orders(None)
             if order.cl_ord_id.startswith(bot_prefix("mmbot-", bot))}
 
 
-def all_quoting(bench) -> bool:
-    return all(sides == {Side.BUY, Side.SELL} for sides in resting_by_bot(bench).values())
+def all_quoting(world) -> bool:
+    return all(sides == {Side.BUY, Side.SELL} for sides in resting_by_bot(world).values())
 
 
-def nothing_left(bench) -> bool:
+def nothing_left(world) -> bool:
     return not any(account.live_orders(None)
-                   for account in bench.exchange.matching.accounts.values())
+                   for account in world.exchange.matching.accounts.values())
 
 
 @pytest.fixture
@@ -56,16 +56,16 @@ def accounts_env(data_dir):
     return data_dir
 
 
-async def test_three_bots_in_one_process_quote_apart_and_stop_together(bench, accounts_env):
+async def test_three_bots_in_one_process_quote_apart_and_stop_together(world, accounts_env):
     process = await start_runbot(accounts_env, "--bot", "default", "--bot", "eth", "--bot", "alt")
     try:
-        await wait_until(lambda: all_quoting(bench), timeout=30, what="every bot quoting")
-        assert users_of(bench, "default") == users_of(bench, "eth") == {bench.user}
-        assert users_of(bench, "alt") and bench.user not in users_of(bench, "alt")
+        await wait_until(lambda: all_quoting(world), timeout=30, what="every bot quoting")
+        assert users_of(world, "default") == users_of(world, "eth") == {world.user}
+        assert users_of(world, "alt") and world.user not in users_of(world, "alt")
     finally:
         process.send_signal(signal.SIGTERM)
     assert await wait_exit(process) == 0, accounts_env["log"].read_text()[-3000:]
-    assert nothing_left(bench)
+    assert nothing_left(world)
     log = accounts_env["log"].read_text()
     for bot, account in (("default", "default"), ("eth", "default"), ("alt", "alt")):
         assert f"bot: {bot}  symbol: BTC-USD  account: {account}  " \
@@ -73,18 +73,18 @@ async def test_three_bots_in_one_process_quote_apart_and_stop_together(bench, ac
     assert log.count("held by this worker") == 3 and "runbot stopped cleanly" in log
 
 
-async def test_without_bot_every_configured_bot_runs(bench, accounts_env):
+async def test_without_bot_every_configured_bot_runs(world, accounts_env):
     first = await start_runbot(accounts_env, "--bot", "default", "--bot", "eth", "--duration", "1")
     assert await wait_exit(first) == 0
     process = await start_runbot(accounts_env, "--duration", "30")
     try:
-        await wait_until(lambda: resting_by_bot(bench)["eth"] and resting_by_bot(bench)["default"],
+        await wait_until(lambda: resting_by_bot(world)["eth"] and resting_by_bot(world)["default"],
                          timeout=30, what="default and eth quoting")
     finally:
         process.send_signal(signal.SIGTERM)
     assert await wait_exit(process) == 0
-    assert resting_by_bot(bench)["alt"] == set()          # never configured: not run
-    assert nothing_left(bench)
+    assert resting_by_bot(world)["alt"] == set()          # never configured: not run
+    assert nothing_left(world)
 
 
 def manage_shell(setup: dict, code: str) -> None:
@@ -92,29 +92,29 @@ def manage_shell(setup: dict, code: str) -> None:
                    env=setup["env"], check=True, timeout=60)
 
 
-async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(bench, accounts_env):
+async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(world, accounts_env):
     first = await start_runbot(accounts_env, "--bot", "default", "--duration", "1")
     assert await wait_exit(first) == 0
     process = await start_runbot(accounts_env, "--duration", "60")
     try:
-        await wait_until(lambda: resting_by_bot(bench)["default"] == {Side.BUY, Side.SELL},
+        await wait_until(lambda: resting_by_bot(world)["default"] == {Side.BUY, Side.SELL},
                          timeout=30, what="default quoting")
         await asyncio.to_thread(manage_shell, accounts_env,
                                 "from trading.models import BotConfig; BotConfig.load('eth')")
-        await wait_until(lambda: resting_by_bot(bench)["eth"] == {Side.BUY, Side.SELL},
+        await wait_until(lambda: resting_by_bot(world)["eth"] == {Side.BUY, Side.SELL},
                          timeout=30, what="eth started by the watcher")
-        default_ids = {o.cl_ord_id for o in bench.ours()
+        default_ids = {o.cl_ord_id for o in world.ours()
                        if o.cl_ord_id.startswith(bot_prefix("mmbot-", "default"))}
         await asyncio.to_thread(manage_shell, accounts_env, "from trading.models import "
                                 "BotConfig; BotConfig.objects.filter(name='eth').delete()")
-        await wait_until(lambda: not resting_by_bot(bench)["eth"], timeout=30,
+        await wait_until(lambda: not resting_by_bot(world)["eth"], timeout=30,
                          what="the deleted bot's orders canceled")
-        assert resting_by_bot(bench)["default"] == {Side.BUY, Side.SELL}
-        assert default_ids & {o.cl_ord_id for o in bench.ours()}, "default kept its quotes"
+        assert resting_by_bot(world)["default"] == {Side.BUY, Side.SELL}
+        assert default_ids & {o.cl_ord_id for o in world.ours()}, "default kept its quotes"
     finally:
         process.send_signal(signal.SIGTERM)
     assert await wait_exit(process) == 0, accounts_env["log"].read_text()[-3000:]
-    assert nothing_left(bench)
+    assert nothing_left(world)
     assert "bot eth was deleted: stopping it" in accounts_env["log"].read_text()
 
 

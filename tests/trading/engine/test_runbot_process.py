@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def data_dir(tmp_path, bench) -> dict:
+def data_dir(tmp_path, world) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
     env.update({
         "DATA_DIR": str(tmp_path), "STANDX_MODE": "sim",
-        "STANDX_API_BASE": bench.sim.api_base, "STANDX_WS_URL": bench.sim.ws_stream_url,
-        "STANDX_JWT_TOKEN": bench.token, "STANDX_ED25519_PRIVATE_KEY": bench.private_key,
+        "STANDX_API_BASE": world.sim.api_base, "STANDX_WS_URL": world.sim.ws_stream_url,
+        "STANDX_JWT_TOKEN": world.token, "STANDX_ED25519_PRIVATE_KEY": world.private_key,
         "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.1", "REQUOTE_THRESHOLD_BPS": "3",
         "MAX_SPREAD_DEVIATION_BPS": "50", "FEED_STALE_SECONDS": "2", "LOG_LEVEL": "warning",
         "DJANGO_SETTINGS_MODULE": "mmsite.settings",
@@ -55,45 +55,45 @@ def uptime_rows(db: Path) -> list[tuple]:
                             "where bot = 'default'").fetchall()
 
 
-def first_run_tag(bench) -> set[str]:
-    return {o.cl_ord_id.rsplit("-", 1)[0] for o in bench.ours()}
+def first_run_tag(world) -> set[str]:
+    return {o.cl_ord_id.rsplit("-", 1)[0] for o in world.ours()}
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_sigkilled_bot_keeps_uptime_and_cleans_orphans(bench, data_dir):
+async def test_sigkilled_bot_keeps_uptime_and_cleans_orphans(world, data_dir):
     first = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="quotes from the first run")
+        await wait_until(world.two_sided, timeout=20, what="quotes from the first run")
         await wait_until(lambda: any(s > 0 for _, s in uptime_rows(data_dir["db"])), timeout=15,
                          what="an uptime row persisted")
     finally:
         first.send_signal(signal.SIGKILL)
         await wait_exit(first)
     saved = dict(uptime_rows(data_dir["db"]))
-    orphans = {o.cl_ord_id for o in bench.ours()}
+    orphans = {o.cl_ord_id for o in world.ours()}
     assert orphans, "a SIGKILLed bot leaves its orders behind"
 
     second = await start_runbot(data_dir, "--duration", "4")
-    await wait_until(lambda: not orphans & {o.cl_ord_id for o in bench.ours()}, timeout=20,
+    await wait_until(lambda: not orphans & {o.cl_ord_id for o in world.ours()}, timeout=20,
                      what="orphans canceled")
-    await wait_until(bench.two_sided, timeout=20, what="quotes from the second run")
+    await wait_until(world.two_sided, timeout=20, what="quotes from the second run")
     assert await wait_exit(second) == 0, data_dir["log"].read_text()[-3000:]
-    assert bench.ours() == []
+    assert world.ours() == []
     after = dict(uptime_rows(data_dir["db"]))
     for hour, seconds in saved.items():
         assert after[hour] >= seconds        # the hour continued; nothing was lost
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_sigterm_stops_cleanly(bench, data_dir):
+async def test_sigterm_stops_cleanly(world, data_dir):
     process = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="quotes")
+        await wait_until(world.two_sided, timeout=20, what="quotes")
     finally:
         process.send_signal(signal.SIGTERM)
     assert await wait_exit(process) == 0, data_dir["log"].read_text()[-3000:]
-    assert bench.ours() == []
-    assert bench.truth(SYMBOL)["open_orders"] == 0
+    assert world.ours() == []
+    assert world.truth(SYMBOL)["open_orders"] == 0
 
 
 def test_unmigrated_database_fails_with_a_clear_message(tmp_path):
@@ -107,18 +107,18 @@ def test_unmigrated_database_fails_with_a_clear_message(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_banner_shows_mode_symbol_and_never_secrets(bench, data_dir):
+async def test_banner_shows_mode_symbol_and_never_secrets(world, data_dir):
     process = await start_runbot(data_dir, "--duration", "1")
     assert await wait_exit(process) == 0
     output = data_dir["log"].read_text()
     assert "mode: sim" in output and "symbol: BTC-USD" in output
     assert "strategy: spread — 5 bps each side of the mid" in output
     assert "CANNOT EARN" not in output
-    assert bench.token not in output and bench.private_key not in output
+    assert world.token not in output and world.private_key not in output
     assert "runbot stopped cleanly" in output
 
 
-async def test_dashboard_link_is_printed_only_once_the_server_listens(bench, data_dir):
+async def test_dashboard_link_is_printed_only_once_the_server_listens(world, data_dir):
     env = {**data_dir["env"], "WEB_PORT": str(free_port())}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "manage.py", "runbot", "--no-sim", "--duration", "6",
@@ -171,7 +171,7 @@ async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_the_banner_flags_a_strategy_that_cannot_earn(bench, data_dir):
+async def test_the_banner_flags_a_strategy_that_cannot_earn(world, data_dir):
     """The original default, 50 bps from the mid, sits outside StandX's 10 bps band."""
     setup = {**data_dir, "env": {**data_dir["env"], "SPREAD_BPS": "50"}}
     process = await start_runbot(setup, "--duration", "1")

@@ -23,10 +23,10 @@ def snapshot_with_orders() -> dict | None:
     return snap if snap and len(snap["orders"]) == 2 and snap["quotes"]["bid"] else None
 
 
-async def test_snapshot_shape_and_content(bench, start_engine):
+async def test_snapshot_shape_and_content(world, start_engine):
     bus.forget_snapshot("default")
     running = await start_engine()
-    await wait_until(bench.two_sided, what="quotes")
+    await wait_until(world.two_sided, what="quotes")
     await wait_until(lambda: snapshot_with_orders() is not None, what="a snapshot with orders")
     snap = snapshot_with_orders()
     json.dumps(snap)                                  # plain JSON, nothing exotic
@@ -41,7 +41,7 @@ async def test_snapshot_shape_and_content(bench, start_engine):
         assert set(snap["quotes"][side]) == {"price", "qty", "bps_from_mid", "bps_from_mark",
                                              "in_band"}
         assert snap["quotes"][side]["in_band"] is True
-    resting = {o.cl_ord_id for o in bench.ours()}
+    resting = {o.cl_ord_id for o in world.ours()}
     assert {o["cl_ord_id"] for o in snap["orders"]} == resting
     assert set(snap["orders"][0]) == {"cl_ord_id", "side", "price", "qty", "state", "age_s",
                                       "exchange_id"}

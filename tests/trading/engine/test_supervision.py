@@ -46,7 +46,7 @@ async def test_every_rereads_its_interval():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_engine_task_failure_counts_and_the_task_comes_back(bench, start_engine, monkeypatch):
+async def test_engine_task_failure_counts_and_the_task_comes_back(world, start_engine, monkeypatch):
     real = bus.publish_snapshot
     failures = {"left": 1}
 

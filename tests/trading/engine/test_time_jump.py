@@ -31,10 +31,10 @@ def test_gap_watch_reports_only_gaps_beyond_its_limit():
     assert watch.check(90.0) == pytest.approx(-21.6)   # a clock stepped back is a jump too
 
 
-def record_calls(bench, names: set[str]) -> list[tuple[float, str]]:
+def record_calls(world, names: set[str]) -> list[tuple[float, str]]:
     """Timestamps of the simulator's /api/<name> requests, taken where they arrive."""
     calls: list[tuple[float, str]] = []
-    for route in bench.sim._server.config.app.routes:
+    for route in world.sim._server.config.app.routes:
         name = getattr(route, "path", "").removeprefix("/api/")
         if name in names:
             async def app(scope, receive, send, inner=route.app, name=name):
@@ -54,21 +54,21 @@ def engine_rows(db) -> tuple[float, list[str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_suspended_process_reconciles_before_quoting_and_skips_the_gap(bench, data_dir):
-    calls = record_calls(bench, {"query_open_orders", "new_order"})
+async def test_suspended_process_reconciles_before_quoting_and_skips_the_gap(world, data_dir):
+    calls = record_calls(world, {"query_open_orders", "new_order"})
     process = await start_runbot(data_dir)
     try:
-        await wait_until(bench.two_sided, timeout=20, what="first quotes")
+        await wait_until(world.two_sided, timeout=20, what="first quotes")
         await asyncio.sleep(1.0)                          # settled: nothing in flight
-        before = {o.cl_ord_id for o in bench.resting()}
+        before = {o.cl_ord_id for o in world.resting()}
         process.send_signal(signal.SIGSTOP)
-        bench.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))   # +4 bps meanwhile
+        world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))   # +4 bps meanwhile
         await asyncio.sleep(SUSPENDED_SECONDS)
         resumed_at = time.time()
         process.send_signal(signal.SIGCONT)
-        await wait_until(lambda: bench.two_sided() and not before & {
-            o.cl_ord_id for o in bench.resting()}, timeout=15, what="quotes on the new mid")
-        new_bid = next(o.price for o in bench.resting() if o.side is Side.BUY)
+        await wait_until(lambda: world.two_sided() and not before & {
+            o.cl_ord_id for o in world.resting()}, timeout=15, what="quotes on the new mid")
+        new_bid = next(o.price for o in world.resting() if o.side is Side.BUY)
         await asyncio.sleep(2.0)                          # some uptime after the resume
     finally:
         process.send_signal(signal.SIGCONT)
@@ -81,10 +81,10 @@ async def test_suspended_process_reconciles_before_quoting_and_skips_the_gap(ben
     assert new_bid > MID * Decimal("0.9995")            # priced from the fresh book
 
     uptime, events = engine_rows(data_dir["db"])
-    truth = bench.truth()["two_sided_seconds"]          # the exchange saw the orders rest
+    truth = world.truth()["two_sided_seconds"]          # the exchange saw the orders rest
     assert uptime > 2.0
     assert truth - uptime >= SUSPENDED_SECONDS - 1.5, (truth, uptime)
     assert any("time jump of" in e for e in events)
     assert any("reconciled after the time jump" in e for e in events)
     assert "time jump of" in data_dir["log"].read_text()
-    assert bench.truth()["fills"] == 0
+    assert world.truth()["fills"] == 0

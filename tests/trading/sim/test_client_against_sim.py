@@ -77,8 +77,7 @@ async def test_crossing_alo_is_rejected(sim, client):
     async with order_updates(sim, acct.token) as updates:
         book = await rest.query_depth_book("BTC-USD")
         await rest.new_order("BTC-USD", Side.BUY, Decimal("0.0010"), book.best_ask, "cross")
-        rejected = await _next_status(updates, "cross", "rejected")
-        assert rejected.is_terminal
+        await _next_status(updates, "cross", "rejected")
 
 
 async def test_market_data_and_account_queries_parse(sim, client):

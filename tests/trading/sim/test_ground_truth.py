@@ -27,6 +27,8 @@ async def test_two_sided_and_in_band_seconds_are_exact(scripted):
     # 0.001 BTC a side counted for the 4 in-band seconds, at the 66000 mark, over 20 s.
     assert figures["counted_size_mean"] == "0.00020000"
     assert figures["counted_notional_mean"] == "13.20"
+    # The ask rested from 5 s to 12 s of the 20: dark for 13 s; the bid never was.
+    assert (figures["bid_dark_seconds"], figures["ask_dark_seconds"]) == (0.0, 13.0)
     r = await api.get("/sim/stats")
     assert r.json()["symbols"]["BTC-USD"]["two_sided_seconds"] == 7.0
     assert r.json()["symbols"]["ETH-USD"]["observed_seconds"] == 0.0
@@ -41,6 +43,8 @@ async def test_observed_stops_when_the_last_order_leaves(scripted):
     clock.advance(100)
     figures = sim.exchange.stats(user)["symbols"]["BTC-USD"]
     assert figures["observed_seconds"] == 30.0 and figures["two_sided_seconds"] == 0.0
+    # Dark time keeps counting while nothing rests: the ask never rested, the bid left at 30.
+    assert (figures["bid_dark_seconds"], figures["ask_dark_seconds"]) == (100.0, 130.0)
     assert bid["status"] == "open"
 
 

@@ -33,14 +33,19 @@ Reply = tuple[int, Any] | tuple[int, Any, dict] | Exception | Callable
 
 
 class ScriptedExchange:
-    """Answers each request with the next scripted reply (the last one repeats) and records it."""
+    """Answers each request with the next scripted reply (the last one repeats) and records it
+    (and, wired to a client by make_client, the fake time it was sent at)."""
 
     def __init__(self, *replies: Reply):
         self.replies = list(replies) or [(200, {"code": 0, "message": "success"})]
         self.requests: list[httpx.Request] = []
+        self.sent_at: list[float] = []
+        self.clock: Callable[[], float] | None = None
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
+        if self.clock is not None:
+            self.sent_at.append(self.clock())
         reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
         if callable(reply) and not isinstance(reply, Exception):
             reply = await reply(request)
@@ -57,19 +62,26 @@ class ScriptedExchange:
         return httpx.MockTransport(self)
 
 
-class SleepRecorder:
-    """Stands in for asyncio.sleep so backoff delays are asserted instead of waited for."""
+class FakeTime:
+    """Stands in for asyncio.sleep and time.monotonic: every wait of the client (retry
+    backoff and pacing alike) is recorded and moves the clock at once, so waits are asserted
+    instead of waited for."""
 
     def __init__(self):
+        self.now = 1000.0
         self.delays: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
+        self.now += delay
 
 
 @pytest.fixture
-def sleeps() -> SleepRecorder:
-    return SleepRecorder()
+def sleeps() -> FakeTime:
+    return FakeTime()
 
 
 @pytest.fixture
@@ -84,9 +96,10 @@ async def make_client(signer, sleeps):
 
     def factory(exchange: ScriptedExchange, **overrides) -> StandXRest:
         options = dict(token=VALID_TOKEN, signer=signer, transport=exchange.transport,
-                       sleep=sleeps, max_retries=3)
+                       sleep=sleeps, monotonic=sleeps.monotonic, max_retries=3)
         options.update(overrides)
         client = StandXRest(BASE_URL, **options)
+        exchange.clock = sleeps.monotonic
         clients.append(client)
         return client
 

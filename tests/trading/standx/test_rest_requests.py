@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from trading.core.domain import Side
-from trading.standx.signing import verify_signature
+from trading.sim.auth import verify_body_signature
+from trading.sim.errors import ApiError
 from tests.trading.standx.conftest import VALID_TOKEN, ScriptedExchange
 from tests.trading.standx.test_response_parsing import ORDER, SYMBOL_INFO_ROW
 
@@ -16,14 +17,23 @@ SIGNATURE_HEADERS = ("x-request-sign-version", "x-request-id", "x-request-timest
                      "x-request-signature")
 
 
+def signature_verifies(signer, headers, payload: bytes) -> bool:
+    """The simulator's check (the server side) of the x-request-* headers against exactly
+    `payload`."""
+    try:
+        verify_body_signature(signer.public_key_bytes, {k.lower(): v for k, v in headers.items()},
+                              payload, window_s=60.0)
+    except ApiError:
+        return False
+    return True
+
+
 def assert_signed_body(request, signer) -> dict:
     """The signature must verify against exactly the bytes that were sent."""
     headers = request.headers
     assert headers["x-request-sign-version"] == "v1"
     assert headers["x-request-timestamp"].isdigit() and len(headers["x-request-timestamp"]) == 13
-    assert verify_signature(signer.public_key_bytes, headers["x-request-id"],
-                            headers["x-request-timestamp"], request.content,
-                            headers["x-request-signature"])
+    assert signature_verifies(signer, headers, request.content)
     assert headers["content-type"] == "application/json"
     assert headers["authorization"] == f"Bearer {VALID_TOKEN}"
     return json.loads(request.content)
@@ -49,9 +59,8 @@ async def test_a_tampered_body_would_not_verify(make_client, signer):
     await make_client(exchange).new_order("BTC-USD", "sell", Decimal("1"), Decimal("2"), "c")
     request = exchange.requests[0]
     respaced = json.dumps(json.loads(request.content))     # same JSON, different bytes
-    assert not verify_signature(signer.public_key_bytes, request.headers["x-request-id"],
-                                request.headers["x-request-timestamp"], respaced,
-                                request.headers["x-request-signature"])
+    assert signature_verifies(signer, request.headers, request.content)
+    assert not signature_verifies(signer, request.headers, respaced.encode())
 
 
 @pytest.mark.parametrize("call, path, body", [

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from decimal import Decimal
+from itertools import pairwise
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from trading.standx.errors import (
     AuthError, ForbiddenError, OrderRejectedError, RateLimitError, RequestTimeoutError,
     ServerError,
 )
+from trading.standx.pacing import CREDITS_PER_REQUEST
 from tests.trading.standx.conftest import ScriptedExchange
 
 OK = (200, {"code": 0, "message": "success", "request_id": "r"})
@@ -29,7 +31,7 @@ async def test_429_and_5xx_are_retried_max_retries_times(make_client, sleeps, st
     with pytest.raises(error):
         await place(client)
     assert len(exchange.requests) == 4                     # 1 try + 3 retries
-    assert len(sleeps.delays) == 3
+    assert all(later > earlier for earlier, later in pairwise(exchange.sent_at))   # backed off
     assert client.stats.retries == 3 and client.stats.requests == 4
 
 
@@ -50,16 +52,33 @@ async def test_backoff_grows_exponentially_with_jitter(make_client, sleeps):
         assert ceiling / 2 <= delay <= ceiling
 
 
-async def test_retry_after_is_honoured(make_client, sleeps):
+def retry_gap(exchange: ScriptedExchange) -> float:
+    first, retry = exchange.sent_at
+    return retry - first
+
+
+async def test_retry_after_is_honoured(make_client):
     exchange = ScriptedExchange((429, "", {"Retry-After": "1.5"}), OK)
     await place(make_client(exchange))
-    assert sleeps.delays == [1.5]
+    # 1.5 s, then the request's own credits refill after the pacer's hold-off (45/900 s)
+    assert retry_gap(exchange) == pytest.approx(1.5 + CREDITS_PER_REQUEST / 900, abs=0.01)
 
 
 async def test_retry_after_is_capped(make_client, sleeps):
     exchange = ScriptedExchange((429, "", {"Retry-After": "3600"}), OK)
     await place(make_client(exchange, retry_after_max=7.0))
-    assert sleeps.delays == [7.0]
+    assert sleeps.delays[0] == 7.0
+    assert retry_gap(exchange) == pytest.approx(7.0 + CREDITS_PER_REQUEST / 900, abs=0.01)
+
+
+async def test_a_429_hold_off_is_waited_on_the_injected_clock(make_client, sleeps):
+    """The pacer is the client's: it waits with the injected sleep and clock (it used to
+    build its own and hold a test for the whole Retry-After, for real)."""
+    client = make_client(ScriptedExchange(OK))
+    client.pacer.hold_off(3600.0)
+    async with asyncio.timeout(5):
+        await place(client)
+    assert sum(sleeps.delays) >= 3600.0
 
 
 @pytest.mark.parametrize("status, error", [(400, OrderRejectedError), (401, AuthError),

@@ -59,7 +59,8 @@ def test_public_trade_frame():
 
 def test_account_frames():
     order = parse_stream_message(frame("order", ORDER | {"id": "42", "status": "filled"}))
-    assert isinstance(order, OrderUpdate) and order.order.id == 42 and order.order.is_terminal
+    assert isinstance(order, OrderUpdate) and order.order.id == 42
+    assert order.order.status == "filled"
     position = parse_stream_message(frame("position", {"symbol": "BTC-USD", "qty": "-1"}))
     assert isinstance(position, PositionUpdate) and position.position.qty == D("-1")
     fill = parse_stream_message(frame("trade", {

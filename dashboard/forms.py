@@ -35,6 +35,11 @@ class BotConfigForm(ConfigRulesForm):
                   "ask_notional": "Ask notional", "requote_threshold_bps": "Requote threshold (bps)"}
         widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The model's long labels explain each choice in admin; a narrow select shows names.
+        self.fields["quote_strategy"].choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
+
 
 class StrategyForm(ConfigRulesForm):
     """Every strategy value (the API's POST /api/config); the run state is not among them:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from dashboard import reward_panels
 from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
+from trading.engine.exchange_uptime import disagrees
 
 # Page order: what the bot is and whether it can earn, then this hour's tier budget (the
 # headline), then the details.
@@ -22,8 +23,6 @@ TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
 STALE_AFTER_SECONDS = 5
 CHART_HEIGHT = 60          # one SVG unit per minute of the hour
 BAR_PITCH, BAR_WIDTH, EXCHANGE_WIDTH = 20, 11, 5      # ours, and StandX's beside it
-# StandX's hour and ours differing by more than this is flagged (a finished hour only).
-DISAGREE_SECONDS = 180
 
 
 def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, str]:
@@ -182,8 +181,8 @@ def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
     hour = parse_time(row.get("hour"))
     exchange_s = float_or_none(row.get("exchange_in_band_seconds"))
     exchange = None if exchange_s is None else min(60.0, exchange_s / 60)
-    finished = hour is not None and hour + dt.timedelta(hours=1) <= now
-    gap = None if exchange_s is None else exchange_s - float(row.get("in_band_seconds") or 0)
+    ours_s = float(row.get("in_band_seconds") or 0)
+    gap = None if exchange_s is None else exchange_s - ours_s
     return {
         "x": i * BAR_PITCH, "hour": hour, "label": hour and i % 6 == 0,
         "in_band": in_band, "two_sided": two_sided,
@@ -192,7 +191,9 @@ def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
         "exchange": exchange, "exchange_x": i * BAR_PITCH + BAR_WIDTH,
         "exchange_y": None if exchange is None else CHART_HEIGHT - exchange,
         "gap_minutes": None if gap is None else gap / 60,
-        "disagree": finished and gap is not None and abs(gap) > DISAGREE_SECONDS,
+        # The engine's rule for flagging an hour (a finished one, more than a few minutes).
+        "disagree": hour is not None and exchange_s is not None
+                    and disagrees(hour.timestamp(), exchange_s, ours_s, now.timestamp()),
     }
 
 

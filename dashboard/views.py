@@ -134,9 +134,9 @@ def switch_to_band(request, name: str):
         errors = " ".join(m for messages in form.errors.values() for m in messages)
         return _switched(request, bot.name, f"not switched: {errors}", False, status=422)
     values = plain_values(form.instance)
-    text = (f"strategy {bot.quote_strategy} → band: both sides now aim inside "
-            f"±{values['uptime_band_bps']} bps of the mark (SPREAD_BPS {values['spread_bps']} no "
-            f"longer sets the distance); {sent.detail}")
+    text = (f"strategy {bot.quote_strategy} → band: quotes now aim inside "
+            f"±{values['uptime_band_bps']} bps of the mark, SPREAD_BPS {values['spread_bps']} "
+            f"unused; {sent.detail}")
     return _switched(request, bot.name, text, sent.ok)
 
 

@@ -73,7 +73,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(UptimeHour)
 class UptimeHourAdmin(ReadOnlyAdmin):
     list_display = ("hour", "bot", "symbol", "two_sided_minutes", "in_band_minutes",
-                    "requotes", "fills")
+                    "exchange_in_band_minutes", "requotes", "fills")
     list_filter = ("bot", "symbol")
     date_hierarchy = "hour"
 
@@ -84,6 +84,13 @@ class UptimeHourAdmin(ReadOnlyAdmin):
     @admin.display(description="in-band min", ordering="in_band_seconds")
     def in_band_minutes(self, obj: UptimeHour) -> str:
         return f"{obj.in_band_seconds / 60:.1f}"
+
+
+    @admin.display(description="StandX in-band min", ordering="exchange_in_band_seconds")
+    def exchange_in_band_minutes(self, obj: UptimeHour) -> str:
+        """StandX's own figure for the hour, when it reported one."""
+        seconds = obj.exchange_in_band_seconds
+        return "–" if seconds is None else f"{seconds / 60:.1f}"
 
 
 @admin.register(OrderEvent)

@@ -74,6 +74,10 @@ class ConfigIn(Schema):
     uptime_target_minutes: int | None = Field(None, strict=True)
     uptime_band_bps: Decimal | None = Field(None, allow_inf_nan=False)
     requote_mode: str | None = None
+    quote_strategy: str | None = Field(None, description="spread or band")
+    band_margin_bps: Decimal | None = Field(None, allow_inf_nan=False)
+    band_min_rest_seconds: Decimal | None = Field(None, allow_inf_nan=False)
+    band_max_requests_per_minute: int | None = Field(None, strict=True)
 
 
 class ConfigOut(Schema):
@@ -107,7 +111,8 @@ def _send(request, bot: str, action: str) -> ActionOut:
 
 
 STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-               "failures", "position", "token_expires_at", "updated_at", "config", "latency")
+               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
+               "strategy")
 
 
 def _status(bot: str) -> dict:
@@ -122,7 +127,8 @@ def _orders(bot: str) -> dict:
 
 def _uptime(bot: str) -> dict:
     s = current_snapshot(bot)
-    return {"current": s.get("uptime"), "history": s.get("history") or []}
+    return {"current": s.get("uptime"), "tier": s.get("tier"), "history": s.get("history") or [],
+            "exchange_uptime": s.get("exchange_uptime")}
 
 
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
@@ -144,7 +150,7 @@ def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
 START, STOP, KILL = ("Start quoting", "Stop quoting and cancel all our exchange orders",
                      "Kill switch: cancel everything, stay stopped")
 STATUS, ORDERS = "State, feeds, market, quotes, failures, latency and config", "Our open orders"
-UPTIME, CONFIG = ("This hour's uptime and the last 24 hours",
+UPTIME, CONFIG = ("This hour's uptime, its tier budget (UTC), the last 24 hours and StandX's own hours",
                   "Change strategy values (all valid or none applied)")
 
 

@@ -8,12 +8,13 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from trading.models import KNOWN_SYMBOLS, BotConfig
 
-DASHBOARD_FIELDS = ("symbol", "spread_bps", "bid_notional", "ask_notional", "requote_threshold_bps")
+DASHBOARD_FIELDS = ("symbol", "quote_strategy", "spread_bps", "bid_notional", "ask_notional",
+                    "requote_threshold_bps")
 
 
 class ConfigRulesForm(forms.ModelForm):
     """BotConfig.clean() judges fields together (a requote loop needs two of them) and names
-    the field it blames. A form that does not show that field (the dashboard shows five)
+    the field it blames. A form that does not show that field (the dashboard shows six)
     carries the message as a form-wide error instead of failing on the unknown field."""
 
     def _update_errors(self, errors) -> None:
@@ -30,9 +31,14 @@ class BotConfigForm(ConfigRulesForm):
     class Meta:
         model = BotConfig
         fields = DASHBOARD_FIELDS
-        labels = {"spread_bps": "Spread (bps)", "bid_notional": "Bid notional",
+        labels = {"quote_strategy": "Quote strategy", "spread_bps": "Spread (bps)", "bid_notional": "Bid notional",
                   "ask_notional": "Ask notional", "requote_threshold_bps": "Requote threshold (bps)"}
         widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The model's long labels explain each choice in admin; a narrow select shows names.
+        self.fields["quote_strategy"].choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
 
 
 class StrategyForm(ConfigRulesForm):

@@ -8,16 +8,21 @@ The arithmetic the templates should not do (ages, minutes, bar geometry) lives h
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-PANELS = ("status", "market", "orders", "uptime", "events")
+from dashboard import reward_panels
+from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
+from trading.engine.exchange_uptime import disagrees
+
+# Page order: what the bot is and whether it can earn, then this hour's tier budget (the
+# headline), then the details.
+PANELS = ("status", "strategy", "tier", "size", "lifetimes", "market", "uptime", "orders", "events")
 TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
 STALE_AFTER_SECONDS = 5
 CHART_HEIGHT = 60          # one SVG unit per minute of the hour
-BAR_PITCH, BAR_WIDTH = 20, 16
+BAR_PITCH, BAR_WIDTH, EXCHANGE_WIDTH = 20, 11, 5      # ours, and StandX's beside it
 
 
 def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, str]:
@@ -27,7 +32,7 @@ def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, s
 
 
 def render_oob(snapshot: dict, now: dt.datetime | None = None) -> str:
-    """All five panels as out-of-band swaps, in one WebSocket frame."""
+    """Every panel as an out-of-band swap, in one WebSocket frame."""
     now = now or timezone.now()
     return "\n".join(render_panel(name, snapshot, now, oob=True) for name in PANELS)
 
@@ -99,8 +104,8 @@ def status_context(s: dict, now: dt.datetime) -> dict:
 def market_context(s: dict, now: dt.datetime) -> dict:
     market = s.get("market") or {}
     quotes = s.get("quotes") or {}
-    bid, ask = _dec(market.get("best_bid")), _dec(market.get("best_ask"))
-    mid = _dec(market.get("mid"))
+    bid, ask = decimal_or_none(market.get("best_bid")), decimal_or_none(market.get("best_ask"))
+    mid = decimal_or_none(market.get("mid"))
     touch_bps = (ask - bid) / mid * 10000 if bid and ask and mid else None
     return {"market": market, "touch_bps": touch_bps, "symbol": s.get("symbol"),
             "bid": quotes.get("bid"), "ask": quotes.get("ask"),
@@ -109,7 +114,7 @@ def market_context(s: dict, now: dt.datetime) -> dict:
 
 def orders_context(s: dict, now: dt.datetime) -> dict:
     orders = sorted(s.get("orders") or [], key=lambda o: (o.get("side") != "sell",
-                                                         -(_dec(o.get("price")) or 0)))
+                                                         -(decimal_or_none(o.get("price")) or 0)))
     return {"orders": orders}
 
 
@@ -123,7 +128,8 @@ def uptime_context(s: dict, now: dt.datetime) -> dict:
         "requotes": up.get("requotes", 0),
         "bid_dark_s": float(up.get("bid_dark_ms") or 0) / 1000,
         "ask_dark_s": float(up.get("ask_dark_ms") or 0) / 1000,
-        "chart": history_chart(s.get("history") or [], minutes["target"]),
+        "chart": history_chart(s.get("history") or [], minutes["target"], now),
+        "exchange": reward_panels.exchange_context(s),
     }
 
 
@@ -147,28 +153,48 @@ def row_context(s: dict, now: dt.datetime) -> dict:
         "p99_ms": (s.get("latency") or {}).get("reaction_p99_ms"),
         "updated_at": s.get("updated_at"), "age_s": age,
         "stale": age is None or age > STALE_AFTER_SECONDS,
+        **reward_panels.row_reward(s),
     }
 
 
 CONTEXTS = {"status": status_context, "market": market_context, "orders": orders_context,
-            "uptime": uptime_context, "events": events_context}
+            "uptime": uptime_context, "events": events_context,
+            "strategy": reward_panels.strategy_context, "tier": reward_panels.tier_context,
+            "size": reward_panels.size_context, "lifetimes": reward_panels.lifetimes_context}
 
 
-def history_chart(history: list[dict], target: int) -> dict:
-    """Bar geometry for the 24-hour SVG: minutes in band (front) over two-sided (behind)."""
-    bars = []
-    for i, row in enumerate(history[-24:]):
-        in_band = min(60.0, float(row.get("in_band_seconds") or 0) / 60)
-        two_sided = min(60.0, float(row.get("two_sided_seconds") or 0) / 60)
-        hour = parse_time(row.get("hour"))
-        bars.append({
-            "x": i * BAR_PITCH, "hour": hour, "label": hour and i % 6 == 0,
-            "in_band": in_band, "two_sided": two_sided,
-            "in_band_y": CHART_HEIGHT - in_band, "two_sided_y": CHART_HEIGHT - two_sided,
-            "met": in_band >= target > 0,
-        })
+def history_chart(history: list[dict], target: int, now: dt.datetime | None = None) -> dict:
+    """Bar geometry for the 24-hour SVG: minutes in band (front) over two-sided (behind),
+    and StandX's own in-band minutes beside ours where it reported the hour."""
+    now = now or timezone.now()
+    bars = [_bar(i, row, target, now) for i, row in enumerate(history[-24:])]
     return {"bars": bars, "width": 24 * BAR_PITCH, "height": CHART_HEIGHT,
-            "bar_width": BAR_WIDTH, "target_y": CHART_HEIGHT - min(60, target)}
+            "bar_width": BAR_WIDTH, "exchange_width": EXCHANGE_WIDTH,
+            "target_y": CHART_HEIGHT - min(60, target),
+            "exchange_hours": sum(b["exchange"] is not None for b in bars),
+            "disagreements": sum(b["disagree"] for b in bars)}
+
+
+def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
+    in_band = min(60.0, float(row.get("in_band_seconds") or 0) / 60)
+    two_sided = min(60.0, float(row.get("two_sided_seconds") or 0) / 60)
+    hour = parse_time(row.get("hour"))
+    exchange_s = float_or_none(row.get("exchange_in_band_seconds"))
+    exchange = None if exchange_s is None else min(60.0, exchange_s / 60)
+    ours_s = float(row.get("in_band_seconds") or 0)
+    gap = None if exchange_s is None else exchange_s - ours_s
+    return {
+        "x": i * BAR_PITCH, "hour": hour, "label": hour and i % 6 == 0,
+        "in_band": in_band, "two_sided": two_sided,
+        "in_band_y": CHART_HEIGHT - in_band, "two_sided_y": CHART_HEIGHT - two_sided,
+        "met": in_band >= target > 0,
+        "exchange": exchange, "exchange_x": i * BAR_PITCH + BAR_WIDTH,
+        "exchange_y": None if exchange is None else CHART_HEIGHT - exchange,
+        "gap_minutes": None if gap is None else gap / 60,
+        # The engine's rule for flagging an hour (a finished one, more than a few minutes).
+        "disagree": hour is not None and exchange_s is not None
+                    and disagrees(hour.timestamp(), exchange_s, ours_s, now.timestamp()),
+    }
 
 
 # ---------------------------------------------------------------- value helpers
@@ -180,8 +206,8 @@ def hour_minutes(up: dict) -> dict:
     in_band = float(up.get("in_band_seconds") or 0) / 60
     return {"target": target, "two_sided": two_sided, "in_band": in_band,
             "elapsed": float(up.get("elapsed_seconds") or 0) / 60,
-            "two_sided_pct": _pct(two_sided), "in_band_pct": _pct(in_band),
-            "target_pct": _pct(target), "met": in_band >= target}
+            "two_sided_pct": percent_of_hour(two_sided), "in_band_pct": percent_of_hour(in_band),
+            "target_pct": percent_of_hour(target), "met": in_band >= target}
 
 
 def _age(updated_at, now: dt.datetime) -> float | None:
@@ -189,26 +215,3 @@ def _age(updated_at, now: dt.datetime) -> float | None:
     return (now - updated).total_seconds() if updated else None
 
 
-def parse_time(value) -> dt.datetime | None:
-    """Snapshot times may be ISO strings, epoch seconds or datetimes (all UTC)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, (int, float, Decimal)):
-        return dt.datetime.fromtimestamp(float(value), tz=dt.timezone.utc)
-    try:
-        return parse_time(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def _dec(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
-def _pct(minutes: float) -> float:
-    return round(max(0.0, min(100.0, minutes / 60 * 100)), 2)

@@ -14,8 +14,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from trading import bus
-from trading.models import BotConfig, OrderEvent, UptimeHour
+from trading.core.reward import tier_budget
+from trading.core.strategy import SPREAD, spread_problem
+from trading.engine.exchange_uptime import disagrees
 from trading.engine.snapshot import summarize
+from trading.models import BotConfig, OrderEvent, UptimeHour
 
 DEFAULT_BOT = "default"
 NO_ENGINE = "no engine connected"
@@ -82,6 +85,12 @@ def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
             "ask_dark_ms": current.ask_dark_ms if current else 0,
         },
         "history": _history(hours, hour_start),
+        "strategy": _strategy(config),
+        "tier": _tier(current, now),
+        # Measured by a running engine only.
+        "counted_size": None, "lifetimes": None,
+        "exchange_uptime": {"checked_at": None, "error": None,
+                            "hours": _exchange_hours(hours, now)},
         "events": [_event(e) for e in OrderEvent.objects.filter(bot=bot)[:EVENTS_SHOWN]],
         "config": plain_values(config),
         "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
@@ -98,8 +107,42 @@ def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
         row = hours.get(hour)
         rows.append({"hour": hour.isoformat(),
                      "two_sided_seconds": row.two_sided_seconds if row else 0,
-                     "in_band_seconds": row.in_band_seconds if row else 0})
+                     "in_band_seconds": row.in_band_seconds if row else 0,
+                     "exchange_in_band_seconds": row.exchange_in_band_seconds if row else None})
     return rows
+
+
+def _strategy(config: BotConfig) -> dict:
+    """What the config row says (the engine adds what it measures). Whether band quotes fit
+    depends on the book, which only an engine sees: that case is not judged here."""
+    values = config.strategy_values()
+    problem = spread_problem(values) if config.quote_strategy == SPREAD else None
+    return {"name": config.quote_strategy, "can_earn": problem is None, "problem": problem,
+            "band_bps": _plain(config.uptime_band_bps), "target_bps": None, "margin_bps": None,
+            "volatility_bps": None, "ack_latency_ms": None, "mark_mid_gap_bps": None,
+            "holding": False}
+
+
+def _tier(current: UptimeHour | None, now: dt.datetime) -> dict:
+    """The stored hour against the tiers, as the engine's snapshot shows it."""
+    in_band = current.in_band_seconds if current else 0.0
+    running = current.running_seconds if current else None
+    elapsed, left, tiers = tier_budget(in_band, now.timestamp(), running)
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return {"hour": hour.isoformat(), "in_band_minutes": round(in_band / 60, 1),
+            "elapsed_minutes": elapsed, "minutes_left": left,
+            "tiers": [{"name": t.name, "minutes": t.minutes, "needed": t.needed,
+                       "status": t.status} for t in tiers],
+            "next_hour": f"{hour + dt.timedelta(hours=1):%H:%M} UTC"}
+
+
+def _exchange_hours(hours: dict, now: dt.datetime) -> list[dict]:
+    """StandX's stored hours with ours beside them, oldest first."""
+    return [{"hour": hour.isoformat(), "in_band_seconds": row.exchange_in_band_seconds,
+             "ours": row.in_band_seconds,
+             "disagree": disagrees(hour.timestamp(), row.exchange_in_band_seconds,
+                                   row.in_band_seconds, now.timestamp())}
+            for hour, row in sorted(hours.items()) if row.exchange_in_band_seconds is not None]
 
 
 def _event(e: OrderEvent) -> dict:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("bots/<slug:name>/", views.bot_page, name="bot-page"),
     path("bots/<slug:name>/control/<str:action>", views.control, name="bot-control"),
     path("bots/<slug:name>/config", views.config, name="bot-config"),
+    path("bots/<slug:name>/switch-to-band", views.switch_to_band, name="bot-switch-band"),
     path("accounts/link/<str:token>", views.login_link, name="login-link"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),

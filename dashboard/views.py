@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import controls
 from dashboard.auth import operator_required, redeem_login_token
-from dashboard.forms import BotConfigForm
-from dashboard.render import render_panels, render_rows
-from dashboard.state import DEFAULT_BOT, bot_names, bot_or_404, current_snapshot, overview_rows
+from dashboard.forms import BotConfigForm, StrategyForm
+from dashboard.render import render_panel, render_panels, render_rows
+from dashboard.state import (DEFAULT_BOT, bot_names, bot_or_404, current_snapshot, overview_rows,
+                             plain_values)
 from trading.models import BotConfig
 
 CONTROLS = (
@@ -103,7 +106,9 @@ def kill_all(request):
 @operator_required
 def config(request, name: str | None = None):
     bot = bot_or_404(name or DEFAULT_BOT)
-    changes = {k: request.POST.get(k, "") for k in BotConfigForm._meta.fields}
+    # A field the post leaves out keeps its stored value (a form from before quote_strategy
+    # was on it); one sent empty is an error like any bad value.
+    changes = {k: request.POST[k] for k in BotConfigForm._meta.fields if k in request.POST}
     form, sent = controls.update_config(bot.name, BotConfigForm, changes,
                                         user=request.user.get_username())
     status = 200 if sent is not None else 422
@@ -113,6 +118,42 @@ def config(request, name: str | None = None):
     if sent is None:
         return _page(request, bot, form, status=status)
     return _back(name)
+
+
+@require_POST
+@operator_required
+def switch_to_band(request, name: str):
+    """The "cannot earn" banner's one button: quote_strategy=band, every other value kept.
+    The flash says what changed; the engine is told as for any config change."""
+    bot = bot_or_404(name)
+    if bot.quote_strategy == BotConfig.QuoteStrategy.BAND:
+        return _switched(request, bot.name, "already quoting with band; nothing changed", True)
+    form, sent = controls.update_config(bot.name, StrategyForm, {"quote_strategy": "band"},
+                                        user=request.user.get_username())
+    if sent is None:
+        errors = " ".join(m for messages in form.errors.values() for m in messages)
+        return _switched(request, bot.name, f"not switched: {errors}", False, status=422)
+    values = plain_values(form.instance)
+    text = (f"strategy {bot.quote_strategy} → band: quotes now aim inside "
+            f"±{values['uptime_band_bps']} bps of the mark, SPREAD_BPS {values['spread_bps']} "
+            f"unused; {sent.detail}")
+    return _switched(request, bot.name, text, sent.ok)
+
+
+def _switched(request, bot: str, text: str, ok: bool, status: int = 200):
+    """htmx: the flash, plus the config form (its strategy select must not post the old
+    value back) and the strategy panel as out-of-band swaps. A plain post: back to the page."""
+    if not request.htmx:
+        return redirect("bot-page", bot)
+    config = BotConfig.objects.get(name=bot)
+    html = "".join([
+        render_to_string("dashboard/partials/_flash.html",
+                         {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot}),
+        render_to_string("dashboard/partials/_config.html",
+                         {"form": BotConfigForm(instance=config), "bot": bot, "oob": True}, request=request),
+        render_panel("strategy", current_snapshot(bot), timezone.now(), oob=True),
+    ])
+    return HttpResponse(html, status=status)
 
 
 @require_GET

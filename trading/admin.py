@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 @admin.register(BotConfig)
 class BotConfigAdmin(admin.ModelAdmin):
-    list_display = ("name", "symbol", "spread_bps", "bid_notional", "ask_notional",
+    list_display = ("name", "symbol", "quote_strategy", "spread_bps", "bid_notional", "ask_notional",
                     "requote_threshold_bps", "run_state", "updated_at")
     # The engine owns the run state: start/stop/kill are controls, not edits.
     readonly_fields = ("run_state", "state_reason", "updated_at")
@@ -29,6 +29,8 @@ class BotConfigAdmin(admin.ModelAdmin):
                                "stale_order_seconds")}),
         ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
         ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
+        ("Band strategy", {"fields": ("quote_strategy", "band_margin_bps", "band_min_rest_seconds",
+                                      "band_max_requests_per_minute")}),
         ("State (set by the engine)", {"fields": ("run_state", "state_reason", "updated_at")}),
     )
 
@@ -71,7 +73,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(UptimeHour)
 class UptimeHourAdmin(ReadOnlyAdmin):
     list_display = ("hour", "bot", "symbol", "two_sided_minutes", "in_band_minutes",
-                    "requotes", "fills")
+                    "exchange_in_band_minutes", "requotes", "fills")
     list_filter = ("bot", "symbol")
     date_hierarchy = "hour"
 
@@ -82,6 +84,13 @@ class UptimeHourAdmin(ReadOnlyAdmin):
     @admin.display(description="in-band min", ordering="in_band_seconds")
     def in_band_minutes(self, obj: UptimeHour) -> str:
         return f"{obj.in_band_seconds / 60:.1f}"
+
+
+    @admin.display(description="StandX in-band min", ordering="exchange_in_band_seconds")
+    def exchange_in_band_minutes(self, obj: UptimeHour) -> str:
+        """StandX's own figure for the hour, when it reported one."""
+        seconds = obj.exchange_in_band_seconds
+        return "–" if seconds is None else f"{seconds / 60:.1f}"
 
 
 @admin.register(OrderEvent)

@@ -16,7 +16,10 @@ def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime |
     hour = now.replace(minute=0, second=0, microsecond=0)
     history = [{"hour": (hour - dt.timedelta(hours=23 - i)).isoformat(),
                 "two_sided_seconds": 3600 - (i * 37 % 600) - (900 if i in (5, 6) else 0),
-                "in_band_seconds": 3000 - (i * 53 % 1500) - (1500 if i in (5, 6) else 0)}
+                "in_band_seconds": 3000 - (i * 53 % 1500) - (1500 if i in (5, 6) else 0),
+                # StandX's figure: close to ours, except 300 s more in hour 20.
+                "exchange_in_band_seconds": (None if i < 12 else
+                                             3000 - (i * 53 % 1500) + (300 if i == 20 else 20))}
                for i in range(24)]
     snapshot = {
         "bot": bot, "state": "running", "state_reason": "started by admin", "mode": "sim",
@@ -39,6 +42,7 @@ def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime |
                    "elapsed_seconds": (now - hour).total_seconds() or 1.0, "target_minutes": 30,
                    "requotes": 14, "bid_dark_ms": 120.0, "ask_dark_ms": 80.0},
         "history": history,
+        **reward_fields(now),
         "events": [
             {"at": now.isoformat(), "kind": "open", "side": "sell", "price": "97736.8",
              "qty": "0.0003", "cl_ord_id": "mmbot-1a2b3c-0007", "message": "resting"},
@@ -57,6 +61,49 @@ def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime |
     }
     snapshot.update(copy.deepcopy(overrides))
     return snapshot
+
+
+SPREAD_PROBLEM = ("SPREAD_BPS 50 is not inside UPTIME_BAND_BPS 10: the quotes sit outside the "
+                  "reward band and earn nothing (switch to the band strategy, or set SPREAD_BPS "
+                  "below the band)")
+
+
+def spread_strategy(can_earn: bool = False) -> dict:
+    """The default install's strategy: spread 50 bps, outside the 10 bps band."""
+    return {"name": "spread", "can_earn": can_earn, "problem": None if can_earn else SPREAD_PROBLEM,
+            "band_bps": "10", "target_bps": None, "margin_bps": None, "volatility_bps": None,
+            "ack_latency_ms": None, "mark_mid_gap_bps": None, "holding": False}
+
+
+def band_strategy(**overrides) -> dict:
+    return {"name": "band", "can_earn": True, "problem": None, "band_bps": "10",
+            "target_bps": "6.5", "margin_bps": "2.1", "volatility_bps": "1.02",
+            "ack_latency_ms": 52.0, "mark_mid_gap_bps": "-0.8", "holding": False, **overrides}
+
+
+def tier(in_band: float = 12.3, elapsed: float = 20.0, standard: str = "on track",
+         boosted: str = "at risk", hour: str = "2026-11-29T13:00:00+00:00") -> dict:
+    left = 60 - elapsed
+    return {"hour": hour, "in_band_minutes": in_band, "elapsed_minutes": elapsed,
+            "minutes_left": left, "next_hour": "14:00 UTC",
+            "tiers": [{"name": "standard", "minutes": 30, "needed": max(0.0, 30 - in_band),
+                       "status": standard},
+                      {"name": "boosted", "minutes": 42, "needed": max(0.0, 42 - in_band),
+                       "status": boosted}]}
+
+
+def reward_fields(now: dt.datetime) -> dict:
+    """The issue-13 fields of a snapshot (docs/architecture.md), for a spread-50 bot."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return {
+        "strategy": spread_strategy(),
+        "tier": tier(hour=hour.isoformat(), elapsed=round(now.minute + now.second / 60, 1)),
+        "counted_size": {"now_usd": "29.70", "hour_mean_usd": "28.10", "x70_usd": "29.70",
+                         "x50_usd": "29.40", "samples": 14, "unequal": None},
+        "lifetimes": {"cancels": 31, "young_cancels": 2, "young_share": 0.065, "min_rest_s": 3.0,
+                      "median_life_s": 12.4, "requests_per_minute": 14.0},
+        "exchange_uptime": {"checked_at": now.isoformat(), "error": None, "hours": []},
+    }
 
 
 async def publish(snapshot: dict) -> None:

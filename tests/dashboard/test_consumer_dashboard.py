@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from dashboard.consumers import DashboardConsumer
-from tests.dashboard.snapshots import make_snapshot, publish
+from tests.dashboard.snapshots import band_strategy, make_snapshot, publish, tier
 from tests.dashboard.ws_helpers import PANEL_IDS, communicator
 from trading import bus
 
@@ -31,11 +31,11 @@ async def connected(staff):
     await get_channel_layer().flush()
 
 
-async def test_first_frame_has_all_five_panels_as_oob_swaps(connected):
+async def test_first_frame_has_every_panel_as_an_oob_swap(connected):
     frame = await connected.receive_from(timeout=5)
     for panel_id in PANEL_IDS:
         assert f'id="{panel_id}"' in frame
-    assert frame.count('hx-swap-oob="true"') == 5
+    assert frame.count('hx-swap-oob="true"') == len(PANEL_IDS)
     assert "no engine connected" in frame          # no engine in this process yet
 
 
@@ -97,3 +97,15 @@ async def test_disconnect_leaves_the_group(staff):
     await comm.disconnect()
     layer = get_channel_layer()
     assert not layer.groups.get(bus.bot_group("default"))
+
+
+async def test_cannot_earn_banner_comes_and_goes_with_the_engines_snapshots(connected):
+    await connected.receive_from(timeout=5)
+    await publish(make_snapshot())                                     # spread 50, band 10
+    frame = await connected.receive_from(timeout=5)
+    assert 'id="cannot-earn"' in frame and "SPREAD_BPS 50 is not inside" in frame
+    assert 'data-tier="standard" data-status="on track"' in frame
+    await publish(make_snapshot(strategy=band_strategy(), tier=tier(standard="secured")))
+    frame = await connected.receive_from(timeout=5)
+    assert 'id="cannot-earn"' not in frame and 'data-strategy="band"' in frame
+    assert 'data-tier="standard" data-status="secured"' in frame

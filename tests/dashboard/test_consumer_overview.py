@@ -11,7 +11,7 @@ from django.test.signals import template_rendered
 
 from dashboard.consumers import DashboardConsumer, OverviewConsumer, StateConsumer
 from tests.dashboard.conftest import make_bot
-from tests.dashboard.snapshots import make_snapshot, publish
+from tests.dashboard.snapshots import make_snapshot, publish, tier
 from tests.dashboard.ws_helpers import PANEL_IDS, communicator
 from trading.models import BotConfig
 
@@ -118,3 +118,15 @@ async def test_disconnect_leaves_the_overview_group(staff):
     await comm.receive_from(timeout=5)
     await comm.disconnect()
     assert not get_channel_layer().groups.get("overview")
+
+
+async def test_a_row_carries_the_bots_strategy_and_tier(staff):
+    comm = await connect(OverviewConsumer, "/ws/overview/", staff)
+    await comm.receive_from(timeout=5)
+    await publish(make_snapshot(bot="eth", symbol="ETH-USD",
+                                tier=tier(standard="at risk", boosted="out of reach")))
+    frame = await comm.receive_from(timeout=5)
+    assert frame.startswith('<tr id="bot-row-eth"') and "cannot earn" in frame
+    assert 'data-tier="standard" data-status="at risk"' in frame
+    assert 'data-tier="boosted" data-status="out of reach"' in frame
+    await comm.disconnect()

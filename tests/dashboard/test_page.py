@@ -1,4 +1,4 @@
-"""First load: five panels with stable ids, from the engine's snapshot or from the DB."""
+"""First load: every panel with its stable id, from the engine's snapshot or from the DB."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +8,13 @@ import pytest
 from django.utils import timezone
 
 from tests.dashboard.snapshots import make_snapshot, publish_sync
+from tests.dashboard.ws_helpers import PANEL_IDS
 from trading.models import OrderEvent, UptimeHour
 
 pytestmark = pytest.mark.django_db
-PANEL_IDS = ("panel-status", "panel-market", "panel-orders", "panel-uptime", "panel-events")
 
 
-def test_page_has_the_five_panels_and_the_live_socket(client_in):
+def test_page_has_every_panel_and_the_live_socket(client_in):
     html = client_in.get("/").content.decode()
     for panel_id in PANEL_IDS:
         assert html.count(f'id="{panel_id}"') == 1

@@ -8,14 +8,16 @@ import pytest
 from dashboard import render
 from dashboard.templatetags.dash import age, bps, num
 from tests.dashboard.snapshots import make_snapshot
+from tests.dashboard.ws_helpers import PANEL_IDS
 from trading.engine.snapshot import summarize
 
 NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.timezone.utc)
 
 
-def test_oob_frame_has_five_roots_with_swap_attribute():
+def test_oob_frame_has_one_root_per_panel_with_swap_attribute():
     html = render.render_oob(make_snapshot(now=NOW), NOW)
-    assert html.count('hx-swap-oob="true"') == 5
+    assert html.count('hx-swap-oob="true"') == len(render.PANELS) == len(PANEL_IDS)
+    assert all(f'id="{panel_id}"' in html for panel_id in PANEL_IDS)
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -62,7 +64,7 @@ def test_history_chart_geometry():
 
 def test_panels_survive_an_empty_snapshot():
     html = render.render_oob({"bot": "default"}, NOW)
-    assert html.count('hx-swap-oob="true"') == 5 and "unknown" in html
+    assert html.count('hx-swap-oob="true"') == len(render.PANELS) and "unknown" in html
 
 
 def test_market_panel_shows_our_quotes_against_mid_and_mark():

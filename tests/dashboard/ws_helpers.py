@@ -4,7 +4,8 @@ from __future__ import annotations
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-PANEL_IDS = ("panel-status", "panel-market", "panel-orders", "panel-uptime", "panel-events")
+PANEL_IDS = ("panel-status", "panel-strategy", "panel-tier", "panel-size", "panel-lifetimes",
+             "panel-market", "panel-uptime", "panel-orders", "panel-events")
 
 
 def communicator(consumer, path: str, user=None, headers=None, bot: str | None = None) -> WebsocketCommunicator:

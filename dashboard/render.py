@@ -91,6 +91,8 @@ def status_context(s: dict, now: dt.datetime) -> dict:
     return {
         "state": s.get("state") or "unknown", "reason": s.get("state_reason") or "",
         "mode": s.get("mode"), "symbol": s.get("symbol"), "bot": s.get("bot"),
+        "in_doubt": (s.get("cleanup") or {}).get("message"),
+        "breaker": [side for side, b in (s.get("breaker") or {}).items() if b.get("holding")],
         "feed": s.get("feed") or {}, "age_s": age,
         "stale": age is None or age > STALE_AFTER_SECONDS,
         "failures": failures.get("consecutive", 0), "max_failures": failures.get("max"),

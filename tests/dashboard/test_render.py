@@ -109,3 +109,15 @@ def test_cached_row_is_reused_within_a_second_but_not_across_bots():
     eth, btc = summarize(make_snapshot(bot="eth")), summarize(make_snapshot(bot="btc"))
     assert render.render_row_cached(eth) is render.render_row_cached(dict(eth))
     assert 'id="bot-row-btc"' in render.render_row_cached(btc)
+
+
+def test_status_says_when_orders_could_not_be_verified_gone_and_when_the_breaker_holds():
+    calm = render.render_panel("status", make_snapshot(now=NOW), NOW)
+    assert 'data-field="in-doubt"' not in calm and 'data-field="breaker"' not in calm
+    doubt = make_snapshot(now=NOW, state="killed", cleanup={
+        "verified": False, "left": 2, "message": "killed — 2 orders could not be verified gone"},
+        breaker={"bid": {"holding": True, "seconds_left": 12.0, "trips": 1},
+                 "ask": {"holding": False, "seconds_left": 0.0, "trips": 0}})
+    html = render.render_panel("status", doubt, NOW)
+    assert "killed — 2 orders could not be verified gone: check the exchange" in html
+    assert "requote breaker: the bid side places at most one order a second" in html

@@ -104,12 +104,6 @@ class Trigger(str, enum.Enum):
         """The order itself may be filled any moment (or a fill would breach MAX_NOTIONAL)."""
         return self in (Trigger.PROXIMITY, Trigger.EXPOSURE)
 
-    @property
-    def refreshes(self) -> bool:
-        """A trigger that replaces a live order with a fresh one (a requote when acted on)."""
-        return self not in (Trigger.MISSING, Trigger.DUPLICATE, Trigger.REPLACED,
-                            Trigger.NO_QUOTE)
-
 
 class CancelHow(str, enum.Enum):
     OWN = "own"             # the order's own trigger
@@ -119,9 +113,9 @@ class CancelHow(str, enum.Enum):
 
 class DesiredQuotes(Protocol):
     """What decide needs from quoting; ``trading.core.quoting.QuoteResult`` satisfies it."""
-    bid: Quote | None
-    ask: Quote | None
     capped: frozenset[Side]
+
+    def quote_for(self, side: Side) -> Quote | None: ...
 
 
 @dataclass(frozen=True)
@@ -284,7 +278,7 @@ def _freshness(order: LiveOrder) -> tuple:
 
 def _view_side(side: Side, orders: Sequence[LiveOrder], desired: DesiredQuotes, now: float,
                market: BookTop, params: DecideParams) -> _SideView:
-    quote = desired.bid if side is Side.BUY else desired.ask
+    quote = desired.quote_for(side)
     capped = side in desired.capped
     mine = sorted((o for o in orders if o.side is side and o.state.is_live),
                   key=lambda o: o.cl_ord_id)

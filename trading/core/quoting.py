@@ -86,9 +86,6 @@ class QuoteResult:
     def quote_for(self, side: Side) -> Quote | None:
         return self.bid if side is Side.BUY else self.ask
 
-    def reason_for(self, side: Side) -> str | None:
-        return self.bid_reason if side is Side.BUY else self.ask_reason
-
 
 def round_down_to_tick(value: Decimal, tick: Decimal) -> Decimal:
     return (value / tick).to_integral_value(rounding=ROUND_FLOOR) * tick

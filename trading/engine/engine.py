@@ -122,7 +122,6 @@ class Engine:
         self.shutdown_result: CleanupResult | None = None
         self._shutdown = asyncio.Event()
         self._last_prune = 0.0
-        self.garbage_skipped = 0
 
     # ------------------------------------------------------------------ views
 
@@ -280,8 +279,7 @@ class Engine:
                 self.signals.reconcile_soon()        # the stream has no replay: ask REST
 
     def skip_garbage(self, what: str) -> None:
-        """A frame that parsed but cannot be true: logged, counted, otherwise ignored."""
-        self.garbage_skipped += 1
+        """A frame that parsed but cannot be true: logged, otherwise ignored."""
         log.warning("skipped from the exchange: %s", what)
 
     def on_transition(self, transition: Transition | None) -> None:

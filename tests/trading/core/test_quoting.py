@@ -183,10 +183,10 @@ def test_exactly_at_the_cap_is_allowed():
     assert result.capped == frozenset()
 
 
-def test_quote_for_and_reason_for_select_the_side():
+def test_quote_for_selects_the_side():
     result = compute_quotes(top("100000.00", "100000.02"), BTC, params(), position_qty=D("1"))
-    assert result.quote_for(Side.BUY) is None and result.reason_for(Side.BUY) == "max_notional"
-    assert result.quote_for(Side.SELL) == result.ask and result.reason_for(Side.SELL) is None
+    assert result.quote_for(Side.BUY) is None and result.bid_reason == "max_notional"
+    assert result.quote_for(Side.SELL) == result.ask and result.ask_reason is None
 
 
 def test_params_from_bot_defaults_shaped_mapping():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from trading.core.backoff import Backoff
+from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.supervisor import bounded_lock
 from trading.standx.errors import AuthError, StandXError
@@ -52,6 +53,20 @@ class OrderCleanup:
         self._sleep = sleep
         self.pending = False            # the last cleanup was not verified: retried
         self.last: CleanupResult | None = None
+
+    async def clean_orphans(self, events: EventLog) -> CleanupResult:
+        """At start: orders with our prefix left by an earlier run that died are cancelled
+        before quoting (and quoting waits while that is not verified)."""
+        try:
+            rows, _ = await self.executor.our_open_orders()
+        except StandXError:     # counted by the executor; housekeeping retries
+            self.pending = True
+            return CleanupResult(None)
+        orphans = [r for r in rows if self.executor.tracker.is_ours(r.cl_ord_id)]
+        if not orphans:
+            return CleanupResult(0)
+        events.add("info", f"{len(orphans)} order(s) of an earlier run found open: canceling")
+        return await self.cancel_everything("orphan of an earlier run")
 
     async def cancel_everything(self, why: str, rounds: int = VERIFY_ROUNDS) -> CleanupResult:
         """Under the trading lock (a stuck holder delays but cannot block it)."""

@@ -43,7 +43,6 @@ from trading.engine.supervisor import bounded_lock, every, supervise
 from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx import frames
-from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
 from trading.standx.stream import StreamStatus
 
@@ -190,7 +189,7 @@ class Engine:
         await self.uptime.load()
         await self.exchange_uptime.load()
         self.events.seed(await store.call(store.recent_events, self.bot, 50, default=[]) or [])
-        await self._clean_orphans()
+        self.run_control.note_cleanup(await self.cleanup.clean_orphans(self.events))
         await self.reconciler.load_position()
         self.run_control.resume(RunState(config.run_state), config.state_reason)
         values = self.bot_state.values
@@ -200,20 +199,6 @@ class Engine:
         log.info("engine %s started on %s (%s), state %s", self.bot, self.symbol, self.mode,
                  self.state.value)
         self.started = True
-
-    async def _clean_orphans(self) -> None:
-        """Orders with our prefix left by an earlier run that died: cancel before quoting."""
-        try:
-            rows, _ = await self.executor.our_open_orders()
-        except StandXError:     # counted; quoting waits for a verified cleanup
-            self.cleanup.pending = True
-            return
-        orphans = [r for r in rows if self.tracker.is_ours(r.cl_ord_id)]
-        if orphans:
-            self.events.add("info", f"{len(orphans)} order(s) of an earlier run found open: "
-                                    "canceling")
-            result = await self.cleanup.cancel_everything("orphan of an earlier run")
-            self.run_control.note_cleanup(result)
 
     async def shut_down(self) -> None:
         """Process exit: drop queued places, cancel all ours, verify, persist. The run state
@@ -393,20 +378,7 @@ class Engine:
         while True:
             message = await bus.receive_control(self.bot, timeout=1.0)
             if message is not None:
-                await self.on_control(message)
-
-    async def on_control(self, message: dict) -> None:
-        action = message.get("action")
-        who = message.get("user") or message.get("source") or "operator"
-        log.info("control message: %s from %s", action, who)
-        if action == "start":
-            await self.run_control.start(f"started by {who}")
-        elif action == "stop":
-            await self.run_control.stop(f"stopped by {who}")
-        elif action == "kill":
-            await self.run_control.kill(f"manual kill by {who}")
-        elif action == "config":
-            await self.config.reload(f"config message from {who}")
+                await self.run_control.on_control(message, self.config.reload)
 
     # ------------------------------------------------------------------ uptime and failures
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Awaitable, Callable
 
 from trading import store
 from trading.core.breaker import RequoteBreaker
@@ -121,6 +122,21 @@ class RunControl:
             await self.stop(f"stopped: {reason}")
         elif stored is KILLED and self.run.state is not KILLED:
             await self.kill(f"killed: {reason}")
+
+    async def on_control(self, message: dict,
+                         reload: Callable[[str], Awaitable[None]]) -> None:
+        """A control message from the dashboard, the API or admin (bus.receive_control)."""
+        action = message.get("action")
+        who = message.get("user") or message.get("source") or "operator"
+        log.info("control message: %s from %s", action, who)
+        if action == "start":
+            await self.start(f"started by {who}")
+        elif action == "stop":
+            await self.stop(f"stopped by {who}")
+        elif action == "kill":
+            await self.kill(f"manual kill by {who}")
+        elif action == "config":
+            await reload(f"config message from {who}")
 
     # ------------------------------------------------------------------ orders and storage
 

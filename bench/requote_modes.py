@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
 from bench.localproc import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,8 +27,14 @@ from pathlib import Path
 
 from bench import soak_procs as procs
 from bench.localproc import HOST, free_port
-from bench.reward_report import (ROW_LABELS, TARGETS, columns, print_scenario,
-                                 scenario_measure, with_targets)
+from bench.reward_report import (
+    ROW_LABELS,
+    TARGETS,
+    columns,
+    print_scenario,
+    scenario_measure,
+    with_targets,
+)
 from trading.sim.scenarios import SCENARIOS
 
 ROOT = procs.ROOT
@@ -203,7 +209,7 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     return {row: {**columns(stats[row], SYMBOL), "engine_state": states[row],
                   "engine_error": None if not isinstance(error, BaseException)
                   else f"{type(error).__name__}: {error}"}
-            for row, error in zip(tasks, ended)}
+            for row, error in zip(tasks, ended, strict=True)}
 
 
 def env_overrides(defaults: dict) -> dict:

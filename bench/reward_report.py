@@ -9,8 +9,7 @@ in-band bid and ask sizes, valued at the mark) in USD.
 from __future__ import annotations
 
 from trading.sim.config import SimConfig
-from trading.sim.scenarios import (mark_lag_seconds, mark_path, scenario,
-                                   volatility_bps_per_sqrt_s)
+from trading.sim.scenarios import mark_lag_seconds, mark_path, scenario, volatility_bps_per_sqrt_s
 
 ROW_LABELS = {
     "spread5": "spread SPREAD_BPS=5",

@@ -3,6 +3,7 @@ figures): percentiles, frame intervals, ground-truth uptime over a window, the l
 roll-up across bots, one row per (shape, N) and the printed table."""
 from __future__ import annotations
 
+import itertools
 import statistics
 
 
@@ -14,11 +15,13 @@ def percentile(values, q: float) -> float | None:
 
 def intervals(arrivals: list[float]) -> list[float]:
     """Gaps between frames, leaving out the connect-time frame (sent at once, not on the tick)."""
-    return [b - a for a, b in zip(arrivals[1:], arrivals[2:])]
+    return [b - a for a, b in itertools.pairwise(arrivals[1:])]
 
 
 def interval_stats(gaps: list[float]) -> dict:
-    pick = (lambda v: None if v is None else round(v, 3))
+    def pick(v: float | None) -> float | None:
+        return None if v is None else round(v, 3)
+
     return {"p50_s": pick(percentile(gaps, 0.50)), "p99_s": pick(percentile(gaps, 0.99)),
             "max_s": pick(max(gaps) if gaps else None), "frames": len(gaps)}
 
@@ -109,7 +112,7 @@ def _gaps(stats: dict) -> str:
 
 def table(rows: list[dict]) -> str:
     """The printed table: one line per (shape, N)."""
-    line = lambda cells: "  ".join(f"{c:>{w}}" for c, (_, w, _) in zip(cells, COLUMNS))  # noqa: E731
+    line = lambda cells: "  ".join(f"{c:>{w}}" for c, (_, w, _) in zip(cells, COLUMNS, strict=True))  # noqa: E731
     out = [line([h for h, _, _ in COLUMNS])]
     out += [line([show(r) for _, _, show in COLUMNS]) for r in rows]
     return "\n".join(out)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -31,6 +32,7 @@ from pathlib import Path
 import httpx
 import psutil
 import websockets
+
 from bench.localproc import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,9 +44,10 @@ def start_runbot(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "DATA_DIR": str(data_dir), "WEB_PORT": str(port), "LOG_LEVEL": "warning"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-    log = open(data_dir / "runbot.log", "w")      # a file: a full pipe would block runbot
-    proc = subprocess.Popen([*manage, "runbot"], env=env, cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    # A file, not a pipe: a full pipe would block runbot. The child keeps its own copy.
+    with open(data_dir / "runbot.log", "w") as log:
+        proc = subprocess.Popen([*manage, "runbot"], env=env, cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         match = re.search(r"dashboard: (http://\S+/accounts/link/\S+)",
@@ -69,7 +72,7 @@ async def client(url: str, origin: str, cookie: str, until: float, arrivals: lis
         while (left := until - time.monotonic()) > 0:
             try:
                 frame = await asyncio.wait_for(ws.recv(), timeout=left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             arrivals.append(time.monotonic())
             sizes.append(len(frame))
@@ -103,7 +106,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def summarize(args, baseline_cpu: float, cpu: float, arrivals: list, sizes: list) -> dict:
     # The first frame is the connect-time full snapshot; intervals start after it.
-    intervals = [b - a for frames in arrivals for a, b in zip(frames[1:], frames[2:])]
+    intervals = [b - a for frames in arrivals for a, b in itertools.pairwise(frames[1:])]
     frames = sum(len(f) for f in arrivals)
     return {
         "clients": args.clients, "seconds": args.seconds,

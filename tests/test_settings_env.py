@@ -78,8 +78,9 @@ def test_original_variables_keep_their_defaults():
     assert settings.STANDX_WS_URL == "wss://perps.standx.com/ws-stream/v1"
     assert settings.WEB_HOST == "127.0.0.1" and settings.WEB_PORT == 8000
     assert settings.CHANNEL_LAYER == "memory"
-    example = dict(l.split("=", 1) for l in (ROOT / ".env.example").read_text().splitlines()
-                   if l and not l.startswith("#"))
+    example = dict(line.split("=", 1)
+                   for line in (ROOT / ".env.example").read_text().splitlines()
+                   if line and not line.startswith("#"))
     for name, default in ORIGINAL_DEFAULTS.items():
         assert example[name] == default, name
 
@@ -217,7 +218,7 @@ def test_redis_layer_settings_bound_capacity_and_expiry():
                                "capacity": 100, "prefix": "mm-test"}
 
 
-# ---------------------------------------------------------------- settings that guarantee a requote loop
+# ------------------------------------------------------ settings that guarantee a requote loop
 
 LOOP_WHY = "replaced at once: a requote loop; make SPREAD_BPS wider than PROXIMITY_GUARD_BPS"
 
@@ -283,7 +284,7 @@ def test_loopback_is_127_8_or_ipv6_1_or_localhost(host, loopback):
     assert env.is_loopback(host) is loopback
 
 
-# ---------------------------------------------------------------- DATA_DIR, database and key file modes
+# ------------------------------------------------------ DATA_DIR, database and key file modes
 
 def run_python(code: str, **overrides) -> subprocess.CompletedProcess:
     """`code` after django.setup(), with the usual umask 022 (files would be 0644)."""

@@ -52,7 +52,7 @@ class BotConfigAdmin(admin.ModelAdmin):
 
     def notify_engine(self, request, obj: BotConfig) -> None:
         """Tell a running engine to reload; admin must keep working when none runs."""
-        from dashboard.controls import send    # the dashboard app owns the control path
+        from dashboard.controls import send  # the dashboard app owns the control path
 
         sent = send(obj.name, "config", user=request.user.get_username(), source="admin")
         if not sent.ok:

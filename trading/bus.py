@@ -111,7 +111,7 @@ async def send_control(bot: str, action: str, **payload) -> None:
     try:
         async with asyncio.timeout(2):
             await layer.send(engine_channel(bot), message)
-    except Exception as exc:  # noqa: BLE001  any layer failure means the same to the caller
+    except Exception as exc:  # any layer failure means the same to the caller
         raise EngineUnreachable(f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -93,7 +93,7 @@ class BotConfig(models.Model):
             raise ValidationError(problems)
 
     @classmethod
-    def load(cls, name: str = "default") -> "BotConfig":
+    def load(cls, name: str = "default") -> BotConfig:
         """The named bot's row, created from the environment's defaults on first use."""
         config, _ = cls.objects.get_or_create(name=name, defaults=dict(settings.BOT_DEFAULTS))
         return config

@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -22,7 +23,7 @@ from trading.models import BotConfig, OrderEvent, UptimeHour
 
 log = logging.getLogger(__name__)
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 UPTIME_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
                  "bid_dark_ms", "ask_dark_ms", "running_seconds", "counted_usd_seconds",
                  "requotes", "fills")

@@ -52,7 +52,7 @@ def raw_window(n: int) -> dict:
             "rss_peak_mb": 400.0, "processes": 1,
             "latency": {b: {"reaction_p50_ms": 1.0, "reaction_p99_ms": 2.0, "samples": 5}
                         for b in bots},
-            "states": {b: "running" for b in bots},
+            "states": dict.fromkeys(bots, "running"),
             "page_arrivals": [0.0, 0.3, 1.3, 2.3],
             "overview_arrivals": {b: [0.0, 0.5, 1.5, 2.6] for b in bots},
             "two_sided_pct": {b: 99.5 - i for i, b in enumerate(bots)},
@@ -99,7 +99,7 @@ def test_flags():
 def test_each_bot_gets_its_own_account_and_the_env_never_leaks_ours(monkeypatch):
     monkeypatch.setenv("STANDX_JWT_TOKEN", "not-for-the-bench")
     accounts = {b: {"token": f"t-{b}", "key": f"k-{b}", "symbol": s}
-                for b, s in zip(scale.bot_names(2), scale.SYMBOLS)}
+                for b, s in zip(scale.bot_names(2), scale.SYMBOLS, strict=False)}
     env = scale.bot_env(Path("/tmp/x"), "http://127.0.0.1:9", accounts)
     assert env["STANDX_ACCOUNTS"] == "acct01,acct02"
     assert env["BOT_ACCOUNTS"] == "bot01:acct01,bot02:acct02"

@@ -73,6 +73,7 @@ def csrf_token(client: Client) -> str:
 def unreachable_layer(monkeypatch):
     """A channel layer that refuses every message, as a full or broken layer does."""
     from channels.exceptions import ChannelFull
+
     from trading import bus as bus_module
 
     class RefusingLayer:

@@ -12,7 +12,7 @@ from trading.engine.snapshot import summarize
 
 def make_snapshot(bot: str = "default", mid: str = "97250.5", now: dt.datetime | None = None,
                   **overrides) -> dict:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     hour = now.replace(minute=0, second=0, microsecond=0)
     history = [{"hour": (hour - dt.timedelta(hours=23 - i)).isoformat(),
                 "two_sided_seconds": 3600 - (i * 37 % 600) - (900 if i in (5, 6) else 0),

@@ -8,8 +8,8 @@ import pytest
 
 from tests.dashboard.conftest import actions, config_row, make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
-from trading.models import BotConfig
 from trading.engine.snapshot import summarize
+from trading.models import BotConfig
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,6 @@ from dashboard.consumers import StateConsumer
 from mmsite.env import Secret
 from tests.dashboard.snapshots import make_snapshot, publish
 from tests.dashboard.ws_helpers import communicator
-from trading import bus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 TOKEN = "tok-ws-5c2e9b"

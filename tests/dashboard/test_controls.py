@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.dashboard.snapshots import make_snapshot, publish_sync
-
 from tests.dashboard.conftest import config_row, csrf_token
+from tests.dashboard.snapshots import make_snapshot, publish_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +65,7 @@ def test_unreachable_engine_is_reported(client_in, unreachable_layer):
 
 def test_anonymous_client_with_valid_csrf_still_refused(sent, db):
     client = Client(enforce_csrf_checks=True)
-    response = client.get("/accounts/login/")
+    client.get("/accounts/login/")      # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     assert client.post("/control/start", HTTP_X_CSRFTOKEN=token).status_code == 403
     assert sent == []

@@ -18,7 +18,7 @@ def test_kill_all_reaches_every_bot(client_in, config, engine_inbox):
     response = client_in.post("/bots/kill-all", HTTP_HX_REQUEST="true")
     assert b"kill sent to 3 of 3 bots" in response.content
     inbox = engine_inbox("default", "eth", "xau")
-    assert {bot: m["action"] for bot, m in inbox.items()} == {b: "kill" for b in inbox}
+    assert {bot: m["action"] for bot, m in inbox.items()} == dict.fromkeys(inbox, "kill")
     assert {m["user"] for m in inbox.values()} == {"trader"}
 
 

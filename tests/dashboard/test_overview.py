@@ -1,4 +1,5 @@
-"""/bots/: one row per configured bot; `/` is the bot's page with one bot, the overview with more."""
+"""/bots/: one row per configured bot; `/` is the bot's page with one bot, the overview with
+more."""
 from __future__ import annotations
 
 import re

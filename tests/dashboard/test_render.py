@@ -11,7 +11,7 @@ from tests.dashboard.snapshots import make_snapshot
 from tests.dashboard.ws_helpers import PANEL_IDS
 from trading.engine.snapshot import summarize
 
-NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.UTC)
 
 
 def test_oob_frame_has_one_root_per_panel_with_swap_attribute():

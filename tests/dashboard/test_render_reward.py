@@ -7,11 +7,16 @@ import re
 import pytest
 
 from dashboard import render
-from tests.dashboard.snapshots import (SPREAD_PROBLEM, band_strategy, make_snapshot,
-                                       spread_strategy, tier)
+from tests.dashboard.snapshots import (
+    SPREAD_PROBLEM,
+    band_strategy,
+    make_snapshot,
+    spread_strategy,
+    tier,
+)
 from trading.engine.snapshot import summarize
 
-NOW = dt.datetime(2026, 11, 29, 13, 20, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 29, 13, 20, tzinfo=dt.UTC)
 HOUR = "2026-11-29T13:00:00+00:00"
 
 

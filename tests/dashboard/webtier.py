@@ -12,8 +12,8 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 
@@ -39,18 +39,17 @@ def web_tier(data_dir: Path, database_url: str = "") -> Iterator[str]:
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                    cwd=ROOT, env=env, check=True, timeout=120)
     port = free_port()
-    log = open(data_dir / "web.log", "ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "mmsite.asgi:application", "--host", HOST,
-         "--port", str(port), "--lifespan", "off", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(data_dir / "web.log", "ab") as log:    # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "mmsite.asgi:application", "--host", HOST,
+             "--port", str(port), "--lifespan", "off", "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://{HOST}:{port}"
     try:
         wait_for(lambda: _answers(base, process), "the web tier", timeout=60)
         yield base
     finally:
         stop_process(process)
-        log.close()
 
 
 def _answers(base: str, process: subprocess.Popen) -> bool:
@@ -78,7 +77,7 @@ def post_at_once(base: str, path: str, *bodies: dict) -> list[httpx.Response]:
                 client.get("/api/status").raise_for_status()     # opens the connection
                 barrier.wait(timeout=30)
                 results[index] = client.post(path, json=body)
-        except BaseException as exc:     # reported in the test's thread
+        except BaseException as exc:  # noqa: BLE001  reported in the test's thread
             results[index] = exc
 
     threads = [threading.Thread(target=run, args=pair) for pair in enumerate(bodies)]

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,9 +68,9 @@ class Manage:
                        check=True, timeout=120, capture_output=True)
 
     def start(self, *args: str) -> None:
-        out = open(self.log, "a")
-        self.proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=REPO,
-                                     env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        with open(self.log, "a") as out:      # the child keeps its own copy
+            self.proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=REPO,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
         return self.log.read_text() if self.log.exists() else ""

@@ -47,7 +47,7 @@ def test_two_bots_on_the_overview(page, runbot):
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10000)
     for bot in ("default", "eth"):
         expect(state(page, bot)).to_have_attribute("data-state", "running", timeout=20000)
-        wait_until(lambda: price(page, bot, "bid") and price(page, bot, "ask"),
+        wait_until(lambda bot=bot: price(page, bot, "bid") and price(page, bot, "ask"),
                    timeout=20, what=f"{bot}'s bid and ask")
     expect(page.locator('#bot-row-eth')).to_contain_text("ETH-USD")
     expect(page.locator('#bot-row-default [data-field="orders"]')).to_have_text("2", timeout=10000)

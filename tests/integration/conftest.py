@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from bench.localproc import free_port  # noqa: F401  (re-exported to the integration tests)
 from bench.services import ServiceMissing, start_postgres, start_redis, wait_for  # noqa: F401
 

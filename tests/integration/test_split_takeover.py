@@ -30,9 +30,9 @@ class Split:
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str, *argv: str) -> subprocess.Popen:
-        log = open(self.work / f"{name}.log", "ab")
-        process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        with open(self.work / f"{name}.log", "ab") as log:    # the child keeps its own copy
+            process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env,
+                                       stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
@@ -70,9 +70,10 @@ class Split:
 
 def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]:
     port = free_port()
-    log = open(work / "runsim.log", "ab")
-    process = subprocess.Popen([sys.executable, "manage.py", "runsim", "--port", str(port)],
-                               cwd=ROOT, env=split_env, stdout=log, stderr=subprocess.STDOUT)
+    with open(work / "runsim.log", "ab") as log:    # the child keeps its own copy
+        process = subprocess.Popen([sys.executable, "manage.py", "runsim", "--port", str(port)],
+                                   cwd=ROOT, env=split_env, stdout=log,
+                                   stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:

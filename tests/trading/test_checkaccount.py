@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from mmsite.env import Secret
-from trading.fleet.accounts import Account
 from trading.core.domain import Side
-from trading.models import BotConfig
 from trading.core.orders import bot_prefix
+from trading.fleet.accounts import Account
+from trading.models import BotConfig
 from trading.sim.runner import SimServer
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner

@@ -8,8 +8,8 @@ bots) that failed together do not retry in lockstep; pass ``rng`` to make it rep
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

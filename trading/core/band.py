@@ -21,8 +21,8 @@ BAND_MARGIN_BPS (when set) or MIN_MARGIN_BPS.
 
 When the measured gap between mark and mid leaves a side no in-band place behind those
 margins, the side is planned again with the plain PROXIMITY_GUARD_BPS, TIGHT_MARGIN and
-MIN_MARGIN_BPS (in band, at the cost of more fill and exit risk); if even that leaves no room, it is placed at the
-touch limit and reported as unable to earn for now.
+MIN_MARGIN_BPS (in band, at the cost of more fill and exit risk); if even that leaves no room,
+it is placed at the touch limit and reported as unable to earn for now.
 """
 from __future__ import annotations
 

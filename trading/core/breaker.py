@@ -25,7 +25,7 @@ class RequoteBreaker:
     throttle_seconds: float = 1.0
     trips: dict[Side, int] = field(default_factory=lambda: {Side.BUY: 0, Side.SELL: 0})
     _places: dict[Side, deque] = field(default_factory=lambda: {s: deque() for s in Side})
-    _tripped_until: dict[Side, float] = field(default_factory=lambda: {s: 0.0 for s in Side})
+    _tripped_until: dict[Side, float] = field(default_factory=lambda: dict.fromkeys(Side, 0.0))
 
     def record_place(self, side: Side, now: float) -> bool:
         """Count one order placed on `side`; True when this one trips the breaker."""

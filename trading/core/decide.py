@@ -74,9 +74,10 @@ group the bid side comes first, then by ``cl_ord_id``.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Protocol, Sequence, Union
+from typing import Any, Protocol
 
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
 
@@ -86,7 +87,7 @@ ACTIVE_STATES = frozenset({OrderState.PENDING_NEW, OrderState.OPEN})
 SIDES = (Side.BUY, Side.SELL)
 
 
-class Trigger(str, enum.Enum):
+class Trigger(enum.StrEnum):
     """Why an order is placed or cancelled."""
     NO_QUOTE = "no_quote"
     PROXIMITY = "proximity"
@@ -105,7 +106,7 @@ class Trigger(str, enum.Enum):
         return self in (Trigger.PROXIMITY, Trigger.EXPOSURE)
 
 
-class CancelHow(str, enum.Enum):
+class CancelHow(enum.StrEnum):
     OWN = "own"             # the order's own trigger
     FALLBACK = "fallback"   # make_before_break could not overlap: cancel first, place next
     SWEEP = "sweep"         # cancel_first: swept with the others for the first trigger
@@ -133,7 +134,7 @@ class BandWindow:
         return self.low <= self.offset(price) <= self.high
 
     @classmethod
-    def reward_band(cls, mark: Decimal, band_bps: Decimal) -> "BandWindow":
+    def reward_band(cls, mark: Decimal, band_bps: Decimal) -> BandWindow:
         """The reward band itself (spread mode: requote what drifted out of it)."""
         return cls(mark, -band_bps, band_bps)
 
@@ -155,7 +156,7 @@ class DecideParams:
         return None if self.band is None else self.band.get(side)
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> "DecideParams":
+    def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> DecideParams:
         """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
         return cls(Decimal(str(config["requote_threshold_bps"])),
                    Decimal(str(config["stale_order_seconds"])),
@@ -209,7 +210,7 @@ class Cancel:
         return self.trigger.value
 
 
-Action = Union[Place, Cancel]
+Action = Place | Cancel
 
 
 def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: float,

@@ -12,16 +12,16 @@ from decimal import Decimal
 BPS = Decimal("10000")
 
 
-class Side(str, enum.Enum):
+class Side(enum.StrEnum):
     BUY = "buy"
     SELL = "sell"
 
     @property
-    def opposite(self) -> "Side":
+    def opposite(self) -> Side:
         return Side.SELL if self is Side.BUY else Side.BUY
 
 
-class RunState(str, enum.Enum):
+class RunState(enum.StrEnum):
     """Whether a bot quotes. Persisted in BotConfig.run_state; killed stays killed until a
     person starts the bot again."""
     RUNNING = "running"
@@ -63,7 +63,7 @@ class Book:
     def best_ask(self) -> Decimal | None:
         return self.asks[0].price if self.asks else None
 
-    def top(self, mark: Decimal | None = None) -> "BookTop | None":
+    def top(self, mark: Decimal | None = None) -> BookTop | None:
         if not self.bids or not self.asks:
             return None
         return BookTop(self.symbol, self.bids[0].price, self.asks[0].price, mark, self.received_at)
@@ -172,7 +172,7 @@ def bps_between(price: Decimal, reference: Decimal) -> Decimal:
     return (price - reference) / reference * BPS
 
 
-class OrderState(str, enum.Enum):
+class OrderState(enum.StrEnum):
     """Our view of one of our orders. Explicit states: nothing is 'maybe'."""
     PENDING_NEW = "pending_new"        # request sent, exchange has not confirmed it rests
     OPEN = "open"                      # confirmed resting (order channel or REST)

@@ -43,9 +43,10 @@ How each rule of the original product is read (the names are the original env na
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
 
@@ -62,7 +63,7 @@ class QuoteParams:
     proximity_guard_bps: Decimal = ZERO
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "QuoteParams":
+    def from_config(cls, config: Mapping[str, Any]) -> QuoteParams:
         """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
         return cls(**{name: Decimal(str(config[name])) for name in cls.__dataclass_fields__
                       if name in config})

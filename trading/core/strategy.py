@@ -16,9 +16,10 @@ A plan also says whether the quotes can earn at all, and why not, in a trader's 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from trading.core.band import BandInputs, BandPlan, plan_band
 from trading.core.decide import BandWindow

@@ -92,7 +92,7 @@ class HourUptime:
     fills: int = 0
     gaps: int = 0
 
-    def plus(self, other: "HourUptime") -> "HourUptime":
+    def plus(self, other: HourUptime) -> HourUptime:
         """Field-wise sum of two rows of the same hour."""
         if other.hour_start != self.hour_start:
             raise ValueError("cannot add rows of different hours")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from trading import store
 from trading.core.backoff import Backoff

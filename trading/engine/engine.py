@@ -15,16 +15,16 @@ import gc
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.conf import settings
 
 from trading import bus, store
 from trading.core.breaker import RequoteBreaker
-from trading.core.reward import LifetimeStats
 from trading.core.domain import OrderState, RunState, Side
 from trading.core.orders import OrderTracker, Transition, bot_prefix
+from trading.core.reward import LifetimeStats
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.config_follower import ConfigFollower
 from trading.engine.eventlog import EventLog
@@ -76,7 +76,7 @@ class EngineOptions:
     exchange_uptime_every: float = 300.0    # StandX's own uptime figures, read this often
 
     @classmethod
-    def from_settings(cls, **overrides) -> "EngineOptions":
+    def from_settings(cls, **overrides) -> EngineOptions:
         values = {"feed_stale_seconds": float(settings.FEED_STALE_SECONDS),
                   "prefix": settings.CL_ORD_PREFIX}
         return cls(**{**values, **overrides})

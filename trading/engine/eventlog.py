@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from trading import store
 from trading.core.domain import Side

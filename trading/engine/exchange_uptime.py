@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from trading import store
 from trading.core.uptime import HOUR, hour_start
@@ -83,4 +83,4 @@ def disagrees(hour: int, theirs: float, ours: float, now: float) -> bool:
 
 
 def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()

@@ -10,11 +10,12 @@ waiting for the rate budget, so nothing queued before the kill reaches the excha
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 from trading.core.domain import ExchangeOrder, OrderState, Quote
 from trading.core.orders import OrderTracker, Transition
@@ -22,8 +23,14 @@ from trading.engine.eventlog import EventLog
 from trading.engine.failures import Failures
 from trading.engine.supervisor import TaskSet
 from trading.standx.errors import (
-    AuthError, NotFoundError, OrderRejectedError, RateLimitError, RejectKind,
-    RequestTimeoutError, ServerError, StandXError,
+    AuthError,
+    NotFoundError,
+    OrderRejectedError,
+    RateLimitError,
+    RejectKind,
+    RequestTimeoutError,
+    ServerError,
+    StandXError,
 )
 from trading.standx.rest import StandXRest
 
@@ -314,8 +321,8 @@ class Executor:
         for order in self.tracker.overdue(self._clock())[:OVERDUE_CHECKS_PER_PASS]:
             self.tracker.mark_checked(order.cl_ord_id, self._clock())
             try:
-                row = await self.call("query_order", lambda: self.rest.query_order(
-                    cl_ord_id=order.cl_ord_id), answers=(NotFoundError,))
+                query = functools.partial(self.rest.query_order, cl_ord_id=order.cl_ord_id)
+                row = await self.call("query_order", query, answers=(NotFoundError,))
             except NotFoundError:
                 self._transition(self.tracker.gone(order.cl_ord_id, self._clock(),
                                                    "unknown to the exchange"))

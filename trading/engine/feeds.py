@@ -20,11 +20,14 @@ import dataclasses
 import logging
 from typing import Protocol
 
+from trading.engine.supervisor import supervise
 from trading.standx import frames
 from trading.standx.stream import (
-    StreamClient, StreamStatus, account_subscriptions, market_subscriptions,
+    StreamClient,
+    StreamStatus,
+    account_subscriptions,
+    market_subscriptions,
 )
-from trading.engine.supervisor import supervise
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +110,7 @@ class SharedFeed:
         """One bot's failing handler must not keep the event from the account's others."""
         try:
             await handler(event)
-        except Exception:       # noqa: BLE001  logged here; the stream counts nothing twice
+        except Exception:       # logged here; the stream counts nothing twice
             log.exception("feed %s: a handler failed on %s", self.name, type(event).__name__)
 
     def _on_failure(self, name: str, exc: BaseException) -> None:

@@ -8,11 +8,12 @@ measurements the band strategy plans from (core/market_meter.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Callable
 
-from trading.core import decide as decide_core, quoting
+from trading.core import decide as decide_core
+from trading.core import quoting
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter

@@ -9,8 +9,8 @@ running) are cancelled.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 from trading.core.orders import Transition
 from trading.engine.eventlog import EventLog

@@ -9,9 +9,9 @@ import datetime as dt
 from decimal import Decimal
 
 from trading.core.breaker import RequoteBreaker
-from trading.core.reward import LifetimeStats
 from trading.core.domain import BPS, LiveOrder, Side
 from trading.core.orders import OrderTracker
+from trading.core.reward import LifetimeStats
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
@@ -27,7 +27,7 @@ def _text(value) -> str | None:
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc).isoformat()
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
 
 
 def _bps(price: Decimal, reference: Decimal | None) -> Decimal | None:

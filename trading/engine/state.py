@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Awaitable
+from typing import Any
 
 from trading.core.domain import RunState, SymbolSpec
 from trading.core.orders import OrderTracker

@@ -3,8 +3,8 @@ exchange account, shared by every bot of that account.
 
 Sharing matters: StandX budgets request credits per account, so the client's pacer
 (trading/standx/pacing.py) must see every order of the account to keep under the limit; and
-it allows 10 WebSocket connections per IP, so the account's bots share one (trading/engine/feeds.py).
-The per-IP request budget is shared by every account of the process.
+it allows 10 WebSocket connections per IP, so the account's bots share one
+(trading/engine/feeds.py). The per-IP request budget is shared by every account of the process.
 Secrets stay in `Secret`s and are never printed; labels name accounts, never keys.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ import httpx
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from trading.fleet.accounts import Account, settings_account_for_bot
 from trading.engine.feeds import SharedFeed
+from trading.fleet.accounts import Account, settings_account_for_bot
 from trading.standx.pacing import CreditPacer, ip_budget
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Callable
 
 from trading.sim.symbols import SYMBOLS
 
@@ -83,7 +83,7 @@ class SimConfig:
                              "the mark closes each step")
 
     @classmethod
-    def from_options(cls, **options) -> "SimConfig":
+    def from_options(cls, **options) -> SimConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - names)
         if unknown:

@@ -27,9 +27,16 @@ from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
 from trading.sim.ratelimit import RateLimiter
 from trading.sim.requests import RequestLog
+from trading.sim.serialize import (
+    depth_json,
+    order_json,
+    position_json,
+    price_json,
+    public_trade_json,
+    trade_json,
+    ws_balance_json,
+)
 from trading.sim.state import load_state, save_state
-from trading.sim.serialize import (depth_json, order_json, position_json, price_json,
-                                   public_trade_json, trade_json, ws_balance_json)
 from trading.sim.symbols import SYMBOLS
 from trading.sim.uptime_report import hourly_report, stats_of
 from trading.sim.validation import parse_cancel, parse_cancel_many, parse_new_order

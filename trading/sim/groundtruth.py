@@ -18,8 +18,7 @@ from decimal import Decimal
 
 from trading.core.domain import BPS, Side
 from trading.sim.lifetimes import OrderLives
-from trading.sim.truth_hours import (ZERO, HourFigures, SnapshotClock, Span, add_span,
-                                     seconds)
+from trading.sim.truth_hours import ZERO, HourFigures, SnapshotClock, Span, add_span, seconds
 
 
 @dataclass

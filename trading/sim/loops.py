@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 RESTART_DELAY_S = 0.5
@@ -52,10 +53,8 @@ class Scheduler:
                 except Exception:
                     log.exception("simulator scheduled action failed")
             timeout = self._heap[0][0] - loop.time() if self._heap else 1.0
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=max(timeout, 0.0))
-            except asyncio.TimeoutError:
-                pass
 
     def pending(self) -> int:
         return len(self._heap)

@@ -6,8 +6,9 @@ Accounts do not trade with each other: resting orders fill only against the synt
 market (the mid crossing the order price, or a synthetic taker trade at the touch)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable, Protocol
+from typing import Protocol
 
 from trading.core.domain import Side
 from trading.sim.accounts import ZERO, Account, SimOrder, SimPosition
@@ -168,7 +169,7 @@ class Matching:
     def on_market(self, symbol: str) -> None:
         now, mid = self.clock(), self.market.get(symbol).mid
         mark = self.market.get(symbol).mark
-        for (user, sym), truth in self.truth.items():
+        for (_user, sym), truth in self.truth.items():
             if sym == symbol:
                 truth.mark_changed(now, mark)
         for order in list(self.resting[symbol].values()):

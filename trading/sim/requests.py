@@ -9,8 +9,8 @@ under "ws-api order:new" / "ws-api order:cancel". /sim/* controls never count.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass

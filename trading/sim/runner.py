@@ -87,7 +87,7 @@ class SimServer:
         self._server.should_exit = True
         try:
             await asyncio.wait_for(asyncio.shield(self._task), STOP_TIMEOUT_S)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except (TimeoutError, asyncio.CancelledError):
             self._server.force_exit = True
             self._task.cancel()
             with contextlib.suppress(BaseException):
@@ -96,7 +96,7 @@ class SimServer:
             log.exception("simulator server stopped with an error")
         self._server = None
 
-    async def __aenter__(self) -> "SimServer":
+    async def __aenter__(self) -> SimServer:
         await self.start()
         return self
 

@@ -35,7 +35,7 @@ class HourFigures:
     counted_usd_s: Decimal = ZERO
     samples: dict[int, Decimal] = field(default_factory=dict)   # snapshot index -> size > 0
 
-    def copy(self) -> "HourFigures":
+    def copy(self) -> HourFigures:
         return HourFigures(self.two_sided, self.in_band, self.counted_qty_s,
                            self.counted_usd_s, dict(self.samples))
 

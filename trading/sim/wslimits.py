@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, deque
-from typing import Callable
+from collections.abc import Callable
 
 from trading.sim.config import SimConfig
 

@@ -57,7 +57,7 @@ class ServerError(StandXError):
     """5xx: exchange-side failure; retried with backoff by the REST client."""
 
 
-class RejectKind(str, enum.Enum):
+class RejectKind(enum.StrEnum):
     """What an order reject means for the caller. StandX documents only 'alo order
     rejected'; the other texts are the simulator's and common exchange wording."""
     WOULD_CROSS = "would_cross"     # post-only (ALO) would have crossed: the book moved

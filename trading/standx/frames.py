@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 from trading.core.domain import Book, ExchangeOrder, Fill, Position, PriceTick
 from trading.standx.protocol import (
-    AUTH_OK_CODES, parse_depth_book, parse_fill, parse_order, parse_position, parse_symbol_price,
+    AUTH_OK_CODES,
+    parse_depth_book,
+    parse_fill,
+    parse_order,
+    parse_position,
+    parse_symbol_price,
 )
 from trading.standx.values import dec, first_text, integer, obj, parse_json, required_text
 
@@ -88,8 +93,8 @@ class UnknownMessage:
     seq: int | None = None
 
 
-StreamEvent = Union[BookEvent, PriceEvent, TradePrint, OrderUpdate, PositionUpdate, FillUpdate,
-                    BalanceUpdate, AuthResult, PingMessage, UnknownMessage]
+StreamEvent = (BookEvent | PriceEvent | TradePrint | OrderUpdate | PositionUpdate | FillUpdate
+               | BalanceUpdate | AuthResult | PingMessage | UnknownMessage)
 
 
 def _auth_result(data: dict, seq: int | None, _received_at: float) -> AuthResult:

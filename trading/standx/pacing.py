@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 ACCOUNT_CAPACITY = 900.0
 ACCOUNT_REFILL_PER_S = 1000.0

@@ -7,17 +7,33 @@ values that would be dangerous to trade on (NaN, infinity, negative prices).
 from __future__ import annotations
 
 import datetime as dt
-
 import json
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 from trading.core.domain import (
-    Ack, Balance, Book, ExchangeOrder, Fill, Level, Position, PriceTick, Side, SymbolSpec,
+    Ack,
+    Balance,
+    Book,
+    ExchangeOrder,
+    Fill,
+    Level,
+    Position,
+    PriceTick,
+    Side,
+    SymbolSpec,
 )
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
 from trading.standx.values import (  # noqa: F401  parse_json: rest.py reads it through protocol
-    dec, first_text, integer, obj, parse_json, read_side, required_text, snippet,
+    dec,
+    first_text,
+    integer,
+    obj,
+    parse_json,
+    read_side,
+    required_text,
+    snippet,
 )
 
 JSON_SEPARATORS = (",", ":")
@@ -289,7 +305,7 @@ def _hour_of(value: Any) -> float:
         when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise MalformedResponseError(f"maker uptime: bad hour {snippet(value)}") from None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 def _in_band_seconds(row: dict) -> float:

@@ -10,18 +10,31 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any
 
 import httpx
 
 from trading.core.backoff import Backoff
 from trading.core.domain import (
-    Ack, Balance, Book, ExchangeOrder, Fill, Position, PriceTick, Side, SymbolSpec,
+    Ack,
+    Balance,
+    Book,
+    ExchangeOrder,
+    Fill,
+    Position,
+    PriceTick,
+    Side,
+    SymbolSpec,
 )
 from trading.standx import protocol
 from trading.standx.errors import (
-    AuthError, MalformedResponseError, RateLimitError, RequestTimeoutError, StandXError,
+    AuthError,
+    MalformedResponseError,
+    RateLimitError,
+    RequestTimeoutError,
+    StandXError,
     error_for_status,
 )
 from trading.standx.pacing import CreditPacer
@@ -114,7 +127,7 @@ class StandXRest:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "StandXRest":
+    async def __aenter__(self) -> StandXRest:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -58,7 +58,7 @@ def decode_private_key(key: object) -> bytes:
 
 def signing_message(request_id: str, timestamp_ms: int | str, payload: str) -> bytes:
     """The exact bytes StandX signs: v1,<id>,<ts>,<payload> (payload may be empty)."""
-    return f"{SIGN_VERSION},{request_id},{timestamp_ms},{payload}".encode("utf-8")
+    return f"{SIGN_VERSION},{request_id},{timestamp_ms},{payload}".encode()
 
 
 class RequestSigner:

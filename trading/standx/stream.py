@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -104,7 +105,7 @@ class StreamClient:
                 detail = "closed by server"
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:   # every failure means "reconnect", never "stop"
+            except Exception as exc:  # noqa: BLE001  every failure means "reconnect", never "stop"
                 detail = _describe(exc)
             await self._report(handler, DISCONNECTED, detail)
             log.warning("%s stream disconnected: %s", self.name, detail)

@@ -7,9 +7,9 @@ stored; it is printed to this terminal, not logged.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
-from django.core.exceptions import ValidationError
 
 from dashboard.auth import issue_login_link
 

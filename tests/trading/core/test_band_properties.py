@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from trading.core.band import BandInputs, plan_band
 from trading.core.decide import (
-    BandWindow, Cancel, DecideParams, Place, Trigger, decide, trigger_for,
+    BandWindow,
+    Cancel,
+    DecideParams,
+    Place,
+    Trigger,
+    decide,
+    trigger_for,
 )
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, SymbolSpec
 from trading.core.quoting import QuoteParams, QuoteResult, compute_quotes

@@ -6,7 +6,15 @@ from decimal import Decimal as D
 import pytest
 
 from trading.core.decide import (
-    Cancel, CancelHow, DecideParams, Place, Trigger as T, decide, trigger_for,
+    Cancel,
+    CancelHow,
+    DecideParams,
+    Place,
+    decide,
+    trigger_for,
+)
+from trading.core.decide import (
+    Trigger as T,
 )
 from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
 from trading.core.quoting import QuoteResult

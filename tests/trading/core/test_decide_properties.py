@@ -3,10 +3,18 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trading.core.decide import (
-    BandWindow, Cancel, CancelHow, DecideParams, Place, Trigger, decide, trigger_for,
+    BandWindow,
+    Cancel,
+    CancelHow,
+    DecideParams,
+    Place,
+    Trigger,
+    decide,
+    trigger_for,
 )
 from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
 from trading.core.quoting import QuoteResult

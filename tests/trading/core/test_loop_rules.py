@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from trading.core.decide import DecideParams, trigger_for
 from trading.core.domain import BookTop, LiveOrder, OrderState, SymbolSpec

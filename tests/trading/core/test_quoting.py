@@ -7,7 +7,11 @@ import pytest
 
 from trading.core.domain import BookTop, Quote, Side, SymbolSpec
 from trading.core.quoting import (
-    QuoteParams, compute_quotes, min_order_qty, qty_for_notional, round_down_to_tick,
+    QuoteParams,
+    compute_quotes,
+    min_order_qty,
+    qty_for_notional,
+    round_down_to_tick,
     round_up_to_tick,
 )
 

@@ -1,9 +1,11 @@
-"""Property tests of trading.core.quoting: invariants that hold for any book, parameters and spec."""
+"""Property tests of trading.core.quoting: invariants that hold for any book, parameters and
+spec."""
 from __future__ import annotations
 
 from decimal import Decimal as D
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trading.core.domain import BookTop, Side, SymbolSpec
 from trading.core.quoting import QuoteParams, adds_exposure, compute_quotes, min_order_qty

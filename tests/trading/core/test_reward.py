@@ -7,8 +7,14 @@ import random
 import pytest
 
 from trading.core.reward import (
-    AT_RISK, ON_TRACK, OUT_OF_REACH, SECURED, LifetimeStats, SizeSampler,
-    percentile_descending, tier_budget,
+    AT_RISK,
+    ON_TRACK,
+    OUT_OF_REACH,
+    SECURED,
+    LifetimeStats,
+    SizeSampler,
+    percentile_descending,
+    tier_budget,
 )
 
 HOUR0 = 1_800_000_000 - 1_800_000_000 % 3600       # an hour boundary

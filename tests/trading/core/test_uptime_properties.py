@@ -4,7 +4,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trading.core.uptime import SideState, UptimeMeter, split_by_hour
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable
+from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -22,6 +26,7 @@ from trading.sim.runner import SimServer
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner
 
+ROOT = Path(__file__).resolve().parents[3]
 SYMBOL = "BTC-USD"
 MID = Decimal("66000")
 PREFIX = "mmbot-"
@@ -109,6 +114,24 @@ async def world(request):
         with contextlib.suppress(Exception):
             async with asyncio.timeout(10):
                 await sim.stop()
+
+
+@pytest.fixture
+def data_dir(tmp_path, world) -> dict:
+    """A migrated DATA_DIR and the environment for `manage.py runbot --no-sim` against the
+    world's simulator (tests/trading/engine/test_runbot_process.py starts it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
+    env.update({
+        "DATA_DIR": str(tmp_path), "STANDX_MODE": "sim",
+        "STANDX_API_BASE": world.sim.api_base, "STANDX_WS_URL": world.sim.ws_stream_url,
+        "STANDX_JWT_TOKEN": world.token, "STANDX_ED25519_PRIVATE_KEY": world.private_key,
+        "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.1", "REQUOTE_THRESHOLD_BPS": "3",
+        "MAX_SPREAD_DEVIATION_BPS": "50", "FEED_STALE_SECONDS": "2", "LOG_LEVEL": "warning",
+        "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+    })
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True, timeout=120)
+    return {"env": env, "db": tmp_path / "db.sqlite3", "log": tmp_path / "runbot.log"}
 
 
 @sync_to_async

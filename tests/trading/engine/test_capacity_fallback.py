@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
-from trading.models import OrderEvent
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+from trading.models import OrderEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

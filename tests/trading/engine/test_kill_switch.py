@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trading import bus
 from tests.trading.engine.conftest import run_state, wait_until
+from trading import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +43,7 @@ async def test_killed_bot_stays_killed_across_restart_until_started(world, start
     second = await start_engine()
     await wait_until(lambda: second.engine.state == "killed", what="restart stays killed")
     await wait_until(lambda: second.engine.market.book is not None, what="market data")
-    await wait_until(lambda: False if world.ours() else True, what="no orders")
+    await wait_until(lambda: not world.ours(), what="no orders")
     assert world.ours() == []
     await bus.send_control("default", "start", user="tester")
     await wait_until(world.two_sided, what="quotes after a manual start")

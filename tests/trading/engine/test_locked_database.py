@@ -13,9 +13,7 @@ from decimal import Decimal
 import pytest
 
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
-from tests.trading.engine.test_runbot_process import (  # noqa: F401  (data_dir is a fixture)
-    data_dir, start_runbot, wait_exit,
-)
+from tests.trading.engine.test_runbot_process import start_runbot, wait_exit
 
 LOCK_SECONDS = 27.0    # past the 20 s busy timeout plus the 5 s between two persists
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 from trading import bus
 from trading.core.domain import Side
-from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from trading.core.domain import Side
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+from trading.core.domain import Side
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

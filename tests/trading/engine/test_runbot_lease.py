@@ -11,9 +11,7 @@ import sys
 import pytest
 
 from tests.trading.engine.conftest import wait_until
-from tests.trading.engine.test_runbot_process import (  # noqa: F401 (data_dir is a fixture)
-    ROOT, data_dir, start_runbot, wait_exit,
-)
+from tests.trading.engine.test_runbot_process import ROOT, start_runbot, wait_exit
 
 
 def lease_row(db) -> tuple | None:

@@ -12,9 +12,7 @@ import sys
 import pytest
 
 from tests.trading.engine.conftest import wait_until
-from tests.trading.engine.test_runbot_process import (  # noqa: F401 (data_dir is a fixture)
-    ROOT, data_dir, start_runbot, wait_exit,
-)
+from tests.trading.engine.test_runbot_process import ROOT, start_runbot, wait_exit
 from trading.core.domain import Side
 from trading.core.orders import bot_prefix
 
@@ -120,8 +118,8 @@ async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(world, a
 
 def test_more_accounts_than_the_exchange_allows_connections_is_said_at_start(settings):
     from mmsite.env import Secret
-    from trading.fleet.accounts import Account
     from trading.fleet import runner
+    from trading.fleet.accounts import Account
 
     names = [f"a{i}" for i in range(11)]
     settings.STANDX_ACCOUNTS = {n: Account(n, Secret(""), Secret("")) for n in ["default", *names]}

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from trading import bus
 from tests.trading.engine.conftest import SYMBOL, wait_until
+from trading import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

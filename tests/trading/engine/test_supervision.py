@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from tests.trading.engine.conftest import wait_until
 from trading import bus
 from trading.engine.supervisor import every, supervise
-from tests.trading.engine.conftest import wait_until
 
 
 async def test_failing_task_is_reported_and_restarted():

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from trading import bus
 from tests.trading.engine.conftest import SYMBOL, save_config, wait_until
+from trading import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from trading.core.domain import BPS, Side
 from tests.trading.engine.conftest import MID, wait_until
+from trading.core.domain import BPS, Side
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -67,7 +67,7 @@ def race(bot: str, holders: list[str], now: dt.datetime) -> list[str]:
             barrier.wait(timeout=10)
             if lease.acquire(bot, holder, ttl=10, now=now) is not None:
                 winners.append(holder)
-        except BaseException as exc:     # reported to the test, not lost in the thread
+        except BaseException as exc:  # noqa: BLE001  reported to the test, not lost in the thread
             errors.append(exc)
         finally:
             connection.close()

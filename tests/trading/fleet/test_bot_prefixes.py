@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from trading.core.domain import Side
-from trading.fleet.bots import check_prefixes
 from trading.core.orders import MAX_CL_ORD_ID_CHARS, OrderTracker, bot_prefix, bot_tag
+from trading.fleet.bots import check_prefixes
 
 bot_names = st.from_regex(r"[-a-zA-Z0-9_]{1,40}", fullmatch=True)
 

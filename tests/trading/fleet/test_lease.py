@@ -67,6 +67,7 @@ async def test_keeper_renews_then_reports_a_takeover_as_lost():
 
 def steal(bot: str) -> None:
     from django.db import connection
+
     from trading.models import BotLease
     BotLease.objects.filter(bot=bot).update(holder="thief")
     connection.close()

@@ -7,9 +7,9 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from tests.trading.sim.helpers import Api, Stream
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
-from tests.trading.sim.helpers import Api, Stream
 
 HOUR_START = 1_800_000_000.0          # a UTC hour boundary (500000 * 3600)
 

@@ -68,7 +68,7 @@ def alo(side: str, price: str, qty: str = "0.0010", **extra) -> dict:
             "price": price, "time_in_force": "alo", "reduce_only": False, **extra}
 
 
-async def place(api: "Api", stream: "Stream", side: str, price: str, cl: str,
+async def place(api: Api, stream: Stream, side: str, price: str, cl: str,
                 qty: str = "0.0010") -> dict:
     """An ALO order that rests: posted, then seen open on the order stream."""
     r = await api.post("/api/new_order", alo(side, price, qty, cl_ord_id=cl))
@@ -84,7 +84,7 @@ class Stream:
 
     @classmethod
     async def open(cls, url: str, token: str | None = None,
-                   channels: tuple[str, ...] = ("order",)) -> "Stream":
+                   channels: tuple[str, ...] = ("order",)) -> Stream:
         ws = await asyncio.wait_for(websockets.connect(url), RECV_TIMEOUT)
         stream = cls(ws)
         if token:

@@ -11,7 +11,7 @@ import pytest
 
 from trading.core.domain import Side
 from trading.sim.faults import FaultConfig
-from trading.standx.errors import (AuthError, ForbiddenError, RateLimitError, ServerError)
+from trading.standx.errors import AuthError, ForbiddenError, RateLimitError, ServerError
 from trading.standx.frames import OrderUpdate
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner

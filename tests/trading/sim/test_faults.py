@@ -9,8 +9,8 @@ import httpx
 import pytest
 import websockets
 
-from trading.sim.faults import FaultConfig
 from tests.trading.sim.helpers import Stream, alo
+from trading.sim.faults import FaultConfig
 
 
 async def test_5xx_share_one_gives_500_and_no_state_change(sim, api, http):
@@ -62,7 +62,7 @@ async def test_stalled_feed_sends_no_depth_frames(make_sim):
     while loop.time() < deadline:
         try:
             frame = await stream.recv(timeout=max(0.01, deadline - loop.time()))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
         symbols.add(frame.get("symbol"))
     assert symbols == {"ETH-USD"}

@@ -26,7 +26,7 @@ async def test_market_through_bid_fills_it_and_opens_a_long(sim, api):
     assert Decimal((await api.balance())["cross_balance"]) == Decimal("100000") - fee
     trades = (await api.get("/api/query_trades")).json()["result"]
     assert len(trades) == 1 and Decimal(trades[0]["qty"]) == Decimal("0.01")
-    assert sim.exchange.stats((await _user(sim, api)))["symbols"]["BTC-USD"]["fills"] == 1
+    assert sim.exchange.stats(await _user(sim, api))["symbols"]["BTC-USD"]["fills"] == 1
     await stream.close()
 
 
@@ -46,6 +46,7 @@ async def test_synthetic_taker_partially_fills_an_order_at_the_touch(make_sim):
     sim.exchange.market.freeze("BTC-USD")      # no walk: only the takers at the touch
     acct = sim.create_account()
     import httpx
+
     from tests.trading.sim.helpers import Api
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
@@ -65,6 +66,7 @@ async def test_insufficient_margin_with_old_and_new_orders(make_sim):
     sim = await make_sim()
     acct = sim.create_account(balance="1000")
     import httpx
+
     from tests.trading.sim.helpers import Api
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
@@ -81,6 +83,7 @@ async def test_max_open_orders(make_sim):
     sim = await make_sim(max_open_orders=2)
     acct = sim.create_account()
     import httpx
+
     from tests.trading.sim.helpers import Api
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)

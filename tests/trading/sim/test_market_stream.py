@@ -106,7 +106,7 @@ async def _raw_ws_frames(port: int, path: str, seconds: float) -> list[int]:
             opcodes.append(head[0] & 0x0F)
             if opcodes[-1] == 0x8:
                 break
-    except (asyncio.TimeoutError, asyncio.IncompleteReadError):
+    except (TimeoutError, asyncio.IncompleteReadError):
         pass
     writer.close()
     return opcodes

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
-from trading.sim.runner import SimServer, require_loopback
 from bench.localproc import free_port as _free_port
+from trading.sim.runner import SimServer, require_loopback
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -10,8 +10,13 @@ from bench import requote_modes
 from trading.management.commands.runsim import Command, server_options
 from trading.sim.config import SimConfig
 from trading.sim.market import Market
-from trading.sim.scenarios import (SCENARIOS, mark_lag_seconds, mark_path, scenario,
-                                   volatility_bps_per_sqrt_s)
+from trading.sim.scenarios import (
+    SCENARIOS,
+    mark_lag_seconds,
+    mark_path,
+    scenario,
+    volatility_bps_per_sqrt_s,
+)
 
 # Target volatility per sqrt(s) (10-second horizon) and mark lag in seconds, with the
 # tolerance one seeded two-hour path allows (jumps make the estimate move a few percent).
@@ -47,7 +52,7 @@ def test_harsh_mark_trails_the_mid_further_than_volatile():
 
 
 def test_volatile_is_the_requote_benchmarks_market():
-    flags = dict(zip(requote_modes.SIM_ARGS[::2], requote_modes.SIM_ARGS[1::2]))
+    flags = dict(zip(requote_modes.SIM_ARGS[::2], requote_modes.SIM_ARGS[1::2], strict=True))
     market = scenario("volatile").market
     assert float(flags["--volatility-bps"]) == market["volatility_bps"]
     assert float(flags["--step-interval"]) == market["step_interval"]

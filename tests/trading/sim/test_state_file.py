@@ -11,9 +11,9 @@ import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.trading.sim.helpers import Api, alo
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
-from tests.trading.sim.helpers import Api, alo
 
 QUIET = {"volatility_bps": 0.0, "jump_probability": 0.0, "taker_trade_probability": 0.0}
 

@@ -54,6 +54,7 @@ async def quiet(make_sim):
 @pytest.fixture
 async def qapi(quiet):
     import httpx
+
     from tests.trading.sim.helpers import Api
     acct = quiet.create_account()
     async with httpx.AsyncClient(base_url=quiet.api_base, timeout=5.0) as client:

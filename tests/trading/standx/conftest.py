@@ -5,7 +5,8 @@ import asyncio
 import base64
 import contextlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -124,7 +125,7 @@ class FakeStreamServer:
         self.new_frame = asyncio.Event()
         self._server = None
 
-    async def __aenter__(self) -> "FakeStreamServer":
+    async def __aenter__(self) -> FakeStreamServer:
         self._server = await serve(self._handle, "127.0.0.1", 0,
                                    process_request=self.process_request)
         return self

@@ -10,7 +10,7 @@ import pytest
 from trading.standx.errors import MalformedResponseError
 from trading.standx.protocol import parse_maker_uptime
 
-H = dt.datetime(2026, 11, 29, 13, tzinfo=dt.timezone.utc).timestamp()
+H = dt.datetime(2026, 11, 29, 13, tzinfo=dt.UTC).timestamp()
 
 
 @pytest.mark.parametrize("payload, expected", [

@@ -5,14 +5,20 @@ import json
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
+from tests.trading.standx.test_signing import ORDER_BODY
 from trading.core.domain import Side
 from trading.standx.protocol import (
-    auth_frame, cancel_order_body, cancel_orders_body, format_decimal, new_order_body,
-    pong_frame, subscribe_frame,
+    auth_frame,
+    cancel_order_body,
+    cancel_orders_body,
+    format_decimal,
+    new_order_body,
+    pong_frame,
+    subscribe_frame,
 )
-from tests.trading.standx.test_signing import ORDER_BODY
 
 
 def test_new_order_body_matches_the_signing_vector_byte_for_byte():

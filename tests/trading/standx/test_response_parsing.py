@@ -8,8 +8,16 @@ import pytest
 from trading.core.domain import Ack, Side
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
 from trading.standx.protocol import (
-    FALLBACK_SPECS, parse_ack, parse_balance, parse_depth_book, parse_fills, parse_order,
-    parse_orders, parse_positions, parse_symbol_info, parse_symbol_price,
+    FALLBACK_SPECS,
+    parse_ack,
+    parse_balance,
+    parse_depth_book,
+    parse_fills,
+    parse_order,
+    parse_orders,
+    parse_positions,
+    parse_symbol_info,
+    parse_symbol_price,
 )
 
 D = Decimal

@@ -5,11 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from trading.standx.errors import (
-    AuthError, ForbiddenError, MalformedResponseError, NotFoundError, OrderRejectedError,
-    RateLimitError, ServerError, StandXError,
-)
 from tests.trading.standx.conftest import VALID_TOKEN, ScriptedExchange
+from trading.standx.errors import (
+    AuthError,
+    ForbiddenError,
+    MalformedResponseError,
+    NotFoundError,
+    OrderRejectedError,
+    RateLimitError,
+    ServerError,
+    StandXError,
+)
 
 
 def place(client):

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 import pytest
 
+from tests.trading.standx.conftest import VALID_TOKEN, ScriptedExchange
+from tests.trading.standx.test_response_parsing import ORDER, SYMBOL_INFO_ROW
 from trading.core.domain import Side
 from trading.sim.auth import verify_body_signature
 from trading.sim.errors import ApiError
-from tests.trading.standx.conftest import VALID_TOKEN, ScriptedExchange
-from tests.trading.standx.test_response_parsing import ORDER, SYMBOL_INFO_ROW
 
 ENVELOPE = {"code": 0, "message": "success", "request_id": "srv-1"}
 SIGNATURE_HEADERS = ("x-request-sign-version", "x-request-id", "x-request-timestamp",

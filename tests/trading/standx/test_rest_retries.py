@@ -8,12 +8,16 @@ from itertools import pairwise
 import httpx
 import pytest
 
+from tests.trading.standx.conftest import ScriptedExchange
 from trading.standx.errors import (
-    AuthError, ForbiddenError, OrderRejectedError, RateLimitError, RequestTimeoutError,
+    AuthError,
+    ForbiddenError,
+    OrderRejectedError,
+    RateLimitError,
+    RequestTimeoutError,
     ServerError,
 )
 from trading.standx.pacing import CREDITS_PER_REQUEST
-from tests.trading.standx.conftest import ScriptedExchange
 
 OK = (200, {"code": 0, "message": "success", "request_id": "r"})
 BOOK = (200, {"symbol": "BTC-USD", "bids": [], "asks": []})

@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from trading.standx.protocol import FALLBACK_SPECS
 from tests.trading.standx.conftest import ScriptedExchange
 from tests.trading.standx.test_response_parsing import SYMBOL_INFO_ROW
+from trading.standx.protocol import FALLBACK_SPECS
 
 
 async def test_live_specs_win_over_the_table(make_client):

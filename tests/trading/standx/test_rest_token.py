@@ -7,11 +7,17 @@ from decimal import Decimal
 import pytest
 
 from mmsite.env import Secret
+from tests.trading.standx.conftest import (
+    BASE_URL,
+    EXPIRED_TOKEN,
+    FAR_FUTURE,
+    SEED_B58,
+    VALID_TOKEN,
+    ScriptedExchange,
+    make_jwt,
+)
 from trading.standx.errors import AuthError
 from trading.standx.rest import StandXRest
-from tests.trading.standx.conftest import (
-    BASE_URL, EXPIRED_TOKEN, FAR_FUTURE, SEED_B58, VALID_TOKEN, ScriptedExchange, make_jwt,
-)
 
 
 async def test_token_expiry_is_exposed(make_client):

@@ -6,14 +6,22 @@ import json
 
 import base58
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from mmsite.env import Secret
 from trading.standx.signing import (
-    KeyFormatError, RequestSigner, TokenError, check_token_expiry, decode_private_key,
-    jwt_claims, jwt_expiry, signing_message, token_expiry_problem,
+    KeyFormatError,
+    RequestSigner,
+    TokenError,
+    check_token_expiry,
+    decode_private_key,
+    jwt_claims,
+    jwt_expiry,
+    signing_message,
+    token_expiry_problem,
 )
 
 SEED_HEX = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"

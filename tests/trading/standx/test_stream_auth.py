@@ -6,12 +6,17 @@ import logging
 import pytest
 
 from mmsite.env import Secret
-from trading.standx.frames import AuthResult, OrderUpdate
-from trading.standx.stream import account_subscriptions
 from tests.trading.standx.conftest import (
-    EventCollector, FakeStreamServer, frame, running, status_is, stream_client,
+    EventCollector,
+    FakeStreamServer,
+    frame,
+    running,
+    status_is,
+    stream_client,
 )
 from tests.trading.standx.test_response_parsing import ORDER
+from trading.standx.frames import AuthResult, OrderUpdate
+from trading.standx.stream import account_subscriptions
 
 TOKEN = "header.eyJzdWIiOiJ0ZXN0In0.signature-that-must-not-leak"
 ACCOUNT_SUBSCRIBES = [{"subscribe": s} for s in account_subscriptions()]

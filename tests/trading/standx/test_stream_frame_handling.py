@@ -5,11 +5,16 @@ import asyncio
 import json
 import logging
 
+from tests.trading.standx.conftest import (
+    EventCollector,
+    FakeStreamServer,
+    book_frame,
+    price_frame,
+    running,
+    stream_client,
+)
 from trading.standx.frames import BookEvent, PriceEvent, UnknownMessage
 from trading.standx.stream import StreamStatus, market_subscriptions
-from tests.trading.standx.conftest import (
-    EventCollector, FakeStreamServer, book_frame, price_frame, running, stream_client,
-)
 
 
 def data_events(handler: EventCollector) -> list:

@@ -6,13 +6,22 @@ from decimal import Decimal
 
 import pytest
 
+from tests.trading.standx.test_response_parsing import ORDER
 from trading.core.domain import Side
 from trading.standx.errors import MalformedResponseError
 from trading.standx.frames import (
-    AuthResult, BalanceUpdate, BookEvent, FillUpdate, OrderUpdate, PingMessage, PositionUpdate,
-    PriceEvent, TradePrint, UnknownMessage, parse_stream_message,
+    AuthResult,
+    BalanceUpdate,
+    BookEvent,
+    FillUpdate,
+    OrderUpdate,
+    PingMessage,
+    PositionUpdate,
+    PriceEvent,
+    TradePrint,
+    UnknownMessage,
+    parse_stream_message,
 )
-from tests.trading.standx.test_response_parsing import ORDER
 
 D = Decimal
 
@@ -88,7 +97,8 @@ def test_json_ping_and_unknown_frames():
     '{"seq": 1, "channel": "price", "data": "nope"}',
     '{"seq": 1, "channel": "price", "data": {"symbol": "BTC-USD", "mark_price": "NaN"}}',
     '{"seq": 1, "channel": "depth_book", "data": {"symbol": "BTC-USD", "bids": [["-1", "1"]]}}',
-    '{"seq": 1, "channel": "order", "data": {"symbol": "BTC-USD", "side": "up", "status": "open"}}',
+    '{"seq": 1, "channel": "order", "data": {"symbol": "BTC-USD", "side": "up", '
+    '"status": "open"}}',
     b"\xff\xfe",
 ])
 def test_malformed_frames_raise(text):

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from websockets.http11 import Response
 from websockets.datastructures import Headers
+from websockets.http11 import Response
 
+from tests.trading.standx.conftest import (
+    EventCollector,
+    FakeStreamServer,
+    book_frame,
+    price_frame,
+    running,
+    status_is,
+    stream_client,
+)
 from trading.standx.frames import BookEvent, PriceEvent
 from trading.standx.stream import StreamStatus, market_subscriptions
-from tests.trading.standx.conftest import (
-    EventCollector, FakeStreamServer, book_frame, price_frame, running, status_is, stream_client,
-)
 
 BTC_SUBSCRIBES = [{"subscribe": s} for s in market_subscriptions("BTC-USD")]
 
@@ -52,9 +58,9 @@ async def test_refused_handshakes_are_retried_with_one_disconnected_report():
         await server.hold(ws)
 
     handler = EventCollector()
-    async with FakeStreamServer(accept, process_request=refuse_twice) as server:
-        async with running(stream_client(server.url, market_subscriptions("BTC-USD")), handler):
-            await handler.wait_for(lambda e: isinstance(e, PriceEvent))
+    async with (FakeStreamServer(accept, process_request=refuse_twice) as server,
+                running(stream_client(server.url, market_subscriptions("BTC-USD")), handler)):
+        await handler.wait_for(lambda e: isinstance(e, PriceEvent))
     assert len(attempts) == 3
     assert handler.statuses() == ["disconnected", "connected"]
     (down,) = [e for e in handler.events if status_is("disconnected")(e)]

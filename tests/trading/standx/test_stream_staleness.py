@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.trading.standx.conftest import (
+    EventCollector,
+    FakeStreamServer,
+    price_frame,
+    running,
+    status_is,
+    stream_client,
+)
 from trading.standx.frames import PriceEvent
 from trading.standx.stream import market_subscriptions
-from tests.trading.standx.conftest import (
-    EventCollector, FakeStreamServer, price_frame, running, status_is, stream_client,
-)
 
 
 async def test_stale_then_fresh_on_the_same_connection():

@@ -15,9 +15,9 @@ from contextlib import AsyncExitStack
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from trading.core.orders import bot_prefix
 from trading.fleet.accounts import DEFAULT_ACCOUNT, settings_account_for_bot
 from trading.models import BotConfig
-from trading.core.orders import bot_prefix
 from trading.sim.runner import SimServer
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
@@ -95,7 +95,8 @@ class Command(BaseCommand):
         spec = specs[symbol]
         self.stdout.write(f"{symbol}: price tick {spec.price_tick}, lot {spec.qty_tick}, min qty {spec.min_qty}")
         balance = await rest.query_balance()
-        self.stdout.write(f"balance: {balance.balance} equity {balance.equity} available {balance.cross_available}")
+        self.stdout.write(f"balance: {balance.balance} equity {balance.equity} "
+                          f"available {balance.cross_available}")
         positions = await rest.query_positions()
         self.stdout.write("positions: " + (", ".join(f"{p.symbol} {p.qty}" for p in positions) or "none"))
         orders = await rest.query_open_orders()

@@ -15,8 +15,10 @@ import json
 import logging
 
 import redis
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,13 @@ _control_down: set[str] = set()       # bots whose control channel is unreachabl
 
 class EngineUnreachable(Exception):
     """The channel layer could not carry a control message to the engine."""
+
+
+def _layer() -> BaseChannelLayer:
+    layer = get_channel_layer()
+    if layer is None:
+        raise ImproperlyConfigured("CHANNEL_LAYERS has no default layer")
+    return layer
 
 
 def engine_channel(bot: str) -> str:
@@ -86,12 +95,12 @@ async def publish_snapshot(snapshot: dict, summary: dict) -> None:
     (best effort, bounded)."""
     bot = snapshot["bot"]
     _latest[bot] = snapshot
-    layer = get_channel_layer()
     try:
+        layer = _layer()
         async with asyncio.timeout(2):
             await layer.group_send(bot_group(bot), {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
             await layer.group_send(OVERVIEW_GROUP, {"type": SUMMARY_TYPE, "summary": summary})
-            if settings.CHANNEL_LAYER == "redis":
+            if isinstance(layer, RedisChannelLayer):     # CHANNEL_LAYER=redis
                 await layer.connection(0).set(_shared_key(bot), json.dumps(snapshot, default=str),
                                               ex=SHARED_SNAPSHOT_SECONDS)
     except Exception as exc:  # noqa: BLE001  a broken layer must never stall or kill the engine
@@ -106,9 +115,9 @@ async def send_control(bot: str, action: str, **payload) -> None:
     """Ask the engine of `bot` to start, stop, kill or apply a new config."""
     if action not in CONTROL_ACTIONS:
         raise ValueError(f"unknown control action {action!r}")
-    layer = get_channel_layer()
     message = {"type": CONTROL_TYPE, "action": action, "bot": bot, **payload}
     try:
+        layer = _layer()
         async with asyncio.timeout(2):
             await layer.send(engine_channel(bot), message)
     except Exception as exc:  # any layer failure means the same to the caller
@@ -117,7 +126,7 @@ async def send_control(bot: str, action: str, **payload) -> None:
 
 async def receive_control(bot: str, timeout: float) -> dict | None:
     """Next control message for `bot`, or None when none came within `timeout` seconds."""
-    layer = get_channel_layer()
+    layer = _layer()
     try:
         async with asyncio.timeout(timeout):
             message = await layer.receive(engine_channel(bot))

@@ -194,7 +194,8 @@ def set_exchange_uptime(bot: str, hours: dict[float, float]) -> bool:
 def load_exchange_uptime(bot: str, since: float) -> dict[float, float] | None:
     rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since),
                                      exchange_in_band_seconds__isnull=False)
-    return {r.hour.timestamp(): r.exchange_in_band_seconds for r in rows}
+    return {r.hour.timestamp(): r.exchange_in_band_seconds for r in rows
+            if r.exchange_in_band_seconds is not None}     # the filter's isnull, for the type
 
 
 @_guarded(None)

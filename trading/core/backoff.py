@@ -19,5 +19,5 @@ class Backoff:
     jitter: bool = False
 
     def delay(self, attempt: int, rng: Callable[[float, float], float] = random.uniform) -> float:
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt))
+        ceiling = min(self.cap, self.base * 2.0 ** max(0, attempt))
         return ceiling * rng(0.5, 1.0) if self.jitter else ceiling

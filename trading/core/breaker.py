@@ -24,7 +24,7 @@ class RequoteBreaker:
     hold_seconds: float = 30.0
     throttle_seconds: float = 1.0
     trips: dict[Side, int] = field(default_factory=lambda: {Side.BUY: 0, Side.SELL: 0})
-    _places: dict[Side, deque] = field(default_factory=lambda: {s: deque() for s in Side})
+    _places: dict[Side, deque[float]] = field(default_factory=lambda: {s: deque() for s in Side})
     _tripped_until: dict[Side, float] = field(default_factory=lambda: dict.fromkeys(Side, 0.0))
 
     def record_place(self, side: Side, now: float) -> bool:

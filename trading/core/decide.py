@@ -114,7 +114,8 @@ class CancelHow(enum.StrEnum):
 
 class DesiredQuotes(Protocol):
     """What decide needs from quoting; ``trading.core.quoting.QuoteResult`` satisfies it."""
-    capped: frozenset[Side]
+    @property
+    def capped(self) -> frozenset[Side]: ...
 
     def quote_for(self, side: Side) -> Quote | None: ...
 
@@ -273,7 +274,7 @@ class _SideView:
     extras: tuple[Cancel, ...]
 
 
-def _freshness(order: LiveOrder) -> tuple:
+def _freshness(order: LiveOrder) -> tuple[bool, float, str]:
     return (order.state is OrderState.OPEN, order.sent_at, order.cl_ord_id)
 
 
@@ -288,8 +289,9 @@ def _view_side(side: Side, orders: Sequence[LiveOrder], desired: DesiredQuotes, 
     fine = [o for o, trigger in judged if trigger is None]
     keeper = max(fine or [o for o, _ in judged], key=_freshness, default=None)
     keeper_trigger = None if fine else next((t for o, t in judged if o is keeper), None)
-    extras = tuple(cancel for o, trigger in judged if o is not keeper
-                   for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params))
+    extras = () if keeper is None else tuple(
+        cancel for o, trigger in judged if o is not keeper
+        for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params))
     return _SideView(side, quote, judged, keeper, keeper_trigger, any_live=bool(mine),
                      cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
                      extras=extras)
@@ -358,7 +360,7 @@ def _cancel_first(views: Sequence[_SideView], params: DecideParams) -> list[Acti
 
 
 def _ordered(actions: Iterable[Action]) -> list[Action]:
-    def key(action: Action) -> tuple:
+    def key(action: Action) -> tuple[int, int, str]:
         group = 1 if isinstance(action, Place) else (0 if action.urgent else 2)
         ident = action.quote.price if isinstance(action, Place) else action.cl_ord_id
         return (group, SIDES.index(action.side), str(ident))

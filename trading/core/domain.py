@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 BPS = Decimal("10000")
 
@@ -164,7 +165,7 @@ class Ack:
     code: int = 0
     message: str = "success"
     request_id: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def bps_between(price: Decimal, reference: Decimal) -> Decimal:

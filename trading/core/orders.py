@@ -105,7 +105,7 @@ class OrderTracker:
     # ------------------------------------------------------------------ queries
 
     def is_ours(self, cl_ord_id: str | None) -> bool:
-        return bool(cl_ord_id) and cl_ord_id.startswith(self.prefix)
+        return cl_ord_id is not None and cl_ord_id.startswith(self.prefix)
 
     def knows(self, cl_ord_id: str) -> bool:
         """Tracked now, or recently finished (a late update for it is normal)."""
@@ -248,8 +248,9 @@ class OrderTracker:
         return ReconcileResult(tuple(adopted), tuple(gone), tuple(confirmed), foreign)
 
     def _adopt_or_confirm(self, listed: dict[str, ExchangeOrder], now: float,
-                          ref_mid: Decimal | None) -> tuple[list, list]:
-        adopted, confirmed = [], []
+                          ref_mid: Decimal | None) -> tuple[list[LiveOrder], list[Transition]]:
+        adopted: list[LiveOrder] = []
+        confirmed: list[Transition] = []
         for cl_ord_id, row in listed.items():
             if cl_ord_id in self._forgotten:
                 continue         # a terminal order still listed: the snapshot was older

@@ -104,7 +104,7 @@ class LifetimeStats:
     """Lives of our orders that rested and left the book, and our cancels of young ones."""
     min_rest_s: float = 3.0
     keep: int = 500
-    lives: deque = field(default_factory=deque)
+    lives: deque[float] = field(default_factory=deque)
     cancels: int = 0
     young_cancels: int = 0
 

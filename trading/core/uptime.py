@@ -116,7 +116,8 @@ class UptimeMeter:
         self._own: dict[int, HourUptime] = {}
         self._baseline: dict[int, HourUptime] = {}
         self._last_at: float | None = None
-        self._bid, self._ask, self._mark = DARK, DARK, None
+        self._bid, self._ask = DARK, DARK
+        self._mark: Decimal | None = None
         self._paused = False
 
     @property
@@ -141,10 +142,10 @@ class UptimeMeter:
         self._bid, self._ask, self._mark = DARK, DARK, None
 
     def record_requote(self, now: float) -> None:
-        self._add(hour_start(now), requotes=1)
+        self._add(HourUptime(hour_start(now), requotes=1))
 
     def record_fill(self, now: float) -> None:
-        self._add(hour_start(now), fills=1)
+        self._add(HourUptime(hour_start(now), fills=1))
 
     def merge(self, row: HourUptime) -> None:
         self._baseline[row.hour_start] = row
@@ -167,7 +168,7 @@ class UptimeMeter:
         if previous is None or now <= previous:
             return
         if now - previous > self.max_gap_seconds:
-            self._add(hour_start(now), gaps=1)
+            self._add(HourUptime(hour_start(now), gaps=1))
             return
         for hour, seconds in split_by_hour(previous, now):
             self._count(hour, seconds)
@@ -183,7 +184,7 @@ class UptimeMeter:
         bid, ask = self._bid.resting, self._ask.resting
         both = bid and ask
         counted = self.counted_size()
-        self._add(
+        self._add(HourUptime(
             hour,
             running_seconds=seconds,
             two_sided_seconds=seconds if both else 0.0,
@@ -194,8 +195,9 @@ class UptimeMeter:
             ask_seconds=seconds if ask else 0.0,
             bid_dark_ms=0.0 if bid else seconds * 1000,
             ask_dark_ms=0.0 if ask else seconds * 1000,
-        )
+        ))
 
-    def _add(self, hour: int, **amounts: float) -> None:
+    def _add(self, amounts: HourUptime) -> None:
+        hour = amounts.hour_start
         row = self._own.get(hour) or HourUptime(hour)
-        self._own[hour] = row.plus(HourUptime(hour, **amounts))
+        self._own[hour] = row.plus(amounts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -70,7 +70,7 @@ class Signals:
     def reconcile_soon(self) -> None:
         self.reconcile.set()
 
-    def spawn(self, coro: Awaitable, name: str) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """A step started from a callback: tracked, never lost."""
         self._background.spawn(coro, name)
 

@@ -43,6 +43,13 @@ class SimOrder:
         return self.status in LIVE_STATUSES
 
     @property
+    def limit_price(self) -> Decimal:
+        """The price of a limit order (every order that rests or is checked for crossing)."""
+        if self.price is None:
+            raise ValueError(f"order {self.id} is a market order: it has no limit price")
+        return self.price
+
+    @property
     def fill_avg_price(self) -> Decimal:
         return self.fill_value / self.fill_qty if self.fill_qty else ZERO
 

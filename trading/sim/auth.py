@@ -90,10 +90,13 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def verify_body_signature(pubkey: bytes, headers: dict[str, str], payload: bytes,
+def verify_body_signature(pubkey: bytes | None, headers: dict[str, str], payload: bytes,
                           window_s: float) -> None:
     """Check x-request-* headers against `payload` (the exact raw body bytes) or raise 403.
-    The timestamp must be Unix milliseconds within +/- window_s of the server clock."""
+    The timestamp must be Unix milliseconds within +/- window_s of the server clock.
+    `pubkey` is the signer's key from the token; None (not logged in) is a 401."""
+    if pubkey is None:
+        raise ApiError(401, "a signed request needs a logged-in account")
     request_id = headers.get("x-request-id")
     timestamp = headers.get("x-request-timestamp")
     signature = headers.get("x-request-signature")

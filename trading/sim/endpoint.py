@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from trading.sim.accounts import Account
 from trading.sim.auth import bearer_token, verify_body_signature
 from trading.sim.errors import ApiError, bad_request
+from trading.sim.exchange import Exchange
 
 
 @dataclass
@@ -97,7 +99,11 @@ def ack(ctx: Ctx) -> dict:
     return {"code": 0, "message": "success", "request_id": ctx.request_id}
 
 
-def query_symbol(exchange, ctx: Ctx, required: bool = True) -> str | None:
+@overload
+def query_symbol(exchange: Exchange, ctx: Ctx, required: Literal[True] = True) -> str: ...
+@overload
+def query_symbol(exchange: Exchange, ctx: Ctx, required: bool) -> str | None: ...
+def query_symbol(exchange: Exchange, ctx: Ctx, required: bool = True) -> str | None:
     symbol = ctx.query.get("symbol")
     if not symbol:
         if required:

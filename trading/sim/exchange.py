@@ -6,6 +6,7 @@ synchronous checks (400 with no state change), then the state change after the a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
@@ -124,7 +125,7 @@ class Exchange:
         for order in {o.id: o for o in found if o is not None and o.live}.values():
             self.scheduler.call_later(
                 self.faults.ack_delay_s(),
-                lambda o=order: self.matching.process_cancel(o, None, request_id))
+                functools.partial(self.matching.process_cancel, order, None, request_id))
 
     # ---- faults and ground truth -----------------------------------------------------------
     def set_faults(self, config: FaultConfig | None = None, **changes) -> FaultConfig:
@@ -154,7 +155,7 @@ class Exchange:
         asks = {lv.price: lv.qty for lv in m.asks}
         for order in self.matching.resting[symbol].values():
             side = bids if order.side is Side.BUY else asks
-            side[order.price] = side.get(order.price, Decimal(0)) + order.remaining
+            side[order.limit_price] = side.get(order.limit_price, Decimal(0)) + order.remaining
         return (sorted(bids.items(), reverse=True), sorted(asks.items()))
 
     def price_data(self, symbol: str) -> dict:

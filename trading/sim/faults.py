@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 _SHARES = ("http_5xx_share", "hang_share", "alo_reject_share")
 _NON_NEGATIVE = ("ack_latency_ms", "ack_jitter_ms", "md_latency_ms", "md_jitter_ms",
@@ -47,7 +48,8 @@ def faults_from_json(data: object, base: FaultConfig,
     return replace(base, **changes)
 
 
-def _checked(name: str, value: object, known_symbols: tuple[str, ...]) -> object:
+def _checked(name: str, value: object, known_symbols: tuple[str, ...]) -> Any:
+    """`value` checked for the field `name` (its type depends on the field)."""
     if name == "stalled_symbols":
         if not isinstance(value, list) or any(s not in known_symbols for s in value):
             raise ValueError(f"stalled_symbols must be a list of known symbols {known_symbols}")
@@ -72,7 +74,7 @@ class FaultState:
     burst_left: int = 0
     # How many faults were really injected, by kind (GET /sim/injected): a soak reports
     # what happened, not what the shares promised.
-    injected: Counter = field(default_factory=Counter)
+    injected: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.burst_left = self.config.burst_429

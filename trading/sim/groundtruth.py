@@ -145,19 +145,19 @@ class GroundTruth:
         if not two or self.mark is None:
             self._span = Span(two=two)
             return
-        bid = self._in_band_qty(Side.BUY)
-        ask = self._in_band_qty(Side.SELL)
+        bid = self._in_band_qty(Side.BUY, self.mark)
+        ask = self._in_band_qty(Side.SELL, self.mark)
         band = bid > 0 and ask > 0
         counted = min(bid, ask) if band else ZERO
         self._span = Span(two, band, counted, counted * self.mark)
 
-    def _in_band_qty(self, side: Side) -> Decimal:
+    def _in_band_qty(self, side: Side, mark: Decimal) -> Decimal:
         qty = sum((o.qty for o in self.resting.values()
-                   if o.side is side and self._within(o.price)), ZERO)
+                   if o.side is side and self._within(o.price, mark)), ZERO)
         return qty if self.cap_qty is None else min(qty, self.cap_qty)
 
-    def _within(self, price: Decimal) -> bool:
-        return abs(price - self.mark) / self.mark * BPS <= self.band_bps
+    def _within(self, price: Decimal, mark: Decimal) -> bool:
+        return abs(price - mark) / mark * BPS <= self.band_bps
 
 
 def mean_string(integral: Decimal, over_seconds: float, places: int) -> str:

@@ -74,7 +74,7 @@ class Matching:
             (pos.qty > 0) == (req.side is Side.SELL)
         pending = sum((o.remaining for o in account.live_orders(req.symbol)
                        if o.reduce_only and o.side is req.side), ZERO)
-        if not reducing or req.qty > abs(pos.qty) - pending:
+        if pos is None or not reducing or req.qty > abs(pos.qty) - pending:
             raise bad_request("reduce_only order would not reduce the position")
 
     def _create_order(self, account: Account, req: OrderRequest, leverage: int,
@@ -134,11 +134,12 @@ class Matching:
         if order.order_type == "market":
             return True
         opposite = self.best_displayed(order.symbol, order.side.opposite)
-        return order.price >= opposite if order.side is Side.BUY else order.price <= opposite
+        price = order.limit_price
+        return price >= opposite if order.side is Side.BUY else price <= opposite
 
     def best_displayed(self, symbol: str, side: Side) -> Decimal:
         """Best price on a side of the displayed book: synthetic levels + resting orders."""
-        prices = [o.price for o in self.resting[symbol].values() if o.side is side]
+        prices = [o.limit_price for o in self.resting[symbol].values() if o.side is side]
         prices.append(self.market.best(symbol, side))
         return max(prices) if side is Side.BUY else min(prices)
 
@@ -148,7 +149,7 @@ class Matching:
         self.resting[order.symbol][order.id] = order
         truth = self.truth_for(order.user, order.symbol)
         truth.mark_changed(now, self.market.get(order.symbol).mark)
-        truth.order_rested(now, order.id, order.side, order.price, order.remaining)
+        truth.order_rested(now, order.id, order.side, order.limit_price, order.remaining)
         self.sink.order_event(order)
 
     def _finish(self, order: SimOrder, status: str, code: int, message: str) -> None:
@@ -173,9 +174,10 @@ class Matching:
             if sym == symbol:
                 truth.mark_changed(now, mark)
         for order in list(self.resting[symbol].values()):
-            through = mid <= order.price if order.side is Side.BUY else mid >= order.price
+            price = order.limit_price
+            through = mid <= price if order.side is Side.BUY else mid >= price
             if through:
-                self._fill(order, order.remaining, order.price, MAKER_FEE, taker=False)
+                self._fill(order, order.remaining, price, MAKER_FEE, taker=False)
 
     def on_taker_trade(self, trade: PublicTrade) -> None:
         """A synthetic taker at the touch also takes from resting orders at or inside it."""
@@ -184,12 +186,12 @@ class Matching:
         hit_side = Side.SELL if trade.is_buyer_taker else Side.BUY
         left = trade.qty
         for order in sorted(self.resting[trade.symbol].values(), key=lambda o: o.created_at):
-            at_touch = order.price <= trade.price if hit_side is Side.SELL \
-                else order.price >= trade.price
+            price = order.limit_price
+            at_touch = price <= trade.price if hit_side is Side.SELL else price >= trade.price
             if order.side is hit_side and at_touch and left > 0:
                 qty = min(left, order.remaining)
                 left -= qty
-                self._fill(order, qty, order.price, MAKER_FEE, taker=False)
+                self._fill(order, qty, price, MAKER_FEE, taker=False)
 
     def _fill(self, order: SimOrder, qty: Decimal, price: Decimal, fee_rate: Decimal,
               taker: bool) -> None:

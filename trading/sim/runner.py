@@ -45,7 +45,7 @@ class SimServer:
         self._exchange = Exchange(self.config, faults)
         self._log_level = log_level
         self._server: uvicorn.Server | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -54,19 +54,20 @@ class SimServer:
             log_level=self._log_level, lifespan="off", access_log=False,
             ws_ping_interval=self.config.ping_interval,
             ws_ping_timeout=self.config.pong_timeout, timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve(), name="sim-uvicorn")
-        await self._wait_started()
-        sock = self._server.servers[0].sockets[0]
+        server = self._server = uvicorn.Server(config)
+        task = self._task = asyncio.create_task(server.serve(), name="sim-uvicorn")
+        await self._wait_started(server, task)
+        sock = server.servers[0].sockets[0]
         self.port = sock.getsockname()[1]
         self._exchange.start()
 
-    async def _wait_started(self) -> None:
+    @staticmethod
+    async def _wait_started(server: uvicorn.Server, task: asyncio.Task[None]) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + START_TIMEOUT_S
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()          # re-raise the startup error (e.g. port in use)
+        while not server.started:
+            if task.done():
+                task.result()          # re-raise the startup error (e.g. port in use)
                 raise RuntimeError("simulator server exited during startup")
             if loop.time() > deadline:
                 raise TimeoutError("simulator server did not start in time")

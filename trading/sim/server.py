@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from starlette.applications import Starlette
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from trading.sim import rest_private as priv
 from trading.sim import rest_public as pub
@@ -22,7 +22,7 @@ SIGNED_POSTS = ("new_order", "cancel_order", "cancel_orders", "change_leverage")
 
 def build_app(exchange) -> Starlette:
     route = partial(api_route, exchange)
-    routes = [Route("/api/health", route(pub.health, faultable=False), methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/api/health", route(pub.health, faultable=False), methods=["GET"])]
     routes += [Route(f"/api/{name}", route(getattr(pub, name)), methods=["GET"])
                for name in PUBLIC_GETS]
     routes += [Route(f"/api/{name}", route(getattr(priv, name), auth=True), methods=["GET"])

@@ -191,8 +191,9 @@ def _api_order(exchange, conn: Connection, frame: dict, method: str,
         raise ApiError(401, "not logged in: send auth:login first")
     exchange.requests.sent(conn.user, f"ws-api {method}")
     raw, params = _params(frame)
-    header = frame.get("header") if isinstance(frame.get("header"), dict) else {}
-    headers = {str(k).lower(): str(v) for k, v in header.items()}
+    header = frame.get("header")
+    headers = {str(k).lower(): str(v) for k, v in header.items()} \
+        if isinstance(header, dict) else {}
     verify_body_signature(conn.pubkey, headers, raw.encode(),
                           exchange.config.timestamp_window_s)
     account = exchange.matching.account(conn.user)

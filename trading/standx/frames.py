@@ -5,6 +5,7 @@ parsers of protocol.py do the field work.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -97,17 +98,17 @@ StreamEvent = (BookEvent | PriceEvent | TradePrint | OrderUpdate | PositionUpdat
                | BalanceUpdate | AuthResult | PingMessage | UnknownMessage)
 
 
-def _auth_result(data: dict, seq: int | None, _received_at: float) -> AuthResult:
+def _auth_result(data: dict[str, Any], seq: int | None, _received_at: float) -> AuthResult:
     code = integer(data.get("code"), "code")
     return AuthResult(code in AUTH_OK_CODES, code, first_text(data, "msg", "message"), seq)
 
 
-def _trade_print(data: dict, seq: int | None, _received_at: float) -> TradePrint:
+def _trade_print(data: dict[str, Any], seq: int | None, _received_at: float) -> TradePrint:
     return TradePrint(required_text(data, "symbol"), dec(data, "price"), dec(data, "qty"),
                       bool(data.get("is_buyer_taker")), first_text(data, "time"), seq)
 
 
-def _balance_update(data: dict, seq: int | None, _received_at: float) -> BalanceUpdate:
+def _balance_update(data: dict[str, Any], seq: int | None, _received_at: float) -> BalanceUpdate:
     zero = Decimal("0")
     return BalanceUpdate(first_text(data, "token"),
                          dec(data, "free", required=False, signed=True, default=zero),
@@ -116,7 +117,7 @@ def _balance_update(data: dict, seq: int | None, _received_at: float) -> Balance
 
 
 # channel -> parser(data, seq, received_at)
-_CHANNEL_PARSERS = {
+_CHANNEL_PARSERS: dict[str, Callable[[dict[str, Any], int | None, float], StreamEvent]] = {
     "auth": _auth_result,
     "depth_book": lambda data, seq, at: BookEvent(parse_depth_book(data, at), seq),
     "price": lambda data, seq, at: PriceEvent(parse_symbol_price(data, at), seq),

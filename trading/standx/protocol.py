@@ -25,12 +25,11 @@ from trading.core.domain import (
     SymbolSpec,
 )
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
-from trading.standx.values import (  # noqa: F401  parse_json: rest.py reads it through protocol
+from trading.standx.values import (
     dec,
     first_text,
     integer,
     obj,
-    parse_json,
     read_side,
     required_text,
     snippet,
@@ -110,7 +109,7 @@ def auth_frame(token: str) -> str:
     return compact_json({"auth": {"token": token}})
 
 
-def subscribe_frame(subscription: dict) -> str:
+def subscribe_frame(subscription: dict[str, str]) -> str:
     return compact_json({"subscribe": subscription})
 
 
@@ -146,14 +145,14 @@ def parse_ack(payload: Any) -> Ack:
     )
 
 
-def _tick(row: dict, key: str) -> Decimal:
+def _tick(row: dict[str, Any], key: str) -> Decimal:
     decimals = integer(row.get(key), key, required=True)
     if decimals < 0 or decimals > 18:
         raise MalformedResponseError(f"field {key!r} is out of range: {decimals}")
     return Decimal(1).scaleb(-decimals)
 
 
-def _enabled(row: dict) -> bool:
+def _enabled(row: dict[str, Any]) -> bool:
     """Docs carry `enabled`, live answers carry `status: "trading"`; both must agree if present."""
     enabled = row.get("enabled", True) is not False
     if "status" in row and row["status"] is not None:
@@ -178,7 +177,7 @@ def parse_symbol_spec(payload: Any) -> SymbolSpec:
     )
 
 
-def _rows(payload: Any, what: str) -> list:
+def _rows(payload: Any, what: str) -> list[Any]:
     """A bare array, or the `result` array of a page / envelope (code/message optional)."""
     if isinstance(payload, dict):
         error = ack_error(payload)
@@ -308,7 +307,7 @@ def _hour_of(value: Any) -> float:
     return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
-def _in_band_seconds(row: dict) -> float:
+def _in_band_seconds(row: dict[str, Any]) -> float:
     for key, scale in (("in_band_seconds", 1), ("uptime_seconds", 1), ("uptime_minutes", 60),
                        ("uptime_pct", 36)):
         if key in row:

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -39,7 +40,7 @@ from trading.standx.errors import (
 )
 from trading.standx.pacing import CreditPacer
 from trading.standx.signing import RequestSigner, jwt_expiry, token_expiry_problem
-from trading.standx.values import first_text, integer, snippet
+from trading.standx.values import first_text, integer, parse_json, snippet
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ class RestStats:
     """Per-client counters the engine can publish."""
     requests: int = 0                     # HTTP attempts sent (retries included)
     retries: int = 0
-    errors: Counter = field(default_factory=Counter)   # error class name -> count raised
-    paths: Counter = field(default_factory=Counter)    # path -> attempts sent
+    errors: Counter[str] = field(default_factory=Counter)   # error class name -> count raised
+    paths: Counter[str] = field(default_factory=Counter)    # path -> attempts sent
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "retries": self.retries, "errors": dict(self.errors),
                 "paths": dict(self.paths)}
 
@@ -67,7 +68,7 @@ class _Call:
     """One logical request; `idempotent` decides whether a timeout may be retried."""
     method: str
     path: str
-    params: dict | None = None
+    params: dict[str, Any] | None = None
     body: str | None = None
     private: bool = False
     signed: bool = False
@@ -169,7 +170,8 @@ class StandXRest:
     # ---------------------------------------------------------- trading (signed writes)
 
     async def new_order(
-        self, symbol: str, side: Side | str, qty, price, cl_ord_id: str,
+        self, symbol: str, side: Side | str, qty: Decimal | int | str,
+        price: Decimal | int | str, cl_ord_id: str,
         time_in_force: str = "alo", reduce_only: bool = False,
         on_sent: Callable[[], None] | None = None,
     ) -> Ack:
@@ -223,13 +225,13 @@ class StandXRest:
 
     # ---------------------------------------------------------- transport
 
-    async def _get(self, path: str, params: dict | None = None, private: bool = False) -> Any:
+    async def _get(self, path: str, params: dict[str, Any] | None = None,
+                   private: bool = False) -> Any:
         return await self._call(_Call("GET", path, params=params, private=private))
 
     async def _write(self, path: str, body: str, session: bool = False,
                      on_sent: Callable[[], None] | None = None) -> Any:
-        if self._signer is None:
-            raise AuthError("a request signing key is required for " + path)
+        self._signer_for(path)           # refused before the pacer, without the network
         call = _Call("POST", path, body=body, private=True, signed=True, session=session,
                      on_sent=on_sent)
         return await self._call(call)
@@ -259,6 +261,11 @@ class StandXRest:
             self.stats.retries += 1
             await self._sleep(delay)
 
+    def _signer_for(self, path: str) -> RequestSigner:
+        if self._signer is None:
+            raise AuthError("a request signing key is required for " + path)
+        return self._signer
+
     def _auth_headers(self, call: _Call) -> dict[str, str]:
         """Authorization for private calls; refuses an expired token without using the network."""
         if not call.private:
@@ -283,7 +290,7 @@ class StandXRest:
             headers.update(JSON_HEADERS)
             # Fresh id and timestamp per attempt (the server may reject stale timestamps);
             # the signed payload is always the one body string built by the caller.
-            headers.update(self._signer.headers(call.body))
+            headers.update(self._signer_for(call.path).headers(call.body))
         self.stats.requests += 1
         self.stats.paths[call.path] += 1
         try:
@@ -322,7 +329,7 @@ def _decode(response: httpx.Response) -> Any:
     status = response.status_code
     if not 200 <= status < 300:
         raise _http_error(response)
-    payload = protocol.parse_json(response.content)
+    payload = parse_json(response.content)
     error = protocol.ack_error(payload)
     if error is not None:
         raise error
@@ -333,7 +340,7 @@ def _http_error(response: httpx.Response) -> StandXError:
     status = response.status_code
     message, code = response.reason_phrase or f"HTTP {status}", None
     try:
-        payload = protocol.parse_json(response.content)
+        payload = parse_json(response.content)
     except MalformedResponseError:
         payload = None
         if response.content:

@@ -10,6 +10,7 @@ import binascii
 import json
 import time
 import uuid
+from typing import Any
 
 import base58
 from nacl.signing import SigningKey
@@ -92,7 +93,7 @@ class RequestSigner:
         }
 
 
-def jwt_claims(token: object) -> dict:
+def jwt_claims(token: object) -> dict[str, Any]:
     """The JWT payload (middle segment, base64url) without verifying the signature."""
     parts = _reveal(token).strip().split(".")
     if len(parts) != 3:

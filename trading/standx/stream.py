@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -35,11 +35,11 @@ class StreamStatus:
     detail: str = ""
 
 
-def market_subscriptions(symbol: str) -> list[dict]:
+def market_subscriptions(symbol: str) -> list[dict[str, str]]:
     return [{"channel": channel, "symbol": symbol} for channel in MARKET_CHANNELS]
 
 
-def account_subscriptions() -> list[dict]:
+def account_subscriptions() -> list[dict[str, str]]:
     return [{"channel": channel} for channel in ACCOUNT_CHANNELS]
 
 
@@ -52,10 +52,10 @@ Handler = Callable[[Any], Awaitable[Any]]
 
 class StreamClient:
     def __init__(
-        self, url: str, subscriptions: list[dict], token: object | None = None,
+        self, url: str, subscriptions: list[dict[str, str]], token: object | None = None,
         name: str = "market", stale_after: float = 5.0, connect_timeout: float = 5.0,
         backoff_base: float = 0.25, backoff_max: float = 10.0, ping_interval: float = 10.0, *,
-        handler_timeout: float = 30.0, proxy: str | bool | None = True,
+        handler_timeout: float = 30.0, proxy: str | Literal[True] | None = True,
         clock: Callable[[], float] = time.time,
     ):
         self.url, self.name = url, name
@@ -78,14 +78,14 @@ class StreamClient:
         return self._state
 
     @property
-    def subscriptions(self) -> list[dict]:
+    def subscriptions(self) -> list[dict[str, str]]:
         return [dict(s) for s in self._subscriptions]
 
     def set_token(self, token: object | None) -> None:
         """Use a new access token from the next (re)connection on, e.g. after a fresh login."""
         self._token = token
 
-    async def update_subscriptions(self, subscriptions: list[dict]) -> None:
+    async def update_subscriptions(self, subscriptions: list[dict[str, str]]) -> None:
         """Subscribe what is new on the live connection, without reconnecting (the other
         subscriptions keep streaming); the next connection subscribes exactly these (what
         is no longer wanted is dropped then: StandX documents no unsubscribe)."""
@@ -151,7 +151,8 @@ class StreamClient:
             raise AuthFailed(f"auth refused (code {event.code}): {snippet(event.message)}")
         return event.seq
 
-    async def _read_loop(self, ws: ClientConnection, handler: Handler, last_seq: int | None):
+    async def _read_loop(self, ws: ClientConnection, handler: Handler,
+                         last_seq: int | None) -> NoReturn:
         stale = False
         while True:
             try:
@@ -168,7 +169,8 @@ class StreamClient:
                 await self._report(handler, FRESH, "")
             last_seq = await self._handle_frame(ws, handler, raw, last_seq)
 
-    async def _handle_frame(self, ws, handler: Handler, raw: str | bytes, last_seq: int | None):
+    async def _handle_frame(self, ws: ClientConnection, handler: Handler, raw: str | bytes,
+                            last_seq: int | None) -> int | None:
         """Parse, drop out-of-order frames, answer JSON pings, deliver; returns the last seq."""
         event = self._parse(raw)
         if event is None:
@@ -185,7 +187,7 @@ class StreamClient:
             await self._deliver(handler, event)
         return last_seq
 
-    def _parse(self, raw: str | bytes):
+    def _parse(self, raw: str | bytes) -> frames.StreamEvent | None:
         try:
             return frames.parse_stream_message(raw, received_at=self._clock())
         except MalformedResponseError as exc:

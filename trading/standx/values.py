@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn, overload
 
 from trading.core.domain import Side
 from trading.standx.errors import MalformedResponseError
@@ -32,13 +32,22 @@ def missing(key: str) -> NoReturn:
     raise MalformedResponseError(f"missing field {key!r}")
 
 
-def obj(value: Any, what: str) -> dict:
+def obj(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedResponseError(f"{what} is not a JSON object: {snippet(value)!r}")
     return value
 
 
-def dec(row: dict, key: str, *, required: bool = True, signed: bool = False,
+@overload
+def dec(row: dict[str, Any], key: str, *, required: Literal[True] = True, signed: bool = False,
+        default: Decimal | None = None) -> Decimal: ...
+@overload
+def dec(row: dict[str, Any], key: str, *, required: bool = True, signed: bool = False,
+        default: Decimal) -> Decimal: ...
+@overload
+def dec(row: dict[str, Any], key: str, *, required: bool, signed: bool = False,
+        default: None = None) -> Decimal | None: ...
+def dec(row: dict[str, Any], key: str, *, required: bool = True, signed: bool = False,
         default: Decimal | None = None) -> Decimal | None:
     """Decimal from a string or JSON number; NaN/inf always, negatives unless signed, rejected."""
     value = row.get(key)
@@ -57,6 +66,10 @@ def dec(row: dict, key: str, *, required: bool = True, signed: bool = False,
     return number
 
 
+@overload
+def integer(value: Any, key: str, *, required: Literal[True]) -> int: ...
+@overload
+def integer(value: Any, key: str, *, required: bool = False) -> int | None: ...
 def integer(value: Any, key: str, *, required: bool = False) -> int | None:
     """An integer from a JSON number or a numeric string (int64 ids arrive either way)."""
     if value is None or value == "":
@@ -82,7 +95,7 @@ def read_side(value: Any) -> Side:
         raise MalformedResponseError(f"unknown side {snippet(value)!r}") from None
 
 
-def first_text(row: dict, *keys: str) -> str:
+def first_text(row: dict[str, Any], *keys: str) -> str:
     """The first non-empty of keys as a string, or ''."""
     for key in keys:
         if row.get(key) not in (None, ""):
@@ -90,5 +103,5 @@ def first_text(row: dict, *keys: str) -> str:
     return ""
 
 
-def required_text(row: dict, key: str) -> str:
+def required_text(row: dict[str, Any], key: str) -> str:
     return first_text(row, key) or missing(key)

@@ -94,6 +94,8 @@ def run_mode(mode: str, seconds: float, seed: int) -> dict:
 
 def read_sim_banner(sim: subprocess.Popen) -> tuple[str, dict]:
     """runsim prints its URL, then the account JSON; read both (bounded)."""
+    if sim.stdout is None:
+        raise ValueError("runsim must be started with stdout=PIPE")
     deadline = time.monotonic() + 30
     lines: list[str] = []
     while time.monotonic() < deadline:

@@ -8,6 +8,8 @@ in-band bid and ask sizes, valued at the mark) in USD.
 """
 from __future__ import annotations
 
+from typing import TypedDict
+
 from trading.sim.config import SimConfig
 from trading.sim.scenarios import mark_lag_seconds, mark_path, scenario, volatility_bps_per_sqrt_s
 
@@ -19,7 +21,15 @@ ROW_LABELS = {
     "band": "band (defaults)",
 }
 IP_BUDGET_PER_S, PACER_HEADROOM, FLEET = 50.0, 0.9, 8
-TARGETS = {
+
+
+class Targets(TypedDict):
+    in_band_pct: dict[str, float]      # per scenario
+    two_sided_pct: float
+    requests_per_minute: float
+
+
+TARGETS: Targets = {
     "in_band_pct": {"calm": 99.5, "volatile": 99.0, "harsh": 95.0},
     "two_sided_pct": 99.9,
     # One bot's fair share of the per-IP budget (with the pacer's headroom) at 8 bots.

@@ -135,6 +135,8 @@ def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
     dep = Deployment(api, free_port(), accounts, sim)
     env = {**bot_env(work, api, accounts), "WEB_PORT": str(dep.web_port)}
     if shape == "split":
+        if servers is None:
+            raise ValueError("the split shape needs the Redis and PostgreSQL servers")
         env.update(split_env(n, servers))
         dep.infra_pids = servers["pids"]
     prepare(env, accounts)

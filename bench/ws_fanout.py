@@ -27,13 +27,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psutil
 import websockets
+from websockets.typing import Origin
 
 from bench.localproc import free_port
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ws_fanout.json"
@@ -66,7 +71,8 @@ def session_cookie(link: str) -> str:
     return response.cookies["sessionid"]
 
 
-async def client(url: str, origin: str, cookie: str, until: float, arrivals: list, sizes: list):
+async def client(url: str, origin: Origin, cookie: str, until: float, arrivals: list[float],
+                 sizes: list[int]) -> None:
     async with websockets.connect(url, origin=origin, max_size=None, open_timeout=10,
                                   additional_headers={"Cookie": f"sessionid={cookie}"}) as ws:
         while (left := until - time.monotonic()) > 0:
@@ -78,20 +84,21 @@ async def client(url: str, origin: str, cookie: str, until: float, arrivals: lis
             sizes.append(len(frame))
 
 
-async def run_clients(port: int, cookie: str, clients: int, seconds: float) -> tuple[list, list]:
-    url, origin = f"ws://127.0.0.1:{port}/ws/dashboard/", f"http://127.0.0.1:{port}"
+async def run_clients(port: int, cookie: str, clients: int,
+                      seconds: float) -> tuple[list[list[float]], list[int]]:
+    url, origin = f"ws://127.0.0.1:{port}/ws/dashboard/", Origin(f"http://127.0.0.1:{port}")
     until = time.monotonic() + seconds
-    arrivals = [[] for _ in range(clients)]
+    arrivals: list[list[float]] = [[] for _ in range(clients)]
     sizes: list[int] = []
     await asyncio.gather(*(client(url, origin, cookie, until, arrivals[i], sizes)
                            for i in range(clients)))
     return arrivals, sizes
 
 
-def cpu_percent(proc: psutil.Process, seconds: float, work=None):
-    """CPU of runbot (all threads) over a window, as % of one core."""
+def cpu_percent(proc: psutil.Process, work: Callable[[], T]) -> tuple[float, T]:
+    """CPU of runbot (all threads) while `work` runs, as % of one core."""
     before, start = proc.cpu_times(), time.monotonic()
-    result = work() if work else time.sleep(seconds)
+    result = work()
     after, wall = proc.cpu_times(), time.monotonic() - start
     used = (after.user - before.user) + (after.system - before.system)
     return round(used / wall * 100, 1), result
@@ -135,8 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
             server = psutil.Process(proc.pid)
             cookie = session_cookie(link)
             time.sleep(2)                              # let the engine settle and quote
-            idle, _ = cpu_percent(server, BASELINE_SECONDS)
-            cpu, (arrivals, sizes) = cpu_percent(server, args.seconds, lambda: asyncio.run(
+            idle, _ = cpu_percent(server, lambda: time.sleep(BASELINE_SECONDS))
+            cpu, (arrivals, sizes) = cpu_percent(server, lambda: asyncio.run(
                 run_clients(port, cookie, args.clients, args.seconds)))
         finally:
             proc.terminate()

@@ -22,7 +22,8 @@ class ConfigRulesForm(forms.ModelForm):
             absent = [f for f in errors.error_dict if f != NON_FIELD_ERRORS and f not in self.fields]
             for field in absent:
                 errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(field))
-        super()._update_errors(errors)
+        # BaseForm._update_errors is private Django API: django-stubs leaves it out.
+        super()._update_errors(errors)  # type: ignore[misc]
 
 
 class BotConfigForm(ConfigRulesForm):
@@ -38,7 +39,10 @@ class BotConfigForm(ConfigRulesForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The model's long labels explain each choice in admin; a narrow select shows names.
-        self.fields["quote_strategy"].choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
+        strategy = self.fields["quote_strategy"]
+        if not isinstance(strategy, forms.ChoiceField):
+            raise TypeError(f"quote_strategy is a {type(strategy).__name__}, not a choice field")
+        strategy.choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
 
 
 class StrategyForm(ConfigRulesForm):

@@ -31,7 +31,7 @@ def our_modules() -> dict[str, Path]:
 def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
     """Our modules `path` imports, anywhere in the file (`from a import b` counts a.b when
     b is a module of ours, else a)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -90,7 +90,8 @@ def make_bot(name: str, **values) -> BotConfig:
 
 def actions(inbox: dict[str, dict | None]) -> dict[str, str | None]:
     """{bot: the action it was sent, or None}, from what engine_inbox read."""
-    return {bot: message and message["action"] for bot, message in inbox.items()}
+    return {bot: None if message is None else message["action"]
+            for bot, message in inbox.items()}
 
 
 @pytest.fixture

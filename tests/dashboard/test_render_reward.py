@@ -25,7 +25,9 @@ def panel(name: str, **overrides) -> str:
 
 
 def tier_box(html: str, name: str) -> str:
-    return re.search(rf'<div class="tier [^"]*" data-tier="{name}".*?</div>\s*</div>', html, re.S).group(0)
+    box = re.search(rf'<div class="tier [^"]*" data-tier="{name}".*?</div>\s*</div>', html, re.S)
+    assert box is not None, f"no {name} tier box"
+    return box.group(0)
 
 
 # ---------------------------------------------------------------- tier budget

@@ -85,10 +85,12 @@ def post_at_once(base: str, path: str, *bodies: dict) -> list[httpx.Response]:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    responses = []
     for result in results:
         if not isinstance(result, httpx.Response):
             raise AssertionError(f"a concurrent request did not complete: {result!r}")
-    return results
+        responses.append(result)
+    return responses
 
 
 # ------------------------------------------------------------- the scenarios, for any database

@@ -77,7 +77,7 @@ class ExchangeUptime:
                                         f"measured {row['ours'] / 60:.1f} min")
 
 
-def disagrees(hour: int, theirs: float, ours: float, now: float) -> bool:
+def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:
     """Only a finished hour can be compared; a few minutes of difference is normal."""
     return now >= hour + HOUR and abs(theirs - ours) > DISAGREE_SECONDS
 

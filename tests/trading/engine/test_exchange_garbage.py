@@ -25,7 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 GOOD_BID, GOOD_ASK = MID - 1, MID + 1
 
 
-def frame(channel: str, seq: int | None, data) -> str:
+def frame(channel: str, seq: int | str | None, data) -> str:
+    """`seq` may be garbage too (a string)."""
     return json.dumps({"channel": channel, "seq": seq, "data": data})
 
 

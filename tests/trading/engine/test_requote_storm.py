@@ -75,7 +75,9 @@ async def test_a_requote_storm_trips_the_breaker_not_the_kill_switch(world, star
 async def wait_for_snapshot() -> dict:
     await wait_until(lambda: bus.latest_snapshot("default") is not None, what="a snapshot")
     await asyncio.sleep(0.3)                    # a fresh one, published after the trip
-    return bus.latest_snapshot("default")
+    snapshot = bus.latest_snapshot("default")
+    assert snapshot is not None
+    return snapshot
 
 
 async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(world, start_engine):

@@ -22,13 +22,19 @@ def fresh_bot() -> str:
     return "b-" + uuid.uuid4().hex[:12]
 
 
+def held(got: lease.Lease | None) -> lease.Lease:
+    """The lease a call returned, where the case expects one."""
+    assert got is not None, "expected a lease, got none"
+    return got
+
+
 def case_exclusive_until_expiry() -> None:
     bot = fresh_bot()
     first = lease.acquire(bot, "A", ttl=10, now=T0)
     assert first is not None and first.holder == "A" and first.generation == 1
     assert lease.acquire(bot, "B", ttl=10, now=T0 + dt.timedelta(seconds=9.9)) is None
-    assert lease.current(bot, now=T0 + dt.timedelta(seconds=5)).holder == "A"
-    again = lease.acquire(bot, "A", ttl=10, now=T0 + dt.timedelta(seconds=5))
+    assert held(lease.current(bot, now=T0 + dt.timedelta(seconds=5))).holder == "A"
+    again = held(lease.acquire(bot, "A", ttl=10, now=T0 + dt.timedelta(seconds=5)))
     assert again.generation == 1 and again.expires_at == T0 + dt.timedelta(seconds=15)
 
 
@@ -41,18 +47,18 @@ def case_takeover_after_expiry() -> None:
     # The old holder learns it lost the bot at its next renewal, and cannot free B's lease.
     assert lease.renew(bot, "A", ttl=10, now=T0 + dt.timedelta(seconds=11)) is None
     assert lease.release(bot, "A") is False
-    assert lease.current(bot, now=T0 + dt.timedelta(seconds=11)).holder == "B"
+    assert held(lease.current(bot, now=T0 + dt.timedelta(seconds=11))).holder == "B"
 
 
 def case_renew_and_release() -> None:
     bot = fresh_bot()
     lease.acquire(bot, "A", ttl=10, now=T0)
-    renewed = lease.renew(bot, "A", ttl=10, now=T0 + dt.timedelta(seconds=8))
+    renewed = held(lease.renew(bot, "A", ttl=10, now=T0 + dt.timedelta(seconds=8)))
     assert renewed.expires_at == T0 + dt.timedelta(seconds=18)
     assert lease.acquire(bot, "B", ttl=10, now=T0 + dt.timedelta(seconds=12)) is None
     assert lease.release(bot, "A") is True
     assert lease.current(bot, now=T0) is None
-    taken = lease.acquire(bot, "B", ttl=10, now=T0 + dt.timedelta(seconds=12))
+    taken = held(lease.acquire(bot, "B", ttl=10, now=T0 + dt.timedelta(seconds=12)))
     assert taken.holder == "B" and taken.generation == 2
 
 
@@ -88,15 +94,15 @@ def case_racing_holders_one_wins(contenders: int = 6, rounds: int = 4) -> None:
         now = T0 + dt.timedelta(seconds=20 * round_)
         winners = race(bot, [f"w{round_}-{i}" for i in range(contenders)], now)
         assert len(winners) == 1, winners
-        assert lease.current(bot, now=now).holder == winners[0]
-        assert lease.current(bot, now=now).generation == round_ + 1
+        assert held(lease.current(bot, now=now)).holder == winners[0]
+        assert held(lease.current(bot, now=now)).generation == round_ + 1
 
 
 def case_take_from_dead_needs_the_exact_holder() -> None:
     bot = fresh_bot()
     lease.acquire(bot, "host:1:42:dead", ttl=60, now=T0)
     assert lease.take_from_dead(bot, "B", "host:1:43:other", ttl=10, now=T0) is None
-    taken = lease.take_from_dead(bot, "B", "host:1:42:dead", ttl=10, now=T0)
+    taken = held(lease.take_from_dead(bot, "B", "host:1:42:dead", ttl=10, now=T0))
     assert taken.holder == "B" and taken.generation == 2
     assert lease.take_from_dead(bot, "C", "host:1:42:dead", ttl=10, now=T0) is None
 

@@ -42,12 +42,13 @@ def test_the_prefix_is_stable_across_runs_and_processes():
 
 def colliding_names() -> tuple[str, str]:
     seen: dict[str, str] = {}
-    for number in itertools.count():
+    number = 0
+    while True:
         name = f"bot{number}"
         tag = bot_tag(name)
         if tag in seen:
             return seen[tag], name
-        seen[tag] = name
+        seen[tag], number = name, number + 1
 
 
 def test_two_bots_with_one_prefix_are_refused_naming_both():

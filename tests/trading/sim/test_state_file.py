@@ -6,6 +6,7 @@ import asyncio
 import json
 import stat
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from tests.trading.sim.helpers import Api, alo
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
 
-QUIET = {"volatility_bps": 0.0, "jump_probability": 0.0, "taker_trade_probability": 0.0}
+QUIET: dict[str, Any] = {"volatility_bps": 0.0, "jump_probability": 0.0, "taker_trade_probability": 0.0}
 
 
 async def _restart(sim: SimServer, path) -> SimServer:

@@ -213,10 +213,10 @@ async def running(client: StreamClient, handler):
                 await task
 
 
-def stream_client(url: str, subscriptions, **options) -> StreamClient:
+def stream_client(url: str, subscriptions, **options: Any) -> StreamClient:
     """A client tuned for tests: fast backoff, never a proxy, loopback only."""
     assert url.startswith("ws://127.0.0.1:")
-    defaults = dict(name="test", backoff_base=0.01, backoff_max=0.05, connect_timeout=2.0,
+    defaults: dict[str, Any] = dict(name="test", backoff_base=0.01, backoff_max=0.05, connect_timeout=2.0,
                     stale_after=5.0, proxy=None)
     defaults.update(options)
     return StreamClient(url, subscriptions, **defaults)

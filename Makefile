@@ -1,10 +1,11 @@
 # One command to run the bot, one to test it. Both set up .venv on first use.
+# `make lint` (ruff, mypy) is separate so a style finding never hides a test result; CI runs both.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test bench soak clean
+.PHONY: setup run test lint format bench soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +20,14 @@ run: setup
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Configured in pyproject.toml; the same checks run from .pre-commit-config.yaml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
 
 bench: setup
 	$(PY) -m bench.run_all

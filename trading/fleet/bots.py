@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from trading import bus
-from trading.fleet.accounts import BOT_NAME
+from trading.core.orders import bot_prefix
 from trading.engine.engine import Engine
+from trading.fleet.accounts import BOT_NAME
 from trading.fleet.lease import LeaseKeeper, LeaseLost
 from trading.models import BotConfig
-from trading.core.orders import bot_prefix
 
 log = logging.getLogger("trading.runbot")
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -231,14 +231,14 @@ class Runner:
                     log.error("bot %s not started: %s", bot, exc)
                     refused.add(bot)
                     continue
-                run = await self.add_bot(bot, wait=0)
-                if run is not None:
-                    self.launch(run)
+                added = await self.add_bot(bot, wait=0)
+                if added is not None:
+                    self.launch(added)
 
     async def wait_for_stop(self) -> None:
         """Until a signal, the end of --duration, or every bot has ended by itself (a bot
         that ends alone, e.g. on a lost lease, leaves the others running)."""
-        waiters = [asyncio.ensure_future(self.shutdown.wait()),
+        waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(self.shutdown.wait()),
                    asyncio.ensure_future(self.all_ended.wait())]
         if self.opts["duration"]:
             waiters.append(asyncio.ensure_future(asyncio.sleep(self.opts["duration"])))
@@ -295,6 +295,6 @@ async def dashboard_link() -> str:
     try:
         # It writes a one-time token to the database: run it off the event loop.
         return await sync_to_async(issue_login_link, thread_sensitive=True)(base_url)
-    except Exception as exc:       # the dashboard still works with a normal login
+    except Exception as exc:  # noqa: BLE001  the dashboard still works with a normal login
         log.warning("could not issue a login link: %s", type(exc).__name__)
         return base_url

@@ -23,7 +23,7 @@ from ninja.security import HttpBearer, SessionAuthIsStaff
 from pydantic import ConfigDict, Field
 
 from dashboard import controls
-from dashboard.auth import api_token_matches, operator_required
+from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.forms import StrategyForm
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values
 
@@ -31,6 +31,17 @@ from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_
 class ApiToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         return "api-token" if api_token_matches(token) else None
+
+
+class StaffSession(SessionAuthIsStaff):
+    """A staff session; a logged-in user who is not staff is told so (403), not asked to
+    log in (401) as if they had not."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is None and request.user.is_authenticated:
+            raise HttpError(403, NOT_STAFF)
+        return user
 
 
 class OfflineSwagger(DocsBase):
@@ -46,7 +57,7 @@ class OfflineSwagger(DocsBase):
 api = NinjaAPI(title="StandX market maker", version="1",
                description="Control and observe the bot. Log in on the dashboard first, or "
                            "send `Authorization: Bearer <API_TOKEN>`.",
-               auth=[ApiToken(), SessionAuthIsStaff()], docs=OfflineSwagger(), docs_decorator=operator_required,
+               auth=[ApiToken(), StaffSession()], docs=OfflineSwagger(), docs_decorator=operator_required,
                urls_namespace="api")
 
 

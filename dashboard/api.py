@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import ninja
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import render
 from ninja import NinjaAPI, Schema
@@ -24,6 +25,7 @@ from pydantic import ConfigDict, Field
 
 from dashboard import controls
 from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
+from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values
 
@@ -59,6 +61,11 @@ api = NinjaAPI(title="StandX market maker", version="1",
                            "send `Authorization: Bearer <API_TOKEN>`.",
                auth=[ApiToken(), StaffSession()], docs=OfflineSwagger(), docs_decorator=operator_required,
                urls_namespace="api")
+
+
+@api.exception_handler(DatabaseError)
+def database_unavailable(request, exc):
+    return unavailable_json(exc)
 
 
 class ActionOut(Schema):

@@ -23,7 +23,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuthIsStaff
 from pydantic import ConfigDict, Field
 
-from dashboard import controls
+from dashboard import controls, throttle
 from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
@@ -31,8 +31,17 @@ from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_
 
 
 class ApiToken(HttpBearer):
+    """The API token; an address with too many failed tokens is refused first (429)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return "api-token" if api_token_matches(token) else None
+        client = throttle.client_of_request(request)
+        wait = throttle.retry_after(client)
+        if wait is not None:
+            raise throttle.TooManyFailures(wait)
+        if api_token_matches(token):
+            return "api-token"
+        throttle.record_failure(client)
+        return None
 
 
 class StaffSession(SessionAuthIsStaff):
@@ -61,6 +70,13 @@ api = NinjaAPI(title="StandX market maker", version="1",
                            "send `Authorization: Bearer <API_TOKEN>`.",
                auth=[ApiToken(), StaffSession()], docs=OfflineSwagger(), docs_decorator=operator_required,
                urls_namespace="api")
+
+
+@api.exception_handler(throttle.TooManyFailures)
+def too_many_failures(request, exc):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
 @api.exception_handler(DatabaseError)

@@ -20,7 +20,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from dashboard import render
+from dashboard import render, throttle
 from dashboard.auth import api_token_matches, bearer_from_headers, is_operator
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows
 from trading import bus
@@ -41,7 +41,19 @@ class BadMessage(ValueError):
 
 
 def authenticated(scope) -> bool:
-    return is_operator(scope.get("user")) or api_token_matches(bearer_from_headers(scope["headers"]))
+    """A staff session, or the API token from an address not over its failure budget."""
+    if is_operator(scope.get("user")):
+        return True
+    token = bearer_from_headers(scope["headers"])
+    if token is None:
+        return False
+    client = throttle.client_of_scope(scope)
+    if throttle.retry_after(client) is not None:
+        return False
+    if api_token_matches(token):
+        return True
+    throttle.record_failure(client)
+    return False
 
 
 class _GuardedConsumer(AsyncWebsocketConsumer):

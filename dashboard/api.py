@@ -27,7 +27,9 @@ from dashboard import controls, throttle
 from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
-from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values
+from dashboard.state import (
+    DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values, status_body,
+)
 
 
 class ApiToken(HttpBearer):
@@ -144,14 +146,8 @@ def _send(request, bot: str, action: str) -> ActionOut:
     return ActionOut(action=action, sent=True, detail=sent.detail)
 
 
-STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
-               "strategy")
-
-
 def _status(bot: str) -> dict:
-    s = current_snapshot(bot)
-    return {k: s.get(k) for k in STATUS_KEYS} | {"engine_connected": s.get("engine", True)}
+    return status_body(current_snapshot(bot))
 
 
 def _orders(bot: str) -> dict:

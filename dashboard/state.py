@@ -59,6 +59,16 @@ def current_snapshot(bot: str = DEFAULT_BOT) -> dict:
     return bus.latest_snapshot(bot) or db_snapshot(bot)
 
 
+STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
+               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
+               "strategy")
+
+
+def status_body(snapshot: dict) -> dict:
+    """GET /api/status: the snapshot's state, feeds, market, quotes, config and latency."""
+    return {k: snapshot.get(k) for k in STATUS_KEYS} | {"engine_connected": snapshot.get("engine", True)}
+
+
 def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
                 config: BotConfig | None = None) -> dict:
     now = now or timezone.now()

@@ -28,7 +28,8 @@ from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
 from dashboard.state import (
-    DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values, status_body,
+    DEFAULT_BOT, bot_exists, current_snapshot, orders_body, overview_rows, plain_values, status_body,
+    uptime_body,
 )
 
 
@@ -151,14 +152,11 @@ def _status(bot: str) -> dict:
 
 
 def _orders(bot: str) -> dict:
-    rows = current_snapshot(bot).get("orders") or []
-    return {"count": len(rows), "orders": rows}
+    return orders_body(current_snapshot(bot))
 
 
 def _uptime(bot: str) -> dict:
-    s = current_snapshot(bot)
-    return {"current": s.get("uptime"), "tier": s.get("tier"), "history": s.get("history") or [],
-            "exchange_uptime": s.get("exchange_uptime")}
+    return uptime_body(current_snapshot(bot))
 
 
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:

@@ -1,7 +1,7 @@
-"""GET /api/status for scripts, answered without Django when an engine in this process
-publishes the bot's snapshots (one `runbot`): the same body the API view returns (one
-function, dashboard.state.status_body), serialized once per snapshot (once a second) and
-sent as bytes.
+"""GET /api/status (and /orders, /uptime) for scripts, answered without Django when an
+engine in this process publishes the bot's snapshots (one `runbot`): the same body the API
+view returns (the same functions, dashboard.state.SNAPSHOT_READS), serialized once per
+snapshot (once a second) and sent as bytes.
 
 Why: through Django every request costs a thread of its own (sync views and signal handlers
 run through asgiref in a per-request thread) and about 2 ms of the event loop the engine
@@ -24,10 +24,10 @@ from ninja.responses import NinjaJSONEncoder
 
 from dashboard import throttle
 from dashboard.auth import api_token_matches, bearer_from_headers
-from dashboard.state import DEFAULT_BOT, status_body
+from dashboard.state import DEFAULT_BOT, SNAPSHOT_READS
 from trading import bus
 
-STATUS_PATH = re.compile(r"/api/(?:bots/(?P<bot>[-a-zA-Z0-9_]+)/)?status")
+READ_PATH = re.compile(r"/api/(?:bots/(?P<bot>[-a-zA-Z0-9_]+)/)?(?P<read>status|orders|uptime)")
 # What Django's middleware adds to the API's answer (SecurityMiddleware, XFrameOptions).
 HEADERS = [(b"content-type", b"application/json; charset=utf-8"), (b"x-frame-options", b"DENY"),
            (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
@@ -37,7 +37,7 @@ HEADERS = [(b"content-type", b"application/json; charset=utf-8"), (b"x-frame-opt
 class StatusFastPath:
     def __init__(self, app):
         self.app = app
-        self._bodies: dict[str, tuple[dict, bytes]] = {}    # bot -> (snapshot, its body)
+        self._bodies: dict[tuple[str, str], tuple[dict, bytes]] = {}   # (bot, read) -> (snapshot, body)
 
     async def __call__(self, scope, receive, send):
         body = self.answer(scope) if scope["type"] == "http" else None
@@ -48,8 +48,8 @@ class StatusFastPath:
         await send({"type": "http.response.body", "body": body})
 
     def answer(self, scope) -> bytes | None:
-        """The status body, or None when Django must answer."""
-        match = STATUS_PATH.fullmatch(scope["path"]) if scope["method"] == "GET" else None
+        """The body, or None when Django must answer."""
+        match = READ_PATH.fullmatch(scope["path"]) if scope["method"] == "GET" else None
         if match is None or not _allowed_host(scope["headers"]):
             return None
         token = bearer_from_headers(scope["headers"])
@@ -60,10 +60,12 @@ class StatusFastPath:
         snapshot = bus.local_snapshot(bot)
         if snapshot is None:
             return None
-        cached = self._bodies.get(bot)
+        key = (bot, match["read"])
+        cached = self._bodies.get(key)
         if cached is None or cached[0] is not snapshot:
-            cached = (snapshot, json.dumps(status_body(snapshot), cls=NinjaJSONEncoder).encode())
-            self._bodies[bot] = cached
+            body = SNAPSHOT_READS[match["read"]](snapshot)
+            cached = (snapshot, json.dumps(body, cls=NinjaJSONEncoder).encode())
+            self._bodies[key] = cached
         return cached[1]
 
 

@@ -1,4 +1,4 @@
-"""GET /api/status by API token, with an engine publishing in this process, is answered from
+"""GET /api/status (orders, uptime) by API token, with an engine publishing in this process, is answered from
 its latest snapshot without a Django request (no per-request thread, middleware, session or
 database work: dashboard/fastpath.py); the body is the API view's. Everything it cannot
 answer exactly like the API goes to Django. Through the real ASGI application."""
@@ -46,16 +46,16 @@ async def get(path, app=application, headers=AUTH, base=BASE):
         return await client.get(path, headers=headers)
 
 
-@pytest.mark.parametrize("bot,path", [("default", "/api/status"), ("eth", "/api/bots/eth/status")])
-async def test_published_status_skips_django_and_matches_the_api(token, django_requests, bot, path):
+@pytest.mark.parametrize("bot,path", [("default", "/api/status"), ("eth", "/api/bots/eth/status"),
+                                      ("default", "/api/orders"), ("eth", "/api/bots/eth/uptime")])
+async def test_published_reads_skip_django_and_match_the_api(token, django_requests, bot, path):
     await sync_to_async(make_bot)("eth", symbol="ETH-USD")
     bus._latest[bot] = make_snapshot(bot=bot, mid="3150.5")
     fast = await get(path)
     assert fast.status_code == 200 and django_requests == []
     through_django = await get(path, app=django_asgi_app)
     assert len(django_requests) == 1
-    assert fast.json() == through_django.json()
-    assert fast.json()["bot"] == bot and fast.json()["market"]["mid"] == "3150.5"
+    assert fast.json() == through_django.json() != {}
     assert fast.headers["content-type"] == through_django.headers["content-type"]
     assert fast.headers["x-content-type-options"] == "nosniff"
 

@@ -32,3 +32,23 @@ def test_only_known_assets_are_served(client_in):
 def test_old_docs_path_redirects(client_in):
     response = client_in.get("/docs")
     assert response.status_code == 302 and response["Location"] == "/api/docs"
+
+
+def test_schema_documents_every_answer_with_its_body(client_in):
+    """Each operation lists the statuses it can answer and their bodies; 429 and 503 carry
+    Retry-After; an empty change is not schema-valid (it is refused)."""
+    schema = client_in.get("/api/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            expected = {"200", "401", "403", "429", "503"}
+            expected |= {"404", "422"} if "{name}" in path else set()
+            expected |= {"400", "409", "422"} if path.endswith("/config") else set()
+            assert set(answers) == expected, (method, path, set(answers))
+            for status, answer in answers.items():
+                assert "schema" in answer["content"]["application/json"], (path, status)
+            assert all("Retry-After" in answers[s]["headers"] for s in ("429", "503"))
+    config_in = schema["components"]["schemas"]["ConfigIn"]
+    assert config_in["minProperties"] == 1
+    spread = config_in["properties"]["spread_bps"]["anyOf"]
+    assert {"type": "number", "minimum": 0.0001, "maximum": 1000.0, "multipleOf": 0.0001} in spread

@@ -6,28 +6,34 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
 
-from bench.localproc import stop_process
-from tests.dashboard.webserver import manage, server_env, start_web
+from tests.dashboard import webtier
 
-TOKEN = "locked-db-token-8e2f4a1c"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+AUTH = webtier.auth()
 CLIENT_TIMEOUT = 10.0       # a script's patience; SQLite's own busy timeout is 20 s
 
 
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("locked")
-    env = server_env(data_dir, API_TOKEN=TOKEN, DJANGO_SUPERUSER_PASSWORD="pw-locked-123")
-    server = start_web(data_dir, API_TOKEN=TOKEN)
-    manage(env, "createsuperuser", "--noinput", "--username", "boss", "--email", "b@x.invalid")
-    try:
-        yield server
-    finally:
-        stop_process(server.process)
+    with webtier.web_tier(data_dir) as url:
+        env = {**webtier._environment(data_dir, ""), "DJANGO_SUPERUSER_PASSWORD": "pw-locked-123"}
+        subprocess.run([sys.executable, "manage.py", "createsuperuser", "--noinput",
+                        "--username", "boss", "--email", "b@x.invalid"],
+                       cwd=webtier.ROOT, env=env, check=True, timeout=120, capture_output=True)
+        yield Web(url, data_dir / "db.sqlite3")
+
+
+class Web(NamedTuple):
+    url: str
+    db: Path
 
 
 @contextlib.contextmanager

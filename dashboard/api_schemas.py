@@ -189,13 +189,13 @@ def _strategy_type(name: str) -> Any:
 def _config_schema(schema: dict) -> None:
     """Nothing to change is refused, so say so; and no field is nullable (no null default)."""
     schema["minProperties"] = 1
+    schema["example"] = {"spread_bps": "12.5"}
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)
 
 
 ConfigIn = create_model(
     "ConfigIn", __base__=Schema,
-    __config__=None,
     **{name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS},
 )
 ConfigIn.model_config.update(extra="forbid", json_schema_extra=_config_schema)

@@ -70,6 +70,7 @@ class StatusOut(Schema):
     updated_at: str | None
     config: Part
     latency: Part
+    strategy: Part
     engine_connected: bool
 
 
@@ -80,7 +81,9 @@ class OrdersOut(Schema):
 
 class UptimeOut(Schema):
     current: Part
+    tier: Part
     history: list[dict[str, Any]]
+    exchange_uptime: Part
 
 
 class BotRowOut(Schema):
@@ -99,6 +102,8 @@ class BotRowOut(Schema):
     failures: Part
     position: Part
     latency: Part
+    strategy: Part
+    tier: Part
     updated_at: str | None
 
 

@@ -52,3 +52,25 @@ def test_schema_documents_every_answer_with_its_body(client_in):
     assert config_in["minProperties"] == 1
     spread = config_in["properties"]["spread_bps"]["anyOf"]
     assert {"type": "number", "minimum": 0.0001, "maximum": 1000.0, "multipleOf": 0.0001} in spread
+
+
+def test_response_schemas_drop_nothing(client_in, config):
+    """ninja serializes through the response schemas, which drop keys they do not name: the
+    answers must carry all the snapshot functions produce (a new snapshot key needs its field)."""
+    import json
+
+    from ninja.responses import NinjaJSONEncoder
+
+    from dashboard.state import SNAPSHOT_READS, current_snapshot, overview_rows
+    from tests.dashboard.snapshots import make_snapshot, publish_sync
+
+    def plain(value):
+        return json.loads(json.dumps(value, cls=NinjaJSONEncoder))
+
+    for read, body in SNAPSHOT_READS.items():        # from the database (its clock moves on)
+        answer = client_in.get(f"/api/{read}").json()
+        assert set(answer) == set(body(current_snapshot("default"))), read
+    publish_sync(make_snapshot())                    # an engine's
+    for read, body in SNAPSHOT_READS.items():
+        assert client_in.get(f"/api/{read}").json() == plain(body(current_snapshot("default"))), read
+    assert client_in.get("/api/bots").json() == plain(overview_rows())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import requote_modes, reward, scale, services, ws_fanout
+from bench import api_load, requote_modes, reward, scale, services, ws_fanout
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> None:
     requote_modes.main(["--quick"] if quick else [])
     reward.main(["--quick"] if quick else [])
     ws_fanout.main(["--seconds", "10"] if quick else [])
+    api_load.main(["--quick"] if quick else [])
     if not quick:
         scale.main(scale_args())
 

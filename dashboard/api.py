@@ -9,28 +9,55 @@ they are built from the engine snapshot and the config's strategy values only.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import ninja
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import render
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuthIsStaff
-from pydantic import ConfigDict, Field
 
-from dashboard import controls
-from dashboard.auth import api_token_matches, operator_required
+from dashboard import controls, throttle
+from dashboard.api_schemas import (
+    ActionOut, BotRowOut, ConfigIn, ConfigOut, OrdersOut, StatusOut, UptimeOut, add_retry_after,
+    responses,
+)
+from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
+from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
-from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows, plain_values
+from dashboard.state import (
+    DEFAULT_BOT, bot_exists, current_snapshot, orders_body, overview_rows, plain_values, status_body,
+    uptime_body,
+)
 
 
 class ApiToken(HttpBearer):
+    """The API token; an address with too many failed tokens is refused first (429)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return "api-token" if api_token_matches(token) else None
+        client = throttle.client_of_request(request)
+        wait = throttle.retry_after(client)
+        if wait is not None:
+            raise throttle.TooManyFailures(wait)
+        if api_token_matches(token):
+            return "api-token"
+        throttle.record_failure(client)
+        return None
+
+
+class StaffSession(SessionAuthIsStaff):
+    """A staff session; a logged-in user who is not staff is told so (403), not asked to
+    log in (401) as if they had not."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        if user is None and request.user.is_authenticated:
+            raise HttpError(403, NOT_STAFF)
+        return user
 
 
 class OfflineSwagger(DocsBase):
@@ -43,50 +70,43 @@ class OfflineSwagger(DocsBase):
         })
 
 
-api = NinjaAPI(title="StandX market maker", version="1",
+class ControlAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        return add_retry_after(super().get_openapi_schema(*args, **kwargs))
+
+
+api = ControlAPI(title="StandX market maker", version="1",
                description="Control and observe the bot. Log in on the dashboard first, or "
                            "send `Authorization: Bearer <API_TOKEN>`.",
-               auth=[ApiToken(), SessionAuthIsStaff()], docs=OfflineSwagger(), docs_decorator=operator_required,
+               auth=[ApiToken(), StaffSession()], docs=OfflineSwagger(), docs_decorator=operator_required,
                urls_namespace="api")
 
 
-class ActionOut(Schema):
-    action: str
-    sent: bool
-    detail: str
+@api.exception_handler(throttle.TooManyFailures)
+def too_many_failures(request, exc):
+    response = api.create_response(request, {"detail": str(exc)}, status=429)
+    response["Retry-After"] = str(exc.wait)
+    return response
 
 
-class ConfigIn(Schema):
-    """Any subset of the strategy values; the rest keep their stored values."""
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"spread_bps": "12.5"}})
-
-    symbol: str | None = None
-    spread_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    bid_notional: Decimal | None = Field(None, allow_inf_nan=False)
-    ask_notional: Decimal | None = Field(None, allow_inf_nan=False)
-    refresh_interval: Decimal | None = Field(None, allow_inf_nan=False)
-    requote_threshold_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    proximity_guard_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    max_notional: Decimal | None = Field(None, allow_inf_nan=False)
-    max_consecutive_failures: int | None = Field(None, strict=True)
-    stale_order_seconds: Decimal | None = Field(None, allow_inf_nan=False)
-    max_spread_deviation_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    uptime_target_minutes: int | None = Field(None, strict=True)
-    uptime_band_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    requote_mode: str | None = None
-    quote_strategy: str | None = Field(None, description="spread or band")
-    band_margin_bps: Decimal | None = Field(None, allow_inf_nan=False)
-    band_min_rest_seconds: Decimal | None = Field(None, allow_inf_nan=False)
-    band_max_requests_per_minute: int | None = Field(None, strict=True)
+class ConfigConflict(Exception):
+    def __init__(self, errors: list[dict]):
+        super().__init__("the change conflicts with other values")
+        self.errors = errors
 
 
-class ConfigOut(Schema):
-    config: dict[str, str | int]
-    sent: bool
-    detail: str
+@api.exception_handler(ConfigConflict)
+def config_conflict(request, exc):
+    return api.create_response(request, {"detail": exc.errors}, status=409)
 
 
-BotName = Annotated[str, ninja.Path(description="the bot's name (a slug)", example=DEFAULT_BOT)]
+@api.exception_handler(DatabaseError)
+def database_unavailable(request, exc):
+    return unavailable_json(exc)
+
+
+BotName = Annotated[str, ninja.Path(description="the bot's name (a slug)", example=DEFAULT_BOT,
+                                    pattern=r"^[-a-zA-Z0-9_]+$", max_length=40)]
 
 
 def known_bot(name: str) -> str:
@@ -110,25 +130,16 @@ def _send(request, bot: str, action: str) -> ActionOut:
     return ActionOut(action=action, sent=True, detail=sent.detail)
 
 
-STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
-               "strategy")
-
-
 def _status(bot: str) -> dict:
-    s = current_snapshot(bot)
-    return {k: s.get(k) for k in STATUS_KEYS} | {"engine_connected": s.get("engine", True)}
+    return status_body(current_snapshot(bot))
 
 
 def _orders(bot: str) -> dict:
-    rows = current_snapshot(bot).get("orders") or []
-    return {"count": len(rows), "orders": rows}
+    return orders_body(current_snapshot(bot))
 
 
 def _uptime(bot: str) -> dict:
-    s = current_snapshot(bot)
-    return {"current": s.get("uptime"), "tier": s.get("tier"), "history": s.get("history") or [],
-            "exchange_uptime": s.get("exchange_uptime")}
+    return uptime_body(current_snapshot(bot))
 
 
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
@@ -138,8 +149,10 @@ def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
                                 "type": "value_error"}])
     form, sent = controls.update_config(bot, StrategyForm, changes, user=_who(request), source="api")
     if sent is None:
-        raise ValidationError([
-            {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "value_error"}
+        # Each value passed its own checks (ConfigIn holds the model's per-field rules), so
+        # what the form refused is a rule between fields: a conflict, told field by field.
+        raise ConfigConflict([
+            {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "conflict"}
             for field, messages in form.errors.items()])
     form.instance.refresh_from_db()
     return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)
@@ -154,79 +167,79 @@ UPTIME, CONFIG = ("This hour's uptime, its tier budget (UTC), the last 24 hours 
                   "Change strategy values (all valid or none applied)")
 
 
-@api.post("/start", response=ActionOut, summary=START)
+@api.post("/start", response=responses(ActionOut), summary=START)
 def start(request):
     return _send(request, DEFAULT_BOT, "start")
 
 
-@api.post("/stop", response=ActionOut, summary=STOP)
+@api.post("/stop", response=responses(ActionOut), summary=STOP)
 def stop(request):
     return _send(request, DEFAULT_BOT, "stop")
 
 
-@api.post("/kill", response=ActionOut, summary=KILL)
+@api.post("/kill", response=responses(ActionOut), summary=KILL)
 def kill(request):
     return _send(request, DEFAULT_BOT, "kill")
 
 
-@api.get("/status", summary=STATUS)
-def status(request) -> dict:
+@api.get("/status", response=responses(StatusOut), summary=STATUS)
+def status(request):
     return _status(DEFAULT_BOT)
 
 
-@api.get("/orders", summary=ORDERS)
-def orders(request) -> dict:
+@api.get("/orders", response=responses(OrdersOut), summary=ORDERS)
+def orders(request):
     return _orders(DEFAULT_BOT)
 
 
-@api.get("/uptime", summary=UPTIME)
-def uptime(request) -> dict:
+@api.get("/uptime", response=responses(UptimeOut), summary=UPTIME)
+def uptime(request):
     return _uptime(DEFAULT_BOT)
 
 
-@api.post("/config", response=ConfigOut, summary=CONFIG)
+@api.post("/config", response=responses(ConfigOut, config=True), summary=CONFIG)
 def config(request, payload: ConfigIn):
     return _config(request, DEFAULT_BOT, payload)
 
 
 # ---------------------------------------------------------------- every bot by name
 
-@api.get("/bots", summary="Every configured bot's overview row")
-def bots(request) -> list[dict]:
+@api.get("/bots", response=responses(list[BotRowOut]), summary="Every configured bot's overview row")
+def bots(request):
     return overview_rows()
 
 
-@api.post("/bots/{name}/start", response=ActionOut, summary=START)
+@api.post("/bots/{name}/start", response=responses(ActionOut, named=True), summary=START)
 def bot_start(request, name: BotName):
     return _send(request, known_bot(name), "start")
 
 
-@api.post("/bots/{name}/stop", response=ActionOut, summary=STOP)
+@api.post("/bots/{name}/stop", response=responses(ActionOut, named=True), summary=STOP)
 def bot_stop(request, name: BotName):
     return _send(request, known_bot(name), "stop")
 
 
-@api.post("/bots/{name}/kill", response=ActionOut, summary=KILL)
+@api.post("/bots/{name}/kill", response=responses(ActionOut, named=True), summary=KILL)
 def bot_kill(request, name: BotName):
     return _send(request, known_bot(name), "kill")
 
 
-@api.get("/bots/{name}/status", summary=STATUS)
-def bot_status(request, name: BotName) -> dict:
+@api.get("/bots/{name}/status", response=responses(StatusOut, named=True), summary=STATUS)
+def bot_status(request, name: BotName):
     return _status(known_bot(name))
 
 
-@api.get("/bots/{name}/orders", summary=ORDERS)
-def bot_orders(request, name: BotName) -> dict:
+@api.get("/bots/{name}/orders", response=responses(OrdersOut, named=True), summary=ORDERS)
+def bot_orders(request, name: BotName):
     return _orders(known_bot(name))
 
 
-@api.get("/bots/{name}/uptime", summary=UPTIME)
-def bot_uptime(request, name: BotName) -> dict:
+@api.get("/bots/{name}/uptime", response=responses(UptimeOut, named=True), summary=UPTIME)
+def bot_uptime(request, name: BotName):
     return _uptime(known_bot(name))
 
 
-@api.post("/bots/{name}/config", response=ConfigOut, summary=CONFIG)
+@api.post("/bots/{name}/config", response=responses(ConfigOut, named=True, config=True), summary=CONFIG)
 def bot_config(request, name: BotName, payload: ConfigIn):
     return _config(request, known_bot(name), payload)
 

@@ -15,9 +15,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.db import transaction
 from django.http import HttpResponseForbidden
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,13 +88,35 @@ def bearer_from_headers(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+NOT_STAFF = "This account is not a staff user: only staff may see or steer the bots."
+
+
 def operator_required(view):
-    """Pages send strangers to the login page; anything else gets a plain 403."""
+    """Pages send strangers to the login page; a logged-in user who is not staff gets a 403
+    page (sending them to the login page would bounce them straight back: a loop); anything
+    else gets a plain 403."""
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if is_operator(request.user):
             return view(request, *args, **kwargs)
         if request.method == "GET" and not request.htmx:
+            if request.user.is_authenticated:
+                return not_staff_page(request)
             return redirect_to_login(request.get_full_path())
         return HttpResponseForbidden("Log in as a staff user first.")
     return guarded
+
+
+def not_staff_page(request):
+    return render(request, "refused.html", {"title": "Not allowed", "message": NOT_STAFF,
+                                            "offer_logout": True}, status=403)
+
+
+class OperatorLoginView(LoginView):
+    """The login page; only an operator is sent on at once. A logged-in user who is not
+    staff sees the form (to log in as someone else) instead of bouncing between the page
+    they asked for and this one."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.redirect_authenticated_user = is_operator(request.user)
+        return super().dispatch(request, *args, **kwargs)

@@ -9,6 +9,8 @@ The paths without a bot name mean "default". Each accepts a staff session (cooki
 AuthMiddlewareStack) or the API token as `Authorization: Bearer ...`; the Origin header is
 checked in mmsite.asgi. An unknown bot is refused before the handshake, like a stranger.
 Clients cannot steer the bots over these sockets: control goes through POST views with CSRF.
+Incoming messages are capped (MAX_MESSAGE_CHARS) and parsed defensively: too big closes with
+1009, binary with 1003, text that is not a JSON object with 1008.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from dashboard import render
+from dashboard import render, throttle
 from dashboard.auth import api_token_matches, bearer_from_headers, is_operator
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows
 from trading import bus
@@ -27,13 +29,48 @@ log = logging.getLogger(__name__)
 
 # The only messages a dashboard client may send: "ping" asks for a fresh full frame.
 ALLOWED_ACTIONS = frozenset({"ping"})
+# htmx's ws-send of the ping form is about 200 bytes; nothing a client may say needs more.
+MAX_MESSAGE_CHARS = 4096
+CLOSE_UNSUPPORTED_DATA = 1003       # RFC 6455 close codes
+CLOSE_POLICY_VIOLATION = 1008
+CLOSE_TOO_BIG = 1009
+
+
+class BadMessage(ValueError):
+    """Text that is not a JSON object (or nests too deep to parse)."""
 
 
 def authenticated(scope) -> bool:
-    return is_operator(scope.get("user")) or api_token_matches(bearer_from_headers(scope["headers"]))
+    """A staff session, or the API token from an address not over its failure budget."""
+    if is_operator(scope.get("user")):
+        return True
+    token = bearer_from_headers(scope["headers"])
+    if token is None:
+        return False
+    client = throttle.client_of_scope(scope)
+    if throttle.retry_after(client) is not None:
+        return False
+    if api_token_matches(token):
+        return True
+    throttle.record_failure(client)
+    return False
 
 
-class _SnapshotConsumer(AsyncWebsocketConsumer):
+class _GuardedConsumer(AsyncWebsocketConsumer):
+    """Refuses what no client of ours sends before any consumer looks at it: binary frames
+    and text over MAX_MESSAGE_CHARS."""
+
+    async def websocket_receive(self, message: dict) -> None:
+        text = message.get("text")
+        if text is None:
+            await self.close(code=CLOSE_UNSUPPORTED_DATA)
+        elif len(text) > MAX_MESSAGE_CHARS:
+            await self.close(code=CLOSE_TOO_BIG)
+        else:
+            await super().websocket_receive(message)
+
+
+class _SnapshotConsumer(_GuardedConsumer):
     """One bot's snapshots: the bot named in the URL, or "default"."""
     group = None
 
@@ -63,7 +100,11 @@ class DashboardConsumer(_SnapshotConsumer):
         await self.send(text_data=render.render_oob_cached(snapshot))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        action = _action(text_data)
+        try:
+            action = _action(text_data)
+        except BadMessage:
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
         if action not in ALLOWED_ACTIONS:
             log.debug("ignored dashboard message %r", action)
             return
@@ -78,7 +119,7 @@ class StateConsumer(_SnapshotConsumer):
         return  # read-only stream
 
 
-class OverviewConsumer(AsyncWebsocketConsumer):
+class OverviewConsumer(_GuardedConsumer):
     """Every bot's row. A summary of a bot the page has no row for yet is dropped by htmx
     (no target); the page's next connect (a reload or a reconnect) brings its row."""
 
@@ -102,9 +143,14 @@ class OverviewConsumer(AsyncWebsocketConsumer):
 
 
 def _action(text_data: str | None) -> str | None:
-    """htmx's ws-send posts the form as JSON; plain clients may send {"action": ...}."""
+    """htmx's ws-send posts the form as JSON; plain clients may send {"action": ...}.
+    Deep nesting fits in MAX_MESSAGE_CHARS and makes the parser recurse past Python's limit:
+    that is garbage too, not a crash."""
     try:
         message = json.loads(text_data or "")
-    except ValueError:
-        return None
-    return message.get("action") if isinstance(message, dict) else None
+    except (ValueError, RecursionError):
+        raise BadMessage("not JSON") from None
+    if not isinstance(message, dict):
+        raise BadMessage("not a JSON object")
+    action = message.get("action")
+    return action if isinstance(action, str) else None

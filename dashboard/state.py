@@ -59,6 +59,34 @@ def current_snapshot(bot: str = DEFAULT_BOT) -> dict:
     return bus.latest_snapshot(bot) or db_snapshot(bot)
 
 
+STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
+               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
+               "strategy")
+
+
+def status_body(snapshot: dict) -> dict:
+    """GET /api/status: the snapshot's state, feeds, market, quotes, config and latency."""
+    return {k: snapshot.get(k) for k in STATUS_KEYS} | {"engine_connected": snapshot.get("engine", True)}
+
+
+def orders_body(snapshot: dict) -> dict:
+    """GET /api/orders: our open orders."""
+    rows = snapshot.get("orders") or []
+    return {"count": len(rows), "orders": rows}
+
+
+def uptime_body(snapshot: dict) -> dict:
+    """GET /api/uptime: this hour and the last 24."""
+    return {"current": snapshot.get("uptime"), "tier": snapshot.get("tier"),
+            "history": snapshot.get("history") or [],
+            "exchange_uptime": snapshot.get("exchange_uptime")}
+
+
+# The API's reads that are a function of the snapshot alone (dashboard/fastpath.py serves
+# them without Django when an engine in this process publishes).
+SNAPSHOT_READS = {"status": status_body, "orders": orders_body, "uptime": uptime_body}
+
+
 def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
                 config: BotConfig | None = None) -> dict:
     now = now or timezone.now()

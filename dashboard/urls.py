@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from dashboard import views
 from dashboard.api import api, docs_asset
+from dashboard.auth import OperatorLoginView
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -18,7 +19,7 @@ urlpatterns = [
     path("bots/<slug:name>/config", views.config, name="bot-config"),
     path("bots/<slug:name>/switch-to-band", views.switch_to_band, name="bot-switch-band"),
     path("accounts/link/<str:token>", views.login_link, name="login-link"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", OperatorLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("api/assets/<str:name>", docs_asset, name="api-asset"),
     path("api/", api.urls),

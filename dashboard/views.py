@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboard import controls
+from dashboard import controls, throttle
 from dashboard.auth import operator_required, redeem_login_token
 from dashboard.forms import BotConfigForm, StrategyForm
 from dashboard.render import render_panel, render_panels, render_rows
@@ -161,6 +161,7 @@ def login_link(request, token: str):
     """The one-time link runbot prints. A used or expired link lands on the login page."""
     user = redeem_login_token(token)
     if user is None:
+        throttle.record_failure(throttle.client_of_request(request))
         return render(request, "registration/login.html",
                       {"form": AuthenticationForm(request), "link_invalid": True})
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -8,14 +8,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs apps loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from dashboard.asgi_guards import OriginCheckForSessions  # noqa: E402
+from dashboard.fastpath import StatusFastPath  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     # runbot serves this app with uvicorn and no separate web server, so the app serves its
     # own static files (CSS, htmx from django-htmx, admin): the dashboard works offline.
-    "http": ASGIStaticFilesHandler(django_asgi_app),
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    # GET /api/status for token-holding scripts is answered from the engine's latest snapshot
+    # without Django (dashboard/fastpath.py): cheap, and off the trading loop's back.
+    "http": StatusFastPath(ASGIStaticFilesHandler(django_asgi_app)),
+    # Browser sessions must come from an allowed Origin; bearer-token scripts need none.
+    "websocket": OriginCheckForSessions(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

@@ -162,11 +162,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dashboard.errors.RequestMarker",     # the web's SQLite connections wait less for a lock
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dashboard.throttle.LoginThrottleMiddleware",    # failed logins, per client address
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -65,6 +65,11 @@ def latest_snapshot(bot: str = "default") -> dict | None:
     return _latest.get(bot) or _shared_snapshot(bot)
 
 
+def local_snapshot(bot: str) -> dict | None:
+    """The bot's latest snapshot if an engine in this process published it (no I/O)."""
+    return _latest.get(bot)
+
+
 def _shared_key(bot: str) -> str:
     return f"{settings.REDIS_PREFIX}:snapshot:{bot}"
 

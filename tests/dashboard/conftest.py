@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.core.cache import cache
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -19,6 +20,15 @@ def _no_published_snapshots():
     yield
     for bot in list(bus.latest_snapshots()):
         bus.forget_snapshot(bot)
+
+
+@pytest.fixture(autouse=True)
+def _no_failed_logins_counted():
+    """Failed authentications are counted per address in the cache (dashboard/throttle.py);
+    every test client is 127.0.0.1, so each test starts with a clean count."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -82,4 +82,5 @@ def test_session_reads_need_no_csrf(method, path, csrf_client_in, config):
 def test_non_staff_session_is_refused(config, sent, django_user_model):
     client = Client()
     client.force_login(django_user_model.objects.create_user("viewer", password="pw-123456"))
-    assert client.get("/api/status").status_code == 401
+    response = client.get("/api/status")
+    assert response.status_code == 403 and "not a staff user" in response.json()["detail"]

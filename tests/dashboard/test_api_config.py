@@ -87,3 +87,30 @@ def test_malformed_body_is_4xx(client_in, config, sent, raw):
 def test_empty_change_is_refused(client_in, config, sent):
     response = post(client_in, {})
     assert response.status_code == 422 and sent == []
+
+
+def test_a_rule_between_fields_is_a_conflict(client_in, config, sent):
+    """Each value alone is valid (schema), together with the stored maximum deviation (200)
+    it is not: 409, field by field, nothing saved."""
+    before = config_row()
+    response = post(client_in, {"spread_bps": "300"})
+    assert response.status_code == 409
+    assert [e["loc"][-1] for e in response.json()["detail"]] == ["spread_bps"]
+    assert config_row() == before and sent == []
+
+
+@pytest.mark.parametrize("value", ["1e2", " 5", "+5", "5.", ".5", "05", "12.34567", "٣"])
+def test_decimal_strings_must_be_plain(client_in, config, sent, value):
+    response = post(client_in, {"spread_bps": value})
+    assert response.status_code == 422 and "plain decimal" in response.json()["detail"][0]["msg"]
+    assert sent == []
+
+
+@pytest.mark.parametrize("body,field,stored", [
+    ({"spread_bps": "12.5"}, "spread_bps", Decimal("12.5")),
+    ({"spread_bps": 12.5}, "spread_bps", Decimal("12.5")),
+    ({"max_consecutive_failures": 7.0}, "max_consecutive_failures", 7),    # a JSON integer
+])
+def test_plain_values_are_accepted(client_in, config, sent, body, field, stored):
+    assert post(client_in, body).status_code == 200
+    assert getattr(BotConfig.objects.get(name="default"), field) == stored

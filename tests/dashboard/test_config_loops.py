@@ -54,10 +54,12 @@ def post(client, body):
     ({"spread_bps": "4", "max_spread_deviation_bps": "4", "proximity_guard_bps": "4"},
      "max_spread_deviation_bps", "make MAX_SPREAD_DEVIATION_BPS wider than PROXIMITY_GUARD_BPS"),
 ])
-def test_api_refuses_a_loop_with_422_and_the_reason(client_in, sent, config, body, field, text):
+def test_api_refuses_a_loop_with_409_and_the_reason(client_in, sent, config, body, field, text):
+    """409: each value is valid on its own (the API schema's per-field rules), together with
+    the stored ones or each other they loop: a conflict (dashboard/api_schemas.py)."""
     before = config_row()
     response = post(client_in, body)
-    assert response.status_code == 422, response.content
+    assert response.status_code == 409, response.content
     detail = response.json()["detail"]
     messages = {error["loc"][-1]: error["msg"] for error in detail}
     assert text in messages[field], detail

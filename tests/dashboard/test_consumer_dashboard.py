@@ -55,7 +55,7 @@ async def test_snapshots_of_other_bots_are_not_forwarded(connected):
 
 @pytest.mark.parametrize("message", [
     json.dumps({"action": "kill"}), json.dumps({"action": "start"}),
-    json.dumps({"action": "config", "spread_bps": "1"}), "not json", json.dumps([1, 2]),
+    json.dumps({"action": "config", "spread_bps": "1"}), json.dumps({"action": [1]}),
 ])
 async def test_unknown_actions_are_ignored(connected, monkeypatch, message):
     calls = []

@@ -38,7 +38,7 @@ def test_non_staff_user_is_not_an_operator(config, sent):
     user = get_user_model().objects.create_user("viewer", password="pw-123456")
     client = Client()
     client.force_login(user)
-    assert client.get("/").status_code == 302
+    assert client.get("/").status_code == 403
     before = config_row()
     assert client.post("/control/kill").status_code == 403
     assert client.post("/config", {"spread_bps": "10"}).status_code == 403

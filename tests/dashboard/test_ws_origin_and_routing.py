@@ -71,3 +71,49 @@ async def test_per_bot_path_joins_that_bot(session_cookie):
     await publish(make_snapshot(bot="eth", mid="3150.5"))
     assert (await comm.receive_json_from(timeout=5))["market"]["mid"] == "3150.5"
     await comm.disconnect()
+
+
+# ---------------------------------------------------------------- bearer tokens skip the Origin check
+
+TOKEN = "ws-token-5d1e8a7c3b9f"
+
+
+@pytest.fixture
+def api_token(settings):
+    from mmsite.env import Secret
+    settings.API_TOKEN = Secret(TOKEN)
+
+
+def _bearer(path, token=TOKEN, origin=None, cookie=None):
+    comm = _comm(path, cookie, origin=origin)
+    comm.scope["headers"].append((b"authorization", f"Bearer {token}".encode()))
+    return comm
+
+
+@pytest.mark.parametrize("path", ["/ws", "/ws/bots/default/", "/ws/dashboard/"])
+async def test_bearer_script_without_origin_connects(api_token, path):
+    comm = _bearer(path)
+    assert (await comm.connect(timeout=5))[0]
+    assert await comm.receive_from(timeout=5)
+    await comm.disconnect()
+
+
+async def test_bearer_with_a_foreign_origin_connects(api_token):
+    """Decided: accepted. A browser cannot put Authorization on a WebSocket handshake, so a
+    token is never ambient authority a foreign page could borrow (dashboard/asgi_guards.py)."""
+    comm = _bearer("/ws", origin="http://evil.example")
+    assert (await comm.connect(timeout=5))[0]
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize("origin", [None, "http://127.0.0.1:8000", "http://evil.example"])
+async def test_wrong_bearer_is_refused_even_with_a_valid_session(api_token, session_cookie, origin):
+    """With a bearer header the token alone decides: the session cookie is not consulted."""
+    ok, _ = await _bearer("/ws/dashboard/", token="wrong", origin=origin,
+                          cookie=session_cookie).connect(timeout=5)
+    assert not ok
+
+
+async def test_session_without_origin_is_still_refused(session_cookie):
+    ok, _ = await _comm("/ws/dashboard/", session_cookie, origin=None).connect(timeout=5)
+    assert not ok

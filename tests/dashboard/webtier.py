@@ -123,8 +123,8 @@ def a_pair_that_loops_only_together_is_refused(base: str, rounds: int) -> None:
         responses = post_at_once(base, "/api/config", {"spread_bps": "3"},
                                  {"proximity_guard_bps": "5"})
         codes = sorted(r.status_code for r in responses)
-        assert codes == [200, 422], f"round {i}: {[r.text for r in responses]}"
-        refused = next(r for r in responses if r.status_code == 422)
+        assert codes == [200, 409], f"round {i}: {[r.text for r in responses]}"
+        refused = next(r for r in responses if r.status_code == 409)
         assert "requote loop" in refused.text
         stored = stored_config(base)
         assert (stored["spread_bps"], stored["proximity_guard_bps"]) in {("3", "1"), ("50", "5")}, \

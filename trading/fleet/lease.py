@@ -193,10 +193,12 @@ class LeaseKeeper:
         announced = False
         while True:
             sent = self.clock()
+            failure = None
             try:
                 self.lease = await self._db(self._try_take)
             except (DjangoDatabaseError, TimeoutError) as exc:
-                log.warning("lease on bot %s: database unavailable (%s)", self.bot, type(exc).__name__)
+                failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                log.warning("lease on bot %s: database unavailable (%s)", self.bot, failure)
                 self.lease = None
             if self.lease is not None:
                 self._valid_until = sent + self.ttl
@@ -206,8 +208,11 @@ class LeaseKeeper:
             if not announced:
                 announced = await self._announce_wait(wait)
             if self.clock() >= deadline:
-                raise LeaseUnavailable(f"bot {self.bot!r} is still held by another worker "
-                                       f"after waiting {wait:.0f}s")
+                # Blame a holder only when the database answered: a failing database says so.
+                raise LeaseUnavailable(
+                    f"bot {self.bot!r}: the database was unavailable to the end of a {wait:.0f}s "
+                    f"wait for its lease ({failure})" if failure else
+                    f"bot {self.bot!r} is still held by another worker after waiting {wait:.0f}s")
             await asyncio.sleep(max(0.0, min(poll, deadline - self.clock())))
 
     def _try_take(self) -> Lease | None:

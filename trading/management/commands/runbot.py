@@ -11,7 +11,7 @@ import logging
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection, transaction
 
 from trading import store
 from trading.fleet.runner import Runner
@@ -66,8 +66,35 @@ def check_database() -> None:
     try:
         pending = store.unapplied_migrations()
     except DatabaseError as exc:
-        raise CommandError(f"cannot open the database: {exc}") from None
+        raise CommandError(f"cannot open the database {database_name()}: {exc}") from None
     if pending:
         raise CommandError(
             f"the database is not migrated ({len(pending)} migrations pending, e.g. "
             f"{pending[0]}); run `python manage.py migrate` (or `make run`, which does it)")
+    probe_write()
+
+
+# A lock held by another writer passes (the lease waits for it, and the engine quotes through
+# one); anything else will not heal by waiting.
+TRANSIENT_WRITE_ERRORS = ("database is locked", "database table is locked")
+
+
+def probe_write() -> None:
+    """One write, rolled back: a read-only file or directory, a full disk or a read-only
+    server fails here at once with its own words, instead of as a lease "still held by
+    another worker" a minute later."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("UPDATE django_migrations SET id = id WHERE id < 0")
+            transaction.set_rollback(True)
+    except DatabaseError as exc:
+        if any(words in str(exc) for words in TRANSIENT_WRITE_ERRORS):
+            log.warning("the database is locked by another writer at startup: %s", exc)
+            return
+        raise CommandError(f"cannot write to the database {database_name()}: {exc}") from None
+
+
+def database_name() -> str:
+    """The SQLite file, or name@host of a server (never its URL: that holds a password)."""
+    db = connection.settings_dict
+    return str(db["NAME"]) if connection.vendor == "sqlite" else f"{db['NAME']}@{db['HOST']}"

@@ -1,0 +1,208 @@
+"""What the API accepts and answers, as pydantic schemas: django-ninja validates with them
+and publishes them in the OpenAPI document, so the document is the truth schemathesis checks
+(tests/dashboard/test_api_fuzz.py runs all its checks).
+
+ConfigIn is built from BotConfig's own fields (their validators' bounds, decimal places and
+choices), so a schema-valid value is one the model accepts on its own; rules between fields
+(spread within the maximum deviation, say) cannot be written in JSON Schema: breaking one is
+a 409 (the change conflicts with the stored values or with another value sent). Decimals may
+be JSON numbers or, exactly, plain decimal strings ("12.5"); the string form's pattern
+(dashboard.decimal_pattern) states the range that JSON Schema cannot state for strings.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+
+from dashboard.decimal_pattern import decimal_pattern
+from trading.models import KNOWN_SYMBOLS, BotConfig
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    model_config = ConfigDict(extra="allow")      # pydantic adds ctx for some errors
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidOut(Schema):
+    detail: list[FieldError]
+
+
+class ActionOut(Schema):
+    action: str
+    sent: bool
+    detail: str
+
+
+class ConfigOut(Schema):
+    config: dict[str, str | int]
+    sent: bool
+    detail: str
+
+
+Part = dict[str, Any] | None     # nested parts of the snapshot (docs/architecture.md)
+
+
+class StatusOut(Schema):
+    bot: str
+    state: str
+    state_reason: str | None
+    mode: str | None
+    symbol: str | None
+    feed: Part
+    market: Part
+    quotes: Part
+    failures: Part
+    position: Part
+    token_expires_at: str | None
+    updated_at: str | None
+    config: Part
+    latency: Part
+    strategy: Part
+    engine_connected: bool
+
+
+class OrdersOut(Schema):
+    count: int
+    orders: list[dict[str, Any]]
+
+
+class UptimeOut(Schema):
+    current: Part
+    tier: Part
+    history: list[dict[str, Any]]
+    exchange_uptime: Part
+
+
+class BotRowOut(Schema):
+    """trading.snapshot.summarize of a bot's snapshot."""
+    bot: str
+    state: str
+    state_reason: str | None
+    mode: str | None
+    symbol: str | None
+    engine: bool
+    feed: str | None
+    bid: str | None
+    ask: str | None
+    orders: int
+    uptime: Part
+    failures: Part
+    position: Part
+    latency: Part
+    strategy: Part
+    tier: Part
+    updated_at: str | None
+
+
+# ---------------------------------------------------------------- errors per operation
+
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
+                               "schema": {"type": "integer", "minimum": 1}}}
+ERRORS = {401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+NAMED_ERRORS = {**ERRORS, 404: ErrorOut, 422: InvalidOut}      # 422: a name that is no slug
+CONFIG_ERRORS = {400: ErrorOut, 409: InvalidOut, 422: InvalidOut}
+
+
+def responses(ok: Any, named: bool = False, config: bool = False) -> dict:
+    return {200: ok, **(NAMED_ERRORS if named else ERRORS), **(CONFIG_ERRORS if config else {})}
+
+
+def add_retry_after(openapi: dict) -> dict:
+    """ninja has no place for response headers: 429 and 503 carry Retry-After."""
+    for operations in openapi["paths"].values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if str(status) in ("429", "503"):
+                    response["headers"] = RETRY_AFTER
+    return openapi
+
+
+# ---------------------------------------------------------------- POST /api/config
+
+def _bounds(field: models.Field) -> tuple[Decimal | None, Decimal | None]:
+    """The tightest of the field's Min/MaxValueValidators (Django adds the column's own)."""
+    lows = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MinValueValidator)]
+    highs = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MaxValueValidator)]
+    return max(lows, default=None), min(highs, default=None)
+
+
+def _plain_decimal_text(pattern: str, low: Decimal, high: Decimal, places: int):
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise ValueError(f"must be a plain decimal from {low.normalize():f} to "
+                             f"{high.normalize():f} with at most {places} decimals, e.g. \"12.5\"")
+        return value
+    return check
+
+
+def _decimal(field: models.DecimalField) -> Any:
+    low, high = _bounds(field)
+    places = field.decimal_places
+    step = Decimal(1).scaleb(-places)
+    low = (low or Decimal(0)).quantize(step, rounding="ROUND_CEILING")
+    if len(str(int(high))) > field.max_digits - places:
+        raise TypeError(f"BotConfig.{field.name}: its maximum does not fit max_digits")
+    pattern = decimal_pattern(low, high, places)
+    schema = {"anyOf": [{"type": "number", "minimum": float(low), "maximum": float(high),
+                         "multipleOf": float(step)},
+                        {"type": "string", "pattern": pattern}],
+              "description": f"{low.normalize():f} to {high.normalize():f}, at most {places} "
+                             f"decimals; a JSON number or a string such as \"12.5\""}
+    return Annotated[Decimal, BeforeValidator(_plain_decimal_text(pattern, low, high, places)),
+                     Field(ge=low, le=high, decimal_places=places, allow_inf_nan=False),
+                     WithJsonSchema(schema)]
+
+
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's integer: 5 or 5.0, never "5", true or 2.5."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _strategy_type(name: str) -> Any:
+    field = BotConfig._meta.get_field(name)
+    if name == "symbol":
+        return Literal[KNOWN_SYMBOLS]
+    if field.choices:
+        return Literal[tuple(value for value, _label in field.choices)]
+    if isinstance(field, models.DecimalField):
+        return _decimal(field)
+    if isinstance(field, models.IntegerField):
+        low, high = _bounds(field)
+        low, high = int(low or 0), int(high)
+        return Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=low, le=high),
+                         WithJsonSchema({"type": "integer", "minimum": low, "maximum": high})]
+    raise TypeError(f"BotConfig.{name}: no API schema for {type(field).__name__}")
+
+
+def _config_schema(schema: dict) -> None:
+    """Nothing to change is refused, so say so; and no field is nullable (no null default)."""
+    schema["minProperties"] = 1
+    schema["example"] = {"spread_bps": "12.5"}
+    for prop in schema.get("properties", {}).values():
+        prop.pop("default", None)
+
+
+ConfigIn = create_model(
+    "ConfigIn", __base__=Schema,
+    **{name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS},
+)
+ConfigIn.model_config.update(extra="forbid", json_schema_extra=_config_schema)
+ConfigIn.__doc__ = "Any non-empty subset of the strategy values; the rest keep their stored values."
+ConfigIn.model_rebuild(force=True)

@@ -72,9 +72,9 @@ def runbot_env(base: dict, data_dir: Path, api_base: str, account: dict, token: 
 
 def start_runbot(env: dict, data_dir: Path) -> subprocess.Popen:
     log_path = data_dir / "runbot.log"
-    log = open(log_path, "w")           # a file: a full pipe would block runbot
-    proc = subprocess.Popen([sys.executable, "manage.py", "runbot", "--no-sim"], cwd=ROOT,
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "w") as log:    # a file: a full pipe would block runbot
+        proc = subprocess.Popen([sys.executable, "manage.py", "runbot", "--no-sim"], cwd=ROOT,
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if re.search(r"^dashboard: http", log_path.read_text(), re.MULTILINE):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
 
 ROOT = Path(__file__).resolve().parent.parent

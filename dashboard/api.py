@@ -23,14 +23,27 @@ from ninja.security import HttpBearer, SessionAuthIsStaff
 
 from dashboard import controls, throttle
 from dashboard.api_schemas import (
-    ActionOut, BotRowOut, ConfigIn, ConfigOut, OrdersOut, StatusOut, UptimeOut, add_retry_after,
+    ActionOut,
+    BotRowOut,
+    ConfigIn,
+    ConfigOut,
+    OrdersOut,
+    StatusOut,
+    UptimeOut,
+    add_retry_after,
     responses,
 )
 from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
 from dashboard.state import (
-    DEFAULT_BOT, bot_exists, current_snapshot, orders_body, overview_rows, plain_values, status_body,
+    DEFAULT_BOT,
+    bot_exists,
+    current_snapshot,
+    orders_body,
+    overview_rows,
+    plain_values,
+    status_body,
     uptime_body,
 )
 
@@ -252,6 +265,6 @@ DOC_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "f
 def docs_asset(request, name: str):
     if name not in DOC_ASSETS:
         raise Http404(name)
-    response = FileResponse(open(NINJA_STATIC / name, "rb"))
+    response = FileResponse(open(NINJA_STATIC / name, "rb"))  # noqa: SIM115  it closes the file
     response["Cache-Control"] = "max-age=86400"
     return response

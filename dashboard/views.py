@@ -19,8 +19,14 @@ from dashboard import controls, throttle
 from dashboard.auth import operator_required, redeem_login_token
 from dashboard.forms import BotConfigForm, StrategyForm
 from dashboard.render import render_panel, render_panels, render_rows
-from dashboard.state import (DEFAULT_BOT, bot_names, bot_or_404, current_snapshot, overview_rows,
-                             plain_values)
+from dashboard.state import (
+    DEFAULT_BOT,
+    bot_names,
+    bot_or_404,
+    current_snapshot,
+    overview_rows,
+    plain_values,
+)
 from trading.models import BotConfig
 
 CONTROLS = (

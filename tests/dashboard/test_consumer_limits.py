@@ -10,7 +10,10 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
 from dashboard.consumers import (
-    MAX_MESSAGE_CHARS, DashboardConsumer, OverviewConsumer, StateConsumer,
+    MAX_MESSAGE_CHARS,
+    DashboardConsumer,
+    OverviewConsumer,
+    StateConsumer,
 )
 from tests.dashboard.ws_helpers import PANEL_IDS, communicator
 

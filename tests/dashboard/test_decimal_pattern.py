@@ -5,7 +5,8 @@ import re
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.decimal_pattern import decimal_pattern, integers
 

@@ -3,8 +3,8 @@ SQLite file in a temporary DATA_DIR: SIGKILL keeps the uptime history and the ne
 the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open)."""
 from __future__ import annotations
 
-import contextlib
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
@@ -38,10 +38,10 @@ def data_dir(tmp_path, world) -> dict:
 
 
 async def start_runbot(setup: dict, *args: str) -> asyncio.subprocess.Process:
-    log = open(setup["log"], "ab")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "manage.py", "runbot", "--no-sim", "--engine-only", *args,
-        cwd=ROOT, env=setup["env"], stdout=log, stderr=subprocess.STDOUT)
+    with open(setup["log"], "ab") as log:       # the child keeps its own copy
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "manage.py", "runbot", "--no-sim", "--engine-only", *args,
+            cwd=ROOT, env=setup["env"], stdout=log, stderr=subprocess.STDOUT)
 
 
 async def wait_exit(process: asyncio.subprocess.Process, timeout: float = 30.0) -> int:

@@ -37,7 +37,8 @@ HEADERS = [(b"content-type", b"application/json; charset=utf-8"), (b"x-frame-opt
 class StatusFastPath:
     def __init__(self, app):
         self.app = app
-        self._bodies: dict[tuple[str, str], tuple[dict, bytes]] = {}   # (bot, read) -> (snapshot, body)
+        # (bot, read) -> (the snapshot's JSON text, the answer's body)
+        self._bodies: dict[tuple[str, str], tuple[str, bytes]] = {}
 
     async def __call__(self, scope, receive, send):
         body = self.answer(scope) if scope["type"] == "http" else None
@@ -57,14 +58,14 @@ class StatusFastPath:
                 or not api_token_matches(token):
             return None
         bot = match["bot"] or DEFAULT_BOT
-        snapshot = bus.local_snapshot(bot)
-        if snapshot is None:
+        text = bus.snapshot_text(bot) if bus.snapshots_are_local() else None
+        if text is None:
             return None
         key = (bot, match["read"])
         cached = self._bodies.get(key)
-        if cached is None or cached[0] is not snapshot:
-            body = SNAPSHOT_READS[match["read"]](snapshot)
-            cached = (snapshot, json.dumps(body, cls=NinjaJSONEncoder).encode())
+        if cached is None or cached[0] != text:         # a new snapshot: once a second
+            body = SNAPSHOT_READS[match["read"]](json.loads(text))
+            cached = (text, json.dumps(body, cls=NinjaJSONEncoder).encode())
             self._bodies[key] = cached
         return cached[1]
 

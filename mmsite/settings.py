@@ -12,7 +12,14 @@ from dotenv import load_dotenv
 
 from mmsite import datadir
 from mmsite.env import (
-    env_bool, env_choice, env_decimal, env_int, env_secret, env_str, env_url, is_loopback,
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_secret,
+    env_str,
+    env_url,
+    is_loopback,
 )
 from trading.core.quoting import loop_problems
 from trading.fleet import accounts
@@ -144,6 +151,17 @@ if CHANNEL_LAYER == "redis":
     }}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The engines' latest snapshots (trading/bus.py): this process's memory, or Redis when the
+# web tier and the engines are separate processes. The default cache stays local: it holds
+# per-process counters (failed logins, dashboard/throttle.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "snapshots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                  "LOCATION": "snapshots"} if CHANNEL_LAYER != "redis" else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_PREFIX,
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}},
+}
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
 

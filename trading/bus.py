@@ -1,23 +1,24 @@
-"""The only module that touches the channel layer.
+"""The only module that touches the channel layer, and the one door to the latest snapshots.
 
 Engine -> web: once a second per bot, the full snapshot to the bot's group
 "dashboard.<bot>" (its page and JSON stream) and a small summary to the group "overview"
-(the all-bots page); the snapshot is also kept here as the latest one, so views in the same
-process can read it at once. Per-bot groups keep a page's traffic independent of how many
-other bots run.
+(the all-bots page). Per-bot groups keep a page's traffic independent of how many other
+bots run. The snapshot is also stored, as its JSON text, in Django's "snapshots" cache:
+local memory in one process, Redis when the web tier and the engines are split
+(settings.CACHES). It expires after SNAPSHOT_SECONDS, so a bot whose engine stopped
+publishing (died, stopped, wedged) shows "no engine connected" instead of a frozen page.
 Web -> engine: control messages on the channel "engine.<bot>"; the engine is their only reader.
 """
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import logging
 
-import redis
+from asgiref.sync import sync_to_async
 from channels.layers import BaseChannelLayer, get_channel_layer
-from channels_redis.core import RedisChannelLayer
 from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger(__name__)
@@ -27,15 +28,12 @@ SNAPSHOT_TYPE = "bot.snapshot"
 SUMMARY_TYPE = "bot.summary"
 CONTROL_TYPE = "engine.control"
 CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
+SNAPSHOT_CACHE = "snapshots"
+# A snapshot older than this is no engine's current state (engines publish every second).
+SNAPSHOT_SECONDS = 5
 
-# A split web tier reads the engines' latest snapshots from Redis; one that expired means
-# the worker stopped publishing (died or stopped) and the page says "no engine connected".
-SHARED_SNAPSHOT_SECONDS = 5
-
-# Latest snapshot per bot published in this process (single-process deployment).
 # (The layer's own errors differ by backend: redis raises its ConnectionError, the
 # in-memory layer ChannelFull; callers see one type for "the engine cannot be reached".)
-_latest: dict[str, dict] = {}
 _control_down: set[str] = set()       # bots whose control channel is unreachable (logged once)
 
 
@@ -59,61 +57,60 @@ def bot_group(bot: str) -> str:
     return f"dashboard.{bot}"
 
 
-def latest_snapshot(bot: str = "default") -> dict | None:
-    """The bot's latest snapshot: published in this process, or (split deployment) by a
-    worker within SHARED_SNAPSHOT_SECONDS. Sync: views and the API call it."""
-    return _latest.get(bot) or _shared_snapshot(bot)
+def _key(bot: str) -> str:
+    return f"snapshot:{bot}"
 
 
-def local_snapshot(bot: str) -> dict | None:
-    """The bot's latest snapshot if an engine in this process published it (no I/O)."""
-    return _latest.get(bot)
-
-
-def _shared_key(bot: str) -> str:
-    return f"{settings.REDIS_PREFIX}:snapshot:{bot}"
-
-
-@functools.cache
-def _redis_reader() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5,
-                                socket_connect_timeout=0.5)
-
-
-def _shared_snapshot(bot: str) -> dict | None:
-    if settings.CHANNEL_LAYER != "redis":
-        return None
+def snapshot_text(bot: str) -> str | None:
+    """The bot's latest snapshot as the JSON text an engine stored (None: no engine has
+    published within SNAPSHOT_SECONDS, or the cache cannot be read). Sync: views call it."""
     try:
-        raw = _redis_reader().get(_shared_key(bot))
-        return json.loads(raw) if raw else None
-    except (redis.RedisError, ValueError) as exc:     # the page falls back to the database
-        log.warning("shared snapshot of %s unreadable: %s", bot, type(exc).__name__)
+        return caches[SNAPSHOT_CACHE].get(_key(bot))
+    except Exception as exc:  # noqa: BLE001  Redis down: the page falls back to the database
+        log.warning("latest snapshot of %s unreadable: %s", bot, type(exc).__name__)
         return None
 
 
-def latest_snapshots() -> dict[str, dict]:
-    return dict(_latest)
+def latest_snapshot(bot: str = "default") -> dict | None:
+    text = snapshot_text(bot)
+    return None if text is None else json.loads(text)
+
+
+def snapshots_are_local() -> bool:
+    """One process (the cache is this process's memory): reading a snapshot is no I/O."""
+    return settings.CHANNEL_LAYER != "redis"
 
 
 async def publish_snapshot(snapshot: dict, summary: dict) -> None:
-    """Send the engine's state to its bot's clients and its summary to the overview
-    (best effort, bounded)."""
+    """Send the engine's state to its bot's clients and its summary to the overview, and
+    store it as the latest one (best effort, bounded: a broken layer or cache must never
+    stall or kill the engine)."""
     bot = snapshot["bot"]
-    _latest[bot] = snapshot
     try:
-        layer = _layer()
         async with asyncio.timeout(2):
+            await _store(bot, json.dumps(snapshot, default=str))
+            layer = _layer()
             await layer.group_send(bot_group(bot), {"type": SNAPSHOT_TYPE, "snapshot": snapshot})
             await layer.group_send(OVERVIEW_GROUP, {"type": SUMMARY_TYPE, "summary": summary})
-            if isinstance(layer, RedisChannelLayer):     # CHANNEL_LAYER=redis
-                await layer.connection(0).set(_shared_key(bot), json.dumps(snapshot, default=str),
-                                              ex=SHARED_SNAPSHOT_SECONDS)
-    except Exception as exc:  # noqa: BLE001  a broken layer must never stall or kill the engine
+    except Exception as exc:  # noqa: BLE001
         log.warning("snapshot publish failed: %s: %s", type(exc).__name__, exc)
 
 
+async def _store(bot: str, text: str) -> None:
+    cache = caches[SNAPSHOT_CACHE]
+    if snapshots_are_local():
+        cache.set(_key(bot), text, SNAPSHOT_SECONDS)       # memory: no I/O to wait for
+    else:
+        await sync_to_async(cache.set, thread_sensitive=False)(
+            _key(bot), text, SNAPSHOT_SECONDS)
+
+
 def forget_snapshot(bot: str) -> None:
-    _latest.pop(bot, None)
+    """The bot's engine stopped in this process: pages show the stored state at once."""
+    try:
+        caches[SNAPSHOT_CACHE].delete(_key(bot))
+    except Exception as exc:  # noqa: BLE001  it expires by itself anyway
+        log.warning("could not forget the snapshot of %s: %s", bot, type(exc).__name__)
 
 
 async def send_control(bot: str, action: str, **payload) -> None:

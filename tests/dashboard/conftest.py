@@ -5,7 +5,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from trading import bus
@@ -14,12 +14,11 @@ from trading.models import BotConfig
 
 @pytest.fixture(autouse=True)
 def _no_published_snapshots():
-    """Snapshots live in a module-level dict of trading.bus: keep tests independent."""
-    for bot in list(bus.latest_snapshots()):
-        bus.forget_snapshot(bot)
+    """The latest snapshots live in this process's "snapshots" cache (trading.bus): keep
+    tests independent."""
+    caches[bus.SNAPSHOT_CACHE].clear()
     yield
-    for bot in list(bus.latest_snapshots()):
-        bus.forget_snapshot(bot)
+    caches[bus.SNAPSHOT_CACHE].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,7 @@ from dashboard import throttle
 from mmsite.asgi import application, django_asgi_app
 from mmsite.env import Secret
 from tests.dashboard.conftest import make_bot
-from tests.dashboard.snapshots import make_snapshot
-from trading import bus
+from tests.dashboard.snapshots import make_snapshot, publish
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -50,7 +49,7 @@ async def get(path, app=application, headers=AUTH, base=BASE):
                                       ("default", "/api/orders"), ("eth", "/api/bots/eth/uptime")])
 async def test_published_reads_skip_django_and_match_the_api(token, django_requests, bot, path):
     await sync_to_async(make_bot)("eth", symbol="ETH-USD")
-    bus._latest[bot] = make_snapshot(bot=bot, mid="3150.5")
+    await publish(make_snapshot(bot=bot, mid="3150.5"))
     fast = await get(path)
     assert fast.status_code == 200 and django_requests == []
     through_django = await get(path, app=django_asgi_app)
@@ -61,9 +60,9 @@ async def test_published_reads_skip_django_and_match_the_api(token, django_reque
 
 
 async def test_a_new_snapshot_is_served_at_once(token):
-    bus._latest["default"] = make_snapshot(mid="100.5")
+    await publish(make_snapshot(mid="100.5"))
     assert (await get("/api/status")).json()["market"]["mid"] == "100.5"
-    bus._latest["default"] = make_snapshot(mid="200.5")
+    await publish(make_snapshot(mid="200.5"))
     assert (await get("/api/status")).json()["market"]["mid"] == "200.5"
 
 
@@ -73,7 +72,7 @@ async def test_a_new_snapshot_is_served_at_once(token):
     (AUTH, "http://evil.example", 400),                      # a Host not allowed
 ])
 async def test_what_it_cannot_answer_goes_to_django(token, django_requests, headers, base, status):
-    bus._latest["default"] = make_snapshot()
+    await publish(make_snapshot())
     assert (await get("/api/status", headers=headers, base=base)).status_code == status
     assert len(django_requests) == 1
 
@@ -85,7 +84,7 @@ async def test_without_a_published_snapshot_django_reads_the_database(token, dja
 
 
 async def test_an_address_over_its_failure_budget_gets_429_even_here(token):
-    bus._latest["default"] = make_snapshot()
+    await publish(make_snapshot())
     for _ in range(throttle.FAILURE_LIMIT):
         assert (await get("/api/status", headers={"Authorization": "Bearer x"})).status_code == 401
     refused = await get("/api/status")

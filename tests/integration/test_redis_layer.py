@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+from django.conf import settings as django_settings
 from channels.layers import get_channel_layer
 
 from tests.integration.conftest import free_port
@@ -23,11 +24,18 @@ def redis_layer(url: str, prefix: str = "mmtest") -> dict:
                                    "prefix": prefix}}}
 
 
+def redis_caches(url: str) -> dict:
+    """The snapshots cache on Redis, as settings.py makes it for CHANNEL_LAYER=redis."""
+    return {**django_settings.CACHES, "snapshots": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+        "KEY_PREFIX": "mmtest", "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}}}
+
+
 @pytest.fixture
 async def layer(settings, redis_url):
     settings.CHANNEL_LAYERS = redis_layer(redis_url)     # channels resets its layers on this
     settings.CHANNEL_LAYER, settings.REDIS_URL, settings.REDIS_PREFIX = "redis", redis_url, "mmtest"
-    bus._redis_reader.cache_clear()
+    settings.CACHES = redis_caches(redis_url)
     layer = get_channel_layer()
     yield layer
     await layer.flush()
@@ -100,23 +108,22 @@ async def test_the_web_tier_reads_a_workers_latest_snapshot_until_it_expires(lay
     code = ("import asyncio, json, django; django.setup(); from trading import bus; "
             f"asyncio.run(bus.publish_snapshot(json.loads({snapshot!r}), {{}}))")
     await run_in_another_process(code, redis_url)
-    bus.forget_snapshot("eth")
     assert await asyncio.to_thread(bus.latest_snapshot, "eth") == json.loads(snapshot)
     assert await asyncio.to_thread(bus.latest_snapshot, "btc") is None
-    expires_in = await layer.connection(0).ttl("mmtest:snapshot:eth")
-    assert 0 < expires_in <= bus.SHARED_SNAPSHOT_SECONDS
+    expires_in = await layer.connection(0).ttl("mmtest:1:snapshot:eth")    # Django's key
+    assert 0 < expires_in <= bus.SNAPSHOT_SECONDS
 
 
 async def test_publishing_with_redis_down_never_stalls_the_engine(settings):
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
     settings.CHANNEL_LAYER, settings.REDIS_URL = "redis", f"redis://127.0.0.1:{free_port()}/0"
-    bus._redis_reader.cache_clear()
-    # The engine's once-a-second publish must neither raise nor hang (pytest-timeout).
-    await bus.publish_snapshot({"bot": "eth", "state": "running"}, {"bot": "eth"})
-    assert bus.latest_snapshot("eth") == {"bot": "eth", "state": "running"}
+    settings.CACHES = redis_caches(settings.REDIS_URL)
+    # The engine's once-a-second publish must neither raise nor hang (pytest-timeout) ...
+    async with asyncio.timeout(5):
+        await bus.publish_snapshot({"bot": "eth", "state": "running"}, {"bot": "eth"})
     with pytest.raises(bus.EngineUnreachable):
         await bus.send_control("eth", "stop")
-    bus.forget_snapshot("eth")          # and a reader falls back to the database at once
+    # ... and a reader falls back to the database (None) instead of failing.
     assert await asyncio.to_thread(bus.latest_snapshot, "eth") is None
 
 

@@ -7,7 +7,10 @@ its SQLite file and its log), that the bot keeps quoting, never loses track of a
 never loses uptime history. Hard targets (non-zero exit when missed): no orphan order during
 the run or after the clean stop, no traceback in the bot's log, no uptime row lost across a
 SIGKILL (and no more than the persistence interval of seconds), the bot and its account
-survive every restart.
+survive every restart. Then two judged phases on a quiet exchange (bench/soak_phases.py): a
+requote storm killed mid-way, and a SIGTERM while the simulator is frozen (SIGSTOP); the kill
+must leave nothing, the frozen stop must exit non-zero saying orders may remain, and the next
+start must cancel them.
 
     python -m bench.soak [--minutes 10] [--quick] [--seed 1] [--grace 5] [--keep]
 
@@ -30,6 +33,7 @@ import httpx
 
 from bench import soak_faults as faults
 from bench import soak_procs as procs
+from bench.soak_phases import Phases
 from bench.soak_report import evaluate, print_report
 from bench.soak_watch import Watch
 
@@ -37,7 +41,9 @@ ROOT = procs.ROOT
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 PREFIX = "mmbot-"
 PERSIST_TOLERANCE_S = 10.0     # the engine persists uptime every 5 s; 10 s is the promise
-SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1")
+VOLATILITY_BPS = 1.0
+SIM_ARGS = ("--volatility-bps", str(VOLATILITY_BPS), "--step-interval", "0.1",
+            "--push-interval", "0.1")
 BOT_STRATEGY = {"SPREAD_BPS": "6", "REQUOTE_THRESHOLD_BPS": "3", "BID_NOTIONAL": "100",
                 "ASK_NOTIONAL": "100", "REFRESH_INTERVAL": "0.5", "SYMBOL": "BTC-USD"}
 DARK_WINDOW = {"ws_drop": 5.0, "burst_429": 10.0, "stall": 5.0, "sim_restart": 20.0,
@@ -73,6 +79,8 @@ class Soak:
         self.env = procs.base_env(work / "data")
         self.drops = faults.DropIntervals(args.seed)
         self.ws_drop_every = self.drops.next()
+        self.background: dict | None = None   # None: faults.BACKGROUND (the phases: quiet)
+        self.strategy, self.volatility_bps = BOT_STRATEGY, VOLATILITY_BPS
         self.events: list[dict] = []          # every one-shot fault with its start/end
         self.history: dict = {}
         self.sim = self.bot = None
@@ -107,8 +115,9 @@ class Soak:
     async def set_faults(self, **changes) -> None:
         """Background faults plus `changes`. burst_429 is always sent (0 by default): any
         POST re-arms the configured burst, and only a burst event should start one."""
-        body = {**faults.BACKGROUND, "ws_drop_every_s": self.ws_drop_every,
-                "burst_429": 0, **changes}
+        background = self.background if self.background is not None else \
+            {**faults.BACKGROUND, "ws_drop_every_s": self.ws_drop_every}
+        body = {**background, "burst_429": 0, **changes}
         r = await self.watch.http.post(f"{self.sim_base}/sim/faults", json=body)
         r.raise_for_status()
 
@@ -128,15 +137,21 @@ class Soak:
                            self.api_token, PREFIX, self.args.grace)
         self.watch.bot_started(self.bot.pid)
         self.watch.sim_up = self.watch.bot_up = True
-        loops = [asyncio.create_task(c()) for c in (self.watch.truth_loop,
-                                                   self.watch.orphan_loop,
-                                                   self.watch.resource_loop)]
+        truth = asyncio.create_task(self.watch.truth_loop())
+        loops = [truth] + [asyncio.create_task(c()) for c in (self.watch.orphan_loop,
+                                                             self.watch.resource_loop)]
         try:
             first_quote_s = await self.wait_two_sided(60)
             self.watch.on_drop = self.on_drop
             await self.set_faults()
             await self.run_plan()
-            return await self.finish(started, bot_up_s, first_quote_s)
+            # The timed run's uptime figures end here; the phases judge by their own.
+            await self.watch.poll_truth()
+            truth.cancel()
+            totals = self.watch.totals()
+            print("  phases: storm then kill; stop with the exchange frozen", flush=True)
+            phases = await Phases(self).run()
+            return await self.finish(started, bot_up_s, first_quote_s, totals, phases)
         finally:
             for task in loops:
                 task.cancel()
@@ -198,7 +213,7 @@ class Soak:
     async def do_bot_kill(self, event: faults.Event) -> float:
         """SIGKILL the bot (no clean stop), restart it, and check its uptime history."""
         w, db = self.watch, self.work / "data" / "db.sqlite3"
-        live = (await w._bot_get("/api/uptime")).get("current") or {}
+        live = (await w.bot_get("/api/uptime")).get("current") or {}
         before = await asyncio.to_thread(procs.uptime_rows, db)
         w.bot_up = False
         await asyncio.to_thread(self.bot.kill)
@@ -228,10 +243,9 @@ class Soak:
 
     # ------------------------------------------------------------------ the end
 
-    async def finish(self, started: float, bot_up_s: float, first_quote_s: float) -> dict:
+    async def finish(self, started: float, bot_up_s: float, first_quote_s: float,
+                     totals: dict, phases: dict) -> dict:
         w = self.watch
-        await w.poll_truth()
-        totals = w.totals()
         w.bot_up = False
         code = await asyncio.to_thread(self.bot.stop, 40)
         end_orders = w.ours(await w.sim_get("/sim/orders"))
@@ -248,8 +262,10 @@ class Soak:
             "dark_s_by_cause": self.dark_by_cause(),
             "orphans": {"during_run": len(w.orphans), "longest_s": round(max(w.orphans.values(), default=0.0), 1),
                         "ghosts": len(w.ghosts), "at_end": len(end_orders),
+                        "seen": dict(sorted(w.first_seen.items())[:10]),
                         "bot_api_errors": w.bot_errors},
             "tracebacks": {"count": tracebacks, "samples": samples[:10]},
+            "phases": phases,
             "history": {k: v for k, v in self.history.items() if k != "task"},
             "bot": {**{k: round(v, 2) for k, v in w.res.items()}, "exit_code": code,
                     "states_seen": dict(w.bot_states), "state_reasons": sorted(w.state_reasons)},

@@ -5,6 +5,7 @@ nobody reads would block it). Every wait is bounded; `ProcSet.close()` kills wha
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -135,6 +136,19 @@ def uptime_rows(db_path: Path, bot: str = "default") -> dict[str, float]:
         rows = db.execute("SELECT hour, two_sided_seconds FROM trading_uptimehour "
                           "WHERE bot = ?", (bot,)).fetchall()
     return {str(hour): float(seconds) for hour, seconds in rows}
+
+
+def events_like(db_path: Path, pattern: str, since: float,
+                bot: str = "default") -> list[tuple[float, str]]:
+    """The bot's event log (OrderEvent rows) since `since` whose message matches the SQL
+    LIKE `pattern`: (unix time, message), oldest first; read-only, like uptime_rows."""
+    uri = f"file:{db_path}?mode=ro"
+    with sqlite3.connect(uri, uri=True, timeout=10) as db:
+        rows = db.execute("SELECT at, message FROM trading_orderevent WHERE bot = ? AND "
+                          "message LIKE ? ORDER BY at, id", (bot, pattern)).fetchall()
+    times = [(dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).timestamp(), text)
+             for at, text in rows]
+    return [(at, text) for at, text in times if at >= since]
 
 
 def count_tracebacks(log_path: Path) -> tuple[int, list[str]]:

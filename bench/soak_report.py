@@ -1,6 +1,8 @@
 """The soak's verdict (hard targets -> exit status) and its printed table."""
 from __future__ import annotations
 
+from bench import soak_phases
+
 SOFT_TARGETS = {"two_sided_pct": 95.0, "in_band_pct": 90.0}
 
 
@@ -9,8 +11,9 @@ def pct(part: float, whole: float) -> float:
 
 
 # Checks in evaluate(): orphans at end, orphans during the run, tracebacks, uptime history,
-# account surviving the simulator restart, runbot's exit code. Each fails with one sentence.
-HARD_TARGETS = 6
+# account surviving the simulator restart, runbot's exit code, and the phases' own (storm then
+# kill, stop with the exchange frozen: bench/soak_phases.py). Each fails with one sentence.
+HARD_TARGETS = 6 + soak_phases.PHASE_TARGETS
 
 
 def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
@@ -21,7 +24,8 @@ def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
         failed.append(f"{o['at_end']} order(s) of ours still open after the bot's clean stop")
     if o["during_run"]:
         failed.append(f"{o['during_run']} orphan order(s) during the run (resting on the "
-                      f"exchange, unknown to the bot for > grace; longest {o['longest_s']} s)")
+                      f"exchange, unknown to the bot for > grace; longest {o['longest_s']} s; "
+                      f"first seen {o.get('seen')})")
     if r["tracebacks"]["count"]:
         failed.append(f"{r['tracebacks']['count']} traceback/unhandled line(s) in the bot's "
                       f"log: {r['tracebacks']['samples'][:3]}")
@@ -34,7 +38,7 @@ def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
         failed.append("the bot's account/token did not survive the simulator restart")
     if r["bot"]["exit_code"] not in (0, None):
         failed.append(f"runbot exited with code {r['bot']['exit_code']} on SIGTERM")
-    return failed
+    return failed + soak_phases.failures(r["phases"])
 
 
 def print_report(r: dict, failed: list[str]) -> None:
@@ -72,6 +76,7 @@ def print_report(r: dict, failed: list[str]) -> None:
         ("bot CPU seconds", str(b["cpu_seconds"])),
         ("bot states seen (polls)", str(b["states_seen"])),
     ]
+    rows += soak_phases.report_rows(r["phases"])
     for label, value in rows:
         print(f"  {label:44} {value}")
     for reason in b["state_reasons"]:

@@ -52,6 +52,7 @@ class Watch:
         self.on_drop = None                               # callback after each drop
         self.orphans: dict[str, float] = {}               # cl_ord_id -> longest mismatch s
         self.ghosts: dict[str, float] = {}                # bot believes, exchange lacks
+        self.first_seen: dict[str, str] = {}              # orphan/ghost -> "kind HH:MM:SS"
         self._orphan_seen: dict[str, Mismatch] = {}
         self._ghost_seen: dict[str, Mismatch] = {}
         self.bot_states: Counter = Counter()              # state -> polls seen in it
@@ -150,8 +151,8 @@ class Watch:
             await asyncio.sleep(ORPHAN_EVERY_S)
 
     async def compare_orders(self) -> None:
-        status = await self._bot_get("/api/status")
-        bot_orders = await self._bot_get("/api/orders")
+        status = await self.bot_get("/api/status")
+        bot_orders = await self.bot_get("/api/orders")
         exchange = await self.sim_get("/sim/orders")
         if not status.get("engine_connected", True):
             return                          # the engine has not published yet: nothing to compare
@@ -162,16 +163,21 @@ class Watch:
         believed = {o["cl_ord_id"] for o in bot_orders["orders"]}
         resting = {o["cl_ord_id"] for o in self.ours(exchange) if o["status"] == "open"}
         live = {o["cl_ord_id"] for o in self.ours(exchange)}
-        self._track(resting - believed, self._orphan_seen, self.orphans, now)
-        self._track(believed - live, self._ghost_seen, self.ghosts, now)
+        self._track(resting - believed, self._orphan_seen, self.orphans, now, "orphan")
+        self._track(believed - live, self._ghost_seen, self.ghosts, now, "ghost")
 
-    async def _bot_get(self, path: str) -> dict:
+    async def bot_get(self, path: str) -> dict:
         r = await self.http.get(self.bot_base + path, headers=self._bot_auth)
         r.raise_for_status()
         return r.json()
 
+    async def bot_post(self, path: str, body: dict | None = None) -> dict:
+        r = await self.http.post(self.bot_base + path, headers=self._bot_auth, json=body)
+        r.raise_for_status()
+        return r.json()
+
     def _track(self, ids: set[str], seen: dict[str, Mismatch], out: dict[str, float],
-               now: float) -> None:
+               now: float, kind: str) -> None:
         for gone in set(seen) - ids:
             del seen[gone]
         for cl_ord_id in ids:
@@ -179,6 +185,8 @@ class Watch:
             age = now - m.first_seen
             if age > self.grace_s:
                 out[cl_ord_id] = max(out.get(cl_ord_id, 0.0), age)
+                began = time.strftime("%H:%M:%S", time.localtime(m.first_seen))
+                self.first_seen.setdefault(cl_ord_id, f"{kind} {began}")   # to find it in logs
 
     def reset_mismatches(self) -> None:
         """After a restart the grace window starts again (the bot reconciles first)."""

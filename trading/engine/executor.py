@@ -5,7 +5,8 @@ exchange call counts, except a post-only reject (the market moved; not a fault),
 an exchange that cannot be reached at all; any success resets it. Every order action,
 reject and error becomes an audit event. It never decides what to quote: that is decide's
 job. Places can be shut off (`close_places`): a kill or stop drops every place still
-waiting for the rate budget, so nothing queued before the kill reaches the exchange.
+waiting for the rate budget, and every retry of one refused before it (a 429, a 5xx), so
+nothing queued before the kill reaches the exchange.
 """
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ CANCEL_COALESCE_SECONDS = 0.01
 OVERDUE_CHECKS_PER_PASS = 10
 
 
+class PlaceDropped(Exception):
+    """Raised as a place's attempt leaves the pacer after places were shut off: a retry
+    (after a 429 or a 5xx) of a place sent before a kill or stop is never sent."""
+
+
 def is_reject(exc: BaseException, kind: RejectKind) -> bool:
     return isinstance(exc, OrderRejectedError) and exc.kind is kind
 
@@ -62,6 +68,9 @@ class Executor:
         self._inflight = TaskSet()
         self._cancels_due: list[str] = []       # non-urgent cancels waiting for company
         self._unsent: dict[str, asyncio.Task] = {}   # places still waiting for the budget
+        # Places whose request has not returned yet (the client may be retrying a 429 or a
+        # 5xx): "not found" is no answer about those, see check_overdue.
+        self._placing: set[str] = set()
         self.places_closed: str | None = None   # why places are shut off (kill, stop)
         self._requests: deque[float] = deque()   # when each exchange call of this bot went
 
@@ -230,17 +239,26 @@ class Executor:
     async def send_place(self, cl_ord_id: str, quote: Quote,
                          trigger_at: float | None = None) -> RejectKind | None:
         """Send one ALO order; returns the kind of a synchronous reject (None otherwise)."""
-        def sent() -> None:     # the request left the pacer for the exchange
+        def sent() -> None:     # an attempt is leaving the pacer for the exchange
+            if self.places_closed is not None:
+                raise PlaceDropped(self.places_closed)
             if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
                 self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+        self._placing.add(cl_ord_id)
         try:
             await self.call("new_order", lambda: self.rest.new_order(
                 self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo",
                 on_sent=sent))
         except StandXError as exc:
             return self._place_failed(cl_ord_id, quote, exc)
+        except PlaceDropped as dropped:
+            self._transition(self.tracker.rejected(cl_ord_id, self._clock(),
+                                                   f"retry not sent: {dropped}"))
+            self.events.add("info", f"{dropped}: dropped the retry of a place before sending",
+                            side=quote.side, cl_ord_id=cl_ord_id)
         finally:
             self._unsent.pop(cl_ord_id, None)
+            self._placing.discard(cl_ord_id)
         return None
 
     def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> RejectKind | None:
@@ -317,8 +335,13 @@ class Executor:
 
     async def check_overdue(self) -> None:
         """PENDING_* orders not confirmed in time: ask the exchange by cl_ord_id (a few per
-        pass; reconcile settles a large backlog with one query)."""
-        for order in self.tracker.overdue(self._clock())[:OVERDUE_CHECKS_PER_PASS]:
+        pass; reconcile settles a large backlog with one query). Not a place the client is
+        still sending or retrying: the exchange rightly does not know it yet, and
+        forgetting it would make it an orphan the moment the retry lands (a forgotten id is
+        never adopted again). Its call's own outcome settles it."""
+        overdue = [o for o in self.tracker.overdue(self._clock())
+                   if o.cl_ord_id not in self._placing]
+        for order in overdue[:OVERDUE_CHECKS_PER_PASS]:
             self.tracker.mark_checked(order.cl_ord_id, self._clock())
             try:
                 query = functools.partial(self.rest.query_order, cl_ord_id=order.cl_ord_id)

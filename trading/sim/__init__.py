@@ -12,7 +12,8 @@ Public API
     HTTP extras: POST /sim/accounts, GET /sim/stats (ground truth per symbol with the
         counted size, order lifetimes and hourly rows; "requests": the account's requests
         by path; "ws": connections per IP),
-        GET /sim/orders (the account's live orders, ground truth), GET /sim/injected
+        GET /sim/orders (the account's live orders, ground truth; ?since=<unix s>: every
+        order created since, any status, with created_at/updated_at), GET /sim/injected
         (faults really injected, by kind), GET|POST /sim/faults, POST /sim/market,
         GET /api/maker/uptime, GET /v1/region.
     Restart: with SimConfig.state_file (runsim --state-file) accounts, the JWT secret and

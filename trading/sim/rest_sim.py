@@ -4,6 +4,7 @@ library): prepare-signin answers like StandX, login returns a clear 400 pointing
 POST /sim/accounts, which hands out a token and a base58 Ed25519 key directly."""
 from __future__ import annotations
 
+import math
 import os
 import time
 from decimal import Decimal, InvalidOperation
@@ -51,11 +52,31 @@ async def stats(exchange, ctx: Ctx):
 
 async def open_orders(exchange, ctx: Ctx):
     """Ground truth of the account's live orders (pending and resting), never faulted:
-    what a soak compares with what the bot believes."""
+    what a soak compares with what the bot believes. With ?since=<unix seconds>: every
+    order the account created at or after that moment, in any status (the order log a
+    soak judges "nothing was created after the kill" and "still resting at the stop" by);
+    created_at / updated_at are exchange-clock seconds (a closed order's updated_at is when
+    it left the book)."""
     account = ctx.require_account()
+    since = _since(ctx.query.get("since"))
+    rows = account.live_orders() if since is None else \
+        [o for o in account.orders.values() if o.created_at >= since]
     return {"orders": [{"id": o.id, "cl_ord_id": o.cl_ord_id, "symbol": o.symbol,
                         "side": o.side.value, "price": str(o.price), "qty": str(o.qty),
-                        "status": o.status} for o in account.live_orders()]}
+                        "status": o.status, "created_at": o.created_at,
+                        "updated_at": o.updated_at} for o in rows]}
+
+
+def _since(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        since = float(value)
+    except ValueError:
+        since = math.nan
+    if not math.isfinite(since):
+        raise bad_request("since must be a number of seconds (unix time)")
+    return since
 
 
 async def injected(exchange, ctx: Ctx):

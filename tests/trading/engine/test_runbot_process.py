@@ -1,6 +1,7 @@
 """`manage.py runbot --no-sim` as a real process against an in-test simulator, with its own
 SQLite file in a temporary DATA_DIR: SIGKILL keeps the uptime history and the next run cancels
-the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open)."""
+the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open);
+a SIGTERM that cannot verify (the exchange frozen) exits non-zero and says orders may remain."""
 from __future__ import annotations
 
 import asyncio
@@ -94,6 +95,28 @@ async def test_sigterm_stops_cleanly(world, data_dir):
     assert await wait_exit(process) == 0, data_dir["log"].read_text()[-3000:]
     assert world.ours() == []
     assert world.truth(SYMBOL)["open_orders"] == 0
+    output = data_dir["log"].read_text()
+    assert "runbot stopped cleanly" in output and "orders may remain" not in output
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_sigterm_with_the_exchange_frozen_says_orders_may_remain(world, data_dir):
+    """The exchange stops answering (every /api request hangs) and runbot is told to stop:
+    it cannot cancel or verify, so it must not say "stopped cleanly" and exit 0 (systemd's
+    Restart=on-failure would never hear of it). Ground truth: our orders do still rest."""
+    setup = {**data_dir, "env": {**data_dir["env"], "HTTP_TIMEOUT_SECONDS": "0.5"}}
+    process = await start_runbot(setup)
+    try:
+        await wait_until(world.two_sided, timeout=20, what="quotes")
+        world.exchange.set_faults(hang_share=1.0, hang_max_s=5.0)
+    finally:
+        process.send_signal(signal.SIGTERM)
+    code = await wait_exit(process, timeout=60)
+    output = data_dir["log"].read_text()
+    assert code != 0, output[-3000:]
+    assert "orders may remain on the exchange" in output, output[-3000:]
+    assert "runbot stopped cleanly" not in output
+    assert world.two_sided()            # the message is the truth: both quotes still rest
 
 
 def test_unmigrated_database_fails_with_a_clear_message(tmp_path):

@@ -105,3 +105,33 @@ async def test_sim_orders_and_injected_counts(sim, api, http):
     await http.get("/api/query_symbol_info")
     counts = (await http.get("/sim/injected")).json()
     assert counts == {"http_429": 2, "http_5xx": 1}
+
+
+async def test_sim_orders_since_is_the_order_log_with_exchange_times(sim, api, http):
+    """?since= lists every order created from that moment in any status, with the times a
+    soak judges a kill or a stop by; without it only live orders are listed."""
+    clock = sim.exchange.clock
+    before = clock()
+    await api.post("/api/new_order", {**alo("buy", "65000.00"), "cl_ord_id": "log-1"})
+    await api.post("/api/new_order", {**alo("buy", "64000.00"), "cl_ord_id": "log-2"})
+    for _ in range(50):
+        if len([o for o in (await api.get("/sim/orders")).json()["orders"]
+                if o["status"] == "open"]) == 2:
+            break
+        await asyncio.sleep(0.02)
+    middle = clock()
+    await api.post("/api/cancel_order", {"cl_ord_id": "log-1"})
+    for _ in range(50):
+        if len((await api.get("/sim/orders")).json()["orders"]) == 1:
+            break
+        await asyncio.sleep(0.02)
+    log = {o["cl_ord_id"]: o for o in (await api.get("/sim/orders", since=before)).json()["orders"]}
+    assert set(log) == {"log-1", "log-2"}
+    assert log["log-1"]["status"] == "canceled" and log["log-1"]["updated_at"] >= middle
+    assert log["log-2"]["status"] == "open"
+    assert before <= log["log-1"]["created_at"] <= log["log-2"]["created_at"] <= middle
+    assert (await api.get("/sim/orders", since=middle)).json()["orders"] == []
+    assert [o["cl_ord_id"] for o in (await api.get("/sim/orders")).json()["orders"]] == ["log-2"]
+    refused = await api.get("/sim/orders", since="yesterday")
+    assert refused.status_code == 400 and "since" in refused.text
+    assert (await api.get("/sim/orders", since="nan")).status_code == 400

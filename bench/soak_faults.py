@@ -41,7 +41,7 @@ def plan(seed: int, duration: float) -> list[Event]:
         t += rng.uniform(*BURST_GAP)
     if not bursts:      # a short run still gets one: in the middle of the widest gap
         marks = sorted([0.0, duration - 15] + [e.at for e in one_shots])
-        lo, hi = max(zip(marks, marks[1:]), key=lambda gap: gap[1] - gap[0])
+        lo, hi = max(zip(marks, marks[1:], strict=False), key=lambda gap: gap[1] - gap[0])
         bursts.append(Event(round((lo + hi) / 2, 1), "burst_429", rng.randint(*BURST_SIZES)))
     return sorted(one_shots + bursts, key=lambda e: e.at)
 

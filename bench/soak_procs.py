@@ -5,6 +5,7 @@ nobody reads would block it). Every wait is bounded; `ProcSet.close()` kills wha
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -25,10 +26,10 @@ HOST = "127.0.0.1"
 class Proc:
     def __init__(self, name: str, argv: list[str], env: dict, log_path: Path):
         self.name, self.log_path = name, log_path
-        self._log = open(log_path, "ab")
-        self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                      stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        with open(log_path, "ab") as log:       # the child keeps its own copy
+            self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                          stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
 
     @property
     def pid(self) -> int:
@@ -38,10 +39,8 @@ class Proc:
         return self.popen.poll() is None
 
     def signal_group(self, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):       # already gone
             os.killpg(self.popen.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout: float = 40.0) -> int | None:
         """SIGTERM (a clean stop: runbot cancels our orders), SIGKILL after `timeout`."""
@@ -51,16 +50,12 @@ class Proc:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill()
-        self._log.close()
         return self.popen.returncode
 
     def kill(self) -> None:
         self.signal_group(signal.SIGKILL)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-        self._log.close()
 
 
 class ProcSet:

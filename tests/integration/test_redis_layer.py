@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings as django_settings
 from channels.layers import get_channel_layer
+from django.conf import settings as django_settings
 
 from tests.integration.conftest import free_port
 from tests.trading.fleet.lease_cases import ROOT

@@ -24,9 +24,11 @@ log = logging.getLogger(__name__)
 VERIFY_ROUNDS = 8
 VERIFY_BACKOFF = Backoff(base=0.2, cap=2.0)      # about 11 s of pauses over all rounds
 # However slow the exchange answers, a cleanup gives up (and says so) after this long:
-# runbot's clean stop must finish well inside systemd's stop timeout.
-VERIFY_DEADLINE_SECONDS = 20.0
-LOCK_WAIT_SECONDS = 15.0
+# runbot's clean stop (background tasks 5 s + the trading lock 10 s + this) must end, and
+# say whether orders may remain, inside fleet.bots.SHUTDOWN_GRACE_SECONDS and systemd's
+# TimeoutStopSec (docs/operations.md).
+VERIFY_DEADLINE_SECONDS = 15.0
+LOCK_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)

@@ -204,12 +204,13 @@ class Engine:
         """Process exit: drop queued places, cancel all ours, verify, persist. The run state
         is not stored: the next start resumes it."""
         self.run_control.set_run_state(RunState.STOPPED, "process shutdown")
-        await self.signals.wait_background(timeout=10.0)
+        await self.signals.wait_background(timeout=5.0)
         result = await self.cleanup.cancel_everything("shutdown")
         self.run_control.note_cleanup(result)
         self.shutdown_result = result
         self.events.add("stop", "process shutdown: " + result.describe())
-        self.observe_uptime()
+        # Not observe_uptime(): a slow cleanup is not a time jump to resync from.
+        self.uptime.observe(self.clock(), None, None, self.market.mark, running=False)
         await self.uptime.save(self.symbol)
         await self.events.flush()
 
@@ -286,6 +287,9 @@ class Engine:
         order, now = transition.order, self.clock()
         if transition.state is OrderState.OPEN and transition.previous is OrderState.PENDING_NEW:
             self.quoter.meter.on_ack(now - order.sent_at)
+            self.quoter.note_resting(order.side)
+        elif transition.state is OrderState.REJECTED and self.bot_state.run.running:
+            self.quoter.note_reject(order.side, now)
         elif not transition.state.is_live and order.rested_at is not None:
             self.lifetimes.order_ended(now - order.rested_at, transition.previous is
                                        OrderState.PENDING_CANCEL and transition.state is

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from trading.core import decide as decide_core
 from trading.core import quoting
+from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
@@ -36,6 +37,10 @@ class Quoter:
         self._overlap_blocked_until = 0.0
         self.meter = MarketMeter()
         self.last_plan: StrategyPlan | None = None
+        # After a reject (post-only would cross, say) a side waits before it places again,
+        # longer after each reject in a row: a market the quote cannot rest in is not met
+        # with a new order every pass.
+        self._rejects: dict[Side, tuple[int, float]] = {}      # side -> (in a row, until)
 
     def quote_once(self, trigger_at: float | None = None) -> None:
         """One pass: plan -> desired quotes -> actions -> execute. Synchronous on purpose:
@@ -96,6 +101,16 @@ class Quoter:
             log.error("%s", text)
             self.events.add("error", text, side=side)
 
+    def note_reject(self, side: Side, now: float) -> None:
+        streak, _ = self._rejects.get(side, (0, 0.0))
+        self._rejects[side] = (streak + 1, now + REJECT_BACKOFF.delay(streak))
+
+    def note_resting(self, side: Side) -> None:
+        self._rejects.pop(side, None)
+
+    def _rejected_sides(self, now: float) -> frozenset[Side]:
+        return frozenset(side for side, (_, until) in self._rejects.items() if now < until)
+
     def _block_overlap(self, side: Side) -> None:
         """Margin or max-open-orders refused the overlapping order: cancel-first for a while."""
         self._overlap_blocked_until = self._clock() + self._fallback_seconds
@@ -119,7 +134,7 @@ class Quoter:
             allow_overlap=now >= self._overlap_blocked_until,
             strategy_version=self.state.tracker.strategy_version, band=plan.windows,
             min_rest_seconds=plan.min_rest_seconds, window_only=plan.window_only,
-            holding=self.breaker.holding_sides(now))
+            holding=self.breaker.holding_sides(now) | self._rejected_sides(now))
 
     def view(self) -> dict:
         """The strategy as the snapshot shows it (what it aims for, what it measured)."""
@@ -144,6 +159,7 @@ class Quoter:
 
 
 CENT = Decimal("0.01")
+REJECT_BACKOFF = Backoff(base=0.1, cap=2.0)
 
 
 def _text(value) -> str | None:

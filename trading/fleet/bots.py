@@ -21,7 +21,10 @@ from trading.models import BotConfig
 
 log = logging.getLogger("trading.runbot")
 
-SHUTDOWN_GRACE_SECONDS = 30.0     # the engine's own clean stop is bounded well inside this
+# The engine's own clean stop is bounded inside this (5 + 10 + 15 s, engine/cleanup.py),
+# and this inside systemd's TimeoutStopSec=45 (docs/operations.md): the exit status and the
+# "orders may remain" line are always written before systemd would SIGKILL.
+SHUTDOWN_GRACE_SECONDS = 35.0
 
 
 def select_bots(names: list[str] | None) -> list[str]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.trading.engine.conftest import FAST_OPTIONS, wait_until
+from tests.trading.engine.conftest import FAST_OPTIONS, MID, SYMBOL, wait_until
 from trading import bus
 from trading.core.domain import Side
 
@@ -107,4 +107,21 @@ async def test_a_kill_in_the_middle_of_a_storm_leaves_nothing_behind(world, star
     await wait_until(lambda: (bus.latest_snapshot("default") or {}).get("state") == "killed",
                      what="the snapshot says killed")
     assert bus.latest_snapshot("default")["cleanup"] is None          # verified gone
+    await running.stop()
+
+
+async def test_a_side_whose_orders_are_rejected_backs_off_instead_of_looping(world, start_engine):
+    """Every post-only order rejected (a market our quote cannot rest in): each side waits
+    longer after each reject in a row instead of placing again every pass."""
+    running = await start_engine()
+    await wait_until(world.two_sided, what="first quotes")
+    world.exchange.set_faults(alo_reject_share=1.0)
+    world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.001"))     # both sides requote
+    started = world.exchange.matching.clock()
+    await asyncio.sleep(3.0)
+    placed = {side: placed_on(world, side, started) for side in Side}
+    assert all(1 <= n <= 10 for n in placed.values()), placed     # 0.1, 0.2, 0.4 ... 2 s
+    assert not any(running.engine.breaker.tripped(s, running.engine.clock()) for s in Side)
+    world.exchange.set_faults(alo_reject_share=0.0)
+    await wait_until(world.two_sided, timeout=5, what="quoting again once orders rest")
     await running.stop()

@@ -65,13 +65,7 @@ def prepare_data_dir(path: Path) -> None:
                     "other local users may read the database (live sessions) and the secret "
                     "key. Use a private directory (chmod 700 it, or set DATA_DIR).", path, mode)
         return
-    try:
-        path.chmod(PRIVATE_DIR)
-    except OSError as exc:
-        log.warning("DATA_DIR %s is open to other users (mode %03o) and could not be made "
-                    "private (%s): chmod 700 it.", path, mode, exc.strerror)
-        return
-    log.warning("DATA_DIR %s was open to other users (mode %03o): tightened to 700.", path, mode)
+    _make_private(path, mode, PRIVATE_DIR, f"DATA_DIR {path}", "open to other users")
 
 
 def tighten_file(path: Path) -> None:
@@ -82,13 +76,18 @@ def tighten_file(path: Path) -> None:
         return
     if not mode & OPEN_TO_OTHERS:
         return
+    _make_private(path, mode, PRIVATE_FILE, str(path), "readable by other users")
+
+
+def _make_private(path: Path, mode: int, private: int, what: str, exposure: str) -> None:
+    """chmod to `private`, and say what was done (or what to do by hand)."""
     try:
-        path.chmod(PRIVATE_FILE)
+        path.chmod(private)
     except OSError as exc:
-        log.warning("%s is readable by other users (mode %03o) and could not be made private "
-                    "(%s): chmod 600 it.", path, mode, exc.strerror)
+        log.warning("%s is %s (mode %03o) and could not be made private (%s): chmod %03o it.",
+                    what, exposure, mode, exc.strerror, private)
         return
-    log.warning("%s was readable by other users (mode %03o): tightened to 600.", path, mode)
+    log.warning("%s was %s (mode %03o): tightened to %03o.", what, exposure, mode, private)
 
 
 def secure_sqlite_file(path: Path) -> None:

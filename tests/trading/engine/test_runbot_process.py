@@ -22,22 +22,6 @@ from tests.trading.engine.conftest import SYMBOL, wait_until
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture
-def data_dir(tmp_path, world) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
-    env.update({
-        "DATA_DIR": str(tmp_path), "STANDX_MODE": "sim",
-        "STANDX_API_BASE": world.sim.api_base, "STANDX_WS_URL": world.sim.ws_stream_url,
-        "STANDX_JWT_TOKEN": world.token, "STANDX_ED25519_PRIVATE_KEY": world.private_key,
-        "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.1", "REQUOTE_THRESHOLD_BPS": "3",
-        "MAX_SPREAD_DEVIATION_BPS": "50", "FEED_STALE_SECONDS": "2", "LOG_LEVEL": "warning",
-        "DJANGO_SETTINGS_MODULE": "mmsite.settings",
-    })
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
-    return {"env": env, "db": tmp_path / "db.sqlite3", "log": tmp_path / "runbot.log"}
-
-
 async def start_runbot(setup: dict, *args: str) -> asyncio.subprocess.Process:
     with open(setup["log"], "ab") as log:       # the child keeps its own copy
         return await asyncio.create_subprocess_exec(

@@ -83,17 +83,39 @@ class Soak:
         self.strategy, self.volatility_bps = BOT_STRATEGY, VOLATILITY_BPS
         self.events: list[dict] = []          # every one-shot fault with its start/end
         self.history: dict = {}
-        self.sim = self.bot = None
-        self.watch: Watch | None = None
+        self._sim: procs.Proc | None = None
+        self._bot: procs.Proc | None = None
+        self._watch: Watch | None = None       # made once the bot is up (it needs the account)
         self.bot_logs: list[Path] = []
+
+    # Each is set by its start and never unset: reading one earlier is a bug in the order of
+    # the soak's steps, said so rather than as an AttributeError on None.
+
+    @property
+    def sim(self) -> procs.Proc:
+        if self._sim is None:
+            raise RuntimeError("soak: the simulator was used before start_sim()")
+        return self._sim
+
+    @property
+    def bot(self) -> procs.Proc:
+        if self._bot is None:
+            raise RuntimeError("soak: the bot was used before start_bot()")
+        return self._bot
+
+    @property
+    def watch(self) -> Watch:
+        if self._watch is None:
+            raise RuntimeError("soak: the watch was used before run() made it")
+        return self._watch
 
     # ------------------------------------------------------------------ processes
 
     def start_sim(self) -> float:
         argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json",
                               SIM_ARGS)
-        self.sim = self.pset.start("runsim", argv, self.env, self.work / "runsim.log")
-        return procs.wait_http(f"{self.sim_base}/api/health", self.sim, 30)
+        self._sim = self.pset.start("runsim", argv, self.env, self.work / "runsim.log")
+        return procs.wait_http(f"{self.sim_base}/api/health", self._sim, 30)
 
     def start_bot(self, account: dict | None = None) -> float:
         if account is not None:   # credentials only in the child's environment, never printed
@@ -105,11 +127,11 @@ class Soak:
                "API_TOKEN": self.api_token, "CL_ORD_PREFIX": PREFIX, "LOG_LEVEL": "info"}
         log = self.work / f"runbot-{len(self.bot_logs) + 1}.log"
         self.bot_logs.append(log)
-        self.bot = self.pset.start("runbot", procs.bot_argv(), env, log)
-        if self.watch is not None:
-            self.watch.bot_started(self.bot.pid)
+        self._bot = self.pset.start("runbot", procs.bot_argv(), env, log)
+        if self._watch is not None:
+            self._watch.bot_started(self._bot.pid)
         headers = {"Authorization": f"Bearer {self.api_token}"}
-        return procs.wait_http(f"http://{procs.HOST}:{self.web_port}/api/status", self.bot,
+        return procs.wait_http(f"http://{procs.HOST}:{self.web_port}/api/status", self._bot,
                                60, headers)
 
     async def set_faults(self, **changes) -> None:
@@ -133,8 +155,9 @@ class Soak:
         account = await asyncio.to_thread(procs.create_account, self.sim_base)
         await asyncio.to_thread(procs.migrate, self.env)
         bot_up_s = await asyncio.to_thread(self.start_bot, account)
-        self.watch = Watch(self.sim_base, account["token"], f"http://{procs.HOST}:{self.web_port}",
-                           self.api_token, PREFIX, self.args.grace)
+        self._watch = Watch(self.sim_base, account["token"],
+                            f"http://{procs.HOST}:{self.web_port}", self.api_token, PREFIX,
+                            self.args.grace)
         self.watch.bot_started(self.bot.pid)
         self.watch.sim_up = self.watch.bot_up = True
         truth = asyncio.create_task(self.watch.truth_loop())
@@ -249,7 +272,8 @@ class Soak:
         w.bot_up = False
         code = await asyncio.to_thread(self.bot.stop, 40)
         end_orders = w.ours(await w.sim_get("/sim/orders"))
-        tracebacks, samples = 0, []
+        tracebacks = 0
+        samples: list[str] = []
         for log in self.bot_logs:
             n, found = procs.count_tracebacks(log)
             tracebacks, samples = tracebacks + n, samples + found

@@ -24,8 +24,12 @@ import re
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from bench import soak_procs as procs
+
+if TYPE_CHECKING:       # bench.soak imports this module
+    from bench.soak import Soak
 
 QUIET_FAULTS = {"http_5xx_share": 0.0, "hang_share": 0.0, "alo_reject_share": 0.0,
                 "ack_latency_ms": 20.0, "ack_jitter_ms": 0.0, "ws_drop_every_s": 0.0,
@@ -54,7 +58,7 @@ async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float) -> floa
 
 
 class Phases:
-    def __init__(self, soak):
+    def __init__(self, soak: Soak):
         self.soak, self.watch = soak, soak.watch
         self.db = soak.work / "data" / "db.sqlite3"
 
@@ -166,7 +170,8 @@ class Phases:
     # ------------------------------------------------------------------ frozen stop
 
     async def frozen_stop(self) -> dict:
-        s, w, out = self.soak, self.watch, {}
+        s, w = self.soak, self.watch
+        out: dict[str, object] = {}
         out["two_sided_before_s"] = await wait_for(self.two_sided, 60)
         w.bot_up = w.sim_up = False
         frozen = time.time()
@@ -194,7 +199,8 @@ class Phases:
         """Start the bot again: it must cancel what the frozen stop left, then quote. Times
         count from the launch (the orphans go before the API answers)."""
         launched, launched_at = time.monotonic(), time.time()
-        out = {"restart_s": round(await asyncio.to_thread(self.soak.start_bot), 2)}
+        out: dict[str, float | None] = {
+            "restart_s": round(await asyncio.to_thread(self.soak.start_bot), 2)}
 
         async def orphans_gone() -> bool:
             return not left & {o["cl_ord_id"] for o in await self.ours_live()}

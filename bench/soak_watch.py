@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -49,7 +50,7 @@ class Watch:
         self.first_rest: float | None = None
         self.last_poll: float | None = None
         self.drops: list[float] = []                      # wall times of observed WS drops
-        self.on_drop = None                               # callback after each drop
+        self.on_drop: Callable[[], Awaitable[None]] | None = None   # called after each drop
         self.orphans: dict[str, float] = {}               # cl_ord_id -> longest mismatch s
         self.ghosts: dict[str, float] = {}                # bot believes, exchange lacks
         self.first_seen: dict[str, str] = {}              # orphan/ghost -> "kind HH:MM:SS"

@@ -164,8 +164,10 @@ def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
     if sent is None:
         # Each value passed its own checks (ConfigIn holds the model's per-field rules), so
         # what the form refused is a rule between fields: a conflict, told field by field.
+        # str(): Django yields each message as a str; its stubs say ValidationError | str too.
         raise ConfigConflict([
-            {"loc": ["body", "payload", field], "msg": " ".join(messages), "type": "conflict"}
+            {"loc": ["body", "payload", field], "msg": " ".join(str(m) for m in messages),
+             "type": "conflict"}
             for field, messages in form.errors.items()])
     form.instance.refresh_from_db()
     return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -132,11 +132,14 @@ def add_retry_after(openapi: dict) -> dict:
 
 # ---------------------------------------------------------------- POST /api/config
 
-def _bounds(field: models.Field) -> tuple[Decimal | None, Decimal | None]:
-    """The tightest of the field's Min/MaxValueValidators (Django adds the column's own)."""
+def _bounds(field: models.Field) -> tuple[Decimal | None, Decimal]:
+    """The tightest of the field's Min/MaxValueValidators (Django adds the column's own).
+    A field without a maximum has no range to publish: that is a TypeError at import."""
     lows = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MinValueValidator)]
     highs = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MaxValueValidator)]
-    return max(lows, default=None), min(highs, default=None)
+    if not highs:
+        raise TypeError(f"BotConfig.{field.name}: no MaxValueValidator, so no range for the API schema")
+    return max(lows, default=None), min(highs)
 
 
 def _plain_decimal_text(pattern: str, low: Decimal, high: Decimal, places: int):
@@ -177,6 +180,8 @@ def _whole_number(value: Any) -> Any:
 
 def _strategy_type(name: str) -> Any:
     field = BotConfig._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"BotConfig.{name}: a relation has no API schema")
     if name == "symbol":
         return Literal[KNOWN_SYMBOLS]
     if field.choices:
@@ -185,9 +190,9 @@ def _strategy_type(name: str) -> Any:
         return _decimal(field)
     if isinstance(field, models.IntegerField):
         low, high = _bounds(field)
-        low, high = int(low or 0), int(high)
-        return Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=low, le=high),
-                         WithJsonSchema({"type": "integer", "minimum": low, "maximum": high})]
+        least, most = int(low or 0), int(high)
+        return Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=least, le=most),
+                         WithJsonSchema({"type": "integer", "minimum": least, "maximum": most})]
     raise TypeError(f"BotConfig.{name}: no API schema for {type(field).__name__}")
 
 
@@ -199,10 +204,20 @@ def _config_schema(schema: dict) -> None:
         prop.pop("default", None)
 
 
-ConfigIn = create_model(
-    "ConfigIn", __base__=Schema,
-    **{name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS},
-)
-ConfigIn.model_config.update(extra="forbid", json_schema_extra=_config_schema)
-ConfigIn.__doc__ = "Any non-empty subset of the strategy values; the rest keep their stored values."
-ConfigIn.model_rebuild(force=True)
+def _config_in() -> type[Schema]:
+    # Typed Any: mypy checks a **dict against create_model's own keyword parameters too
+    # (__base__, __config__, ...), which a (type, default) pair does not fit.
+    fields: dict[str, Any] = {name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS}
+    model = create_model("ConfigIn", __base__=Schema, **fields)
+    model.model_config.update(ConfigDict(extra="forbid", json_schema_extra=_config_schema))
+    model.__doc__ = "Any non-empty subset of the strategy values; the rest keep their stored values."
+    model.model_rebuild(force=True)
+    return model
+
+
+if TYPE_CHECKING:
+    class ConfigIn(Schema):
+        """What mypy sees. To mypy a model built at run time is a variable, and a variable
+        cannot annotate the endpoints' bodies; django-ninja gets the built model below."""
+else:
+    ConfigIn = _config_in()

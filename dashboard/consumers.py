@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 
+from asgiref.typing import WebSocketReceiveEvent
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -60,7 +61,7 @@ class _GuardedConsumer(AsyncWebsocketConsumer):
     """Refuses what no client of ours sends before any consumer looks at it: binary frames
     and text over MAX_MESSAGE_CHARS."""
 
-    async def websocket_receive(self, message: dict) -> None:
+    async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
         text = message.get("text")
         if text is None:
             await self.close(code=CLOSE_UNSUPPORTED_DATA)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dashboard import controls, throttle
 from dashboard.auth import operator_required, redeem_login_token
-from dashboard.forms import BotConfigForm, StrategyForm
+from dashboard.forms import DASHBOARD_FIELDS, BotConfigForm, StrategyForm
 from dashboard.render import render_panel, render_panels, render_rows
 from dashboard.state import (
     DEFAULT_BOT,
@@ -114,7 +114,7 @@ def config(request, name: str | None = None):
     bot = bot_or_404(name or DEFAULT_BOT)
     # A field the post leaves out keeps its stored value (a form from before quote_strategy
     # was on it); one sent empty is an error like any bad value.
-    changes = {k: request.POST[k] for k in BotConfigForm._meta.fields if k in request.POST}
+    changes = {k: request.POST[k] for k in DASHBOARD_FIELDS if k in request.POST}
     form, sent = controls.update_config(bot.name, BotConfigForm, changes,
                                         user=request.user.get_username())
     status = 200 if sent is not None else 422
@@ -137,7 +137,9 @@ def switch_to_band(request, name: str):
     form, sent = controls.update_config(bot.name, StrategyForm, {"quote_strategy": "band"},
                                         user=request.user.get_username())
     if sent is None:
-        errors = " ".join(m for messages in form.errors.values() for m in messages)
+        # str(): Django yields each message as a str, but its stubs type them as
+        # ValidationError | str | lazy str.
+        errors = " ".join(str(m) for messages in form.errors.values() for m in messages)
         return _switched(request, bot.name, f"not switched: {errors}", False, status=422)
     values = plain_values(form.instance)
     text = (f"strategy {bot.quote_strategy} → band: quotes now aim inside "

@@ -96,7 +96,9 @@ SIM_SEED = env_int("SIM_SEED", 42)
 # row (edited from the dashboard, the API or admin) is what the engine uses.
 BOT_DEFAULTS = {
     "symbol": env_str("SYMBOL", "BTC-USD").upper(),
-    "spread_bps": env_decimal("SPREAD_BPS", "50.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
+    # The two values the SPREAD_BPS check below compares are named as they are read: read
+    # back from the dict they would be typed object.
+    "spread_bps": (_spread_bps := env_decimal("SPREAD_BPS", "50.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True)),
     "bid_notional": env_decimal("BID_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
     "ask_notional": env_decimal("ASK_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
     "refresh_interval": env_decimal("REFRESH_INTERVAL", "1.0", minimum=Decimal("0.05"), maximum=Decimal("60")),
@@ -105,7 +107,7 @@ BOT_DEFAULTS = {
     "max_notional": env_decimal("MAX_NOTIONAL", "10000.0", minimum=Decimal("0"), exclusive_minimum=True),
     "max_consecutive_failures": env_int("MAX_CONSECUTIVE_FAILURES", 5, minimum=1, maximum=1000),
     "stale_order_seconds": env_decimal("STALE_ORDER_SECONDS", "30", minimum=Decimal("1"), maximum=Decimal("86400")),
-    "max_spread_deviation_bps": env_decimal("MAX_SPREAD_DEVIATION_BPS", "200", minimum=Decimal("0"), maximum=Decimal("10000"), exclusive_minimum=True),
+    "max_spread_deviation_bps": (_max_deviation_bps := env_decimal("MAX_SPREAD_DEVIATION_BPS", "200", minimum=Decimal("0"), maximum=Decimal("10000"), exclusive_minimum=True)),
     "uptime_target_minutes": env_int("UPTIME_TARGET_MINUTES", 30, minimum=0, maximum=60),
     "uptime_band_bps": env_decimal("UPTIME_BAND_BPS", "10", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
     "requote_mode": env_choice("REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")),
@@ -120,7 +122,7 @@ BOT_DEFAULTS = {
 if loop_problems(BOT_DEFAULTS):
     raise ImproperlyConfigured("The strategy settings would start a requote loop. "
                                + " ".join(loop_problems(BOT_DEFAULTS).values()))
-if BOT_DEFAULTS["spread_bps"] > BOT_DEFAULTS["max_spread_deviation_bps"]:
+if _spread_bps > _max_deviation_bps:
     raise ImproperlyConfigured(
         f"SPREAD_BPS ({BOT_DEFAULTS['spread_bps']}) is wider than MAX_SPREAD_DEVIATION_BPS "
         f"({BOT_DEFAULTS['max_spread_deviation_bps']}): make SPREAD_BPS at most "

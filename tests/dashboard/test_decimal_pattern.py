@@ -22,7 +22,9 @@ def truth(text: str, low: Decimal, high: Decimal, places: int) -> bool:
     if not PLAIN.fullmatch(text):
         return False
     value = Decimal(text)
-    return low <= value <= high and -value.as_tuple().exponent <= places
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), text      # PLAIN admits no NaN or Infinity ("n", "F")
+    return low <= value <= high and -exponent <= places
 
 
 candidates = st.one_of(

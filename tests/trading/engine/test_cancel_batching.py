@@ -44,8 +44,9 @@ async def test_cancels_moments_apart_go_out_as_one_request(world, start_engine):
 async def test_a_proximity_cancel_is_sent_at_once_on_its_own(world, start_engine):
     running, rest = await quoting(world, start_engine)
     before = rest.stats.paths.copy()
-    # The ask drops onto our bid: the bid is about to be hit.
-    world.exchange.market.set_mid(SYMBOL, MID * (1 - Decimal("0.0006")))
+    # The ask drops to just above our bid (5 bps under the old mid), without crossing it:
+    # the bid is about to be hit. (A move through it would fill it at once instead.)
+    world.exchange.market.set_mid(SYMBOL, MID * (1 - Decimal("0.00049")))
     await wait_until(lambda: rest.stats.paths["/api/cancel_order"] > before["/api/cancel_order"],
                      what="an immediate single cancel")
     assert any(e["kind"] == "cancel" and e["message"].startswith("proximity")

@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility: `python manage.py runbot` runs the bot."""
+
 import os
 import sys
 

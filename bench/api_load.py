@@ -17,6 +17,7 @@ Prints a table and writes bench/results/api_load.json. The clients run on the sa
 (--client-processes), so on a small box they compete with the server for CPU, as a
 real neighbour would; runbot's own CPU share is in the table to tell the two apart.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,16 +45,38 @@ RESULTS = ROOT / "bench" / "results" / "api_load.json"
 WARMUP_SECONDS = 3.0
 REQUEST_TIMEOUT = 10.0
 # Tight quotes on a volatile market: the engine reacts (places) several times a second.
-STRATEGY_ENV = {"SPREAD_BPS": "6", "BID_NOTIONAL": "100", "ASK_NOTIONAL": "100",
-                "REFRESH_INTERVAL": "0.2", "REQUOTE_THRESHOLD_BPS": "3",
-                "PROXIMITY_GUARD_BPS": "1", "MAX_NOTIONAL": "100000",
-                "MAX_CONSECUTIVE_FAILURES": "20", "MAX_SPREAD_DEVIATION_BPS": "50"}
+STRATEGY_ENV = {
+    "SPREAD_BPS": "6",
+    "BID_NOTIONAL": "100",
+    "ASK_NOTIONAL": "100",
+    "REFRESH_INTERVAL": "0.2",
+    "REQUOTE_THRESHOLD_BPS": "3",
+    "PROXIMITY_GUARD_BPS": "1",
+    "MAX_NOTIONAL": "100000",
+    "MAX_CONSECUTIVE_FAILURES": "20",
+    "MAX_SPREAD_DEVIATION_BPS": "50",
+}
 
 
 def start_sim(env: dict) -> tuple[subprocess.Popen, str, dict]:
     sim = subprocess.Popen(
-        [sys.executable, "manage.py", "runsim", "--port", "0", "--seed", "7", "--print-account",
-         *SIM_ARGS], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        [
+            sys.executable,
+            "manage.py",
+            "runsim",
+            "--port",
+            "0",
+            "--seed",
+            "7",
+            "--print-account",
+            *SIM_ARGS,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         api_base, account = read_sim_banner(sim)
     except BaseException:
@@ -63,18 +86,30 @@ def start_sim(env: dict) -> tuple[subprocess.Popen, str, dict]:
 
 
 def runbot_env(base: dict, data_dir: Path, api_base: str, account: dict, token: str) -> dict:
-    return {**base, **STRATEGY_ENV, "DATA_DIR": str(data_dir), "WEB_PORT": str(free_port()),
-            "API_TOKEN": token, "STANDX_MODE": "sim", "STANDX_API_BASE": api_base,
-            "STANDX_WS_URL": api_base.replace("http://", "ws://") + "/ws-stream/v1",
-            "STANDX_JWT_TOKEN": account["token"],
-            "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"]}
+    return {
+        **base,
+        **STRATEGY_ENV,
+        "DATA_DIR": str(data_dir),
+        "WEB_PORT": str(free_port()),
+        "API_TOKEN": token,
+        "STANDX_MODE": "sim",
+        "STANDX_API_BASE": api_base,
+        "STANDX_WS_URL": api_base.replace("http://", "ws://") + "/ws-stream/v1",
+        "STANDX_JWT_TOKEN": account["token"],
+        "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"],
+    }
 
 
 def start_runbot(env: dict, data_dir: Path) -> subprocess.Popen:
     log_path = data_dir / "runbot.log"
-    with open(log_path, "w") as log:    # a file: a full pipe would block runbot
-        proc = subprocess.Popen([sys.executable, "manage.py", "runbot", "--no-sim"], cwd=ROOT,
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "w") as log:  # a file: a full pipe would block runbot
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runbot", "--no-sim"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if re.search(r"^dashboard: http", log_path.read_text(), re.MULTILINE):
@@ -104,8 +139,12 @@ async def hammer(base_url: str, token: str, clients: int, seconds: float) -> tup
     failures: list = []
     headers = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    https = [httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits,
-                               timeout=REQUEST_TIMEOUT) for _ in range(clients)]
+    https = [
+        httpx.AsyncClient(
+            base_url=base_url, headers=headers, limits=limits, timeout=REQUEST_TIMEOUT
+        )
+        for _ in range(clients)
+    ]
     until = time.monotonic() + seconds
     try:
         await asyncio.gather(*(client(h, until, latencies, failures) for h in https))
@@ -128,14 +167,16 @@ def hammer_from(processes: int, base_url: str, token: str, clients: int, seconds
 
 
 def engine_latency(base_url: str, token: str) -> dict:
-    response = httpx.get(base_url + "/api/status", headers={"Authorization": f"Bearer {token}"},
-                         timeout=30)
+    response = httpx.get(
+        base_url + "/api/status", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     response.raise_for_status()
     return response.json().get("latency") or {}
 
 
-def run_phase(env: dict, data_dir: Path, token: str, clients: int, seconds: float,
-              client_processes: int) -> dict:
+def run_phase(
+    env: dict, data_dir: Path, token: str, clients: int, seconds: float, client_processes: int
+) -> dict:
     proc = start_runbot(env, data_dir)
     base_url = f"http://{HOST}:{env['WEB_PORT']}"
     try:
@@ -163,8 +204,10 @@ def run_phase(env: dict, data_dir: Path, token: str, clients: int, seconds: floa
 def summarize(clients, wall, latencies, failures, reaction, cpu_percent) -> dict:
     ms = [1000.0 * s for s in latencies]
     return {
-        "clients": clients, "seconds": round(wall, 1),
-        "requests_ok": len(ms), "requests_failed": len(failures),
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "requests_ok": len(ms),
+        "requests_failed": len(failures),
         "failure_kinds": sorted({str(f) for f in failures}),
         "requests_per_s": round(len(ms) / wall, 1),
         "latency_ms_p50": round(percentile(ms, 0.50), 1) if ms else None,
@@ -179,19 +222,32 @@ def summarize(clients, wall, latencies, failures, reaction, cpu_percent) -> dict
 
 
 def print_table(results: dict) -> None:
-    columns = [("clients", "clients", "d"), ("req/s", "requests_per_s", ".1f"),
-               ("p50 ms", "latency_ms_p50", ".1f"), ("p95 ms", "latency_ms_p95", ".1f"),
-               ("p99 ms", "latency_ms_p99", ".1f"), ("max ms", "latency_ms_max", ".1f"),
-               ("failed", "requests_failed", "d"), ("react p50", "reaction_ms_p50", ".2f"),
-               ("react p99", "reaction_ms_p99", ".2f"), ("reacts", "reaction_samples", "d"),
-               ("CPU %", "runbot_cpu_percent", ".0f")]
-    print(f"\napi_load: GET /api/status, {results['seconds']:g} s per phase, clients in "
-          f"{results['client_processes']} process(es) ({results['cpu_count']} cores; reaction = "
-          "engine, market message -> order out; CPU % = runbot's, of one core)")
+    columns = [
+        ("clients", "clients", "d"),
+        ("req/s", "requests_per_s", ".1f"),
+        ("p50 ms", "latency_ms_p50", ".1f"),
+        ("p95 ms", "latency_ms_p95", ".1f"),
+        ("p99 ms", "latency_ms_p99", ".1f"),
+        ("max ms", "latency_ms_max", ".1f"),
+        ("failed", "requests_failed", "d"),
+        ("react p50", "reaction_ms_p50", ".2f"),
+        ("react p99", "reaction_ms_p99", ".2f"),
+        ("reacts", "reaction_samples", "d"),
+        ("CPU %", "runbot_cpu_percent", ".0f"),
+    ]
+    print(
+        f"\napi_load: GET /api/status, {results['seconds']:g} s per phase, clients in "
+        f"{results['client_processes']} process(es) ({results['cpu_count']} cores; reaction = "
+        "engine, market message -> order out; CPU % = runbot's, of one core)"
+    )
     print("".join(f"{name:>11}" for name, _, _ in columns))
     for phase in results["phases"]:
-        print("".join(f"{'-' if phase[key] is None else format(phase[key], fmt):>11}"
-                      for _, key, fmt in columns))
+        print(
+            "".join(
+                f"{'-' if phase[key] is None else format(phase[key], fmt):>11}"
+                for _, key, fmt in columns
+            )
+        )
     print(f"  -> {RESULTS.relative_to(ROOT)}")
 
 
@@ -200,10 +256,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--quick", action="store_true", help="8 s per phase")
-    parser.add_argument("--client-processes", type=int, default=1,
-                        help="processes the clients are spread over (1: the figures of "
-                             "docs/operations.md; 2 loads the server harder and starves the "
-                             "engine of CPU on a 2-core box)")
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        help="processes the clients are spread over (1: the figures of "
+        "docs/operations.md; 2 loads the server harder and starves the "
+        "engine of CPU on a 2-core box)",
+    )
     args = parser.parse_args(argv)
     seconds = 8.0 if args.quick else args.seconds
     token = secrets.token_urlsafe(24)
@@ -214,14 +274,25 @@ def main(argv: list[str] | None = None) -> dict:
         sim, api_base, account = start_sim({**base_env, "DATA_DIR": tmp})
         try:
             env = runbot_env(base_env, data_dir, api_base, account, token)
-            subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                           cwd=ROOT, env=env, check=True, timeout=120)
-            phases = [run_phase(env, data_dir, token, n, seconds, args.client_processes)
-                      for n in [0, *args.clients]]
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                timeout=120,
+            )
+            phases = [
+                run_phase(env, data_dir, token, n, seconds, args.client_processes)
+                for n in [0, *args.clients]
+            ]
         finally:
             stop_process(sim)
-    results = {"seconds": seconds, "cpu_count": psutil.cpu_count(),
-               "client_processes": args.client_processes, "phases": phases}
+    results = {
+        "seconds": seconds,
+        "cpu_count": psutil.cpu_count(),
+        "client_processes": args.client_processes,
+        "phases": phases,
+    }
     print_table(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

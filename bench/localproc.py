@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks and the process-level tests: a free loopback port and
 a bounded stop of a child process."""
+
 from __future__ import annotations
 
 import socket

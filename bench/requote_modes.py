@@ -9,6 +9,7 @@ ground truth (GET /sim/stats); requotes, dark intervals and reaction latency fro
 
 Prints a table and writes bench/results/requote_modes.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,26 +31,48 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "requote_modes.json"
 MODES = ("make_before_break", "cancel_first")
 SYMBOL = "BTC-USD"
-SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1",
-            "--ack-latency-ms", "50")
+SIM_ARGS = (
+    "--volatility-bps",
+    "1.0",
+    "--step-interval",
+    "0.1",
+    "--push-interval",
+    "0.1",
+    "--ack-latency-ms",
+    "50",
+)
 BENCH_CONFIG = {
-    "symbol": SYMBOL, "spread_bps": "6", "bid_notional": "100", "ask_notional": "100",
-    "refresh_interval": "0.2", "requote_threshold_bps": "3", "proximity_guard_bps": "1",
-    "max_notional": "100000", "max_consecutive_failures": 20, "stale_order_seconds": "60",
-    "max_spread_deviation_bps": "50", "uptime_target_minutes": 30, "uptime_band_bps": "10",
+    "symbol": SYMBOL,
+    "spread_bps": "6",
+    "bid_notional": "100",
+    "ask_notional": "100",
+    "refresh_interval": "0.2",
+    "requote_threshold_bps": "3",
+    "proximity_guard_bps": "1",
+    "max_notional": "100000",
+    "max_consecutive_failures": 20,
+    "stale_order_seconds": "60",
+    "max_spread_deviation_bps": "50",
+    "uptime_target_minutes": 30,
+    "uptime_band_bps": "10",
 }
 TARGETS = {"two_sided_pct": 99.9, "reaction_p99_ms": 5.0, "peak_rss_mb": 150.0}
 
 
 # ---------------------------------------------------------------- parent: orchestration
 
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if args.child:
         return run_child(args)
     seconds = 20.0 if args.quick else args.seconds
-    results = {"seconds": seconds, "seed": args.seed, "ack_latency_ms": 50,
-               "modes": {mode: run_mode(mode, seconds, args.seed) for mode in MODES}}
+    results = {
+        "seconds": seconds,
+        "seed": args.seed,
+        "ack_latency_ms": 50,
+        "modes": {mode: run_mode(mode, seconds, args.seed) for mode in MODES},
+    }
     print_table(results)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
@@ -69,24 +92,64 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def run_mode(mode: str, seconds: float, seed: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-") as data_dir:
-        env = {**os.environ, "DATA_DIR": data_dir, "LOG_LEVEL": "warning",
-               "DJANGO_SETTINGS_MODULE": "mmsite.settings"}
+        env = {
+            **os.environ,
+            "DATA_DIR": data_dir,
+            "LOG_LEVEL": "warning",
+            "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+        }
         env.pop("SQLITE_PATH", None)
         sim = subprocess.Popen(
-            [sys.executable, "manage.py", "runsim", "--port", "0", "--seed", str(seed),
-             "--print-account", *SIM_ARGS],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [
+                sys.executable,
+                "manage.py",
+                "runsim",
+                "--port",
+                "0",
+                "--seed",
+                str(seed),
+                "--print-account",
+                *SIM_ARGS,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         try:
             api_base, account = read_sim_banner(sim)
-            child_env = {**env, "BENCH_TOKEN": account["token"],
-                         "BENCH_KEY": account["ed25519_private_key"]}
-            subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                           cwd=ROOT, env=env, check=True, timeout=120)
+            child_env = {
+                **env,
+                "BENCH_TOKEN": account["token"],
+                "BENCH_KEY": account["ed25519_private_key"],
+            }
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                timeout=120,
+            )
             out = subprocess.run(
-                [sys.executable, "-m", "bench.requote_modes", "--child", mode,
-                 "--seconds", str(seconds), "--api-base", api_base],
-                cwd=ROOT, env=child_env, check=True, capture_output=True, text=True,
-                timeout=seconds + 120)
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.requote_modes",
+                    "--child",
+                    mode,
+                    "--seconds",
+                    str(seconds),
+                    "--api-base",
+                    api_base,
+                ],
+                cwd=ROOT,
+                env=child_env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=seconds + 120,
+            )
             return json.loads(out.stdout.strip().splitlines()[-1])
         finally:
             stop_process(sim)
@@ -106,7 +169,7 @@ def read_sim_banner(sim: subprocess.Popen) -> tuple[str, dict]:
         text = "".join(lines)
         match = re.search(r"on (http://127\.0\.0\.1:\d+)", text)
         if match and text.rstrip().endswith("}"):
-            return match.group(1), json.loads(text[text.index("{"):])
+            return match.group(1), json.loads(text[text.index("{") :])
     raise TimeoutError("runsim did not start")
 
 
@@ -125,24 +188,30 @@ def print_table(results: dict) -> None:
         ("peak RSS MB", "peak_rss_mb", ".1f"),
     ]
     modes = results["modes"]
-    print(f"\nrequote modes, {results['seconds']:.0f} s each, seed {results['seed']}, "
-          f"ack latency {results['ack_latency_ms']} ms")
+    print(
+        f"\nrequote modes, {results['seconds']:.0f} s each, seed {results['seed']}, "
+        f"ack latency {results['ack_latency_ms']} ms"
+    )
     print(f"{'metric':44}" + "".join(f"{m:>20}" for m in modes))
     for label, key, fmt in rows:
         print(f"{label:44}" + "".join(f"{format(modes[m][key], fmt):>20}" for m in modes))
     mbb = modes["make_before_break"]
-    print(f"\ntargets (make_before_break): two-sided >= {TARGETS['two_sided_pct']}%: "
-          f"{'met' if mbb['two_sided_pct'] >= TARGETS['two_sided_pct'] else 'MISSED'}; "
-          f"reaction p99 < {TARGETS['reaction_p99_ms']} ms: "
-          f"{'met' if mbb['reaction_ms_p99'] < TARGETS['reaction_p99_ms'] else 'MISSED'}; "
-          f"peak RSS < {TARGETS['peak_rss_mb']} MB: "
-          f"{'met' if mbb['peak_rss_mb'] < TARGETS['peak_rss_mb'] else 'MISSED'}")
+    print(
+        f"\ntargets (make_before_break): two-sided >= {TARGETS['two_sided_pct']}%: "
+        f"{'met' if mbb['two_sided_pct'] >= TARGETS['two_sided_pct'] else 'MISSED'}; "
+        f"reaction p99 < {TARGETS['reaction_p99_ms']} ms: "
+        f"{'met' if mbb['reaction_ms_p99'] < TARGETS['reaction_p99_ms'] else 'MISSED'}; "
+        f"peak RSS < {TARGETS['peak_rss_mb']} MB: "
+        f"{'met' if mbb['peak_rss_mb'] < TARGETS['peak_rss_mb'] else 'MISSED'}"
+    )
 
 
 # ---------------------------------------------------------------- child: one mode
 
+
 def run_child(args: argparse.Namespace) -> dict:
     import django
+
     django.setup()
     result = asyncio.run(measure(args.child, args.seconds, args.api_base))
     print(json.dumps(result))
@@ -161,8 +230,11 @@ async def measure(mode: str, seconds: float, api_base: str) -> dict:
     from trading.standx.signing import RequestSigner
 
     token, key = os.environ["BENCH_TOKEN"], os.environ["BENCH_KEY"]
-    await store.call(lambda: BotConfig.objects.update_or_create(
-        name="bench", defaults={**BENCH_CONFIG, "requote_mode": mode, "run_state": "running"}))
+    await store.call(
+        lambda: BotConfig.objects.update_or_create(
+            name="bench", defaults={**BENCH_CONFIG, "requote_mode": mode, "run_state": "running"}
+        )
+    )
     rest = StandXRest(api_base, token=token, signer=RequestSigner(key), timeout=5.0)
     ws_url = api_base.replace("http://", "ws://") + "/ws-stream/v1"
     feed = SharedFeed(ws_url, token, "account bench")
@@ -192,7 +264,7 @@ def summarize(engine, truth: dict, cpu_seconds: float) -> dict:
     hours = engine.uptime.meter.hours().values()
     requotes = sum(h.requotes for h in hours)
     dark = [ms for side in engine.uptime.dark_ms.values() for ms in side]
-    per_requote = dark + [0.0] * max(0, requotes - len(dark))   # requotes that left no gap
+    per_requote = dark + [0.0] * max(0, requotes - len(dark))  # requotes that left no gap
     observed = truth["observed_seconds"] or 1.0
     reaction = list(engine.executor.reaction_ms)
     return {
@@ -200,7 +272,9 @@ def summarize(engine, truth: dict, cpu_seconds: float) -> dict:
         "in_band_pct": 100.0 * truth["in_band_seconds"] / observed,
         "observed_seconds": observed,
         "requotes": requotes,
-        "dark_ms_per_requote_truth": 1000.0 * (observed - truth["two_sided_seconds"]) / max(1, requotes),
+        "dark_ms_per_requote_truth": 1000.0
+        * (observed - truth["two_sided_seconds"])
+        / max(1, requotes),
         "dark_ms_p50": percentile(per_requote, 0.50),
         "dark_ms_p99": percentile(per_requote, 0.99),
         "fills": truth["fills"],

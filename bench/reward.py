@@ -14,6 +14,7 @@ truth (GET /sim/stats), never the bot's own view.
 
 Prints a table per scenario and writes bench/results/reward.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,11 +46,13 @@ SYMBOL = "BTC-USD"
 # needs the field and is skipped (with a note) until the model has it.
 ROWS: dict[str, dict] = {
     "spread5": {"quote_strategy": "spread", "spread_bps": "5"},
-    "spread5-tight": {"quote_strategy": "spread", "spread_bps": "5",
-                      "requote_threshold_bps": "1.5"},
+    "spread5-tight": {
+        "quote_strategy": "spread",
+        "spread_bps": "5",
+        "requote_threshold_bps": "1.5",
+    },
     "spread8": {"quote_strategy": "spread", "spread_bps": "8"},
-    "spread8-tight": {"quote_strategy": "spread", "spread_bps": "8",
-                      "requote_threshold_bps": "2"},
+    "spread8-tight": {"quote_strategy": "spread", "spread_bps": "8", "requote_threshold_bps": "2"},
     "band": {"quote_strategy": "band"},
 }
 # Values a BotConfig without the field behaves as: such a row runs without the field.
@@ -60,6 +63,7 @@ CHILD_GRACE_S = 150.0
 
 # ---------------------------------------------------------------- parent: orchestration
 
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if args.child:
@@ -69,10 +73,15 @@ def main(argv: list[str] | None = None) -> dict:
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown or not names:
         raise SystemExit(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
-    results = {"seconds": seconds, "seed": args.seed, "ack_latency_ms": 50, "symbol": SYMBOL,
-               "rows": {name: {"label": ROW_LABELS[name], "values": ROWS[name]}
-                        for name in ROWS},
-               "targets": TARGETS, "scenarios": {}}
+    results = {
+        "seconds": seconds,
+        "seed": args.seed,
+        "ack_latency_ms": 50,
+        "symbol": SYMBOL,
+        "rows": {name: {"label": ROW_LABELS[name], "values": ROWS[name]} for name in ROWS},
+        "targets": TARGETS,
+        "scenarios": {},
+    }
     for name in names:
         scenario = run_scenario(name, seconds, args.seed)
         results["scenarios"][name] = scenario
@@ -89,8 +98,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=120.0, help="run time per scenario")
     parser.add_argument("--quick", action="store_true", help="20 s per scenario")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS),
-                        help="comma-separated, from " + ", ".join(SCENARIOS))
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="comma-separated, from " + ", ".join(SCENARIOS),
+    )
     parser.add_argument("--output", help="JSON path (default bench/results/reward.json)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-base", help=argparse.SUPPRESS)
@@ -105,9 +117,14 @@ def run_scenario(name: str, seconds: float, seed: int) -> dict:
         pset = procs.ProcSet()
         try:
             port = free_port()
-            sim = pset.start("runsim", procs.sim_argv(
-                port, seed, work / "sim-state.json", ("--scenario", name, *SIM_LIMITS)),
-                env, work / "runsim.log")
+            sim = pset.start(
+                "runsim",
+                procs.sim_argv(
+                    port, seed, work / "sim-state.json", ("--scenario", name, *SIM_LIMITS)
+                ),
+                env,
+                work / "runsim.log",
+            )
             api = f"http://{HOST}:{port}"
             procs.wait_http(f"{api}/api/health", sim, 30)
             accounts = {row: procs.create_account(api) for row in ROWS}
@@ -119,13 +136,32 @@ def run_scenario(name: str, seconds: float, seed: int) -> dict:
 
 
 def run_rows_child(env: dict, api: str, accounts: dict[str, dict], seconds: float) -> dict:
-    plan = {row: {"values": ROWS[row], "token": accounts[row]["token"],
-                  "key": accounts[row]["ed25519_private_key"]} for row in ROWS}
+    plan = {
+        row: {
+            "values": ROWS[row],
+            "token": accounts[row]["token"],
+            "key": accounts[row]["ed25519_private_key"],
+        }
+        for row in ROWS
+    }
     out = subprocess.run(
-        [sys.executable, "-m", "bench.reward", "--child", "--seconds", str(seconds),
-         "--api-base", api],
-        cwd=ROOT, env={**env, "REWARD_ROWS": json.dumps(plan)}, check=False,
-        capture_output=True, text=True, timeout=seconds + CHILD_GRACE_S)
+        [
+            sys.executable,
+            "-m",
+            "bench.reward",
+            "--child",
+            "--seconds",
+            str(seconds),
+            "--api-base",
+            api,
+        ],
+        cwd=ROOT,
+        env={**env, "REWARD_ROWS": json.dumps(plan)},
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=seconds + CHILD_GRACE_S,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"reward child failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -133,8 +169,10 @@ def run_rows_child(env: dict, api: str, accounts: dict[str, dict], seconds: floa
 
 # ---------------------------------------------------------------- child: every row at once
 
+
 def run_child(args: argparse.Namespace) -> dict:
     import django
+
     django.setup()
     plan = json.loads(os.environ["REWARD_ROWS"])
     result = asyncio.run(measure_rows(plan, args.seconds, args.api_base))
@@ -168,8 +206,9 @@ async def measure_rows(plan: dict, seconds: float, api_base: str) -> dict:
             skipped[row] = f"BotConfig has no field {', '.join(missing)} yet"
             continue
         config = {**settings.BOT_DEFAULTS, "symbol": SYMBOL, **values, "run_state": "running"}
-        await store.call(lambda r=row, c=config: BotConfig.objects.update_or_create(
-            name=r, defaults=c))
+        await store.call(
+            lambda r=row, c=config: BotConfig.objects.update_or_create(name=r, defaults=c)
+        )
         runnable[row] = spec
     rows = await run_engines(runnable, seconds, api_base)
     rows.update({row: {"skipped": note} for row, note in skipped.items()})
@@ -189,34 +228,48 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     ws_url = api_base.replace("http://", "ws://") + "/ws-stream/v1"
     engines, clients = {}, []
     for row, spec in plan.items():
-        rest = StandXRest(api_base, token=spec["token"], signer=RequestSigner(spec["key"]),
-                          timeout=5.0)
+        rest = StandXRest(
+            api_base, token=spec["token"], signer=RequestSigner(spec["key"]), timeout=5.0
+        )
         clients.append(rest)
         feed = SharedFeed(ws_url, spec["token"], f"account {row}")
         engines[row] = Engine(row, rest, feed, "sim", EngineOptions.from_settings())
     tasks = {row: asyncio.create_task(engine.run(), name=row) for row, engine in engines.items()}
     await asyncio.wait(tasks.values(), timeout=seconds)
     async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
-        stats = {row: (await http.get("/sim/stats", headers={
-            "Authorization": f"Bearer {plan[row]['token']}"})).json() for row in plan}
-    states = {row: engine.state for row, engine in engines.items()}     # before the stop
+        stats = {
+            row: (
+                await http.get(
+                    "/sim/stats", headers={"Authorization": f"Bearer {plan[row]['token']}"}
+                )
+            ).json()
+            for row in plan
+        }
+    states = {row: engine.state for row, engine in engines.items()}  # before the stop
     for engine in engines.values():
         engine.request_shutdown()
     async with asyncio.timeout(60):
         ended = await asyncio.gather(*tasks.values(), return_exceptions=True)
     for rest in clients:
         await rest.aclose()
-    return {row: {**columns(stats[row], SYMBOL), "engine_state": states[row],
-                  "engine_error": None if not isinstance(error, BaseException)
-                  else f"{type(error).__name__}: {error}"}
-            for row, error in zip(tasks, ended, strict=True)}
+    return {
+        row: {
+            **columns(stats[row], SYMBOL),
+            "engine_state": states[row],
+            "engine_error": None
+            if not isinstance(error, BaseException)
+            else f"{type(error).__name__}: {error}",
+        }
+        for row, error in zip(tasks, ended, strict=True)
+    }
 
 
 def env_overrides(defaults: dict) -> dict:
     """Strategy settings the environment (or .env) changed: the rows' 'defaults' then are
     not the code's, and the JSON says so."""
-    return {name.upper(): os.environ[name.upper()] for name in defaults
-            if name.upper() in os.environ}
+    return {
+        name.upper(): os.environ[name.upper()] for name in defaults if name.upper() in os.environ
+    }
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ share of cancels that hit an order younger than 3 s (Maker Points' minimum rest)
 time an order spent on the book, and the mean counted size (Uptime Program: min of the
 in-band bid and ask sizes, valued at the mark) in USD.
 """
+
 from __future__ import annotations
 
 from typing import TypedDict
@@ -24,7 +25,7 @@ IP_BUDGET_PER_S, PACER_HEADROOM, FLEET = 50.0, 0.9, 8
 
 
 class Targets(TypedDict):
-    in_band_pct: dict[str, float]      # per scenario
+    in_band_pct: dict[str, float]  # per scenario
     two_sided_pct: float
     requests_per_minute: float
 
@@ -35,11 +36,15 @@ TARGETS: Targets = {
     # One bot's fair share of the per-IP budget (with the pacer's headroom) at 8 bots.
     "requests_per_minute": IP_BUDGET_PER_S * PACER_HEADROOM / FLEET * 60,
 }
-TABLE = (("in-band %", "in_band_pct", "{:.2f}"), ("two-sided %", "two_sided_pct", "{:.2f}"),
-         ("fills/h", "fills_per_hour", "{:.0f}"), ("req/min", "requests_per_minute", "{:.1f}"),
-         ("cancel<3s %", "cancels_under_3s_pct", "{:.1f}"),
-         ("median life s", "median_order_life_s", "{:.2f}"),
-         ("counted USD", "counted_usd_mean", "{}"))
+TABLE = (
+    ("in-band %", "in_band_pct", "{:.2f}"),
+    ("two-sided %", "two_sided_pct", "{:.2f}"),
+    ("fills/h", "fills_per_hour", "{:.0f}"),
+    ("req/min", "requests_per_minute", "{:.1f}"),
+    ("cancel<3s %", "cancels_under_3s_pct", "{:.1f}"),
+    ("median life s", "median_order_life_s", "{:.2f}"),
+    ("counted USD", "counted_usd_mean", "{}"),
+)
 
 
 def columns(stats: dict, symbol: str) -> dict:
@@ -58,9 +63,13 @@ def columns(stats: dict, symbol: str) -> dict:
         "cancels_under_3s_pct": None if share is None else round(share * 100, 2),
         "median_order_life_s": truth["median_order_life_s"],
         "counted_usd_mean": truth["counted_notional_mean"],
-        "observed_seconds": observed, "fills": truth["fills"], "cancels": truth["cancels"],
-        "orders_left": truth["orders_left"], "requests": requests["total"],
-        "rate_limited": requests["rate_limited"], "requests_by_path": requests["by_path"],
+        "observed_seconds": observed,
+        "fills": truth["fills"],
+        "cancels": truth["cancels"],
+        "orders_left": truth["orders_left"],
+        "requests": requests["total"],
+        "rate_limited": requests["rate_limited"],
+        "requests_by_path": requests["by_path"],
     }
 
 
@@ -69,27 +78,39 @@ def scenario_measure(name: str, seed: int) -> dict:
     spec = scenario(name)
     config = SimConfig(seed=seed, **spec.market)
     vol = volatility_bps_per_sqrt_s(mark_path(config, 3600), config.step_interval)
-    return {"summary": spec.summary, "options": spec.market,
-            "ack_latency_ms": spec.ack_latency_ms,
-            "mark_volatility_bps_per_sqrt_s": round(vol, 3),
-            "mark_lag_s": round(mark_lag_seconds(config), 3)}
+    return {
+        "summary": spec.summary,
+        "options": spec.market,
+        "ack_latency_ms": spec.ack_latency_ms,
+        "mark_volatility_bps_per_sqrt_s": round(vol, 3),
+        "mark_lag_s": round(mark_lag_seconds(config), 3),
+    }
 
 
 def meets(name: str, row: dict) -> dict:
     """Each of the issue's targets for `band`, met or not by this row."""
+
     def at_least(value, floor):
         return value is not None and value >= floor
-    return {"in_band": at_least(row["in_band_pct"], TARGETS["in_band_pct"][name]),
-            "two_sided": at_least(row["two_sided_pct"], TARGETS["two_sided_pct"]),
-            "requests": row["requests_per_minute"] is not None and
-            row["requests_per_minute"] <= TARGETS["requests_per_minute"]}
+
+    return {
+        "in_band": at_least(row["in_band_pct"], TARGETS["in_band_pct"][name]),
+        "two_sided": at_least(row["two_sided_pct"], TARGETS["two_sided_pct"]),
+        "requests": row["requests_per_minute"] is not None
+        and row["requests_per_minute"] <= TARGETS["requests_per_minute"],
+    }
 
 
 def with_targets(name: str, outcome: dict) -> dict:
-    rows = {row: ({**figures, "meets": meets(name, figures)} if "skipped" not in figures
-                  else figures) for row, figures in outcome["rows"].items()}
-    return {"rows": rows, "env_overrides": outcome.get("env_overrides", {}),
-            "band_vs_spread": band_vs_spread(rows)}
+    rows = {
+        row: ({**figures, "meets": meets(name, figures)} if "skipped" not in figures else figures)
+        for row, figures in outcome["rows"].items()
+    }
+    return {
+        "rows": rows,
+        "env_overrides": outcome.get("env_overrides", {}),
+        "band_vs_spread": band_vs_spread(rows),
+    }
 
 
 def band_vs_spread(rows: dict) -> dict | None:
@@ -98,12 +119,20 @@ def band_vs_spread(rows: dict) -> dict | None:
     band = rows.get("band")
     if band is None or "skipped" in band or band["in_band_pct"] is None:
         return None
-    peers = {row: r["fills_per_hour"] for row, r in rows.items()
-             if row != "band" and "skipped" not in r and r["in_band_pct"] is not None
-             and r["in_band_pct"] >= band["in_band_pct"] - 0.5}
-    return {"spread_rows_as_in_band": peers,
-            "band_fewer_fills": None if not peers
-            else all(_fewer(band["fills_per_hour"], fills) for fills in peers.values())}
+    peers = {
+        row: r["fills_per_hour"]
+        for row, r in rows.items()
+        if row != "band"
+        and "skipped" not in r
+        and r["in_band_pct"] is not None
+        and r["in_band_pct"] >= band["in_band_pct"] - 0.5
+    }
+    return {
+        "spread_rows_as_in_band": peers,
+        "band_fewer_fills": None
+        if not peers
+        else all(_fewer(band["fills_per_hour"], fills) for fills in peers.values()),
+    }
 
 
 def _fewer(band: float, spread: float) -> bool:
@@ -113,9 +142,11 @@ def _fewer(band: float, spread: float) -> bool:
 
 def print_scenario(name: str, result: dict, seconds: float) -> None:
     market = result["market"]
-    print(f"\n{name}: {market['summary']}; measured mark "
-          f"{market['mark_volatility_bps_per_sqrt_s']:.2f} bps/sqrt(s), lag "
-          f"{market['mark_lag_s']:.1f} s; {seconds:.0f} s, acks {market['ack_latency_ms']:.0f} ms")
+    print(
+        f"\n{name}: {market['summary']}; measured mark "
+        f"{market['mark_volatility_bps_per_sqrt_s']:.2f} bps/sqrt(s), lag "
+        f"{market['mark_lag_s']:.1f} s; {seconds:.0f} s, acks {market['ack_latency_ms']:.0f} ms"
+    )
     print(f"{'row':32}" + "".join(f"{label:>15}" for label, _, _ in TABLE) + "  targets")
     for row, figures in result["rows"].items():
         label = ROW_LABELS.get(row, row)
@@ -124,10 +155,12 @@ def print_scenario(name: str, result: dict, seconds: float) -> None:
             continue
         cells = "".join(f"{_cell(figures[key], fmt):>15}" for _, key, fmt in TABLE)
         print(f"{label:32}{cells}  {_verdict(figures['meets'])}")
-    print(f"targets for band: in-band >= {TARGETS['in_band_pct'][name]} %, two-sided >= "
-          f"{TARGETS['two_sided_pct']} %, requests <= {TARGETS['requests_per_minute']:.1f}/min "
-          f"(50/s x 0.9 / 8 bots); fewer fills/h than spread at the same in-band %: "
-          f"{_fills_verdict(result['band_vs_spread'])}")
+    print(
+        f"targets for band: in-band >= {TARGETS['in_band_pct'][name]} %, two-sided >= "
+        f"{TARGETS['two_sided_pct']} %, requests <= {TARGETS['requests_per_minute']:.1f}/min "
+        f"(50/s x 0.9 / 8 bots); fewer fills/h than spread at the same in-band %: "
+        f"{_fills_verdict(result['band_vs_spread'])}"
+    )
     if result.get("env_overrides"):
         print(f"note: the environment changed the defaults: {result['env_overrides']}")
 

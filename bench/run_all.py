@@ -4,6 +4,7 @@ The scale benchmark (N bots, one process vs split) runs in the full suite only: 
 --quick still takes about 100 s of process start-ups, longer than the rest of the quick run
 together; tests/bench/test_scale_smoke.py runs it end to end in about 25 s instead.
 """
+
 from __future__ import annotations
 
 import sys

@@ -20,6 +20,7 @@ host was (100 % = every core; the probes run in this process, on the same box).
 
 Prints a table and writes bench/results/scale.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,23 +55,47 @@ SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
 # IP are lifted: every bot here has its own account (one connection each) and they all come
 # from 127.0.0.1, where a real fleet would spread over accounts and hosts (operations guide,
 # "Sizing a deployment"); the per-IP request limit stays.
-SIM_ARGS = ("--volatility-bps", "1.0", "--step-interval", "0.1", "--push-interval", "0.1",
-            "--ack-latency-ms", "50", "--max-ws-per-ip", "0", "--max-new-ws-per-minute", "0")
+SIM_ARGS = (
+    "--volatility-bps",
+    "1.0",
+    "--step-interval",
+    "0.1",
+    "--push-interval",
+    "0.1",
+    "--ack-latency-ms",
+    "50",
+    "--max-ws-per-ip",
+    "0",
+    "--max-new-ws-per-minute",
+    "0",
+)
 STRATEGY = {
-    "spread_bps": "8", "bid_notional": "100", "ask_notional": "100",
-    "refresh_interval": "0.5", "requote_threshold_bps": "3", "proximity_guard_bps": "1",
-    "max_notional": "5000", "max_consecutive_failures": 5, "stale_order_seconds": "30",
-    "max_spread_deviation_bps": "50", "uptime_target_minutes": 30, "uptime_band_bps": "10",
-    "requote_mode": "make_before_break", "run_state": "running",
+    "spread_bps": "8",
+    "bid_notional": "100",
+    "ask_notional": "100",
+    "refresh_interval": "0.5",
+    "requote_threshold_bps": "3",
+    "proximity_guard_bps": "1",
+    "max_notional": "5000",
+    "max_consecutive_failures": 5,
+    "stale_order_seconds": "30",
+    "max_spread_deviation_bps": "50",
+    "uptime_target_minutes": 30,
+    "uptime_band_bps": "10",
+    "requote_mode": "make_before_break",
+    "run_state": "running",
 }
-ROWS_CODE = ("import json, os\nfrom trading.models import BotConfig\n"
-             "for name, values in json.loads(os.environ['SCALE_ROWS']).items():\n"
-             "    BotConfig.objects.update_or_create(name=name, defaults=values)\n")
-IP_BUDGET_PER_S = 50.0                      # StandX's requests per second per IP
+ROWS_CODE = (
+    "import json, os\nfrom trading.models import BotConfig\n"
+    "for name, values in json.loads(os.environ['SCALE_ROWS']).items():\n"
+    "    BotConfig.objects.update_or_create(name=name, defaults=values)\n"
+)
+IP_BUDGET_PER_S = 50.0  # StandX's requests per second per IP
 RSS_EVERY_S = 2.0
 
 
 # ----------------------------------------------------------------------------- deployment
+
 
 def bot_names(n: int) -> list[str]:
     return [f"bot{i:02d}" for i in range(1, n + 1)]
@@ -78,22 +103,27 @@ def bot_names(n: int) -> list[str]:
 
 @dataclass
 class Deployment:
-    api: str                                  # the simulator
+    api: str  # the simulator
     web_port: int
-    accounts: dict[str, dict]                 # bot -> {"token", "symbol"}
+    accounts: dict[str, dict]  # bot -> {"token", "symbol"}
     sim: procs.Proc
-    bots: list[procs.Proc] = field(default_factory=list)      # measured: bots and web tier
-    infra_pids: list[int] = field(default_factory=list)       # Redis, PostgreSQL
+    bots: list[procs.Proc] = field(default_factory=list)  # measured: bots and web tier
+    infra_pids: list[int] = field(default_factory=list)  # Redis, PostgreSQL
 
     def ws(self, path: str) -> str:
         return f"ws://{HOST}:{self.web_port}{path}"
 
 
-def start_sim(work: Path, pset: procs.ProcSet, seed: int,
-              sim_args: tuple[str, ...]) -> tuple[procs.Proc, str]:
+def start_sim(
+    work: Path, pset: procs.ProcSet, seed: int, sim_args: tuple[str, ...]
+) -> tuple[procs.Proc, str]:
     port = free_port()
-    sim = pset.start("runsim", [*procs.sim_argv(port, seed, work / "sim-state.json", sim_args)],
-                     {**procs.base_env(work), "LOG_LEVEL": "warning"}, work / "runsim.log")
+    sim = pset.start(
+        "runsim",
+        [*procs.sim_argv(port, seed, work / "sim-state.json", sim_args)],
+        {**procs.base_env(work), "LOG_LEVEL": "warning"},
+        work / "runsim.log",
+    )
     api = f"http://{HOST}:{port}"
     procs.wait_http(f"{api}/api/query_symbol_info?symbol=BTC-USD", sim, 30)
     return sim, api
@@ -101,9 +131,14 @@ def start_sim(work: Path, pset: procs.ProcSet, seed: int,
 
 def bot_env(work: Path, api: str, accounts: dict[str, dict]) -> dict:
     """One simulator account per bot, named acctNN and mapped by BOT_ACCOUNTS."""
-    env = {**procs.base_env(work), "LOG_LEVEL": "warning", "API_TOKEN": API_TOKEN,
-           "STANDX_API_BASE": api, "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
-           "STANDX_WS_API_URL": api.replace("http", "ws") + "/ws-api/v1"}
+    env = {
+        **procs.base_env(work),
+        "LOG_LEVEL": "warning",
+        "API_TOKEN": API_TOKEN,
+        "STANDX_API_BASE": api,
+        "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
+        "STANDX_WS_API_URL": api.replace("http", "ws") + "/ws-api/v1",
+    }
     names = {bot: "acct" + bot[3:] for bot in accounts}
     env["STANDX_ACCOUNTS"] = ",".join(names.values())
     env["BOT_ACCOUNTS"] = ",".join(f"{bot}:{acct}" for bot, acct in names.items())
@@ -117,21 +152,36 @@ def prepare(env: dict, accounts: dict[str, dict]) -> None:
     """Migrate, then one BotConfig row per bot (symbols in turn) before anything starts."""
     procs.migrate(env)
     rows = {bot: {**STRATEGY, "symbol": a["symbol"]} for bot, a in accounts.items()}
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", ROWS_CODE], cwd=ROOT,
-                   env={**env, "SCALE_ROWS": json.dumps(rows)}, check=True, timeout=120,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", ROWS_CODE],
+        cwd=ROOT,
+        env={**env, "SCALE_ROWS": json.dumps(rows)},
+        check=True,
+        timeout=120,
+        stdout=subprocess.DEVNULL,
+    )
 
 
-def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
-           servers: dict | None, sim_args: tuple[str, ...] = SIM_ARGS) -> Deployment:
+def deploy(
+    shape: str,
+    n: int,
+    work: Path,
+    pset: procs.ProcSet,
+    seed: int,
+    servers: dict | None,
+    sim_args: tuple[str, ...] = SIM_ARGS,
+) -> Deployment:
     """The simulator, a funded account and a row per bot, then the shape's processes;
     returns once the web tier answers (the bots may still be starting)."""
     sim, api = start_sim(work, pset, seed, sim_args)
     accounts = {}
     for i, bot in enumerate(bot_names(n)):
         created = procs.create_account(api)
-        accounts[bot] = {"token": created["token"], "key": created["ed25519_private_key"],
-                         "symbol": SYMBOLS[i % len(SYMBOLS)]}
+        accounts[bot] = {
+            "token": created["token"],
+            "key": created["ed25519_private_key"],
+            "symbol": SYMBOLS[i % len(SYMBOLS)],
+        }
     dep = Deployment(api, free_port(), accounts, sim)
     env = {**bot_env(work, api, accounts), "WEB_PORT": str(dep.web_port)}
     if shape == "split":
@@ -143,12 +193,32 @@ def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
     if shape == "one":
         dep.bots.append(pset.start("runbot", [*procs.bot_argv()], env, work / "runbot.log"))
     else:
-        dep.bots.append(pset.start("daphne", [sys.executable, "-m", "daphne", "-b", HOST, "-p",
-                                              str(dep.web_port), "mmsite.asgi:application"],
-                                   env, work / "daphne.log"))
+        dep.bots.append(
+            pset.start(
+                "daphne",
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    HOST,
+                    "-p",
+                    str(dep.web_port),
+                    "mmsite.asgi:application",
+                ],
+                env,
+                work / "daphne.log",
+            )
+        )
         for bot in accounts:
-            dep.bots.append(pset.start(bot, [*procs.bot_argv(), "--engine-only", "--bot", bot],
-                                       env, work / f"{bot}.log"))
+            dep.bots.append(
+                pset.start(
+                    bot,
+                    [*procs.bot_argv(), "--engine-only", "--bot", bot],
+                    env,
+                    work / f"{bot}.log",
+                )
+            )
     procs.wait_http(f"http://{HOST}:{dep.web_port}/accounts/login/", dep.bots[0], 120)
     return dep
 
@@ -156,9 +226,13 @@ def deploy(shape: str, n: int, work: Path, pset: procs.ProcSet, seed: int,
 def split_env(n: int, servers: dict) -> dict:
     # The exchange counts requests per IP: N workers on one host each get 1/N of it, as the
     # operations guide tells operators (one process pools the whole budget by itself).
-    return {"DATABASE_URL": servers["postgres"].create_database(f"scale_{n}"),
-            "CHANNEL_LAYER": "redis", "REDIS_URL": servers["redis"].url,
-            "REDIS_PREFIX": f"scale{n}", "IP_REQUESTS_PER_SECOND": ip_share(n)}
+    return {
+        "DATABASE_URL": servers["postgres"].create_database(f"scale_{n}"),
+        "CHANNEL_LAYER": "redis",
+        "REDIS_URL": servers["redis"].url,
+        "REDIS_PREFIX": f"scale{n}",
+        "IP_REQUESTS_PER_SECOND": ip_share(n),
+    }
 
 
 def ip_share(workers: int) -> str:
@@ -166,8 +240,11 @@ def ip_share(workers: int) -> str:
 
 
 def sim_get(dep: Deployment, path: str, bot: str) -> dict:
-    response = httpx.get(f"{dep.api}{path}", timeout=5.0,
-                         headers={"Authorization": f"Bearer {dep.accounts[bot]['token']}"})
+    response = httpx.get(
+        f"{dep.api}{path}",
+        timeout=5.0,
+        headers={"Authorization": f"Bearer {dep.accounts[bot]['token']}"},
+    )
     response.raise_for_status()
     return response.json()
 
@@ -198,11 +275,12 @@ def stop(dep: Deployment) -> int:
     for proc in dep.bots:
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.popen.wait(45)
-        proc.stop(timeout=5)          # only a process still alive is signalled (and killed)
+        proc.stop(timeout=5)  # only a process still alive is signalled (and killed)
     return sum(len(sim_get(dep, "/sim/orders", bot)["orders"]) for bot in dep.accounts)
 
 
 # ----------------------------------------------------------------------------- measurement
+
 
 class CpuMeter:
     """CPU seconds of some processes and their children between start() and stop()."""
@@ -265,19 +343,29 @@ async def measure(dep: Deployment, seconds: float) -> dict:
     infra = CpuMeter([pid for pid in dep.infra_pids if pid])
     before = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
     until, probe, logs = time.monotonic() + seconds, Probe(dep.accounts), log_sizes(dep)
-    psutil.cpu_percent(None)       # starts the host-wide busy share (anything else running?)
+    psutil.cpu_percent(None)  # starts the host-wide busy share (anything else running?)
     peak, *_ = await asyncio.gather(rss_peak(bots, until), *probe.streams(dep, until))
     after = {bot: sim_get(dep, "/sim/stats", bot) for bot in dep.accounts}
-    return {"cpu_seconds": bots.used(), "sim_cpu_seconds": sims.used(),
-            "infra_cpu_seconds": infra.used(), "rss_peak_mb": peak, "processes": len(dep.bots),
-            "rate_limited": count_429(logs), "host_busy_pct": psutil.cpu_percent(None),
-            **probe.figures(),
-            "two_sided_pct": {bot: two_sided_pct(before[bot]["symbols"][a["symbol"]],
-                                                 after[bot]["symbols"][a["symbol"]])
-                              for bot, a in dep.accounts.items()}}
+    return {
+        "cpu_seconds": bots.used(),
+        "sim_cpu_seconds": sims.used(),
+        "infra_cpu_seconds": infra.used(),
+        "rss_peak_mb": peak,
+        "processes": len(dep.bots),
+        "rate_limited": count_429(logs),
+        "host_busy_pct": psutil.cpu_percent(None),
+        **probe.figures(),
+        "two_sided_pct": {
+            bot: two_sided_pct(
+                before[bot]["symbols"][a["symbol"]], after[bot]["symbols"][a["symbol"]]
+            )
+            for bot, a in dep.accounts.items()
+        },
+    }
 
 
 # ----------------------------------------------------------------------------- main
+
 
 def run_point(shape: str, n: int, args: argparse.Namespace, servers: dict | None) -> dict:
     pset = procs.ProcSet()
@@ -326,8 +414,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--quick", action="store_true", help="15 s windows, N in (1, 4)")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--volatility-bps", default=SIM_ARGS[1],
-                        help="the simulated mid's step (a calmer market requotes less)")
+    parser.add_argument(
+        "--volatility-bps",
+        default=SIM_ARGS[1],
+        help="the simulated mid's step (a calmer market requotes less)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.quick:
@@ -348,11 +439,19 @@ def main(argv: list[str] | None = None) -> dict:
             for n in args.ns:
                 points.append(run_point(shape, n, args, servers))
                 print(f"scale: {shape} N={n} done", flush=True)
-    result = {"seconds": args.seconds, "warmup": args.warmup, "sim_args": list(args.sim_args),
-              "strategy": STRATEGY, "symbols": list(SYMBOLS), "python": platform.python_version(),
-              "machine": {"cpus": psutil.cpu_count(),
-                          "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)},
-              "points": points}
+    result = {
+        "seconds": args.seconds,
+        "warmup": args.warmup,
+        "sim_args": list(args.sim_args),
+        "strategy": STRATEGY,
+        "symbols": list(SYMBOLS),
+        "python": platform.python_version(),
+        "machine": {
+            "cpus": psutil.cpu_count(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        },
+        "points": points,
+    }
     print("\nscale: N bots, one process vs split (CPU % of one core)\n" + table(points))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")

@@ -1,6 +1,7 @@
 """The scale benchmark's pure parts (bench/scale.py measures, this turns what it saw into
 figures): percentiles, frame intervals, ground-truth uptime over a window, the latency
 roll-up across bots, one row per (shape, N) and the printed table."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,8 +23,12 @@ def interval_stats(gaps: list[float]) -> dict:
     def pick(v: float | None) -> float | None:
         return None if v is None else round(v, 3)
 
-    return {"p50_s": pick(percentile(gaps, 0.50)), "p99_s": pick(percentile(gaps, 0.99)),
-            "max_s": pick(max(gaps) if gaps else None), "frames": len(gaps)}
+    return {
+        "p50_s": pick(percentile(gaps, 0.50)),
+        "p99_s": pick(percentile(gaps, 0.99)),
+        "max_s": pick(max(gaps) if gaps else None),
+        "frames": len(gaps),
+    }
 
 
 def two_sided_pct(before: dict, after: dict) -> float | None:
@@ -38,10 +43,12 @@ def latency_summary(latencies: list[dict | None]) -> dict:
     found = [x for x in latencies if x and x.get("samples")]
     p99s = [x["reaction_p99_ms"] for x in found if x.get("reaction_p99_ms") is not None]
     p50s = [x["reaction_p50_ms"] for x in found if x.get("reaction_p50_ms") is not None]
-    return {"reaction_p99_ms_max": max(p99s) if p99s else None,
-            "reaction_p50_ms_median": round(statistics.median(p50s), 3) if p50s else None,
-            "reaction_samples": sum(x["samples"] for x in found),
-            "bots_with_latency": len(found)}
+    return {
+        "reaction_p99_ms_max": max(p99s) if p99s else None,
+        "reaction_p50_ms_median": round(statistics.median(p50s), 3) if p50s else None,
+        "reaction_samples": sum(x["samples"] for x in found),
+        "bots_with_latency": len(found),
+    }
 
 
 def request_summary(requests: dict[str, dict], seconds: float) -> dict:
@@ -51,19 +58,28 @@ def request_summary(requests: dict[str, dict], seconds: float) -> dict:
     for paths in requests.values():
         for path, count in paths.items():
             by_path[path] = by_path.get(path, 0) + count
-    return {"requests_per_s": round(sum(by_path.values()) / seconds, 2),
-            "requests_by_path": dict(sorted(by_path.items()))}
+    return {
+        "requests_per_s": round(sum(by_path.values()) / seconds, 2),
+        "requests_by_path": dict(sorted(by_path.items())),
+    }
 
 
 def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
     """One table row from what a window measured (`raw`, see measure())."""
     cpu_pct = 100.0 * raw["cpu_seconds"] / seconds
     uptimes = [u for u in raw["two_sided_pct"].values() if u is not None]
-    overview_gaps = [g for arrivals in raw["overview_arrivals"].values() for g in intervals(arrivals)]
+    overview_gaps = [
+        g for arrivals in raw["overview_arrivals"].values() for g in intervals(arrivals)
+    ]
     return {
-        "shape": shape, "n": n, "seconds": seconds, "processes": raw["processes"],
-        "cpu_total_pct": round(cpu_pct, 1), "cpu_per_bot_pct": round(cpu_pct / n, 2),
-        "rss_total_mb": round(raw["rss_peak_mb"], 1), "rss_per_bot_mb": round(raw["rss_peak_mb"] / n, 1),
+        "shape": shape,
+        "n": n,
+        "seconds": seconds,
+        "processes": raw["processes"],
+        "cpu_total_pct": round(cpu_pct, 1),
+        "cpu_per_bot_pct": round(cpu_pct / n, 2),
+        "rss_total_mb": round(raw["rss_peak_mb"], 1),
+        "rss_per_bot_mb": round(raw["rss_peak_mb"] / n, 1),
         **latency_summary(list(raw["latency"].values())),
         "page": interval_stats(intervals(raw["page_arrivals"])),
         "overview": interval_stats(overview_gaps),
@@ -71,16 +87,19 @@ def summarize(shape: str, n: int, seconds: float, raw: dict) -> dict:
         "requotes": raw["requotes"],
         **request_summary(raw.get("requests") or {}, seconds),
         "two_sided_pct_min": min(uptimes) if len(uptimes) == n else None,
-        "two_sided_pct": raw["two_sided_pct"], "states": raw["states"],
-        "reasons": raw.get("reasons", {}), "rate_limited": raw.get("rate_limited"),
+        "two_sided_pct": raw["two_sided_pct"],
+        "states": raw["states"],
+        "reasons": raw.get("reasons", {}),
+        "rate_limited": raw.get("rate_limited"),
         "sim_cpu_pct": round(100.0 * raw["sim_cpu_seconds"] / seconds, 1),
         "infra_cpu_pct": round(100.0 * raw["infra_cpu_seconds"] / seconds, 1),
         "host_busy_pct": raw.get("host_busy_pct"),
-        "orders_left": raw.get("orders_left"), "log_errors": raw.get("log_errors"),
+        "orders_left": raw.get("orders_left"),
+        "log_errors": raw.get("log_errors"),
     }
 
 
-COLUMNS = (   # header, width, how to show a row
+COLUMNS = (  # header, width, how to show a row
     ("shape", 6, lambda r: r["shape"]),
     ("N", 3, lambda r: str(r["n"])),
     ("procs", 5, lambda r: str(r["processes"])),

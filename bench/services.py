@@ -11,6 +11,7 @@ REQUIRE_SERVICES=1). PostgreSQL refuses to run as root, so as root the cluster b
 data directory is always a fresh one, never the system cluster. Durability is switched off
 (fsync, synchronous_commit): these servers live for one run and are deleted after it.
 """
+
 from __future__ import annotations
 
 import glob
@@ -51,6 +52,7 @@ def wait_for(check, what: str, timeout: float = START_TIMEOUT) -> None:
 
 # ------------------------------------------------------------------------------- Redis
 
+
 def redis_answers(port: int) -> bool:
     try:
         with socket.create_connection((HOST, port), timeout=1) as sock:
@@ -76,10 +78,27 @@ def start_redis(workdir: Path) -> Redis:
         raise ServiceMissing("redis-server")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
-         "--protected-mode", "yes", "--loglevel", "warning",
-         "--logfile", str(Path(workdir) / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=workdir)
+        [
+            binary,
+            "--bind",
+            HOST,
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+            "--loglevel",
+            "warning",
+            "--logfile",
+            str(Path(workdir) / "redis.log"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=workdir,
+    )
     try:
         wait_for(lambda: redis_answers(port) or process.poll() is not None, "redis-server")
         if process.poll() is not None:
@@ -92,17 +111,20 @@ def start_redis(workdir: Path) -> Redis:
 
 # -------------------------------------------------------------------------- PostgreSQL
 
+
 def postgres_bin() -> Path | None:
     """The newest installed server's bin directory (Debian keeps one per major version)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return Path(found[-1]).parent if found else None
 
 
 @dataclass
 class Postgres:
     bin: Path
-    root: Path                       # the cluster's own directory, removed by stop()
+    root: Path  # the cluster's own directory, removed by stop()
     port: int
     as_user: list[str] = field(default_factory=list)
 
@@ -118,8 +140,14 @@ class Postgres:
         return f"postgres://mm@{HOST}:{self.port}/{database}"
 
     def run(self, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess:
-        return subprocess.run([*self.as_user, *argv], capture_output=True, text=True,
-                              timeout=timeout, check=True, cwd="/")
+        return subprocess.run(
+            [*self.as_user, *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+            cwd="/",
+        )
 
     def create_database(self, name: str) -> str:
         self.run(str(self.bin / "createdb"), "-h", HOST, "-p", str(self.port), "-U", "mm", name)
@@ -132,9 +160,23 @@ class Postgres:
             return None
 
     def stop(self) -> None:
-        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.data),
-                        "-m", "immediate", "-w", "-t", "30", "stop"],
-                       capture_output=True, timeout=60, cwd="/")
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                "30",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
+            cwd="/",
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -146,6 +188,7 @@ def cluster_owner() -> tuple[list[str], str | None]:
         raise ServiceMissing("runuser")
     try:
         import pwd
+
         pwd.getpwnam("postgres")
     except KeyError:
         raise ServiceMissing("the postgres user (Debian's postgresql package)") from None
@@ -178,13 +221,36 @@ def start_postgres(workdir: Path) -> Postgres:
     as_user, owner = cluster_owner()
     root = cluster_root(workdir, owner)
     cluster = Postgres(bin_dir, root, free_port(), as_user)
-    options = (f"-c listen_addresses={HOST} -p {cluster.port} -k {root} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off")
+    options = (
+        f"-c listen_addresses={HOST} -p {cluster.port} -k {root} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off"
+    )
     try:
-        cluster.run(str(bin_dir / "initdb"), "-D", str(cluster.data), "-U", "mm", "-A", "trust",
-                    "-E", "UTF8", "--no-sync")
-        cluster.run(str(bin_dir / "pg_ctl"), "-D", str(cluster.data), "-o", options,
-                    "-l", str(root / "postgres.log"), "-w", "-t", str(int(START_TIMEOUT)), "start")
+        cluster.run(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(cluster.data),
+            "-U",
+            "mm",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        cluster.run(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(cluster.data),
+            "-o",
+            options,
+            "-l",
+            str(root / "postgres.log"),
+            "-w",
+            "-t",
+            str(int(START_TIMEOUT)),
+            "start",
+        )
     except subprocess.CalledProcessError as exc:
         log = root / "postgres.log"
         tail = log.read_text()[-2000:] if log.exists() else ""

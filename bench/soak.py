@@ -16,6 +16,7 @@ start must cancel them.
 
 Prints a table and writes bench/results/soak.json. The fault plan is bench/soak_faults.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,14 +41,31 @@ from bench.soak_watch import Watch
 ROOT = procs.ROOT
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 PREFIX = "mmbot-"
-PERSIST_TOLERANCE_S = 10.0     # the engine persists uptime every 5 s; 10 s is the promise
+PERSIST_TOLERANCE_S = 10.0  # the engine persists uptime every 5 s; 10 s is the promise
 VOLATILITY_BPS = 1.0
-SIM_ARGS = ("--volatility-bps", str(VOLATILITY_BPS), "--step-interval", "0.1",
-            "--push-interval", "0.1")
-BOT_STRATEGY = {"SPREAD_BPS": "6", "REQUOTE_THRESHOLD_BPS": "3", "BID_NOTIONAL": "100",
-                "ASK_NOTIONAL": "100", "REFRESH_INTERVAL": "0.5", "SYMBOL": "BTC-USD"}
-DARK_WINDOW = {"ws_drop": 5.0, "burst_429": 10.0, "stall": 5.0, "sim_restart": 20.0,
-               "bot_kill": 30.0}
+SIM_ARGS = (
+    "--volatility-bps",
+    str(VOLATILITY_BPS),
+    "--step-interval",
+    "0.1",
+    "--push-interval",
+    "0.1",
+)
+BOT_STRATEGY = {
+    "SPREAD_BPS": "6",
+    "REQUOTE_THRESHOLD_BPS": "3",
+    "BID_NOTIONAL": "100",
+    "ASK_NOTIONAL": "100",
+    "REFRESH_INTERVAL": "0.5",
+    "SYMBOL": "BTC-USD",
+}
+DARK_WINDOW = {
+    "ws_drop": 5.0,
+    "burst_429": 10.0,
+    "stall": 5.0,
+    "sim_restart": 20.0,
+    "bot_kill": 30.0,
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,8 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--quick", action="store_true", help="2 minutes (the CI variant)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--grace", type=float, default=5.0,
-                        help="seconds a bot/exchange order mismatch may last (acks in flight)")
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=5.0,
+        help="seconds a bot/exchange order mismatch may last (acks in flight)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, db)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -79,13 +101,13 @@ class Soak:
         self.env = procs.base_env(work / "data")
         self.drops = faults.DropIntervals(args.seed)
         self.ws_drop_every = self.drops.next()
-        self.background: dict | None = None   # None: faults.BACKGROUND (the phases: quiet)
+        self.background: dict | None = None  # None: faults.BACKGROUND (the phases: quiet)
         self.strategy, self.volatility_bps = BOT_STRATEGY, VOLATILITY_BPS
-        self.events: list[dict] = []          # every one-shot fault with its start/end
+        self.events: list[dict] = []  # every one-shot fault with its start/end
         self.history: dict = {}
         self._sim: procs.Proc | None = None
         self._bot: procs.Proc | None = None
-        self._watch: Watch | None = None       # made once the bot is up (it needs the account)
+        self._watch: Watch | None = None  # made once the bot is up (it needs the account)
         self.bot_logs: list[Path] = []
 
     # Each is set by its start and never unset: reading one earlier is a bug in the order of
@@ -112,33 +134,47 @@ class Soak:
     # ------------------------------------------------------------------ processes
 
     def start_sim(self) -> float:
-        argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json",
-                              SIM_ARGS)
+        argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json", SIM_ARGS)
         self._sim = self.pset.start("runsim", argv, self.env, self.work / "runsim.log")
         return procs.wait_http(f"{self.sim_base}/api/health", self._sim, 30)
 
     def start_bot(self, account: dict | None = None) -> float:
-        if account is not None:   # credentials only in the child's environment, never printed
-            self.env.update({"STANDX_JWT_TOKEN": account["token"],
-                             "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"]})
-        env = {**self.env, **BOT_STRATEGY, "STANDX_API_BASE": self.sim_base,
-               "STANDX_WS_URL": f"ws://{procs.HOST}:{self.sim_port}/ws-stream/v1",
-               "WEB_HOST": procs.HOST, "WEB_PORT": str(self.web_port),
-               "API_TOKEN": self.api_token, "CL_ORD_PREFIX": PREFIX, "LOG_LEVEL": "info"}
+        if account is not None:  # credentials only in the child's environment, never printed
+            self.env.update(
+                {
+                    "STANDX_JWT_TOKEN": account["token"],
+                    "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"],
+                }
+            )
+        env = {
+            **self.env,
+            **BOT_STRATEGY,
+            "STANDX_API_BASE": self.sim_base,
+            "STANDX_WS_URL": f"ws://{procs.HOST}:{self.sim_port}/ws-stream/v1",
+            "WEB_HOST": procs.HOST,
+            "WEB_PORT": str(self.web_port),
+            "API_TOKEN": self.api_token,
+            "CL_ORD_PREFIX": PREFIX,
+            "LOG_LEVEL": "info",
+        }
         log = self.work / f"runbot-{len(self.bot_logs) + 1}.log"
         self.bot_logs.append(log)
         self._bot = self.pset.start("runbot", procs.bot_argv(), env, log)
         if self._watch is not None:
             self._watch.bot_started(self._bot.pid)
         headers = {"Authorization": f"Bearer {self.api_token}"}
-        return procs.wait_http(f"http://{procs.HOST}:{self.web_port}/api/status", self._bot,
-                               60, headers)
+        return procs.wait_http(
+            f"http://{procs.HOST}:{self.web_port}/api/status", self._bot, 60, headers
+        )
 
     async def set_faults(self, **changes) -> None:
         """Background faults plus `changes`. burst_429 is always sent (0 by default): any
         POST re-arms the configured burst, and only a burst event should start one."""
-        background = self.background if self.background is not None else \
-            {**faults.BACKGROUND, "ws_drop_every_s": self.ws_drop_every}
+        background = (
+            self.background
+            if self.background is not None
+            else {**faults.BACKGROUND, "ws_drop_every_s": self.ws_drop_every}
+        )
         body = {**background, "burst_429": 0, **changes}
         r = await self.watch.http.post(f"{self.sim_base}/sim/faults", json=body)
         r.raise_for_status()
@@ -155,14 +191,20 @@ class Soak:
         account = await asyncio.to_thread(procs.create_account, self.sim_base)
         await asyncio.to_thread(procs.migrate, self.env)
         bot_up_s = await asyncio.to_thread(self.start_bot, account)
-        self._watch = Watch(self.sim_base, account["token"],
-                            f"http://{procs.HOST}:{self.web_port}", self.api_token, PREFIX,
-                            self.args.grace)
+        self._watch = Watch(
+            self.sim_base,
+            account["token"],
+            f"http://{procs.HOST}:{self.web_port}",
+            self.api_token,
+            PREFIX,
+            self.args.grace,
+        )
         self.watch.bot_started(self.bot.pid)
         self.watch.sim_up = self.watch.bot_up = True
         truth = asyncio.create_task(self.watch.truth_loop())
-        loops = [truth] + [asyncio.create_task(c()) for c in (self.watch.orphan_loop,
-                                                             self.watch.resource_loop)]
+        loops = [truth] + [
+            asyncio.create_task(c()) for c in (self.watch.orphan_loop, self.watch.resource_loop)
+        ]
         try:
             first_quote_s = await self.wait_two_sided(60)
             self.watch.on_drop = self.on_drop
@@ -193,13 +235,17 @@ class Soak:
         t0 = time.monotonic()
         for event in faults.plan(self.args.seed, self.duration):
             await asyncio.sleep(max(0.0, t0 + event.at - time.monotonic()))
-            print(f"  t+{event.at:6.1f}s  {event.kind}"
-                  + (f" ({event.size} requests)" if event.size else ""), flush=True)
+            print(
+                f"  t+{event.at:6.1f}s  {event.kind}"
+                + (f" ({event.size} requests)" if event.size else ""),
+                flush=True,
+            )
             handler = getattr(self, f"do_{event.kind}")
             start = time.time()
             end = await handler(event)
-            self.events.append({"kind": event.kind, "at": event.at, "start": start,
-                                "end": end, "size": event.size})
+            self.events.append(
+                {"kind": event.kind, "at": event.at, "start": start, "end": end, "size": event.size}
+            )
         await asyncio.sleep(max(0.0, t0 + self.duration - time.monotonic()))
         if self.history.get("task") is not None:
             await asyncio.wait_for(self.history.pop("task"), 60)
@@ -220,13 +266,15 @@ class Soak:
         """SIGTERM the simulator, start it again on the same port with the same state file:
         the bot's token and key must still work (its open orders are gone: see state.py)."""
         w = self.watch
-        await w.poll_truth()                 # the last figures of this simulator process
+        await w.poll_truth()  # the last figures of this simulator process
         w.sim_up = False
         await asyncio.to_thread(self.sim.stop, 20)
         await asyncio.to_thread(self.start_sim)
         w.new_segment()
-        r = await w.http.get(f"{self.sim_base}/sim/stats",
-                             headers={"Authorization": f"Bearer {self.env['STANDX_JWT_TOKEN']}"})
+        r = await w.http.get(
+            f"{self.sim_base}/sim/stats",
+            headers={"Authorization": f"Bearer {self.env['STANDX_JWT_TOKEN']}"},
+        )
         self.history["account_survived_sim_restart"] = r.status_code == 200
         w.reset_mismatches()
         w.sim_up = True
@@ -244,7 +292,7 @@ class Soak:
         # Like ExecStartPre in docs/operations.md: a restart migrates first (the code may
         # have gained a migration since the soak started).
         await asyncio.to_thread(procs.migrate, self.env)
-        end = time.time()       # requote time counts from the restart: Django start included
+        end = time.time()  # requote time counts from the restart: Django start included
         self.history["restart_s"] = round(await asyncio.to_thread(self.start_bot), 2)
         w.reset_mismatches()
         w.bot_up = True
@@ -258,16 +306,26 @@ class Soak:
         after = await asyncio.to_thread(procs.uptime_rows, self.work / "data" / "db.sqlite3")
         lost = [h for h, s in before.items() if after.get(h, -1.0) < s - 1e-6]
         hour_row = max(at_kill, default=None)
-        crash_loss = max(0.0, float(live.get("two_sided_seconds") or 0.0)
-                         - (at_kill.get(hour_row, 0.0) if hour_row else 0.0))
-        self.history.update({"rows_before_kill": len(before), "rows_after_restart": len(after),
-                             "rows_lost": len(lost), "lost_hours": lost,
-                             "seconds_lost_at_kill": round(crash_loss, 3)})
+        crash_loss = max(
+            0.0,
+            float(live.get("two_sided_seconds") or 0.0)
+            - (at_kill.get(hour_row, 0.0) if hour_row else 0.0),
+        )
+        self.history.update(
+            {
+                "rows_before_kill": len(before),
+                "rows_after_restart": len(after),
+                "rows_lost": len(lost),
+                "lost_hours": lost,
+                "seconds_lost_at_kill": round(crash_loss, 3),
+            }
+        )
 
     # ------------------------------------------------------------------ the end
 
-    async def finish(self, started: float, bot_up_s: float, first_quote_s: float,
-                     totals: dict, phases: dict) -> dict:
+    async def finish(
+        self, started: float, bot_up_s: float, first_quote_s: float, totals: dict, phases: dict
+    ) -> dict:
         w = self.watch
         w.bot_up = False
         code = await asyncio.to_thread(self.bot.stop, 40)
@@ -278,44 +336,70 @@ class Soak:
             n, found = procs.count_tracebacks(log)
             tracebacks, samples = tracebacks + n, samples + found
         return {
-            "seed": self.args.seed, "minutes": self.args.minutes, "grace_s": self.args.grace,
+            "seed": self.args.seed,
+            "minutes": self.args.minutes,
+            "grace_s": self.args.grace,
             "wall_seconds": round(time.monotonic() - started, 1),
-            "bot_start_s": round(bot_up_s, 2), "first_two_sided_s": round(first_quote_s, 2),
-            "uptime": totals, "faults": self.fault_counts(totals["injected"]),
+            "bot_start_s": round(bot_up_s, 2),
+            "first_two_sided_s": round(first_quote_s, 2),
+            "uptime": totals,
+            "faults": self.fault_counts(totals["injected"]),
             "requote_s": self.requote_times(),
             "dark_s_by_cause": self.dark_by_cause(),
-            "orphans": {"during_run": len(w.orphans), "longest_s": round(max(w.orphans.values(), default=0.0), 1),
-                        "ghosts": len(w.ghosts), "at_end": len(end_orders),
-                        "seen": dict(sorted(w.first_seen.items())[:10]),
-                        "bot_api_errors": w.bot_errors},
+            "orphans": {
+                "during_run": len(w.orphans),
+                "longest_s": round(max(w.orphans.values(), default=0.0), 1),
+                "ghosts": len(w.ghosts),
+                "at_end": len(end_orders),
+                "seen": dict(sorted(w.first_seen.items())[:10]),
+                "bot_api_errors": w.bot_errors,
+            },
             "tracebacks": {"count": tracebacks, "samples": samples[:10]},
             "phases": phases,
             "history": {k: v for k, v in self.history.items() if k != "task"},
-            "bot": {**{k: round(v, 2) for k, v in w.res.items()}, "exit_code": code,
-                    "states_seen": dict(w.bot_states), "state_reasons": sorted(w.state_reasons)},
+            "bot": {
+                **{k: round(v, 2) for k, v in w.res.items()},
+                "exit_code": code,
+                "states_seen": dict(w.bot_states),
+                "state_reasons": sorted(w.state_reasons),
+            },
         }
 
     def fault_counts(self, injected: dict) -> dict:
         kinds = [e["kind"] for e in self.events]
-        return {"ws_drop": injected.get("ws_drop", 0), "http_5xx": injected.get("http_5xx", 0),
-                "hang": injected.get("hang", 0), "http_429": injected.get("http_429", 0),
-                "alo_reject": injected.get("alo_reject", 0),
-                "burst_429_events": kinds.count("burst_429"), "stall_15s": kinds.count("stall"),
-                "sim_restart": kinds.count("sim_restart"), "bot_sigkill": kinds.count("bot_kill")}
+        return {
+            "ws_drop": injected.get("ws_drop", 0),
+            "http_5xx": injected.get("http_5xx", 0),
+            "hang": injected.get("hang", 0),
+            "http_429": injected.get("http_429", 0),
+            "alo_reject": injected.get("alo_reject", 0),
+            "burst_429_events": kinds.count("burst_429"),
+            "stall_15s": kinds.count("stall"),
+            "sim_restart": kinds.count("sim_restart"),
+            "bot_sigkill": kinds.count("bot_kill"),
+        }
 
     def windows(self) -> list[tuple[str, float, float]]:
         """(kind, start, end) of every fault, WebSocket drops included."""
-        return sorted([("ws_drop", t, t) for t in self.watch.drops] +
-                      [(e["kind"], e["start"], e["end"]) for e in self.events],
-                      key=lambda w: w[1])
+        return sorted(
+            [("ws_drop", t, t) for t in self.watch.drops]
+            + [(e["kind"], e["start"], e["end"]) for e in self.events],
+            key=lambda w: w[1],
+        )
 
     def dark_by_cause(self) -> dict:
         """Ground-truth seconds not two-sided, charged to the fault whose window holds the
         start of the dark spell ("other" when none: background 5xx/hangs/ALO rejects)."""
         out: dict[str, float] = {}
         for start, length in self.watch.dark_spells():
-            cause = next((kind for kind, s, e in reversed(self.windows())
-                          if s - 1.0 <= start <= e + DARK_WINDOW[kind]), "other")
+            cause = next(
+                (
+                    kind
+                    for kind, s, e in reversed(self.windows())
+                    if s - 1.0 <= start <= e + DARK_WINDOW[kind]
+                ),
+                "other",
+            )
             out[cause] = round(out.get(cause, 0.0) + length, 2)
         return out
 
@@ -323,7 +407,8 @@ class Soak:
         by_kind: dict[str, list] = {}
         for kind, start, end in self.windows():
             by_kind.setdefault(kind, []).append(
-                self.watch.two_sided_at(start, end, DARK_WINDOW[kind]))
+                self.watch.two_sided_at(start, end, DARK_WINDOW[kind])
+            )
         return {kind: summarize(values) for kind, values in by_kind.items()}
 
 
@@ -331,10 +416,14 @@ def summarize(values: list[float | None]) -> dict:
     back = sorted(v for v in values if v is not None)
     if not back:
         return {"n": len(values), "never_back": len(values)}
-    pick = lambda q: back[min(len(back) - 1, round(q * (len(back) - 1)))]   # noqa: E731
-    return {"n": len(values), "never_back": len(values) - len(back),
-            "p50": round(statistics.median(back), 2), "p99": round(pick(0.99), 2),
-            "max": round(back[-1], 2)}
+    pick = lambda q: back[min(len(back) - 1, round(q * (len(back) - 1)))]  # noqa: E731
+    return {
+        "n": len(values),
+        "never_back": len(values) - len(back),
+        "p50": round(statistics.median(back), 2),
+        "p99": round(pick(0.99), 2),
+        "max": round(back[-1], 2),
+    }
 
 
 def _interrupt(signum, frame) -> None:

@@ -17,6 +17,7 @@ on the exchange" (and within systemd's TimeoutStopSec, or it is SIGKILLed before
 so), and that must be the truth: our orders rested when it exited. Then SIGCONT, start the bot
 again: it must cancel every order the stopped run left.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,21 +29,28 @@ from typing import TYPE_CHECKING
 
 from bench import soak_procs as procs
 
-if TYPE_CHECKING:       # bench.soak imports this module
+if TYPE_CHECKING:  # bench.soak imports this module
     from bench.soak import Soak
 
-QUIET_FAULTS = {"http_5xx_share": 0.0, "hang_share": 0.0, "alo_reject_share": 0.0,
-                "ack_latency_ms": 20.0, "ack_jitter_ms": 0.0, "ws_drop_every_s": 0.0,
-                "stalled_symbols": [], "burst_429": 0}
+QUIET_FAULTS = {
+    "http_5xx_share": 0.0,
+    "hang_share": 0.0,
+    "alo_reject_share": 0.0,
+    "ack_latency_ms": 20.0,
+    "ack_jitter_ms": 0.0,
+    "ws_drop_every_s": 0.0,
+    "stalled_symbols": [],
+    "burst_429": 0,
+}
 STORM_CONFIG = {"requote_threshold_bps": "0.01"}
 STORM_VOLATILITY_BPS = 2.0
-BREAKER_WAIT_S = 30.0        # the breaker's event reaches the database within persist_every
-FLOWING_WAIT_S = 30.0        # a held side places again after the 15 s hold
-KILL_CLEAR_S = 5.0           # "0 orders of ours within a few seconds"
-IN_FLIGHT_S = 1.0            # a place on the wire at the kill may land this much later
+BREAKER_WAIT_S = 30.0  # the breaker's event reaches the database within persist_every
+FLOWING_WAIT_S = 30.0  # a held side places again after the 15 s hold
+KILL_CLEAR_S = 5.0  # "0 orders of ours within a few seconds"
+IN_FLIGHT_S = 1.0  # a place on the wire at the kill may land this much later
 START_BACK_S = 15.0
-SYSTEMD_STOP_S = 30.0        # TimeoutStopSec in docs/operations.md
-ORPHANS_CLEARED_S = 20.0     # after the restarted bot's API answers
+SYSTEMD_STOP_S = 30.0  # TimeoutStopSec in docs/operations.md
+ORPHANS_CLEARED_S = 20.0  # after the restarted bot's API answers
 MAY_REMAIN = "orders may remain on the exchange"
 POLL_S = 0.1
 
@@ -73,21 +81,24 @@ class Phases:
 
     async def two_sided(self, exclude: frozenset[str] = frozenset()) -> bool:
         """Both sides of ours resting (`exclude`: an earlier run's orphans do not count)."""
-        return {o["side"] for o in await self.ours_live()
-                if o["status"] == "open" and o["cl_ord_id"] not in exclude} == {"buy", "sell"}
+        return {
+            o["side"]
+            for o in await self.ours_live()
+            if o["status"] == "open" and o["cl_ord_id"] not in exclude
+        } == {"buy", "sell"}
 
     async def market(self, volatility_bps: float) -> None:
-        r = await self.watch.http.post(f"{self.soak.sim_base}/sim/market",
-                                       json={"symbol": "BTC-USD",
-                                             "volatility_bps": volatility_bps})
+        r = await self.watch.http.post(
+            f"{self.soak.sim_base}/sim/market",
+            json={"symbol": "BTC-USD", "volatility_bps": volatility_bps},
+        )
         r.raise_for_status()
 
     async def run(self) -> dict:
         self.watch.on_drop = None
         self.soak.background = QUIET_FAULTS
         await self.soak.set_faults()
-        return {"storm_kill": await self.storm_then_kill(),
-                "frozen_stop": await self.frozen_stop()}
+        return {"storm_kill": await self.storm_then_kill(), "frozen_stop": await self.frozen_stop()}
 
     # ------------------------------------------------------------------ storm, then kill
 
@@ -101,20 +112,23 @@ class Phases:
         out["breaker_engaged"] = tripped is not None
         if tripped is not None:
             out["breaker_after_s"] = round(tripped - began, 2)
-            out["places_before_trip"] = sum(1 for o in await self.ours_created(began)
-                                            if o["created_at"] <= tripped)
+            out["places_before_trip"] = sum(
+                1 for o in await self.ours_created(began) if o["created_at"] <= tripped
+            )
         out["places_last_s_at_kill"] = await self.wait_flowing()
         await w.bot_post("/api/kill")
         killed = time.time()
-        out["storm_places"] = sum(1 for o in await self.ours_created(began)
-                                  if o["created_at"] <= killed)
+        out["storm_places"] = sum(
+            1 for o in await self.ours_created(began) if o["created_at"] <= killed
+        )
         out["storm_seconds"] = round(killed - began, 1)
         out["cleared_s"] = await wait_for(lambda: self.none_live(), KILL_CLEAR_S)
         out.update(await self.kill_verdict(killed))
         await w.bot_post("/api/start")
         out["two_sided_after_start_s"] = await wait_for(self.two_sided, START_BACK_S)
-        await w.bot_post("/api/config", {"requote_threshold_bps":
-                                         self.soak.strategy["REQUOTE_THRESHOLD_BPS"]})
+        await w.bot_post(
+            "/api/config", {"requote_threshold_bps": self.soak.strategy["REQUOTE_THRESHOLD_BPS"]}
+        )
         await self.market(self.soak.volatility_bps)
         return out
 
@@ -123,9 +137,11 @@ class Phases:
         found: list[tuple[float, str]] = []
 
         async def logged() -> bool:
-            found[:] = await asyncio.to_thread(procs.events_like, self.db,
-                                               "requote breaker:%", since)
+            found[:] = await asyncio.to_thread(
+                procs.events_like, self.db, "requote breaker:%", since
+            )
             return bool(found)
+
         await wait_for(logged, BREAKER_WAIT_S)
         return found[0][0] if found else None
 
@@ -138,6 +154,7 @@ class Phases:
         async def flowing() -> bool:
             recent[:] = await self.ours_created(time.time() - 1.0)
             return len(recent) >= 2
+
         await wait_for(flowing, FLOWING_WAIT_S)
         return len(recent)
 
@@ -152,20 +169,25 @@ class Phases:
         async def says_killed() -> bool:
             says.update(await w.bot_get("/api/status"))
             return says.get("state") == "killed"
+
         killed_s = await wait_for(says_killed, 10)
         believed: list = []
 
         async def view_empty() -> bool:
             believed[:] = (await w.bot_get("/api/orders"))["orders"]
             return not believed
+
         await wait_for(view_empty, KILL_CLEAR_S)
         # Asked last, after seconds of waiting: a queued place would have landed by now.
         late = await self.ours_created(killed + IN_FLIGHT_S)
         created = [o["created_at"] - killed for o in await self.ours_created(killed)]
-        return {"created_after_kill": len(late),
-                "last_created_after_kill_s": round(max(created), 3) if created else None,
-                "says_killed_s": killed_s, "state_reason": says.get("state_reason", ""),
-                "phantoms_after_kill": len(believed)}
+        return {
+            "created_after_kill": len(late),
+            "last_created_after_kill_s": round(max(created), 3) if created else None,
+            "says_killed_s": killed_s,
+            "state_reason": says.get("state_reason", ""),
+            "phantoms_after_kill": len(believed),
+        }
 
     # ------------------------------------------------------------------ frozen stop
 
@@ -183,9 +205,14 @@ class Phases:
             s.sim.signal_group(signal.SIGCONT)
         text = s.bot_logs[-1].read_text(errors="replace")
         said = [line for line in text.splitlines() if MAY_REMAIN in line]
-        out.update({"exit_code": code, "stop_s": round(exited - frozen, 1),
-                    "may_remain_line": said[-1][:300] if said else None,
-                    "said_stopped_cleanly": "runbot stopped cleanly" in text})
+        out.update(
+            {
+                "exit_code": code,
+                "stop_s": round(exited - frozen, 1),
+                "may_remain_line": said[-1][:300] if said else None,
+                "said_stopped_cleanly": "runbot stopped cleanly" in text,
+            }
+        )
         await asyncio.to_thread(procs.wait_http, f"{s.sim_base}/api/health", s.sim, 30)
         left = await self.resting_at(frozen, exited)
         out["resting_at_exit"] = len(left)
@@ -200,16 +227,18 @@ class Phases:
         count from the launch (the orphans go before the API answers)."""
         launched, launched_at = time.monotonic(), time.time()
         out: dict[str, float | None] = {
-            "restart_s": round(await asyncio.to_thread(self.soak.start_bot), 2)}
+            "restart_s": round(await asyncio.to_thread(self.soak.start_bot), 2)
+        }
 
         async def orphans_gone() -> bool:
             return not left & {o["cl_ord_id"] for o in await self.ours_live()}
+
         gone = await wait_for(orphans_gone, ORPHANS_CLEARED_S)
-        out["orphans_cleared_s"] = None if gone is None else \
-            round(time.monotonic() - launched, 2)
+        out["orphans_cleared_s"] = None if gone is None else round(time.monotonic() - launched, 2)
         back = await wait_for(lambda: self.two_sided(exclude=left), START_BACK_S)
-        out["two_sided_after_restart_s"] = None if back is None else \
-            round(time.monotonic() - launched, 2)
+        out["two_sided_after_restart_s"] = (
+            None if back is None else round(time.monotonic() - launched, 2)
+        )
         out["orphans_canceled_by_start"] = await self.orphans_canceled(launched_at)
         return out
 
@@ -218,9 +247,11 @@ class Phases:
         still live, or taken off only after the exit (by requests the frozen simulator
         read once it ran again)."""
         live = {o["cl_ord_id"] for o in await self.ours_live()}
-        return [o for o in await self.ours_created(0.0)
-                if o["created_at"] <= frozen and
-                (o["cl_ord_id"] in live or o["updated_at"] >= exited)]
+        return [
+            o
+            for o in await self.ours_created(0.0)
+            if o["created_at"] <= frozen and (o["cl_ord_id"] in live or o["updated_at"] >= exited)
+        ]
 
     async def orphans_canceled(self, since: float) -> int | None:
         """How many orders of an earlier run the restarted engine said it found and
@@ -228,13 +259,14 @@ class Phases:
         rows: list[tuple[float, str]] = []
 
         async def logged() -> bool:
-            rows[:] = await asyncio.to_thread(procs.events_like, self.db,
-                                              "%of an earlier run found open%", since)
+            rows[:] = await asyncio.to_thread(
+                procs.events_like, self.db, "%of an earlier run found open%", since
+            )
             return bool(rows)
+
         if await wait_for(logged, BREAKER_WAIT_S / 2) is None:
             return None
-        return sum(int(m.group(1)) for _, text in rows
-                   if (m := re.match(r"(\d+) order", text)))
+        return sum(int(m.group(1)) for _, text in rows if (m := re.match(r"(\d+) order", text)))
 
 
 def failures(p: dict) -> list[str]:
@@ -244,27 +276,39 @@ def failures(p: dict) -> list[str]:
     if k["two_sided_before_s"] is None or f["two_sided_before_s"] is None:
         failed.append("a phase began without the bot quoting both sides (nothing to judge)")
     if not k["breaker_engaged"] or k["places_last_s_at_kill"] < 2:
-        failed.append(f"storm: the requote breaker never engaged (event log), or the kill did "
-                      f"not land mid-storm ({k['places_last_s_at_kill']} places in the second "
-                      f"before it)")
+        failed.append(
+            f"storm: the requote breaker never engaged (event log), or the kill did "
+            f"not land mid-storm ({k['places_last_s_at_kill']} places in the second "
+            f"before it)"
+        )
     if k["cleared_s"] is None or k["created_after_kill"]:
-        failed.append(f"storm kill: our orders not all gone within {KILL_CLEAR_S:g} s "
-                      f"(cleared {k['cleared_s']}) or {k['created_after_kill']} created more "
-                      f"than {IN_FLIGHT_S:g} s after the kill")
+        failed.append(
+            f"storm kill: our orders not all gone within {KILL_CLEAR_S:g} s "
+            f"(cleared {k['cleared_s']}) or {k['created_after_kill']} created more "
+            f"than {IN_FLIGHT_S:g} s after the kill"
+        )
     if k["says_killed_s"] is None or k["phantoms_after_kill"]:
-        failed.append(f"storm kill: the bot did not say killed ({k['state_reason']!r}) or "
-                      f"still believes {k['phantoms_after_kill']} order(s) open")
+        failed.append(
+            f"storm kill: the bot did not say killed ({k['state_reason']!r}) or "
+            f"still believes {k['phantoms_after_kill']} order(s) open"
+        )
     if k["two_sided_after_start_s"] is None:
         failed.append(f"storm kill: not two-sided within {START_BACK_S:g} s of /api/start")
     if f["resting_at_exit"] and (f["exit_code"] in (0, None) or not f["may_remain_line"]):
-        failed.append(f"frozen stop: {f['resting_at_exit']} order(s) rested but runbot exited "
-                      f"{f['exit_code']} without saying '{MAY_REMAIN}'")
+        failed.append(
+            f"frozen stop: {f['resting_at_exit']} order(s) rested but runbot exited "
+            f"{f['exit_code']} without saying '{MAY_REMAIN}'"
+        )
     if f["stop_s"] > SYSTEMD_STOP_S:
-        failed.append(f"frozen stop took {f['stop_s']} s: systemd SIGKILLs after "
-                      f"{SYSTEMD_STOP_S:g} s, before the warning is printed")
+        failed.append(
+            f"frozen stop took {f['stop_s']} s: systemd SIGKILLs after "
+            f"{SYSTEMD_STOP_S:g} s, before the warning is printed"
+        )
     if f["orphans_cleared_s"] is None or f["two_sided_after_restart_s"] is None:
-        failed.append(f"frozen stop: the next start did not cancel the orphans within "
-                      f"{ORPHANS_CLEARED_S:g} s or quote within {START_BACK_S:g} s")
+        failed.append(
+            f"frozen stop: the next start did not cancel the orphans within "
+            f"{ORPHANS_CLEARED_S:g} s or quote within {START_BACK_S:g} s"
+        )
     return failed
 
 
@@ -274,22 +318,34 @@ PHASE_TARGETS = 8
 def report_rows(p: dict) -> list[tuple[str, str]]:
     k, f = p["storm_kill"], p["frozen_stop"]
     return [
-        ("storm: breaker engaged after s / places",
-         f"{k.get('breaker_after_s', 'NEVER')} / {k.get('places_before_trip', '-')}"),
+        (
+            "storm: breaker engaged after s / places",
+            f"{k.get('breaker_after_s', 'NEVER')} / {k.get('places_before_trip', '-')}",
+        ),
         ("storm: places / s before the kill", f"{k['storm_places']} / {k['storm_seconds']}"),
         ("storm: our places in the 1 s before kill", str(k["places_last_s_at_kill"])),
-        ("kill: ours gone from exchange after s",
-         "NOT WITHIN LIMIT" if k["cleared_s"] is None else str(k["cleared_s"])),
-        (f"kill: created > {IN_FLIGHT_S:g} s after (last at +s)",
-         f"{k['created_after_kill']} ({k['last_created_after_kill_s']})"),
-        ("kill: bot says killed after s / phantoms",
-         f"{k['says_killed_s']} / {k['phantoms_after_kill']}"),
+        (
+            "kill: ours gone from exchange after s",
+            "NOT WITHIN LIMIT" if k["cleared_s"] is None else str(k["cleared_s"]),
+        ),
+        (
+            f"kill: created > {IN_FLIGHT_S:g} s after (last at +s)",
+            f"{k['created_after_kill']} ({k['last_created_after_kill_s']})",
+        ),
+        (
+            "kill: bot says killed after s / phantoms",
+            f"{k['says_killed_s']} / {k['phantoms_after_kill']}",
+        ),
         ("start after kill: two-sided after s", str(k["two_sided_after_start_s"])),
         ("frozen stop: exit code / stop s", f"{f['exit_code']} / {f['stop_s']}"),
         ("frozen stop: says orders may remain", "yes" if f["may_remain_line"] else "NO"),
-        ("frozen stop: ours resting at exit / thawed",
-         f"{f['resting_at_exit']} / {f['resting_after_thaw']}"),
-        ("next start: orphans canceled / gone after s",
-         f"{f['orphans_canceled_by_start']} / {f['orphans_cleared_s']}"),
+        (
+            "frozen stop: ours resting at exit / thawed",
+            f"{f['resting_at_exit']} / {f['resting_after_thaw']}",
+        ),
+        (
+            "next start: orphans canceled / gone after s",
+            f"{f['orphans_canceled_by_start']} / {f['orphans_cleared_s']}",
+        ),
         ("next start: two-sided after s", str(f["two_sided_after_restart_s"])),
     ]

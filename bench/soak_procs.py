@@ -2,6 +2,7 @@
 process group (so a kill reaches anything it spawned) with its output in a log file (a pipe
 nobody reads would block it). Every wait is bounded; `ProcSet.close()` kills what is left.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -26,10 +27,16 @@ HOST = "127.0.0.1"
 class Proc:
     def __init__(self, name: str, argv: list[str], env: dict, log_path: Path):
         self.name, self.log_path = name, log_path
-        with open(log_path, "ab") as log:       # the child keeps its own copy
-            self.popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                          stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+        with open(log_path, "ab") as log:  # the child keeps its own copy
+            self.popen = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     @property
     def pid(self) -> int:
@@ -39,7 +46,7 @@ class Proc:
         return self.popen.poll() is None
 
     def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):       # already gone
+        with contextlib.suppress(ProcessLookupError):  # already gone
             os.killpg(self.popen.pid, sig)
 
     def stop(self, timeout: float = 40.0) -> int | None:
@@ -77,22 +84,47 @@ class ProcSet:
 
 
 def base_env(data_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("STANDX_", "SQLITE_", "API_TOKEN", "WEB_", "SIM_"))}
-    env.update({"DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "mmsite.settings",
-                "PYTHONUNBUFFERED": "1", "STANDX_MODE": "sim"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STANDX_", "SQLITE_", "API_TOKEN", "WEB_", "SIM_"))
+    }
+    env.update(
+        {
+            "DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+            "PYTHONUNBUFFERED": "1",
+            "STANDX_MODE": "sim",
+        }
+    )
     return env
 
 
 def migrate(env: dict) -> None:
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=180,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=180,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def sim_argv(port: int, seed: int, state_file: Path, extra: tuple[str, ...]) -> list[str]:
-    return [sys.executable, "manage.py", "runsim", "--port", str(port), "--seed", str(seed),
-            "--state-file", str(state_file), *extra]
+    return [
+        sys.executable,
+        "manage.py",
+        "runsim",
+        "--port",
+        str(port),
+        "--seed",
+        str(seed),
+        "--state-file",
+        str(state_file),
+        *extra,
+    ]
 
 
 def bot_argv() -> list[str]:
@@ -110,8 +142,9 @@ def wait_http(url: str, proc: Proc, timeout: float, headers: dict | None = None)
         except httpx.HTTPError:
             pass
         if not proc.alive():
-            raise RuntimeError(f"{proc.name} exited (code {proc.popen.returncode}); "
-                               f"see {proc.log_path}")
+            raise RuntimeError(
+                f"{proc.name} exited (code {proc.popen.returncode}); see {proc.log_path}"
+            )
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"{proc.name} did not answer {url} within {timeout:.0f}s")
         time.sleep(0.2)
@@ -128,21 +161,28 @@ def uptime_rows(db_path: Path, bot: str = "default") -> dict[str, float]:
     so the soak can never change what it measures."""
     uri = f"file:{db_path}?mode=ro"
     with sqlite3.connect(uri, uri=True, timeout=10) as db:
-        rows = db.execute("SELECT hour, two_sided_seconds FROM trading_uptimehour "
-                          "WHERE bot = ?", (bot,)).fetchall()
+        rows = db.execute(
+            "SELECT hour, two_sided_seconds FROM trading_uptimehour WHERE bot = ?", (bot,)
+        ).fetchall()
     return {str(hour): float(seconds) for hour, seconds in rows}
 
 
-def events_like(db_path: Path, pattern: str, since: float,
-                bot: str = "default") -> list[tuple[float, str]]:
+def events_like(
+    db_path: Path, pattern: str, since: float, bot: str = "default"
+) -> list[tuple[float, str]]:
     """The bot's event log (OrderEvent rows) since `since` whose message matches the SQL
     LIKE `pattern`: (unix time, message), oldest first; read-only, like uptime_rows."""
     uri = f"file:{db_path}?mode=ro"
     with sqlite3.connect(uri, uri=True, timeout=10) as db:
-        rows = db.execute("SELECT at, message FROM trading_orderevent WHERE bot = ? AND "
-                          "message LIKE ? ORDER BY at, id", (bot, pattern)).fetchall()
-    times = [(dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).timestamp(), text)
-             for at, text in rows]
+        rows = db.execute(
+            "SELECT at, message FROM trading_orderevent WHERE bot = ? AND "
+            "message LIKE ? ORDER BY at, id",
+            (bot, pattern),
+        ).fetchall()
+    times = [
+        (dt.datetime.fromisoformat(at).replace(tzinfo=dt.UTC).timestamp(), text)
+        for at, text in rows
+    ]
     return [(at, text) for at, text in times if at >= since]
 
 
@@ -159,7 +199,7 @@ def count_tracebacks(log_path: Path) -> tuple[int, list[str]]:
 
 def _exception_line(lines: list[str], start: int) -> str:
     """The 'SomeError: message' line that ends a traceback (or the line itself)."""
-    for line in lines[start + 1:start + 80]:
+    for line in lines[start + 1 : start + 80]:
         if line and not line.startswith((" ", "Traceback", "During handling", "The above")):
             return line[:200]
     return lines[start][:200]

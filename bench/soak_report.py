@@ -1,4 +1,5 @@
 """The soak's verdict (hard targets -> exit status) and its printed table."""
+
 from __future__ import annotations
 
 from bench import soak_phases
@@ -23,17 +24,23 @@ def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
     if o["at_end"]:
         failed.append(f"{o['at_end']} order(s) of ours still open after the bot's clean stop")
     if o["during_run"]:
-        failed.append(f"{o['during_run']} orphan order(s) during the run (resting on the "
-                      f"exchange, unknown to the bot for > grace; longest {o['longest_s']} s; "
-                      f"first seen {o.get('seen')})")
+        failed.append(
+            f"{o['during_run']} orphan order(s) during the run (resting on the "
+            f"exchange, unknown to the bot for > grace; longest {o['longest_s']} s; "
+            f"first seen {o.get('seen')})"
+        )
     if r["tracebacks"]["count"]:
-        failed.append(f"{r['tracebacks']['count']} traceback/unhandled line(s) in the bot's "
-                      f"log: {r['tracebacks']['samples'][:3]}")
+        failed.append(
+            f"{r['tracebacks']['count']} traceback/unhandled line(s) in the bot's "
+            f"log: {r['tracebacks']['samples'][:3]}"
+        )
     if "rows_lost" not in h:
         failed.append("uptime history was not checked across the SIGKILL")
     elif h["rows_lost"] or h["seconds_lost_at_kill"] > persist_tolerance_s:
-        failed.append(f"uptime history lost across the SIGKILL: {h['rows_lost']} row(s), "
-                      f"{h['seconds_lost_at_kill']} s (tolerance {persist_tolerance_s:g} s)")
+        failed.append(
+            f"uptime history lost across the SIGKILL: {h['rows_lost']} row(s), "
+            f"{h['seconds_lost_at_kill']} s (tolerance {persist_tolerance_s:g} s)"
+        )
     if h.get("account_survived_sim_restart") is False:
         failed.append("the bot's account/token did not survive the simulator restart")
     if r["bot"]["exit_code"] not in (0, None):
@@ -50,8 +57,10 @@ def print_report(r: dict, failed: list[str]) -> None:
         ("in-band uptime % (ground truth)", f"{pct(u['in_band_seconds'], observed):.2f}"),
         ("observed seconds", f"{observed:.1f}"),
         ("fills", str(u["fills"])),
-        ("bot start -> API up s / first two-sided s",
-         f"{r['bot_start_s']} / {r['first_two_sided_s']}"),
+        (
+            "bot start -> API up s / first two-sided s",
+            f"{r['bot_start_s']} / {r['first_two_sided_s']}",
+        ),
     ]
     rows += [(f"fault: {k}", str(v)) for k, v in f.items()]
     for kind, s in r["requote_s"].items():
@@ -59,8 +68,12 @@ def print_report(r: dict, failed: list[str]) -> None:
             text = f"n={s['n']} p50 {s['p50']} p99 {s['p99']} max {s['max']}"
         else:
             text = f"n={s['n']}"
-        rows.append((f"requote s after {kind}", text + (f" NEVER BACK {s['never_back']}"
-                                                         if s["never_back"] else "")))
+        rows.append(
+            (
+                f"requote s after {kind}",
+                text + (f" NEVER BACK {s['never_back']}" if s["never_back"] else ""),
+            )
+        )
     rows += [(f"dark s charged to {k}", str(v)) for k, v in r["dark_s_by_cause"].items()]
     o, h, b = r["orphans"], r["history"], r["bot"]
     rows += [

@@ -7,6 +7,7 @@
   and the once-a-second snapshot make short mismatches normal);
 - the bot process' peak RSS and CPU seconds (psutil), summed over its restarts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,6 +28,7 @@ SYMBOL = "BTC-USD"
 @dataclass
 class Segment:
     """Ground truth of one simulator process (its figures restart at zero)."""
+
     stats: dict = field(default_factory=dict)
     injected: Counter = field(default_factory=Counter)
 
@@ -38,29 +40,35 @@ class Mismatch:
 
 
 class Watch:
-    def __init__(self, sim_base: str, token: str, bot_base: str, api_token: str,
-                 prefix: str, grace_s: float):
-        self.sim_base, self.bot_base, self.prefix, self.grace_s = sim_base, bot_base, prefix, grace_s
+    def __init__(
+        self, sim_base: str, token: str, bot_base: str, api_token: str, prefix: str, grace_s: float
+    ):
+        self.sim_base, self.bot_base, self.prefix, self.grace_s = (
+            sim_base,
+            bot_base,
+            prefix,
+            grace_s,
+        )
         self._sim_auth = {"Authorization": f"Bearer {token}"}
         self._bot_auth = {"Authorization": f"Bearer {api_token}"}
         self.http = httpx.AsyncClient(timeout=2.0)
         self.sim_up = self.bot_up = False
-        self.samples: list[tuple[float, bool]] = []      # (wall time, two-sided now)
+        self.samples: list[tuple[float, bool]] = []  # (wall time, two-sided now)
         self.segments: list[Segment] = [Segment()]
         self.first_rest: float | None = None
         self.last_poll: float | None = None
-        self.drops: list[float] = []                      # wall times of observed WS drops
-        self.on_drop: Callable[[], Awaitable[None]] | None = None   # called after each drop
-        self.orphans: dict[str, float] = {}               # cl_ord_id -> longest mismatch s
-        self.ghosts: dict[str, float] = {}                # bot believes, exchange lacks
-        self.first_seen: dict[str, str] = {}              # orphan/ghost -> "kind HH:MM:SS"
+        self.drops: list[float] = []  # wall times of observed WS drops
+        self.on_drop: Callable[[], Awaitable[None]] | None = None  # called after each drop
+        self.orphans: dict[str, float] = {}  # cl_ord_id -> longest mismatch s
+        self.ghosts: dict[str, float] = {}  # bot believes, exchange lacks
+        self.first_seen: dict[str, str] = {}  # orphan/ghost -> "kind HH:MM:SS"
         self._orphan_seen: dict[str, Mismatch] = {}
         self._ghost_seen: dict[str, Mismatch] = {}
-        self.bot_states: Counter = Counter()              # state -> polls seen in it
+        self.bot_states: Counter = Counter()  # state -> polls seen in it
         self.state_reasons: set[str] = set()
         self.bot_errors = 0
         self.res = {"peak_rss_mb": 0.0, "cpu_seconds": 0.0}
-        self._cpu_done = 0.0                              # CPU of bot processes that ended
+        self._cpu_done = 0.0  # CPU of bot processes that ended
         self._cpu_now = 0.0
         self.bot_pid: int | None = None
 
@@ -80,8 +88,10 @@ class Watch:
 
     async def poll_truth(self) -> None:
         stats, orders, injected = await asyncio.gather(
-            self.sim_get("/sim/stats"), self.sim_get("/sim/orders"),
-            self.sim_get("/sim/injected", auth=False))
+            self.sim_get("/sim/stats"),
+            self.sim_get("/sim/orders"),
+            self.sim_get("/sim/injected", auth=False),
+        )
         now = time.time()
         figures = stats["symbols"][SYMBOL]
         sides = {o["side"] for o in self.ours(orders) if o["status"] == "open"}
@@ -109,16 +119,21 @@ class Watch:
         band = sum(s.stats.get("in_band_seconds", 0.0) for s in self.segments)
         observed = (self.last_poll - self.first_rest) if self.first_rest and self.last_poll else 0.0
         injected = sum((s.injected for s in self.segments), Counter())
-        return {"two_sided_seconds": two, "in_band_seconds": band,
-                "observed_seconds": observed, "injected": dict(injected),
-                "fills": sum(s.stats.get("fills", 0) for s in self.segments)}
+        return {
+            "two_sided_seconds": two,
+            "in_band_seconds": band,
+            "observed_seconds": observed,
+            "injected": dict(injected),
+            "fills": sum(s.stats.get("fills", 0) for s in self.segments),
+        }
 
     def two_sided_at(self, start: float, end: float, dark_window: float) -> float | None:
         """Seconds from `end` (a fault's end) until both sides rest again in ground truth.
         0 when no side went dark between `start` and `end + dark_window`; None when it
         never came back."""
-        dark = next((t for t, two in self.samples
-                     if start <= t <= end + dark_window and not two), None)
+        dark = next(
+            (t for t, two in self.samples if start <= t <= end + dark_window and not two), None
+        )
         if dark is None:
             return 0.0
         back = next((t for t, two in self.samples if t > max(dark, end) and two), None)
@@ -156,7 +171,7 @@ class Watch:
         bot_orders = await self.bot_get("/api/orders")
         exchange = await self.sim_get("/sim/orders")
         if not status.get("engine_connected", True):
-            return                          # the engine has not published yet: nothing to compare
+            return  # the engine has not published yet: nothing to compare
         self.bot_states[status.get("state")] += 1
         if status.get("state") != "running" and status.get("state_reason"):
             self.state_reasons.add(f"{status['state']}: {status['state_reason']}"[:200])
@@ -177,8 +192,9 @@ class Watch:
         r.raise_for_status()
         return r.json()
 
-    def _track(self, ids: set[str], seen: dict[str, Mismatch], out: dict[str, float],
-               now: float, kind: str) -> None:
+    def _track(
+        self, ids: set[str], seen: dict[str, Mismatch], out: dict[str, float], now: float, kind: str
+    ) -> None:
         for gone in set(seen) - ids:
             del seen[gone]
         for cl_ord_id in ids:
@@ -187,7 +203,7 @@ class Watch:
             if age > self.grace_s:
                 out[cl_ord_id] = max(out.get(cl_ord_id, 0.0), age)
                 began = time.strftime("%H:%M:%S", time.localtime(m.first_seen))
-                self.first_seen.setdefault(cl_ord_id, f"{kind} {began}")   # to find it in logs
+                self.first_seen.setdefault(cl_ord_id, f"{kind} {began}")  # to find it in logs
 
     def reset_mismatches(self) -> None:
         """After a restart the grace window starts again (the bot reconciles first)."""

@@ -14,6 +14,7 @@ frames (p50/p99/max: 1 s is perfect; a slow fan-out stretches it).
 Prints a table and writes bench/results/ws_fanout.json. The clients run on the same machine
 (another process), so on a small box they compete with the server for CPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,12 +52,14 @@ def start_runbot(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     # A file, not a pipe: a full pipe would block runbot. The child keeps its own copy.
     with open(data_dir / "runbot.log", "w") as log:
-        proc = subprocess.Popen([*manage, "runbot"], env=env, cwd=ROOT, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [*manage, "runbot"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
-        match = re.search(r"dashboard: (http://\S+/accounts/link/\S+)",
-                          (data_dir / "runbot.log").read_text())
+        match = re.search(
+            r"dashboard: (http://\S+/accounts/link/\S+)", (data_dir / "runbot.log").read_text()
+        )
         if match:
             return proc, match.group(1)
         time.sleep(0.1)
@@ -71,10 +74,16 @@ def session_cookie(link: str) -> str:
     return response.cookies["sessionid"]
 
 
-async def client(url: str, origin: Origin, cookie: str, until: float, arrivals: list[float],
-                 sizes: list[int]) -> None:
-    async with websockets.connect(url, origin=origin, max_size=None, open_timeout=10,
-                                  additional_headers={"Cookie": f"sessionid={cookie}"}) as ws:
+async def client(
+    url: str, origin: Origin, cookie: str, until: float, arrivals: list[float], sizes: list[int]
+) -> None:
+    async with websockets.connect(
+        url,
+        origin=origin,
+        max_size=None,
+        open_timeout=10,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+    ) as ws:
         while (left := until - time.monotonic()) > 0:
             try:
                 frame = await asyncio.wait_for(ws.recv(), timeout=left)
@@ -84,14 +93,16 @@ async def client(url: str, origin: Origin, cookie: str, until: float, arrivals: 
             sizes.append(len(frame))
 
 
-async def run_clients(port: int, cookie: str, clients: int,
-                      seconds: float) -> tuple[list[list[float]], list[int]]:
+async def run_clients(
+    port: int, cookie: str, clients: int, seconds: float
+) -> tuple[list[list[float]], list[int]]:
     url, origin = f"ws://127.0.0.1:{port}/ws/dashboard/", Origin(f"http://127.0.0.1:{port}")
     until = time.monotonic() + seconds
     arrivals: list[list[float]] = [[] for _ in range(clients)]
     sizes: list[int] = []
-    await asyncio.gather(*(client(url, origin, cookie, until, arrivals[i], sizes)
-                           for i in range(clients)))
+    await asyncio.gather(
+        *(client(url, origin, cookie, until, arrivals[i], sizes) for i in range(clients))
+    )
     return arrivals, sizes
 
 
@@ -116,11 +127,14 @@ def summarize(args, baseline_cpu: float, cpu: float, arrivals: list, sizes: list
     intervals = [b - a for frames in arrivals for a, b in itertools.pairwise(frames[1:])]
     frames = sum(len(f) for f in arrivals)
     return {
-        "clients": args.clients, "seconds": args.seconds,
-        "server_cpu_percent_idle": baseline_cpu, "server_cpu_percent": cpu,
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "server_cpu_percent_idle": baseline_cpu,
+        "server_cpu_percent": cpu,
         # One frame on connect plus one per second after it: N x S (give or take one frame
         # per client, by where the window falls against the engine's 1 Hz tick).
-        "frames_delivered": frames, "frames_ideal": args.clients * int(args.seconds),
+        "frames_delivered": frames,
+        "frames_ideal": args.clients * int(args.seconds),
         "clients_with_frames": sum(1 for f in arrivals if f),
         "frame_bytes_mean": round(statistics.fmean(sizes)) if sizes else 0,
         "interval_p50_s": round(percentile(intervals, 50), 3),
@@ -141,10 +155,11 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             server = psutil.Process(proc.pid)
             cookie = session_cookie(link)
-            time.sleep(2)                              # let the engine settle and quote
+            time.sleep(2)  # let the engine settle and quote
             idle, _ = cpu_percent(server, lambda: time.sleep(BASELINE_SECONDS))
-            cpu, (arrivals, sizes) = cpu_percent(server, lambda: asyncio.run(
-                run_clients(port, cookie, args.clients, args.seconds)))
+            cpu, (arrivals, sizes) = cpu_percent(
+                server, lambda: asyncio.run(run_clients(port, cookie, args.clients, args.seconds))
+            )
         finally:
             proc.terminate()
             proc.wait(60)
@@ -159,11 +174,17 @@ def report(r: dict) -> None:
     rows = [
         ("clients x seconds", f"{r['clients']} x {r['seconds']:g}"),
         ("server CPU, no clients", f"{r['server_cpu_percent_idle']} % of a core"),
-        ("server CPU, with clients", f"{r['server_cpu_percent']} % of a core ({r['cpu_count']} cores)"),
+        (
+            "server CPU, with clients",
+            f"{r['server_cpu_percent']} % of a core ({r['cpu_count']} cores)",
+        ),
         ("frames delivered / ideal", f"{r['frames_delivered']} / {r['frames_ideal']}"),
         ("clients that got frames", f"{r['clients_with_frames']}"),
         ("mean frame size", f"{r['frame_bytes_mean']} bytes"),
-        ("interval p50 / p99 / max", f"{r['interval_p50_s']} / {r['interval_p99_s']} / {r['interval_max_s']} s"),
+        (
+            "interval p50 / p99 / max",
+            f"{r['interval_p50_s']} / {r['interval_p99_s']} / {r['interval_max_s']} s",
+        ),
     ]
     width = max(len(name) for name, _ in rows)
     print("ws_fanout: dashboard WebSocket fan-out")

@@ -7,6 +7,7 @@ Input is parsed strictly (Decimal, extra fields forbidden) and then validated by
 ModelForm as the dashboard, so there is one set of rules. Responses never carry secrets:
 they are built from the engine snapshot and the config's strategy values only.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -78,9 +79,11 @@ class OfflineSwagger(DocsBase):
     (ninja falls back to a CDN when it is not an installed app)."""
 
     def render_page(self, request, api, **kwargs):
-        return render(request, "dashboard/api_docs.html", {
-            "api": api, "openapi_url": self.get_openapi_url(api, kwargs),
-        })
+        return render(
+            request,
+            "dashboard/api_docs.html",
+            {"api": api, "openapi_url": self.get_openapi_url(api, kwargs)},
+        )
 
 
 class ControlAPI(NinjaAPI):
@@ -88,11 +91,16 @@ class ControlAPI(NinjaAPI):
         return add_retry_after(super().get_openapi_schema(*args, **kwargs))
 
 
-api = ControlAPI(title="StandX market maker", version="1",
-               description="Control and observe the bot. Log in on the dashboard first, or "
-                           "send `Authorization: Bearer <API_TOKEN>`.",
-               auth=[ApiToken(), StaffSession()], docs=OfflineSwagger(), docs_decorator=operator_required,
-               urls_namespace="api")
+api = ControlAPI(
+    title="StandX market maker",
+    version="1",
+    description="Control and observe the bot. Log in on the dashboard first, or "
+    "send `Authorization: Bearer <API_TOKEN>`.",
+    auth=[ApiToken(), StaffSession()],
+    docs=OfflineSwagger(),
+    docs_decorator=operator_required,
+    urls_namespace="api",
+)
 
 
 @api.exception_handler(throttle.TooManyFailures)
@@ -118,8 +126,15 @@ def database_unavailable(request, exc):
     return unavailable_json(exc)
 
 
-BotName = Annotated[str, ninja.Path(description="the bot's name (a slug)", example=DEFAULT_BOT,
-                                    pattern=r"^[-a-zA-Z0-9_]+$", max_length=40)]
+BotName = Annotated[
+    str,
+    ninja.Path(
+        description="the bot's name (a slug)",
+        example=DEFAULT_BOT,
+        pattern=r"^[-a-zA-Z0-9_]+$",
+        max_length=40,
+    ),
+]
 
 
 def known_bot(name: str) -> str:
@@ -135,6 +150,7 @@ def _who(request) -> str:
 
 
 # ---------------------------------------------------------------- one implementation per operation
+
 
 def _send(request, bot: str, action: str) -> ActionOut:
     sent = controls.send(bot, action, user=_who(request), source="api")
@@ -158,28 +174,42 @@ def _uptime(bot: str) -> dict:
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
     changes = {k: str(v) for k, v in payload.model_dump(exclude_unset=True).items()}
     if not changes:
-        raise ValidationError([{"loc": ["body", "payload"], "msg": "No field to change.",
-                                "type": "value_error"}])
-    form, sent = controls.update_config(bot, StrategyForm, changes, user=_who(request), source="api")
+        raise ValidationError(
+            [{"loc": ["body", "payload"], "msg": "No field to change.", "type": "value_error"}]
+        )
+    form, sent = controls.update_config(
+        bot, StrategyForm, changes, user=_who(request), source="api"
+    )
     if sent is None:
         # Each value passed its own checks (ConfigIn holds the model's per-field rules), so
         # what the form refused is a rule between fields: a conflict, told field by field.
         # str(): Django yields each message as a str; its stubs say ValidationError | str too.
-        raise ConfigConflict([
-            {"loc": ["body", "payload", field], "msg": " ".join(str(m) for m in messages),
-             "type": "conflict"}
-            for field, messages in form.errors.items()])
+        raise ConfigConflict(
+            [
+                {
+                    "loc": ["body", "payload", field],
+                    "msg": " ".join(str(m) for m in messages),
+                    "type": "conflict",
+                }
+                for field, messages in form.errors.items()
+            ]
+        )
     form.instance.refresh_from_db()
     return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)
 
 
 # ---------------------------------------------------------------- the original paths: bot "default"
 
-START, STOP, KILL = ("Start quoting", "Stop quoting and cancel all our exchange orders",
-                     "Kill switch: cancel everything, stay stopped")
+START, STOP, KILL = (
+    "Start quoting",
+    "Stop quoting and cancel all our exchange orders",
+    "Kill switch: cancel everything, stay stopped",
+)
 STATUS, ORDERS = "State, feeds, market, quotes, failures, latency and config", "Our open orders"
-UPTIME, CONFIG = ("This hour's uptime, its tier budget (UTC), the last 24 hours and StandX's own hours",
-                  "Change strategy values (all valid or none applied)")
+UPTIME, CONFIG = (
+    "This hour's uptime, its tier budget (UTC), the last 24 hours and StandX's own hours",
+    "Change strategy values (all valid or none applied)",
+)
 
 
 @api.post("/start", response=responses(ActionOut), summary=START)
@@ -219,7 +249,10 @@ def config(request, payload: ConfigIn):
 
 # ---------------------------------------------------------------- every bot by name
 
-@api.get("/bots", response=responses(list[BotRowOut]), summary="Every configured bot's overview row")
+
+@api.get(
+    "/bots", response=responses(list[BotRowOut]), summary="Every configured bot's overview row"
+)
 def bots(request):
     return overview_rows()
 
@@ -254,7 +287,9 @@ def bot_uptime(request, name: BotName):
     return _uptime(known_bot(name))
 
 
-@api.post("/bots/{name}/config", response=responses(ConfigOut, named=True, config=True), summary=CONFIG)
+@api.post(
+    "/bots/{name}/config", response=responses(ConfigOut, named=True, config=True), summary=CONFIG
+)
 def bot_config(request, name: BotName, payload: ConfigIn):
     return _config(request, known_bot(name), payload)
 

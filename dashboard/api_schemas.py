@@ -9,6 +9,7 @@ a 409 (the change conflicts with the stored values or with another value sent). 
 be JSON numbers or, exactly, plain decimal strings ("12.5"); the string form's pattern
 (dashboard.decimal_pattern) states the range that JSON Schema cannot state for strings.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ class ErrorOut(Schema):
 
 
 class FieldError(Schema):
-    model_config = ConfigDict(extra="allow")      # pydantic adds ctx for some errors
+    model_config = ConfigDict(extra="allow")  # pydantic adds ctx for some errors
     loc: list[str | int]
     msg: str
     type: str
@@ -52,7 +53,7 @@ class ConfigOut(Schema):
     detail: str
 
 
-Part = dict[str, Any] | None     # nested parts of the snapshot (docs/architecture.md)
+Part = dict[str, Any] | None  # nested parts of the snapshot (docs/architecture.md)
 
 
 class StatusOut(Schema):
@@ -88,6 +89,7 @@ class UptimeOut(Schema):
 
 class BotRowOut(Schema):
     """trading.snapshot.summarize of a bot's snapshot."""
+
     bot: str
     state: str
     state_reason: str | None
@@ -109,10 +111,14 @@ class BotRowOut(Schema):
 
 # ---------------------------------------------------------------- errors per operation
 
-RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
-                               "schema": {"type": "integer", "minimum": 1}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 ERRORS = {401: ErrorOut, 403: ErrorOut, 429: ErrorOut, 503: ErrorOut}
-NAMED_ERRORS = {**ERRORS, 404: ErrorOut, 422: InvalidOut}      # 422: a name that is no slug
+NAMED_ERRORS = {**ERRORS, 404: ErrorOut, 422: InvalidOut}  # 422: a name that is no slug
 CONFIG_ERRORS = {400: ErrorOut, 409: InvalidOut, 422: InvalidOut}
 
 
@@ -132,13 +138,20 @@ def add_retry_after(openapi: dict) -> dict:
 
 # ---------------------------------------------------------------- POST /api/config
 
+
 def _bounds(field: models.Field) -> tuple[Decimal | None, Decimal]:
     """The tightest of the field's Min/MaxValueValidators (Django adds the column's own).
     A field without a maximum has no range to publish: that is a TypeError at import."""
-    lows = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MinValueValidator)]
-    highs = [Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MaxValueValidator)]
+    lows = [
+        Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MinValueValidator)
+    ]
+    highs = [
+        Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MaxValueValidator)
+    ]
     if not highs:
-        raise TypeError(f"BotConfig.{field.name}: no MaxValueValidator, so no range for the API schema")
+        raise TypeError(
+            f"BotConfig.{field.name}: no MaxValueValidator, so no range for the API schema"
+        )
     return max(lows, default=None), min(highs)
 
 
@@ -147,9 +160,12 @@ def _plain_decimal_text(pattern: str, low: Decimal, high: Decimal, places: int):
 
     def check(value: Any) -> Any:
         if isinstance(value, str) and not compiled.fullmatch(value):
-            raise ValueError(f"must be a plain decimal from {low.normalize():f} to "
-                             f"{high.normalize():f} with at most {places} decimals, e.g. \"12.5\"")
+            raise ValueError(
+                f"must be a plain decimal from {low.normalize():f} to "
+                f'{high.normalize():f} with at most {places} decimals, e.g. "12.5"'
+            )
         return value
+
     return check
 
 
@@ -161,14 +177,25 @@ def _decimal(field: models.DecimalField) -> Any:
     if len(str(int(high))) > field.max_digits - places:
         raise TypeError(f"BotConfig.{field.name}: its maximum does not fit max_digits")
     pattern = decimal_pattern(low, high, places)
-    schema = {"anyOf": [{"type": "number", "minimum": float(low), "maximum": float(high),
-                         "multipleOf": float(step)},
-                        {"type": "string", "pattern": pattern}],
-              "description": f"{low.normalize():f} to {high.normalize():f}, at most {places} "
-                             f"decimals; a JSON number or a string such as \"12.5\""}
-    return Annotated[Decimal, BeforeValidator(_plain_decimal_text(pattern, low, high, places)),
-                     Field(ge=low, le=high, decimal_places=places, allow_inf_nan=False),
-                     WithJsonSchema(schema)]
+    schema = {
+        "anyOf": [
+            {
+                "type": "number",
+                "minimum": float(low),
+                "maximum": float(high),
+                "multipleOf": float(step),
+            },
+            {"type": "string", "pattern": pattern},
+        ],
+        "description": f"{low.normalize():f} to {high.normalize():f}, at most {places} "
+        f'decimals; a JSON number or a string such as "12.5"',
+    }
+    return Annotated[
+        Decimal,
+        BeforeValidator(_plain_decimal_text(pattern, low, high, places)),
+        Field(ge=low, le=high, decimal_places=places, allow_inf_nan=False),
+        WithJsonSchema(schema),
+    ]
 
 
 def _whole_number(value: Any) -> Any:
@@ -191,8 +218,12 @@ def _strategy_type(name: str) -> Any:
     if isinstance(field, models.IntegerField):
         low, high = _bounds(field)
         least, most = int(low or 0), int(high)
-        return Annotated[int, BeforeValidator(_whole_number), Field(strict=True, ge=least, le=most),
-                         WithJsonSchema({"type": "integer", "minimum": least, "maximum": most})]
+        return Annotated[
+            int,
+            BeforeValidator(_whole_number),
+            Field(strict=True, ge=least, le=most),
+            WithJsonSchema({"type": "integer", "minimum": least, "maximum": most}),
+        ]
     raise TypeError(f"BotConfig.{name}: no API schema for {type(field).__name__}")
 
 
@@ -210,12 +241,15 @@ def _config_in() -> type[Schema]:
     fields: dict[str, Any] = {name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS}
     model = create_model("ConfigIn", __base__=Schema, **fields)
     model.model_config.update(ConfigDict(extra="forbid", json_schema_extra=_config_schema))
-    model.__doc__ = "Any non-empty subset of the strategy values; the rest keep their stored values."
+    model.__doc__ = (
+        "Any non-empty subset of the strategy values; the rest keep their stored values."
+    )
     model.model_rebuild(force=True)
     return model
 
 
 if TYPE_CHECKING:
+
     class ConfigIn(Schema):
         """What mypy sees. To mypy a model built at run time is a variable, and a variable
         cannot annotate the endpoints' bodies; django-ninja gets the built model below."""

@@ -8,6 +8,7 @@ Origin (or none) proves nothing and matters to nobody. Such a handshake skips th
 check, and its cookies are dropped, so the token alone decides: a wrong token is refused
 even when a valid session cookie rides along.
 """
+
 from __future__ import annotations
 
 from channels.security.websocket import AllowedHostsOriginValidator

@@ -5,6 +5,7 @@ Three ways in, all ending in a staff user (or a script holding the API token):
 - the normal login page, for users made with `createsuperuser`;
 - `Authorization: Bearer <API_TOKEN>` for scripts calling /api/* or /ws (disabled when empty).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,7 +49,7 @@ def redeem_login_token(token: str):
     The claim is one conditional UPDATE, so two concurrent requests cannot both use it."""
     now = timezone.now()
     claimed = LoginToken.objects.filter(
-        token_hash=_digest(token), used_at__isnull=True, expires_at__gt=now,
+        token_hash=_digest(token), used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
     return local_admin() if claimed else None
 
@@ -58,7 +59,8 @@ def local_admin():
     (so nobody can guess one), which also makes /admin work for a newcomer."""
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
-        username=LOCAL_ADMIN, defaults={"is_staff": True, "is_superuser": True})
+        username=LOCAL_ADMIN, defaults={"is_staff": True, "is_superuser": True}
+    )
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -95,6 +97,7 @@ def operator_required(view):
     """Pages send strangers to the login page; a logged-in user who is not staff gets a 403
     page (sending them to the login page would bounce them straight back: a loop); anything
     else gets a plain 403."""
+
     @wraps(view)
     def guarded(request, *args, **kwargs):
         if is_operator(request.user):
@@ -104,12 +107,17 @@ def operator_required(view):
                 return not_staff_page(request)
             return redirect_to_login(request.get_full_path())
         return HttpResponseForbidden("Log in as a staff user first.")
+
     return guarded
 
 
 def not_staff_page(request):
-    return render(request, "refused.html", {"title": "Not allowed", "message": NOT_STAFF,
-                                            "offer_logout": True}, status=403)
+    return render(
+        request,
+        "refused.html",
+        {"title": "Not allowed", "message": NOT_STAFF, "offer_logout": True},
+        status=403,
+    )
 
 
 class OperatorLoginView(LoginView):

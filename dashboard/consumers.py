@@ -12,6 +12,7 @@ Clients cannot steer the bots over these sockets: control goes through POST view
 Incoming messages are capped (MAX_MESSAGE_CHARS) and parsed defensively: too big closes with
 1009, binary with 1003, text that is not a JSON object with 1008.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 ALLOWED_ACTIONS = frozenset({"ping"})
 # htmx's ws-send of the ping form is about 200 bytes; nothing a client may say needs more.
 MAX_MESSAGE_CHARS = 4096
-CLOSE_UNSUPPORTED_DATA = 1003       # RFC 6455 close codes
+CLOSE_UNSUPPORTED_DATA = 1003  # RFC 6455 close codes
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TOO_BIG = 1009
 
@@ -73,12 +74,13 @@ class _GuardedConsumer(AsyncWebsocketConsumer):
 
 class _SnapshotConsumer(_GuardedConsumer):
     """One bot's snapshots: the bot named in the URL, or "default"."""
+
     group = None
 
     async def connect(self) -> None:
         self.bot = self.scope.get("url_route", {}).get("kwargs", {}).get("bot", DEFAULT_BOT)
         if not authenticated(self.scope) or not await database_sync_to_async(bot_exists)(self.bot):
-            await self.close()          # before accept(): the handshake is refused (403)
+            await self.close()  # before accept(): the handshake is refused (403)
             return
         self.group = bus.bot_group(self.bot)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -4,6 +4,7 @@ The web tier never trades: it saves configuration and asks the engine (through t
 to start, stop, kill or reload its configuration. The engine is the single writer of
 trading state.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,9 @@ def send_all(action: str, bots: list[str], user: str = "", source: str = "dashbo
     return [bot for bot in bots if not send(bot, action, user=user, source=source).ok]
 
 
-def update_config(bot: str, form_class: type[ModelForm], changes: dict, user: str = "",
-                  source: str = "dashboard") -> tuple[ModelForm, Sent | None]:
+def update_config(
+    bot: str, form_class: type[ModelForm], changes: dict, user: str = "", source: str = "dashboard"
+) -> tuple[ModelForm, Sent | None]:
     """Validate `changes` merged over the stored values; save and notify only when all
     fields are valid (a half-applied config is worse than none).
 
@@ -58,7 +60,7 @@ def update_config(bot: str, form_class: type[ModelForm], changes: dict, user: st
     merged row (a pair of changes that is only a requote loop together is refused), and only
     the fields that change are written, never a stale copy of the others (or the run state
     the engine writes). The engine is told after the commit, so it reloads the new row."""
-    bot_config(bot)                       # "default" is created on first use, outside the lock
+    bot_config(bot)  # "default" is created on first use, outside the lock
     with transaction.atomic():
         config = BotConfig.objects.select_for_update().get(name=bot)
         fields = form_class._meta.fields

@@ -3,6 +3,7 @@ what the API's JSON schema promises for a Decimal value sent as a string ("12.5"
 Schema has no numeric bounds for strings. Plain means digits, optionally a point and up to
 `places` digits: no sign, exponent, spaces or leading zeros (except a lone 0). Only [0-9]
 (never \\d, which is Unicode in Python and ASCII in ECMA regexes)."""
+
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -35,8 +36,11 @@ def _fraction_at_least(floor: str) -> str:
     places = len(floor)
     if set(floor) == {"0"}:
         return f"(?:\\.{D}{{1,{places}}})?"
-    options = [f"{floor[:i]}[{int(c) + 1}-9]{D}{{0,{places - i - 1}}}"
-               for i, c in enumerate(floor) if c != "9"]
+    options = [
+        f"{floor[:i]}[{int(c) + 1}-9]{D}{{0,{places - i - 1}}}"
+        for i, c in enumerate(floor)
+        if c != "9"
+    ]
     equal = floor.rstrip("0")
     options.append(f"{equal}0{{0,{places - len(equal)}}}")
     return "\\.(?:" + "|".join(options) + ")"
@@ -45,10 +49,13 @@ def _fraction_at_least(floor: str) -> str:
 def _fraction_at_most(ceiling: str) -> str:
     """An optional '.digits' whose value (zero-padded) is at most 0.<ceiling>."""
     places = len(ceiling)
-    options = [f"{ceiling[:i]}[0-{int(c) - 1}]{D}{{0,{places - i - 1}}}"
-               for i, c in enumerate(ceiling) if c != "0"]
+    options = [
+        f"{ceiling[:i]}[0-{int(c) - 1}]{D}{{0,{places - i - 1}}}"
+        for i, c in enumerate(ceiling)
+        if c != "0"
+    ]
     prefixes = ""
-    for c in reversed(ceiling):            # c1(?:c2(?:c3)?)?: every prefix of the ceiling
+    for c in reversed(ceiling):  # c1(?:c2(?:c3)?)?: every prefix of the ceiling
         prefixes = f"{c}(?:{prefixes})?" if prefixes else c
     options.append(prefixes)
     return "(?:\\.(?:" + "|".join(options) + "))?"
@@ -59,9 +66,9 @@ def integers(low: int, high: int) -> str:
     parts = []
     for length in range(len(str(low)), len(str(high)) + 1):
         first = max(low, 10 ** (length - 1) if length > 1 else 0)
-        last = min(high, 10 ** length - 1)
-        if first == 10 ** (length - 1) and last == 10 ** length - 1 and length > 1:
-            parts.append(f"[1-9]{D}{{{length - 1}}}")          # every number of this length
+        last = min(high, 10**length - 1)
+        if first == 10 ** (length - 1) and last == 10**length - 1 and length > 1:
+            parts.append(f"[1-9]{D}{{{length - 1}}}")  # every number of this length
         elif first <= last:
             parts.append(_same_length(str(first), str(last)))
     return "|".join(parts)

@@ -8,6 +8,7 @@ run outside requests and must ride out a lock): the short one is set only on con
 opened while a request is being served (RequestMarker sets a context variable that Django's
 sync views inherit in their thread).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -28,16 +29,23 @@ WEB_BUSY_TIMEOUT_SECONDS = 3
 RETRY_AFTER_SECONDS = 5
 # The messages worth passing on (SQLite's own words); anything else is named by its type
 # only, since a server's error text may carry host or user names.
-KNOWN_CAUSES = ("database is locked", "database table is locked", "database or disk is full",
-                "attempt to write a readonly database", "unable to open database file",
-                "disk I/O error")
+KNOWN_CAUSES = (
+    "database is locked",
+    "database table is locked",
+    "database or disk is full",
+    "attempt to write a readonly database",
+    "unable to open database file",
+    "disk I/O error",
+)
 
-_serving_request: contextvars.ContextVar[bool] = contextvars.ContextVar("serving_request",
-                                                                        default=False)
+_serving_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "serving_request", default=False
+)
 
 
 class RequestMarker:
     """First middleware: marks the context as serving a request (sync and async)."""
+
     sync_capable = async_capable = True
 
     def __init__(self, get_response):

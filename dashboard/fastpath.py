@@ -13,6 +13,7 @@ unchanged: another method or path, a disallowed Host, no bearer token, a wrong o
 answers 401 and counts the failure), an address over its failure budget (429), a session
 cookie instead of a token, or no snapshot published here (the split web tier, no engine).
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,13 @@ from trading import bus
 
 READ_PATH = re.compile(r"/api/(?:bots/(?P<bot>[-a-zA-Z0-9_]+)/)?(?P<read>status|orders|uptime)")
 # What Django's middleware adds to the API's answer (SecurityMiddleware, XFrameOptions).
-HEADERS = [(b"content-type", b"application/json; charset=utf-8"), (b"x-frame-options", b"DENY"),
-           (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-           (b"cross-origin-opener-policy", b"same-origin")]
+HEADERS = [
+    (b"content-type", b"application/json; charset=utf-8"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
 
 
 class StatusFastPath:
@@ -44,8 +49,13 @@ class StatusFastPath:
         body = self.answer(scope) if scope["type"] == "http" else None
         if body is None:
             return await self.app(scope, receive, send)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [*HEADERS, (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     def answer(self, scope) -> bytes | None:
@@ -54,8 +64,11 @@ class StatusFastPath:
         if match is None or not _allowed_host(scope["headers"]):
             return None
         token = bearer_from_headers(scope["headers"])
-        if token is None or throttle.retry_after(throttle.client_of_scope(scope)) is not None \
-                or not api_token_matches(token):
+        if (
+            token is None
+            or throttle.retry_after(throttle.client_of_scope(scope)) is not None
+            or not api_token_matches(token)
+        ):
             return None
         bot = match["bot"] or DEFAULT_BOT
         text = bus.snapshot_text(bot) if bus.snapshots_are_local() else None
@@ -63,7 +76,7 @@ class StatusFastPath:
             return None
         key = (bot, match["read"])
         cached = self._bodies.get(key)
-        if cached is None or cached[0] != text:         # a new snapshot: once a second
+        if cached is None or cached[0] != text:  # a new snapshot: once a second
             body = SNAPSHOT_READS[match["read"]](json.loads(text))
             cached = (text, json.dumps(body, cls=NinjaJSONEncoder).encode())
             self._bodies[key] = cached

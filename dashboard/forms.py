@@ -1,5 +1,6 @@
 """The one validation path for strategy changes: ModelForms over BotConfig, so the dashboard,
 the API and admin all end in the model's validators and BotConfig.clean()."""
+
 from __future__ import annotations
 
 from django import forms
@@ -8,8 +9,14 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from trading.models import KNOWN_SYMBOLS, BotConfig
 
-DASHBOARD_FIELDS = ("symbol", "quote_strategy", "spread_bps", "bid_notional", "ask_notional",
-                    "requote_threshold_bps")
+DASHBOARD_FIELDS = (
+    "symbol",
+    "quote_strategy",
+    "spread_bps",
+    "bid_notional",
+    "ask_notional",
+    "requote_threshold_bps",
+)
 
 
 class ConfigRulesForm(forms.ModelForm):
@@ -19,9 +26,13 @@ class ConfigRulesForm(forms.ModelForm):
 
     def _update_errors(self, errors) -> None:
         if hasattr(errors, "error_dict"):
-            absent = [f for f in errors.error_dict if f != NON_FIELD_ERRORS and f not in self.fields]
+            absent = [
+                f for f in errors.error_dict if f != NON_FIELD_ERRORS and f not in self.fields
+            ]
             for field in absent:
-                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(field))
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
+                    errors.error_dict.pop(field)
+                )
         # BaseForm._update_errors is private Django API: django-stubs leaves it out.
         super()._update_errors(errors)  # type: ignore[misc]
 
@@ -32,8 +43,13 @@ class BotConfigForm(ConfigRulesForm):
     class Meta:
         model = BotConfig
         fields = DASHBOARD_FIELDS
-        labels = {"quote_strategy": "Quote strategy", "spread_bps": "Spread (bps)", "bid_notional": "Bid notional",
-                  "ask_notional": "Ask notional", "requote_threshold_bps": "Requote threshold (bps)"}
+        labels = {
+            "quote_strategy": "Quote strategy",
+            "spread_bps": "Spread (bps)",
+            "bid_notional": "Bid notional",
+            "ask_notional": "Ask notional",
+            "requote_threshold_bps": "Requote threshold (bps)",
+        }
         widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
 
     def __init__(self, *args, **kwargs) -> None:

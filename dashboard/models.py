@@ -1,5 +1,6 @@
 """One-time login links. Only a hash of each token is stored, so a copy of the database
 (or a backup) cannot be turned into a login."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -5,6 +5,7 @@ Each panel is one template in templates/dashboard/partials/ whose root element c
 stable id (panel-<name>); pushed copies add hx-swap-oob="true" so htmx replaces it in place.
 The arithmetic the templates should not do (ages, minutes, bar geometry) lives here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,8 @@ from trading.engine.exchange_uptime import disagrees
 PANELS = ("status", "strategy", "tier", "size", "lifetimes", "market", "uptime", "orders", "events")
 TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
 STALE_AFTER_SECONDS = 5
-CHART_HEIGHT = 60          # one SVG unit per minute of the hour
-BAR_PITCH, BAR_WIDTH, EXCHANGE_WIDTH = 20, 11, 5      # ours, and StandX's beside it
+CHART_HEIGHT = 60  # one SVG unit per minute of the hour
+BAR_PITCH, BAR_WIDTH, EXCHANGE_WIDTH = 20, 11, 5  # ours, and StandX's beside it
 
 
 def render_panels(snapshot: dict, now: dt.datetime | None = None) -> dict[str, str]:
@@ -66,8 +67,7 @@ def render_row(summary: dict, now: dt.datetime | None = None, oob: bool = False)
 
 
 def render_row_cached(summary: dict, oob: bool = True) -> str:
-    return _cached("row-oob" if oob else "row", summary,
-                   lambda s, now: render_row(s, now, oob=oob))
+    return _cached("row-oob" if oob else "row", summary, lambda s, now: render_row(s, now, oob=oob))
 
 
 def render_rows(summaries: list[dict], oob: bool = False) -> str:
@@ -84,18 +84,24 @@ def render_panel(name: str, snapshot: dict, now: dt.datetime, oob: bool = False)
 
 # ---------------------------------------------------------------- per-panel contexts
 
+
 def status_context(s: dict, now: dt.datetime) -> dict:
     age = _age(s.get("updated_at"), now)
     expires = parse_time(s.get("token_expires_at"))
     failures = s.get("failures") or {}
     return {
-        "state": s.get("state") or "unknown", "reason": s.get("state_reason") or "",
-        "mode": s.get("mode"), "symbol": s.get("symbol"), "bot": s.get("bot"),
+        "state": s.get("state") or "unknown",
+        "reason": s.get("state_reason") or "",
+        "mode": s.get("mode"),
+        "symbol": s.get("symbol"),
+        "bot": s.get("bot"),
         "in_doubt": (s.get("cleanup") or {}).get("message"),
         "breaker": [side for side, b in (s.get("breaker") or {}).items() if b.get("holding")],
-        "feed": s.get("feed") or {}, "age_s": age,
+        "feed": s.get("feed") or {},
+        "age_s": age,
         "stale": age is None or age > STALE_AFTER_SECONDS,
-        "failures": failures.get("consecutive", 0), "max_failures": failures.get("max"),
+        "failures": failures.get("consecutive", 0),
+        "max_failures": failures.get("max"),
         "position": (s.get("position") or {}).get("qty"),
         "token_expires_at": expires,
         "token_warning": bool(expires and expires - now < TOKEN_WARN_BEFORE),
@@ -109,14 +115,21 @@ def market_context(s: dict, now: dt.datetime) -> dict:
     bid, ask = decimal_or_none(market.get("best_bid")), decimal_or_none(market.get("best_ask"))
     mid = decimal_or_none(market.get("mid"))
     touch_bps = (ask - bid) / mid * 10000 if bid and ask and mid else None
-    return {"market": market, "touch_bps": touch_bps, "symbol": s.get("symbol"),
-            "bid": quotes.get("bid"), "ask": quotes.get("ask"),
-            "band_bps": (s.get("config") or {}).get("uptime_band_bps")}
+    return {
+        "market": market,
+        "touch_bps": touch_bps,
+        "symbol": s.get("symbol"),
+        "bid": quotes.get("bid"),
+        "ask": quotes.get("ask"),
+        "band_bps": (s.get("config") or {}).get("uptime_band_bps"),
+    }
 
 
 def orders_context(s: dict, now: dt.datetime) -> dict:
-    orders = sorted(s.get("orders") or [], key=lambda o: (o.get("side") != "sell",
-                                                         -(decimal_or_none(o.get("price")) or 0)))
+    orders = sorted(
+        s.get("orders") or [],
+        key=lambda o: (o.get("side") != "sell", -(decimal_or_none(o.get("price")) or 0)),
+    )
     return {"orders": orders}
 
 
@@ -147,22 +160,37 @@ def row_context(s: dict, now: dt.datetime) -> dict:
     age = _age(s.get("updated_at"), now)
     failures = s.get("failures") or {}
     return {
-        "bot": s.get("bot"), "state": s.get("state") or "unknown",
-        "reason": s.get("state_reason") or "", "mode": s.get("mode"), "symbol": s.get("symbol"),
-        "feed": s.get("feed"), "bid": s.get("bid"), "ask": s.get("ask"),
-        "orders": s.get("orders") or 0, "uptime": hour_minutes(s.get("uptime") or {}),
-        "failures": failures.get("consecutive", 0), "max_failures": failures.get("max"),
+        "bot": s.get("bot"),
+        "state": s.get("state") or "unknown",
+        "reason": s.get("state_reason") or "",
+        "mode": s.get("mode"),
+        "symbol": s.get("symbol"),
+        "feed": s.get("feed"),
+        "bid": s.get("bid"),
+        "ask": s.get("ask"),
+        "orders": s.get("orders") or 0,
+        "uptime": hour_minutes(s.get("uptime") or {}),
+        "failures": failures.get("consecutive", 0),
+        "max_failures": failures.get("max"),
         "p99_ms": (s.get("latency") or {}).get("reaction_p99_ms"),
-        "updated_at": s.get("updated_at"), "age_s": age,
+        "updated_at": s.get("updated_at"),
+        "age_s": age,
         "stale": age is None or age > STALE_AFTER_SECONDS,
         **reward_panels.row_reward(s),
     }
 
 
-CONTEXTS = {"status": status_context, "market": market_context, "orders": orders_context,
-            "uptime": uptime_context, "events": events_context,
-            "strategy": reward_panels.strategy_context, "tier": reward_panels.tier_context,
-            "size": reward_panels.size_context, "lifetimes": reward_panels.lifetimes_context}
+CONTEXTS = {
+    "status": status_context,
+    "market": market_context,
+    "orders": orders_context,
+    "uptime": uptime_context,
+    "events": events_context,
+    "strategy": reward_panels.strategy_context,
+    "tier": reward_panels.tier_context,
+    "size": reward_panels.size_context,
+    "lifetimes": reward_panels.lifetimes_context,
+}
 
 
 def history_chart(history: list[dict], target: int, now: dt.datetime | None = None) -> dict:
@@ -170,11 +198,16 @@ def history_chart(history: list[dict], target: int, now: dt.datetime | None = No
     and StandX's own in-band minutes beside ours where it reported the hour."""
     now = now or timezone.now()
     bars = [_bar(i, row, target, now) for i, row in enumerate(history[-24:])]
-    return {"bars": bars, "width": 24 * BAR_PITCH, "height": CHART_HEIGHT,
-            "bar_width": BAR_WIDTH, "exchange_width": EXCHANGE_WIDTH,
-            "target_y": CHART_HEIGHT - min(60, target),
-            "exchange_hours": sum(b["exchange"] is not None for b in bars),
-            "disagreements": sum(b["disagree"] for b in bars)}
+    return {
+        "bars": bars,
+        "width": 24 * BAR_PITCH,
+        "height": CHART_HEIGHT,
+        "bar_width": BAR_WIDTH,
+        "exchange_width": EXCHANGE_WIDTH,
+        "target_y": CHART_HEIGHT - min(60, target),
+        "exchange_hours": sum(b["exchange"] is not None for b in bars),
+        "disagreements": sum(b["disagree"] for b in bars),
+    }
 
 
 def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
@@ -186,34 +219,45 @@ def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
     ours_s = float(row.get("in_band_seconds") or 0)
     gap = None if exchange_s is None else exchange_s - ours_s
     return {
-        "x": i * BAR_PITCH, "hour": hour, "label": hour and i % 6 == 0,
-        "in_band": in_band, "two_sided": two_sided,
-        "in_band_y": CHART_HEIGHT - in_band, "two_sided_y": CHART_HEIGHT - two_sided,
+        "x": i * BAR_PITCH,
+        "hour": hour,
+        "label": hour and i % 6 == 0,
+        "in_band": in_band,
+        "two_sided": two_sided,
+        "in_band_y": CHART_HEIGHT - in_band,
+        "two_sided_y": CHART_HEIGHT - two_sided,
         "met": in_band >= target > 0,
-        "exchange": exchange, "exchange_x": i * BAR_PITCH + BAR_WIDTH,
+        "exchange": exchange,
+        "exchange_x": i * BAR_PITCH + BAR_WIDTH,
         "exchange_y": None if exchange is None else CHART_HEIGHT - exchange,
         "gap_minutes": None if gap is None else gap / 60,
         # The engine's rule for flagging an hour (a finished one, more than a few minutes).
-        "disagree": hour is not None and exchange_s is not None
-                    and disagrees(hour.timestamp(), exchange_s, ours_s, now.timestamp()),
+        "disagree": hour is not None
+        and exchange_s is not None
+        and disagrees(hour.timestamp(), exchange_s, ours_s, now.timestamp()),
     }
 
 
 # ---------------------------------------------------------------- value helpers
+
 
 def hour_minutes(up: dict) -> dict:
     """This hour's uptime in minutes, and as percentages of the hour for the bars."""
     target = int(up.get("target_minutes") or 0)
     two_sided = float(up.get("two_sided_seconds") or 0) / 60
     in_band = float(up.get("in_band_seconds") or 0) / 60
-    return {"target": target, "two_sided": two_sided, "in_band": in_band,
-            "elapsed": float(up.get("elapsed_seconds") or 0) / 60,
-            "two_sided_pct": percent_of_hour(two_sided), "in_band_pct": percent_of_hour(in_band),
-            "target_pct": percent_of_hour(target), "met": in_band >= target}
+    return {
+        "target": target,
+        "two_sided": two_sided,
+        "in_band": in_band,
+        "elapsed": float(up.get("elapsed_seconds") or 0) / 60,
+        "two_sided_pct": percent_of_hour(two_sided),
+        "in_band_pct": percent_of_hour(in_band),
+        "target_pct": percent_of_hour(target),
+        "met": in_band >= target,
+    }
 
 
 def _age(updated_at, now: dt.datetime) -> float | None:
     updated = parse_time(updated_at)
     return (now - updated).total_seconds() if updated else None
-
-

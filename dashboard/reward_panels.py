@@ -5,6 +5,7 @@ The engine publishes these figures (the snapshot contract in docs/architecture.m
 module only shapes them for the templates. A figure the snapshot does not carry (an older
 engine, no mark yet, a database snapshot) is shown as unknown, never guessed here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,13 +35,15 @@ def strategy_context(s: dict, now: dt.datetime) -> dict:
         "problem": strategy.get("problem") or "",
         "band_bps": strategy.get("band_bps") or config.get("uptime_band_bps"),
         "spread_bps": config.get("spread_bps"),
-        "target_bps": strategy.get("target_bps"), "margin_bps": strategy.get("margin_bps"),
+        "target_bps": strategy.get("target_bps"),
+        "margin_bps": strategy.get("margin_bps"),
         "volatility_bps": strategy.get("volatility_bps"),
         "ack_latency_ms": strategy.get("ack_latency_ms"),
         "mark_mid_gap_bps": strategy.get("mark_mid_gap_bps"),
         "holding": bool(strategy.get("holding")),
         "max_requests": config.get("band_max_requests_per_minute"),
-        "bot": bot, "switch_url": reverse("bot-switch-band", args=[bot]),
+        "bot": bot,
+        "switch_url": reverse("bot-switch-band", args=[bot]),
     }
 
 
@@ -51,9 +54,13 @@ def tier_context(s: dict, now: dt.datetime) -> dict:
     next_hour = tier.get("next_hour") or ""
     tiers = [_tier_row(t, next_hour) for t in tier.get("tiers") or []]
     return {
-        "known": bool(tiers), "hour": parse_time(tier.get("hour")), "next_hour": next_hour,
-        "in_band": in_band, "elapsed": float_or_none(tier.get("elapsed_minutes")),
-        "left": float_or_none(tier.get("minutes_left")), "tiers": tiers,
+        "known": bool(tiers),
+        "hour": parse_time(tier.get("hour")),
+        "next_hour": next_hour,
+        "in_band": in_band,
+        "elapsed": float_or_none(tier.get("elapsed_minutes")),
+        "left": float_or_none(tier.get("minutes_left")),
+        "tiers": tiers,
         "in_band_pct": percent_of_hour(in_band or 0),
         "elapsed_pct": percent_of_hour(float_or_none(tier.get("elapsed_minutes")) or 0),
     }
@@ -63,30 +70,44 @@ def _tier_row(t: dict, next_hour: str) -> dict:
     status = t.get("status") or "unknown"
     label = f"out of reach until {next_hour}" if status == "out of reach" and next_hour else status
     minutes = float_or_none(t.get("minutes")) or 0
-    return {"name": t.get("name") or "", "minutes": t.get("minutes"),
-            "needed": float_or_none(t.get("needed")), "status": status, "label": label,
-            "slug": status.replace(" ", "-"), "level": STATUS_LEVEL.get(status, "muted"),
-            "target_pct": percent_of_hour(minutes)}
+    return {
+        "name": t.get("name") or "",
+        "minutes": t.get("minutes"),
+        "needed": float_or_none(t.get("needed")),
+        "status": status,
+        "label": label,
+        "slug": status.replace(" ", "-"),
+        "level": STATUS_LEVEL.get(status, "muted"),
+        "target_pct": percent_of_hour(minutes),
+    }
 
 
 def size_context(s: dict, now: dt.datetime) -> dict:
     size = s.get("counted_size") or {}
-    return {"known": bool(size), "now": size.get("now_usd"),
-            "hour_mean": size.get("hour_mean_usd"), "x70": size.get("x70_usd"),
-            "x50": size.get("x50_usd"), "samples": size.get("samples") or 0,
-            "unequal": size.get("unequal") or ""}
+    return {
+        "known": bool(size),
+        "now": size.get("now_usd"),
+        "hour_mean": size.get("hour_mean_usd"),
+        "x70": size.get("x70_usd"),
+        "x50": size.get("x50_usd"),
+        "samples": size.get("samples") or 0,
+        "unequal": size.get("unequal") or "",
+    }
 
 
 def lifetimes_context(s: dict, now: dt.datetime) -> dict:
     life = s.get("lifetimes") or {}
     share = float_or_none(life.get("young_share"))
-    return {"known": bool(life), "cancels": life.get("cancels") or 0,
-            "young_cancels": life.get("young_cancels") or 0,
-            "young_pct": None if share is None else share * 100,
-            "young_warn": share is not None and share >= YOUNG_SHARE_WARN,
-            "min_rest_s": float_or_none(life.get("min_rest_s")),
-            "median_life_s": float_or_none(life.get("median_life_s")),
-            "requests_per_minute": float_or_none(life.get("requests_per_minute"))}
+    return {
+        "known": bool(life),
+        "cancels": life.get("cancels") or 0,
+        "young_cancels": life.get("young_cancels") or 0,
+        "young_pct": None if share is None else share * 100,
+        "young_warn": share is not None and share >= YOUNG_SHARE_WARN,
+        "min_rest_s": float_or_none(life.get("min_rest_s")),
+        "median_life_s": float_or_none(life.get("median_life_s")),
+        "requests_per_minute": float_or_none(life.get("requests_per_minute")),
+    }
 
 
 def row_reward(summary: dict) -> dict:
@@ -96,10 +117,17 @@ def row_reward(summary: dict) -> dict:
     tier = summary.get("tier") or {}
     statuses = tier.get("statuses") or {}
     return {
-        "strategy": strategy.get("name"), "cannot_earn": strategy.get("can_earn") is False,
-        "tier_statuses": [{"name": name, "status": status, "slug": status.replace(" ", "-"),
-                           "level": STATUS_LEVEL.get(status, "muted")}
-                          for name, status in statuses.items()],
+        "strategy": strategy.get("name"),
+        "cannot_earn": strategy.get("can_earn") is False,
+        "tier_statuses": [
+            {
+                "name": name,
+                "status": status,
+                "slug": status.replace(" ", "-"),
+                "level": STATUS_LEVEL.get(status, "muted"),
+            }
+            for name, status in statuses.items()
+        ],
         "tier_in_band": float_or_none(tier.get("in_band_minutes")),
         "tier_left": float_or_none(tier.get("minutes_left")),
     }
@@ -108,5 +136,7 @@ def row_reward(summary: dict) -> dict:
 def exchange_context(s: dict) -> dict:
     """When StandX's own hours were last read, and why not when that failed."""
     exchange = s.get("exchange_uptime") or {}
-    return {"checked_at": parse_time(exchange.get("checked_at")),
-            "error": exchange.get("error") or ""}
+    return {
+        "checked_at": parse_time(exchange.get("checked_at")),
+        "error": exchange.get("error") or "",
+    }

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 # typed as its own patterns.
 # mypy: disable-error-code="arg-type, list-item"
 websocket_urlpatterns: list[_ExtendedURLPattern | URLRouter] = [
-    path("ws/dashboard/", DashboardConsumer.as_asgi()),          # bot "default"
+    path("ws/dashboard/", DashboardConsumer.as_asgi()),  # bot "default"
     path("ws/dashboard/<slug:bot>/", DashboardConsumer.as_asgi()),
     path("ws/overview/", OverviewConsumer.as_asgi()),
     path("ws/bots/<slug:bot>/", StateConsumer.as_asgi()),
-    re_path(r"^ws/?$", StateConsumer.as_asgi()),   # the original README's JSON stream
+    re_path(r"^ws/?$", StateConsumer.as_asgi()),  # the original README's JSON stream
 ]

@@ -5,6 +5,7 @@ The second case is normal (web tier split from the engine, or the engine not sta
 the page still shows the configuration, the stored uptime and the audit log, with the
 state "no engine connected". Both have the shape documented in docs/architecture.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,22 +52,40 @@ def bot_names() -> list[str]:
 
 def overview_rows() -> list[dict]:
     """One summary per BotConfig row, from its engine's snapshot when one reported here."""
-    return [summarize(bus.latest_snapshot(config.name) or db_snapshot(config.name, config=config))
-            for config in BotConfig.objects.order_by("name")]
+    return [
+        summarize(bus.latest_snapshot(config.name) or db_snapshot(config.name, config=config))
+        for config in BotConfig.objects.order_by("name")
+    ]
 
 
 def current_snapshot(bot: str = DEFAULT_BOT) -> dict:
     return bus.latest_snapshot(bot) or db_snapshot(bot)
 
 
-STATUS_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-               "failures", "position", "token_expires_at", "updated_at", "config", "latency",
-               "strategy")
+STATUS_KEYS = (
+    "bot",
+    "state",
+    "state_reason",
+    "mode",
+    "symbol",
+    "feed",
+    "market",
+    "quotes",
+    "failures",
+    "position",
+    "token_expires_at",
+    "updated_at",
+    "config",
+    "latency",
+    "strategy",
+)
 
 
 def status_body(snapshot: dict) -> dict:
     """GET /api/status: the snapshot's state, feeds, market, quotes, config and latency."""
-    return {k: snapshot.get(k) for k in STATUS_KEYS} | {"engine_connected": snapshot.get("engine", True)}
+    return {k: snapshot.get(k) for k in STATUS_KEYS} | {
+        "engine_connected": snapshot.get("engine", True)
+    }
 
 
 def orders_body(snapshot: dict) -> dict:
@@ -77,9 +96,12 @@ def orders_body(snapshot: dict) -> dict:
 
 def uptime_body(snapshot: dict) -> dict:
     """GET /api/uptime: this hour and the last 24."""
-    return {"current": snapshot.get("uptime"), "tier": snapshot.get("tier"),
-            "history": snapshot.get("history") or [],
-            "exchange_uptime": snapshot.get("exchange_uptime")}
+    return {
+        "current": snapshot.get("uptime"),
+        "tier": snapshot.get("tier"),
+        "history": snapshot.get("history") or [],
+        "exchange_uptime": snapshot.get("exchange_uptime"),
+    }
 
 
 # The API's reads that are a function of the snapshot alone (dashboard/fastpath.py serves
@@ -87,21 +109,31 @@ def uptime_body(snapshot: dict) -> dict:
 SNAPSHOT_READS = {"status": status_body, "orders": orders_body, "uptime": uptime_body}
 
 
-def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
-                config: BotConfig | None = None) -> dict:
+def db_snapshot(
+    bot: str = DEFAULT_BOT, now: dt.datetime | None = None, config: BotConfig | None = None
+) -> dict:
     now = now or timezone.now()
     config = config or bot_config(bot)
     hour_start = now.replace(minute=0, second=0, microsecond=0)
-    hours = {row.hour: row for row in UptimeHour.objects.filter(
-        bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS))}
+    hours = {
+        row.hour: row
+        for row in UptimeHour.objects.filter(
+            bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS)
+        )
+    }
     current = hours.get(hour_start)
     return {
-        "bot": bot, "state": NO_ENGINE, "engine": False,
+        "bot": bot,
+        "state": NO_ENGINE,
+        "engine": False,
         "state_reason": f"stored state: {config.run_state}"
-                        + (f" ({config.state_reason})" if config.state_reason else ""),
-        "mode": None, "symbol": config.symbol,
+        + (f" ({config.state_reason})" if config.state_reason else ""),
+        "mode": None,
+        "symbol": config.symbol,
         "feed": {"market": None, "account": None, "last_message_age_s": None},
-        "market": {}, "quotes": {"bid": None, "ask": None}, "orders": [],
+        "market": {},
+        "quotes": {"bid": None, "ask": None},
+        "orders": [],
         "uptime": {
             "hour": hour_start.isoformat(),
             "two_sided_seconds": current.two_sided_seconds if current else 0,
@@ -116,13 +148,19 @@ def db_snapshot(bot: str = DEFAULT_BOT, now: dt.datetime | None = None,
         "strategy": _strategy(config),
         "tier": _tier(current, now),
         # Measured by a running engine only.
-        "counted_size": None, "lifetimes": None,
-        "exchange_uptime": {"checked_at": None, "error": None,
-                            "hours": _exchange_hours(hours, now)},
+        "counted_size": None,
+        "lifetimes": None,
+        "exchange_uptime": {
+            "checked_at": None,
+            "error": None,
+            "hours": _exchange_hours(hours, now),
+        },
         "events": [_event(e) for e in OrderEvent.objects.filter(bot=bot)[:EVENTS_SHOWN]],
         "config": plain_values(config),
         "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
-        "position": {"qty": None}, "token_expires_at": None, "updated_at": None,
+        "position": {"qty": None},
+        "token_expires_at": None,
+        "updated_at": None,
         "latency": {"reaction_p50_ms": None, "reaction_p99_ms": None, "samples": 0},
     }
 
@@ -133,10 +171,14 @@ def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
     for back in range(HISTORY_HOURS - 1, -1, -1):
         hour = hour_start - dt.timedelta(hours=back)
         row = hours.get(hour)
-        rows.append({"hour": hour.isoformat(),
-                     "two_sided_seconds": row.two_sided_seconds if row else 0,
-                     "in_band_seconds": row.in_band_seconds if row else 0,
-                     "exchange_in_band_seconds": row.exchange_in_band_seconds if row else None})
+        rows.append(
+            {
+                "hour": hour.isoformat(),
+                "two_sided_seconds": row.two_sided_seconds if row else 0,
+                "in_band_seconds": row.in_band_seconds if row else 0,
+                "exchange_in_band_seconds": row.exchange_in_band_seconds if row else None,
+            }
+        )
     return rows
 
 
@@ -145,10 +187,18 @@ def _strategy(config: BotConfig) -> dict:
     depends on the book, which only an engine sees: that case is not judged here."""
     values = config.strategy_values()
     problem = spread_problem(values) if config.quote_strategy == SPREAD else None
-    return {"name": config.quote_strategy, "can_earn": problem is None, "problem": problem,
-            "band_bps": _plain(config.uptime_band_bps), "target_bps": None, "margin_bps": None,
-            "volatility_bps": None, "ack_latency_ms": None, "mark_mid_gap_bps": None,
-            "holding": False}
+    return {
+        "name": config.quote_strategy,
+        "can_earn": problem is None,
+        "problem": problem,
+        "band_bps": _plain(config.uptime_band_bps),
+        "target_bps": None,
+        "margin_bps": None,
+        "volatility_bps": None,
+        "ack_latency_ms": None,
+        "mark_mid_gap_bps": None,
+        "holding": False,
+    }
 
 
 def _tier(current: UptimeHour | None, now: dt.datetime) -> dict:
@@ -157,26 +207,45 @@ def _tier(current: UptimeHour | None, now: dt.datetime) -> dict:
     running = current.running_seconds if current else None
     elapsed, left, tiers = tier_budget(in_band, now.timestamp(), running)
     hour = now.replace(minute=0, second=0, microsecond=0)
-    return {"hour": hour.isoformat(), "in_band_minutes": round(in_band / 60, 1),
-            "elapsed_minutes": elapsed, "minutes_left": left,
-            "tiers": [{"name": t.name, "minutes": t.minutes, "needed": t.needed,
-                       "status": t.status} for t in tiers],
-            "next_hour": f"{hour + dt.timedelta(hours=1):%H:%M} UTC"}
+    return {
+        "hour": hour.isoformat(),
+        "in_band_minutes": round(in_band / 60, 1),
+        "elapsed_minutes": elapsed,
+        "minutes_left": left,
+        "tiers": [
+            {"name": t.name, "minutes": t.minutes, "needed": t.needed, "status": t.status}
+            for t in tiers
+        ],
+        "next_hour": f"{hour + dt.timedelta(hours=1):%H:%M} UTC",
+    }
 
 
 def _exchange_hours(hours: dict, now: dt.datetime) -> list[dict]:
     """StandX's stored hours with ours beside them, oldest first."""
-    return [{"hour": hour.isoformat(), "in_band_seconds": row.exchange_in_band_seconds,
-             "ours": row.in_band_seconds,
-             "disagree": disagrees(hour.timestamp(), row.exchange_in_band_seconds,
-                                   row.in_band_seconds, now.timestamp())}
-            for hour, row in sorted(hours.items()) if row.exchange_in_band_seconds is not None]
+    return [
+        {
+            "hour": hour.isoformat(),
+            "in_band_seconds": row.exchange_in_band_seconds,
+            "ours": row.in_band_seconds,
+            "disagree": disagrees(
+                hour.timestamp(), row.exchange_in_band_seconds, row.in_band_seconds, now.timestamp()
+            ),
+        }
+        for hour, row in sorted(hours.items())
+        if row.exchange_in_band_seconds is not None
+    ]
 
 
 def _event(e: OrderEvent) -> dict:
-    return {"at": e.at.isoformat(), "kind": e.kind, "side": e.side,
-            "price": _plain(e.price), "qty": _plain(e.qty),
-            "cl_ord_id": e.cl_ord_id, "message": e.message}
+    return {
+        "at": e.at.isoformat(),
+        "kind": e.kind,
+        "side": e.side,
+        "price": _plain(e.price),
+        "qty": _plain(e.qty),
+        "cl_ord_id": e.cl_ord_id,
+        "message": e.message,
+    }
 
 
 def _plain(value) -> str | None:
@@ -186,5 +255,6 @@ def _plain(value) -> str | None:
 
 def plain_values(config: BotConfig) -> dict:
     """Strategy values as the engine publishes them: Decimals as strings."""
-    return {k: _plain(v) if isinstance(v, Decimal) else v
-            for k, v in config.strategy_values().items()}
+    return {
+        k: _plain(v) if isinstance(v, Decimal) else v for k, v in config.strategy_values().items()
+    }

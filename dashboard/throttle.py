@@ -14,6 +14,7 @@ CACHES setting), so each web process counts its own clients. Behind a reverse pr
 client has the proxy's address: they would share one budget (no forwarded header is trusted:
 a client could forge it).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,7 @@ from django.shortcuts import render
 FAILURE_LIMIT = 10
 WINDOW_SECONDS = 60.0
 THROTTLED_VIEWS = frozenset({"login", "admin:login", "login-link"})
-_lock = threading.Lock()       # one read-modify-write at a time (views run in threads)
+_lock = threading.Lock()  # one read-modify-write at a time (views run in threads)
 
 
 def client_of_request(request) -> str:
@@ -97,7 +98,11 @@ class LoginThrottleMiddleware:
         wait = retry_after(client_of_request(request))
         if wait is None:
             return None
-        response = render(request, "refused.html", {"title": "Too many attempts",
-                                                    "message": message(wait)}, status=429)
+        response = render(
+            request,
+            "refused.html",
+            {"title": "Too many attempts", "message": message(wait)},
+            status=429,
+        )
         response["Retry-After"] = str(wait)
         return response

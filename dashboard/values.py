@@ -1,5 +1,6 @@
 """Reading snapshot values for the panels: times, decimals and minutes arrive as strings,
 numbers or nothing, and a panel must survive each of them."""
+
 from __future__ import annotations
 
 import datetime as dt

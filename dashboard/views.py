@@ -5,6 +5,7 @@ middleware. htmx posts get the fragment they swap; plain form posts get a redire
 Bots are addressed by name under /bots/<name>/; the original single-bot paths (/control/...,
 /config) act on "default". An unknown name is a 404 and never creates a bot.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth import login
@@ -32,7 +33,11 @@ from trading.models import BotConfig
 CONTROLS = (
     ("start", "Start", ""),
     ("stop", "Stop", ""),
-    ("kill", "Kill", "Kill the bot? It cancels every open order and stays stopped until started again."),
+    (
+        "kill",
+        "Kill",
+        "Kill the bot? It cancels every open order and stays stopped until started again.",
+    ),
 )
 
 
@@ -60,16 +65,25 @@ def bot_page(request, name: str):
 
 def _overview(request):
     rows = overview_rows()
-    return render(request, "dashboard/overview.html", {"rows": render_rows(rows), "count": len(rows)})
+    return render(
+        request, "dashboard/overview.html", {"rows": render_rows(rows), "count": len(rows)}
+    )
 
 
 def _page(request, config: BotConfig, form=None, status=200):
     snapshot = current_snapshot(config.name)
-    return render(request, "dashboard/index.html", {
-        "bot": config.name, "others": [n for n in bot_names() if n != config.name],
-        "panels": render_panels(snapshot), "form": form or BotConfigForm(instance=config),
-        "controls": CONTROLS,
-    }, status=status)
+    return render(
+        request,
+        "dashboard/index.html",
+        {
+            "bot": config.name,
+            "others": [n for n in bot_names() if n != config.name],
+            "panels": render_panels(snapshot),
+            "form": form or BotConfigForm(instance=config),
+            "controls": CONTROLS,
+        },
+        status=status,
+    )
 
 
 def _back(name: str | None):
@@ -78,8 +92,11 @@ def _back(name: str | None):
 
 
 def _flash(request, text: str, ok: bool, bot: str = ""):
-    return render(request, "dashboard/partials/_flash.html",
-                  {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot})
+    return render(
+        request,
+        "dashboard/partials/_flash.html",
+        {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot},
+    )
 
 
 @require_POST
@@ -115,12 +132,17 @@ def config(request, name: str | None = None):
     # A field the post leaves out keeps its stored value (a form from before quote_strategy
     # was on it); one sent empty is an error like any bad value.
     changes = {k: request.POST[k] for k in DASHBOARD_FIELDS if k in request.POST}
-    form, sent = controls.update_config(bot.name, BotConfigForm, changes,
-                                        user=request.user.get_username())
+    form, sent = controls.update_config(
+        bot.name, BotConfigForm, changes, user=request.user.get_username()
+    )
     status = 200 if sent is not None else 422
     if request.htmx:
-        return render(request, "dashboard/partials/_config.html",
-                      {"form": form, "sent": sent, "bot": bot.name}, status=status)
+        return render(
+            request,
+            "dashboard/partials/_config.html",
+            {"form": form, "sent": sent, "bot": bot.name},
+            status=status,
+        )
     if sent is None:
         return _page(request, bot, form, status=status)
     return _back(name)
@@ -134,17 +156,20 @@ def switch_to_band(request, name: str):
     bot = bot_or_404(name)
     if bot.quote_strategy == BotConfig.QuoteStrategy.BAND:
         return _switched(request, bot.name, "already quoting with band; nothing changed", True)
-    form, sent = controls.update_config(bot.name, StrategyForm, {"quote_strategy": "band"},
-                                        user=request.user.get_username())
+    form, sent = controls.update_config(
+        bot.name, StrategyForm, {"quote_strategy": "band"}, user=request.user.get_username()
+    )
     if sent is None:
         # str(): Django yields each message as a str, but its stubs type them as
         # ValidationError | str | lazy str.
         errors = " ".join(str(m) for messages in form.errors.values() for m in messages)
         return _switched(request, bot.name, f"not switched: {errors}", False, status=422)
     values = plain_values(form.instance)
-    text = (f"strategy {bot.quote_strategy} → band: quotes now aim inside "
-            f"±{values['uptime_band_bps']} bps of the mark, SPREAD_BPS {values['spread_bps']} "
-            f"unused; {sent.detail}")
+    text = (
+        f"strategy {bot.quote_strategy} → band: quotes now aim inside "
+        f"±{values['uptime_band_bps']} bps of the mark, SPREAD_BPS {values['spread_bps']} "
+        f"unused; {sent.detail}"
+    )
     return _switched(request, bot.name, text, sent.ok)
 
 
@@ -154,13 +179,20 @@ def _switched(request, bot: str, text: str, ok: bool, status: int = 200):
     if not request.htmx:
         return redirect("bot-page", bot)
     config = BotConfig.objects.get(name=bot)
-    html = "".join([
-        render_to_string("dashboard/partials/_flash.html",
-                         {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot}),
-        render_to_string("dashboard/partials/_config.html",
-                         {"form": BotConfigForm(instance=config), "bot": bot, "oob": True}, request=request),
-        render_panel("strategy", current_snapshot(bot), timezone.now(), oob=True),
-    ])
+    html = "".join(
+        [
+            render_to_string(
+                "dashboard/partials/_flash.html",
+                {"flash": text, "flash_level": "ok" if ok else "bad", "flash_bot": bot},
+            ),
+            render_to_string(
+                "dashboard/partials/_config.html",
+                {"form": BotConfigForm(instance=config), "bot": bot, "oob": True},
+                request=request,
+            ),
+            render_panel("strategy", current_snapshot(bot), timezone.now(), oob=True),
+        ]
+    )
     return HttpResponse(html, status=status)
 
 
@@ -170,7 +202,10 @@ def login_link(request, token: str):
     user = redeem_login_token(token)
     if user is None:
         throttle.record_failure(throttle.client_of_request(request))
-        return render(request, "registration/login.html",
-                      {"form": AuthenticationForm(request), "link_invalid": True})
+        return render(
+            request,
+            "registration/login.html",
+            {"form": AuthenticationForm(request), "link_invalid": True},
+        )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return redirect("index")

@@ -1,4 +1,5 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the dashboard's routing."""
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -14,12 +15,14 @@ from dashboard.asgi_guards import OriginCheckForSessions  # noqa: E402
 from dashboard.fastpath import StatusFastPath  # noqa: E402
 from dashboard.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter({
-    # runbot serves this app with uvicorn and no separate web server, so the app serves its
-    # own static files (CSS, htmx from django-htmx, admin): the dashboard works offline.
-    # GET /api/status for token-holding scripts is answered from the engine's latest snapshot
-    # without Django (dashboard/fastpath.py): cheap, and off the trading loop's back.
-    "http": StatusFastPath(ASGIStaticFilesHandler(django_asgi_app)),
-    # Browser sessions must come from an allowed Origin; bearer-token scripts need none.
-    "websocket": OriginCheckForSessions(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-})
+application = ProtocolTypeRouter(
+    {
+        # runbot serves this app with uvicorn and no separate web server, so the app serves its
+        # own static files (CSS, htmx from django-htmx, admin): the dashboard works offline.
+        # GET /api/status for token-holding scripts is answered from the engine's latest snapshot
+        # without Django (dashboard/fastpath.py): cheap, and off the trading loop's back.
+        "http": StatusFastPath(ASGIStaticFilesHandler(django_asgi_app)),
+        # Browser sessions must come from an allowed Origin; bearer-token scripts need none.
+        "websocket": OriginCheckForSessions(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

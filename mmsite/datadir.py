@@ -18,6 +18,7 @@ Checked at every start, from the settings:
 Warnings go to the "mmsite.datadir" logger; at settings time logging is not configured
 yet, so Python prints them on stderr.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,9 +37,7 @@ OPEN_TO_OTHERS = 0o077
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 # SHA-256 of secret keys that were published (var/secret_key, tracked in git until the
 # fix): an install still holding one shares it with every other such install.
-PUBLIC_SECRET_KEYS = frozenset({
-    "fecf683f70795e8d4edcdbd9186157844e60bc60f27b4ac31f4f58f1cb629115",
-})
+PUBLIC_SECRET_KEYS = frozenset({"fecf683f70795e8d4edcdbd9186157844e60bc60f27b4ac31f4f58f1cb629115"})
 
 
 def mode_of(path: Path) -> int:
@@ -49,11 +48,12 @@ def prepare_data_dir(path: Path) -> None:
     """Create DATA_DIR 0700, or check (and where it is ours, tighten) an existing one."""
     if not path.exists():
         try:
-            path.mkdir(mode=PRIVATE_DIR, parents=True)   # the umask can only remove bits
+            path.mkdir(mode=PRIVATE_DIR, parents=True)  # the umask can only remove bits
         except OSError as exc:
             raise ImproperlyConfigured(
                 f"DATA_DIR {path} cannot be created ({exc.strerror}): the database and the "
-                "secret key live there; set DATA_DIR to a writable directory.") from None
+                "secret key live there; set DATA_DIR to a writable directory."
+            ) from None
         return
     if not path.is_dir():
         raise ImproperlyConfigured(f"DATA_DIR {path} is not a directory.")
@@ -61,9 +61,13 @@ def prepare_data_dir(path: Path) -> None:
     if not mode & OPEN_TO_OTHERS:
         return
     if info.st_uid != os.geteuid() or mode & stat.S_ISVTX:
-        log.warning("DATA_DIR %s is open to other users (mode %03o) and is not ours to change: "
-                    "other local users may read the database (live sessions) and the secret "
-                    "key. Use a private directory (chmod 700 it, or set DATA_DIR).", path, mode)
+        log.warning(
+            "DATA_DIR %s is open to other users (mode %03o) and is not ours to change: "
+            "other local users may read the database (live sessions) and the secret "
+            "key. Use a private directory (chmod 700 it, or set DATA_DIR).",
+            path,
+            mode,
+        )
         return
     _make_private(path, mode, PRIVATE_DIR, f"DATA_DIR {path}", "open to other users")
 
@@ -84,8 +88,14 @@ def _make_private(path: Path, mode: int, private: int, what: str, exposure: str)
     try:
         path.chmod(private)
     except OSError as exc:
-        log.warning("%s is %s (mode %03o) and could not be made private (%s): chmod %03o it.",
-                    what, exposure, mode, exc.strerror, private)
+        log.warning(
+            "%s is %s (mode %03o) and could not be made private (%s): chmod %03o it.",
+            what,
+            exposure,
+            mode,
+            exc.strerror,
+            private,
+        )
         return
     log.warning("%s was %s (mode %03o): tightened to %03o.", what, exposure, mode, private)
 
@@ -98,7 +108,8 @@ def secure_sqlite_file(path: Path) -> None:
     except OSError as exc:
         raise ImproperlyConfigured(
             f"The SQLite database {path} cannot be opened for writing ({exc.strerror}); "
-            "check DATA_DIR / SQLITE_PATH and their permissions.") from None
+            "check DATA_DIR / SQLITE_PATH and their permissions."
+        ) from None
     for name in ("", *SQLITE_SIDE_FILES):
         tighten_file(Path(f"{path}{name}"))
 
@@ -114,7 +125,8 @@ def generated_secret_key(key_file: Path) -> str:
     except OSError as exc:
         raise ImproperlyConfigured(
             f"The secret key file {key_file} cannot be read or written ({exc.strerror}): make "
-            "DATA_DIR writable, or set DJANGO_SECRET_KEY.") from None
+            "DATA_DIR writable, or set DJANGO_SECRET_KEY."
+        ) from None
 
 
 def _own_secret_key(key_file: Path) -> str:
@@ -124,8 +136,11 @@ def _own_secret_key(key_file: Path) -> str:
         if key and not _is_public(key):
             return key
         if key:
-            log.warning("%s holds a secret key that was published with the source code: "
-                        "replaced with a new one (everyone logs in again).", key_file)
+            log.warning(
+                "%s holds a secret key that was published with the source code: "
+                "replaced with a new one (everyone logs in again).",
+                key_file,
+            )
         key_file.unlink()
     key = secrets.token_urlsafe(50)
     # Written whole under a private name, then linked into place: another process starting

@@ -4,6 +4,7 @@ Every reader records the variable name it was asked for, so a test can check tha
 `.env.example` documents each one. A bad value raises `ImproperlyConfigured` with
 the variable's name and the accepted form, which stops startup with a clear message.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -64,7 +65,8 @@ def env_secret(name: str, min_length: int = 0, how_to_make: str = "") -> Secret:
         raise ImproperlyConfigured(
             f"{name} is too short ({len(value)} character{'' if len(value) == 1 else 's'}): a "
             f"guessable secret is no protection; use at least {min_length} random characters"
-            f"{how_to_make}.")
+            f"{how_to_make}."
+        )
     return Secret(value)
 
 
@@ -95,7 +97,10 @@ def env_int(name: str, default: int, minimum: int | None = None, maximum: int | 
 
 
 def env_decimal(
-    name: str, default: str, minimum: Decimal | None = None, maximum: Decimal | None = None,
+    name: str,
+    default: str,
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
     exclusive_minimum: bool = False,
 ) -> Decimal:
     value = _raw(name, default)
@@ -132,4 +137,4 @@ def is_loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
-        return False              # a host name: it may resolve to anything
+        return False  # a host name: it may resolve to anything

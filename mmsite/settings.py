@@ -1,5 +1,6 @@
 """Django settings. Everything comes from the environment (and `.env`, which never
 overrides a real environment variable), read through the strict helpers in mmsite.env."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,9 @@ if "PYTEST_VERSION" not in os.environ:
 DATA_DIR = Path(env_str("DATA_DIR", "") or BASE_DIR / "var")
 datadir.prepare_data_dir(DATA_DIR)
 # Empty: a key made once per install into DATA_DIR/secret_key (never shared between installs).
-SECRET_KEY = env_secret("DJANGO_SECRET_KEY").reveal() or \
-    datadir.generated_secret_key(DATA_DIR / "secret_key")
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY").reveal() or datadir.generated_secret_key(
+    DATA_DIR / "secret_key"
+)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # --- Web server (dashboard, API, admin). Loopback unless the operator says otherwise.
@@ -48,15 +50,19 @@ if not is_loopback(WEB_HOST) and not WEB_ALLOW_REMOTE:
         "the API token would cross it unencrypted, and anyone who reaches the port could try "
         "to log in. Keep WEB_HOST=127.0.0.1 and reach it through an SSH tunnel or a TLS "
         "reverse proxy on this machine; or, to accept the risk (a network you trust), set "
-        "WEB_ALLOW_REMOTE=true.")
+        "WEB_ALLOW_REMOTE=true."
+    )
 WEB_PORT = env_int("WEB_PORT", 8000, minimum=1, maximum=65535)
 ALLOWED_HOSTS = [h for h in env_str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # Optional bearer token for scripts calling /api/*; empty disables token access.
-API_TOKEN = env_secret("API_TOKEN", min_length=24, how_to_make=(
-    ', e.g. the output of python -c "import secrets; print(secrets.token_urlsafe(32))"'))
+API_TOKEN = env_secret(
+    "API_TOKEN",
+    min_length=24,
+    how_to_make=(
+        ', e.g. the output of python -c "import secrets; print(secrets.token_urlsafe(32))"'
+    ),
+)
 
 # --- StandX connection. sim (default) runs the bundled simulator on loopback.
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
@@ -67,25 +73,39 @@ STANDX_JWT_TOKEN = env_secret("STANDX_JWT_TOKEN")
 STANDX_ED25519_PRIVATE_KEY = env_secret("STANDX_ED25519_PRIVATE_KEY")
 STANDX_WALLET_ADDRESS = env_str("STANDX_WALLET_ADDRESS", "")
 STANDX_CHAIN = env_choice("STANDX_CHAIN", "bsc", ("bsc", "solana"))
-HTTP_TIMEOUT_SECONDS = env_decimal("HTTP_TIMEOUT_SECONDS", "5", minimum=Decimal("0.1"), maximum=Decimal("120"))
-FEED_STALE_SECONDS = env_decimal("FEED_STALE_SECONDS", "5", minimum=Decimal("0.5"), maximum=Decimal("300"))
+HTTP_TIMEOUT_SECONDS = env_decimal(
+    "HTTP_TIMEOUT_SECONDS", "5", minimum=Decimal("0.1"), maximum=Decimal("120")
+)
+FEED_STALE_SECONDS = env_decimal(
+    "FEED_STALE_SECONDS", "5", minimum=Decimal("0.5"), maximum=Decimal("300")
+)
 # StandX allows 50 requests/s per IP; one process shares them among all its accounts.
 # Several processes on one host (split workers) should each get their share, e.g. 50 / N.
-IP_REQUESTS_PER_SECOND = env_decimal("IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50"))
+IP_REQUESTS_PER_SECOND = env_decimal(
+    "IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50")
+)
 
 # Several accounts (trading.fleet.accounts explains the scheme); credentials never come from the DB.
 STANDX_ACCOUNTS = accounts.load_accounts(
     env_str("STANDX_ACCOUNTS", ""),
-    accounts.Account(accounts.DEFAULT_ACCOUNT, STANDX_JWT_TOKEN, STANDX_ED25519_PRIVATE_KEY,
-                     STANDX_WALLET_ADDRESS),
+    accounts.Account(
+        accounts.DEFAULT_ACCOUNT,
+        STANDX_JWT_TOKEN,
+        STANDX_ED25519_PRIVATE_KEY,
+        STANDX_WALLET_ADDRESS,
+    ),
     live=STANDX_MODE == "live",
 )
 BOT_ACCOUNTS = accounts.parse_bot_accounts(env_str("BOT_ACCOUNTS", ""), STANDX_ACCOUNTS)
 # `runbot --engine-only` workers hold a lease on their bot (trading/fleet/lease.py): renewed every
 # TTL/3; after a worker dies, another may take the bot over once the TTL has passed.
-LEASE_TTL_SECONDS = env_decimal("LEASE_TTL_SECONDS", "15", minimum=Decimal("3"), maximum=Decimal("600"))
+LEASE_TTL_SECONDS = env_decimal(
+    "LEASE_TTL_SECONDS", "15", minimum=Decimal("3"), maximum=Decimal("600")
+)
 # How long a worker waits for a lease another worker holds before it gives up (exit 1).
-LEASE_WAIT_SECONDS = env_decimal("LEASE_WAIT_SECONDS", "60", minimum=Decimal("0"), maximum=Decimal("86400"))
+LEASE_WAIT_SECONDS = env_decimal(
+    "LEASE_WAIT_SECONDS", "60", minimum=Decimal("0"), maximum=Decimal("86400")
+)
 
 # --- Bundled simulator (sim mode).
 SIM_HOST = "127.0.0.1"  # never anything but loopback
@@ -98,38 +118,93 @@ BOT_DEFAULTS = {
     "symbol": env_str("SYMBOL", "BTC-USD").upper(),
     # The two values the SPREAD_BPS check below compares are named as they are read: read
     # back from the dict they would be typed object.
-    "spread_bps": (_spread_bps := env_decimal("SPREAD_BPS", "50.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True)),
-    "bid_notional": env_decimal("BID_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
-    "ask_notional": env_decimal("ASK_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True),
-    "refresh_interval": env_decimal("REFRESH_INTERVAL", "1.0", minimum=Decimal("0.05"), maximum=Decimal("60")),
-    "requote_threshold_bps": env_decimal("REQUOTE_THRESHOLD_BPS", "25.0", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
-    "proximity_guard_bps": env_decimal("PROXIMITY_GUARD_BPS", "1.0", minimum=Decimal("0"), maximum=Decimal("1000")),
-    "max_notional": env_decimal("MAX_NOTIONAL", "10000.0", minimum=Decimal("0"), exclusive_minimum=True),
+    "spread_bps": (
+        _spread_bps := env_decimal(
+            "SPREAD_BPS",
+            "50.0",
+            minimum=Decimal("0"),
+            maximum=Decimal("1000"),
+            exclusive_minimum=True,
+        )
+    ),
+    "bid_notional": env_decimal(
+        "BID_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True
+    ),
+    "ask_notional": env_decimal(
+        "ASK_NOTIONAL", "30.0", minimum=Decimal("0"), exclusive_minimum=True
+    ),
+    "refresh_interval": env_decimal(
+        "REFRESH_INTERVAL", "1.0", minimum=Decimal("0.05"), maximum=Decimal("60")
+    ),
+    "requote_threshold_bps": env_decimal(
+        "REQUOTE_THRESHOLD_BPS",
+        "25.0",
+        minimum=Decimal("0"),
+        maximum=Decimal("1000"),
+        exclusive_minimum=True,
+    ),
+    "proximity_guard_bps": env_decimal(
+        "PROXIMITY_GUARD_BPS", "1.0", minimum=Decimal("0"), maximum=Decimal("1000")
+    ),
+    "max_notional": env_decimal(
+        "MAX_NOTIONAL", "10000.0", minimum=Decimal("0"), exclusive_minimum=True
+    ),
     "max_consecutive_failures": env_int("MAX_CONSECUTIVE_FAILURES", 5, minimum=1, maximum=1000),
-    "stale_order_seconds": env_decimal("STALE_ORDER_SECONDS", "30", minimum=Decimal("1"), maximum=Decimal("86400")),
-    "max_spread_deviation_bps": (_max_deviation_bps := env_decimal("MAX_SPREAD_DEVIATION_BPS", "200", minimum=Decimal("0"), maximum=Decimal("10000"), exclusive_minimum=True)),
+    "stale_order_seconds": env_decimal(
+        "STALE_ORDER_SECONDS", "30", minimum=Decimal("1"), maximum=Decimal("86400")
+    ),
+    "max_spread_deviation_bps": (
+        _max_deviation_bps := env_decimal(
+            "MAX_SPREAD_DEVIATION_BPS",
+            "200",
+            minimum=Decimal("0"),
+            maximum=Decimal("10000"),
+            exclusive_minimum=True,
+        )
+    ),
     "uptime_target_minutes": env_int("UPTIME_TARGET_MINUTES", 30, minimum=0, maximum=60),
-    "uptime_band_bps": env_decimal("UPTIME_BAND_BPS", "10", minimum=Decimal("0"), maximum=Decimal("1000"), exclusive_minimum=True),
-    "requote_mode": env_choice("REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")),
+    "uptime_band_bps": env_decimal(
+        "UPTIME_BAND_BPS",
+        "10",
+        minimum=Decimal("0"),
+        maximum=Decimal("1000"),
+        exclusive_minimum=True,
+    ),
+    "requote_mode": env_choice(
+        "REQUOTE_MODE", "make_before_break", ("make_before_break", "cancel_first")
+    ),
     # The band strategy (QUOTE_STRATEGY=band): what StandX pays for, both sides inside
     # UPTIME_BAND_BPS of the mark. docs/operations.md explains how to tune it.
     "quote_strategy": env_choice("QUOTE_STRATEGY", "spread", ("spread", "band")),
-    "band_margin_bps": env_decimal("BAND_MARGIN_BPS", "0", minimum=Decimal("0"), maximum=Decimal("50")),
-    "band_min_rest_seconds": env_decimal("BAND_MIN_REST_SECONDS", "3", minimum=Decimal("0"), maximum=Decimal("60")),
-    "band_max_requests_per_minute": env_int("BAND_MAX_REQUESTS_PER_MINUTE", 300, minimum=10, maximum=3000),
+    "band_margin_bps": env_decimal(
+        "BAND_MARGIN_BPS", "0", minimum=Decimal("0"), maximum=Decimal("50")
+    ),
+    "band_min_rest_seconds": env_decimal(
+        "BAND_MIN_REST_SECONDS", "3", minimum=Decimal("0"), maximum=Decimal("60")
+    ),
+    "band_max_requests_per_minute": env_int(
+        "BAND_MAX_REQUESTS_PER_MINUTE", 300, minimum=10, maximum=3000
+    ),
 }
 # Values that could only loop or be clamped are refused here, as the form/API/admin refuse them.
 if loop_problems(BOT_DEFAULTS):
-    raise ImproperlyConfigured("The strategy settings would start a requote loop. "
-                               + " ".join(loop_problems(BOT_DEFAULTS).values()))
+    raise ImproperlyConfigured(
+        "The strategy settings would start a requote loop. "
+        + " ".join(loop_problems(BOT_DEFAULTS).values())
+    )
 if _spread_bps > _max_deviation_bps:
     raise ImproperlyConfigured(
         f"SPREAD_BPS ({BOT_DEFAULTS['spread_bps']}) is wider than MAX_SPREAD_DEVIATION_BPS "
         f"({BOT_DEFAULTS['max_spread_deviation_bps']}): make SPREAD_BPS at most "
-        "MAX_SPREAD_DEVIATION_BPS (the dashboard, API and admin refuse it too).")
+        "MAX_SPREAD_DEVIATION_BPS (the dashboard, API and admin refuse it too)."
+    )
 # Orders we place carry this prefix; anything without it (placed by hand) is never touched.
 CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
-if not CL_ORD_PREFIX or len(CL_ORD_PREFIX) > 16 or not CL_ORD_PREFIX.replace("-", "").replace("_", "").isalnum():
+if (
+    not CL_ORD_PREFIX
+    or len(CL_ORD_PREFIX) > 16
+    or not CL_ORD_PREFIX.replace("-", "").replace("_", "").isalnum()
+):
     raise ImproperlyConfigured(
         f"CL_ORD_PREFIX={CL_ORD_PREFIX!r} is not valid: expected 1-16 letters, digits, '-' or '_'."
     )
@@ -141,16 +216,18 @@ REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", ("redis", "rediss",
 REDIS_PREFIX = env_str("REDIS_PREFIX", "mmbot")
 if not (0 < len(REDIS_PREFIX) <= 32 and REDIS_PREFIX.replace("-", "").replace("_", "").isalnum()):
     raise ImproperlyConfigured(
-        f"REDIS_PREFIX={REDIS_PREFIX!r} is not valid: expected 1-32 letters, digits, '-' or '_'.")
+        f"REDIS_PREFIX={REDIS_PREFIX!r} is not valid: expected 1-32 letters, digits, '-' or '_'."
+    )
 if CHANNEL_LAYER == "redis":
-    CHANNEL_LAYERS = {"default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        # expiry: a control message nobody read within 10 s is stale (a late "kill" must not
-        # hit the next worker); snapshots come every second, so nothing older matters either.
-        # capacity: a dashboard tab that stops reading loses snapshots, never blocks the engine.
-        "CONFIG": {"hosts": [REDIS_URL], "expiry": 10, "capacity": 100,
-                   "prefix": REDIS_PREFIX},
-    }}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # expiry: a control message nobody read within 10 s is stale (a late "kill" must not
+            # hit the next worker); snapshots come every second, so nothing older matters either.
+            # capacity: a dashboard tab that stops reading loses snapshots, never blocks the engine.
+            "CONFIG": {"hosts": [REDIS_URL], "expiry": 10, "capacity": 100, "prefix": REDIS_PREFIX},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 # The engines' latest snapshots (trading/bus.py): this process's memory, or Redis when the
@@ -158,11 +235,17 @@ else:
 # per-process counters (failed logins, dashboard/throttle.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "snapshots": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                  "LOCATION": "snapshots"} if CHANNEL_LAYER != "redis" else {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+    "snapshots": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "snapshots",
+    }
+    if CHANNEL_LAYER != "redis"
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_PREFIX,
-        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}},
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+    },
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
@@ -182,13 +265,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "dashboard.errors.RequestMarker",     # the web's SQLite connections wait less for a lock
+    "dashboard.errors.RequestMarker",  # the web's SQLite connections wait less for a lock
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "dashboard.throttle.LoginThrottleMiddleware",    # failed logins, per client address
+    "dashboard.throttle.LoginThrottleMiddleware",  # failed logins, per client address
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -196,17 +279,20 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "mmsite.urls"
 ASGI_APPLICATION = "mmsite.asgi.application"
-TEMPLATES = [{
-    "BACKEND": "django.template.backends.django.DjangoTemplates",
-    "DIRS": [BASE_DIR / "templates"],
-    "APP_DIRS": True,
-    "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages",
-    ]},
-}]
-
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
 
 
 def sqlite_database(path: str) -> dict:
@@ -214,8 +300,11 @@ def sqlite_database(path: str) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
-        "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 
 
@@ -227,10 +316,12 @@ def postgres_database(url: str, conn_max_age: int, statement_timeout_ms: int) ->
 
     Errors name the variable and the part that is wrong, never the URL: it holds a password.
     """
+
     def bad(what: str) -> ImproperlyConfigured:
         return ImproperlyConfigured(
             f"DATABASE_URL is not valid: {what} (expected empty for SQLite, or "
-            "postgres://USER:PASSWORD@HOST:PORT/DBNAME).")
+            "postgres://USER:PASSWORD@HOST:PORT/DBNAME)."
+        )
 
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
@@ -248,36 +339,46 @@ def postgres_database(url: str, conn_max_age: int, statement_timeout_ms: int) ->
         raise bad(f"unsupported parameter(s) {', '.join(unknown)}; only sslmode is allowed")
     if query.get("sslmode", "prefer") not in SSL_MODES:
         raise bad("sslmode must be one of " + ", ".join(SSL_MODES))
-    options = {"connect_timeout": 10,
-               # A query that hangs (lock wait, slow disk) fails instead of freezing the engine.
-               "options": f"-c statement_timeout={statement_timeout_ms}"}
+    options = {
+        "connect_timeout": 10,
+        # A query that hangs (lock wait, slow disk) fails instead of freezing the engine.
+        "options": f"-c statement_timeout={statement_timeout_ms}",
+    }
     if "sslmode" in query:
         options["sslmode"] = query["sslmode"]
     return {
         "ENGINE": "django.db.backends.postgresql",
-        "NAME": name, "USER": unquote(parts.username or ""),
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname, "PORT": str(port),
-        "CONN_MAX_AGE": conn_max_age, "CONN_HEALTH_CHECKS": True, "OPTIONS": options,
+        "HOST": parts.hostname,
+        "PORT": str(port),
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
     }
 
 
 # Empty DATABASE_URL: SQLite in DATA_DIR (one process). postgres://...: the split deployment.
 DATABASE_URL = env_secret("DATABASE_URL")
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
-DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 30000,
-                                        minimum=100, maximum=600000)
+DATABASE_STATEMENT_TIMEOUT_MS = env_int(
+    "DATABASE_STATEMENT_TIMEOUT_MS", 30000, minimum=100, maximum=600000
+)
 if DATABASE_URL:
-    DATABASES = {"default": postgres_database(
-        DATABASE_URL.reveal(), DATABASE_CONN_MAX_AGE, DATABASE_STATEMENT_TIMEOUT_MS)}
+    DATABASES = {
+        "default": postgres_database(
+            DATABASE_URL.reveal(), DATABASE_CONN_MAX_AGE, DATABASE_STATEMENT_TIMEOUT_MS
+        )
+    }
 else:
     SQLITE_PATH = Path(env_str("SQLITE_PATH", "") or DATA_DIR / "db.sqlite3")
-    datadir.secure_sqlite_file(SQLITE_PATH)       # 0600 before SQLite creates it 0644
+    datadir.secure_sqlite_file(SQLITE_PATH)  # 0600 before SQLite creates it 0644
     DATABASES = {"default": sqlite_database(str(SQLITE_PATH))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"}
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

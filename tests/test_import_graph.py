@@ -1,6 +1,7 @@
 """The folder tree is the architecture: no import cycles between our modules, and each layer
 imports only what it may (docs/architecture.md, "Packages and their seams"). Read from the
 source with `ast`, so a lazy import inside a function counts as well."""
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,13 @@ ALLOWED = {
     "trading.core": set(),
     "trading.standx": {"trading.core"},
     "trading.sim": {"trading.core", "trading.standx"},
-    "trading.engine": {"trading.core", "trading.standx", "trading.store", "trading.bus",
-                       "trading.models"},
+    "trading.engine": {
+        "trading.core",
+        "trading.standx",
+        "trading.store",
+        "trading.bus",
+        "trading.models",
+    },
 }
 
 
@@ -24,8 +30,12 @@ def module_name(path: Path) -> str:
 
 
 def our_modules() -> dict[str, Path]:
-    return {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")
-            if "migrations" not in p.parts}
+    return {
+        module_name(p): p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if "migrations" not in p.parts
+    }
 
 
 def imports_of(path: Path, modules: dict[str, Path]) -> set[str]:
@@ -80,8 +90,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def layer_of(name: str) -> str | None:
-    return next((layer for layer in ALLOWED if name == layer or name.startswith(layer + ".")),
-                None)
+    return next((layer for layer in ALLOWED if name == layer or name.startswith(layer + ".")), None)
 
 
 def test_no_import_cycles():
@@ -97,7 +106,8 @@ def test_each_layer_imports_only_what_it_may():
         for target in targets:
             target_layer = layer_of(target) or target
             if target_layer != layer and not any(
-                    target == ok or target.startswith(ok + ".") for ok in ALLOWED[layer]):
+                target == ok or target.startswith(ok + ".") for ok in ALLOWED[layer]
+            ):
                 wrong.append(f"{name} -> {target}")
     assert wrong == []
 

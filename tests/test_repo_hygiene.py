@@ -1,5 +1,6 @@
 """No secret, key or local-state file is ever tracked: a tracked key is shared by every clone
 (an early version committed var/secret_key, so every install signed sessions with one key)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,16 +9,28 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_SUFFIXES = (".key", ".pem", ".p12", ".pfx", ".sqlite3", ".sqlite3-wal", ".sqlite3-shm",
-                ".sqlite3-journal")
+KEY_SUFFIXES = (
+    ".key",
+    ".pem",
+    ".p12",
+    ".pfx",
+    ".sqlite3",
+    ".sqlite3-wal",
+    ".sqlite3-shm",
+    ".sqlite3-journal",
+)
 KEY_NAMES = {"secret_key", "id_rsa", "id_ecdsa", "id_ed25519", ".env"}
 
 
 def is_secret_file(path: str) -> bool:
     """Local state (var/), env files (but the .env.example template), keys and databases."""
     name = PurePosixPath(path).name
-    return (path.startswith("var/") or name in KEY_NAMES or name.endswith(KEY_SUFFIXES)
-            or (name.startswith(".env.") and name != ".env.example"))
+    return (
+        path.startswith("var/")
+        or name in KEY_NAMES
+        or name.endswith(KEY_SUFFIXES)
+        or (name.startswith(".env.") and name != ".env.example")
+    )
 
 
 def tracked_files() -> list[str]:
@@ -32,22 +45,35 @@ def test_no_key_secret_or_local_state_file_is_tracked():
     assert not offenders, f"untrack these (git rm --cached) and keep them ignored: {offenders}"
 
 
-@pytest.mark.parametrize("path,secret", [
-    ("var/secret_key", True), ("var/db.sqlite3", True), ("var/anything", True),
-    ("deploy/secret_key", True), (".env", True), ("config/.env.production", True),
-    ("certs/server.key", True), ("certs/server.pem", True), ("db.sqlite3", True),
-    ("home/.ssh/id_ed25519", True), (".env.example", False), ("mmsite/env.py", False),
-    ("tests/dashboard/test_secrets_absent.py", False), ("docs/var/notes.md", False),
-    ("trading/standx/signing.py", False),
-])
+@pytest.mark.parametrize(
+    "path,secret",
+    [
+        ("var/secret_key", True),
+        ("var/db.sqlite3", True),
+        ("var/anything", True),
+        ("deploy/secret_key", True),
+        (".env", True),
+        ("config/.env.production", True),
+        ("certs/server.key", True),
+        ("certs/server.pem", True),
+        ("db.sqlite3", True),
+        ("home/.ssh/id_ed25519", True),
+        (".env.example", False),
+        ("mmsite/env.py", False),
+        ("tests/dashboard/test_secrets_absent.py", False),
+        ("docs/var/notes.md", False),
+        ("trading/standx/signing.py", False),
+    ],
+)
 def test_the_rule_knows_a_secret_file(path, secret):
     assert is_secret_file(path) is secret
 
 
 def test_var_is_ignored_so_a_generated_key_is_never_added():
     paths = ["var/secret_key", "var/db.sqlite3", "var/db.sqlite3-wal"]
-    result = subprocess.run(["git", "check-ignore", *paths], cwd=ROOT, capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        ["git", "check-ignore", *paths], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
     if result.returncode == 128:
         pytest.skip("not a git checkout")
     assert result.stdout.split() == paths, "var/ must be in .gitignore"

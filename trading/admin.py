@@ -4,6 +4,7 @@ BotConfig goes through the same ModelForm validation as the dashboard and the AP
 model's validators and clean()). Uptime and events are written by the engine only, so here
 they are read-only.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,19 +19,49 @@ log = logging.getLogger(__name__)
 
 @admin.register(BotConfig)
 class BotConfigAdmin(admin.ModelAdmin):
-    list_display = ("name", "symbol", "quote_strategy", "spread_bps", "bid_notional", "ask_notional",
-                    "requote_threshold_bps", "run_state", "updated_at")
+    list_display = (
+        "name",
+        "symbol",
+        "quote_strategy",
+        "spread_bps",
+        "bid_notional",
+        "ask_notional",
+        "requote_threshold_bps",
+        "run_state",
+        "updated_at",
+    )
     # The engine owns the run state: start/stop/kill are controls, not edits.
     readonly_fields = ("run_state", "state_reason", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "symbol", "requote_mode")}),
-        ("Quotes", {"fields": ("spread_bps", "bid_notional", "ask_notional", "requote_threshold_bps",
-                               "proximity_guard_bps", "max_spread_deviation_bps", "refresh_interval",
-                               "stale_order_seconds")}),
+        (
+            "Quotes",
+            {
+                "fields": (
+                    "spread_bps",
+                    "bid_notional",
+                    "ask_notional",
+                    "requote_threshold_bps",
+                    "proximity_guard_bps",
+                    "max_spread_deviation_bps",
+                    "refresh_interval",
+                    "stale_order_seconds",
+                )
+            },
+        ),
         ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
         ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
-        ("Band strategy", {"fields": ("quote_strategy", "band_margin_bps", "band_min_rest_seconds",
-                                      "band_max_requests_per_minute")}),
+        (
+            "Band strategy",
+            {
+                "fields": (
+                    "quote_strategy",
+                    "band_margin_bps",
+                    "band_min_rest_seconds",
+                    "band_max_requests_per_minute",
+                )
+            },
+        ),
         ("State (set by the engine)", {"fields": ("run_state", "state_reason", "updated_at")}),
     )
 
@@ -38,7 +69,11 @@ class BotConfigAdmin(admin.ModelAdmin):
         """A change is read under a row lock (admin's change view runs in a transaction), so
         BotConfig.clean() judges the latest row and a concurrent API change is not undone."""
         obj = super().get_object(request, object_id, from_field)
-        if obj is not None and request.method == "POST" and transaction.get_connection().in_atomic_block:
+        if (
+            obj is not None
+            and request.method == "POST"
+            and transaction.get_connection().in_atomic_block
+        ):
             obj = BotConfig.objects.select_for_update().get(pk=obj.pk)
         return obj
 
@@ -72,8 +107,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(UptimeHour)
 class UptimeHourAdmin(ReadOnlyAdmin):
-    list_display = ("hour", "bot", "symbol", "two_sided_minutes", "in_band_minutes",
-                    "exchange_in_band_minutes", "requotes", "fills")
+    list_display = (
+        "hour",
+        "bot",
+        "symbol",
+        "two_sided_minutes",
+        "in_band_minutes",
+        "exchange_in_band_minutes",
+        "requotes",
+        "fills",
+    )
     list_filter = ("bot", "symbol")
     date_hierarchy = "hour"
 
@@ -84,7 +127,6 @@ class UptimeHourAdmin(ReadOnlyAdmin):
     @admin.display(description="in-band min", ordering="in_band_seconds")
     def in_band_minutes(self, obj: UptimeHour) -> str:
         return f"{obj.in_band_seconds / 60:.1f}"
-
 
     @admin.display(description="StandX in-band min", ordering="exchange_in_band_seconds")
     def exchange_in_band_minutes(self, obj: UptimeHour) -> str:

@@ -9,6 +9,7 @@ local memory in one process, Redis when the web tier and the engines are split
 publishing (died, stopped, wedged) shows "no engine connected" instead of a frozen page.
 Web -> engine: control messages on the channel "engine.<bot>"; the engine is their only reader.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,7 @@ SNAPSHOT_SECONDS = 5
 
 # (The layer's own errors differ by backend: redis raises its ConnectionError, the
 # in-memory layer ChannelFull; callers see one type for "the engine cannot be reached".)
-_control_down: set[str] = set()       # bots whose control channel is unreachable (logged once)
+_control_down: set[str] = set()  # bots whose control channel is unreachable (logged once)
 
 
 class EngineUnreachable(Exception):
@@ -99,10 +100,9 @@ async def publish_snapshot(snapshot: dict, summary: dict) -> None:
 async def _store(bot: str, text: str) -> None:
     cache = caches[SNAPSHOT_CACHE]
     if snapshots_are_local():
-        cache.set(_key(bot), text, SNAPSHOT_SECONDS)       # memory: no I/O to wait for
+        cache.set(_key(bot), text, SNAPSHOT_SECONDS)  # memory: no I/O to wait for
     else:
-        await sync_to_async(cache.set, thread_sensitive=False)(
-            _key(bot), text, SNAPSHOT_SECONDS)
+        await sync_to_async(cache.set, thread_sensitive=False)(_key(bot), text, SNAPSHOT_SECONDS)
 
 
 def forget_snapshot(bot: str) -> None:

@@ -2,6 +2,7 @@
 
 Secrets never live here: credentials come from the environment only.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,7 +22,9 @@ LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
 
 def validate_symbol(value: str) -> None:
     if value not in KNOWN_SYMBOLS:
-        raise ValidationError(f"Unknown symbol {value!r}; choose one of {', '.join(KNOWN_SYMBOLS)}.")
+        raise ValidationError(
+            f"Unknown symbol {value!r}; choose one of {', '.join(KNOWN_SYMBOLS)}."
+        )
 
 
 def _positive(limit: str):
@@ -42,38 +45,73 @@ class BotConfig(models.Model):
     name = models.SlugField(max_length=40, unique=True, default="default")
     symbol = models.CharField(max_length=20, validators=[validate_symbol])
     spread_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
-    bid_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("10000000"))
-    ask_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("10000000"))
-    requote_threshold_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
-    refresh_interval = models.DecimalField(max_digits=8, decimal_places=3,
-                                           validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("60"))])
-    proximity_guard_bps = models.DecimalField(max_digits=10, decimal_places=4,
-                                              validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))])
-    max_notional = models.DecimalField(max_digits=20, decimal_places=4, validators=_positive("100000000"))
-    max_consecutive_failures = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1000)])
-    stale_order_seconds = models.DecimalField(max_digits=10, decimal_places=3,
-                                              validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("86400"))])
-    max_spread_deviation_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("10000"))
+    bid_notional = models.DecimalField(
+        max_digits=20, decimal_places=4, validators=_positive("10000000")
+    )
+    ask_notional = models.DecimalField(
+        max_digits=20, decimal_places=4, validators=_positive("10000000")
+    )
+    requote_threshold_bps = models.DecimalField(
+        max_digits=10, decimal_places=4, validators=_positive("1000")
+    )
+    refresh_interval = models.DecimalField(
+        max_digits=8,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("60"))],
+    )
+    proximity_guard_bps = models.DecimalField(
+        max_digits=10,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
+    )
+    max_notional = models.DecimalField(
+        max_digits=20, decimal_places=4, validators=_positive("100000000")
+    )
+    max_consecutive_failures = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    stale_order_seconds = models.DecimalField(
+        max_digits=10,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("86400"))],
+    )
+    max_spread_deviation_bps = models.DecimalField(
+        max_digits=10, decimal_places=4, validators=_positive("10000")
+    )
     uptime_target_minutes = models.PositiveIntegerField(validators=[MaxValueValidator(60)])
-    uptime_band_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
+    uptime_band_bps = models.DecimalField(
+        max_digits=10, decimal_places=4, validators=_positive("1000")
+    )
     requote_mode = models.CharField(max_length=20, choices=RequoteMode.choices)
-    quote_strategy = models.CharField(max_length=10, choices=QuoteStrategy.choices,
-                                      default=QuoteStrategy.SPREAD)
+    quote_strategy = models.CharField(
+        max_length=10, choices=QuoteStrategy.choices, default=QuoteStrategy.SPREAD
+    )
     band_margin_bps = models.DecimalField(
-        max_digits=8, decimal_places=4, default=Decimal("0"),
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
         help_text="band: least distance kept from the band's edge, bps (0: from measured "
-                  "volatility and latency)")
+        "volatility and latency)",
+    )
     band_min_rest_seconds = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal("3"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("3"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("60"))],
-        help_text="band: an order rests at least this long before a non-urgent cancel")
+        help_text="band: an order rests at least this long before a non-urgent cancel",
+    )
     band_max_requests_per_minute = models.PositiveIntegerField(
-        default=300, validators=[MinValueValidator(10), MaxValueValidator(3000)],
-        help_text="band: above this many requests a minute the bot holds its orders longer")
+        default=300,
+        validators=[MinValueValidator(10), MaxValueValidator(3000)],
+        help_text="band: above this many requests a minute the bot holds its orders longer",
+    )
 
-    run_state = models.CharField(max_length=10, default=RunState.RUNNING.value,
-                                 choices=[(s.value, s.value.title()) for s in RunState])
+    run_state = models.CharField(
+        max_length=10,
+        default=RunState.RUNNING.value,
+        choices=[(s.value, s.value.title()) for s in RunState],
+    )
     state_reason = models.CharField(max_length=300, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,10 +123,15 @@ class BotConfig(models.Model):
 
     def clean(self) -> None:
         problems = loop_problems({name: getattr(self, name) for name in LOOP_FIELDS})
-        if self.spread_bps is not None and self.max_spread_deviation_bps is not None \
-                and self.spread_bps > self.max_spread_deviation_bps:
-            problems.setdefault("spread_bps", "Spread cannot exceed MAX_SPREAD_DEVIATION_BPS "
-                                              f"({self.max_spread_deviation_bps}).")
+        if (
+            self.spread_bps is not None
+            and self.max_spread_deviation_bps is not None
+            and self.spread_bps > self.max_spread_deviation_bps
+        ):
+            problems.setdefault(
+                "spread_bps",
+                f"Spread cannot exceed MAX_SPREAD_DEVIATION_BPS ({self.max_spread_deviation_bps}).",
+            )
         if problems:
             raise ValidationError(problems)
 
@@ -118,7 +161,8 @@ class UptimeHour(models.Model):
     ask_dark_ms = models.FloatField(default=0)
     running_seconds = models.FloatField(default=0)
     counted_usd_seconds = models.FloatField(
-        default=0, help_text="min(bid, ask) notional in band, integrated over the hour (USD x s)")
+        default=0, help_text="min(bid, ask) notional in band, integrated over the hour (USD x s)"
+    )
     requotes = models.PositiveIntegerField(default=0)
     fills = models.PositiveIntegerField(default=0)
     # StandX's own figure for the hour (GET /api/maker/uptime), when it reported one.

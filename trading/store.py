@@ -4,6 +4,7 @@ Each function is one short transaction. A database error (SQLite locked, disk fu
 connection dropped) is logged and reported as a False/None result: the caller keeps its data
 and retries next time. Nothing in here may crash the engine.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,10 +25,19 @@ from trading.models import BotConfig, OrderEvent, UptimeHour
 log = logging.getLogger(__name__)
 
 UTC = dt.UTC
-UPTIME_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
-                 "bid_dark_ms", "ask_dark_ms", "running_seconds", "counted_usd_seconds",
-                 "requotes", "fills")
-UPTIME_KEEP_HOURS = 24 * 7      # the dashboard shows 24 h; a week leaves room for a review
+UPTIME_FIELDS = (
+    "two_sided_seconds",
+    "in_band_seconds",
+    "bid_seconds",
+    "ask_seconds",
+    "bid_dark_ms",
+    "ask_dark_ms",
+    "running_seconds",
+    "counted_usd_seconds",
+    "requotes",
+    "fills",
+)
+UPTIME_KEEP_HOURS = 24 * 7  # the dashboard shows 24 h; a week leaves room for a review
 EVENT_KEEP_HOURS = 24 * 7
 # Longer than SQLite's busy timeout on purpose: a call abandoned earlier may still commit in
 # its thread, and a caller that took that for a failure would write the same rows twice.
@@ -38,6 +48,7 @@ STORE_MARGIN_SECONDS = 5.0
 @dataclass(frozen=True)
 class EventRecord:
     """One audit-log line as the engine produces it (epoch seconds, Decimals)."""
+
     kind: str
     at: float
     symbol: str = ""
@@ -48,17 +59,24 @@ class EventRecord:
     message: str = ""
 
     def as_dict(self) -> dict:
-        return {"at": to_datetime(self.at).isoformat(), "kind": self.kind, "side": self.side,
-                "price": _text(self.price), "qty": _text(self.qty),
-                "cl_ord_id": self.cl_ord_id, "message": self.message}
+        return {
+            "at": to_datetime(self.at).isoformat(),
+            "kind": self.kind,
+            "side": self.side,
+            "price": _text(self.price),
+            "qty": _text(self.qty),
+            "cl_ord_id": self.cl_ord_id,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
 class HourRow:
     """Figures of one UTC hour (hour = epoch seconds of its start)."""
+
     hour: float
     symbol: str = ""
-    figures: dict = field(default_factory=dict)    # subset of UPTIME_FIELDS
+    figures: dict = field(default_factory=dict)  # subset of UPTIME_FIELDS
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -78,8 +96,9 @@ def default_timeout() -> float:
     return busy_timeout() + STORE_MARGIN_SECONDS
 
 
-async def call(func: Callable[..., Any], *args: Any, timeout: float | None = None,
-               default: Any = None) -> Any:
+async def call(
+    func: Callable[..., Any], *args: Any, timeout: float | None = None, default: Any = None
+) -> Any:
     """Run a store function from async code: bounded, on Django's thread-sensitive executor.
     A timeout returns `default`; by default it is past the busy timeout (see above), so it
     only fires when the database hangs for another reason."""
@@ -94,6 +113,7 @@ async def call(func: Callable[..., Any], *args: Any, timeout: float | None = Non
 
 def _guarded(default: Any) -> Callable:
     """Turn a DatabaseError into a logged `default` result."""
+
     def wrap(func: Callable) -> Callable:
         def run(*args: Any, **kwargs: Any) -> Any:
             try:
@@ -101,13 +121,16 @@ def _guarded(default: Any) -> Callable:
             except DatabaseError as exc:
                 log.warning("database error in %s (will retry later): %s", func.__name__, exc)
                 return default
+
         run.__name__ = func.__name__
         run.__doc__ = func.__doc__
         return run
+
     return wrap
 
 
 # ---------------------------------------------------------------- schema and config
+
 
 def unapplied_migrations() -> list[str]:
     """Names of migrations not yet applied (an unreachable database raises DatabaseError)."""
@@ -137,7 +160,8 @@ def set_run_state(bot: str, state: str, reason: str = "") -> bool:
     strategy fields from admin is not overwritten by a stale copy of the row."""
     with transaction.atomic():
         changed = BotConfig.objects.filter(name=bot).update(
-            run_state=state, state_reason=reason[:300], updated_at=_now())
+            run_state=state, state_reason=reason[:300], updated_at=_now()
+        )
     return changed > 0
 
 
@@ -147,11 +171,23 @@ def _now() -> dt.datetime:
 
 # ---------------------------------------------------------------- audit log
 
+
 @_guarded(False)
 def record_events(bot: str, events: Iterable[EventRecord]) -> bool:
-    rows = [OrderEvent(bot=bot, at=to_datetime(e.at), kind=e.kind, symbol=e.symbol,
-                       side=e.side, price=e.price, qty=e.qty, cl_ord_id=e.cl_ord_id[:64],
-                       message=e.message[:500]) for e in events]
+    rows = [
+        OrderEvent(
+            bot=bot,
+            at=to_datetime(e.at),
+            kind=e.kind,
+            symbol=e.symbol,
+            side=e.side,
+            price=e.price,
+            qty=e.qty,
+            cl_ord_id=e.cl_ord_id[:64],
+            message=e.message[:500],
+        )
+        for e in events
+    ]
     if rows:
         with transaction.atomic():
             OrderEvent.objects.bulk_create(rows)
@@ -161,11 +197,16 @@ def record_events(bot: str, events: Iterable[EventRecord]) -> bool:
 @_guarded([])
 def recent_events(bot: str, limit: int = 50) -> list[EventRecord]:
     rows = OrderEvent.objects.filter(bot=bot).order_by("-at", "-id")[:limit]
-    return [EventRecord(r.kind, r.at.timestamp(), r.symbol, r.side, r.price, r.qty,
-                        r.cl_ord_id, r.message) for r in rows]
+    return [
+        EventRecord(
+            r.kind, r.at.timestamp(), r.symbol, r.side, r.price, r.qty, r.cl_ord_id, r.message
+        )
+        for r in rows
+    ]
 
 
 # ---------------------------------------------------------------- uptime
+
 
 @_guarded(False)
 def upsert_uptime(bot: str, rows: Iterable[HourRow]) -> bool:
@@ -175,8 +216,9 @@ def upsert_uptime(bot: str, rows: Iterable[HourRow]) -> bool:
             values = {k: v for k, v in row.figures.items() if k in UPTIME_FIELDS}
             if row.symbol:
                 values["symbol"] = row.symbol
-            UptimeHour.objects.update_or_create(bot=bot, hour=to_datetime(row.hour),
-                                                defaults=values)
+            UptimeHour.objects.update_or_create(
+                bot=bot, hour=to_datetime(row.hour), defaults=values
+            )
     return True
 
 
@@ -186,24 +228,31 @@ def set_exchange_uptime(bot: str, hours: dict[float, float]) -> bool:
     with transaction.atomic():
         for hour, seconds in hours.items():
             UptimeHour.objects.update_or_create(
-                bot=bot, hour=to_datetime(hour), defaults={"exchange_in_band_seconds": seconds})
+                bot=bot, hour=to_datetime(hour), defaults={"exchange_in_band_seconds": seconds}
+            )
     return True
 
 
 @_guarded(None)
 def load_exchange_uptime(bot: str, since: float) -> dict[float, float] | None:
-    rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since),
-                                     exchange_in_band_seconds__isnull=False)
-    return {r.hour.timestamp(): r.exchange_in_band_seconds for r in rows
-            if r.exchange_in_band_seconds is not None}     # the filter's isnull, for the type
+    rows = UptimeHour.objects.filter(
+        bot=bot, hour__gte=to_datetime(since), exchange_in_band_seconds__isnull=False
+    )
+    return {
+        r.hour.timestamp(): r.exchange_in_band_seconds
+        for r in rows
+        if r.exchange_in_band_seconds is not None
+    }  # the filter's isnull, for the type
 
 
 @_guarded(None)
 def load_uptime(bot: str, since: float) -> list[HourRow] | None:
     """Hours starting at or after `since`, oldest first (None on a database error)."""
     rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since)).order_by("hour")
-    return [HourRow(r.hour.timestamp(), r.symbol, {k: getattr(r, k) for k in UPTIME_FIELDS})
-            for r in rows]
+    return [
+        HourRow(r.hour.timestamp(), r.symbol, {k: getattr(r, k) for k in UPTIME_FIELDS})
+        for r in rows
+    ]
 
 
 @_guarded(False)
@@ -211,7 +260,9 @@ def prune(bot: str, now: float) -> bool:
     """Drop uptime hours and audit events older than their retention."""
     with transaction.atomic():
         UptimeHour.objects.filter(
-            bot=bot, hour__lt=to_datetime(now - UPTIME_KEEP_HOURS * 3600)).delete()
+            bot=bot, hour__lt=to_datetime(now - UPTIME_KEEP_HOURS * 3600)
+        ).delete()
         OrderEvent.objects.filter(
-            bot=bot, at__lt=to_datetime(now - EVENT_KEEP_HOURS * 3600)).delete()
+            bot=bot, at__lt=to_datetime(now - EVENT_KEEP_HOURS * 3600)
+        ).delete()
     return True

@@ -1,4 +1,5 @@
 """Formatting filters for the dashboard partials (numbers arrive as strings or floats)."""
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation

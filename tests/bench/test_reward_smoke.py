@@ -3,6 +3,7 @@
 with every column, the figures are consistent with each other (in band is a part of
 two-sided, a counted size only when in band), every bot ran to the end, and a row the
 model cannot express yet is skipped with a note rather than dropped."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,15 @@ import json
 from bench import reward
 from trading.models import BotConfig
 
-COLUMNS = ("in_band_pct", "two_sided_pct", "fills_per_hour", "requests_per_minute",
-           "cancels_under_3s_pct", "median_order_life_s", "counted_usd_mean")
+COLUMNS = (
+    "in_band_pct",
+    "two_sided_pct",
+    "fills_per_hour",
+    "requests_per_minute",
+    "cancels_under_3s_pct",
+    "median_order_life_s",
+    "counted_usd_mean",
+)
 
 
 def test_quick_reward_run_has_every_row_and_column(tmp_path):

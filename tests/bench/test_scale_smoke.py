@@ -3,6 +3,7 @@ daphne web tier + two engine workers on Redis + PostgreSQL, against `runsim`. As
 the run must show, never how fast: every point is there with its figures, each bot's JSON
 stream, page and overview row arrived, every bot ran and rested both sides, and the clean
 stop left no order and no traceback. (Speed is bench/scale.py's table, not a test.)"""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,20 @@ from tests.integration.conftest import missing
 def test_quick_scale_run_has_every_point_with_its_figures(tmp_path):
     output = tmp_path / "scale.json"
     try:
-        scale.main(["--ns", "2", "--shapes", "one,split", "--seconds", "4", "--warmup", "1",
-                    "--output", str(output)])
+        scale.main(
+            [
+                "--ns",
+                "2",
+                "--shapes",
+                "one,split",
+                "--seconds",
+                "4",
+                "--warmup",
+                "1",
+                "--output",
+                str(output),
+            ]
+        )
     except ServiceMissing as exc:
         missing(str(exc))
     result = json.loads(output.read_text())

@@ -77,7 +77,6 @@ def csrf_token(client: Client) -> str:
     return client.cookies["csrftoken"].value
 
 
-
 @pytest.fixture
 def unreachable_layer(monkeypatch):
     """A channel layer that refuses every message, as a full or broken layer does."""
@@ -99,8 +98,7 @@ def make_bot(name: str, **values) -> BotConfig:
 
 def actions(inbox: dict[str, dict | None]) -> dict[str, str | None]:
     """{bot: the action it was sent, or None}, from what engine_inbox read."""
-    return {bot: None if message is None else message["action"]
-            for bot, message in inbox.items()}
+    return {bot: None if message is None else message["action"] for bot, message in inbox.items()}
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """Admin: BotConfig validated like the API and announced to the engine; logs read-only."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -38,27 +39,32 @@ def test_change_is_saved_and_sent_to_the_engine(admin_client, config, sent):
     assert sent == [{"bot": "default", "action": "config", "user": "root", "source": "admin"}]
 
 
-@pytest.mark.parametrize("field,value", [("spread_bps", "-1"), ("spread_bps", "NaN"),
-                                         ("symbol", "DOGE-USD"), ("spread_bps", "500")])
+@pytest.mark.parametrize(
+    "field,value",
+    [("spread_bps", "-1"), ("spread_bps", "NaN"), ("symbol", "DOGE-USD"), ("spread_bps", "500")],
+)
 def test_invalid_change_is_refused(admin_client, config, sent, field, value):
     before = config_row()
-    response = admin_client.post(f"/admin/trading/botconfig/{config.pk}/change/",
-                                 _form(config, **{field: value}))
+    response = admin_client.post(
+        f"/admin/trading/botconfig/{config.pk}/change/", _form(config, **{field: value})
+    )
     assert response.status_code == 200 and b"errornote" in response.content
     assert config_row() == before and sent == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_works_without_an_engine(admin_client, config, unreachable_layer):
-    response = admin_client.post(f"/admin/trading/botconfig/{config.pk}/change/",
-                                 _form(config, spread_bps="21"), follow=True)
+    response = admin_client.post(
+        f"/admin/trading/botconfig/{config.pk}/change/", _form(config, spread_bps="21"), follow=True
+    )
     assert response.status_code == 200 and b"not reachable" in response.content
     assert BotConfig.objects.get(pk=config.pk).spread_bps == Decimal("21")
 
 
 def test_run_state_is_not_editable_here(admin_client, config, sent):
-    admin_client.post(f"/admin/trading/botconfig/{config.pk}/change/",
-                      _form(config, run_state="killed"))
+    admin_client.post(
+        f"/admin/trading/botconfig/{config.pk}/change/", _form(config, run_state="killed")
+    )
     assert BotConfig.objects.get(pk=config.pk).run_state == "running"
 
 
@@ -69,8 +75,11 @@ def test_uptime_and_events_are_read_only_with_filters(admin_client):
     for model, obj in (("uptimehour", row), ("orderevent", event)):
         listing = admin_client.get(f"/admin/trading/{model}/")
         assert listing.status_code == 200 and b"changelist-filter" in listing.content
-        assert b"xfull" in listing.content or b"date_hierarchy" in listing.content \
-            or b"toplinks" in listing.content                  # the date hierarchy bar
+        assert (
+            b"xfull" in listing.content
+            or b"date_hierarchy" in listing.content
+            or b"toplinks" in listing.content
+        )  # the date hierarchy bar
         assert admin_client.get(f"/admin/trading/{model}/add/").status_code == 403
         change = admin_client.get(f"/admin/trading/{model}/{obj.pk}/change/")
         assert change.status_code == 200 and b'name="_save"' not in change.content

@@ -1,4 +1,5 @@
 """API access: staff session (+ CSRF on writes) or the bearer API token; nothing else."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,10 +10,19 @@ from tests.dashboard.conftest import config_row, csrf_token
 
 pytestmark = pytest.mark.django_db
 
-ENDPOINTS = [("post", "/api/start"), ("post", "/api/stop"), ("post", "/api/kill"),
-             ("get", "/api/status"), ("get", "/api/orders"), ("get", "/api/uptime"),
-             ("post", "/api/config"), ("get", "/api/bots")]
-ENDPOINTS += [(method, path.replace("/api/", "/api/bots/default/")) for method, path in ENDPOINTS[:7]]
+ENDPOINTS = [
+    ("post", "/api/start"),
+    ("post", "/api/stop"),
+    ("post", "/api/kill"),
+    ("get", "/api/status"),
+    ("get", "/api/orders"),
+    ("get", "/api/uptime"),
+    ("post", "/api/config"),
+    ("get", "/api/bots"),
+]
+ENDPOINTS += [
+    (method, path.replace("/api/", "/api/bots/default/")) for method, path in ENDPOINTS[:7]
+]
 TOKEN = "tok-3f9a7c1e5b2d"
 
 
@@ -69,8 +79,13 @@ def test_session_write_with_csrf_works(method, path, csrf_client_in, config, sen
 
 def test_cross_site_session_write_is_refused(csrf_client_in, config, sent):
     token = csrf_token(csrf_client_in)
-    response = _call(csrf_client_in, "post", "/api/kill", HTTP_X_CSRFTOKEN=token,
-                     HTTP_ORIGIN="https://evil.example")
+    response = _call(
+        csrf_client_in,
+        "post",
+        "/api/kill",
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ORIGIN="https://evil.example",
+    )
     assert response.status_code == 403 and sent == []
 
 

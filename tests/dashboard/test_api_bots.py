@@ -1,4 +1,5 @@
 """/api/bots and /api/bots/<name>/...: the default bot's operations, for any bot by name."""
+
 from __future__ import annotations
 
 import json
@@ -71,14 +72,28 @@ def test_control_for_eth_goes_to_channel_engine_eth(client_in, eth, engine_inbox
     response = client_in.post(f"/api/bots/eth/{action}")
     assert response.status_code == 200 and response.json()["action"] == action
     inbox = engine_inbox("eth", "default")
-    assert inbox["eth"] == {"type": "engine.control", "action": action, "bot": "eth",
-                            "user": "trader", "source": "api"}
+    assert inbox["eth"] == {
+        "type": "engine.control",
+        "action": action,
+        "bot": "eth",
+        "user": "trader",
+        "source": "api",
+    }
     assert inbox["default"] is None
 
 
-@pytest.mark.parametrize("method,op", [("get", "status"), ("get", "orders"), ("get", "uptime"),
-                                       ("post", "start"), ("post", "stop"), ("post", "kill"),
-                                       ("post", "config")])
+@pytest.mark.parametrize(
+    "method,op",
+    [
+        ("get", "status"),
+        ("get", "orders"),
+        ("get", "uptime"),
+        ("post", "start"),
+        ("post", "stop"),
+        ("post", "kill"),
+        ("post", "config"),
+    ],
+)
 def test_unknown_bot_is_404_and_creates_nothing(client_in, config, engine_inbox, method, op):
     rows = list(BotConfig.objects.values())
     path = f"/api/bots/x/{op}"

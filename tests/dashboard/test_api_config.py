@@ -1,4 +1,5 @@
 """POST /api/config: strict parsing, the model's rules, all or nothing."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,12 @@ def test_valid_change_is_saved_and_sent(client_in, config, sent):
     body = response.json()
     assert body["config"]["spread_bps"] == "12.5" and body["sent"] is True
     row = BotConfig.objects.get(name="default")
-    assert (row.spread_bps, row.bid_notional, row.symbol) == (Decimal("12.5"), Decimal("40"), "XAU-USD")
-    assert row.ask_notional == config.ask_notional          # untouched fields keep their value
+    assert (row.spread_bps, row.bid_notional, row.symbol) == (
+        Decimal("12.5"),
+        Decimal("40"),
+        "XAU-USD",
+    )
+    assert row.ask_notional == config.ask_notional  # untouched fields keep their value
     assert [m["action"] for m in sent] == ["config"]
 
 
@@ -35,8 +40,8 @@ BAD = [
     ('{"spread_bps": NaN}', "spread_bps"),
     ('{"spread_bps": Infinity}', "spread_bps"),
     ({"spread_bps": "-Infinity"}, "spread_bps"),
-    ({"spread_bps": 5000}, "spread_bps"),               # absurd spread
-    ({"spread_bps": 300}, "spread_bps"),                # > max_spread_deviation_bps
+    ({"spread_bps": 5000}, "spread_bps"),  # absurd spread
+    ({"spread_bps": 300}, "spread_bps"),  # > max_spread_deviation_bps
     ({"spread_bps": "wide"}, "spread_bps"),
     ({"spread_bps": True}, "spread_bps"),
     ({"spread_bps": [1]}, "spread_bps"),
@@ -53,8 +58,8 @@ BAD = [
     ({"symbol": "DOGE-USD"}, "symbol"),
     ({"symbol": 7}, "symbol"),
     ({"requote_mode": "yolo"}, "requote_mode"),
-    ({"run_state": "killed"}, "run_state"),             # not a strategy value: forbidden
-    ({"api_token": "x"}, "api_token"),                  # extra fields are forbidden
+    ({"run_state": "killed"}, "run_state"),  # not a strategy value: forbidden
+    ({"api_token": "x"}, "api_token"),  # extra fields are forbidden
 ]
 
 
@@ -106,11 +111,14 @@ def test_decimal_strings_must_be_plain(client_in, config, sent, value):
     assert sent == []
 
 
-@pytest.mark.parametrize("body,field,stored", [
-    ({"spread_bps": "12.5"}, "spread_bps", Decimal("12.5")),
-    ({"spread_bps": 12.5}, "spread_bps", Decimal("12.5")),
-    ({"max_consecutive_failures": 7.0}, "max_consecutive_failures", 7),    # a JSON integer
-])
+@pytest.mark.parametrize(
+    "body,field,stored",
+    [
+        ({"spread_bps": "12.5"}, "spread_bps", Decimal("12.5")),
+        ({"spread_bps": 12.5}, "spread_bps", Decimal("12.5")),
+        ({"max_consecutive_failures": 7.0}, "max_consecutive_failures", 7),  # a JSON integer
+    ],
+)
 def test_plain_values_are_accepted(client_in, config, sent, body, field, stored):
     assert post(client_in, body).status_code == 200
     assert getattr(BotConfig.objects.get(name="default"), field) == stored

@@ -1,4 +1,5 @@
 """API reads and actions: the original README's paths, answered from the snapshot."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,11 @@ def test_action_sends_a_control_message(client_in, sent, action):
     publish_sync(make_snapshot())
     response = client_in.post(f"/api/{action}")
     assert response.status_code == 200
-    assert response.json() == {"action": action, "sent": True, "detail": f"{action}: sent to the engine"}
+    assert response.json() == {
+        "action": action,
+        "sent": True,
+        "detail": f"{action}: sent to the engine",
+    }
     assert sent == [{"bot": "default", "action": action, "user": "trader", "source": "api"}]
 
 

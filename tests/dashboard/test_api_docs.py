@@ -1,4 +1,5 @@
 """OpenAPI schema and interactive docs at /api/docs (and /docs), served offline."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,15 @@ pytestmark = pytest.mark.django_db
 
 def test_schema_lists_the_original_paths(client_in):
     schema = client_in.get("/api/openapi.json").json()
-    assert {"/api/start", "/api/stop", "/api/kill", "/api/status", "/api/orders",
-            "/api/uptime", "/api/config"} <= set(schema["paths"])
+    assert {
+        "/api/start",
+        "/api/stop",
+        "/api/kill",
+        "/api/status",
+        "/api/orders",
+        "/api/uptime",
+        "/api/config",
+    } <= set(schema["paths"])
     body = schema["components"]["schemas"]["ConfigIn"]
     assert body.get("additionalProperties") is False
 
@@ -67,10 +75,12 @@ def test_response_schemas_drop_nothing(client_in, config):
     def plain(value):
         return json.loads(json.dumps(value, cls=NinjaJSONEncoder))
 
-    for read, body in SNAPSHOT_READS.items():        # from the database (its clock moves on)
+    for read, body in SNAPSHOT_READS.items():  # from the database (its clock moves on)
         answer = client_in.get(f"/api/{read}").json()
         assert set(answer) == set(body(current_snapshot("default"))), read
-    publish_sync(make_snapshot())                    # an engine's
+    publish_sync(make_snapshot())  # an engine's
     for read, body in SNAPSHOT_READS.items():
-        assert client_in.get(f"/api/{read}").json() == plain(body(current_snapshot("default"))), read
+        assert client_in.get(f"/api/{read}").json() == plain(body(current_snapshot("default"))), (
+            read
+        )
     assert client_in.get("/api/bots").json() == plain(overview_rows())

@@ -10,6 +10,7 @@ engine. Accepted requests may change state; that is what they are for.
 
 schemathesis is imported unconditionally: without it this module fails, it never skips.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -25,15 +26,15 @@ from trading.models import BotConfig
 
 TOKEN = "fuzz-api-token-7f3c9a1b2d4e6f80"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-OUTCOMES: dict[str, set[int]] = {}       # operation -> status codes seen, across examples
-MODES: dict[str, set[str]] = {}          # operation -> generation modes seen (positive, negative)
+OUTCOMES: dict[str, set[int]] = {}  # operation -> status codes seen, across examples
+MODES: dict[str, set[str]] = {}  # operation -> generation modes seen (positive, negative)
 
 
 @pytest.fixture
 def api_settings(db, settings):
     settings.API_TOKEN = Secret(TOKEN)
     settings.ALLOWED_HOSTS = ["localhost", "testserver", "127.0.0.1"]
-    BotConfig.load("default")               # the row a rejected request must leave alone
+    BotConfig.load("default")  # the row a rejected request must leave alone
 
 
 # The schema the server publishes at /api/openapi.json (served to operators only, so it is
@@ -48,10 +49,11 @@ def state(sent: list[dict]) -> tuple:
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=60, deadline=None, derandomize=True,
-                     suppress_health_check=list(HealthCheck))
+@hypothesis_settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_no_5xx_and_rejected_requests_change_nothing(case, sent, api_settings):
-    cache.clear()       # failed-token counts (dashboard/throttle.py) start afresh per example
+    cache.clear()  # failed-token counts (dashboard/throttle.py) start afresh per example
     before = state(sent)
     response = case.call_and_validate(headers=AUTH)
     status = response.status_code
@@ -79,4 +81,3 @@ def test_the_fuzz_reached_the_handlers():
             assert {409, 422} <= codes, (label, codes)
         if "{name}" in label:
             assert 404 in codes, (label, codes)
-

@@ -1,6 +1,7 @@
 """Failed authentication is limited per client address (dashboard/throttle.py): after
 FAILURE_LIMIT failures in the window that address gets 429 + Retry-After, even with the right
 credentials; successes are not counted; another address is not affected."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,7 +36,7 @@ def test_wrong_tokens_are_answered_429_after_the_limit(api_token):
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= throttle.WINDOW_SECONDS
     assert "too many failed" in refused.json()["detail"]
-    assert status(client, TOKEN).status_code == 429          # even the right token, from there
+    assert status(client, TOKEN).status_code == 429  # even the right token, from there
     assert status(client, TOKEN, OPERATOR).status_code == 200  # another address is unaffected
     assert status(client, "wrong", OPERATOR).status_code == 401
 
@@ -62,7 +63,7 @@ def test_the_window_slides():
 
 @pytest.fixture
 def boss(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]    # fast
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
     return get_user_model().objects.create_superuser("boss", password="correct horse")
 
 
@@ -70,8 +71,9 @@ def boss(db, settings):
 def test_wrong_passwords_are_answered_429_after_the_limit(boss, path):
     client = Client()
     wrong = {"username": "boss", "password": "nope"}
-    assert [client.post(path, wrong, REMOTE_ADDR=ATTACKER).status_code
-            for _ in range(LIMIT)] == [200] * LIMIT
+    assert [client.post(path, wrong, REMOTE_ADDR=ATTACKER).status_code for _ in range(LIMIT)] == [
+        200
+    ] * LIMIT
     right = {"username": "boss", "password": "correct horse"}
     refused = client.post(path, right, REMOTE_ADDR=ATTACKER)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
@@ -88,8 +90,9 @@ def test_used_up_login_links_count_as_failures():
 
 
 async def ws_connects(token: str, address: str) -> bool:
-    comm = communicator(StateConsumer, "/ws",
-                        headers=[(b"authorization", f"Bearer {token}".encode())])
+    comm = communicator(
+        StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {token}".encode())]
+    )
     comm.scope["client"] = (address, 50000)
     ok, _ = await comm.connect(timeout=5)
     if ok:

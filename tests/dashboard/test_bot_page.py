@@ -1,4 +1,5 @@
 """/bots/<name>/: the dashboard page of one bot, its controls and its config form."""
+
 from __future__ import annotations
 
 import re
@@ -27,10 +28,10 @@ def test_page_shows_that_bots_snapshot_and_links_to_the_others(client_in, eth):
     assert all(html.count(f'id="{p}"') == 1 for p in PANEL_IDS)
     assert "3,150.25" in html and "97,000.5" not in html
     assert 'ws-connect="/ws/dashboard/eth/"' in html
-    assert 'href="/bots/"' in html                                  # back to the overview
+    assert 'href="/bots/"' in html  # back to the overview
     switcher = re.search(r'<nav class="switcher".*?</nav>', html, re.S).group(0)
     assert 'href="/bots/default/"' in switcher and 'href="/bots/xau/"' in switcher
-    assert 'href="/bots/eth/"' not in switcher                      # not a link to itself
+    assert 'href="/bots/eth/"' not in switcher  # not a link to itself
 
 
 def test_page_without_engine_shows_the_bots_stored_config(client_in, eth):
@@ -56,9 +57,17 @@ def test_plain_post_returns_to_the_bots_page(client_in, eth, engine_inbox):
 
 def test_config_form_changes_only_that_bot(client_in, eth, engine_inbox):
     default_before = config_row("default")
-    response = client_in.post("/bots/eth/config", {
-        "symbol": "ETH-USD", "spread_bps": "14", "bid_notional": "20", "ask_notional": "20",
-        "requote_threshold_bps": "5"}, HTTP_HX_REQUEST="true")
+    response = client_in.post(
+        "/bots/eth/config",
+        {
+            "symbol": "ETH-USD",
+            "spread_bps": "14",
+            "bid_notional": "20",
+            "ask_notional": "20",
+            "requote_threshold_bps": "5",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == 200 and b"Saved" in response.content
     assert BotConfig.objects.get(name="eth").spread_bps == Decimal("14")
     assert config_row("default") == default_before
@@ -78,7 +87,9 @@ def test_controls_need_csrf(csrf_client_in, eth, engine_inbox):
     assert csrf_client_in.post("/bots/eth/control/kill").status_code == 403
     assert engine_inbox("eth") == {"eth": None}
     token = csrf_token(csrf_client_in)
-    response = csrf_client_in.post("/bots/eth/control/kill", HTTP_X_CSRFTOKEN=token, HTTP_HX_REQUEST="true")
+    response = csrf_client_in.post(
+        "/bots/eth/control/kill", HTTP_X_CSRFTOKEN=token, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert engine_inbox("eth")["eth"]["action"] == "kill"
 

@@ -4,6 +4,7 @@ the rules judge the row as it is when the change lands, not as it was when it wa
 Against the old read-merge-save (every field written from a stale read), the first test
 lost one change in about a third of the pairs and the second stored both halves of a loop
 or lost one; see tests/dashboard/webtier.py for the server and the scenarios."""
+
 from __future__ import annotations
 
 import pytest

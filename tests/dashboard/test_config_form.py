@@ -1,4 +1,5 @@
 """The dashboard's strategy form: all valid -> saved and sent; any invalid -> nothing."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,15 +11,24 @@ from trading.models import BotConfig
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"symbol": "ETH-USD", "spread_bps": "12.5", "bid_notional": "40",
-         "ask_notional": "45", "requote_threshold_bps": "6"}
+VALID = {
+    "symbol": "ETH-USD",
+    "spread_bps": "12.5",
+    "bid_notional": "40",
+    "ask_notional": "45",
+    "requote_threshold_bps": "6",
+}
 
 
 def test_valid_change_is_saved_and_sent(client_in, sent, config):
     response = client_in.post("/config", VALID, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and b"Saved" in response.content
     row = BotConfig.objects.get(name="default")
-    assert (row.symbol, row.spread_bps, row.ask_notional) == ("ETH-USD", Decimal("12.5"), Decimal("45"))
+    assert (row.symbol, row.spread_bps, row.ask_notional) == (
+        "ETH-USD",
+        Decimal("12.5"),
+        Decimal("45"),
+    )
     assert [m["action"] for m in sent] == ["config"]
 
 
@@ -27,11 +37,20 @@ def test_plain_post_redirects_to_the_dashboard(client_in, sent, config):
 
 
 BAD = [
-    ("spread_bps", "-5"), ("spread_bps", "0"), ("spread_bps", "NaN"), ("spread_bps", "Infinity"),
-    ("spread_bps", "999999"), ("spread_bps", "abc"), ("spread_bps", ""),
-    ("spread_bps", "300"),            # above MAX_SPREAD_DEVIATION_BPS (200): BotConfig.clean
-    ("bid_notional", "0"), ("bid_notional", "-1"), ("ask_notional", "1e400"),
-    ("requote_threshold_bps", "-0.1"), ("symbol", "DOGE-USD"), ("symbol", ""),
+    ("spread_bps", "-5"),
+    ("spread_bps", "0"),
+    ("spread_bps", "NaN"),
+    ("spread_bps", "Infinity"),
+    ("spread_bps", "999999"),
+    ("spread_bps", "abc"),
+    ("spread_bps", ""),
+    ("spread_bps", "300"),  # above MAX_SPREAD_DEVIATION_BPS (200): BotConfig.clean
+    ("bid_notional", "0"),
+    ("bid_notional", "-1"),
+    ("ask_notional", "1e400"),
+    ("requote_threshold_bps", "-0.1"),
+    ("symbol", "DOGE-USD"),
+    ("symbol", ""),
 ]
 
 
@@ -49,7 +68,7 @@ def test_invalid_field_changes_nothing(client_in, sent, config, field, value):
 def test_invalid_plain_post_renders_the_page_with_errors(client_in, sent, config):
     response = client_in.post("/config", {**VALID, "spread_bps": "-1"})
     assert response.status_code == 422
-    assert b'id="panel-status"' in response.content and b'id_spread_bps-error' in response.content
+    assert b'id="panel-status"' in response.content and b"id_spread_bps-error" in response.content
 
 
 def test_config_post_needs_csrf(csrf_client_in, sent, config):

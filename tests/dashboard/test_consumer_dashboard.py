@@ -1,4 +1,5 @@
 """/ws/dashboard/: full frame on connect, pushed snapshots as OOB swaps, nothing else."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 @pytest.fixture
 async def staff(django_user_model):
     return await sync_to_async(django_user_model.objects.create_user)(
-        "trader", password="pw-123456", is_staff=True)
+        "trader", password="pw-123456", is_staff=True
+    )
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ async def test_first_frame_has_every_panel_as_an_oob_swap(connected):
     for panel_id in PANEL_IDS:
         assert f'id="{panel_id}"' in frame
     assert frame.count('hx-swap-oob="true"') == len(PANEL_IDS)
-    assert "no engine connected" in frame          # no engine in this process yet
+    assert "no engine connected" in frame  # no engine in this process yet
 
 
 async def test_published_snapshot_arrives_as_oob_swap(connected):
@@ -53,10 +55,15 @@ async def test_snapshots_of_other_bots_are_not_forwarded(connected):
     assert await connected.receive_nothing(timeout=0.3)
 
 
-@pytest.mark.parametrize("message", [
-    json.dumps({"action": "kill"}), json.dumps({"action": "start"}),
-    json.dumps({"action": "config", "spread_bps": "1"}), json.dumps({"action": [1]}),
-])
+@pytest.mark.parametrize(
+    "message",
+    [
+        json.dumps({"action": "kill"}),
+        json.dumps({"action": "start"}),
+        json.dumps({"action": "config", "spread_bps": "1"}),
+        json.dumps({"action": [1]}),
+    ],
+)
 async def test_unknown_actions_are_ignored(connected, monkeypatch, message):
     calls = []
 
@@ -84,7 +91,9 @@ async def test_anonymous_connect_is_refused():
 
 
 async def test_non_staff_connect_is_refused(django_user_model):
-    user = await sync_to_async(django_user_model.objects.create_user)("viewer", password="pw-123456")
+    user = await sync_to_async(django_user_model.objects.create_user)(
+        "viewer", password="pw-123456"
+    )
     comm = communicator(DashboardConsumer, "/ws/dashboard/", user=user)
     ok, _ = await comm.connect(timeout=5)
     assert not ok
@@ -101,7 +110,7 @@ async def test_disconnect_leaves_the_group(staff):
 
 async def test_cannot_earn_banner_comes_and_goes_with_the_engines_snapshots(connected):
     await connected.receive_from(timeout=5)
-    await publish(make_snapshot())                                     # spread 50, band 10
+    await publish(make_snapshot())  # spread 50, band 10
     frame = await connected.receive_from(timeout=5)
     assert 'id="cannot-earn"' in frame and "SPREAD_BPS 50 is not inside" in frame
     assert 'data-tier="standard" data-status="on track"' in frame

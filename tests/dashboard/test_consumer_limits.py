@@ -1,6 +1,7 @@
 """What a WebSocket client sends is capped and parsed defensively: an oversized message
 closes with 1009, binary with 1003, text that is not a JSON object (deep nesting included)
 with 1008; the consumer never raises, and a normal ping still works."""
+
 from __future__ import annotations
 
 import json
@@ -19,14 +20,18 @@ from tests.dashboard.ws_helpers import PANEL_IDS, communicator
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-CONSUMERS = [(DashboardConsumer, "/ws/dashboard/"), (StateConsumer, "/ws"),
-             (OverviewConsumer, "/ws/overview/")]
+CONSUMERS = [
+    (DashboardConsumer, "/ws/dashboard/"),
+    (StateConsumer, "/ws"),
+    (OverviewConsumer, "/ws/overview/"),
+]
 
 
 @pytest.fixture
 async def staff(django_user_model):
     user = await sync_to_async(django_user_model.objects.create_user)(
-        "trader", password="pw-123456", is_staff=True)
+        "trader", password="pw-123456", is_staff=True
+    )
     yield user
     await get_channel_layer().flush()
 
@@ -34,7 +39,7 @@ async def staff(django_user_model):
 async def connect(consumer, path, user):
     comm = communicator(consumer, path, user=user)
     assert (await comm.connect(timeout=5))[0]
-    await comm.receive_from(timeout=5)           # the connect-time frame
+    await comm.receive_from(timeout=5)  # the connect-time frame
     return comm
 
 
@@ -42,7 +47,7 @@ async def close_code(comm) -> int:
     """The code of the close the consumer sent (and the consumer task ended without error)."""
     output = await comm.receive_output(timeout=5)
     assert output["type"] == "websocket.close", output
-    await comm.wait(timeout=5)                   # re-raises anything the consumer raised
+    await comm.wait(timeout=5)  # re-raises anything the consumer raised
     return output.get("code")
 
 
@@ -60,10 +65,15 @@ async def test_binary_is_unsupported(staff, consumer, path):
     assert await close_code(comm) == 1003
 
 
-@pytest.mark.parametrize("garbage", [
-    "[" * 2000 + "]" * 2000,                     # under the cap, past the recursion limit
-    "not json", json.dumps([1, 2]), json.dumps("ping"),
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "[" * 2000 + "]" * 2000,  # under the cap, past the recursion limit
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps("ping"),
+    ],
+)
 async def test_garbage_closes_with_policy_violation(staff, garbage):
     assert len(garbage) <= MAX_MESSAGE_CHARS
     comm = await connect(DashboardConsumer, "/ws/dashboard/", staff)

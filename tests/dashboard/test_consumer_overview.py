@@ -1,4 +1,5 @@
 """/ws/overview/ and per-bot sockets: each page hears only what concerns it."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 @pytest.fixture
 async def staff(django_user_model):
     user = await sync_to_async(django_user_model.objects.create_user)(
-        "trader", password="pw-123456", is_staff=True)
+        "trader", password="pw-123456", is_staff=True
+    )
     await sync_to_async(make_bot)("default")
     await sync_to_async(make_bot)("eth", symbol="ETH-USD")
     await sync_to_async(make_bot)("btc")
@@ -47,12 +49,22 @@ async def test_connect_sends_the_whole_table_body(staff):
 async def test_a_summary_for_eth_arrives_as_the_eth_row(staff):
     comm = await connect(OverviewConsumer, "/ws/overview/", staff)
     await comm.receive_from(timeout=5)
-    await publish(make_snapshot(bot="eth", symbol="ETH-USD", quotes={
-        "bid": {"price": "3149.1", "qty": "0.01"}, "ask": {"price": "3151.7", "qty": "0.01"}}))
+    await publish(
+        make_snapshot(
+            bot="eth",
+            symbol="ETH-USD",
+            quotes={
+                "bid": {"price": "3149.1", "qty": "0.01"},
+                "ask": {"price": "3151.7", "qty": "0.01"},
+            },
+        )
+    )
     frame = await comm.receive_from(timeout=5)
-    assert frame.startswith('<tr id="bot-row-eth" class="bot-row" data-bot="eth" hx-swap-oob="true">')
+    assert frame.startswith(
+        '<tr id="bot-row-eth" class="bot-row" data-bot="eth" hx-swap-oob="true">'
+    )
     assert "3,149.1" in frame and "3,151.7" in frame and 'data-state="running"' in frame
-    assert not any(f'id="{p}"' in frame for p in PANEL_IDS)          # a row, not the panels
+    assert not any(f'id="{p}"' in frame for p in PANEL_IDS)  # a row, not the panels
     await comm.disconnect()
 
 
@@ -99,8 +111,9 @@ async def test_fifty_overview_clients_cost_one_row_render(staff):
         await comm.disconnect()
 
 
-@pytest.mark.parametrize("consumer,path", [(DashboardConsumer, "/ws/dashboard/nope/"),
-                                           (StateConsumer, "/ws/bots/nope/")])
+@pytest.mark.parametrize(
+    "consumer,path", [(DashboardConsumer, "/ws/dashboard/nope/"), (StateConsumer, "/ws/bots/nope/")]
+)
 async def test_unknown_bot_is_refused_before_accept_and_creates_no_row(staff, consumer, path):
     comm = communicator(consumer, path, user=staff, bot="nope")
     ok, _ = await comm.connect(timeout=5)
@@ -123,8 +136,11 @@ async def test_disconnect_leaves_the_overview_group(staff):
 async def test_a_row_carries_the_bots_strategy_and_tier(staff):
     comm = await connect(OverviewConsumer, "/ws/overview/", staff)
     await comm.receive_from(timeout=5)
-    await publish(make_snapshot(bot="eth", symbol="ETH-USD",
-                                tier=tier(standard="at risk", boosted="out of reach")))
+    await publish(
+        make_snapshot(
+            bot="eth", symbol="ETH-USD", tier=tier(standard="at risk", boosted="out of reach")
+        )
+    )
     frame = await comm.receive_from(timeout=5)
     assert frame.startswith('<tr id="bot-row-eth"') and "cannot earn" in frame
     assert 'data-tier="standard" data-status="at risk"' in frame

@@ -1,4 +1,5 @@
 """/ws: the JSON state stream for scripts (session or API token)."""
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ async def _flush():
 
 async def test_token_client_gets_the_state_then_each_snapshot(settings):
     settings.API_TOKEN = Secret(TOKEN)
-    comm = communicator(StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {TOKEN}".encode())])
+    comm = communicator(
+        StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {TOKEN}".encode())]
+    )
     ok, _ = await comm.connect(timeout=5)
     assert ok
     first = json.loads(await comm.receive_from(timeout=5))
@@ -37,7 +40,8 @@ async def test_token_client_gets_the_state_then_each_snapshot(settings):
 
 async def test_session_client_is_accepted(django_user_model):
     user = await sync_to_async(django_user_model.objects.create_user)(
-        "trader", password="pw-123456", is_staff=True)
+        "trader", password="pw-123456", is_staff=True
+    )
     comm = communicator(StateConsumer, "/ws", user=user)
     ok, _ = await comm.connect(timeout=5)
     assert ok
@@ -45,9 +49,10 @@ async def test_session_client_is_accepted(django_user_model):
     await comm.disconnect()
 
 
-@pytest.mark.parametrize("token_setting,header", [
-    (TOKEN, None), (TOKEN, "Bearer nope"), ("", "Bearer "), (TOKEN, f"Basic {TOKEN}"),
-])
+@pytest.mark.parametrize(
+    "token_setting,header",
+    [(TOKEN, None), (TOKEN, "Bearer nope"), ("", "Bearer "), (TOKEN, f"Basic {TOKEN}")],
+)
 async def test_without_a_valid_credential_connect_is_refused(settings, token_setting, header):
     settings.API_TOKEN = Secret(token_setting)
     headers = [(b"authorization", header.encode())] if header else []
@@ -58,7 +63,9 @@ async def test_without_a_valid_credential_connect_is_refused(settings, token_set
 
 async def test_messages_from_the_client_are_ignored(settings):
     settings.API_TOKEN = Secret(TOKEN)
-    comm = communicator(StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {TOKEN}".encode())])
+    comm = communicator(
+        StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {TOKEN}".encode())]
+    )
     await comm.connect(timeout=5)
     await comm.receive_from(timeout=5)
     await comm.send_to(text_data=json.dumps({"action": "kill"}))

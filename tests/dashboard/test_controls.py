@@ -1,4 +1,5 @@
 """Start, stop and kill: POST with CSRF, one control message each, nothing else."""
+
 from __future__ import annotations
 
 import pytest
@@ -53,8 +54,9 @@ def test_with_csrf_token_the_header_works(csrf_client_in, sent):
 
 def test_cross_site_post_is_refused_even_with_a_token(csrf_client_in, sent):
     token = csrf_token(csrf_client_in)
-    response = csrf_client_in.post("/control/kill", HTTP_X_CSRFTOKEN=token,
-                                   HTTP_ORIGIN="http://evil.example")
+    response = csrf_client_in.post(
+        "/control/kill", HTTP_X_CSRFTOKEN=token, HTTP_ORIGIN="http://evil.example"
+    )
     assert response.status_code == 403 and sent == []
 
 
@@ -65,7 +67,7 @@ def test_unreachable_engine_is_reported(client_in, unreachable_layer):
 
 def test_anonymous_client_with_valid_csrf_still_refused(sent, db):
     client = Client(enforce_csrf_checks=True)
-    client.get("/accounts/login/")      # sets the CSRF cookie
+    client.get("/accounts/login/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     assert client.post("/control/start", HTTP_X_CSRFTOKEN=token).status_code == 403
     assert sent == []

@@ -1,4 +1,5 @@
 """Kill all: one confirmed POST sends kill to every configured bot and says who was reached."""
+
 from __future__ import annotations
 
 import re
@@ -43,7 +44,7 @@ def test_unreachable_engines_are_named(client_in, config, engine_inbox, monkeypa
 def test_kill_all_button_asks_first(client_in, config):
     make_bot("eth")
     html = client_in.get("/bots/").content.decode()
-    form = re.search(r'<form[^>]*kill-all[^>]*>', html, re.S).group(0)
+    form = re.search(r"<form[^>]*kill-all[^>]*>", html, re.S).group(0)
     assert "hx-confirm=" in form and 'method="post"' in form
 
 

@@ -1,4 +1,5 @@
 """The one-time login link runbot prints: single use, expires, stored hashed."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ def test_link_works_once_only():
     second = Client()
     response = second.get(_path(link))
     assert response.status_code == 200 and b"used up or expired" in response.content
-    assert second.get("/").status_code == 302     # still not logged in
+    assert second.get("/").status_code == 302  # still not logged in
 
 
 def test_expired_link_is_refused(monkeypatch):

@@ -1,4 +1,5 @@
 """Nothing without a staff login: pages redirect to the login page, posts get 403."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,13 +46,30 @@ def test_non_staff_user_is_not_an_operator(config, sent):
     assert config_row() == before and sent == []
 
 
-@pytest.mark.parametrize("path", ["/control/start", "/control/stop", "/control/kill", "/config",
-                                  "/bots/default/control/kill", "/bots/default/config",
-                                  "/bots/kill-all"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/control/start",
+        "/control/stop",
+        "/control/kill",
+        "/config",
+        "/bots/default/control/kill",
+        "/bots/default/config",
+        "/bots/kill-all",
+    ],
+)
 def test_anonymous_posts_are_refused_and_change_nothing(path, config, sent):
     before = config_row()
-    response = Client().post(path, {"symbol": "ETH-USD", "spread_bps": "10", "bid_notional": "5",
-                                    "ask_notional": "5", "requote_threshold_bps": "5"})
+    response = Client().post(
+        path,
+        {
+            "symbol": "ETH-USD",
+            "spread_bps": "10",
+            "bid_notional": "5",
+            "ask_notional": "5",
+            "requote_threshold_bps": "5",
+        },
+    )
     assert response.status_code == 403
     assert config_row() == before and sent == []
 

@@ -1,4 +1,5 @@
 """`manage.py loginlink` prints a one-time link that logs a browser in once."""
+
 from io import StringIO
 
 import pytest
@@ -15,9 +16,9 @@ def test_the_printed_link_logs_in_once(client):
     assert link.startswith("https://mm.example.org/accounts/link/")
     path = link.removeprefix("https://mm.example.org")
     assert client.get(path).status_code == 302
-    assert client.get("/").status_code == 200           # logged in
+    assert client.get("/").status_code == 200  # logged in
     client.logout()
-    again = client.get(path)                            # used: back to the login page
+    again = client.get(path)  # used: back to the login page
     assert again.status_code == 200 and b"That login link is used up or expired" in again.content
     assert client.get("/").status_code == 302
 

@@ -1,5 +1,6 @@
 """A logged-in user who is not staff is told so (403), never bounced between a page and the
 login page: following every redirect ends on a page, within a few hops."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,5 +45,6 @@ def test_staff_user_is_still_sent_on_from_the_login_page(client_in):
 def test_api_answers_403_json(viewer_client):
     response = viewer_client.get("/api/status")
     assert response.status_code == 403
-    assert response.json() == {"detail": "This account is not a staff user: only staff may "
-                                          "see or steer the bots."}
+    assert response.json() == {
+        "detail": "This account is not a staff user: only staff may see or steer the bots."
+    }

@@ -1,5 +1,6 @@
 """/bots/: one row per configured bot; `/` is the bot's page with one bot, the overview with
 more."""
+
 from __future__ import annotations
 
 import re
@@ -35,10 +36,10 @@ def test_a_reporting_engine_fills_its_row(client_in, config):
     found = rows(client_in.get("/bots/").content.decode())
     eth = found["eth"]
     assert 'data-state="running"' in eth
-    assert "96,764.2" in eth and "97,736.8" in eth             # our bid and ask
+    assert "96,764.2" in eth and "97,736.8" in eth  # our bid and ask
     assert '<td class="r" data-field="orders">2</td>' in eth
-    assert "25.2 / 30" in eth                                   # 1510.5 s in band, target 30
-    assert 'data-field="p99">7.3<' in eth                      # reaction p99 ms (7.25)
+    assert "25.2 / 30" in eth  # 1510.5 s in band, target 30
+    assert 'data-field="p99">7.3<' in eth  # reaction p99 ms (7.25)
     assert 'data-state="no engine connected"' in found["default"]
 
 
@@ -57,7 +58,7 @@ def test_row_buttons_post_to_their_bot_and_kill_asks_first(client_in, config):
 def test_root_is_the_bots_page_with_one_bot_and_the_overview_with_two(client_in):
     assert BotConfig.objects.count() == 0
     single = client_in.get("/").content.decode()
-    assert BotConfig.objects.filter(name="default").exists()   # a fresh install gets one
+    assert BotConfig.objects.filter(name="default").exists()  # a fresh install gets one
     assert 'id="panel-status"' in single and 'id="bot-rows"' not in single
     make_bot("eth")
     both = client_in.get("/").content.decode()
@@ -71,10 +72,15 @@ def test_root_shows_the_only_bot_even_when_it_is_not_default(client_in):
     assert list(BotConfig.objects.values_list("name", flat=True)) == ["eth"]
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/bots/nope/"), ("post", "/bots/nope/control/stop"), ("post", "/bots/nope/config"),
-    ("post", "/bots/nope/control/liquidate"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/bots/nope/"),
+        ("post", "/bots/nope/control/stop"),
+        ("post", "/bots/nope/config"),
+        ("post", "/bots/nope/control/liquidate"),
+    ],
+)
 def test_unknown_bot_is_404_and_creates_no_row(client_in, config, engine_inbox, method, path):
     before = list(BotConfig.objects.values())
     response = getattr(client_in, method)(path, {"symbol": "ETH-USD", "spread_bps": "10"})

@@ -1,4 +1,5 @@
 """First load: every panel with its stable id, from the engine's snapshot or from the DB."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,20 +20,25 @@ def test_page_has_every_panel_and_the_live_socket(client_in):
     for panel_id in PANEL_IDS:
         assert html.count(f'id="{panel_id}"') == 1
     assert 'hx-ext="ws"' in html and 'ws-connect="/ws/dashboard/default/"' in html
-    assert 'id="conn"' in html                      # the connection indicator
-    assert "hx-swap-oob" not in html                # first load is a plain page
+    assert 'id="conn"' in html  # the connection indicator
+    assert "hx-swap-oob" not in html  # first load is a plain page
 
 
 def test_without_engine_the_page_shows_the_database(client_in, config):
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    UptimeHour.objects.create(bot="default", hour=hour - dt.timedelta(hours=2),
-                              two_sided_seconds=3000, in_band_seconds=2400)
-    OrderEvent.objects.create(bot="default", at=timezone.now(), kind="kill",
-                              message="manual kill by someone")
+    UptimeHour.objects.create(
+        bot="default",
+        hour=hour - dt.timedelta(hours=2),
+        two_sided_seconds=3000,
+        in_band_seconds=2400,
+    )
+    OrderEvent.objects.create(
+        bot="default", at=timezone.now(), kind="kill", message="manual kill by someone"
+    )
     html = client_in.get("/").content.decode()
     assert "no engine connected" in html
     assert "manual kill by someone" in html
-    assert "in band 40.0 min" in html               # the stored hour in the 24 h chart
+    assert "in band 40.0 min" in html  # the stored hour in the 24 h chart
     assert config.symbol in html
 
 
@@ -40,8 +46,8 @@ def test_with_engine_the_page_shows_its_latest_snapshot(client_in):
     publish_sync(make_snapshot(mid="12345.5"))
     html = client_in.get("/").content.decode()
     assert "12,345.5" in html
-    assert "mmbot-1a2b3c-0007" in html              # an open order
-    assert "ALO would cross" in html                # an event
+    assert "mmbot-1a2b3c-0007" in html  # an open order
+    assert "ALO would cross" in html  # an event
     assert re.search(r'class="state state-running"', html)
 
 
@@ -54,7 +60,7 @@ def test_assets_are_local_only(client_in):
 
 def test_kill_button_asks_for_confirmation(client_in):
     html = client_in.get("/").content.decode()
-    kill_form = re.search(r'<form[^>]*control/kill[^>]*>', html).group(0)
+    kill_form = re.search(r"<form[^>]*control/kill[^>]*>", html).group(0)
     assert "hx-confirm=" in kill_form
 
 
@@ -62,5 +68,6 @@ def test_static_files_are_served_by_the_asgi_app():
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
     from mmsite.asgi import application
-    http = application.application_mapping["http"]          # behind the status fast path
+
+    http = application.application_mapping["http"]  # behind the status fast path
     assert isinstance(http.app, ASGIStaticFilesHandler)

@@ -1,4 +1,5 @@
 """The panels about what StandX pays (issue 13), rendered from synthetic snapshots."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +33,7 @@ def tier_box(html: str, name: str) -> str:
 
 # ---------------------------------------------------------------- tier budget
 
+
 def test_tier_budget_shows_each_tier_against_the_utc_hour():
     html = panel("tier", tier=tier(in_band=12.3, elapsed=20.0, hour=HOUR))
     assert "13:00–14:00 UTC" in html
@@ -44,9 +46,15 @@ def test_tier_budget_shows_each_tier_against_the_utc_hour():
 
 
 def test_out_of_reach_says_until_when_and_secured_says_reached():
-    html = panel("tier", tier=tier(in_band=31.0, elapsed=50.0, standard="secured",
-                                   boosted="out of reach", hour=HOUR))
-    assert re.search(r'data-field="status">out of reach until 14:00 UTC<', tier_box(html, "boosted"))
+    html = panel(
+        "tier",
+        tier=tier(
+            in_band=31.0, elapsed=50.0, standard="secured", boosted="out of reach", hour=HOUR
+        ),
+    )
+    assert re.search(
+        r'data-field="status">out of reach until 14:00 UTC<', tier_box(html, "boosted")
+    )
     standard = tier_box(html, "standard")
     assert "reached this hour" in standard and "still needed" not in standard
     assert "tier-bad" in tier_box(html, "boosted")
@@ -58,6 +66,7 @@ def test_tier_budget_without_figures_says_so():
 
 
 # ---------------------------------------------------------------- strategy and "cannot earn"
+
 
 def test_cannot_earn_shows_the_problem_and_one_switch_button():
     html = panel("strategy", strategy=spread_strategy(can_earn=False))
@@ -84,17 +93,26 @@ def test_band_line_shows_what_it_aims_for_and_what_it_measured():
 
 
 def test_spread_line_names_the_spread_and_the_band():
-    html = panel("strategy", strategy=spread_strategy(can_earn=True),
-                 config={"spread_bps": "8", "uptime_band_bps": "10"})
+    html = panel(
+        "strategy",
+        strategy=spread_strategy(can_earn=True),
+        config={"spread_bps": "8", "uptime_band_bps": "10"},
+    )
     assert "mid ± <b>8</b> bps" in html and "±10 bps of the mark" in html
 
 
 # ---------------------------------------------------------------- size and lifetimes
 
+
 def test_size_that_counts_and_the_unequal_warning():
     html = panel("size")
-    for field, value in [("now_usd", "29.70"), ("hour_mean_usd", "28.10"), ("x70_usd", "29.70"),
-                         ("x50_usd", "29.40"), ("samples", "14")]:
+    for field, value in [
+        ("now_usd", "29.70"),
+        ("hour_mean_usd", "28.10"),
+        ("x70_usd", "29.70"),
+        ("x50_usd", "29.40"),
+        ("samples", "14"),
+    ]:
         assert re.search(rf'data-field="{field}">{value}<', html), field
     assert "Unequal sizes" not in html
     warning = "bid 30.0 USD vs ask 60.0 USD: StandX counts the smaller side"
@@ -109,9 +127,17 @@ def test_lifetimes_show_young_cancels_median_life_and_request_rate():
     assert re.search(r'data-field="median_life_s">12s<', html)
     assert re.search(r'data-field="requests_per_minute">14.0<', html)
     assert 'data-field="young_share" class="warn"' not in html
-    flicker = panel("lifetimes", lifetimes={"cancels": 10, "young_cancels": 4, "young_share": 0.4,
-                                            "min_rest_s": 3.0, "median_life_s": None,
-                                            "requests_per_minute": 80.0})
+    flicker = panel(
+        "lifetimes",
+        lifetimes={
+            "cancels": 10,
+            "young_cancels": 4,
+            "young_share": 0.4,
+            "min_rest_s": 3.0,
+            "median_life_s": None,
+            "requests_per_minute": 80.0,
+        },
+    )
     assert 'data-field="young_share" class="warn">40.0 %' in flicker
 
 
@@ -123,12 +149,19 @@ def test_reward_panels_survive_a_snapshot_without_their_figures(name):
 
 # ---------------------------------------------------------------- StandX's hours in the chart
 
+
 def history(exchange: dict[int, float], ours: float = 2400.0) -> list[dict]:
     """24 hours ending with the current one; `exchange` maps an index to StandX's seconds."""
     start = NOW.replace(minute=0) - dt.timedelta(hours=23)
-    return [{"hour": (start + dt.timedelta(hours=i)).isoformat(), "two_sided_seconds": 3600,
-             "in_band_seconds": ours, "exchange_in_band_seconds": exchange.get(i)}
-            for i in range(24)]
+    return [
+        {
+            "hour": (start + dt.timedelta(hours=i)).isoformat(),
+            "two_sided_seconds": 3600,
+            "in_band_seconds": ours,
+            "exchange_in_band_seconds": exchange.get(i),
+        }
+        for i in range(24)
+    ]
 
 
 def test_chart_draws_standx_hours_beside_ours_and_flags_disagreement():
@@ -146,8 +179,11 @@ def test_the_running_hour_is_never_flagged():
 
 
 def test_uptime_panel_has_standx_bars_and_the_disagreement_note():
-    html = panel("uptime", history=history({20: 2400 + 300, 21: 2400}),
-                 exchange_uptime={"checked_at": NOW.isoformat(), "error": None, "hours": []})
+    html = panel(
+        "uptime",
+        history=history({20: 2400 + 300, 21: 2400}),
+        exchange_uptime={"checked_at": NOW.isoformat(), "error": None, "hours": []},
+    )
     assert html.count('<rect class="exch"') == 2
     assert html.count('<g class="hour disagree"') == 1
     assert "StandX: in band 45.0 min (differs by 5.0 min)" in html
@@ -156,15 +192,21 @@ def test_uptime_panel_has_standx_bars_and_the_disagreement_note():
 
 
 def test_uptime_panel_says_when_standx_could_not_be_read():
-    html = panel("uptime", history=history({}),
-                 exchange_uptime={"checked_at": None, "error": "HTTP 404", "hours": []})
+    html = panel(
+        "uptime",
+        history=history({}),
+        exchange_uptime={"checked_at": None, "error": "HTTP 404", "hours": []},
+    )
     assert "could not be read: HTTP 404" in html and '<rect class="exch"' not in html
 
 
 # ---------------------------------------------------------------- overview row
 
+
 def test_overview_row_shows_strategy_cannot_earn_and_tier_statuses():
-    summary = summarize(make_snapshot(now=NOW, tier=tier(standard="at risk", boosted="out of reach")))
+    summary = summarize(
+        make_snapshot(now=NOW, tier=tier(standard="at risk", boosted="out of reach"))
+    )
     html = render.render_row(summary, NOW)
     assert re.search(r'data-field="strategy">spread <span class="badge bad cannot-earn"', html)
     assert 'data-tier="standard" data-status="at risk"' in html

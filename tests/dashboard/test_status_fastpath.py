@@ -2,6 +2,7 @@
 its latest snapshot without a Django request (no per-request thread, middleware, session or
 database work: dashboard/fastpath.py); the body is the API view's. Everything it cannot
 answer exactly like the API goes to Django. Through the real ASGI application."""
+
 from __future__ import annotations
 
 import httpx
@@ -34,19 +35,28 @@ def django_requests():
 
     def count(**kwargs):
         seen.append(kwargs)
+
     request_started.connect(count, weak=False)
     yield seen
     request_started.disconnect(count)
 
 
 async def get(path, app=application, headers=AUTH, base=BASE):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.1.1.1", 4000)),
-                                 base_url=base) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=("10.1.1.1", 4000)), base_url=base
+    ) as client:
         return await client.get(path, headers=headers)
 
 
-@pytest.mark.parametrize("bot,path", [("default", "/api/status"), ("eth", "/api/bots/eth/status"),
-                                      ("default", "/api/orders"), ("eth", "/api/bots/eth/uptime")])
+@pytest.mark.parametrize(
+    "bot,path",
+    [
+        ("default", "/api/status"),
+        ("eth", "/api/bots/eth/status"),
+        ("default", "/api/orders"),
+        ("eth", "/api/bots/eth/uptime"),
+    ],
+)
 async def test_published_reads_skip_django_and_match_the_api(token, django_requests, bot, path):
     await sync_to_async(make_bot)("eth", symbol="ETH-USD")
     await publish(make_snapshot(bot=bot, mid="3150.5"))
@@ -66,11 +76,14 @@ async def test_a_new_snapshot_is_served_at_once(token):
     assert (await get("/api/status")).json()["market"]["mid"] == "200.5"
 
 
-@pytest.mark.parametrize("headers,base,status", [
-    ({}, BASE, 401),                                         # no token: Django asks for one
-    ({"Authorization": "Bearer wrong"}, BASE, 401),          # wrong token: Django counts it
-    (AUTH, "http://evil.example", 400),                      # a Host not allowed
-])
+@pytest.mark.parametrize(
+    "headers,base,status",
+    [
+        ({}, BASE, 401),  # no token: Django asks for one
+        ({"Authorization": "Bearer wrong"}, BASE, 401),  # wrong token: Django counts it
+        (AUTH, "http://evil.example", 400),  # a Host not allowed
+    ],
+)
 async def test_what_it_cannot_answer_goes_to_django(token, django_requests, headers, base, status):
     await publish(make_snapshot())
     assert (await get("/api/status", headers=headers, base=base)).status_code == status

@@ -1,4 +1,5 @@
 """The "cannot earn" flag and its one-click switch to band, on the page and over the API."""
+
 from __future__ import annotations
 
 import json
@@ -39,10 +40,15 @@ def test_the_switch_changes_the_row_and_tells_the_engine(csrf_client_in, config,
     assert "SPREAD_BPS 50 unused; config: sent" in html
     after = config_row()
     assert after["quote_strategy"] == "band"
-    assert {k: v for k, v in after.items() if k != "quote_strategy"} == \
-        {k: v for k, v in before.items() if k != "quote_strategy"}
+    assert {k: v for k, v in after.items() if k != "quote_strategy"} == {
+        k: v for k, v in before.items() if k != "quote_strategy"
+    }
     message = engine_inbox("default")["default"]
-    assert (message["action"], message["user"], message["source"]) == ("config", "trader", "dashboard")
+    assert (message["action"], message["user"], message["source"]) == (
+        "config",
+        "trader",
+        "dashboard",
+    )
     # The form comes back with band selected (an Apply must not post "spread" back), and
     # without an engine the strategy panel, built from the row, drops the banner.
     assert re.search(r'<section id="panel-config"[^>]*hx-swap-oob="true"', html)
@@ -91,13 +97,14 @@ def test_a_row_that_fails_validation_is_not_switched(client_in, sent):
 
 
 def test_with_an_engine_the_banner_follows_its_snapshot(client_in, config):
-    publish_sync(make_snapshot())                                     # spread 50: cannot earn
+    publish_sync(make_snapshot())  # spread 50: cannot earn
     assert 'id="cannot-earn"' in client_in.get("/").content.decode()
     publish_sync(make_snapshot(strategy=band_strategy()))
     assert 'id="cannot-earn"' not in client_in.get("/").content.decode()
 
 
 # ---------------------------------------------------------------- the API: one call
+
 
 def post_json(client, path, body):
     return client.post(path, json.dumps(body), content_type="application/json")
@@ -112,13 +119,20 @@ def test_one_api_call_switches_to_band(client_in, config, sent, path):
 
 
 def test_the_band_knobs_are_accepted_by_the_api(client_in, config, sent):
-    body = {"quote_strategy": "band", "band_margin_bps": "1.5", "band_min_rest_seconds": "4",
-            "band_max_requests_per_minute": 120}
+    body = {
+        "quote_strategy": "band",
+        "band_margin_bps": "1.5",
+        "band_min_rest_seconds": "4",
+        "band_max_requests_per_minute": 120,
+    }
     response = post_json(client_in, "/api/config", body)
     assert response.status_code == 200, response.content
     stored = response.json()["config"]
-    assert (stored["band_margin_bps"], stored["band_min_rest_seconds"],
-            stored["band_max_requests_per_minute"]) == ("1.5", "4", 120)
+    assert (
+        stored["band_margin_bps"],
+        stored["band_min_rest_seconds"],
+        stored["band_max_requests_per_minute"],
+    ) == ("1.5", "4", 120)
 
 
 BAD = [

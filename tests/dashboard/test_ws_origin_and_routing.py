@@ -1,4 +1,5 @@
 """Through the real ASGI app: session cookie auth, Origin check, every WebSocket path."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,7 @@ async def session_cookie(django_user_model):
         client = Client()
         client.force_login(user)
         return client.cookies["sessionid"].value
+
     yield await sync_to_async(login)()
     await get_channel_layer().flush()
 
@@ -32,8 +34,17 @@ def _comm(path, cookie=None, origin="http://127.0.0.1:8000"):
     return WebsocketCommunicator(application, path, headers=headers)
 
 
-@pytest.mark.parametrize("path", ["/ws/dashboard/", "/ws", "/ws/", "/ws/dashboard/default/",
-                                  "/ws/bots/default/", "/ws/overview/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ws/dashboard/",
+        "/ws",
+        "/ws/",
+        "/ws/dashboard/default/",
+        "/ws/bots/default/",
+        "/ws/overview/",
+    ],
+)
 async def test_logged_in_browser_connects(session_cookie, path):
     comm = _comm(path, session_cookie)
     ok, _ = await comm.connect(timeout=5)
@@ -56,6 +67,7 @@ async def test_no_cookie_is_refused():
 @pytest.mark.parametrize("path", ["/ws/dashboard/nope/", "/ws/bots/nope/"])
 async def test_unknown_bot_is_refused_and_not_created(session_cookie, path):
     from trading.models import BotConfig
+
     ok, _ = await _comm(path, session_cookie).connect(timeout=5)
     assert not ok
     assert not await sync_to_async(BotConfig.objects.filter(name="nope").exists)()
@@ -64,6 +76,7 @@ async def test_unknown_bot_is_refused_and_not_created(session_cookie, path):
 async def test_per_bot_path_joins_that_bot(session_cookie):
     from tests.dashboard.conftest import make_bot
     from tests.dashboard.snapshots import make_snapshot, publish
+
     await sync_to_async(make_bot)("eth", symbol="ETH-USD")
     comm = _comm("/ws/bots/eth/", session_cookie)
     assert (await comm.connect(timeout=5))[0]
@@ -81,6 +94,7 @@ TOKEN = "ws-token-5d1e8a7c3b9f"
 @pytest.fixture
 def api_token(settings):
     from mmsite.env import Secret
+
     settings.API_TOKEN = Secret(TOKEN)
 
 
@@ -109,8 +123,9 @@ async def test_bearer_with_a_foreign_origin_connects(api_token):
 @pytest.mark.parametrize("origin", [None, "http://127.0.0.1:8000", "http://evil.example"])
 async def test_wrong_bearer_is_refused_even_with_a_valid_session(api_token, session_cookie, origin):
     """With a bearer header the token alone decides: the session cookie is not consulted."""
-    ok, _ = await _bearer("/ws/dashboard/", token="wrong", origin=origin,
-                          cookie=session_cookie).connect(timeout=5)
+    ok, _ = await _bearer(
+        "/ws/dashboard/", token="wrong", origin=origin, cookie=session_cookie
+    ).connect(timeout=5)
     assert not ok
 
 

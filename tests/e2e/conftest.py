@@ -3,6 +3,7 @@
 No browser is ever downloaded. Without /usr/bin/chromium the tests skip, unless
 REQUIRE_BROWSER=1 (CI that must run them), which turns the skip into a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,14 @@ import pytest
 from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -40,6 +47,7 @@ def browser():
             pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} not installed")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -64,13 +72,24 @@ class Manage:
         self.log = data_dir / "runbot.log"
 
     def run(self, *args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env,
-                       check=True, timeout=120, capture_output=True)
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
 
     def start(self, *args: str) -> None:
-        with open(self.log, "a") as out:      # the child keeps its own copy
-            self.proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=REPO,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        with open(self.log, "a") as out:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                [sys.executable, "manage.py", *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
 
     def output(self) -> str:
         return self.log.read_text() if self.log.exists() else ""
@@ -89,7 +108,7 @@ class Manage:
     def stop(self, timeout: float = 40) -> int | None:
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)       # runbot stops cleanly (cancels orders)
+        self.proc.send_signal(signal.SIGTERM)  # runbot stops cleanly (cancels orders)
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:

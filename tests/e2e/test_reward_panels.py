@@ -5,6 +5,7 @@ The page must show the hour's tier budget, flag that these quotes cannot earn, s
 to band in one click (after which the engine quotes inside the band and the flag goes), and
 draw StandX's own hours beside ours in the 24-hour chart.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,11 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
-SCREENSHOT = REPO / ("docs" if os.environ.get("UPDATE_SCREENSHOT") == "1" else "test-artifacts") / "farming.png"
+SCREENSHOT = (
+    REPO
+    / ("docs" if os.environ.get("UPDATE_SCREENSHOT") == "1" else "test-artifacts")
+    / "farming.png"
+)
 STATUSES = {"secured", "on track", "at risk", "out of reach"}
 # Five finished hours an earlier run stored, each with StandX's figure beside ours; in the
 # one three hours back StandX counted 6 minutes more than we did.
@@ -50,7 +55,9 @@ def in_band(page, side: str) -> bool:
 def test_tier_budget_cannot_earn_switch_and_standx_hours(page, runbot):
     page.goto(runbot.wait_for(r"dashboard: (http://\S+/accounts/link/\S+)", timeout=60).group(1))
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10000)
-    expect(page.locator("#panel-status .state")).to_have_attribute("data-state", "running", timeout=20000)
+    expect(page.locator("#panel-status .state")).to_have_attribute(
+        "data-state", "running", timeout=20000
+    )
 
     # The headline: this UTC hour against both tiers, a plain status each.
     tier_panel = page.locator("#panel-tier")
@@ -73,7 +80,9 @@ def test_tier_budget_cannot_earn_switch_and_standx_hours(page, runbot):
     wait_until(lambda: chart.locator("rect.exch").count() >= 5, what="StandX's five stored hours")
     flagged = chart.locator("g.hour.disagree")
     assert flagged.count() == 1
-    assert "StandX: in band 49.0 min (differs by 6.0 min)" in flagged.locator("title").text_content()
+    assert (
+        "StandX: in band 49.0 min (differs by 6.0 min)" in flagged.locator("title").text_content()
+    )
     expect(page.locator("#panel-uptime")).to_contain_text("1 hour where StandX and we differ")
 
     page.screenshot(path=str(_artifact("farming-before.png")), full_page=True)
@@ -82,15 +91,20 @@ def test_tier_budget_cannot_earn_switch_and_standx_hours(page, runbot):
     page.click("#switch-to-band")
     expect(page.locator("#flash")).to_contain_text("strategy spread → band")
     expect(page.locator("#id_quote_strategy")).to_have_value("band")
-    expect(page.locator("#panel-strategy")).to_have_attribute("data-strategy", "band", timeout=15000)
+    expect(page.locator("#panel-strategy")).to_have_attribute(
+        "data-strategy", "band", timeout=15000
+    )
     expect(banner).to_have_count(0, timeout=15000)
-    wait_until(lambda: in_band(page, "bid") and in_band(page, "ask"), timeout=30,
-               what="both our quotes inside the band of the mark")
+    wait_until(
+        lambda: in_band(page, "bid") and in_band(page, "ask"),
+        timeout=30,
+        what="both our quotes inside the band of the mark",
+    )
     expect(page.locator("#panel-strategy .strategy-line")).to_contain_text("of the mark")
 
     status = page.request.get(urljoin(page.url, "/api/status")).json()
     assert status["config"]["quote_strategy"] == "band" and status["strategy"]["can_earn"] is True
-    page.wait_for_timeout(1500)                    # one more frame for the picture
+    page.wait_for_timeout(1500)  # one more frame for the picture
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 

@@ -4,6 +4,7 @@ runbot trades on a simulator the test starts itself (`runsim`, then `runbot --no
 fresh simulator account), so the test holds the account's token and can ask the simulator
 for ground truth (GET /sim/stats) instead of trusting what the bot reports.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,11 @@ from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
 # UPDATE_SCREENSHOT=1 refreshes the picture in the docs; otherwise it goes to the ignored
 # test-artifacts/ so a test run does not dirty the checkout.
-SCREENSHOT = REPO / ("docs" if os.environ.get("UPDATE_SCREENSHOT") == "1" else "test-artifacts") / "dashboard.png"
+SCREENSHOT = (
+    REPO
+    / ("docs" if os.environ.get("UPDATE_SCREENSHOT") == "1" else "test-artifacts")
+    / "dashboard.png"
+)
 # Hours an earlier run saved: the engine continues them, the 24 h chart shows them.
 EARLIER_HOURS = """
 import datetime as dt
@@ -41,8 +46,12 @@ def simulator(tmp_path):
     sim.start("runsim", "--port", str(free_port()))
     match = sim.wait_for(r"StandX simulator on (http://\S+) \(ws: (ws://\S+), (ws://\S+)\)")
     api, stream, ws_api = match.groups()
-    account = httpx.post(f"{api}/sim/accounts", content=b"{}", timeout=5,
-                         headers={"Content-Type": "application/json"}).json()
+    account = httpx.post(
+        f"{api}/sim/accounts",
+        content=b"{}",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    ).json()
     yield {"api": api, "stream": stream, "ws_api": ws_api, **account}
     sim.stop()
 
@@ -50,12 +59,19 @@ def simulator(tmp_path):
 @pytest.fixture
 def runbot(tmp_path, simulator):
     port = free_port()
-    bot = Manage(tmp_path / "bot", env={
-        "WEB_PORT": str(port), "REFRESH_INTERVAL": "0.2", "STANDX_MODE": "sim",
-        "STANDX_API_BASE": simulator["api"], "STANDX_WS_URL": simulator["stream"],
-        "STANDX_WS_API_URL": simulator["ws_api"], "STANDX_JWT_TOKEN": simulator["token"],
-        "STANDX_ED25519_PRIVATE_KEY": simulator["ed25519_private_key"],
-    })
+    bot = Manage(
+        tmp_path / "bot",
+        env={
+            "WEB_PORT": str(port),
+            "REFRESH_INTERVAL": "0.2",
+            "STANDX_MODE": "sim",
+            "STANDX_API_BASE": simulator["api"],
+            "STANDX_WS_URL": simulator["stream"],
+            "STANDX_WS_API_URL": simulator["ws_api"],
+            "STANDX_JWT_TOKEN": simulator["token"],
+            "STANDX_ED25519_PRIVATE_KEY": simulator["ed25519_private_key"],
+        },
+    )
     bot.data_dir.mkdir()
     bot.run("migrate", "--noinput")
     bot.run("shell", "-c", EARLIER_HOURS)
@@ -65,13 +81,18 @@ def runbot(tmp_path, simulator):
 
 
 def open_orders_on_exchange(simulator: dict, symbol: str = "BTC-USD") -> int:
-    stats = httpx.get(f"{simulator['api']}/sim/stats", timeout=5,
-                      headers={"Authorization": f"Bearer {simulator['token']}"}).json()
+    stats = httpx.get(
+        f"{simulator['api']}/sim/stats",
+        timeout=5,
+        headers={"Authorization": f"Bearer {simulator['token']}"},
+    ).json()
     return stats["symbols"][symbol]["open_orders"]
 
 
 def bid_bps(page) -> float | None:
-    text = page.locator('#panel-market tr.ours.bid [data-field="bps_from_mid"]').text_content(timeout=2000)
+    text = page.locator('#panel-market tr.ours.bid [data-field="bps_from_mid"]').text_content(
+        timeout=2000
+    )
     try:
         return float(text)
     except (TypeError, ValueError):
@@ -84,13 +105,18 @@ def test_trader_session(page, runbot, simulator):
 
     # Logged in by the one-time link; the socket is live and the engine is quoting.
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10000)
-    expect(page.locator("#panel-status .state")).to_have_attribute("data-state", "running", timeout=15000)
+    expect(page.locator("#panel-status .state")).to_have_attribute(
+        "data-state", "running", timeout=15000
+    )
     mid = page.locator('#panel-market [data-field="mid"]')
     first = wait_until(lambda: (mid.text_content() or "–").strip().strip("–"), what="a mid price")
-    wait_until(lambda: mid.text_content().strip() not in (first, "–"), timeout=10,
-               what="the mid changing by itself")
+    wait_until(
+        lambda: mid.text_content().strip() not in (first, "–"),
+        timeout=10,
+        what="the mid changing by itself",
+    )
     wait_until(lambda: bid_bps(page) is not None and bid_bps(page) < -40, what="a 50 bps bid")
-    assert page.locator("#panel-uptime rect.band.met").count() >= 15    # the saved hours
+    assert page.locator("#panel-uptime rect.band.met").count() >= 15  # the saved hours
 
     # A bad value is refused next to its field and nothing is applied.
     page.fill("#id_spread_bps", "-5")
@@ -102,11 +128,13 @@ def test_trader_session(page, runbot, simulator):
     page.fill("#id_spread_bps", "20")
     page.click("#panel-config button[type=submit]")
     expect(page.locator("#panel-config")).to_contain_text("Saved")
-    wait_until(lambda: (bps := bid_bps(page)) is not None and -25 < bps < -15,
-               what="our bid at about -20 bps")
+    wait_until(
+        lambda: (bps := bid_bps(page)) is not None and -25 < bps < -15,
+        what="our bid at about -20 bps",
+    )
     expect(page.locator("#panel-orders .count")).to_have_attribute("data-count", "2", timeout=10000)
-    page.wait_for_timeout(1500)                    # let the uptime panel tick once more
-    page.evaluate("window.scrollTo(0, 0)")         # the sticky top bar at the top of the picture
+    page.wait_for_timeout(1500)  # let the uptime panel tick once more
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar at the top of the picture
     Path(SCREENSHOT).parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
@@ -114,11 +142,18 @@ def test_trader_session(page, runbot, simulator):
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.click("button.btn-kill")
-    expect(page.locator("#panel-status .state")).to_have_attribute("data-state", "killed", timeout=15000)
+    expect(page.locator("#panel-status .state")).to_have_attribute(
+        "data-state", "killed", timeout=15000
+    )
     assert dialogs and "Kill the bot?" in dialogs[0]
-    wait_until(lambda: open_orders_on_exchange(simulator) == 0, what="zero open orders on the exchange")
+    wait_until(
+        lambda: open_orders_on_exchange(simulator) == 0, what="zero open orders on the exchange"
+    )
     # The bot's own view follows within a snapshot or two (it hears the cancel acks).
     orders_url = urljoin(page.url, "/api/orders")
-    wait_until(lambda: page.request.get(orders_url).json()["count"] == 0, timeout=5,
-               what="the bot reporting zero open orders")
+    wait_until(
+        lambda: page.request.get(orders_url).json()["count"] == 0,
+        timeout=5,
+        what="the bot reporting zero open orders",
+    )
     expect(page.locator("#panel-orders .count")).to_have_attribute("data-count", "0")

@@ -5,6 +5,7 @@ The servers come from bench/services.py, the same starters the scale benchmark u
 Without the binaries the tests are skipped, unless REQUIRE_SERVICES=1 (CI sets it), where a
 missing server is a failure.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Concurrent config changes on a web tier over PostgreSQL (the split deployment), where the
 row lock is SELECT ... FOR UPDATE: the same scenarios as tests/dashboard's SQLite run."""
+
 from __future__ import annotations
 
 import secrets

@@ -4,6 +4,7 @@ one worker quotes; a config change and stop/start sent to the web tier reach whi
 worker holds the bot; when the holder is SIGKILLed the standby takes the bot over, cancels
 the orphans and quotes; a SIGTERM then leaves the simulator with none of our orders (its
 ground truth, GET /sim/orders)."""
+
 from __future__ import annotations
 
 import os
@@ -30,9 +31,14 @@ class Split:
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str, *argv: str) -> subprocess.Popen:
-        with open(self.work / f"{name}.log", "ab") as log:    # the child keeps its own copy
-            process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=self.env,
-                                       stdout=log, stderr=subprocess.STDOUT)
+        with open(self.work / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            process = subprocess.Popen(
+                [sys.executable, *argv],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append(process)
         return process
 
@@ -40,8 +46,11 @@ class Split:
         return (self.work / f"{name}.log").read_text(errors="replace")
 
     def orders(self) -> list[dict]:
-        response = httpx.get(f"{self.sim_api}/sim/orders", timeout=5,
-                             headers={"Authorization": f"Bearer {self.token}"})
+        response = httpx.get(
+            f"{self.sim_api}/sim/orders",
+            timeout=5,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         response.raise_for_status()
         return response.json()["orders"]
 
@@ -53,8 +62,13 @@ class Split:
 
     def api(self, method: str, path: str, **kwargs) -> dict:
         """The web tier's API as a script uses it (bearer token, no session)."""
-        response = httpx.request(method, f"{self.web}/api{path}", timeout=10,
-                                 headers={"Authorization": f"Bearer {API_TOKEN}"}, **kwargs)
+        response = httpx.request(
+            method,
+            f"{self.web}/api{path}",
+            timeout=10,
+            headers={"Authorization": f"Bearer {API_TOKEN}"},
+            **kwargs,
+        )
         assert response.status_code == 200, (path, response.status_code, response.text)
         return response.json()
 
@@ -70,21 +84,34 @@ class Split:
 
 def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]:
     port = free_port()
-    with open(work / "runsim.log", "ab") as log:    # the child keeps its own copy
-        process = subprocess.Popen([sys.executable, "manage.py", "runsim", "--port", str(port)],
-                                   cwd=ROOT, env=split_env, stdout=log,
-                                   stderr=subprocess.STDOUT)
+    with open(work / "runsim.log", "ab") as log:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runsim", "--port", str(port)],
+            cwd=ROOT,
+            env=split_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     api = f"http://127.0.0.1:{port}"
 
     def answers() -> bool:
         try:
-            return httpx.get(f"{api}/api/query_symbol_info", params={"symbol": "BTC-USD"},
-                             timeout=1).status_code < 500
+            return (
+                httpx.get(
+                    f"{api}/api/query_symbol_info", params={"symbol": "BTC-USD"}, timeout=1
+                ).status_code
+                < 500
+            )
         except httpx.HTTPError:
             return False
+
     wait_for(answers, "runsim")
-    account = httpx.post(f"{api}/sim/accounts", content=b"{}", timeout=5,
-                         headers={"Content-Type": "application/json"}).json()
+    account = httpx.post(
+        f"{api}/sim/accounts",
+        content=b"{}",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    ).json()
     return process, api, account
 
 
@@ -92,17 +119,40 @@ def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]
 def split(postgres, redis_url, tmp_path):
     url = postgres.create_database(f"mm_split_{secrets.token_hex(4)}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "mmsite.settings", "DATA_DIR": str(tmp_path),
-                "DATABASE_URL": url, "CHANNEL_LAYER": "redis", "REDIS_URL": redis_url,
-                "REDIS_PREFIX": "mmsplit", "STANDX_MODE": "sim", "LEASE_TTL_SECONDS": "3",
-                "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.2", "REQUOTE_THRESHOLD_BPS": "3",
-                "MAX_SPREAD_DEVIATION_BPS": "50", "LOG_LEVEL": "info", "API_TOKEN": API_TOKEN})
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": url,
+            "CHANNEL_LAYER": "redis",
+            "REDIS_URL": redis_url,
+            "REDIS_PREFIX": "mmsplit",
+            "STANDX_MODE": "sim",
+            "LEASE_TTL_SECONDS": "3",
+            "SPREAD_BPS": "5",
+            "REFRESH_INTERVAL": "0.2",
+            "REQUOTE_THRESHOLD_BPS": "3",
+            "MAX_SPREAD_DEVIATION_BPS": "50",
+            "LOG_LEVEL": "info",
+            "API_TOKEN": API_TOKEN,
+        }
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     sim, api, account = simulator(env, tmp_path)
-    env.update({"STANDX_API_BASE": api, "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
-                "STANDX_JWT_TOKEN": account["token"],
-                "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"]})
+    env.update(
+        {
+            "STANDX_API_BASE": api,
+            "STANDX_WS_URL": api.replace("http", "ws") + "/ws-stream/v1",
+            "STANDX_JWT_TOKEN": account["token"],
+            "STANDX_ED25519_PRIVATE_KEY": account["ed25519_private_key"],
+        }
+    )
     handle = Split(env, tmp_path, api, account["token"])
     handle.processes.append(sim)
     try:
@@ -117,19 +167,24 @@ def wait(predicate, what: str, timeout: float = 30.0) -> None:
 
 def test_standby_takes_over_a_killed_worker_and_leaves_no_orphans(split):
     web_port = free_port()
-    web = split.start("web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
-                      "mmsite.asgi:application")
+    web = split.start(
+        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "mmsite.asgi:application"
+    )
     split.web = f"http://127.0.0.1:{web_port}"
     first = split.start("worker-1", "manage.py", "runbot", "--engine-only", "--no-sim")
     wait(lambda: "held by this worker" in split.log("worker-1"), "worker 1's lease")
     second = split.start("worker-2", "manage.py", "runbot", "--engine-only", "--no-sim")
     wait(lambda: "bot default is held by" in split.log("worker-2"), "worker 2 waiting")
     wait(split.two_sided, "worker 1 quoting")
-    wait(lambda: httpx.get(f"{split.web}/accounts/login/", timeout=2).status_code == 200,
-         "the daphne web tier")
+    wait(
+        lambda: httpx.get(f"{split.web}/accounts/login/", timeout=2).status_code == 200,
+        "the daphne web tier",
+    )
     # The web tier sees the worker's live state (shared through Redis), not just the DB.
-    wait(lambda: split.status()["engine_connected"] and split.status()["state"] == "running",
-         "the worker's state on the web tier")
+    wait(
+        lambda: split.status()["engine_connected"] and split.status()["state"] == "running",
+        "the worker's state on the web tier",
+    )
 
     before = split.open_ids()
     assert split.api("POST", "/config", json={"spread_bps": "8"})["config"]["spread_bps"] == "8"
@@ -143,7 +198,7 @@ def test_standby_takes_over_a_killed_worker_and_leaves_no_orphans(split):
     wait(lambda: not orphans & {o["cl_ord_id"] for o in split.orders()}, "orphans canceled")
     wait(split.two_sided, "worker 2 quoting")
     assert "generation 2" in split.log("worker-2")
-    assert split.status()["config"]["spread_bps"] == "8"     # the new holder kept the config
+    assert split.status()["config"]["spread_bps"] == "8"  # the new holder kept the config
 
     split.api("POST", "/stop")
     wait(lambda: split.orders() == [] and split.status()["state"] == "stopped", "stop via API")
@@ -160,11 +215,16 @@ def test_each_bot_of_a_split_deployment_is_driven_by_its_own_api_paths(split):
     """Two bots on one account, each in its own worker: the web tier's per-bot API reaches
     the right worker through Redis, and one bot's stop or config leaves the other alone."""
     web_port = free_port()
-    split.start("web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
-                "mmsite.asgi:application")
+    split.start(
+        "web", "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "mmsite.asgi:application"
+    )
     split.web = f"http://127.0.0.1:{web_port}"
-    workers = [split.start(f"worker-{bot}", "manage.py", "runbot", "--engine-only", "--no-sim",
-                           "--bot", bot) for bot in ("default", "eth")]
+    workers = [
+        split.start(
+            f"worker-{bot}", "manage.py", "runbot", "--engine-only", "--no-sim", "--bot", bot
+        )
+        for bot in ("default", "eth")
+    ]
 
     def ids(bot: str) -> set[str]:
         return {i for i in split.open_ids() if i.startswith(bot_prefix("mmbot-", bot))}
@@ -173,14 +233,23 @@ def test_each_bot_of_a_split_deployment_is_driven_by_its_own_api_paths(split):
         return {row["bot"]: row for row in split.api("GET", "/bots")}
 
     wait(lambda: len(ids("default")) == 2 and len(ids("eth")) == 2, "both bots quoting")
-    wait(lambda: {b: (r["state"], r["engine"]) for b, r in rows().items()} ==
-         {"default": ("running", True), "eth": ("running", True)}, "both rows live on the web tier")
+    wait(
+        lambda: (
+            {b: (r["state"], r["engine"]) for b, r in rows().items()}
+            == {"default": ("running", True), "eth": ("running", True)}
+        ),
+        "both rows live on the web tier",
+    )
 
     split.api("POST", "/bots/eth/stop")
-    wait(lambda: not ids("eth") and split.api("GET", "/bots/eth/status")["state"] == "stopped",
-         "eth stopped")
+    wait(
+        lambda: not ids("eth") and split.api("GET", "/bots/eth/status")["state"] == "stopped",
+        "eth stopped",
+    )
     split.api("POST", "/bots/eth/config", json={"spread_bps": "9"})
-    wait(lambda: split.api("GET", "/bots/eth/status")["config"]["spread_bps"] == "9", "eth's config")
+    wait(
+        lambda: split.api("GET", "/bots/eth/status")["config"]["spread_bps"] == "9", "eth's config"
+    )
     # The other bot is left alone: still running and quoting both sides under its own
     # config (its order ids may change: its market moves and it requotes as usual).
     assert len(ids("default")) == 2 and split.status()["state"] == "running"

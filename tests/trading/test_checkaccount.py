@@ -1,4 +1,5 @@
 """checkaccount reads a live-style account over HTTP and never trades."""
+
 import asyncio
 import threading
 from decimal import Decimal
@@ -48,7 +49,9 @@ def on_loop(loop, coro):
 
 
 async def place_manual_order(sim, account, cl_ord_id="manual-1"):
-    async with StandXRest(sim.api_base, token=account.token, signer=RequestSigner(account.private_key)) as rest:
+    async with StandXRest(
+        sim.api_base, token=account.token, signer=RequestSigner(account.private_key)
+    ) as rest:
         await rest.new_order("BTC-USD", Side.BUY, Decimal("0.001"), Decimal("60000.00"), cl_ord_id)
         for _ in range(50):
             if await rest.query_open_orders():
@@ -58,8 +61,12 @@ async def place_manual_order(sim, account, cl_ord_id="manual-1"):
 
 
 def live_settings(sim, token, key):
-    return override_settings(STANDX_MODE="live", STANDX_API_BASE=sim.api_base,
-                             STANDX_JWT_TOKEN=Secret(token), STANDX_ED25519_PRIVATE_KEY=Secret(key))
+    return override_settings(
+        STANDX_MODE="live",
+        STANDX_API_BASE=sim.api_base,
+        STANDX_JWT_TOKEN=Secret(token),
+        STANDX_ED25519_PRIVATE_KEY=Secret(key),
+    )
 
 
 def test_live_check_reports_account_and_trades_nothing(sim_in_thread, capsys):
@@ -80,7 +87,10 @@ def test_wrong_token_fails_with_a_clear_error(sim_in_thread):
     sim, _ = sim_in_thread
     account = sim.create_account()
     other = sim.create_account()
-    with live_settings(sim, "not-a-jwt", account.private_key), pytest.raises(CommandError, match="AuthError"):
+    with (
+        live_settings(sim, "not-a-jwt", account.private_key),
+        pytest.raises(CommandError, match="AuthError"),
+    ):
         call_command("checkaccount")
     # A valid token with a key of another session still reads (GETs need no signature).
     with live_settings(sim, account.token, other.private_key):
@@ -93,10 +103,14 @@ def test_every_account_is_checked_and_orders_are_attributed_to_their_bot(sim_in_
     BotConfig.load("default"), BotConfig.load("eth")
     on_loop(loop, place_manual_order(sim, alt, bot_prefix("mmbot-", "eth") + "run1-1b"))
     on_loop(loop, place_manual_order(sim, alt, "by-hand-2"))
-    accounts = {"default": Account("default", Secret(main.token), Secret(main.private_key)),
-                "alt": Account("alt", Secret(alt.token), Secret(alt.private_key))}
-    with live_settings(sim, main.token, main.private_key), \
-            override_settings(STANDX_ACCOUNTS=accounts, BOT_ACCOUNTS={"eth": "alt"}):
+    accounts = {
+        "default": Account("default", Secret(main.token), Secret(main.private_key)),
+        "alt": Account("alt", Secret(alt.token), Secret(alt.private_key)),
+    }
+    with (
+        live_settings(sim, main.token, main.private_key),
+        override_settings(STANDX_ACCOUNTS=accounts, BOT_ACCOUNTS={"eth": "alt"}),
+    ):
         call_command("checkaccount")
         out = capsys.readouterr().out
         assert "account: default (bots: default)" in out and "account: alt (bots: eth)" in out

@@ -5,6 +5,7 @@ Exponential: ``base * 2**attempt`` (attempt 0 first), never more than ``cap``. W
 ``jitter`` the delay is drawn uniformly from the upper half of that, so many clients (or
 bots) that failed together do not retry in lockstep; pass ``rng`` to make it reproducible.
 """
+
 from __future__ import annotations
 
 import random

@@ -24,6 +24,7 @@ margins, the side is planned again with the plain PROXIMITY_GUARD_BPS, TIGHT_MAR
 MIN_MARGIN_BPS (in band, at the cost of more fill and exit risk); if even that leaves no room,
 it is placed at the touch limit and reported as unable to earn for now.
 """
+
 from __future__ import annotations
 
 import math
@@ -32,43 +33,43 @@ from decimal import Decimal
 
 from trading.core.domain import BPS, BookTop, Side
 
-Z_EXIT = 1.5                 # standard deviations of the mark's move covered by the margin
-Z_URGENT = 1.5               # ... and of the market's move while a cancel travels
-REACT_SECONDS = 0.1          # decision + request time on top of the ack latency
-MIN_MARGIN_BPS = 0.5         # never closer to the band's edge than this when placing
-FILL_MARGIN_BPS = 1.0        # requoted (make-before-break) this close to the urgent limit
-PLACE_MARGIN_BPS = 1.5       # placed at least this far behind the urgent limit
-PLACE_BIAS = 0.4             # where in [band edge, touch limit] a new order goes (0: edge)
+Z_EXIT = 1.5  # standard deviations of the mark's move covered by the margin
+Z_URGENT = 1.5  # ... and of the market's move while a cancel travels
+REACT_SECONDS = 0.1  # decision + request time on top of the ack latency
+MIN_MARGIN_BPS = 0.5  # never closer to the band's edge than this when placing
+FILL_MARGIN_BPS = 1.0  # requoted (make-before-break) this close to the urgent limit
+PLACE_MARGIN_BPS = 1.5  # placed at least this far behind the urgent limit
+PLACE_BIAS = 0.4  # where in [band edge, touch limit] a new order goes (0: edge)
 TIGHT_MARGIN = Decimal("0.5")  # behind the plain guard, when the wide margins leave no room
-DEFAULT_LATENCY_S = 0.1      # until an ack has been measured
+DEFAULT_LATENCY_S = 0.1  # until an ack has been measured
 
 
 @dataclass(frozen=True)
 class BandInputs:
     band_bps: Decimal
-    margin_bps: Decimal                 # BAND_MARGIN_BPS: 0 = from the measurements only
-    guard_bps: Decimal                  # PROXIMITY_GUARD_BPS
-    volatility_bps: float | None        # the mark's, per sqrt(second)
-    latency_s: float | None             # order sent -> confirmed resting
+    margin_bps: Decimal  # BAND_MARGIN_BPS: 0 = from the measurements only
+    guard_bps: Decimal  # PROXIMITY_GUARD_BPS
+    volatility_bps: float | None  # the mark's, per sqrt(second)
+    latency_s: float | None  # order sent -> confirmed resting
 
 
 @dataclass(frozen=True)
 class SidePlan:
     side: Side
-    target: Decimal          # signed bps of the mark where a new order goes
-    keep_low: Decimal        # an order is kept while keep_low <= offset <= keep_high
+    target: Decimal  # signed bps of the mark where a new order goes
+    keep_low: Decimal  # an order is kept while keep_low <= offset <= keep_high
     keep_high: Decimal
-    in_band: bool            # False: no post-only place inside the band right now
-    hold_low: Decimal        # the wider window when requests must be saved: from the band
-    hold_high: Decimal       # edge to the urgent limit
-    urgent: Decimal          # this side's distance from the touch that cancels at once
+    in_band: bool  # False: no post-only place inside the band right now
+    hold_low: Decimal  # the wider window when requests must be saved: from the band
+    hold_high: Decimal  # edge to the urgent limit
+    urgent: Decimal  # this side's distance from the touch that cancels at once
 
 
 @dataclass(frozen=True)
 class BandPlan:
     mark: Decimal
     margin_bps: Decimal
-    urgent_bps: Decimal      # an order this close to the opposite touch is cancelled at once
+    urgent_bps: Decimal  # an order this close to the opposite touch is cancelled at once
     bid: SidePlan
     ask: SidePlan
 
@@ -92,7 +93,7 @@ def exit_margin(inputs: BandInputs) -> Decimal:
     replacement travels, at least BAND_MARGIN_BPS (or MIN_MARGIN_BPS)."""
     floor = inputs.margin_bps if inputs.margin_bps > 0 else Decimal(str(MIN_MARGIN_BPS))
     margin = max(floor, _likely_move(inputs, Z_EXIT))
-    return min(margin, inputs.band_bps / 2)         # half the band is always left to quote in
+    return min(margin, inputs.band_bps / 2)  # half the band is always left to quote in
 
 
 def urgent_distance(inputs: BandInputs) -> Decimal:
@@ -113,8 +114,10 @@ def touch_offset(top: BookTop, mark: Decimal, side: Side, guard_bps: Decimal) ->
 def plan_band(top: BookTop, mark: Decimal, inputs: BandInputs) -> BandPlan:
     margin, urgent = exit_margin(inputs), urgent_distance(inputs)
     edge = inputs.band_bps - margin
-    plans = {side: _side_plan(top, mark, side, edge, urgent, Decimal(str(PLACE_MARGIN_BPS)))
-             for side in (Side.BUY, Side.SELL)}
+    plans = {
+        side: _side_plan(top, mark, side, edge, urgent, Decimal(str(PLACE_MARGIN_BPS)))
+        for side in (Side.BUY, Side.SELL)
+    }
     for side, plan in plans.items():
         if not plan.in_band:
             # The mark is far from the mid on this side: only a quote close to the touch is
@@ -126,20 +129,29 @@ def plan_band(top: BookTop, mark: Decimal, inputs: BandInputs) -> BandPlan:
     return BandPlan(mark, margin, urgent, plans[Side.BUY], plans[Side.SELL])
 
 
-def _side_plan(top: BookTop, mark: Decimal, side: Side, edge: Decimal, urgent: Decimal,
-               place_margin: Decimal) -> SidePlan:
-    sign = -1 if side is Side.BUY else 1         # away from the touch
+def _side_plan(
+    top: BookTop, mark: Decimal, side: Side, edge: Decimal, urgent: Decimal, place_margin: Decimal
+) -> SidePlan:
+    sign = -1 if side is Side.BUY else 1  # away from the touch
     touch = touch_offset(top, mark, side, urgent)
-    far = sign * edge                            # the band's edge away from the touch
-    behind = touch + sign * place_margin         # the touch limit, backed off
+    far = sign * edge  # the band's edge away from the touch
+    behind = touch + sign * place_margin  # the touch limit, backed off
     near = _clamp(behind, -edge, edge)
-    in_band = (far - behind) * sign >= 0         # the touch leaves room inside the band
+    in_band = (far - behind) * sign >= 0  # the touch leaves room inside the band
     target = far + (near - far) * Decimal(str(PLACE_BIAS)) if in_band else behind
     fill = min(Decimal(str(FILL_MARGIN_BPS)), place_margin)
     keep = sorted((far, _clamp(touch + sign * fill, -edge, edge)))
     hold = sorted((far, _clamp(touch, -edge, edge)))
-    return SidePlan(side, target.quantize(Decimal("0.0001")), keep[0], keep[1], in_band,
-                    hold[0], hold[1], urgent)
+    return SidePlan(
+        side,
+        target.quantize(Decimal("0.0001")),
+        keep[0],
+        keep[1],
+        in_band,
+        hold[0],
+        hold[1],
+        urgent,
+    )
 
 
 def _clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:

@@ -9,6 +9,7 @@ hundreds of orders a second becomes one a second, and a side in a fast market st
 book instead of going dark. The engine says so on the dashboard and in the event log.
 No clock: ``now`` is passed in.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -46,8 +47,7 @@ class RequoteBreaker:
     def holding(self, side: Side, now: float) -> bool:
         """Tripped, and the side placed within the last throttle_seconds: place nothing."""
         placed = self._places[side]
-        return self.tripped(side, now) and bool(placed) and \
-            now - placed[-1] < self.throttle_seconds
+        return self.tripped(side, now) and bool(placed) and now - placed[-1] < self.throttle_seconds
 
     def holding_sides(self, now: float) -> frozenset[Side]:
         return frozenset(side for side in Side if self.holding(side, now))

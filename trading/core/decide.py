@@ -71,6 +71,7 @@ cancel_first (the original README lifecycle: cancel all, then place), both sides
 Output order is deterministic: urgent cancels, then places, then the other cancels; within a
 group the bid side comes first, then by ``cl_ord_id``.
 """
+
 from __future__ import annotations
 
 import enum
@@ -89,6 +90,7 @@ SIDES = (Side.BUY, Side.SELL)
 
 class Trigger(enum.StrEnum):
     """Why an order is placed or cancelled."""
+
     NO_QUOTE = "no_quote"
     PROXIMITY = "proximity"
     EXPOSURE = "exposure"
@@ -96,9 +98,9 @@ class Trigger(enum.StrEnum):
     CONFIG = "config"
     STALE = "stale"
     DRIFT = "drift"
-    MISSING = "missing"         # a side with a desired quote and no order
-    DUPLICATE = "duplicate"     # a second order on a side, nothing wrong with either
-    REPLACED = "replaced"       # the old order once its replacement rests
+    MISSING = "missing"  # a side with a desired quote and no order
+    DUPLICATE = "duplicate"  # a second order on a side, nothing wrong with either
+    REPLACED = "replaced"  # the old order once its replacement rests
 
     @property
     def urgent(self) -> bool:
@@ -107,13 +109,14 @@ class Trigger(enum.StrEnum):
 
 
 class CancelHow(enum.StrEnum):
-    OWN = "own"             # the order's own trigger
-    FALLBACK = "fallback"   # make_before_break could not overlap: cancel first, place next
-    SWEEP = "sweep"         # cancel_first: swept with the others for the first trigger
+    OWN = "own"  # the order's own trigger
+    FALLBACK = "fallback"  # make_before_break could not overlap: cancel first, place next
+    SWEEP = "sweep"  # cancel_first: swept with the others for the first trigger
 
 
 class DesiredQuotes(Protocol):
     """What decide needs from quoting; ``trading.core.quoting.QuoteResult`` satisfies it."""
+
     @property
     def capped(self) -> frozenset[Side]: ...
 
@@ -124,6 +127,7 @@ class DesiredQuotes(Protocol):
 class BandWindow:
     """Where an order of one side may sit and be kept, in signed bps of the mark (a bid
     below the mark is negative): ``low <= offset <= high`` (``holds``)."""
+
     mark: Decimal
     low: Decimal
     high: Decimal
@@ -148,10 +152,10 @@ class DecideParams:
     requote_mode: str = MAKE_BEFORE_BREAK
     allow_overlap: bool = True
     strategy_version: int = 0
-    band: Mapping[Side, BandWindow] | None = None   # None: no band trigger
+    band: Mapping[Side, BandWindow] | None = None  # None: no band trigger
     min_rest_seconds: float = 0.0
     holding: frozenset[Side] = frozenset()  # sides the requote breaker holds
-    window_only: bool = False       # band strategy: the window replaces STALE and DRIFT
+    window_only: bool = False  # band strategy: the window replaces STALE and DRIFT
 
     def window(self, side: Side) -> BandWindow | None:
         return None if self.band is None else self.band.get(side)
@@ -159,10 +163,13 @@ class DecideParams:
     @classmethod
     def from_config(cls, config: Mapping[str, Any], allow_overlap: bool = True) -> DecideParams:
         """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
-        return cls(Decimal(str(config["requote_threshold_bps"])),
-                   Decimal(str(config["stale_order_seconds"])),
-                   Decimal(str(config["proximity_guard_bps"])),
-                   str(config["requote_mode"]), allow_overlap)
+        return cls(
+            Decimal(str(config["requote_threshold_bps"])),
+            Decimal(str(config["stale_order_seconds"])),
+            Decimal(str(config["proximity_guard_bps"])),
+            str(config["requote_mode"]),
+            allow_overlap,
+        )
 
     def __post_init__(self) -> None:
         if self.requote_mode not in (MAKE_BEFORE_BREAK, CANCEL_FIRST):
@@ -214,8 +221,14 @@ class Cancel:
 Action = Place | Cancel
 
 
-def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: float,
-                market: BookTop, params: DecideParams) -> Trigger | None:
+def trigger_for(
+    order: LiveOrder,
+    desired: Quote | None,
+    capped: bool,
+    now: float,
+    market: BookTop,
+    params: DecideParams,
+) -> Trigger | None:
     """Why this active order needs a refresh, or None to keep it (see module docstring)."""
     if desired is None:
         return Trigger.NO_QUOTE
@@ -224,7 +237,7 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
     if capped and order.qty > desired.qty:
         return Trigger.EXPOSURE
     if (order.price, order.qty) == (desired.price, desired.qty):
-        return None         # nothing better to replace it with
+        return None  # nothing better to replace it with
     band = params.window(order.side)
     if band is not None and not band.holds(order.price) and band.holds(desired.price):
         # Young or not: the replacement goes now; the old order's cancel waits for the rest
@@ -237,20 +250,26 @@ def trigger_for(order: LiveOrder, desired: Quote | None, capped: bool, now: floa
 
 def _young(order: LiveOrder, now: float, params: DecideParams) -> bool:
     """Rested for less than the minimum rest: no non-urgent cancel may hit it yet."""
-    return order.state is OrderState.OPEN and order.rested_at is not None and \
-        now - order.rested_at < params.min_rest_seconds
+    return (
+        order.state is OrderState.OPEN
+        and order.rested_at is not None
+        and now - order.rested_at < params.min_rest_seconds
+    )
 
 
-def _refresh_trigger(order: LiveOrder, desired: Quote, now: float, market: BookTop,
-                     params: DecideParams) -> Trigger | None:
+def _refresh_trigger(
+    order: LiveOrder, desired: Quote, now: float, market: BookTop, params: DecideParams
+) -> Trigger | None:
     if order.strategy_version != params.strategy_version:
         return Trigger.CONFIG
     if params.window_only:
         return None
     if now - order.sent_at > float(params.stale_order_seconds):
         return Trigger.STALE
-    if order.state is OrderState.OPEN and \
-            abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps:
+    if (
+        order.state is OrderState.OPEN
+        and abs(bps_between(market.mid, order.ref_mid)) > params.requote_threshold_bps
+    ):
         return Trigger.DRIFT
     return None
 
@@ -264,9 +283,10 @@ def _near_opposite_touch(order: LiveOrder, market: BookTop, guard_bps: Decimal) 
 @dataclass(frozen=True)
 class _SideView:
     """One side's live orders, judged: each active order's trigger, the keeper, the extras."""
+
     side: Side
     desired: Quote | None
-    judged: tuple[tuple[LiveOrder, Trigger | None], ...]   # active orders, by cl_ord_id
+    judged: tuple[tuple[LiveOrder, Trigger | None], ...]  # active orders, by cl_ord_id
     keeper: LiveOrder | None
     keeper_trigger: Trigger | None
     any_live: bool
@@ -278,35 +298,66 @@ def _freshness(order: LiveOrder) -> tuple[bool, float, str]:
     return (order.state is OrderState.OPEN, order.sent_at, order.cl_ord_id)
 
 
-def _view_side(side: Side, orders: Sequence[LiveOrder], desired: DesiredQuotes, now: float,
-               market: BookTop, params: DecideParams) -> _SideView:
+def _view_side(
+    side: Side,
+    orders: Sequence[LiveOrder],
+    desired: DesiredQuotes,
+    now: float,
+    market: BookTop,
+    params: DecideParams,
+) -> _SideView:
     quote = desired.quote_for(side)
     capped = side in desired.capped
-    mine = sorted((o for o in orders if o.side is side and o.state.is_live),
-                  key=lambda o: o.cl_ord_id)
-    judged = tuple((o, trigger_for(o, quote, capped, now, market, params))
-                   for o in mine if o.state in ACTIVE_STATES)
+    mine = sorted(
+        (o for o in orders if o.side is side and o.state.is_live), key=lambda o: o.cl_ord_id
+    )
+    judged = tuple(
+        (o, trigger_for(o, quote, capped, now, market, params))
+        for o in mine
+        if o.state in ACTIVE_STATES
+    )
     fine = [o for o, trigger in judged if trigger is None]
     keeper = max(fine or [o for o, _ in judged], key=_freshness, default=None)
     keeper_trigger = None if fine else next((t for o, t in judged if o is keeper), None)
-    extras = () if keeper is None else tuple(
-        cancel for o, trigger in judged if o is not keeper
-        for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params))
-    return _SideView(side, quote, judged, keeper, keeper_trigger, any_live=bool(mine),
-                     cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
-                     extras=extras)
+    extras = (
+        ()
+        if keeper is None
+        else tuple(
+            cancel
+            for o, trigger in judged
+            if o is not keeper
+            for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params)
+        )
+    )
+    return _SideView(
+        side,
+        quote,
+        judged,
+        keeper,
+        keeper_trigger,
+        any_live=bool(mine),
+        cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
+        extras=extras,
+    )
 
 
-def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
-                  keeper_fine: bool, now: float, params: DecideParams) -> tuple[Cancel, ...]:
+def _extra_cancel(
+    order: LiveOrder,
+    trigger: Trigger | None,
+    keeper: LiveOrder,
+    keeper_fine: bool,
+    now: float,
+    params: DecideParams,
+) -> tuple[Cancel, ...]:
     """What to do with an active order that is not the keeper of its side."""
+
     def cancel(why: Trigger) -> tuple[Cancel, ...]:
         return (Cancel(order.cl_ord_id, order.side, why),)
 
     if trigger is not None and (trigger.urgent or trigger is Trigger.NO_QUOTE):
         return cancel(trigger)
     if _young(order, now, params):
-        return ()   # the minimum rest: it goes once it has rested
+        return ()  # the minimum rest: it goes once it has rested
     if order.state is OrderState.PENDING_NEW:
         # Unconfirmed: let it rest or fail, unless it has been unconfirmed for too long.
         return cancel(Trigger.STALE) if trigger is Trigger.STALE else ()
@@ -314,7 +365,7 @@ def _extra_cancel(order: LiveOrder, trigger: Trigger | None, keeper: LiveOrder,
         return cancel(Trigger.DUPLICATE)
     if keeper.state is OrderState.OPEN:
         return cancel(Trigger.REPLACED if trigger else Trigger.DUPLICATE)
-    return ()   # the replacement is still PENDING_NEW: keep the old order resting meanwhile
+    return ()  # the replacement is still PENDING_NEW: keep the old order resting meanwhile
 
 
 def _make_before_break(view: _SideView, now: float, params: DecideParams) -> list[Action]:
@@ -322,8 +373,11 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
     keeper, trigger = view.keeper, view.keeper_trigger
     holding = view.side in params.holding
     if keeper is None:
-        if view.desired is not None and not holding and \
-                (params.allow_overlap or not view.cancelling):
+        if (
+            view.desired is not None
+            and not holding
+            and (params.allow_overlap or not view.cancelling)
+        ):
             actions.append(Place(view.desired, Trigger.MISSING))
         return actions
     if trigger is None:
@@ -335,9 +389,10 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
         return actions + ([Cancel(keeper.cl_ord_id, view.side, trigger)] if trigger.urgent else [])
     if not params.allow_overlap:
         if _young(keeper, now, params):
-            return actions          # the rest rule: the fallback cancel waits for it
-        return actions + [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK,
-                                 requote=True)]
+            return actions  # the rest rule: the fallback cancel waits for it
+        return actions + [
+            Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK, requote=True)
+        ]
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
     if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         actions.append(Cancel(keeper.cl_ord_id, view.side, trigger))
@@ -346,17 +401,25 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
 
 def _cancel_first(views: Sequence[_SideView], params: DecideParams) -> list[Action]:
     if not any(view.any_live for view in views):
-        return [Place(view.desired, Trigger.MISSING) for view in views
-                if view.desired is not None and view.side not in params.holding]
+        return [
+            Place(view.desired, Trigger.MISSING)
+            for view in views
+            if view.desired is not None and view.side not in params.holding
+        ]
     judged = [(o, t) for view in views for o, t in view.judged]
     triggers = [t for view in views for _, t in view.judged if t is not None] + [
-        Trigger.MISSING for view in views if view.desired is not None and not view.any_live]
+        Trigger.MISSING for view in views if view.desired is not None and not view.any_live
+    ]
     if not triggers:
         return [cancel for view in views for cancel in view.extras]
     # Unconfirmed orders are only swept for a trigger of their own (they cannot drift).
-    return [Cancel(o.cl_ord_id, o.side, t, requote=True) if t is not None else
-            Cancel(o.cl_ord_id, o.side, triggers[0], CancelHow.SWEEP, requote=True)
-            for o, t in judged if o.state is OrderState.OPEN or t is not None]
+    return [
+        Cancel(o.cl_ord_id, o.side, t, requote=True)
+        if t is not None
+        else Cancel(o.cl_ord_id, o.side, triggers[0], CancelHow.SWEEP, requote=True)
+        for o, t in judged
+        if o.state is OrderState.OPEN or t is not None
+    ]
 
 
 def _ordered(actions: Iterable[Action]) -> list[Action]:
@@ -364,11 +427,17 @@ def _ordered(actions: Iterable[Action]) -> list[Action]:
         group = 1 if isinstance(action, Place) else (0 if action.urgent else 2)
         ident = action.quote.price if isinstance(action, Place) else action.cl_ord_id
         return (group, SIDES.index(action.side), str(ident))
+
     return sorted(actions, key=key)
 
 
-def decide(desired: DesiredQuotes, live_orders: Iterable[LiveOrder], now: float,
-           market: BookTop, params: DecideParams) -> list[Action]:
+def decide(
+    desired: DesiredQuotes,
+    live_orders: Iterable[LiveOrder],
+    now: float,
+    market: BookTop,
+    params: DecideParams,
+) -> list[Action]:
     """Actions that move our live orders toward the desired quotes (rules in the docstring)."""
     orders = list(live_orders)
     views = [_view_side(side, orders, desired, now, market, params) for side in SIDES]

@@ -3,6 +3,7 @@
 Frozen dataclasses, Decimal for every price, size and amount. Times are float seconds
 since the epoch (UTC) unless a name says otherwise; nothing here reads a clock.
 """
+
 from __future__ import annotations
 
 import enum
@@ -25,6 +26,7 @@ class Side(enum.StrEnum):
 class RunState(enum.StrEnum):
     """Whether a bot quotes. Persisted in BotConfig.run_state; killed stays killed until a
     person starts the bot again."""
+
     RUNNING = "running"
     STOPPED = "stopped"
     KILLED = "killed"
@@ -33,9 +35,9 @@ class RunState(enum.StrEnum):
 @dataclass(frozen=True)
 class SymbolSpec:
     symbol: str
-    price_tick: Decimal          # e.g. 0.01
-    qty_tick: Decimal            # lot, e.g. 0.0001
-    min_qty: Decimal             # min_order_qty
+    price_tick: Decimal  # e.g. 0.01
+    qty_tick: Decimal  # lot, e.g. 0.0001
+    min_qty: Decimal  # min_order_qty
     max_qty: Decimal | None = None
     max_open_orders: int | None = None
     max_leverage: int | None = None
@@ -51,10 +53,11 @@ class Level:
 @dataclass(frozen=True)
 class Book:
     """A full depth_book snapshot, levels sorted: bids descending, asks ascending."""
+
     symbol: str
     bids: tuple[Level, ...]
     asks: tuple[Level, ...]
-    received_at: float = 0.0     # local receive time (epoch seconds)
+    received_at: float = 0.0  # local receive time (epoch seconds)
 
     @property
     def best_bid(self) -> Decimal | None:
@@ -90,6 +93,7 @@ class BookTop:
 @dataclass(frozen=True)
 class PriceTick:
     """The `price` channel / query_symbol_price payload."""
+
     symbol: str
     mark_price: Decimal | None
     index_price: Decimal | None
@@ -104,6 +108,7 @@ class PriceTick:
 @dataclass(frozen=True)
 class Quote:
     """A desired resting order (what quoting proposes)."""
+
     side: Side
     price: Decimal
     qty: Decimal
@@ -112,6 +117,7 @@ class Quote:
 @dataclass(frozen=True)
 class ExchangeOrder:
     """An order as the exchange reports it (REST query or `order` channel)."""
+
     id: int | None
     cl_ord_id: str
     symbol: str
@@ -119,7 +125,7 @@ class ExchangeOrder:
     price: Decimal
     qty: Decimal
     fill_qty: Decimal
-    status: str                  # open, new, partially_filled, filled, canceled, rejected, ...
+    status: str  # open, new, partially_filled, filled, canceled, rejected, ...
     order_type: str = "limit"
     time_in_force: str = "alo"
     fill_avg_price: Decimal = Decimal("0")
@@ -130,6 +136,7 @@ class ExchangeOrder:
 @dataclass(frozen=True)
 class Fill:
     """A user trade (`trade` channel / query_trades row)."""
+
     id: int | None
     order_id: int | None
     symbol: str
@@ -143,7 +150,7 @@ class Fill:
 @dataclass(frozen=True)
 class Position:
     symbol: str
-    qty: Decimal                 # signed: negative is short
+    qty: Decimal  # signed: negative is short
     entry_price: Decimal = Decimal("0")
     mark_price: Decimal | None = None
     upnl: Decimal = Decimal("0")
@@ -162,6 +169,7 @@ class Balance:
 @dataclass(frozen=True)
 class Ack:
     """Acknowledgement envelope of a write endpoint: submitted, not yet resting."""
+
     code: int = 0
     message: str = "success"
     request_id: str = ""
@@ -175,8 +183,9 @@ def bps_between(price: Decimal, reference: Decimal) -> Decimal:
 
 class OrderState(enum.StrEnum):
     """Our view of one of our orders. Explicit states: nothing is 'maybe'."""
-    PENDING_NEW = "pending_new"        # request sent, exchange has not confirmed it rests
-    OPEN = "open"                      # confirmed resting (order channel or REST)
+
+    PENDING_NEW = "pending_new"  # request sent, exchange has not confirmed it rests
+    OPEN = "open"  # confirmed resting (order channel or REST)
     PENDING_CANCEL = "pending_cancel"  # cancel sent, not yet confirmed
     CANCELED = "canceled"
     FILLED = "filled"
@@ -190,14 +199,15 @@ class OrderState(enum.StrEnum):
 @dataclass(frozen=True)
 class LiveOrder:
     """One of our orders as the engine tracks it (input of the pure decide step)."""
+
     cl_ord_id: str
     side: Side
     price: Decimal
     qty: Decimal
     state: OrderState
-    sent_at: float                     # when we sent new_order
-    ref_mid: Decimal                   # mid the quote was priced from
-    rested_at: float | None = None     # when the exchange confirmed it open
+    sent_at: float  # when we sent new_order
+    ref_mid: Decimal  # mid the quote was priced from
+    rested_at: float | None = None  # when the exchange confirmed it open
     exchange_id: int | None = None
     fill_qty: Decimal = Decimal("0")
     # The strategy it was priced under (OrderTracker.strategy_version): an order from an

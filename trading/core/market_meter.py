@@ -8,6 +8,7 @@
 No clock: `now` is passed in. Until there is a measurement, the values are None and the
 band strategy uses its defaults.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,14 +19,14 @@ from trading.core.domain import BPS
 
 SAMPLE_SECONDS = 1.0
 HALF_LIFE_SECONDS = 120.0
-LATENCY_HALF_LIFE = 20          # acks
+LATENCY_HALF_LIFE = 20  # acks
 
 
 @dataclass
 class MarketMeter:
     _last_mark: Decimal | None = None
     _last_at: float | None = None
-    _variance_rate: float | None = None     # bps^2 per second
+    _variance_rate: float | None = None  # bps^2 per second
     _latency: float | None = None
     _samples: int = 0
 
@@ -38,18 +39,24 @@ class MarketMeter:
             return
         move = float((mark - self._last_mark) / self._last_mark * BPS)
         sample = move * move / elapsed
-        self._samples += 1          # a plain mean while there are few samples
+        self._samples += 1  # a plain mean while there are few samples
         weight = max(1 - 0.5 ** (elapsed / HALF_LIFE_SECONDS), 1 / self._samples)
-        self._variance_rate = sample if self._variance_rate is None else \
-            self._variance_rate + weight * (sample - self._variance_rate)
+        self._variance_rate = (
+            sample
+            if self._variance_rate is None
+            else self._variance_rate + weight * (sample - self._variance_rate)
+        )
         self._last_mark, self._last_at = mark, now
 
     def on_ack(self, latency_s: float) -> None:
         if latency_s < 0:
             return
         weight = 1 - 0.5 ** (1 / LATENCY_HALF_LIFE)
-        self._latency = latency_s if self._latency is None else \
-            self._latency + weight * (latency_s - self._latency)
+        self._latency = (
+            latency_s
+            if self._latency is None
+            else self._latency + weight * (latency_s - self._latency)
+        )
 
     @property
     def volatility_bps(self) -> float | None:

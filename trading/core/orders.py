@@ -5,6 +5,7 @@ CANCELED / FILLED / REJECTED) returned to the caller, who records it. Nothing he
 reads a clock: `now` is always passed in. Orders whose cl_ord_id lacks our prefix are never
 tracked, so nothing downstream can ever cancel an order placed by hand.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,19 +20,24 @@ from trading.core.domain import ExchangeOrder, Fill, LiveOrder, OrderState, Quot
 
 MAX_CL_ORD_ID_CHARS = 40
 _ALPHABET = string.digits + string.ascii_lowercase
-_FORGOTTEN_MEMORY = 256      # terminal ids remembered so a late event cannot resurrect them
+_FORGOTTEN_MEMORY = 256  # terminal ids remembered so a late event cannot resurrect them
 
 # Exchange status -> our state. Unknown non-terminal statuses count as resting (protocol 3.3).
-_TERMINAL = {"filled": OrderState.FILLED, "canceled": OrderState.CANCELED,
-             "cancelled": OrderState.CANCELED, "rejected": OrderState.REJECTED,
-             "expired": OrderState.CANCELED}
+_TERMINAL = {
+    "filled": OrderState.FILLED,
+    "canceled": OrderState.CANCELED,
+    "cancelled": OrderState.CANCELED,
+    "rejected": OrderState.REJECTED,
+    "expired": OrderState.CANCELED,
+}
 
 
 @dataclass(frozen=True)
 class Transition:
     """One state change of one of our orders (what the engine records and reacts to)."""
-    order: LiveOrder                 # the order after the change
-    previous: OrderState | None      # None: adopted (we did not know it)
+
+    order: LiveOrder  # the order after the change
+    previous: OrderState | None  # None: adopted (we did not know it)
     reason: str = ""
 
     @property
@@ -41,10 +47,10 @@ class Transition:
 
 @dataclass(frozen=True)
 class ReconcileResult:
-    adopted: tuple[LiveOrder, ...] = ()      # ours, open on the exchange, unknown to us
-    gone: tuple[Transition, ...] = ()        # we thought them live, the exchange does not
-    confirmed: tuple[Transition, ...] = ()   # pending_new found resting
-    foreign: int = 0                         # open orders without our prefix (left alone)
+    adopted: tuple[LiveOrder, ...] = ()  # ours, open on the exchange, unknown to us
+    gone: tuple[Transition, ...] = ()  # we thought them live, the exchange does not
+    confirmed: tuple[Transition, ...] = ()  # pending_new found resting
+    foreign: int = 0  # open orders without our prefix (left alone)
 
 
 def _base36(number: int) -> str:
@@ -63,7 +69,7 @@ def bot_tag(bot: str) -> str:
     """A fixed-length tag derived from the bot's name (36^5 = 60 million values): bot names
     may be 40 characters, cl_ord_ids only 40 in all."""
     number = int.from_bytes(hashlib.sha256(bot.encode()).digest()[:8], "big")
-    return "".join(_ALPHABET[number // 36 ** i % 36] for i in range(BOT_TAG_CHARS))
+    return "".join(_ALPHABET[number // 36**i % 36] for i in range(BOT_TAG_CHARS))
 
 
 def bot_prefix(base: str, bot: str) -> str:
@@ -133,7 +139,11 @@ class OrderTracker:
             return None
         if mark is not None:
             return min(rows, key=lambda o: (abs(o.price - mark), o.cl_ord_id))
-        return max(rows, key=lambda o: o.price) if side is Side.BUY else min(rows, key=lambda o: o.price)
+        return (
+            max(rows, key=lambda o: o.price)
+            if side is Side.BUY
+            else min(rows, key=lambda o: o.price)
+        )
 
     def overdue(self, now: float) -> list[LiveOrder]:
         """PENDING_* orders unconfirmed for pending_timeout (and not checked since)."""
@@ -160,9 +170,16 @@ class OrderTracker:
         """new_order is about to be sent: PENDING_NEW until the exchange confirms it rests."""
         if not self.is_ours(cl_ord_id):
             raise ValueError("refusing to track an order without our prefix")
-        order = LiveOrder(cl_ord_id, quote.side, quote.price, quote.qty,
-                          OrderState.PENDING_NEW, sent_at=now, ref_mid=ref_mid,
-                          strategy_version=self.strategy_version)
+        order = LiveOrder(
+            cl_ord_id,
+            quote.side,
+            quote.price,
+            quote.qty,
+            OrderState.PENDING_NEW,
+            sent_at=now,
+            ref_mid=ref_mid,
+            strategy_version=self.strategy_version,
+        )
         self._set(order, now)
         return order
 
@@ -188,7 +205,9 @@ class OrderTracker:
 
     # ------------------------------------------------------------------ exchange events
 
-    def apply(self, update: ExchangeOrder, now: float, authoritative: bool = False) -> Transition | None:
+    def apply(
+        self, update: ExchangeOrder, now: float, authoritative: bool = False
+    ) -> Transition | None:
         """An order update (account `order` channel, or query_order when authoritative).
 
         authoritative=True means we asked for the current status: an 'open' answer for an
@@ -198,7 +217,7 @@ class OrderTracker:
             return None
         order = self._orders.get(cl_ord_id)
         if order is None:
-            return None          # ours but unknown: reconcile() adopts it from REST
+            return None  # ours but unknown: reconcile() adopts it from REST
         if update.id is not None:
             self._by_exchange_id[update.id] = cl_ord_id
             order = replace(order, exchange_id=update.id)
@@ -212,9 +231,10 @@ class OrderTracker:
         rested_at = order.rested_at if order.rested_at is not None else now
         order = replace(order, rested_at=rested_at)
         if order.state is OrderState.PENDING_NEW or (
-                authoritative and order.state is OrderState.PENDING_CANCEL):
+            authoritative and order.state is OrderState.PENDING_CANCEL
+        ):
             return self._move(order, OrderState.OPEN, now, "resting")
-        self._orders[order.cl_ord_id] = order        # fill_qty / id refresh, no transition
+        self._orders[order.cl_ord_id] = order  # fill_qty / id refresh, no transition
         return None
 
     def cl_ord_id_for(self, exchange_id: int | None) -> str | None:
@@ -227,8 +247,13 @@ class OrderTracker:
 
     # ------------------------------------------------------------------ reconcile
 
-    def reconcile(self, open_orders: list[ExchangeOrder], now: float,
-                  as_of: float | None = None, ref_mid: Decimal | None = None) -> ReconcileResult:
+    def reconcile(
+        self,
+        open_orders: list[ExchangeOrder],
+        now: float,
+        as_of: float | None = None,
+        ref_mid: Decimal | None = None,
+    ) -> ReconcileResult:
         """Align with a REST query_open_orders answer.
 
         as_of is when the query was sent: an order that changed state after that moment may
@@ -247,13 +272,14 @@ class OrderTracker:
                 gone.append(self._move(order, OrderState.CANCELED, now, "missing from open orders"))
         return ReconcileResult(tuple(adopted), tuple(gone), tuple(confirmed), foreign)
 
-    def _adopt_or_confirm(self, listed: dict[str, ExchangeOrder], now: float,
-                          ref_mid: Decimal | None) -> tuple[list[LiveOrder], list[Transition]]:
+    def _adopt_or_confirm(
+        self, listed: dict[str, ExchangeOrder], now: float, ref_mid: Decimal | None
+    ) -> tuple[list[LiveOrder], list[Transition]]:
         adopted: list[LiveOrder] = []
         confirmed: list[Transition] = []
         for cl_ord_id, row in listed.items():
             if cl_ord_id in self._forgotten:
-                continue         # a terminal order still listed: the snapshot was older
+                continue  # a terminal order still listed: the snapshot was older
             known = self._orders.get(cl_ord_id)
             if known is None:
                 adopted.append(self._adopt(row, now, ref_mid))
@@ -264,10 +290,19 @@ class OrderTracker:
         return adopted, confirmed
 
     def _adopt(self, row: ExchangeOrder, now: float, ref_mid: Decimal | None) -> LiveOrder:
-        order = LiveOrder(row.cl_ord_id, row.side, row.price, row.qty, OrderState.OPEN,
-                          sent_at=now, ref_mid=ref_mid if ref_mid is not None else row.price,
-                          rested_at=now, exchange_id=row.id, fill_qty=row.fill_qty,
-                          strategy_version=self.strategy_version)
+        order = LiveOrder(
+            row.cl_ord_id,
+            row.side,
+            row.price,
+            row.qty,
+            OrderState.OPEN,
+            sent_at=now,
+            ref_mid=ref_mid if ref_mid is not None else row.price,
+            rested_at=now,
+            exchange_id=row.id,
+            fill_qty=row.fill_qty,
+            strategy_version=self.strategy_version,
+        )
         if row.id is not None:
             self._by_exchange_id[row.id] = row.cl_ord_id
         self._set(order, now)

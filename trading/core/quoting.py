@@ -41,6 +41,7 @@ How each rule of the original product is read (the names are the original env na
   on a side" is that quote's notional; the brief overlap of make-before-break is decide's
   business (its ``allow_overlap`` flag).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -65,8 +66,13 @@ class QuoteParams:
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> QuoteParams:
         """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
-        return cls(**{name: Decimal(str(config[name])) for name in cls.__dataclass_fields__
-                      if name in config})
+        return cls(
+            **{
+                name: Decimal(str(config[name]))
+                for name in cls.__dataclass_fields__
+                if name in config
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class QuoteResult:
     ``capped`` holds the sides whose size MAX_NOTIONAL reduced; ``notes`` records
     adjustments (clamps, touch moves, size caps) for the event log.
     """
+
     mid: Decimal | None
     bid: Quote | None
     ask: Quote | None
@@ -121,8 +128,9 @@ class _SidePrice:
     notes: tuple[str, ...]
 
 
-def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal,
-               anchor: Decimal | None = None) -> _SidePrice:
+def _bid_price(
+    top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal, anchor: Decimal | None = None
+) -> _SidePrice:
     cap = mid * params.max_spread_deviation_bps / BPS
     notes: list[str] = []
     raw = mid * (1 - params.spread_bps / BPS) if anchor is None else anchor
@@ -137,8 +145,9 @@ def _bid_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal,
     return _check_price(price, mid, cap, tuple(notes))
 
 
-def _ask_price(top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal,
-               anchor: Decimal | None = None) -> _SidePrice:
+def _ask_price(
+    top: BookTop, mid: Decimal, params: QuoteParams, tick: Decimal, anchor: Decimal | None = None
+) -> _SidePrice:
     cap = mid * params.max_spread_deviation_bps / BPS
     notes: list[str] = []
     raw = mid * (1 + params.spread_bps / BPS) if anchor is None else anchor
@@ -168,8 +177,14 @@ class _SideSize:
     capped: bool
 
 
-def _size(side: Side, price: Decimal, mid: Decimal, position_qty: Decimal,
-          spec: SymbolSpec, params: QuoteParams) -> _SideSize:
+def _size(
+    side: Side,
+    price: Decimal,
+    mid: Decimal,
+    position_qty: Decimal,
+    spec: SymbolSpec,
+    params: QuoteParams,
+) -> _SideSize:
     notional = params.bid_notional if side is Side.BUY else params.ask_notional
     qty = qty_for_notional(notional, price, spec)
     if not adds_exposure(side, position_qty):
@@ -193,17 +208,23 @@ def _unquotable_reason(top: BookTop, spec: SymbolSpec) -> str | None:
     return None
 
 
-def compute_quotes(top: BookTop, spec: SymbolSpec, params: QuoteParams,
-                   position_qty: Decimal = ZERO,
-                   anchors: tuple[Decimal, Decimal] | None = None) -> QuoteResult:
+def compute_quotes(
+    top: BookTop,
+    spec: SymbolSpec,
+    params: QuoteParams,
+    position_qty: Decimal = ZERO,
+    anchors: tuple[Decimal, Decimal] | None = None,
+) -> QuoteResult:
     """The desired bid and ask for this book top; see the module docstring for the rules."""
     blocked = _unquotable_reason(top, spec)
     if blocked:
         return QuoteResult(None, None, None, blocked, blocked)
     mid = top.mid
     bid_at, ask_at = anchors if anchors is not None else (None, None)
-    prices = {Side.BUY: _bid_price(top, mid, params, spec.price_tick, bid_at),
-              Side.SELL: _ask_price(top, mid, params, spec.price_tick, ask_at)}
+    prices = {
+        Side.BUY: _bid_price(top, mid, params, spec.price_tick, bid_at),
+        Side.SELL: _ask_price(top, mid, params, spec.price_tick, ask_at),
+    }
     bid_p, ask_p = prices[Side.BUY].price, prices[Side.SELL].price
     if bid_p is not None and ask_p is not None and bid_p >= ask_p:
         reason = "no_spread_within_deviation"
@@ -224,8 +245,15 @@ def compute_quotes(top: BookTop, spec: SymbolSpec, params: QuoteParams,
         reasons[side] = size.reason
         if size.qty is not None:
             quotes[side] = Quote(side, side_price.price, size.qty)
-    return QuoteResult(mid, quotes[Side.BUY], quotes[Side.SELL], reasons[Side.BUY],
-                       reasons[Side.SELL], frozenset(capped), tuple(notes))
+    return QuoteResult(
+        mid,
+        quotes[Side.BUY],
+        quotes[Side.SELL],
+        reasons[Side.BUY],
+        reasons[Side.SELL],
+        frozenset(capped),
+        tuple(notes),
+    )
 
 
 def _label(side: Side) -> str:
@@ -234,11 +262,12 @@ def _label(side: Side) -> str:
 
 # ---------------------------------------------------------------- settings that loop by design
 
+
 def _bps_value(values: Mapping[str, Any], name: str) -> Decimal | None:
     """The setting as a finite Decimal, or None when absent or not a number (its own
     validation reports that; the loop rules only judge values that parse)."""
     try:
-        number = Decimal(str(values[name]))      # str(None) is "None": not a number either
+        number = Decimal(str(values[name]))  # str(None) is "None": not a number either
     except (KeyError, ArithmeticError):
         return None
     return number if number.is_finite() else None
@@ -276,8 +305,11 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
     problems: dict[str, str] = {}
     for field, name, why in (
         ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
-        ("max_spread_deviation_bps", "MAX_SPREAD_DEVIATION_BPS",
-         "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid"),
+        (
+            "max_spread_deviation_bps",
+            "MAX_SPREAD_DEVIATION_BPS",
+            "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid",
+        ),
     ):
         distance = _bps_value(values, field)
         if distance is not None and 0 < distance <= guard:
@@ -286,5 +318,6 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
                 f"({_shown(guard)}). As {why}, every new bid would be within "
                 "PROXIMITY_GUARD_BPS of the best ask (and every new ask within it of the best "
                 "bid), so it would be replaced at once: a requote loop; make "
-                f"{name} wider than PROXIMITY_GUARD_BPS.")
+                f"{name} wider than PROXIMITY_GUARD_BPS."
+            )
     return problems

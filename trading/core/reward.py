@@ -13,6 +13,7 @@
 
 No Django, no I/O, no clock: `now` (epoch seconds, UTC) is passed in.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,12 +32,13 @@ SECURED, ON_TRACK, AT_RISK, OUT_OF_REACH = "secured", "on track", "at risk", "ou
 class TierStatus:
     name: str
     minutes: int
-    needed: float            # minutes still needed (0 when secured)
+    needed: float  # minutes still needed (0 when secured)
     status: str
 
 
-def tier_budget(in_band_seconds: float, now: float, running_seconds: float | None = None
-                ) -> tuple[float, float, list[TierStatus]]:
+def tier_budget(
+    in_band_seconds: float, now: float, running_seconds: float | None = None
+) -> tuple[float, float, list[TierStatus]]:
     """(elapsed minutes, minutes left, a status per tier) for the UTC hour of `now`.
 
     "on track": the pace so far (in-band time over the time measured this hour, or the time
@@ -78,6 +80,7 @@ class SizeSampler:
     """Counted size at random moments of each hour (a Poisson process of `per_hour` samples
     an hour), like StandX's random snapshots. Feed it with `observe(now, size)`; a sample is
     taken whenever a drawn moment has passed."""
+
     per_hour: float = 60.0
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     samples: dict[int, list[float]] = field(default_factory=dict)
@@ -102,6 +105,7 @@ class SizeSampler:
 @dataclass
 class LifetimeStats:
     """Lives of our orders that rested and left the book, and our cancels of young ones."""
+
     min_rest_s: float = 3.0
     keep: int = 500
     lives: deque[float] = field(default_factory=deque)

@@ -14,6 +14,7 @@ widens to the urgent limit: fewer requests, a little more fill risk.
 
 A plan also says whether the quotes can earn at all, and why not, in a trader's words.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -38,16 +39,16 @@ class Measured:
 @dataclass(frozen=True)
 class StrategyPlan:
     name: str
-    anchors: tuple[Decimal, Decimal] | None     # raw bid/ask prices (band); None: mid ± spread
+    anchors: tuple[Decimal, Decimal] | None  # raw bid/ask prices (band); None: mid ± spread
     windows: dict[Side, BandWindow] | None
     min_rest_seconds: float
     window_only: bool
     can_earn: bool
-    problem: str | None          # why the configuration cannot earn (a fix exists)
-    note: str | None             # why a side cannot earn right now (the market will change)
+    problem: str | None  # why the configuration cannot earn (a fix exists)
+    note: str | None  # why a side cannot earn right now (the market will change)
     band: BandPlan | None = None
     holding: bool = False
-    proximity_bps: Decimal | None = None     # None: PROXIMITY_GUARD_BPS as configured
+    proximity_bps: Decimal | None = None  # None: PROXIMITY_GUARD_BPS as configured
 
 
 def _dec(values: Mapping[str, Any], name: str, default: str) -> Decimal:
@@ -55,13 +56,18 @@ def _dec(values: Mapping[str, Any], name: str, default: str) -> Decimal:
 
 
 def band_inputs(values: Mapping[str, Any], measured: Measured) -> BandInputs:
-    return BandInputs(_dec(values, "uptime_band_bps", "10"), _dec(values, "band_margin_bps", "0"),
-                      _dec(values, "proximity_guard_bps", "1"), measured.volatility_bps,
-                      measured.latency_s)
+    return BandInputs(
+        _dec(values, "uptime_band_bps", "10"),
+        _dec(values, "band_margin_bps", "0"),
+        _dec(values, "proximity_guard_bps", "1"),
+        measured.volatility_bps,
+        measured.latency_s,
+    )
 
 
-def plan_pass(values: Mapping[str, Any], top: BookTop, mark: Decimal | None,
-              measured: Measured) -> StrategyPlan:
+def plan_pass(
+    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, measured: Measured
+) -> StrategyPlan:
     """The plan for one quoting pass. Band mode without a mark plans nothing (anchors None
     and no windows): the caller waits for the first price message."""
     if values.get("quote_strategy", SPREAD) == BAND:
@@ -76,29 +82,56 @@ def spread_problem(values: Mapping[str, Any]) -> str | None:
     spread, band = _dec(values, "spread_bps", "50"), _dec(values, "uptime_band_bps", "10")
     if spread < band:
         return None
-    return (f"SPREAD_BPS {spread.normalize():f} is not inside UPTIME_BAND_BPS "
-            f"{band.normalize():f}: the quotes sit outside the reward band and earn nothing "
-            f"(switch to the band strategy, or set SPREAD_BPS below the band)")
+    return (
+        f"SPREAD_BPS {spread.normalize():f} is not inside UPTIME_BAND_BPS "
+        f"{band.normalize():f}: the quotes sit outside the reward band and earn nothing "
+        f"(switch to the band strategy, or set SPREAD_BPS below the band)"
+    )
 
 
-def _band_plan(values: Mapping[str, Any], top: BookTop, mark: Decimal | None,
-               measured: Measured) -> StrategyPlan:
+def _band_plan(
+    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, measured: Measured
+) -> StrategyPlan:
     inputs = band_inputs(values, measured)
     rest = float(_dec(values, "band_min_rest_seconds", "3"))
     problem = band_problem(top, inputs)
     if mark is None:
-        return StrategyPlan(BAND, None, None, rest, True, problem is None, problem,
-                            "waiting for the first mark price")
+        return StrategyPlan(
+            BAND,
+            None,
+            None,
+            rest,
+            True,
+            problem is None,
+            problem,
+            "waiting for the first mark price",
+        )
     plan = plan_band(top, mark, inputs)
     cap = float(values.get("band_max_requests_per_minute", 300))
     holding = measured.requests_per_minute >= cap
     windows = {side: _window(plan, side, inputs.band_bps, holding) for side in Side}
     stuck = [s.value for s in Side if not plan.side(s).in_band]
-    note = None if not stuck else (
-        f"the mark is {float(bps_gap(top, mark)):+.1f} bps from the mid: no post-only "
-        f"{' or '.join(stuck)} fits inside the band right now")
-    return StrategyPlan(BAND, (plan.price(Side.BUY), plan.price(Side.SELL)), windows, rest,
-                        True, problem is None, problem, note, plan, holding, plan.urgent_bps)
+    note = (
+        None
+        if not stuck
+        else (
+            f"the mark is {float(bps_gap(top, mark)):+.1f} bps from the mid: no post-only "
+            f"{' or '.join(stuck)} fits inside the band right now"
+        )
+    )
+    return StrategyPlan(
+        BAND,
+        (plan.price(Side.BUY), plan.price(Side.SELL)),
+        windows,
+        rest,
+        True,
+        problem is None,
+        problem,
+        note,
+        plan,
+        holding,
+        plan.urgent_bps,
+    )
 
 
 def _window(plan: BandPlan, side: Side, band_bps: Decimal, holding: bool) -> BandWindow:
@@ -115,9 +148,11 @@ def band_problem(top: BookTop, inputs: BandInputs) -> str | None:
     plan = plan_band(top, top.mid, inputs)
     if plan.bid.in_band and plan.ask.in_band:
         return None
-    return (f"UPTIME_BAND_BPS {inputs.band_bps.normalize():f} leaves no room for a post-only "
-            f"quote inside the band after PROXIMITY_GUARD_BPS "
-            f"{inputs.guard_bps.normalize():f} and the margins")
+    return (
+        f"UPTIME_BAND_BPS {inputs.band_bps.normalize():f} leaves no room for a post-only "
+        f"quote inside the band after PROXIMITY_GUARD_BPS "
+        f"{inputs.guard_bps.normalize():f} and the margins"
+    )
 
 
 def bps_gap(top: BookTop, mark: Decimal) -> Decimal:

@@ -35,6 +35,7 @@ How each rule is read:
 - ``prune(now, keep_hours=24)`` keeps the hour of ``now`` and the ``keep_hours - 1`` before.
 - Durations are float seconds (not money), so sums are exact up to float rounding.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -65,6 +66,7 @@ def split_by_hour(start: float, end: float) -> list[tuple[int, float]]:
 @dataclass(frozen=True)
 class SideState:
     """Whether a CONFIRMED resting order of ours exists on a side, its price and size."""
+
     resting: bool
     price: Decimal | None = None
     qty: Decimal | None = None
@@ -87,7 +89,7 @@ class HourUptime:
     bid_dark_ms: float = 0.0
     ask_dark_ms: float = 0.0
     running_seconds: float = 0.0
-    counted_usd_seconds: float = 0.0     # min(bid, ask) notional integrated over in-band time
+    counted_usd_seconds: float = 0.0  # min(bid, ask) notional integrated over in-band time
     requotes: int = 0
     fills: int = 0
     gaps: int = 0
@@ -96,8 +98,11 @@ class HourUptime:
         """Field-wise sum of two rows of the same hour."""
         if other.hour_start != self.hour_start:
             raise ValueError("cannot add rows of different hours")
-        summed = {f.name: getattr(self, f.name) + getattr(other, f.name)
-                  for f in fields(self) if f.name != "hour_start"}
+        summed = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name != "hour_start"
+        }
         return replace(self, **summed)
 
 
@@ -124,8 +129,7 @@ class UptimeMeter:
     def paused(self) -> bool:
         return self._paused
 
-    def observe(self, now: float, bid: SideState, ask: SideState,
-                mark: Decimal | None) -> None:
+    def observe(self, now: float, bid: SideState, ask: SideState, mark: Decimal | None) -> None:
         if self._paused:
             return
         self._integrate_until(now)
@@ -163,8 +167,10 @@ class UptimeMeter:
                 del table[hour]
 
     def _integrate_until(self, now: float) -> None:
-        previous, self._last_at = self._last_at, (now if self._last_at is None
-                                                  else max(now, self._last_at))
+        previous, self._last_at = (
+            self._last_at,
+            (now if self._last_at is None else max(now, self._last_at)),
+        )
         if previous is None or now <= previous:
             return
         if now - previous > self.max_gap_seconds:
@@ -175,8 +181,9 @@ class UptimeMeter:
 
     def counted_size(self) -> float:
         """min(bid, ask) notional when both rest in band now (what StandX counts), else 0."""
-        if not (self._bid.resting and self._ask.resting) or \
-                not _in_band(self._bid, self._ask, self._mark, self.band_bps):
+        if not (self._bid.resting and self._ask.resting) or not _in_band(
+            self._bid, self._ask, self._mark, self.band_bps
+        ):
             return 0.0
         return min(self._bid.notional, self._ask.notional)
 
@@ -184,18 +191,21 @@ class UptimeMeter:
         bid, ask = self._bid.resting, self._ask.resting
         both = bid and ask
         counted = self.counted_size()
-        self._add(HourUptime(
-            hour,
-            running_seconds=seconds,
-            two_sided_seconds=seconds if both else 0.0,
-            in_band_seconds=seconds if both and _in_band(
-                self._bid, self._ask, self._mark, self.band_bps) else 0.0,
-            counted_usd_seconds=counted * seconds,
-            bid_seconds=seconds if bid else 0.0,
-            ask_seconds=seconds if ask else 0.0,
-            bid_dark_ms=0.0 if bid else seconds * 1000,
-            ask_dark_ms=0.0 if ask else seconds * 1000,
-        ))
+        self._add(
+            HourUptime(
+                hour,
+                running_seconds=seconds,
+                two_sided_seconds=seconds if both else 0.0,
+                in_band_seconds=seconds
+                if both and _in_band(self._bid, self._ask, self._mark, self.band_bps)
+                else 0.0,
+                counted_usd_seconds=counted * seconds,
+                bid_seconds=seconds if bid else 0.0,
+                ask_seconds=seconds if ask else 0.0,
+                bid_dark_ms=0.0 if bid else seconds * 1000,
+                ask_dark_ms=0.0 if ask else seconds * 1000,
+            )
+        )
 
     def _add(self, amounts: HourUptime) -> None:
         hour = amounts.hour_start

@@ -6,6 +6,7 @@ open on any symbol), then ask the exchange (query_open_orders) until none is lis
 bounded number of rounds. The result says how many could not be verified gone, so the
 dashboard, the status API and runbot's exit status can say so when it is the truth.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,7 @@ from trading.standx.errors import AuthError, StandXError
 log = logging.getLogger(__name__)
 
 VERIFY_ROUNDS = 8
-VERIFY_BACKOFF = Backoff(base=0.2, cap=2.0)      # about 11 s of pauses over all rounds
+VERIFY_BACKOFF = Backoff(base=0.2, cap=2.0)  # about 11 s of pauses over all rounds
 # However slow the exchange answers, a cleanup gives up (and says so) after this long:
 # runbot's clean stop (background tasks 5 s + the trading lock 10 s + this) must end, and
 # say whether orders may remain, inside fleet.bots.SHUTDOWN_GRACE_SECONDS and systemd's
@@ -33,7 +34,7 @@ LOCK_WAIT_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class CleanupResult:
-    left: int | None        # orders still listed (None: the exchange never answered)
+    left: int | None  # orders still listed (None: the exchange never answered)
 
     @property
     def verified(self) -> bool:
@@ -48,12 +49,16 @@ class CleanupResult:
 
 
 class OrderCleanup:
-    def __init__(self, executor: Executor, lock: asyncio.Lock,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
+    def __init__(
+        self,
+        executor: Executor,
+        lock: asyncio.Lock,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ):
         self.executor = executor
         self._lock = lock
         self._sleep = sleep
-        self.pending = False            # the last cleanup was not verified: retried
+        self.pending = False  # the last cleanup was not verified: retried
         self.last: CleanupResult | None = None
 
     async def clean_orphans(self, events: EventLog) -> CleanupResult:
@@ -61,7 +66,7 @@ class OrderCleanup:
         before quoting (and quoting waits while that is not verified)."""
         try:
             rows, _ = await self.executor.our_open_orders()
-        except StandXError:     # counted by the executor; housekeeping retries
+        except StandXError:  # counted by the executor; housekeeping retries
             self.pending = True
             return CleanupResult(None)
         orphans = [r for r in rows if self.executor.tracker.is_ours(r.cl_ord_id)]
@@ -95,7 +100,7 @@ class OrderCleanup:
                         await executor.cancel_many(sorted(to_cancel), why)
                     await self._sleep(VERIFY_BACKOFF.delay(attempt))
         except (TimeoutError, AuthError):
-            pass                # out of time, or a refused token: nothing more can be done
+            pass  # out of time, or a refused token: nothing more can be done
         result = CleanupResult(None if left is None else len(left))
         log.error("%s: %s", why, result.describe())
         return result
@@ -107,5 +112,5 @@ class OrderCleanup:
         except AuthError:
             raise
         except StandXError:
-            return known        # counted by the executor; the next round asks again
+            return known  # counted by the executor; the next round asks again
         return {o.cl_ord_id for o in rows if self.executor.tracker.is_ours(o.cl_ord_id)}

@@ -3,6 +3,7 @@ dashboard, the API or admin saved a change (a control message, or the row's upda
 by the poll), a new strategy priced in (make-before-break), a symbol switched cleanly, and a
 run state stored by someone else obeyed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,20 +26,37 @@ from trading.standx.rest import StandXRest
 log = logging.getLogger(__name__)
 
 # Changing one of these reprices the quotes (each order carries the strategy version).
-QUOTE_FIELDS = ("spread_bps", "bid_notional", "ask_notional", "max_spread_deviation_bps",
-                "max_notional", "proximity_guard_bps", "quote_strategy", "band_margin_bps",
-                "uptime_band_bps")
+QUOTE_FIELDS = (
+    "spread_bps",
+    "bid_notional",
+    "ask_notional",
+    "max_spread_deviation_bps",
+    "max_notional",
+    "proximity_guard_bps",
+    "quote_strategy",
+    "band_margin_bps",
+    "uptime_band_bps",
+)
 LOAD_ATTEMPTS = 10
 LOAD_BACKOFF = Backoff(base=0.25, cap=2.0)
 LOCK_WAIT_SECONDS = 15.0
 
 
 class ConfigFollower:
-    def __init__(self, state: BotState, rest: StandXRest, events: EventLog,
-                 failures: Failures, uptime: UptimeKeeper, run: RunControl,
-                 cleanup: OrderCleanup, signals: Signals, lock: asyncio.Lock,
-                 follow_symbol: Callable[[], Awaitable[None]],
-                 load_position: Callable[[], Awaitable[None]]):
+    def __init__(
+        self,
+        state: BotState,
+        rest: StandXRest,
+        events: EventLog,
+        failures: Failures,
+        uptime: UptimeKeeper,
+        run: RunControl,
+        cleanup: OrderCleanup,
+        signals: Signals,
+        lock: asyncio.Lock,
+        follow_symbol: Callable[[], Awaitable[None]],
+        load_position: Callable[[], Awaitable[None]],
+    ):
         self.state, self.rest, self.events = state, rest, events
         self.failures, self.uptime, self.run = failures, uptime, run
         self.cleanup, self.signals, self._lock = cleanup, signals, lock
@@ -89,7 +107,7 @@ class ConfigFollower:
         if "symbol" in changed:
             await self.switch_symbol(new["symbol"])
         elif any(k in changed for k in QUOTE_FIELDS):
-            self.state.tracker.new_strategy()        # decide replaces them (make-before-break)
+            self.state.tracker.new_strategy()  # decide replaces them (make-before-break)
             self.signals.wake()
         await self.run.follow_stored(RunState(config.run_state), config.state_reason)
 
@@ -102,6 +120,8 @@ class ConfigFollower:
             state.market.reset(symbol)
             state.position_qty = Decimal("0")
             state.spec = await self.spec_for(symbol)
-            await self._follow_symbol()           # the account's other bots keep streaming
+            await self._follow_symbol()  # the account's other bots keep streaming
             await self._load_position()
-        self.events.add("config", f"symbol switched to {symbol}: quoting restarts on its first book")
+        self.events.add(
+            "config", f"symbol switched to {symbol}: quoting restarts on its first book"
+        )

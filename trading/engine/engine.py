@@ -8,6 +8,7 @@ none of them holds it: quoting.py and decide.py decide, executor.py talks to the
 runcontrol.py owns the run state, cleanup.py takes our orders off, config_follower.py
 follows the configuration, reconcile.py and resync.py set our view right.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,8 +54,12 @@ log = logging.getLogger(__name__)
 # reaction budget; 0.5 ms keeps the loop responsive at a negligible CPU cost.
 GIL_SWITCH_INTERVAL = 0.0005
 # Order states the audit log records, with their OrderEvent kind.
-AUDITED_STATES = {OrderState.OPEN: "open", OrderState.CANCELED: "canceled",
-                  OrderState.FILLED: "fill", OrderState.REJECTED: "reject"}
+AUDITED_STATES = {
+    OrderState.OPEN: "open",
+    OrderState.CANCELED: "canceled",
+    OrderState.FILLED: "fill",
+    OrderState.REJECTED: "reject",
+}
 PRUNE_EVERY_SECONDS = 3600.0
 
 
@@ -73,51 +78,94 @@ class EngineOptions:
     breaker_max_places: int = 25
     breaker_window_seconds: float = 5.0
     breaker_hold_seconds: float = 30.0
-    exchange_uptime_every: float = 300.0    # StandX's own uptime figures, read this often
+    exchange_uptime_every: float = 300.0  # StandX's own uptime figures, read this often
 
     @classmethod
     def from_settings(cls, **overrides) -> EngineOptions:
-        values = {"feed_stale_seconds": float(settings.FEED_STALE_SECONDS),
-                  "prefix": settings.CL_ORD_PREFIX}
+        values = {
+            "feed_stale_seconds": float(settings.FEED_STALE_SECONDS),
+            "prefix": settings.CL_ORD_PREFIX,
+        }
         return cls(**{**values, **overrides})
 
 
 class Engine:
-    def __init__(self, bot: str, rest: StandXRest, feed: SharedFeed, mode: str,
-                 options: EngineOptions | None = None, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        bot: str,
+        rest: StandXRest,
+        feed: SharedFeed,
+        mode: str,
+        options: EngineOptions | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         self.bot, self.rest, self.feed, self.mode = bot, rest, feed, mode
         self.options = options = options or EngineOptions.from_settings()
         self.clock = clock
-        self.bot_state = state = BotState(bot, mode, OrderTracker(
-            bot_prefix(options.prefix, bot), options.pending_timeout))
+        self.bot_state = state = BotState(
+            bot, mode, OrderTracker(bot_prefix(options.prefix, bot), options.pending_timeout)
+        )
         self.signals = Signals()
-        self.trading_lock = asyncio.Lock()      # one quoting pass or cleanup at a time
+        self.trading_lock = asyncio.Lock()  # one quoting pass or cleanup at a time
         self.events = EventLog(bot, clock, lambda: state.symbol)
         self.failures = Failures(limit=5)
-        self.breaker = RequoteBreaker(options.breaker_max_places, options.breaker_window_seconds,
-                                      options.breaker_hold_seconds)
-        self.executor = Executor(rest, state.tracker, self.events, self.failures,
-                                 lambda: state.symbol, lambda why: self.run_control.trip(why),
-                                 lambda exc: self.run_control.auth_failed(exc),
-                                 self.on_transition, clock)
+        self.breaker = RequoteBreaker(
+            options.breaker_max_places, options.breaker_window_seconds, options.breaker_hold_seconds
+        )
+        self.executor = Executor(
+            rest,
+            state.tracker,
+            self.events,
+            self.failures,
+            lambda: state.symbol,
+            lambda why: self.run_control.trip(why),
+            lambda exc: self.run_control.auth_failed(exc),
+            self.on_transition,
+            clock,
+        )
         self.uptime = UptimeKeeper(bot, clock)
         self.cleanup = OrderCleanup(self.executor, self.trading_lock)
-        self.run_control = RunControl(state, self.executor, self.cleanup, self.events,
-                                      self.failures, self.breaker, self.signals)
+        self.run_control = RunControl(
+            state,
+            self.executor,
+            self.cleanup,
+            self.events,
+            self.failures,
+            self.breaker,
+            self.signals,
+        )
         self.reconciler = Reconciler(state, self.executor, self.events, clock, self.on_transition)
-        self.config = ConfigFollower(state, rest, self.events, self.failures, self.uptime,
-                                     self.run_control, self.cleanup, self.signals,
-                                     self.trading_lock, lambda: feed.follow(self),
-                                     self.reconciler.load_position)
-        self.resync = Resync(clock, self.events, state.market, self.reconciler.recover,
-                             self.signals)
-        self.quoter = Quoter(state, self.executor, self.uptime, self.breaker, self.events,
-                             clock, options.capacity_fallback_seconds)
+        self.config = ConfigFollower(
+            state,
+            rest,
+            self.events,
+            self.failures,
+            self.uptime,
+            self.run_control,
+            self.cleanup,
+            self.signals,
+            self.trading_lock,
+            lambda: feed.follow(self),
+            self.reconciler.load_position,
+        )
+        self.resync = Resync(
+            clock, self.events, state.market, self.reconciler.recover, self.signals
+        )
+        self.quoter = Quoter(
+            state,
+            self.executor,
+            self.uptime,
+            self.breaker,
+            self.events,
+            clock,
+            options.capacity_fallback_seconds,
+        )
         self.token_watch = TokenWatch(self.events, options.token_warn_seconds)
-        self.exchange_uptime = ExchangeUptime(bot, rest, self.uptime, self.events, clock,
-                                              lambda: state.symbol)
+        self.exchange_uptime = ExchangeUptime(
+            bot, rest, self.uptime, self.events, clock, lambda: state.symbol
+        )
         self.lifetimes = LifetimeStats()
-        self.started = False                    # start_up finished: it may have quoted
+        self.started = False  # start_up finished: it may have quoted
         self.shutdown_result: CleanupResult | None = None
         self._shutdown = asyncio.Event()
         self._last_prune = 0.0
@@ -145,9 +193,13 @@ class Engine:
         return self.bot_state.run.reason
 
     def quoting_allowed(self) -> bool:
-        return self.bot_state.run.running and not self.cleanup.pending and \
-            not self.resync.pending and self.market.trusted() and \
-            self.market.usable(self.clock(), self.options.feed_stale_seconds)
+        return (
+            self.bot_state.run.running
+            and not self.cleanup.pending
+            and not self.resync.pending
+            and self.market.trusted()
+            and self.market.usable(self.clock(), self.options.feed_stale_seconds)
+        )
 
     def refresh_interval(self) -> float:
         values = self.bot_state.values
@@ -159,7 +211,7 @@ class Engine:
         """Start up, run every task until request_shutdown(), then stop cleanly."""
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         await self.start_up()
-        gc.freeze()     # startup objects (Django, modules) leave the GC's working set
+        gc.freeze()  # startup objects (Django, modules) leave the GC's working set
         bodies = {
             "feed": lambda: self.feed.serve(self),
             "quoting": self._quote_loop,
@@ -168,14 +220,16 @@ class Engine:
             "persist": lambda: every(lambda: self.options.persist_every, self.persist),
             "snapshot": lambda: every(lambda: self.options.snapshot_every, self.publish),
             "control": self._control_loop,
-            "config-watch": lambda: every(lambda: self.options.config_poll_every,
-                                          self.config.poll),
-            "exchange-uptime": lambda: every(lambda: self.options.exchange_uptime_every,
-                                             self.exchange_uptime.check),
+            "config-watch": lambda: every(lambda: self.options.config_poll_every, self.config.poll),
+            "exchange-uptime": lambda: every(
+                lambda: self.options.exchange_uptime_every, self.exchange_uptime.check
+            ),
         }
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(supervise(name, body, self.on_task_failure), name=name)
-                     for name, body in bodies.items()]
+            tasks = [
+                group.create_task(supervise(name, body, self.on_task_failure), name=name)
+                for name, body in bodies.items()
+            ]
             await self._shutdown.wait()
             for task in tasks:
                 task.cancel()
@@ -193,11 +247,19 @@ class Engine:
         await self.reconciler.load_position()
         self.run_control.resume(RunState(config.run_state), config.state_reason)
         values = self.bot_state.values
-        self.events.add("start", f"engine started: {self.mode}, {self.symbol}, "
-                                 f"{values['requote_mode']}; state {self.state.value} "
-                                 f"{self.state_reason}".strip())
-        log.info("engine %s started on %s (%s), state %s", self.bot, self.symbol, self.mode,
-                 self.state.value)
+        self.events.add(
+            "start",
+            f"engine started: {self.mode}, {self.symbol}, "
+            f"{values['requote_mode']}; state {self.state.value} "
+            f"{self.state_reason}".strip(),
+        )
+        log.info(
+            "engine %s started on %s (%s), state %s",
+            self.bot,
+            self.symbol,
+            self.mode,
+            self.state.value,
+        )
         self.started = True
 
     async def shut_down(self) -> None:
@@ -217,13 +279,15 @@ class Engine:
     # ------------------------------------------------------------------ stream events
 
     async def on_market_event(self, event) -> None:
-        self.resync.check()          # frames buffered over a suspension arrive first
+        self.resync.check()  # frames buffered over a suspension arrive first
         now = self.clock()
         if isinstance(event, frames.BookEvent):
             top = event.book.top()
-            if top is not None and top.crossed:     # garbage: never quote (or pull) from it
-                self.skip_garbage(f"crossed book {event.book.symbol}: best bid {top.best_bid}"
-                                  f" >= best ask {top.best_ask}")
+            if top is not None and top.crossed:  # garbage: never quote (or pull) from it
+                self.skip_garbage(
+                    f"crossed book {event.book.symbol}: best bid {top.best_bid}"
+                    f" >= best ask {top.best_ask}"
+                )
             elif self.market.on_book(event.book):
                 self.signals.wake(event.book.received_at or now)
         elif isinstance(event, frames.PriceEvent):
@@ -245,8 +309,9 @@ class Engine:
     async def on_account_event(self, event) -> None:
         now = self.clock()
         if isinstance(event, frames.OrderUpdate):
-            if self.tracker.is_ours(event.order.cl_ord_id) and \
-                    not self.tracker.knows(event.order.cl_ord_id):
+            if self.tracker.is_ours(event.order.cl_ord_id) and not self.tracker.knows(
+                event.order.cl_ord_id
+            ):
                 # Not something we placed in this run (or long forgotten): never track it from
                 # a stream frame; reconcile asks REST, which adopts it only if it really rests.
                 self.skip_garbage(f"order update for an unknown order {event.order.cl_ord_id}")
@@ -262,7 +327,7 @@ class Engine:
             if previous != self.market.account_feed:
                 self.events.add("feed", f"account feed {event.state} {event.detail}".strip())
             if event.state == "connected":
-                self.signals.reconcile_soon()        # the stream has no replay: ask REST
+                self.signals.reconcile_soon()  # the stream has no replay: ask REST
 
     def skip_garbage(self, what: str) -> None:
         """A frame that parsed but cannot be true: logged, otherwise ignored."""
@@ -277,8 +342,14 @@ class Engine:
         self._measure(transition)
         kind = AUDITED_STATES.get(transition.state)
         if kind is not None:
-            self.events.add(kind, transition.reason, side=order.side, price=order.price,
-                            qty=order.qty, cl_ord_id=order.cl_ord_id)
+            self.events.add(
+                kind,
+                transition.reason,
+                side=order.side,
+                price=order.price,
+                qty=order.qty,
+                cl_ord_id=order.cl_ord_id,
+            )
         self.observe_uptime()
         self.signals.wake()
 
@@ -291,14 +362,22 @@ class Engine:
         elif transition.state is OrderState.REJECTED and self.bot_state.run.running:
             self.quoter.note_reject(order.side, now)
         elif not transition.state.is_live and order.rested_at is not None:
-            self.lifetimes.order_ended(now - order.rested_at, transition.previous is
-                                       OrderState.PENDING_CANCEL and transition.state is
-                                       OrderState.CANCELED)
+            self.lifetimes.order_ended(
+                now - order.rested_at,
+                transition.previous is OrderState.PENDING_CANCEL
+                and transition.state is OrderState.CANCELED,
+            )
 
     def _record_fill(self, fill) -> None:
         cl_ord_id = self.tracker.fill_of(fill) or ""
-        self.events.add("fill", f"trade {fill.id}" + ("" if cl_ord_id else " (not one of ours)"),
-                        side=fill.side, price=fill.price, qty=fill.qty, cl_ord_id=cl_ord_id)
+        self.events.add(
+            "fill",
+            f"trade {fill.id}" + ("" if cl_ord_id else " (not one of ours)"),
+            side=fill.side,
+            price=fill.price,
+            qty=fill.qty,
+            cl_ord_id=cl_ord_id,
+        )
         if cl_ord_id:
             self.uptime.record_fill(self.clock())
 
@@ -320,7 +399,7 @@ class Engine:
                 async with asyncio.timeout(self.refresh_interval()):
                     await signals.quote.wait()
             except TimeoutError:
-                pass                 # timer pass: age-based requotes need no market message
+                pass  # timer pass: age-based requotes need no market message
             signals.quote.clear()
             trigger_at, signals.trigger_at = signals.trigger_at, None
             async with bounded_lock(self.trading_lock, 5.0, "quoting pass") as held:
@@ -339,8 +418,12 @@ class Engine:
         now = self.clock()
         self.observe_uptime()
         # A resync (time jump) is the reaction to stale state already: no pull on top of it.
-        if self.bot_state.run.running and self.tracker.live() and not self.resync.pending and \
-                not self.market.usable(now, self.options.feed_stale_seconds):
+        if (
+            self.bot_state.run.running
+            and self.tracker.live()
+            and not self.resync.pending
+            and not self.market.usable(now, self.options.feed_stale_seconds)
+        ):
             self.pull_quotes("market data stale")
         await self.executor.check_overdue()
         if self.cleanup.pending:
@@ -371,11 +454,18 @@ class Engine:
 
     async def publish(self) -> None:
         self.observe_uptime()
-        snapshot = build_snapshot(self.bot_state, self.clock(), uptime=self.uptime,
-                                  events=self.events, failures=self.failures,
-                                  executor=self.executor, breaker=self.breaker,
-                                  strategy=self.quoter.view(), lifetimes=self.lifetimes,
-                                  exchange_uptime=self.exchange_uptime.view())
+        snapshot = build_snapshot(
+            self.bot_state,
+            self.clock(),
+            uptime=self.uptime,
+            events=self.events,
+            failures=self.failures,
+            executor=self.executor,
+            breaker=self.breaker,
+            strategy=self.quoter.view(),
+            lifetimes=self.lifetimes,
+            exchange_uptime=self.exchange_uptime.view(),
+        )
         await bus.publish_snapshot(snapshot, summarize(snapshot))
 
     async def _control_loop(self) -> None:
@@ -391,9 +481,13 @@ class Engine:
         least once a second, so it is also where a time jump is noticed."""
         self.resync.check()
         mark = self.market.mark
-        self.uptime.observe(self.clock(), self.tracker.resting(Side.BUY, mark),
-                            self.tracker.resting(Side.SELL, mark), mark,
-                            running=self.bot_state.run.running)
+        self.uptime.observe(
+            self.clock(),
+            self.tracker.resting(Side.BUY, mark),
+            self.tracker.resting(Side.SELL, mark),
+            mark,
+            running=self.bot_state.run.running,
+        )
 
     def on_task_failure(self, name: str, exc: BaseException) -> None:
         self.executor.note_failure(f"task {name}", exc)

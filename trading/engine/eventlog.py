@@ -2,6 +2,7 @@
 change becomes an EventRecord, kept in memory for the snapshot and written to the database in
 batches (store.record_events). A failed write keeps the batch for the next flush; the buffer is
 bounded so a database that stays down cannot eat the process's memory."""
+
 from __future__ import annotations
 
 import logging
@@ -27,12 +28,28 @@ class EventLog:
         self._recent: deque[EventRecord] = deque(maxlen=SNAPSHOT_EVENTS)
         self._unsaved: deque[EventRecord] = deque(maxlen=MAX_UNSAVED)
 
-    def add(self, kind: str, message: str = "", *, side: Side | str | None = None,
-            price: Decimal | None = None, qty: Decimal | None = None,
-            cl_ord_id: str = "", at: float | None = None) -> EventRecord:
+    def add(
+        self,
+        kind: str,
+        message: str = "",
+        *,
+        side: Side | str | None = None,
+        price: Decimal | None = None,
+        qty: Decimal | None = None,
+        cl_ord_id: str = "",
+        at: float | None = None,
+    ) -> EventRecord:
         side_text = side.value if isinstance(side, Side) else (side or "")
-        record = EventRecord(kind, self._clock() if at is None else at, self._symbol(),
-                             side_text, price, qty, cl_ord_id, message)
+        record = EventRecord(
+            kind,
+            self._clock() if at is None else at,
+            self._symbol(),
+            side_text,
+            price,
+            qty,
+            cl_ord_id,
+            message,
+        )
         if len(self._unsaved) == MAX_UNSAVED:
             log.warning("audit log buffer full (database down?); dropping the oldest event")
         self._recent.append(record)
@@ -54,7 +71,7 @@ class EventLog:
             return True
         batch, self._unsaved = list(self._unsaved), deque(maxlen=MAX_UNSAVED)
         ok = await store.call(store.record_events, self.bot, batch, default=False)
-        if not ok:      # put the batch back in front of what arrived meanwhile
+        if not ok:  # put the batch back in front of what arrived meanwhile
             newer = list(self._unsaved)
             self._unsaved = deque(batch + newer, maxlen=MAX_UNSAVED)
         return bool(ok)

@@ -6,6 +6,7 @@ the exchange's hours in the database next to our own figures, and flags finished
 the two disagree by more than a few minutes: that is where our measurement, or our idea of
 the rules, is wrong.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,15 @@ DISAGREE_SECONDS = 180.0
 
 
 class ExchangeUptime:
-    def __init__(self, bot: str, rest: StandXRest, uptime: UptimeKeeper, events: EventLog,
-                 clock: Callable[[], float], symbol: Callable[[], str]):
+    def __init__(
+        self,
+        bot: str,
+        rest: StandXRest,
+        uptime: UptimeKeeper,
+        events: EventLog,
+        clock: Callable[[], float],
+        symbol: Callable[[], str],
+    ):
         self.bot, self.rest, self.uptime, self.events = bot, rest, uptime, events
         self._clock, self._symbol = clock, symbol
         self.checked_at: float | None = None
@@ -46,8 +54,11 @@ class ExchangeUptime:
             log.info("maker uptime not available from the exchange: %s", self.error)
             return
         self.checked_at, self.error = self._clock(), None
-        recent = {int(h): s for h, s in hours.items()
-                  if h >= hour_start(self._clock()) - (HISTORY_HOURS - 1) * HOUR}
+        recent = {
+            int(h): s
+            for h, s in hours.items()
+            if h >= hour_start(self._clock()) - (HISTORY_HOURS - 1) * HOUR
+        }
         self.uptime.exchange_hours.update(recent)
         await store.call(store.set_exchange_uptime, self.bot, recent)
         self._flag_disagreements()
@@ -59,22 +70,34 @@ class ExchangeUptime:
         rows = []
         for hour, theirs in sorted(self.uptime.exchange_hours.items()):
             mine = ours[hour].in_band_seconds if hour in ours else 0.0
-            rows.append({"hour": _iso(hour), "in_band_seconds": round(theirs, 1),
-                         "ours": round(mine, 1), "disagree": disagrees(hour, theirs, mine, now)})
+            rows.append(
+                {
+                    "hour": _iso(hour),
+                    "in_band_seconds": round(theirs, 1),
+                    "ours": round(mine, 1),
+                    "disagree": disagrees(hour, theirs, mine, now),
+                }
+            )
         return rows
 
     def view(self) -> dict:
-        return {"checked_at": None if self.checked_at is None else _iso(self.checked_at),
-                "error": self.error, "hours": self.rows()}
+        return {
+            "checked_at": None if self.checked_at is None else _iso(self.checked_at),
+            "error": self.error,
+            "hours": self.rows(),
+        }
 
     def _flag_disagreements(self) -> None:
         for row in self.rows():
             hour = int(dt.datetime.fromisoformat(row["hour"]).timestamp())
             if row["disagree"] and hour not in self._flagged:
                 self._flagged.add(hour)
-                self.events.add("info", f"maker uptime {row['hour'][:13]}h: StandX counts "
-                                        f"{row['in_band_seconds'] / 60:.1f} min in band, we "
-                                        f"measured {row['ours'] / 60:.1f} min")
+                self.events.add(
+                    "info",
+                    f"maker uptime {row['hour'][:13]}h: StandX counts "
+                    f"{row['in_band_seconds'] / 60:.1f} min in band, we "
+                    f"measured {row['ours'] / 60:.1f} min",
+                )
 
 
 def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:

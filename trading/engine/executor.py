@@ -8,6 +8,7 @@ job. Places can be shut off (`close_places`): a kill or stop drops every place s
 waiting for the rate budget, and every retry of one refused before it (a 429, a 5xx), so
 nothing queued before the kill reaches the exchange.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,11 +54,18 @@ def is_reject(exc: BaseException, kind: RejectKind) -> bool:
 
 
 class Executor:
-    def __init__(self, rest: StandXRest, tracker: OrderTracker, events: EventLog,
-                 failures: Failures, symbol: Callable[[], str],
-                 on_trip: Callable[[str], None], on_auth_error: Callable[[AuthError], None],
-                 on_transition: Callable[[Transition], None],
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        rest: StandXRest,
+        tracker: OrderTracker,
+        events: EventLog,
+        failures: Failures,
+        symbol: Callable[[], str],
+        on_trip: Callable[[str], None],
+        on_auth_error: Callable[[AuthError], None],
+        on_transition: Callable[[Transition], None],
+        clock: Callable[[], float] = time.time,
+    ):
         self.rest, self.tracker, self.events = rest, tracker, events
         self.failures = failures
         self._symbol = symbol
@@ -66,18 +74,19 @@ class Executor:
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
         self._inflight = TaskSet()
-        self._cancels_due: list[str] = []       # non-urgent cancels waiting for company
-        self._unsent: dict[str, asyncio.Task] = {}   # places still waiting for the budget
+        self._cancels_due: list[str] = []  # non-urgent cancels waiting for company
+        self._unsent: dict[str, asyncio.Task] = {}  # places still waiting for the budget
         # Places whose request has not returned yet (the client may be retrying a 429 or a
         # 5xx): "not found" is no answer about those, see check_overdue.
         self._placing: set[str] = set()
-        self.places_closed: str | None = None   # why places are shut off (kill, stop)
-        self._requests: deque[float] = deque()   # when each exchange call of this bot went
+        self.places_closed: str | None = None  # why places are shut off (kill, stop)
+        self._requests: deque[float] = deque()  # when each exchange call of this bot went
 
     # ------------------------------------------------------------------ accounting
 
-    async def call(self, where: str, make: Callable[[], Awaitable],
-                   answers: tuple[type[StandXError], ...] = ()):
+    async def call(
+        self, where: str, make: Callable[[], Awaitable], answers: tuple[type[StandXError], ...] = ()
+    ):
         """One exchange call with failure accounting; returns its result or raises.
         `answers` are errors that are a normal answer here (e.g. 404 for an order that never
         got created): the exchange worked, so they reset the counter like a success."""
@@ -122,8 +131,10 @@ class Executor:
         log.warning("%s failed: %s", where, exc)
         self.events.add("error", f"{where}: {type(exc).__name__}: {exc}"[:500])
         if self.failures.failure(where, exc, self._clock()):
-            self._on_trip(f"{self.failures.consecutive} consecutive failures "
-                          f"(last: {where}: {type(exc).__name__})")
+            self._on_trip(
+                f"{self.failures.consecutive} consecutive failures "
+                f"(last: {where}: {type(exc).__name__})"
+            )
 
     def note_unreachable(self, where: str, exc: BaseException) -> None:
         """The exchange could not be reached at all (nothing was sent). Not a kill-switch
@@ -166,7 +177,9 @@ class Executor:
         now = self._clock()
         for cl_ord_id, task in dropped:
             task.cancel()
-            self._transition(self.tracker.rejected(cl_ord_id, now, f"dropped before sending: {why}"))
+            self._transition(
+                self.tracker.rejected(cl_ord_id, now, f"dropped before sending: {why}")
+            )
         if dropped:
             self.events.add("info", f"{why}: dropped {len(dropped)} queued order(s) before sending")
         return len(dropped)
@@ -208,54 +221,84 @@ class Executor:
 
     # ------------------------------------------------------------------ placing
 
-    def prepare_place(self, quote: Quote, reason: str, ref_mid: Decimal,
-                      replaces: str | None = None) -> str:
+    def prepare_place(
+        self, quote: Quote, reason: str, ref_mid: Decimal, replaces: str | None = None
+    ) -> str:
         """Track the order as PENDING_NEW and audit it; returns its cl_ord_id."""
         cl_ord_id = self.tracker.new_cl_ord_id(quote.side)
         self.tracker.add_pending(quote, cl_ord_id, self._clock(), ref_mid)
         note = reason if replaces is None else f"{reason} (replaces {replaces})"
-        self.events.add("place", note, side=quote.side, price=quote.price, qty=quote.qty,
-                        cl_ord_id=cl_ord_id)
+        self.events.add(
+            "place", note, side=quote.side, price=quote.price, qty=quote.qty, cl_ord_id=cl_ord_id
+        )
         return cl_ord_id
 
-    def launch_place(self, cl_ord_id: str, quote: Quote, trigger_at: float | None,
-                     on_capacity: Callable[[], None]) -> None:
+    def launch_place(
+        self,
+        cl_ord_id: str,
+        quote: Quote,
+        trigger_at: float | None,
+        on_capacity: Callable[[], None],
+    ) -> None:
         """Send one prepared ALO order in the background; it counts as unsent (droppable by
         close_places) until its request leaves the pacer."""
         task = self.launch(self._place(cl_ord_id, quote, trigger_at, on_capacity), "place")
         if not task.done():
             self._unsent[cl_ord_id] = task
 
-    async def _place(self, cl_ord_id: str, quote: Quote, trigger_at: float | None,
-                     on_capacity: Callable[[], None]) -> None:
+    async def _place(
+        self,
+        cl_ord_id: str,
+        quote: Quote,
+        trigger_at: float | None,
+        on_capacity: Callable[[], None],
+    ) -> None:
         if self.places_closed is not None:
             self._unsent.pop(cl_ord_id, None)
-            self._transition(self.tracker.rejected(cl_ord_id, self._clock(),
-                                                   f"not sent: {self.places_closed}"))
+            self._transition(
+                self.tracker.rejected(cl_ord_id, self._clock(), f"not sent: {self.places_closed}")
+            )
             return
         if await self.send_place(cl_ord_id, quote, trigger_at) == RejectKind.CAPACITY:
             on_capacity()
 
-    async def send_place(self, cl_ord_id: str, quote: Quote,
-                         trigger_at: float | None = None) -> RejectKind | None:
+    async def send_place(
+        self, cl_ord_id: str, quote: Quote, trigger_at: float | None = None
+    ) -> RejectKind | None:
         """Send one ALO order; returns the kind of a synchronous reject (None otherwise)."""
-        def sent() -> None:     # an attempt is leaving the pacer for the exchange
+
+        def sent() -> None:  # an attempt is leaving the pacer for the exchange
             if self.places_closed is not None:
                 raise PlaceDropped(self.places_closed)
             if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
                 self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+
         self._placing.add(cl_ord_id)
         try:
-            await self.call("new_order", lambda: self.rest.new_order(
-                self._symbol(), quote.side, quote.qty, quote.price, cl_ord_id, "alo",
-                on_sent=sent))
+            await self.call(
+                "new_order",
+                lambda: self.rest.new_order(
+                    self._symbol(),
+                    quote.side,
+                    quote.qty,
+                    quote.price,
+                    cl_ord_id,
+                    "alo",
+                    on_sent=sent,
+                ),
+            )
         except StandXError as exc:
             return self._place_failed(cl_ord_id, quote, exc)
         except PlaceDropped as dropped:
-            self._transition(self.tracker.rejected(cl_ord_id, self._clock(),
-                                                   f"retry not sent: {dropped}"))
-            self.events.add("info", f"{dropped}: dropped the retry of a place before sending",
-                            side=quote.side, cl_ord_id=cl_ord_id)
+            self._transition(
+                self.tracker.rejected(cl_ord_id, self._clock(), f"retry not sent: {dropped}")
+            )
+            self.events.add(
+                "info",
+                f"{dropped}: dropped the retry of a place before sending",
+                side=quote.side,
+                cl_ord_id=cl_ord_id,
+            )
         finally:
             self._unsent.pop(cl_ord_id, None)
             self._placing.discard(cl_ord_id)
@@ -263,12 +306,22 @@ class Executor:
 
     def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> RejectKind | None:
         now = self._clock()
-        if isinstance(exc, RequestTimeoutError) and exc.maybe_sent or \
-                isinstance(exc, ServerError) and exc.status == 504:
-            return None      # it may rest: the pending timeout asks query_order by cl_ord_id
+        if (
+            isinstance(exc, RequestTimeoutError)
+            and exc.maybe_sent
+            or isinstance(exc, ServerError)
+            and exc.status == 504
+        ):
+            return None  # it may rest: the pending timeout asks query_order by cl_ord_id
         self._transition(self.tracker.rejected(cl_ord_id, now, str(exc)))
-        self.events.add("reject", str(exc)[:500], side=quote.side, price=quote.price,
-                        qty=quote.qty, cl_ord_id=cl_ord_id)
+        self.events.add(
+            "reject",
+            str(exc)[:500],
+            side=quote.side,
+            price=quote.price,
+            qty=quote.qty,
+            cl_ord_id=cl_ord_id,
+        )
         return getattr(exc, "kind", None)
 
     # ------------------------------------------------------------------ cancelling
@@ -279,20 +332,24 @@ class Executor:
         if order is None or order.state is OrderState.PENDING_CANCEL:
             return False
         self._transition(self.tracker.cancel_sent(cl_ord_id, self._clock()))
-        self.events.add("cancel", reason, side=order.side, price=order.price, qty=order.qty,
-                        cl_ord_id=cl_ord_id)
+        self.events.add(
+            "cancel", reason, side=order.side, price=order.price, qty=order.qty, cl_ord_id=cl_ord_id
+        )
         return True
 
     async def send_cancel(self, cl_ord_id: str) -> None:
         try:
-            await self.call("cancel_order", lambda: self.rest.cancel_order(cl_ord_id=cl_ord_id),
-                            answers=(NotFoundError, OrderRejectedError))
+            await self.call(
+                "cancel_order",
+                lambda: self.rest.cancel_order(cl_ord_id=cl_ord_id),
+                answers=(NotFoundError, OrderRejectedError),
+            )
         except (NotFoundError, OrderRejectedError) as exc:
             # Already gone (filled or canceled meanwhile): the order channel tells which;
             # the pending timeout asks query_order if it does not.
             log.info("cancel of %s refused: %s", cl_ord_id, exc)
         except StandXError:
-            pass        # counted; the pending timeout re-checks and retries
+            pass  # counted; the pending timeout re-checks and retries
 
     def prepare_cancel_many(self, cl_ord_ids: list[str], reason: str) -> list[str]:
         """Mark ours PENDING_CANCEL and audit one batch; returns the ids to send (never an
@@ -302,8 +359,9 @@ class Executor:
             now = self._clock()
             for cl_ord_id in ids:
                 self._transition(self.tracker.cancel_sent(cl_ord_id, now))
-            self.events.add("cancel", f"{reason}: {len(ids)} order(s)",
-                            cl_ord_id=",".join(ids)[:64])
+            self.events.add(
+                "cancel", f"{reason}: {len(ids)} order(s)", cl_ord_id=",".join(ids)[:64]
+            )
         return ids
 
     async def send_cancel_many(self, ids: list[str]) -> bool:
@@ -339,16 +397,18 @@ class Executor:
         still sending or retrying: the exchange rightly does not know it yet, and
         forgetting it would make it an orphan the moment the retry lands (a forgotten id is
         never adopted again). Its call's own outcome settles it."""
-        overdue = [o for o in self.tracker.overdue(self._clock())
-                   if o.cl_ord_id not in self._placing]
+        overdue = [
+            o for o in self.tracker.overdue(self._clock()) if o.cl_ord_id not in self._placing
+        ]
         for order in overdue[:OVERDUE_CHECKS_PER_PASS]:
             self.tracker.mark_checked(order.cl_ord_id, self._clock())
             try:
                 query = functools.partial(self.rest.query_order, cl_ord_id=order.cl_ord_id)
                 row = await self.call("query_order", query, answers=(NotFoundError,))
             except NotFoundError:
-                self._transition(self.tracker.gone(order.cl_ord_id, self._clock(),
-                                                   "unknown to the exchange"))
+                self._transition(
+                    self.tracker.gone(order.cl_ord_id, self._clock(), "unknown to the exchange")
+                )
                 continue
             except StandXError:
                 continue

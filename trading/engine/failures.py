@@ -3,6 +3,7 @@
 Any failed exchange call counts (what counts is decided in executor.py); any success
 resets the count, so only an unbroken run of MAX_CONSECUTIVE_FAILURES trips the switch.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -15,6 +16,7 @@ RECENT = 10
 class Failures:
     """Consecutive exchange failures; `seen` keeps the recent ones (the snapshot shows
     them, so a trader sees what tripped the switch)."""
+
     limit: int
     consecutive: int = 0
     total: int = 0

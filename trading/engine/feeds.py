@@ -13,6 +13,7 @@ status. A bot that starts or switches symbol adds its symbol on the live connect
 the account's other bots never go dark for it; symbols nobody quotes any more are dropped
 at the next reconnect (StandX documents no unsubscribe).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,6 +37,7 @@ MARKET_EVENTS = (frames.BookEvent, frames.PriceEvent, frames.TradePrint)
 
 class FeedUser(Protocol):
     """What the feed needs of an engine."""
+
     @property
     def bot(self) -> str: ...
     @property
@@ -56,8 +58,9 @@ def event_symbol(event) -> str:
 class SharedFeed:
     def __init__(self, url: str, token: object, name: str, stale_after: float = 5.0):
         self.name = name
-        self.stream = StreamClient(url, account_subscriptions(), token=token, name=name,
-                                   stale_after=stale_after)
+        self.stream = StreamClient(
+            url, account_subscriptions(), token=token, name=name, stale_after=stale_after
+        )
         self._users: dict[str, FeedUser] = {}
         self._task: asyncio.Task | None = None
 
@@ -70,12 +73,15 @@ class SharedFeed:
         task); the connection opens with the first user and closes with the last."""
         self._users[user.bot] = user
         await self.follow(user)
-        if self.stream.state is not None:       # joining a live connection: say how it is
+        if self.stream.state is not None:  # joining a live connection: say how it is
             await self._tell(user, StreamStatus(self.name, self.stream.state, "shared"))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(
-                supervise(f"feed {self.name}", lambda: self.stream.run(self.dispatch),
-                          self._on_failure), name=f"feed-{self.name}")
+                supervise(
+                    f"feed {self.name}", lambda: self.stream.run(self.dispatch), self._on_failure
+                ),
+                name=f"feed-{self.name}",
+            )
         try:
             await asyncio.Event().wait()
         finally:
@@ -89,7 +95,9 @@ class SharedFeed:
         """Stream `user`'s current symbol (after it started or switched symbols)."""
         symbols = sorted({u.symbol for u in self._users.values()} | {user.symbol})
         await self.stream.update_subscriptions(
-            account_subscriptions() + [s for symbol in symbols for s in market_subscriptions(symbol)])
+            account_subscriptions()
+            + [s for symbol in symbols for s in market_subscriptions(symbol)]
+        )
 
     async def dispatch(self, event) -> None:
         if isinstance(event, StreamStatus):
@@ -112,7 +120,7 @@ class SharedFeed:
         """One bot's failing handler must not keep the event from the account's others."""
         try:
             await handler(event)
-        except Exception:       # logged here; the stream counts nothing twice
+        except Exception:  # logged here; the stream counts nothing twice
             log.exception("feed %s: a handler failed on %s", self.name, type(event).__name__)
 
     def _on_failure(self, name: str, exc: BaseException) -> None:

@@ -1,5 +1,6 @@
 """What the engine knows about the market and its feeds: latest book, price tick, mark, and the
 state of each stream. Plain state, updated from stream events; no I/O."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class MarketView:
     last_message_at: float | None = None
     market_feed: str = DISCONNECTED
     account_feed: str = DISCONNECTED
-    trusted_after: float = float("-inf")     # books received before this are not quoted from
+    trusted_after: float = float("-inf")  # books received before this are not quoted from
 
     def reset(self, symbol: str) -> None:
         """A symbol switch: nothing we knew applies any more."""
@@ -66,5 +67,9 @@ class MarketView:
     def usable(self, now: float, stale_after: float) -> bool:
         """May we quote from this market data? Connected, not stale, and recent."""
         age = self.age(now)
-        return self.market_feed == CONNECTED and self.book is not None and \
-            age is not None and age <= stale_after
+        return (
+            self.market_feed == CONNECTED
+            and self.book is not None
+            and age is not None
+            and age <= stale_after
+        )

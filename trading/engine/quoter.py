@@ -5,6 +5,7 @@ Strategy proposes, a separate step executes: this module only turns the pure cor
 decisions into executor calls, counts requotes, feeds the requote breaker and keeps the
 measurements the band strategy plans from (core/market_meter.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,9 +29,16 @@ log = logging.getLogger(__name__)
 
 
 class Quoter:
-    def __init__(self, state: BotState, executor: Executor, uptime: UptimeKeeper,
-                 breaker: RequoteBreaker, events: EventLog, clock: Callable[[], float],
-                 fallback_seconds: float):
+    def __init__(
+        self,
+        state: BotState,
+        executor: Executor,
+        uptime: UptimeKeeper,
+        breaker: RequoteBreaker,
+        events: EventLog,
+        clock: Callable[[], float],
+        fallback_seconds: float,
+    ):
         self.state, self.executor, self.uptime = state, executor, uptime
         self.breaker, self.events = breaker, events
         self._clock, self._fallback_seconds = clock, fallback_seconds
@@ -40,7 +48,7 @@ class Quoter:
         # After a reject (post-only would cross, say) a side waits before it places again,
         # longer after each reject in a row: a market the quote cannot rest in is not met
         # with a new order every pass.
-        self._rejects: dict[Side, tuple[int, float]] = {}      # side -> (in a row, until)
+        self._rejects: dict[Side, tuple[int, float]] = {}  # side -> (in a row, until)
 
     def quote_once(self, trigger_at: float | None = None) -> None:
         """One pass: plan -> desired quotes -> actions -> execute. Synchronous on purpose:
@@ -53,24 +61,26 @@ class Quoter:
         now = self._clock()
         plan = self.plan(top, now)
         if plan.name == BAND and plan.anchors is None:
-            return                      # the band needs the mark: wait for a price message
+            return  # the band needs the mark: wait for a price message
         params = self.quote_params
         if plan.proximity_bps is not None:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
-        desired = quoting.compute_quotes(top, state.spec, params, state.position_qty,
-                                         plan.anchors)
-        actions = decide_core.decide(desired, state.tracker.live(), now, top,
-                                     self.decide_params(now, plan))
+        desired = quoting.compute_quotes(top, state.spec, params, state.position_qty, plan.anchors)
+        actions = decide_core.decide(
+            desired, state.tracker.live(), now, top, self.decide_params(now, plan)
+        )
         self._execute(actions, top, trigger_at, now)
 
     def plan(self, top: BookTop, now: float) -> StrategyPlan:
-        measured = Measured(self.meter.volatility_bps, self.meter.latency_s,
-                            self.executor.requests_per_minute(now))
+        measured = Measured(
+            self.meter.volatility_bps, self.meter.latency_s, self.executor.requests_per_minute(now)
+        )
         self.last_plan = plan_pass(self.state.values, top, self.state.market.mark, measured)
         return self.last_plan
 
-    def _execute(self, actions: list[decide_core.Action], top: BookTop,
-                 trigger_at: float | None, now: float) -> None:
+    def _execute(
+        self, actions: list[decide_core.Action], top: BookTop, trigger_at: float | None, now: float
+    ) -> None:
         cancels = []
         for action in actions:
             if action.requote:
@@ -79,25 +89,29 @@ class Quoter:
                 self._place(action, top, trigger_at, now)
             elif not self.executor.prepare_cancel(action.cl_ord_id, action.reason):
                 continue
-            elif action.urgent:      # a fill may be imminent: this cancel goes out first
+            elif action.urgent:  # a fill may be imminent: this cancel goes out first
                 self.executor.launch(self.executor.send_cancel(action.cl_ord_id), "cancel")
             else:
                 cancels.append(action.cl_ord_id)
         self.executor.cancel_soon(cancels)
 
-    def _place(self, action: decide_core.Place, top: BookTop, trigger_at: float | None,
-               now: float) -> None:
+    def _place(
+        self, action: decide_core.Place, top: BookTop, trigger_at: float | None, now: float
+    ) -> None:
         side = action.side
-        cl_ord_id = self.executor.prepare_place(action.quote, action.reason, top.mid,
-                                                action.replaces)
+        cl_ord_id = self.executor.prepare_place(
+            action.quote, action.reason, top.mid, action.replaces
+        )
         on_capacity = (lambda: self._block_overlap(side)) if action.replaces else (lambda: None)
         self.executor.launch_place(cl_ord_id, action.quote, trigger_at, on_capacity)
         if self.breaker.record_place(side, now):
-            text = (f"requote breaker: the {side.value} side placed more than "
-                    f"{self.breaker.max_places} orders in {self.breaker.window_seconds:.0f}s; "
-                    f"it places at most one order every {self.breaker.throttle_seconds:.0f}s "
-                    f"for the next {self.breaker.hold_seconds:.0f}s (a market too fast for "
-                    f"the settings, or settings that requote their own quotes)")
+            text = (
+                f"requote breaker: the {side.value} side placed more than "
+                f"{self.breaker.max_places} orders in {self.breaker.window_seconds:.0f}s; "
+                f"it places at most one order every {self.breaker.throttle_seconds:.0f}s "
+                f"for the next {self.breaker.hold_seconds:.0f}s (a market too fast for "
+                f"the settings, or settings that requote their own quotes)"
+            )
             log.error("%s", text)
             self.events.add("error", text, side=side)
 
@@ -114,10 +128,14 @@ class Quoter:
     def _block_overlap(self, side: Side) -> None:
         """Margin or max-open-orders refused the overlapping order: cancel-first for a while."""
         self._overlap_blocked_until = self._clock() + self._fallback_seconds
-        self.events.add("info", f"make_before_break needs two orders on the {side.value} side "
-                                f"and the exchange refused the second (margin or max open "
-                                f"orders): cancel-first for "
-                                f"{self._fallback_seconds:.0f}s", side=side)
+        self.events.add(
+            "info",
+            f"make_before_break needs two orders on the {side.value} side "
+            f"and the exchange refused the second (margin or max open "
+            f"orders): cancel-first for "
+            f"{self._fallback_seconds:.0f}s",
+            side=side,
+        )
 
     @property
     def quote_params(self) -> quoting.QuoteParams:
@@ -128,13 +146,17 @@ class Quoter:
         return decide_core.DecideParams(
             requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
             stale_order_seconds=Decimal(str(values["stale_order_seconds"])),
-            proximity_guard_bps=plan.proximity_bps if plan.proximity_bps is not None
+            proximity_guard_bps=plan.proximity_bps
+            if plan.proximity_bps is not None
             else Decimal(str(values["proximity_guard_bps"])),
             requote_mode=values["requote_mode"],
             allow_overlap=now >= self._overlap_blocked_until,
-            strategy_version=self.state.tracker.strategy_version, band=plan.windows,
-            min_rest_seconds=plan.min_rest_seconds, window_only=plan.window_only,
-            holding=self.breaker.holding_sides(now) | self._rejected_sides(now))
+            strategy_version=self.state.tracker.strategy_version,
+            band=plan.windows,
+            min_rest_seconds=plan.min_rest_seconds,
+            window_only=plan.window_only,
+            holding=self.breaker.holding_sides(now) | self._rejected_sides(now),
+        )
 
     def view(self) -> dict:
         """The strategy as the snapshot shows it (what it aims for, what it measured)."""
@@ -145,14 +167,17 @@ class Quoter:
         return {
             "name": values.get("quote_strategy", "spread"),
             "can_earn": plan.can_earn if plan else True,
-            "problem": plan.problem if plan else None, "note": plan.note if plan else None,
+            "problem": plan.problem if plan else None,
+            "note": plan.note if plan else None,
             "band_bps": _text(values.get("uptime_band_bps")),
             "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),
             "margin_bps": None if band is None else _text(band.margin_bps),
-            "volatility_bps": None if self.meter.volatility_bps is None
+            "volatility_bps": None
+            if self.meter.volatility_bps is None
             else f"{self.meter.volatility_bps:.2f}",
             "ack_latency_ms": None if latency is None else round(latency * 1000, 1),
-            "mark_mid_gap_bps": None if top is None or mark is None
+            "mark_mid_gap_bps": None
+            if top is None or mark is None
             else _text(bps_gap(top, mark).quantize(CENT)),
             "holding": bool(plan and plan.holding),
         }

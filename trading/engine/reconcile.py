@@ -6,6 +6,7 @@ that are gone are forgotten, pending ones found resting are confirmed, ours we d
 are adopted, and ours that should not be open (another symbol, or a bot that is not
 running) are cancelled.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,8 +23,14 @@ log = logging.getLogger(__name__)
 
 
 class Reconciler:
-    def __init__(self, state: BotState, executor: Executor, events: EventLog,
-                 clock: Callable[[], float], on_transition: Callable[[Transition], None]):
+    def __init__(
+        self,
+        state: BotState,
+        executor: Executor,
+        events: EventLog,
+        clock: Callable[[], float],
+        on_transition: Callable[[Transition], None],
+    ):
         self.state, self.executor, self.events = state, executor, events
         self._clock, self._on_transition = clock, on_transition
 
@@ -39,17 +46,27 @@ class Reconciler:
             return False
         here = [r for r in rows if r.symbol == state.symbol]
         top = state.market.top()
-        result = state.tracker.reconcile(here, self._clock(), as_of=sent_at,
-                                         ref_mid=top.mid if top else None)
+        result = state.tracker.reconcile(
+            here, self._clock(), as_of=sent_at, ref_mid=top.mid if top else None
+        )
         for transition in (*result.gone, *result.confirmed):
             self._on_transition(transition)
         for order in result.adopted:
-            self.events.add("info", "adopted an order of ours found open", side=order.side,
-                            price=order.price, qty=order.qty, cl_ord_id=order.cl_ord_id)
-        strays = [r.cl_ord_id for r in rows
-                  if r.symbol != state.symbol and state.tracker.is_ours(r.cl_ord_id)]
+            self.events.add(
+                "info",
+                "adopted an order of ours found open",
+                side=order.side,
+                price=order.price,
+                qty=order.qty,
+                cl_ord_id=order.cl_ord_id,
+            )
+        strays = [
+            r.cl_ord_id
+            for r in rows
+            if r.symbol != state.symbol and state.tracker.is_ours(r.cl_ord_id)
+        ]
         if not state.run.running:
-            strays += state.tracker.live_ids()         # a stopped or killed bot has no orders
+            strays += state.tracker.live_ids()  # a stopped or killed bot has no orders
         if strays:
             await self.executor.cancel_many(strays, "should not be open (reconcile)")
         return True
@@ -58,11 +75,13 @@ class Reconciler:
         state = self.state
         try:
             positions = await self.executor.call(
-                "query_positions", lambda: self.executor.rest.query_positions(state.symbol))
+                "query_positions", lambda: self.executor.rest.query_positions(state.symbol)
+            )
         except StandXError:
             return
-        state.position_qty = sum((p.qty for p in positions if p.symbol == state.symbol),
-                                 Decimal("0"))
+        state.position_qty = sum(
+            (p.qty for p in positions if p.symbol == state.symbol), Decimal("0")
+        )
 
     async def recover(self) -> bool:
         """After a time jump: orders, then the position. False when REST did not answer."""

@@ -10,6 +10,7 @@ a gap that makes the engine resynchronise.
 While a resync is pending the engine does not quote; it reconciles orders and the position
 with REST, then only trusts a book received after that reconcile answered.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,14 +48,20 @@ class GapWatch:
 class Resync:
     """Notices a time jump and reconciles before quoting resumes."""
 
-    def __init__(self, clock: Callable[[], float], events: EventLog, market: MarketView,
-                 recover: Callable[[], Awaitable[bool]], signals: Signals,
-                 max_gap: float = MAX_GAP_SECONDS):
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        events: EventLog,
+        market: MarketView,
+        recover: Callable[[], Awaitable[bool]],
+        signals: Signals,
+        max_gap: float = MAX_GAP_SECONDS,
+    ):
         self._clock, self.events, self.market = clock, events, market
         self._recover, self.signals = recover, signals
         self.watch = GapWatch(max_gap)
         self.pending = False
-        self._generation = 0        # a second jump during a resync restarts it
+        self._generation = 0  # a second jump during a resync restarts it
 
     def check(self) -> bool:
         """Look at the clock; on a jump, stop quoting and start a resync. True on a jump."""
@@ -62,8 +69,10 @@ class Resync:
         if gap is None:
             return False
         self._generation += 1
-        text = (f"time jump of {gap:.1f}s (process suspended or clock stepped): the book and "
-                f"our orders are stale; reconciling with the exchange before quoting again")
+        text = (
+            f"time jump of {gap:.1f}s (process suspended or clock stepped): the book and "
+            f"our orders are stale; reconciling with the exchange before quoting again"
+        )
         log.warning("%s", text)
         self.events.add("feed", text)
         if not self.pending:

@@ -6,6 +6,7 @@ budget, so nothing queued before the kill reaches the exchange), then cancels ev
 of ours and verifies with the exchange (cleanup.py). When that cannot be verified the state
 reason says how many orders may remain, on the dashboard and in the status API.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,13 +29,20 @@ RUNNING, STOPPED, KILLED = RunState.RUNNING, RunState.STOPPED, RunState.KILLED
 
 
 class RunControl:
-    def __init__(self, state: BotState, executor: Executor, cleanup: OrderCleanup,
-                 events: EventLog, failures: Failures, breaker: RequoteBreaker,
-                 signals: Signals):
+    def __init__(
+        self,
+        state: BotState,
+        executor: Executor,
+        cleanup: OrderCleanup,
+        events: EventLog,
+        failures: Failures,
+        breaker: RequoteBreaker,
+        signals: Signals,
+    ):
         self.state, self.executor, self.cleanup = state, executor, cleanup
         self.events, self.failures, self.breaker = events, failures, breaker
         self.signals = signals
-        self.auth_problem: str | None = None    # set on a 401; quoting stays off until restart
+        self.auth_problem: str | None = None  # set on a 401; quoting stays off until restart
         self.persisted: RunState | None = None
         self._to_persist: tuple[RunState, str] | None = None
 
@@ -74,7 +82,7 @@ class RunControl:
         self.set_run_state(RUNNING, "")
         self.events.add("start", reason)
         await self._persist(RUNNING, "")
-        self.signals.reconcile_soon()      # settle our view before the first pass
+        self.signals.reconcile_soon()  # settle our view before the first pass
         self.signals.wake()
 
     async def stop(self, reason: str) -> None:
@@ -104,8 +112,10 @@ class RunControl:
         Our orders may still rest (canceling needs the token too): the message says so."""
         if self.auth_problem is not None:
             return
-        self.auth_problem = (f"authentication failed ({exc}): set a fresh STANDX_JWT_TOKEN "
-                             f"and restart runbot; orders of ours may still rest on the exchange")
+        self.auth_problem = (
+            f"authentication failed ({exc}): set a fresh STANDX_JWT_TOKEN "
+            f"and restart runbot; orders of ours may still rest on the exchange"
+        )
         self.set_run_state(STOPPED, self.auth_problem)
         self.events.add("error", self.auth_problem[:500])
         log.error("%s", self.auth_problem)
@@ -123,8 +133,7 @@ class RunControl:
         elif stored is KILLED and self.run.state is not KILLED:
             await self.kill(f"killed: {reason}")
 
-    async def on_control(self, message: dict,
-                         reload: Callable[[str], Awaitable[None]]) -> None:
+    async def on_control(self, message: dict, reload: Callable[[str], Awaitable[None]]) -> None:
         """A control message from the dashboard, the API or admin (bus.receive_control)."""
         action = message.get("action")
         who = message.get("user") or message.get("source") or "operator"
@@ -142,8 +151,9 @@ class RunControl:
 
     async def _take_orders_off(self, state: RunState, reason: str, why: str) -> CleanupResult:
         # Side by side: a locked database must not hold back the cancels.
-        _, result = await asyncio.gather(self._persist(state, reason),
-                                         self.cleanup.cancel_everything(why))
+        _, result = await asyncio.gather(
+            self._persist(state, reason), self.cleanup.cancel_everything(why)
+        )
         self.note_cleanup(result)
         await self.events.flush()
         return result
@@ -156,12 +166,13 @@ class RunControl:
             self.events.add("error", f"{result.describe()}; check the exchange")
 
     async def _persist(self, state: RunState, reason: str) -> None:
-        ok = await store.call(store.set_run_state, self.state.bot, state.value, reason,
-                              default=False)
+        ok = await store.call(
+            store.set_run_state, self.state.bot, state.value, reason, default=False
+        )
         if ok:
             self.persisted, self._to_persist = state, None
         else:
-            self._to_persist = (state, reason)      # retried by the persist task
+            self._to_persist = (state, reason)  # retried by the persist task
 
     async def persist_pending(self) -> None:
         if self._to_persist is not None:

@@ -3,6 +3,7 @@
 The exact shape is the contract in docs/architecture.md ("Engine snapshot"). Decimals leave
 as strings, times as ISO-8601 UTC, so the JSON is the same for every consumer.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,14 +37,19 @@ def _bps(price: Decimal, reference: Decimal | None) -> Decimal | None:
     return ((price - reference) / reference * BPS).quantize(Decimal("0.01"))
 
 
-def quote_view(order: LiveOrder | None, mid: Decimal | None, mark: Decimal | None,
-               band_bps: Decimal) -> dict | None:
+def quote_view(
+    order: LiveOrder | None, mid: Decimal | None, mark: Decimal | None, band_bps: Decimal
+) -> dict | None:
     if order is None:
         return None
     from_mark = _bps(order.price, mark)
-    return {"price": str(order.price), "qty": str(order.qty),
-            "bps_from_mid": _text(_bps(order.price, mid)), "bps_from_mark": _text(from_mark),
-            "in_band": from_mark is not None and abs(from_mark) <= band_bps}
+    return {
+        "price": str(order.price),
+        "qty": str(order.qty),
+        "bps_from_mid": _text(_bps(order.price, mid)),
+        "bps_from_mark": _text(from_mark),
+        "in_band": from_mark is not None and abs(from_mark) <= band_bps,
+    }
 
 
 def _shown_order(tracker: OrderTracker, side: Side, mark: Decimal | None) -> LiveOrder | None:
@@ -54,49 +60,80 @@ def _shown_order(tracker: OrderTracker, side: Side, mark: Decimal | None) -> Liv
 def _orders(tracker: OrderTracker, now: float) -> list[dict]:
     rows = []
     for order in sorted(tracker.live(), key=lambda o: (o.side.value, o.price)):
-        rows.append({"cl_ord_id": order.cl_ord_id, "side": order.side.value,
-                     "price": str(order.price), "qty": str(order.qty),
-                     "state": order.state.value, "age_s": round(max(0.0, now - order.sent_at), 1),
-                     "exchange_id": order.exchange_id})
+        rows.append(
+            {
+                "cl_ord_id": order.cl_ord_id,
+                "side": order.side.value,
+                "price": str(order.price),
+                "qty": str(order.qty),
+                "state": order.state.value,
+                "age_s": round(max(0.0, now - order.sent_at), 1),
+                "exchange_id": order.exchange_id,
+            }
+        )
     return rows
 
 
 def _market(market: MarketView) -> dict:
     top = market.top()
-    return {"mid": _text(top.mid if top else None), "mark": _text(market.mark),
-            "best_bid": _text(top.best_bid if top else None),
-            "best_ask": _text(top.best_ask if top else None)}
+    return {
+        "mid": _text(top.mid if top else None),
+        "mark": _text(market.mark),
+        "best_bid": _text(top.best_bid if top else None),
+        "best_ask": _text(top.best_ask if top else None),
+    }
 
 
 def _config(values: dict) -> dict:
     """Decimals as the API's config answer shows them: '8', not the column's '8.0000'."""
-    return {k: (format(v.normalize(), "f") if isinstance(v, Decimal) else v)
-            for k, v in values.items()}
+    return {
+        k: (format(v.normalize(), "f") if isinstance(v, Decimal) else v) for k, v in values.items()
+    }
 
 
-def build_snapshot(state: BotState, now: float, *, uptime: UptimeKeeper, events: EventLog,
-                   failures: Failures, executor: Executor, breaker: RequoteBreaker,
-                   strategy: dict, lifetimes: LifetimeStats, exchange_uptime: dict) -> dict:
+def build_snapshot(
+    state: BotState,
+    now: float,
+    *,
+    uptime: UptimeKeeper,
+    events: EventLog,
+    failures: Failures,
+    executor: Executor,
+    breaker: RequoteBreaker,
+    strategy: dict,
+    lifetimes: LifetimeStats,
+    exchange_uptime: dict,
+) -> dict:
     market, tracker, values = state.market, state.tracker, state.values
     top = market.top()
     mid, mark = (top.mid if top else None), market.mark
     band = Decimal(str(values.get("uptime_band_bps", "10")))
     age = market.age(now)
     return {
-        "bot": state.bot, "state": state.run.state.value, "state_reason": state.run.reason,
-        "cleanup": cleanup_view(state.run), "mode": state.mode, "symbol": state.symbol,
-        "feed": {"market": market.market_feed, "account": market.account_feed,
-                 "last_message_age_s": None if age is None else round(age, 3)},
+        "bot": state.bot,
+        "state": state.run.state.value,
+        "state_reason": state.run.reason,
+        "cleanup": cleanup_view(state.run),
+        "mode": state.mode,
+        "symbol": state.symbol,
+        "feed": {
+            "market": market.market_feed,
+            "account": market.account_feed,
+            "last_message_age_s": None if age is None else round(age, 3),
+        },
         "market": _market(market),
-        "quotes": {"bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
-                   "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band)},
+        "quotes": {
+            "bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
+            "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band),
+        },
         "orders": _orders(tracker, now),
         "uptime": uptime.current(now, int(values.get("uptime_target_minutes", 30))),
         "history": uptime.history(now),
         "strategy": strategy,
         "tier": uptime.tier(now),
-        "counted_size": uptime.counted(now, tracker.resting(Side.BUY, mark),
-                                       tracker.resting(Side.SELL, mark)),
+        "counted_size": uptime.counted(
+            now, tracker.resting(Side.BUY, mark), tracker.resting(Side.SELL, mark)
+        ),
         "lifetimes": lifetimes_view(lifetimes, executor.requests_per_minute(now)),
         "exchange_uptime": exchange_uptime,
         "events": events.recent(),
@@ -115,36 +152,47 @@ def cleanup_view(run: RunStatus) -> dict | None:
     """What the last kill/stop/shutdown could not verify gone (None: nothing in doubt)."""
     if run.unverified == 0:
         return None
-    what = ("could not verify with the exchange that our orders are gone"
-            if run.unverified is None else f"{run.unverified} orders could not be verified gone")
-    return {"verified": False, "left": run.unverified,
-            "message": f"{run.state.value} — {what}"}
+    what = (
+        "could not verify with the exchange that our orders are gone"
+        if run.unverified is None
+        else f"{run.unverified} orders could not be verified gone"
+    )
+    return {"verified": False, "left": run.unverified, "message": f"{run.state.value} — {what}"}
 
 
 def lifetimes_view(lifetimes: LifetimeStats, requests_per_minute: float) -> dict:
     share, life = lifetimes.young_share, lifetimes.median_life
-    return {"cancels": lifetimes.cancels, "young_cancels": lifetimes.young_cancels,
-            "young_share": None if share is None else round(share, 3),
-            "min_rest_s": lifetimes.min_rest_s,
-            "median_life_s": None if life is None else round(life, 2),
-            "requests_per_minute": round(requests_per_minute, 1)}
+    return {
+        "cancels": lifetimes.cancels,
+        "young_cancels": lifetimes.young_cancels,
+        "young_share": None if share is None else round(share, 3),
+        "min_rest_s": lifetimes.min_rest_s,
+        "median_life_s": None if life is None else round(life, 2),
+        "requests_per_minute": round(requests_per_minute, 1),
+    }
 
 
 def failures_view(failures: Failures) -> dict:
-    recent = [{"at": _iso(at), "where": where, "error": error}
-              for at, where, error in list(failures.seen)[-5:]]
+    recent = [
+        {"at": _iso(at), "where": where, "error": error}
+        for at, where, error in list(failures.seen)[-5:]
+    ]
     return {"consecutive": failures.consecutive, "max": failures.limit, "recent": recent}
 
 
 def breaker_view(breaker: RequoteBreaker, now: float) -> dict:
     """Per side: whether the requote breaker throttles it, for how long, how often it has."""
-    return {("bid" if side is Side.BUY else "ask"): {
-        "holding": breaker.tripped(side, now),
-        "seconds_left": round(breaker.hold_remaining(side, now), 1),
-        "trips": breaker.trips[side]} for side in Side}
+    return {
+        ("bid" if side is Side.BUY else "ask"): {
+            "holding": breaker.tripped(side, now),
+            "seconds_left": round(breaker.hold_remaining(side, now), 1),
+            "trips": breaker.trips[side],
+        }
+        for side in Side
+    }
 
 
-LATENCY_WINDOW = 1000     # the latest reactions: recent enough to show a slow-down
+LATENCY_WINDOW = 1000  # the latest reactions: recent enough to show a slow-down
 
 
 def reaction_latency(samples_ms) -> dict:
@@ -155,14 +203,18 @@ def reaction_latency(samples_ms) -> dict:
 
     def pick(q: float) -> float:
         return round(recent[min(len(recent) - 1, int(q * len(recent)))], 3)
+
     return {"reaction_p50_ms": pick(0.50), "reaction_p99_ms": pick(0.99), "samples": len(recent)}
 
 
 def exchange_load(rest) -> dict:
     """Requests sent by the bot's account client (shared by the account's bots), by path,
     and the seconds they waited for the rate budget: what a busy host spends."""
-    return {"requests": rest.stats.requests, "paths": dict(rest.stats.paths),
-            "pacer_wait_s": round(rest.pacer.waited_seconds, 3)}
+    return {
+        "requests": rest.stats.requests,
+        "paths": dict(rest.stats.paths),
+        "pacer_wait_s": round(rest.pacer.waited_seconds, 3),
+    }
 
 
 SUMMARY_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "position", "updated_at")
@@ -180,8 +232,16 @@ def summarize(snapshot: dict) -> dict:
         "bid": (quotes.get("bid") or {}).get("price"),
         "ask": (quotes.get("ask") or {}).get("price"),
         "orders": len(snapshot.get("orders") or []),
-        "uptime": {k: uptime.get(k) for k in ("hour", "two_sided_seconds", "in_band_seconds",
-                                              "elapsed_seconds", "target_minutes")},
+        "uptime": {
+            k: uptime.get(k)
+            for k in (
+                "hour",
+                "two_sided_seconds",
+                "in_band_seconds",
+                "elapsed_seconds",
+                "target_minutes",
+            )
+        },
         "failures": snapshot.get("failures"),
         "latency": snapshot.get("latency"),
         "strategy": {k: (snapshot.get("strategy") or {}).get(k) for k in ("name", "can_earn")},
@@ -190,6 +250,8 @@ def summarize(snapshot: dict) -> dict:
 
 
 def _tier_summary(tier: dict) -> dict:
-    return {"in_band_minutes": tier.get("in_band_minutes"),
-            "minutes_left": tier.get("minutes_left"),
-            "statuses": {t.get("name"): t.get("status") for t in tier.get("tiers") or []}}
+    return {
+        "in_band_minutes": tier.get("in_band_minutes"),
+        "minutes_left": tier.get("minutes_left"),
+        "statuses": {t.get("name"): t.get("status") for t in tier.get("tiers") or []},
+    }

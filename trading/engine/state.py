@@ -5,6 +5,7 @@ collaborators each piece needs) to the run control, the config follower, the rec
 and the snapshot, so none of them reaches into the engine itself. Only RunControl changes
 the run state (`set_run_state`), so the reason a bot stopped is always the one it says.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,7 @@ class BotState:
     tracker: OrderTracker
     market: MarketView = field(default_factory=lambda: MarketView(""))
     run: RunStatus = field(default_factory=RunStatus)
-    values: dict[str, Any] = field(default_factory=dict)     # the bot's strategy config
+    values: dict[str, Any] = field(default_factory=dict)  # the bot's strategy config
     spec: SymbolSpec | None = None
     position_qty: Decimal = Decimal("0")
 
@@ -55,8 +56,8 @@ class Signals:
     """How the pieces ask the engine's loops to act, without holding the engine."""
 
     def __init__(self) -> None:
-        self.quote = asyncio.Event()         # a quoting pass, now
-        self.reconcile = asyncio.Event()     # a reconcile with REST, now
+        self.quote = asyncio.Event()  # a quoting pass, now
+        self.reconcile = asyncio.Event()  # a reconcile with REST, now
         self.trigger_at: float | None = None
         self._background = TaskSet()
 
@@ -76,5 +77,3 @@ class Signals:
 
     async def wait_background(self, timeout: float) -> None:
         await self._background.wait(timeout)
-
-

@@ -5,6 +5,7 @@ restarted after an exponential backoff; one that keeps running for a while earns
 back. Cancellation is the only way out, so a TaskGroup of supervised tasks ends only when the
 engine says so.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,15 @@ TaskBody = Callable[[], Awaitable[None]]
 OnFailure = Callable[[str, BaseException], None]
 
 
-async def supervise(name: str, body: TaskBody, on_failure: OnFailure | None = None, *,
-                    backoff_base: float = 0.2, backoff_max: float = 10.0,
-                    healthy_after: float = 30.0) -> None:
+async def supervise(
+    name: str,
+    body: TaskBody,
+    on_failure: OnFailure | None = None,
+    *,
+    backoff_base: float = 0.2,
+    backoff_max: float = 10.0,
+    healthy_after: float = 30.0,
+) -> None:
     """Run `body` until cancelled; restart it with backoff whenever it raises or returns."""
     backoff = Backoff(backoff_base, backoff_max)
     failures = 0
@@ -36,7 +43,7 @@ async def supervise(name: str, body: TaskBody, on_failure: OnFailure | None = No
             error: BaseException = RuntimeError(f"task {name} returned")
         except asyncio.CancelledError:
             raise
-        except Exception as exc:        # every failure is logged and the task comes back
+        except Exception as exc:  # every failure is logged and the task comes back
             log.exception("task %s failed; restarting it", name)
             error = exc
         if time.monotonic() - started >= healthy_after:

@@ -4,6 +4,7 @@ A JWT from standx.com lasts 7 days (or less); when it expires every private call
 401 and quoting stops. The warning repeats every TOKEN_WARN_EVERY_SECONDS from
 token_warn_seconds before the expiry, so a trader sees it on the dashboard in time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,10 @@ class TokenWatch:
         remaining = expires_at - now
         if remaining <= self.warn_seconds:
             self._last_warning = now
-            text = (f"access token expires in {remaining / 60:.0f} min: renew STANDX_JWT_TOKEN"
-                    if remaining > 0 else "access token has expired: renew STANDX_JWT_TOKEN")
+            text = (
+                f"access token expires in {remaining / 60:.0f} min: renew STANDX_JWT_TOKEN"
+                if remaining > 0
+                else "access token has expired: renew STANDX_JWT_TOKEN"
+            )
             log.warning("%s", text)
             self.events.add("info", text)

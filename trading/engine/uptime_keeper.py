@@ -3,6 +3,7 @@ persists its hours (so a restart continues the hour) and renders them for the sn
 
 Also keeps the engine's own dark intervals per side (the benchmark's "dark ms per requote").
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,10 +20,19 @@ from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, 
 log = logging.getLogger(__name__)
 
 HISTORY_HOURS = 24
-MAX_GAP_SECONDS = 5.0      # the engine observes at least once a second; more is a stall
-SAVED_FIELDS = ("two_sided_seconds", "in_band_seconds", "bid_seconds", "ask_seconds",
-                "bid_dark_ms", "ask_dark_ms", "running_seconds", "counted_usd_seconds",
-                "requotes", "fills")
+MAX_GAP_SECONDS = 5.0  # the engine observes at least once a second; more is a stall
+SAVED_FIELDS = (
+    "two_sided_seconds",
+    "in_band_seconds",
+    "bid_seconds",
+    "ask_seconds",
+    "bid_dark_ms",
+    "ask_dark_ms",
+    "running_seconds",
+    "counted_usd_seconds",
+    "requotes",
+    "fills",
+)
 
 
 def side_state(order: LiveOrder | None) -> SideState:
@@ -33,7 +43,7 @@ def _usd(value: float | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-UNEQUAL_SHARE = 0.1      # sizes differing by more than this share waste reward
+UNEQUAL_SHARE = 0.1  # sizes differing by more than this share waste reward
 
 
 def unequal_sizes(bid: SideState, ask: SideState) -> str | None:
@@ -42,9 +52,11 @@ def unequal_sizes(bid: SideState, ask: SideState) -> str | None:
     if not bid.resting or not ask.resting or large <= small * (1 + UNEQUAL_SHARE):
         return None
     side = "ask" if ask.notional > bid.notional else "bid"
-    return (f"bid {bid.notional:.2f} USD vs ask {ask.notional:.2f} USD: StandX counts the "
-            f"smaller side, so {large - small:.2f} USD of the {side} earns nothing "
-            f"(set BID_NOTIONAL and ASK_NOTIONAL equal)")
+    return (
+        f"bid {bid.notional:.2f} USD vs ask {ask.notional:.2f} USD: StandX counts the "
+        f"smaller side, so {large - small:.2f} USD of the {side} earns nothing "
+        f"(set BID_NOTIONAL and ASK_NOTIONAL equal)"
+    )
 
 
 def _iso_hour(hour: int) -> str:
@@ -52,14 +64,19 @@ def _iso_hour(hour: int) -> str:
 
 
 class UptimeKeeper:
-    def __init__(self, bot: str, clock: Callable[[], float],
-                 band_bps: Decimal = Decimal("10"), max_gap_seconds: float = MAX_GAP_SECONDS):
+    def __init__(
+        self,
+        bot: str,
+        clock: Callable[[], float],
+        band_bps: Decimal = Decimal("10"),
+        max_gap_seconds: float = MAX_GAP_SECONDS,
+    ):
         self.bot = bot
         self._clock = clock
         self.meter = UptimeMeter(band_bps, max_gap_seconds)
         # The size that counts, at random moments (seeded per bot: reproducible runs).
         self.sampler = SizeSampler(rng=random.Random(bot))
-        self.exchange_hours: dict[int, float] = {}     # StandX's own in-band seconds
+        self.exchange_hours: dict[int, float] = {}  # StandX's own in-band seconds
         self.dark_ms: dict[Side, deque[float]] = {s: deque(maxlen=100_000) for s in Side}
         self._dark_since: dict[Side, float | None] = {Side.BUY: None, Side.SELL: None}
         self._seen_resting = {Side.BUY: False, Side.SELL: False}
@@ -69,8 +86,14 @@ class UptimeKeeper:
     def set_band(self, band_bps: Decimal) -> None:
         self.meter.band_bps = Decimal(band_bps)
 
-    def observe(self, now: float, bid: LiveOrder | None, ask: LiveOrder | None,
-                mark: Decimal | None, running: bool) -> None:
+    def observe(
+        self,
+        now: float,
+        bid: LiveOrder | None,
+        ask: LiveOrder | None,
+        mark: Decimal | None,
+        running: bool,
+    ) -> None:
         """Running: integrate the interval since the last call; not running (stopped or
         killed by a person or the kill switch): pause, so that time is neither up nor dark."""
         if not running:
@@ -118,9 +141,11 @@ class UptimeKeeper:
     async def save(self, symbol: str) -> bool:
         now = self._clock()
         self.meter.prune(now, HISTORY_HOURS)
-        rows = [store.HourRow(hour, symbol, {k: getattr(h, k) for k in SAVED_FIELDS})
-                for hour, h in self.meter.hours().items()
-                if hour >= hour_start(now) - HOUR]       # older hours no longer change
+        rows = [
+            store.HourRow(hour, symbol, {k: getattr(h, k) for k in SAVED_FIELDS})
+            for hour, h in self.meter.hours().items()
+            if hour >= hour_start(now) - HOUR
+        ]  # older hours no longer change
         return bool(await store.call(store.upsert_uptime, self.bot, rows, default=False))
 
     # ------------------------------------------------------------------ snapshot
@@ -128,23 +153,33 @@ class UptimeKeeper:
     def current(self, now: float, target_minutes: int) -> dict:
         hour = hour_start(now)
         row = self.meter.hours().get(hour) or HourUptime(hour)
-        return {"hour": _iso_hour(hour), "two_sided_seconds": round(row.two_sided_seconds, 3),
-                "in_band_seconds": round(row.in_band_seconds, 3),
-                "elapsed_seconds": round(now - hour, 3), "target_minutes": target_minutes,
-                "requotes": row.requotes, "bid_dark_ms": round(row.bid_dark_ms, 1),
-                "ask_dark_ms": round(row.ask_dark_ms, 1)}
+        return {
+            "hour": _iso_hour(hour),
+            "two_sided_seconds": round(row.two_sided_seconds, 3),
+            "in_band_seconds": round(row.in_band_seconds, 3),
+            "elapsed_seconds": round(now - hour, 3),
+            "target_minutes": target_minutes,
+            "requotes": row.requotes,
+            "bid_dark_ms": round(row.bid_dark_ms, 1),
+            "ask_dark_ms": round(row.ask_dark_ms, 1),
+        }
 
     def tier(self, now: float) -> dict:
         """This hour's in-band minutes against the Uptime Program's tiers."""
         row = self.meter.hours().get(hour_start(now)) or HourUptime(hour_start(now))
         elapsed, left, tiers = tier_budget(row.in_band_seconds, now)
         next_hour = store.to_datetime(hour_start(now) + HOUR)
-        return {"hour": _iso_hour(hour_start(now)),
-                "in_band_minutes": round(row.in_band_seconds / 60, 1),
-                "elapsed_minutes": elapsed, "minutes_left": left,
-                "tiers": [{"name": t.name, "minutes": t.minutes, "needed": t.needed,
-                           "status": t.status} for t in tiers],
-                "next_hour": f"{next_hour:%H:%M} UTC"}
+        return {
+            "hour": _iso_hour(hour_start(now)),
+            "in_band_minutes": round(row.in_band_seconds / 60, 1),
+            "elapsed_minutes": elapsed,
+            "minutes_left": left,
+            "tiers": [
+                {"name": t.name, "minutes": t.minutes, "needed": t.needed, "status": t.status}
+                for t in tiers
+            ],
+            "next_hour": f"{next_hour:%H:%M} UTC",
+        }
 
     def counted(self, now: float, bid: LiveOrder | None, ask: LiveOrder | None) -> dict:
         """The size StandX counts: now, this hour's time-weighted mean, X70/X50 of samples."""
@@ -152,9 +187,14 @@ class UptimeKeeper:
         samples = self.sampler.of_hour(now)
         x70, x50 = percentile_descending(samples, 0.7), percentile_descending(samples, 0.5)
         mean = row.counted_usd_seconds / row.running_seconds if row.running_seconds else None
-        return {"now_usd": _usd(self.meter.counted_size()), "hour_mean_usd": _usd(mean),
-                "x70_usd": _usd(x70), "x50_usd": _usd(x50), "samples": len(samples),
-                "unequal": unequal_sizes(side_state(bid), side_state(ask))}
+        return {
+            "now_usd": _usd(self.meter.counted_size()),
+            "hour_mean_usd": _usd(mean),
+            "x70_usd": _usd(x70),
+            "x50_usd": _usd(x50),
+            "samples": len(samples),
+            "unequal": unequal_sizes(side_state(bid), side_state(ask)),
+        }
 
     def history(self, now: float) -> list[dict]:
         """The last 24 UTC hours, oldest first, zero where nothing was measured."""
@@ -164,9 +204,12 @@ class UptimeKeeper:
         for hour in range(first, hour_start(now) + 1, HOUR):
             row = hours.get(hour) or HourUptime(hour)
             exchange = self.exchange_hours.get(hour)
-            rows.append({"hour": _iso_hour(hour),
-                         "two_sided_seconds": round(row.two_sided_seconds, 3),
-                         "in_band_seconds": round(row.in_band_seconds, 3),
-                         "exchange_in_band_seconds": None if exchange is None
-                         else round(exchange, 3)})
+            rows.append(
+                {
+                    "hour": _iso_hour(hour),
+                    "two_sided_seconds": round(row.two_sided_seconds, 3),
+                    "in_band_seconds": round(row.in_band_seconds, 3),
+                    "exchange_in_band_seconds": None if exchange is None else round(exchange, 3),
+                }
+            )
         return rows

@@ -16,6 +16,7 @@ Parsing is strict: a bad name, an unknown account, a duplicate, or (in live mode
 account without both secrets stops startup with the variable's name, never its value.
 This module is imported by settings, so it must not import Django models.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ from mmsite.env import Secret, env_secret, env_str
 DEFAULT_ACCOUNT = "default"
 # Names become parts of variable names, so keep them short and shell-safe.
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
-BOT_NAME = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")   # BotConfig.name is a 40-char slug
+BOT_NAME = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")  # BotConfig.name is a 40-char slug
 # The variables each listed account reads; .env.example documents these patterns.
 ACCOUNT_VARIABLE_PATTERNS = (
     "STANDX_{NAME}_JWT_TOKEN",
@@ -40,6 +41,7 @@ ACCOUNT_VARIABLE_PATTERNS = (
 @dataclass(frozen=True)
 class Account:
     """One exchange account. The secrets are `Secret`s: they never print themselves."""
+
     name: str
     token: Secret
     private_key: Secret
@@ -109,12 +111,14 @@ def check_live(accounts: dict[str, Account], named: bool) -> None:
             if not named:
                 raise ImproperlyConfigured(
                     f"STANDX_MODE=live needs {jwt} and {key} (see docs/operations.md); "
-                    "unset STANDX_MODE to run against the simulator.")
+                    "unset STANDX_MODE to run against the simulator."
+                )
             if not account.token and not account.private_key:
-                continue    # named accounts are in use; an unset default one is just unused
+                continue  # named accounts are in use; an unset default one is just unused
         missing = [v for v, s in ((jwt, account.token), (key, account.private_key)) if not s]
         raise ImproperlyConfigured(
-            f"STANDX_MODE=live: account {account.name!r} lacks {' and '.join(missing)}.")
+            f"STANDX_MODE=live: account {account.name!r} lacks {' and '.join(missing)}."
+        )
 
 
 def parse_bot_accounts(raw: str, accounts: dict[str, Account]) -> dict[str, str]:
@@ -127,23 +131,28 @@ def parse_bot_accounts(raw: str, accounts: dict[str, Account]) -> dict[str, str]
         if not sep or not BOT_NAME.match(bot) or not account:
             raise ImproperlyConfigured(
                 f"BOT_ACCOUNTS={raw!r} is not valid: {item.strip()!r} should be BOT:ACCOUNT, "
-                "e.g. BOT_ACCOUNTS=eth:alt,default:main.")
+                "e.g. BOT_ACCOUNTS=eth:alt,default:main."
+            )
         if account not in accounts:
             known = ", ".join(sorted(accounts))
             raise ImproperlyConfigured(
                 f"BOT_ACCOUNTS maps bot {bot!r} to unknown account {account!r} "
-                f"(known: {known}; add it to STANDX_ACCOUNTS).")
+                f"(known: {known}; add it to STANDX_ACCOUNTS)."
+            )
         if bot in mapping:
             raise ImproperlyConfigured(f"BOT_ACCOUNTS lists bot {bot!r} more than once.")
         mapping[bot] = account
     return mapping
 
 
-def account_for_bot(bot: str, accounts: dict[str, Account], bot_accounts: dict[str, str]) -> Account:
+def account_for_bot(
+    bot: str, accounts: dict[str, Account], bot_accounts: dict[str, str]
+) -> Account:
     return accounts[bot_accounts.get(bot, DEFAULT_ACCOUNT)]
 
 
 def settings_account_for_bot(bot: str) -> Account:
     """The account of `bot` from the loaded settings (the runtime entry point)."""
     from django.conf import settings
+
     return account_for_bot(bot, settings.STANDX_ACCOUNTS, settings.BOT_ACCOUNTS)

@@ -4,6 +4,7 @@ A bot is a BotConfig row; its account comes from the environment (trading.fleet.
 run holds the bot's lease (trading.fleet.lease) so no other process quotes it at the same time,
 and stops on its own when the lease is lost, without disturbing the process's other bots.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,15 +34,18 @@ def select_bots(names: list[str] | None) -> list[str]:
     if names:
         for name in names:
             if not BOT_NAME.match(name):
-                raise CommandError(f"--bot {name!r} is not a bot name (letters, digits, "
-                                   "'-' or '_', at most 40)")
+                raise CommandError(
+                    f"--bot {name!r} is not a bot name (letters, digits, '-' or '_', at most 40)"
+                )
             BotConfig.load(name)
         chosen = list(dict.fromkeys(names))
     else:
-        chosen = list(BotConfig.objects.order_by("name").values_list("name", flat=True)) \
-            or [BotConfig.load().name]
-    check_prefixes(settings.CL_ORD_PREFIX,
-                   set(BotConfig.objects.values_list("name", flat=True)) | set(chosen))
+        chosen = list(BotConfig.objects.order_by("name").values_list("name", flat=True)) or [
+            BotConfig.load().name
+        ]
+    check_prefixes(
+        settings.CL_ORD_PREFIX, set(BotConfig.objects.values_list("name", flat=True)) | set(chosen)
+    )
     return chosen
 
 
@@ -52,8 +56,10 @@ def check_prefixes(base: str, bots) -> None:
     for bot in sorted(bots):
         prefix = bot_prefix(base, bot)
         if prefix in seen:
-            raise CommandError(f"bots {seen[prefix]!r} and {bot!r} would share the order "
-                               f"prefix {prefix!r}: rename one of them")
+            raise CommandError(
+                f"bots {seen[prefix]!r} and {bot!r} would share the order "
+                f"prefix {prefix!r}: rename one of them"
+            )
         seen[prefix] = bot
 
 
@@ -78,8 +84,11 @@ class BotRun:
         unless another worker owns the bot now. Never raises: a failure is kept in
         self.error, so one bot's end does not stop the others."""
         engine_task = asyncio.create_task(self.engine.run(), name=f"engine-{self.bot}")
-        watched = [engine_task, asyncio.create_task(self._stop.wait()),
-                   asyncio.create_task(self._hold_lease(), name=f"lease-{self.bot}")]
+        watched = [
+            engine_task,
+            asyncio.create_task(self._stop.wait()),
+            asyncio.create_task(self._hold_lease(), name=f"lease-{self.bot}"),
+        ]
         try:
             await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
             if self.lease_lost is not None and self.lease_lost.taken:
@@ -92,8 +101,8 @@ class BotRun:
         finally:
             for task in watched:
                 task.cancel()
-        await asyncio.wait([engine_task], timeout=5)      # a cancelled engine unwinds first
-        bus.forget_snapshot(self.bot)     # this process's pages show the stored state again
+        await asyncio.wait([engine_task], timeout=5)  # a cancelled engine unwinds first
+        bus.forget_snapshot(self.bot)  # this process's pages show the stored state again
         if engine_task.done() and not engine_task.cancelled():
             self.error = engine_task.exception()
         self.orders_in_doubt = self._orders_in_doubt()
@@ -102,9 +111,9 @@ class BotRun:
 
     def _orders_in_doubt(self) -> str | None:
         if self.lease_lost is not None and self.lease_lost.taken:
-            return None         # the new holder owns them
+            return None  # the new holder owns them
         if not self.engine.started:
-            return None         # it never got to quote: no order of this run exists
+            return None  # it never got to quote: no order of this run exists
         result = self.engine.shutdown_result
         if result is None:
             return "the engine did not finish its clean stop, so nothing was verified"
@@ -126,8 +135,9 @@ async def stop_engine(engine: Engine, engine_task: asyncio.Task) -> None:
         async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
             await asyncio.shield(engine_task)
     except TimeoutError:
-        log.error("bot %s did not stop within %.0fs; abandoning it", engine.bot,
-                  SHUTDOWN_GRACE_SECONDS)
+        log.error(
+            "bot %s did not stop within %.0fs; abandoning it", engine.bot, SHUTDOWN_GRACE_SECONDS
+        )
         engine_task.cancel()
-    except Exception:       # noqa: BLE001  the run reads it from the task
+    except Exception:  # noqa: BLE001  the run reads it from the task
         pass

@@ -12,6 +12,7 @@ holder never trusts the row alone: it counts its own validity on a monotonic clo
 moment it *sent* the last successful renewal, and gives the bot up (LeaseLost) with a third
 of the TTL to spare, so its clean stop ends before anyone else may start.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -87,7 +88,7 @@ def holder_died_here(holder: str) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except OSError:         # exists but not ours to signal: alive
+    except OSError:  # exists but not ours to signal: alive
         return False
     return False
 
@@ -116,22 +117,27 @@ def acquire(bot: str, holder: str, ttl: float, now: dt.datetime | None = None) -
     with transaction.atomic():
         rows = BotLease.objects.filter(bot=bot)
         taken = rows.filter((Q(holder="") | Q(expires_at__lte=now)) & ~Q(holder=holder)).update(
-            holder=holder, expires_at=until, generation=F("generation") + 1, acquired_at=now)
+            holder=holder, expires_at=until, generation=F("generation") + 1, acquired_at=now
+        )
         if not taken:
             taken = rows.filter(holder=holder).update(expires_at=until)
         return _lease(rows.get()) if taken else None
 
 
-def take_from_dead(bot: str, holder: str, dead: str, ttl: float,
-                   now: dt.datetime | None = None) -> Lease | None:
+def take_from_dead(
+    bot: str, holder: str, dead: str, ttl: float, now: dt.datetime | None = None
+) -> Lease | None:
     """Take the bot from `dead` (a holder whose process is known gone) before its expiry;
     the condition on the exact holder id makes racing standbys take it at most once."""
     now = now or timezone.now()
     with transaction.atomic():
         rows = BotLease.objects.filter(bot=bot)
         if not rows.filter(holder=dead).update(
-                holder=holder, expires_at=now + dt.timedelta(seconds=ttl),
-                generation=F("generation") + 1, acquired_at=now):
+            holder=holder,
+            expires_at=now + dt.timedelta(seconds=ttl),
+            generation=F("generation") + 1,
+            acquired_at=now,
+        ):
             return None
         return _lease(rows.get())
 
@@ -149,8 +155,9 @@ def renew(bot: str, holder: str, ttl: float, now: dt.datetime | None = None) -> 
 def release(bot: str, holder: str) -> bool:
     """Free the bot at once (clean stop), only if it is still ours."""
     with transaction.atomic():
-        return bool(BotLease.objects.filter(bot=bot, holder=holder).update(
-            holder="", expires_at=FREE_UNTIL))
+        return bool(
+            BotLease.objects.filter(bot=bot, holder=holder).update(holder="", expires_at=FREE_UNTIL)
+        )
 
 
 def current(bot: str, now: dt.datetime | None = None) -> Lease | None:
@@ -165,8 +172,14 @@ class LeaseKeeper:
     until lost or cancelled), release. Database calls run on the keeper's own thread, so a
     renewal never queues behind the engine's database work."""
 
-    def __init__(self, bot: str, ttl: float, holder: str | None = None, clock=time.monotonic,
-                 patient: bool = False):
+    def __init__(
+        self,
+        bot: str,
+        ttl: float,
+        holder: str | None = None,
+        clock=time.monotonic,
+        patient: bool = False,
+    ):
         self.bot, self.ttl = bot, float(ttl)
         # patient: renewal failures alone never give the bot up, only a takeover does. Right
         # for a local SQLite file, whose lock stops every rival's takeover as surely as our
@@ -181,8 +194,9 @@ class LeaseKeeper:
 
     async def _db(self, func, *args):
         def run():
-            close_old_connections()     # drop a connection the server closed or that aged out
+            close_old_connections()  # drop a connection the server closed or that aged out
             return func(*args)
+
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(self.renew_every):
             return await loop.run_in_executor(self._thread, run)
@@ -202,8 +216,13 @@ class LeaseKeeper:
                 self.lease = None
             if self.lease is not None:
                 self._valid_until = sent + self.ttl
-                log.info("lease on bot %s taken by %s (generation %d, ttl %.0fs)",
-                         self.bot, self.holder, self.lease.generation, self.ttl)
+                log.info(
+                    "lease on bot %s taken by %s (generation %d, ttl %.0fs)",
+                    self.bot,
+                    self.holder,
+                    self.lease.generation,
+                    self.ttl,
+                )
                 return self.lease
             if not announced:
                 announced = await self._announce_wait(wait)
@@ -211,8 +230,10 @@ class LeaseKeeper:
                 # Blame a holder only when the database answered: a failing database says so.
                 raise LeaseUnavailable(
                     f"bot {self.bot!r}: the database was unavailable to the end of a {wait:.0f}s "
-                    f"wait for its lease ({failure})" if failure else
-                    f"bot {self.bot!r} is still held by another worker after waiting {wait:.0f}s")
+                    f"wait for its lease ({failure})"
+                    if failure
+                    else f"bot {self.bot!r} is still held by another worker after waiting {wait:.0f}s"
+                )
             await asyncio.sleep(max(0.0, min(poll, deadline - self.clock())))
 
     def _try_take(self) -> Lease | None:
@@ -222,8 +243,9 @@ class LeaseKeeper:
         if taken is None:
             other = current(self.bot)
             if other is not None and holder_died_here(other.holder):
-                log.warning("bot %s: holder %s is dead; taking its lease over now",
-                            self.bot, other.holder)
+                log.warning(
+                    "bot %s: holder %s is dead; taking its lease over now", self.bot, other.holder
+                )
                 taken = take_from_dead(self.bot, self.holder, other.holder, self.ttl)
         return taken
 
@@ -233,8 +255,13 @@ class LeaseKeeper:
         except (DjangoDatabaseError, TimeoutError):
             return False
         if other is not None:
-            log.warning("bot %s is held by %s until %s; waiting up to %.0fs for its lease",
-                        self.bot, other.holder, other.expires_at.isoformat(timespec="seconds"), wait)
+            log.warning(
+                "bot %s is held by %s until %s; waiting up to %.0fs for its lease",
+                self.bot,
+                other.holder,
+                other.expires_at.isoformat(timespec="seconds"),
+                wait,
+            )
         return other is not None
 
     async def keep(self) -> None:
@@ -248,11 +275,14 @@ class LeaseKeeper:
             except (DjangoDatabaseError, TimeoutError) as exc:
                 log.warning("lease on bot %s: renewal failed (%s)", self.bot, type(exc).__name__)
                 if not self.patient and self.clock() >= self._valid_until - self.renew_every:
-                    raise LeaseLost(f"could not renew the lease on bot {self.bot!r} in time") from None
+                    raise LeaseLost(
+                        f"could not renew the lease on bot {self.bot!r} in time"
+                    ) from None
                 continue
             if renewed is None:
-                raise LeaseLost(f"the lease on bot {self.bot!r} was taken by another worker",
-                                taken=True)
+                raise LeaseLost(
+                    f"the lease on bot {self.bot!r} was taken by another worker", taken=True
+                )
             self.lease, self._valid_until = renewed, sent + self.ttl
 
     async def release(self) -> None:
@@ -261,8 +291,12 @@ class LeaseKeeper:
             if await self._db(release, self.bot, self.holder):
                 log.info("lease on bot %s released", self.bot)
         except (DjangoDatabaseError, TimeoutError) as exc:
-            log.warning("lease on bot %s not released (%s); it expires in %.0fs",
-                        self.bot, type(exc).__name__, self.ttl)
+            log.warning(
+                "lease on bot %s not released (%s); it expires in %.0fs",
+                self.bot,
+                type(exc).__name__,
+                self.ttl,
+            )
 
     async def aclose(self) -> None:
         """Close the keeper thread's connection (bounded), then the thread."""

@@ -6,6 +6,7 @@ each account's venue and client once (trading.fleet.venues), take each bot's lea
 the engines, serve, and stop cleanly on SIGINT, SIGTERM or the end of --duration (each
 engine cancels every order of its own and verifies it). Secrets are never printed or logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,7 @@ log = logging.getLogger("trading.runbot")
 WEB_STOP_SECONDS = 5.0
 WEB_START_SECONDS = 15.0
 BOT_WATCH_SECONDS = 5.0
-WS_CONNECTIONS_PER_IP = 10          # StandX, protocol sections 4.1 and 6
+WS_CONNECTIONS_PER_IP = 10  # StandX, protocol sections 4.1 and 6
 
 
 class Runner:
@@ -42,18 +43,18 @@ class Runner:
         self.shutdown = asyncio.Event()
         self.all_ended = asyncio.Event()
         self.runs: list[BotRun] = []
-        self.tasks: dict[str, asyncio.Task] = {}      # bot -> its run, once launched
+        self.tasks: dict[str, asyncio.Task] = {}  # bot -> its run, once launched
 
     async def run(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
             self.stack = stack
             self.venues = Venues(stack, await self.open_sim(stack))
-            self.install_signal_handlers()    # after the simulator's uvicorn took its own
+            self.install_signal_handlers()  # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
             self.check_connection_budget(bots)
             for bot in bots:
                 if await self.add_bot(bot, wait=float(settings.LEASE_WAIT_SECONDS)) is None:
-                    break                       # a signal while waiting for the lease
+                    break  # a signal while waiting for the lease
             if self.shutdown.is_set():
                 await self.release_leases()
             elif self.runs:
@@ -65,10 +66,12 @@ class Runner:
         WS_CONNECTIONS_PER_IP: say so before the exchange refuses the rest."""
         accounts = {settings_account_for_bot(bot).name for bot in bots}
         if len(accounts) > WS_CONNECTIONS_PER_IP:
-            message = (f"warning: {len(bots)} bots on {len(accounts)} accounts need "
-                       f"{len(accounts)} exchange connections; StandX allows "
-                       f"{WS_CONNECTIONS_PER_IP} per IP, so some bots will not get market data "
-                       "(put several bots on one account, or run the rest from another host)")
+            message = (
+                f"warning: {len(bots)} bots on {len(accounts)} accounts need "
+                f"{len(accounts)} exchange connections; StandX allows "
+                f"{WS_CONNECTIONS_PER_IP} per IP, so some bots will not get market data "
+                "(put several bots on one account, or run the rest from another host)"
+            )
             log.warning(message)
             self.say(message)
 
@@ -94,13 +97,18 @@ class Runner:
         ended on an error is a failure (systemd's Restart=on-failure and a person must
         hear of it)."""
         in_doubt = [f"bot {r.bot}: {r.orders_in_doubt}" for r in self.runs if r.orders_in_doubt]
-        problems = [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost] + \
-                   [f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
-                    for r in self.runs if r.error is not None]
+        problems = [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost] + [
+            f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
+            for r in self.runs
+            if r.error is not None
+        ]
         if in_doubt:
-            raise CommandError("orders may remain on the exchange: " + "; ".join(in_doubt) +
-                               "; check the exchange" +
-                               ("" if not problems else "; also stopped: " + "; ".join(problems)))
+            raise CommandError(
+                "orders may remain on the exchange: "
+                + "; ".join(in_doubt)
+                + "; check the exchange"
+                + ("" if not problems else "; also stopped: " + "; ".join(problems))
+            )
         if problems:
             raise CommandError("stopped: " + "; ".join(problems))
         self.say("runbot stopped cleanly")
@@ -110,6 +118,7 @@ class Runner:
         if settings.STANDX_MODE == "live" or self.opts["no_sim"]:
             return None
         from trading.sim.runner import SimServer
+
         sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
         await sim.start()
         stack.push_async_callback(sim.stop)
@@ -120,8 +129,9 @@ class Runner:
         waits (bounded, interruptible by a signal) while another one holds it. None when a
         signal came first, or when the bot stays held and wait is 0 (the bot watcher's
         try). On SQLite the keeper is patient (see LeaseKeeper)."""
-        keeper = LeaseKeeper(bot, ttl=float(settings.LEASE_TTL_SECONDS),
-                             patient=connection.vendor == "sqlite")
+        keeper = LeaseKeeper(
+            bot, ttl=float(settings.LEASE_TTL_SECONDS), patient=connection.vendor == "sqlite"
+        )
         self.stack.push_async_callback(keeper.aclose)
         taking = asyncio.ensure_future(keeper.acquire(wait))
         stopping = asyncio.ensure_future(self.shutdown.wait())
@@ -135,11 +145,14 @@ class Runner:
         except LeaseUnavailable as exc:
             if not wait:
                 return None
-            raise CommandError(f"{exc}; is another runbot running bot {bot!r}? "
-                               "(LEASE_WAIT_SECONDS)") from None
-        if self.opts["engine_only"]:        # a split operator watches who holds what
-            self.say(f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
-                     f"generation {lease.generation})")
+            raise CommandError(
+                f"{exc}; is another runbot running bot {bot!r}? (LEASE_WAIT_SECONDS)"
+            ) from None
+        if self.opts["engine_only"]:  # a split operator watches who holds what
+            self.say(
+                f"lease: bot {lease.bot} held by this worker ({lease.holder}, "
+                f"generation {lease.generation})"
+            )
         return keeper
 
     def install_signal_handlers(self) -> None:
@@ -160,8 +173,10 @@ class Runner:
             self.say(f"mode: {seat.venue.mode} ({seat.venue.label})")
         config = await store.call(store.load_config, engine.bot)
         symbol = config.symbol if config is not None else "(from config)"
-        self.say(f"bot: {engine.bot}  symbol: {symbol}  account: {seat.account}  "
-                 f"orders: {engine.tracker.prefix}*")
+        self.say(
+            f"bot: {engine.bot}  symbol: {symbol}  account: {seat.account}  "
+            f"orders: {engine.tracker.prefix}*"
+        )
         if config is not None:
             self.say(strategy_line(config.strategy_values()))
 
@@ -172,7 +187,7 @@ class Runner:
             async with asyncio.timeout(WEB_START_SECONDS):
                 while not web.started:
                     if web_task.done():
-                        return                      # the server failed; the TaskGroup says why
+                        return  # the server failed; the TaskGroup says why
                     await asyncio.sleep(0.02)
         except TimeoutError:
             log.warning("the dashboard did not start within %.0fs", WEB_START_SECONDS)
@@ -190,8 +205,11 @@ class Runner:
             if web_task is not None:
                 group.create_task(self.announce_dashboard(web, web_task), name="announce")
             # Without --bot, "every configured bot" includes those added while running.
-            watcher = group.create_task(self.watch_bots(), name="watch-bots") \
-                if self.opts["bot"] is None else None
+            watcher = (
+                group.create_task(self.watch_bots(), name="watch-bots")
+                if self.opts["bot"] is None
+                else None
+            )
             await self.wait_for_stop()
             if watcher is not None:
                 watcher.cancel()
@@ -238,8 +256,10 @@ class Runner:
     async def wait_for_stop(self) -> None:
         """Until a signal, the end of --duration, or every bot has ended by itself (a bot
         that ends alone, e.g. on a lost lease, leaves the others running)."""
-        waiters: list[asyncio.Future[object]] = [asyncio.ensure_future(self.shutdown.wait()),
-                   asyncio.ensure_future(self.all_ended.wait())]
+        waiters: list[asyncio.Future[object]] = [
+            asyncio.ensure_future(self.shutdown.wait()),
+            asyncio.ensure_future(self.all_ended.wait()),
+        ]
         if self.opts["duration"]:
             waiters.append(asyncio.ensure_future(asyncio.sleep(self.opts["duration"])))
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -252,11 +272,15 @@ def strategy_line(values: dict) -> str:
     band = values["uptime_band_bps"].normalize()
     if values.get("quote_strategy") == BAND:
         margin = values["band_margin_bps"]
-        return (f"  strategy: band — both sides inside {band:f} bps of the mark (margin "
-                f"{'auto' if not margin else f'{margin.normalize():f} bps'}, min rest "
-                f"{values['band_min_rest_seconds'].normalize():f}s)")
-    line = (f"  strategy: spread — {values['spread_bps'].normalize():f} bps each side of the "
-            f"mid, requote beyond {values['requote_threshold_bps'].normalize():f} bps")
+        return (
+            f"  strategy: band — both sides inside {band:f} bps of the mark (margin "
+            f"{'auto' if not margin else f'{margin.normalize():f} bps'}, min rest "
+            f"{values['band_min_rest_seconds'].normalize():f}s)"
+        )
+    line = (
+        f"  strategy: spread — {values['spread_bps'].normalize():f} bps each side of the "
+        f"mid, requote beyond {values['requote_threshold_bps'].normalize():f} bps"
+    )
     problem = spread_problem(values)
     return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
 
@@ -283,8 +307,14 @@ def make_web_server():
             yield
 
     from mmsite.asgi import application
-    config = uvicorn.Config(application, host=settings.WEB_HOST, port=settings.WEB_PORT,
-                            lifespan="off", log_level="warning")
+
+    config = uvicorn.Config(
+        application,
+        host=settings.WEB_HOST,
+        port=settings.WEB_PORT,
+        lifespan="off",
+        log_level="warning",
+    )
     return DashboardServer(config)
 
 

@@ -7,6 +7,7 @@ it allows 10 WebSocket connections per IP, so the account's bots share one
 (trading/engine/feeds.py). The per-IP request budget is shared by every account of the process.
 Secrets stay in `Secret`s and are never printed; labels name accounts, never keys.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,7 @@ from trading.standx.signing import KeyFormatError, RequestSigner
 @dataclass(frozen=True)
 class Venue:
     """Where an account trades and with which credentials (never printed)."""
+
     mode: str
     api_base: str
     ws_url: str
@@ -39,6 +41,7 @@ class Venue:
 class Seat:
     """What a bot's engine needs of its account: the venue, the shared client and the
     shared stream connection."""
+
     account: str
     venue: Venue
     rest: StandXRest
@@ -60,13 +63,20 @@ class Venues:
         account = settings_account_for_bot(bot)
         if account.name not in self._seats:
             venue = await self._venue(bot, account)
-            rest = StandXRest(venue.api_base, token=venue.token,
-                              signer=make_signer(venue.private_key, account),
-                              timeout=float(settings.HTTP_TIMEOUT_SECONDS),
-                              pacer=CreditPacer(ip=self._ip))
+            rest = StandXRest(
+                venue.api_base,
+                token=venue.token,
+                signer=make_signer(venue.private_key, account),
+                timeout=float(settings.HTTP_TIMEOUT_SECONDS),
+                pacer=CreditPacer(ip=self._ip),
+            )
             self.stack.push_async_callback(rest.aclose)
-            feed = SharedFeed(venue.ws_url, venue.token, f"account {account.name}",
-                              stale_after=float(settings.FEED_STALE_SECONDS))
+            feed = SharedFeed(
+                venue.ws_url,
+                venue.token,
+                f"account {account.name}",
+                stale_after=float(settings.FEED_STALE_SECONDS),
+            )
             self._seats[account.name] = Seat(account.name, venue, rest, feed)
         return self._seats[account.name]
 
@@ -76,8 +86,14 @@ class Venues:
         if self.sim is None:
             return await external_sim_venue(account)
         funded = self.sim.create_account()
-        return Venue("sim", self.sim.api_base, self.sim.ws_stream_url, funded.token,
-                     funded.private_key, f"bundled simulator on {self.sim.api_base}")
+        return Venue(
+            "sim",
+            self.sim.api_base,
+            self.sim.ws_stream_url,
+            funded.token,
+            funded.private_key,
+            f"bundled simulator on {self.sim.api_base}",
+        )
 
 
 def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:
@@ -92,12 +108,19 @@ def live_venue(bot: str, account: Account) -> Venue:
     """StandX with the credentials of the bot's account (BOT_ACCOUNTS; 'default' if unlisted)."""
     if not account.has_credentials:
         jwt, key = account.variables
-        raise CommandError(f"bot {bot!r} trades on account {account.name!r}, which has no "
-                           f"credentials: set {jwt} and {key} (or map the bot to another "
-                           f"account in BOT_ACCOUNTS)")
-    return Venue("live", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
-                 account.token, account.private_key,
-                 f"StandX at {settings.STANDX_API_BASE}, account {account.name}")
+        raise CommandError(
+            f"bot {bot!r} trades on account {account.name!r}, which has no "
+            f"credentials: set {jwt} and {key} (or map the bot to another "
+            f"account in BOT_ACCOUNTS)"
+        )
+    return Venue(
+        "live",
+        settings.STANDX_API_BASE,
+        settings.STANDX_WS_URL,
+        account.token,
+        account.private_key,
+        f"StandX at {settings.STANDX_API_BASE}, account {account.name}",
+    )
 
 
 async def external_sim_venue(account: Account) -> Venue:
@@ -112,15 +135,24 @@ async def external_sim_venue(account: Account) -> Venue:
     if token and key:
         return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL, token, key, label)
     try:
-        async with httpx.AsyncClient(base_url=settings.STANDX_API_BASE,
-                                     timeout=float(settings.HTTP_TIMEOUT_SECONDS)) as http:
-            response = await http.post("/sim/accounts", content=b"{}",
-                                       headers={"Content-Type": "application/json"})
+        async with httpx.AsyncClient(
+            base_url=settings.STANDX_API_BASE, timeout=float(settings.HTTP_TIMEOUT_SECONDS)
+        ) as http:
+            response = await http.post(
+                "/sim/accounts", content=b"{}", headers={"Content-Type": "application/json"}
+            )
             response.raise_for_status()
             created = response.json()
-        return Venue("sim", settings.STANDX_API_BASE, settings.STANDX_WS_URL,
-                     created["token"], created["ed25519_private_key"],
-                     label + f" (new account for {account.name})")
+        return Venue(
+            "sim",
+            settings.STANDX_API_BASE,
+            settings.STANDX_WS_URL,
+            created["token"],
+            created["ed25519_private_key"],
+            label + f" (new account for {account.name})",
+        )
     except (httpx.HTTPError, ValueError, KeyError) as exc:
-        raise CommandError(f"could not create an account on the simulator at "
-                           f"{settings.STANDX_API_BASE}: {type(exc).__name__}") from None
+        raise CommandError(
+            f"could not create an account on the simulator at "
+            f"{settings.STANDX_API_BASE}: {type(exc).__name__}"
+        ) from None

@@ -9,79 +9,249 @@ import trading.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='BotConfig',
+            name="BotConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(default='default', max_length=40, unique=True)),
-                ('symbol', models.CharField(max_length=20, validators=[trading.models.validate_symbol])),
-                ('spread_bps', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('1000'))])),
-                ('bid_notional', models.DecimalField(decimal_places=4, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('10000000'))])),
-                ('ask_notional', models.DecimalField(decimal_places=4, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('10000000'))])),
-                ('requote_threshold_bps', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('1000'))])),
-                ('refresh_interval', models.DecimalField(decimal_places=3, max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0.05')), django.core.validators.MaxValueValidator(Decimal('60'))])),
-                ('proximity_guard_bps', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1000'))])),
-                ('max_notional', models.DecimalField(decimal_places=4, max_digits=20, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('100000000'))])),
-                ('max_consecutive_failures', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)])),
-                ('stale_order_seconds', models.DecimalField(decimal_places=3, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('1')), django.core.validators.MaxValueValidator(Decimal('86400'))])),
-                ('max_spread_deviation_bps', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('10000'))])),
-                ('uptime_target_minutes', models.PositiveIntegerField(validators=[django.core.validators.MaxValueValidator(60)])),
-                ('uptime_band_bps', models.DecimalField(decimal_places=4, max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.000001')), django.core.validators.MaxValueValidator(Decimal('1000'))])),
-                ('requote_mode', models.CharField(choices=[('make_before_break', 'Make Before Break'), ('cancel_first', 'Cancel First')], max_length=20)),
-                ('run_state', models.CharField(choices=[('running', 'Running'), ('stopped', 'Stopped'), ('killed', 'Killed')], default='running', max_length=10)),
-                ('state_reason', models.CharField(blank=True, default='', max_length=300)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(default="default", max_length=40, unique=True)),
+                (
+                    "symbol",
+                    models.CharField(max_length=20, validators=[trading.models.validate_symbol]),
+                ),
+                (
+                    "spread_bps",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000")),
+                        ],
+                    ),
+                ),
+                (
+                    "bid_notional",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("10000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "ask_notional",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("10000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "requote_threshold_bps",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000")),
+                        ],
+                    ),
+                ),
+                (
+                    "refresh_interval",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=8,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.05")),
+                            django.core.validators.MaxValueValidator(Decimal("60")),
+                        ],
+                    ),
+                ),
+                (
+                    "proximity_guard_bps",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1000")),
+                        ],
+                    ),
+                ),
+                (
+                    "max_notional",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("100000000")),
+                        ],
+                    ),
+                ),
+                (
+                    "max_consecutive_failures",
+                    models.PositiveIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1000),
+                        ]
+                    ),
+                ),
+                (
+                    "stale_order_seconds",
+                    models.DecimalField(
+                        decimal_places=3,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("1")),
+                            django.core.validators.MaxValueValidator(Decimal("86400")),
+                        ],
+                    ),
+                ),
+                (
+                    "max_spread_deviation_bps",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("10000")),
+                        ],
+                    ),
+                ),
+                (
+                    "uptime_target_minutes",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MaxValueValidator(60)]
+                    ),
+                ),
+                (
+                    "uptime_band_bps",
+                    models.DecimalField(
+                        decimal_places=4,
+                        max_digits=10,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.000001")),
+                            django.core.validators.MaxValueValidator(Decimal("1000")),
+                        ],
+                    ),
+                ),
+                (
+                    "requote_mode",
+                    models.CharField(
+                        choices=[
+                            ("make_before_break", "Make Before Break"),
+                            ("cancel_first", "Cancel First"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "run_state",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("stopped", "Stopped"),
+                            ("killed", "Killed"),
+                        ],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("state_reason", models.CharField(blank=True, default="", max_length=300)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+            ],
+            options={"verbose_name": "bot configuration"},
+        ),
+        migrations.CreateModel(
+            name="OrderEvent",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bot", models.CharField(default="default", max_length=40)),
+                ("at", models.DateTimeField(db_index=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("place", "Place"),
+                            ("cancel", "Cancel"),
+                            ("open", "Open"),
+                            ("canceled", "Canceled"),
+                            ("fill", "Fill"),
+                            ("reject", "Reject"),
+                            ("error", "Error"),
+                            ("kill", "Kill"),
+                            ("start", "Start"),
+                            ("stop", "Stop"),
+                            ("config", "Config"),
+                            ("feed", "Feed"),
+                            ("info", "Info"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("symbol", models.CharField(blank=True, default="", max_length=20)),
+                ("side", models.CharField(blank=True, default="", max_length=4)),
+                (
+                    "price",
+                    models.DecimalField(blank=True, decimal_places=10, max_digits=24, null=True),
+                ),
+                (
+                    "qty",
+                    models.DecimalField(blank=True, decimal_places=10, max_digits=24, null=True),
+                ),
+                ("cl_ord_id", models.CharField(blank=True, default="", max_length=64)),
+                ("message", models.CharField(blank=True, default="", max_length=500)),
             ],
             options={
-                'verbose_name': 'bot configuration',
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["bot", "-at"], name="trading_ord_bot_34cde8_idx")],
             },
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="UptimeHour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bot', models.CharField(default='default', max_length=40)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('kind', models.CharField(choices=[('place', 'Place'), ('cancel', 'Cancel'), ('open', 'Open'), ('canceled', 'Canceled'), ('fill', 'Fill'), ('reject', 'Reject'), ('error', 'Error'), ('kill', 'Kill'), ('start', 'Start'), ('stop', 'Stop'), ('config', 'Config'), ('feed', 'Feed'), ('info', 'Info')], max_length=12)),
-                ('symbol', models.CharField(blank=True, default='', max_length=20)),
-                ('side', models.CharField(blank=True, default='', max_length=4)),
-                ('price', models.DecimalField(blank=True, decimal_places=10, max_digits=24, null=True)),
-                ('qty', models.DecimalField(blank=True, decimal_places=10, max_digits=24, null=True)),
-                ('cl_ord_id', models.CharField(blank=True, default='', max_length=64)),
-                ('message', models.CharField(blank=True, default='', max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bot", models.CharField(default="default", max_length=40)),
+                ("hour", models.DateTimeField(help_text="Start of the UTC hour")),
+                ("symbol", models.CharField(blank=True, default="", max_length=20)),
+                ("two_sided_seconds", models.FloatField(default=0)),
+                ("in_band_seconds", models.FloatField(default=0)),
+                ("bid_seconds", models.FloatField(default=0)),
+                ("ask_seconds", models.FloatField(default=0)),
+                ("bid_dark_ms", models.FloatField(default=0)),
+                ("ask_dark_ms", models.FloatField(default=0)),
+                ("requotes", models.PositiveIntegerField(default=0)),
+                ("fills", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
-            options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['bot', '-at'], name='trading_ord_bot_34cde8_idx')],
-            },
-        ),
-        migrations.CreateModel(
-            name='UptimeHour',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bot', models.CharField(default='default', max_length=40)),
-                ('hour', models.DateTimeField(help_text='Start of the UTC hour')),
-                ('symbol', models.CharField(blank=True, default='', max_length=20)),
-                ('two_sided_seconds', models.FloatField(default=0)),
-                ('in_band_seconds', models.FloatField(default=0)),
-                ('bid_seconds', models.FloatField(default=0)),
-                ('ask_seconds', models.FloatField(default=0)),
-                ('bid_dark_ms', models.FloatField(default=0)),
-                ('ask_dark_ms', models.FloatField(default=0)),
-                ('requotes', models.PositiveIntegerField(default=0)),
-                ('fills', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-            ],
-            options={
-                'ordering': ['-hour'],
-                'unique_together': {('bot', 'hour')},
-            },
+            options={"ordering": ["-hour"], "unique_together": {("bot", "hour")}},
         ),
     ]

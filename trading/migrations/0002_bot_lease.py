@@ -4,21 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('trading', '0001_initial'),
-    ]
+    dependencies = [("trading", "0001_initial")]
 
     operations = [
         migrations.CreateModel(
-            name='BotLease',
+            name="BotLease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bot', models.CharField(max_length=40, unique=True)),
-                ('holder', models.CharField(blank=True, default='', max_length=120)),
-                ('expires_at', models.DateTimeField()),
-                ('generation', models.PositiveBigIntegerField(default=0)),
-                ('acquired_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("bot", models.CharField(max_length=40, unique=True)),
+                ("holder", models.CharField(blank=True, default="", max_length=120)),
+                ("expires_at", models.DateTimeField()),
+                ("generation", models.PositiveBigIntegerField(default=0)),
+                ("acquired_at", models.DateTimeField(blank=True, null=True)),
             ],
-        ),
+        )
     ]

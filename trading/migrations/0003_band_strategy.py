@@ -7,30 +7,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('trading', '0002_bot_lease'),
-    ]
+    dependencies = [("trading", "0002_bot_lease")]
 
     operations = [
         migrations.AddField(
-            model_name='botconfig',
-            name='band_margin_bps',
-            field=models.DecimalField(decimal_places=4, default=Decimal('0'), help_text="band: least distance kept from the band's edge, bps (0: from measured volatility and latency)", max_digits=8, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('50'))]),
+            model_name="botconfig",
+            name="band_margin_bps",
+            field=models.DecimalField(
+                decimal_places=4,
+                default=Decimal("0"),
+                help_text="band: least distance kept from the band's edge, bps (0: from measured volatility and latency)",
+                max_digits=8,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("50")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='botconfig',
-            name='band_max_requests_per_minute',
-            field=models.PositiveIntegerField(default=300, help_text='band: above this many requests a minute the bot holds its orders longer', validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(3000)]),
+            model_name="botconfig",
+            name="band_max_requests_per_minute",
+            field=models.PositiveIntegerField(
+                default=300,
+                help_text="band: above this many requests a minute the bot holds its orders longer",
+                validators=[
+                    django.core.validators.MinValueValidator(10),
+                    django.core.validators.MaxValueValidator(3000),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='botconfig',
-            name='band_min_rest_seconds',
-            field=models.DecimalField(decimal_places=2, default=Decimal('3'), help_text='band: an order rests at least this long before a non-urgent cancel', max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('60'))]),
+            model_name="botconfig",
+            name="band_min_rest_seconds",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("3"),
+                help_text="band: an order rests at least this long before a non-urgent cancel",
+                max_digits=6,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0")),
+                    django.core.validators.MaxValueValidator(Decimal("60")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='botconfig',
-            name='quote_strategy',
-            field=models.CharField(choices=[('spread', 'spread: mid ± SPREAD_BPS (the original)'), ('band', 'band: both sides held inside the reward band of the mark')], default='spread', max_length=10),
+            model_name="botconfig",
+            name="quote_strategy",
+            field=models.CharField(
+                choices=[
+                    ("spread", "spread: mid ± SPREAD_BPS (the original)"),
+                    ("band", "band: both sides held inside the reward band of the mark"),
+                ],
+                default="spread",
+                max_length=10,
+            ),
         ),
     ]

@@ -4,25 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
-    dependencies = [
-        ('trading', '0003_band_strategy'),
-    ]
+    dependencies = [("trading", "0003_band_strategy")]
 
     operations = [
         migrations.AddField(
-            model_name='uptimehour',
-            name='counted_usd_seconds',
-            field=models.FloatField(default=0, help_text='min(bid, ask) notional in band, integrated over the hour (USD x s)'),
+            model_name="uptimehour",
+            name="counted_usd_seconds",
+            field=models.FloatField(
+                default=0,
+                help_text="min(bid, ask) notional in band, integrated over the hour (USD x s)",
+            ),
         ),
         migrations.AddField(
-            model_name='uptimehour',
-            name='exchange_in_band_seconds',
+            model_name="uptimehour",
+            name="exchange_in_band_seconds",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='uptimehour',
-            name='running_seconds',
-            field=models.FloatField(default=0),
+            model_name="uptimehour", name="running_seconds", field=models.FloatField(default=0)
         ),
     ]

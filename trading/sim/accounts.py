@@ -1,4 +1,5 @@
 """Accounts of the simulated exchange: orders, positions, balance and margin arithmetic."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,13 +26,13 @@ class SimOrder:
     price: Decimal | None
     qty: Decimal
     leverage: int
-    locked: Decimal                    # margin held while the order is live
+    locked: Decimal  # margin held while the order is live
     created_at: float
     updated_at: float
     fill_qty: Decimal = ZERO
     fill_value: Decimal = ZERO
     status: str = PENDING
-    session_id: str | None = None      # ws-api session to receive the async result
+    session_id: str | None = None  # ws-api session to receive the async result
     request_id: str = ""
 
     @property
@@ -58,7 +59,7 @@ class SimOrder:
 class SimPosition:
     symbol: str
     id: int
-    qty: Decimal = ZERO                # signed, negative = short
+    qty: Decimal = ZERO  # signed, negative = short
     entry_price: Decimal = ZERO
     realized_pnl: Decimal = ZERO
     created_at: float = 0.0
@@ -80,7 +81,7 @@ class SimPosition:
         if self.qty == 0:
             self.entry_price = ZERO
         elif (self.qty > 0) != (direction > 0):
-            self.entry_price = price   # flipped: the remainder opened at this price
+            self.entry_price = price  # flipped: the remainder opened at this price
         return pnl
 
 
@@ -89,7 +90,7 @@ class Account:
     user: str
     address: str
     pubkey: bytes
-    balance: Decimal                   # cross wallet balance: deposits + realized pnl - fees
+    balance: Decimal  # cross wallet balance: deposits + realized pnl - fees
     leverage: dict[str, int] = field(default_factory=dict)
     positions: dict[str, SimPosition] = field(default_factory=dict)
     orders: dict[int, SimOrder] = field(default_factory=dict)
@@ -97,8 +98,9 @@ class Account:
     trades: list[dict] = field(default_factory=list)
 
     def live_orders(self, symbol: str | None = None) -> list[SimOrder]:
-        return [o for o in self.orders.values()
-                if o.live and (symbol is None or o.symbol == symbol)]
+        return [
+            o for o in self.orders.values() if o.live and (symbol is None or o.symbol == symbol)
+        ]
 
     def find_order(self, order_id: int | None, cl_ord_id: str | None) -> SimOrder | None:
         if order_id is not None:
@@ -111,8 +113,14 @@ class Account:
         return sum((o.locked for o in self.orders.values() if o.live), ZERO)
 
     def position_margin(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum((abs(p.qty) * marks[s] / self.leverage_for(s, 10)
-                    for s, p in self.positions.items() if p.qty), ZERO)
+        return sum(
+            (
+                abs(p.qty) * marks[s] / self.leverage_for(s, 10)
+                for s, p in self.positions.items()
+                if p.qty
+            ),
+            ZERO,
+        )
 
     def upnl(self, marks: dict[str, Decimal]) -> Decimal:
         return sum((upnl_of(p, marks[s]) for s, p in self.positions.items() if p.qty), ZERO)

@@ -3,6 +3,7 @@ per-simulator secret, carrying `exp` and the base58 Ed25519 public key bound at 
 (`requestId`); and Ed25519 body signatures over `v1,<id>,<ts>,<raw body>`.
 
 The simulator verifies with nacl directly (a server must not depend on its client)."""
+
 from __future__ import annotations
 
 import base64
@@ -54,8 +55,9 @@ class JwtIssuer:
         """Verified claims, or ApiError(401). `exp` is checked against wall time."""
         try:
             header_b64, payload_b64, sig_b64 = token.split(".")
-            expected = hmac.new(self.secret, f"{header_b64}.{payload_b64}".encode(),
-                                hashlib.sha256).digest()
+            expected = hmac.new(
+                self.secret, f"{header_b64}.{payload_b64}".encode(), hashlib.sha256
+            ).digest()
             if not hmac.compare_digest(expected, _unb64url(sig_b64)):
                 raise ValueError("bad signature")
             claims = json.loads(_unb64url(payload_b64))
@@ -67,10 +69,17 @@ class JwtIssuer:
 
     def issue(self, user: str, address: str, pubkey: bytes, ttl_s: float) -> str:
         now = int(time.time())
-        return self.encode({
-            "sub": user, "user": user, "address": address, "chain": "bsc",
-            "requestId": base58.b58encode(pubkey).decode(), "iat": now, "exp": now + int(ttl_s),
-        })
+        return self.encode(
+            {
+                "sub": user,
+                "user": user,
+                "address": address,
+                "chain": "bsc",
+                "requestId": base58.b58encode(pubkey).decode(),
+                "iat": now,
+                "exp": now + int(ttl_s),
+            }
+        )
 
     def verify(self, token: str) -> TokenClaims:
         claims = self.decode(token)
@@ -90,8 +99,9 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def verify_body_signature(pubkey: bytes | None, headers: dict[str, str], payload: bytes,
-                          window_s: float) -> None:
+def verify_body_signature(
+    pubkey: bytes | None, headers: dict[str, str], payload: bytes, window_s: float
+) -> None:
     """Check x-request-* headers against `payload` (the exact raw body bytes) or raise 403.
     The timestamp must be Unix milliseconds within +/- window_s of the server clock.
     `pubkey` is the signer's key from the token; None (not logged in) is a 401."""

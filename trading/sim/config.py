@@ -1,4 +1,5 @@
 """Options of one simulated exchange (market process, limits, timers). Faults live in faults.py."""
+
 from __future__ import annotations
 
 import time
@@ -19,24 +20,24 @@ class SimConfig:
     volatility_bps: float = 0.5
     jump_probability: float = 0.002
     jump_bps: float = 15.0
-    mark_lag: float = 0.3               # share of the mid-mark gap the mark closes each step
-    mark_noise_bps: float = 0.2         # the mark's own basis noise per step (std dev, bps)
-    step_interval: float = 0.2          # seconds between price-process steps
-    push_interval: float = 0.2          # seconds between depth_book/price pushes
+    mark_lag: float = 0.3  # share of the mid-mark gap the mark closes each step
+    mark_noise_bps: float = 0.2  # the mark's own basis noise per step (std dev, bps)
+    step_interval: float = 0.2  # seconds between price-process steps
+    push_interval: float = 0.2  # seconds between depth_book/price pushes
     book_levels: int = 5
-    spread_ticks: int = 2               # synthetic best bid/ask = mid -/+ this many ticks
+    spread_ticks: int = 2  # synthetic best bid/ask = mid -/+ this many ticks
     taker_trade_probability: float = 0.2  # per step: a synthetic taker trade at the touch
     # Accounts and limits.
     band_bps: Decimal = Decimal("10")
     initial_balance: Decimal = Decimal("100000")
     max_open_orders: int = 100
     token_ttl_s: float = SEVEN_DAYS
-    timestamp_window_s: float = 60.0    # |x-request-timestamp - now| allowed, else 403
+    timestamp_window_s: float = 60.0  # |x-request-timestamp - now| allowed, else 403
     rate_limit: bool = True
     credits_per_request: int = 45
     credits_refill_per_s: int = 1000
     credits_burst: int = 900
-    ip_requests_per_s: int = 50         # 0 = no per-IP limit (benches of many accounts)
+    ip_requests_per_s: int = 50  # 0 = no per-IP limit (benches of many accounts)
     # WebSocket connections per client IP, both WS paths together (§4.1, §6; wslimits.py).
     # 0 = unlimited. Independent of rate_limit, which covers the REST limits only.
     max_ws_per_ip: int = 10
@@ -79,8 +80,10 @@ class SimConfig:
         if self.step_interval <= 0 or self.push_interval <= 0:
             raise ValueError("step_interval and push_interval must be > 0 seconds")
         if not 0.0 < self.mark_lag <= 1.0:
-            raise ValueError("mark_lag must be in (0, 1]: the share of the mid-mark gap "
-                             "the mark closes each step")
+            raise ValueError(
+                "mark_lag must be in (0, 1]: the share of the mid-mark gap "
+                "the mark closes each step"
+            )
 
     @classmethod
     def from_options(cls, **options) -> SimConfig:

@@ -2,6 +2,7 @@
 per-IP limit -> injected faults -> JWT -> per-account limit -> body signature -> handler.
 Any ApiError becomes {"code": N, "message": ...} with HTTP status N; nothing a rejected
 request touched is changed because handlers validate before they mutate."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,9 +45,15 @@ class Ctx:
 Handler = Callable[[object, Ctx], Awaitable[Response | dict | list]]
 
 
-def api_route(exchange, handler: Handler, *, auth: bool = False, signed: bool = False,
-              faultable: bool = True,
-              rate_limited: bool = True) -> Callable[[Request], Awaitable[Response]]:
+def api_route(
+    exchange,
+    handler: Handler,
+    *,
+    auth: bool = False,
+    signed: bool = False,
+    faultable: bool = True,
+    rate_limited: bool = True,
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             if rate_limited:
@@ -55,12 +62,17 @@ def api_route(exchange, handler: Handler, *, auth: bool = False, signed: bool = 
             if auth or signed:
                 _authenticate(exchange, ctx, rate_limited)
             if signed:
-                verify_body_signature(ctx.pubkey, _lower(request.headers), ctx.raw_body,
-                                      exchange.config.timestamp_window_s)
+                verify_body_signature(
+                    ctx.pubkey,
+                    _lower(request.headers),
+                    ctx.raw_body,
+                    exchange.config.timestamp_window_s,
+                )
             result = await handler(exchange, ctx)
         except ApiError as err:
             return JSONResponse(err.body(), status_code=err.status)
         return result if isinstance(result, Response) else JSONResponse(result)
+
     return endpoint
 
 
@@ -84,7 +96,7 @@ def _authenticate(exchange, ctx: Ctx, rate_limited: bool) -> None:
     token = bearer_token(ctx.request.headers.get("authorization"))
     ctx.account, ctx.pubkey = exchange.authenticate(token)
     if not rate_limited:
-        return          # a /sim control, not an exchange request
+        return  # a /sim control, not an exchange request
     exchange.requests.sent(ctx.account.user, ctx.request.url.path)
     if not exchange.limiter.allow_account(ctx.account.user):
         exchange.requests.refused(ctx.account.user)

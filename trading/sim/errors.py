@@ -1,4 +1,5 @@
 """The error every simulator layer raises; the HTTP/WS layers turn it into {"code","message"}."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@ in-process scripting API tests use (exchange.market.set_mid, exchange.stats(user
 
 REST and ws-api share submit_new_order/submit_cancel so both paths behave identically:
 synchronous checks (400 with no state change), then the state change after the ack latency."""
+
 from __future__ import annotations
 
 import asyncio
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SimAccount:
     token: str
-    private_key: str      # base58 of the 32-byte Ed25519 seed, like standx.com/user/session
+    private_key: str  # base58 of the 32-byte Ed25519 seed, like standx.com/user/session
     address: str
     user: str
 
@@ -80,7 +81,7 @@ class Exchange:
         user = f"bsc_{address}"
         amount = Decimal(str(balance)) if balance is not None else self.config.initial_balance
         self.matching.accounts[user] = Account(user, address, pubkey, amount)
-        self.save_state()       # a new account must survive even a crash of the simulator
+        self.save_state()  # a new account must survive even a crash of the simulator
         return SimAccount(self.issue_token(user), base58.b58encode(seed).decode(), address, user)
 
     def issue_token(self, user: str, ttl_s: float | None = None) -> str:
@@ -102,30 +103,36 @@ class Exchange:
             save_state(self, self.config.state_file)
 
     # ---- orders ----------------------------------------------------------------------------
-    def submit_new_order(self, account: Account, body: dict, session_id: str | None,
-                         request_id: str) -> SimOrder:
+    def submit_new_order(
+        self, account: Account, body: dict, session_id: str | None, request_id: str
+    ) -> SimOrder:
         req = parse_new_order(body, self.symbols)
         order = self.matching.accept_new_order(account, req, session_id, request_id)
-        self.scheduler.call_later(self.faults.ack_delay_s(),
-                                  lambda: self.matching.process_new(order))
+        self.scheduler.call_later(
+            self.faults.ack_delay_s(), lambda: self.matching.process_new(order)
+        )
         return order
 
-    def submit_cancel(self, account: Account, body: dict, session_id: str | None,
-                      request_id: str) -> None:
+    def submit_cancel(
+        self, account: Account, body: dict, session_id: str | None, request_id: str
+    ) -> None:
         order = self.matching.accept_cancel(account, *parse_cancel(body))
-        self.scheduler.call_later(self.faults.ack_delay_s(),
-                                  lambda: self.matching.process_cancel(order, session_id,
-                                                                       request_id))
+        self.scheduler.call_later(
+            self.faults.ack_delay_s(),
+            lambda: self.matching.process_cancel(order, session_id, request_id),
+        )
 
     def submit_cancel_many(self, account: Account, body: dict, request_id: str) -> None:
         """Batch cancel: unknown or closed ids are skipped (the batch is not all-or-nothing)."""
         ids, cls = parse_cancel_many(body)
-        found = [account.find_order(i, None) for i in ids] + \
-            [account.find_order(None, c) for c in cls]
+        found = [account.find_order(i, None) for i in ids] + [
+            account.find_order(None, c) for c in cls
+        ]
         for order in {o.id: o for o in found if o is not None and o.live}.values():
             self.scheduler.call_later(
                 self.faults.ack_delay_s(),
-                functools.partial(self.matching.process_cancel, order, None, request_id))
+                functools.partial(self.matching.process_cancel, order, None, request_id),
+            )
 
     # ---- faults and ground truth -----------------------------------------------------------
     def set_faults(self, config: FaultConfig | None = None, **changes) -> FaultConfig:
@@ -141,8 +148,11 @@ class Exchange:
         GroundTruth and uptime_report), the account's requests by path under "requests"
         (requests.py), and the simulator-wide WebSocket connections per IP under "ws"."""
         now = self.clock()
-        return {**stats_of(self.matching, user, now),
-                "requests": self.requests.figures(user, now), "ws": self.ws_limits.snapshot()}
+        return {
+            **stats_of(self.matching, user, now),
+            "requests": self.requests.figures(user, now),
+            "ws": self.ws_limits.snapshot(),
+        }
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
         return {"hours": hourly_report(self.matching, user, symbol, self.clock())}
@@ -177,27 +187,35 @@ class Exchange:
         self.hub.publish_user(user, "position", position_json(position, account, mark, lev))
 
     def balance_event(self, user: str) -> None:
-        self.hub.publish_user(user, "balance",
-                              ws_balance_json(self.matching.accounts[user], self.clock()))
+        self.hub.publish_user(
+            user, "balance", ws_balance_json(self.matching.accounts[user], self.clock())
+        )
 
     def public_trade(self, trade: PublicTrade) -> None:
         if not self.faults.stalled(trade.symbol):
-            self.hub.publish_public("public_trade", trade.symbol, public_trade_json(trade),
-                                    self.faults.md_delay_s())
+            self.hub.publish_public(
+                "public_trade", trade.symbol, public_trade_json(trade), self.faults.md_delay_s()
+            )
 
-    def session_result(self, session_id: str | None, request_id: str, code: int,
-                       message: str) -> None:
-        self.hub.send_session(session_id, {"code": code, "message": message,
-                                           "request_id": request_id})
+    def session_result(
+        self, session_id: str | None, request_id: str, code: int, message: str
+    ) -> None:
+        self.hub.send_session(
+            session_id, {"code": code, "message": message, "request_id": request_id}
+        )
 
     # ---- background loops ------------------------------------------------------------------
     def start(self) -> None:
-        for name, body in (("scheduler", self.scheduler.run), ("market", self._market_loop),
-                           ("pusher", self._push_loop), ("ws-drop", self._drop_loop)):
+        for name, body in (
+            ("scheduler", self.scheduler.run),
+            ("market", self._market_loop),
+            ("pusher", self._push_loop),
+            ("ws-drop", self._drop_loop),
+        ):
             self._tasks.append(asyncio.create_task(supervise(name, body), name=f"sim-{name}"))
 
     async def stop(self) -> None:
-        self.save_state()       # balances, positions and prices as they are now
+        self.save_state()  # balances, positions and prices as they are now
         self.hub.close_all(1001, "simulator shutting down")
         for task in self._tasks:
             task.cancel()
@@ -225,8 +243,9 @@ class Exchange:
             return
         delay = self.faults.md_delay_s()
         bids, asks = self.depth(symbol)
-        self.hub.publish_public("depth_book", symbol,
-                                depth_json(symbol, bids, asks, self.clock()), delay, only)
+        self.hub.publish_public(
+            "depth_book", symbol, depth_json(symbol, bids, asks, self.clock()), delay, only
+        )
         self.hub.publish_public("price", symbol, self.price_data(symbol), delay, only)
 
     async def _drop_loop(self) -> None:

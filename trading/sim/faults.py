@@ -3,6 +3,7 @@ the 429-burst counter) and can be replaced at run time (POST /sim/faults or in-p
 
 Scope: HTTP faults (5xx share, hang share, 429 burst) apply to /api/* requests only, never
 to /sim/* control routes, and are decided before any state is touched."""
+
 from __future__ import annotations
 
 import random
@@ -11,23 +12,29 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 _SHARES = ("http_5xx_share", "hang_share", "alo_reject_share")
-_NON_NEGATIVE = ("ack_latency_ms", "ack_jitter_ms", "md_latency_ms", "md_jitter_ms",
-                 "ws_drop_every_s", "hang_max_s")
+_NON_NEGATIVE = (
+    "ack_latency_ms",
+    "ack_jitter_ms",
+    "md_latency_ms",
+    "md_jitter_ms",
+    "ws_drop_every_s",
+    "hang_max_s",
+)
 
 
 @dataclass(frozen=True)
 class FaultConfig:
-    ack_latency_ms: float = 20.0       # order new/cancel -> state change on the order channel
-    ack_jitter_ms: float = 0.0         # uniform extra 0..jitter
-    md_latency_ms: float = 0.0         # extra delay of depth_book/price/public_trade pushes
+    ack_latency_ms: float = 20.0  # order new/cancel -> state change on the order channel
+    ack_jitter_ms: float = 0.0  # uniform extra 0..jitter
+    md_latency_ms: float = 0.0  # extra delay of depth_book/price/public_trade pushes
     md_jitter_ms: float = 0.0
-    http_5xx_share: float = 0.0        # share of /api requests answered 500
-    hang_share: float = 0.0            # share of /api requests that never answer in time
-    hang_max_s: float = 30.0           # server-side bound of a hung request (then 504)
-    ws_drop_every_s: float = 0.0       # 0 = off; else close every WS connection this often
-    stalled_symbols: tuple[str, ...] = ()   # no depth_book/price pushes for these symbols
-    alo_reject_share: float = 0.0      # share of non-crossing ALO orders rejected anyway
-    burst_429: int = 0                 # the next N /api requests get 429
+    http_5xx_share: float = 0.0  # share of /api requests answered 500
+    hang_share: float = 0.0  # share of /api requests that never answer in time
+    hang_max_s: float = 30.0  # server-side bound of a hung request (then 504)
+    ws_drop_every_s: float = 0.0  # 0 = off; else close every WS connection this often
+    stalled_symbols: tuple[str, ...] = ()  # no depth_book/price pushes for these symbols
+    alo_reject_share: float = 0.0  # share of non-crossing ALO orders rejected anyway
+    burst_429: int = 0  # the next N /api requests get 429
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -35,8 +42,9 @@ class FaultConfig:
         return data
 
 
-def faults_from_json(data: object, base: FaultConfig,
-                     known_symbols: tuple[str, ...]) -> FaultConfig:
+def faults_from_json(
+    data: object, base: FaultConfig, known_symbols: tuple[str, ...]
+) -> FaultConfig:
     """Merge a partial JSON object into `base`; ValueError with a message on bad input."""
     if not isinstance(data, dict):
         raise ValueError("faults must be a JSON object")

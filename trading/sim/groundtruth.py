@@ -11,6 +11,7 @@ orders within the band of the mark, capped per side (2 BTC on BTC-USD; the progr
 BTC only, so other symbols are uncapped); the counted size is the smaller side, valued in
 USD at the mark. It is non-zero exactly when the account is in band.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ class RestingOrder:
 @dataclass
 class GroundTruth:
     band_bps: Decimal
-    cap_qty: Decimal | None = None          # per-side cap of the counted size (base)
+    cap_qty: Decimal | None = None  # per-side cap of the counted size (base)
     snapshots: SnapshotClock = field(default_factory=lambda: SnapshotClock(0, 60))
     mark: Decimal | None = None
     resting: dict[int, RestingOrder] = field(default_factory=dict)
@@ -44,16 +45,16 @@ class GroundTruth:
     fills: int = 0
     # Per side, the seconds since the first order rested during which none of ours rested on
     # that side: exact where two_sided_seconds is not (observed stops while nothing rests).
-    dark_seconds: dict[Side, float] = field(
-        default_factory=lambda: {Side.BUY: 0.0, Side.SELL: 0.0})
+    dark_seconds: dict[Side, float] = field(default_factory=lambda: {Side.BUY: 0.0, Side.SELL: 0.0})
     first_rest: float | None = None
     last_leave: float | None = None
-    _since: float | None = None      # start of the interval not yet accounted
+    _since: float | None = None  # start of the interval not yet accounted
     _span: Span = field(default_factory=Span)
 
     # ---- events ----------------------------------------------------------------------------
-    def order_rested(self, now: float, order_id: int, side: Side, price: Decimal,
-                     qty: Decimal) -> None:
+    def order_rested(
+        self, now: float, order_id: int, side: Side, price: Decimal, qty: Decimal
+    ) -> None:
         self._advance(now)
         self.resting[order_id] = RestingOrder(side, price, qty)
         self.lives.rested(now, order_id)
@@ -96,16 +97,19 @@ class GroundTruth:
         observed = self.observed(now)
         counted_usd = self.counted_usd_seconds + span.counted_usd * seconds(pending)
         counted_qty = self.counted_qty_seconds + span.counted * seconds(pending)
-        return {"two_sided_seconds": self.two_sided_seconds + (pending if span.two else 0.0),
-                "in_band_seconds": self.in_band_seconds + (pending if span.band else 0.0),
-                "observed_seconds": observed, "open_orders": len(self.resting),
-                "fills": self.fills,
-                "counted_size_mean": mean_string(counted_qty, observed, 8),
-                "counted_notional_mean": mean_string(counted_usd, observed, 2),
-                "counted_size_cap": None if self.cap_qty is None else str(self.cap_qty),
-                "bid_dark_seconds": self._dark(Side.BUY, pending),
-                "ask_dark_seconds": self._dark(Side.SELL, pending),
-                **self.lives.figures()}
+        return {
+            "two_sided_seconds": self.two_sided_seconds + (pending if span.two else 0.0),
+            "in_band_seconds": self.in_band_seconds + (pending if span.band else 0.0),
+            "observed_seconds": observed,
+            "open_orders": len(self.resting),
+            "fills": self.fills,
+            "counted_size_mean": mean_string(counted_qty, observed, 8),
+            "counted_notional_mean": mean_string(counted_usd, observed, 2),
+            "counted_size_cap": None if self.cap_qty is None else str(self.cap_qty),
+            "bid_dark_seconds": self._dark(Side.BUY, pending),
+            "ask_dark_seconds": self._dark(Side.SELL, pending),
+            **self.lives.figures(),
+        }
 
     def observed(self, now: float) -> float:
         """From the first order resting to now (or to the last order leaving, when none rests)."""
@@ -152,8 +156,14 @@ class GroundTruth:
         self._span = Span(two, band, counted, counted * self.mark)
 
     def _in_band_qty(self, side: Side, mark: Decimal) -> Decimal:
-        qty = sum((o.qty for o in self.resting.values()
-                   if o.side is side and self._within(o.price, mark)), ZERO)
+        qty = sum(
+            (
+                o.qty
+                for o in self.resting.values()
+                if o.side is side and self._within(o.price, mark)
+            ),
+            ZERO,
+        )
         return qty if self.cap_qty is None else min(qty, self.cap_qty)
 
     def _within(self, price: Decimal, mark: Decimal) -> bool:

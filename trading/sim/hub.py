@@ -4,6 +4,7 @@ Each connection has a bounded outgoing queue drained by its own writer task, so 
 client never blocks the exchange; an overflowing client is closed (as a real server would).
 The per-connection `seq` is assigned when a message is actually written, so it increases in
 the order the client receives messages."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,13 +20,13 @@ PUBLIC_CHANNELS = ("price", "depth_book", "public_trade")
 USER_CHANNELS = ("order", "position", "balance", "trade")
 
 
-@dataclass(eq=False)   # identity hashing: connections live in sets
+@dataclass(eq=False)  # identity hashing: connections live in sets
 class Connection:
     ws: WebSocket
-    kind: str                                  # "stream" or "api"
+    kind: str  # "stream" or "api"
     user: str | None = None
     session_id: str | None = None
-    pubkey: bytes | None = None                # ws-api: the key bound to the login token
+    pubkey: bytes | None = None  # ws-api: the key bound to the login token
     subs: set[tuple[str, str | None]] = field(default_factory=set)
     seq: int = 0
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
@@ -71,8 +72,9 @@ class Hub:
         if conn.session_id and self.sessions.get(conn.session_id) is conn:
             del self.sessions[conn.session_id]
 
-    def publish_public(self, channel: str, symbol: str, data: dict, delay_s: float,
-                       only: Connection | None = None) -> None:
+    def publish_public(
+        self, channel: str, symbol: str, data: dict, delay_s: float, only: Connection | None = None
+    ) -> None:
         not_before = asyncio.get_running_loop().time() + delay_s if delay_s else 0.0
         frame = {"channel": channel, "symbol": symbol, "data": data}
         for conn in [only] if only is not None else list(self.connections):

@@ -7,6 +7,7 @@ Lifetimes are kept as a count per whole millisecond: the median is exact to the 
 and memory stays bounded over a long soak (a day of requotes has a few thousand distinct
 values, not hundreds of thousands of floats).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,7 +22,7 @@ class OrderLives:
     life_ms: Counter = field(default_factory=Counter)
     left: int = 0
     canceled: int = 0
-    canceled_young: int = 0          # canceled before MIN_REST_S on the book
+    canceled_young: int = 0  # canceled before MIN_REST_S on the book
     filled: int = 0
 
     def rested(self, now: float, order_id: int) -> None:
@@ -43,10 +44,14 @@ class OrderLives:
     def figures(self) -> dict:
         share = self.canceled_young / self.canceled if self.canceled else None
         median = median_ms(self.life_ms)
-        return {"orders_left": self.left, "orders_filled": self.filled,
-                "cancels": self.canceled, "cancels_under_3s": self.canceled_young,
-                "cancels_under_3s_share": None if share is None else round(share, 4),
-                "median_order_life_s": None if median is None else median / 1000}
+        return {
+            "orders_left": self.left,
+            "orders_filled": self.filled,
+            "cancels": self.canceled,
+            "cancels_under_3s": self.canceled_young,
+            "cancels_under_3s_share": None if share is None else round(share, 4),
+            "median_order_life_s": None if median is None else median / 1000,
+        }
 
 
 def median_ms(counts: Counter) -> float | None:

@@ -1,4 +1,5 @@
 """Supervised background tasks and the delayed-action scheduler of the simulator."""
+
 from __future__ import annotations
 
 import asyncio

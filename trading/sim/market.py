@@ -1,6 +1,7 @@
 """Seeded price process: mid random walk with jumps, a lagging mark, synthetic book levels,
 public trades. Everything is Decimal on tick; randomness comes from one random.Random(seed)
 so a seed reproduces the same path. Scripting for tests: set_mid, set_mark, freeze."""
+
 from __future__ import annotations
 
 import random
@@ -29,7 +30,7 @@ class SymbolMarket:
     mid: Decimal
     mark: Decimal
     frozen: bool = False
-    volatility_bps: float | None = None   # None: the exchange-wide default
+    volatility_bps: float | None = None  # None: the exchange-wide default
     last_price: Decimal | None = None
     bids: tuple[Level, ...] = ()
     asks: tuple[Level, ...] = ()
@@ -55,7 +56,7 @@ class Market:
         self.config = config
         self.rng = random.Random(config.seed)
         self.symbols: dict[str, SymbolMarket] = {}
-        self.listeners: list = []   # callables (symbol) -> None
+        self.listeners: list = []  # callables (symbol) -> None
         for name in config.symbols:
             d = SYMBOLS[name]
             start = on_tick(d.start_price, d.price_tick)
@@ -80,7 +81,7 @@ class Market:
         self._notify(symbol)
 
     def freeze(self, symbol: str | None = None, frozen: bool = True) -> None:
-        for name in ([symbol] if symbol else list(self.symbols)):
+        for name in [symbol] if symbol else list(self.symbols):
             self.symbols[name].frozen = frozen
 
     def unfreeze(self, symbol: str | None = None) -> None:
@@ -134,8 +135,10 @@ class Market:
             return None
         buyer = self.rng.random() < 0.5
         level = m.asks[0] if buyer else m.bids[0]
-        qty = max(on_tick(level.qty * Decimal(str(self.rng.uniform(0.05, 0.5))),
-                          m.defn.qty_tick), m.defn.qty_tick)
+        qty = max(
+            on_tick(level.qty * Decimal(str(self.rng.uniform(0.05, 0.5))), m.defn.qty_tick),
+            m.defn.qty_tick,
+        )
         return PublicTrade(symbol, level.price, qty, buyer, now)
 
     def record_trade(self, trade: PublicTrade) -> None:

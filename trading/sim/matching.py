@@ -4,6 +4,7 @@ resting orders when the market trades through them, keeps ground truth per accou
 
 Accounts do not trade with each other: resting orders fill only against the synthetic
 market (the mid crossing the order price, or a synthetic taker trade at the touch)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -28,13 +29,19 @@ class EventSink(Protocol):
     def position_event(self, user: str, position: SimPosition) -> None: ...
     def balance_event(self, user: str) -> None: ...
     def public_trade(self, trade: PublicTrade) -> None: ...
-    def session_result(self, session_id: str | None, request_id: str, code: int,
-                       message: str) -> None: ...
+    def session_result(
+        self, session_id: str | None, request_id: str, code: int, message: str
+    ) -> None: ...
 
 
 class Matching:
-    def __init__(self, config: SimConfig, market: Market, sink: EventSink,
-                 inject_alo_reject: Callable[[], bool] = lambda: False) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        market: Market,
+        sink: EventSink,
+        inject_alo_reject: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.config = config
         self.market = market
         self.sink = sink
@@ -44,13 +51,14 @@ class Matching:
         self.resting: dict[str, dict[int, SimOrder]] = {s: {} for s in market.symbols}
         self.truth: dict[tuple[str, str], GroundTruth] = {}
         self.snapshots = SnapshotClock(config.seed, config.uptime_snapshots_per_hour)
-        self._order_id = 1_100_000_000 + config.seed * 1000   # int64-sized like StandX ids
+        self._order_id = 1_100_000_000 + config.seed * 1000  # int64-sized like StandX ids
         self._trade_id = 500_000_000
         market.listeners.append(self.on_market)
 
     # ---- accepting (synchronous; may raise ApiError with no state change) ------------------
-    def accept_new_order(self, account: Account, req: OrderRequest, session_id: str | None,
-                         request_id: str) -> SimOrder:
+    def accept_new_order(
+        self, account: Account, req: OrderRequest, session_id: str | None, request_id: str
+    ) -> SimOrder:
         d = SYMBOLS[req.symbol]
         if req.cl_ord_id and (o := account.find_order(None, req.cl_ord_id)) and o.live:
             raise bad_request(f"duplicate cl_ord_id: {req.cl_ord_id}")
@@ -59,8 +67,10 @@ class Matching:
         leverage = account.leverage_for(req.symbol, d.def_leverage)
         mark = self.market.get(req.symbol).mark
         if req.price is not None and abs(req.price - mark) > mark * PRICE_BAND_RATIO:
-            raise bad_request(f"price {req.price} is outside the allowed band "
-                              f"(mark {mark} +/- {PRICE_BAND_RATIO * 100}%)")
+            raise bad_request(
+                f"price {req.price} is outside the allowed band "
+                f"(mark {mark} +/- {PRICE_BAND_RATIO * 100}%)"
+            )
         margin = ZERO if req.reduce_only else req.qty * (req.price or mark) / leverage
         if req.reduce_only:
             self._check_reduce_only(account, req)
@@ -70,29 +80,54 @@ class Matching:
 
     def _check_reduce_only(self, account: Account, req: OrderRequest) -> None:
         pos = account.positions.get(req.symbol)
-        reducing = pos is not None and pos.qty != 0 and \
-            (pos.qty > 0) == (req.side is Side.SELL)
-        pending = sum((o.remaining for o in account.live_orders(req.symbol)
-                       if o.reduce_only and o.side is req.side), ZERO)
+        reducing = pos is not None and pos.qty != 0 and (pos.qty > 0) == (req.side is Side.SELL)
+        pending = sum(
+            (
+                o.remaining
+                for o in account.live_orders(req.symbol)
+                if o.reduce_only and o.side is req.side
+            ),
+            ZERO,
+        )
         if pos is None or not reducing or req.qty > abs(pos.qty) - pending:
             raise bad_request("reduce_only order would not reduce the position")
 
-    def _create_order(self, account: Account, req: OrderRequest, leverage: int,
-                      margin: Decimal, session_id: str | None, request_id: str) -> SimOrder:
+    def _create_order(
+        self,
+        account: Account,
+        req: OrderRequest,
+        leverage: int,
+        margin: Decimal,
+        session_id: str | None,
+        request_id: str,
+    ) -> SimOrder:
         now = self.clock()
         self._order_id += 1
         order = SimOrder(
-            id=self._order_id, cl_ord_id=req.cl_ord_id or new_ulid(now), user=account.user,
-            symbol=req.symbol, side=req.side, order_type=req.order_type,
-            time_in_force=req.time_in_force, reduce_only=req.reduce_only, price=req.price,
-            qty=req.qty, leverage=leverage, locked=margin, created_at=now, updated_at=now,
-            session_id=session_id, request_id=request_id)
+            id=self._order_id,
+            cl_ord_id=req.cl_ord_id or new_ulid(now),
+            user=account.user,
+            symbol=req.symbol,
+            side=req.side,
+            order_type=req.order_type,
+            time_in_force=req.time_in_force,
+            reduce_only=req.reduce_only,
+            price=req.price,
+            qty=req.qty,
+            leverage=leverage,
+            locked=margin,
+            created_at=now,
+            updated_at=now,
+            session_id=session_id,
+            request_id=request_id,
+        )
         account.orders[order.id] = order
         account.by_cl_ord_id[order.cl_ord_id] = order.id
         return order
 
-    def accept_cancel(self, account: Account, order_id: int | None,
-                      cl_ord_id: str | None) -> SimOrder:
+    def accept_cancel(
+        self, account: Account, order_id: int | None, cl_ord_id: str | None
+    ) -> SimOrder:
         order = account.find_order(order_id, cl_ord_id)
         if order is None and order_id is not None and cl_ord_id:
             order = account.find_order(None, cl_ord_id)
@@ -111,7 +146,7 @@ class Matching:
     # ---- applying (after the ack latency) --------------------------------------------------
     def process_new(self, order: SimOrder) -> None:
         if order.status != "new":
-            return       # canceled before it reached matching
+            return  # canceled before it reached matching
         crossing = self._would_cross(order)
         if order.time_in_force == "alo" and (crossing or self.inject_alo_reject()):
             return self._finish(order, "rejected", 400, "alo order rejected")
@@ -124,8 +159,9 @@ class Matching:
 
     def process_cancel(self, order: SimOrder, session_id: str | None, request_id: str) -> None:
         if not order.live:
-            self.sink.session_result(session_id, request_id, 400,
-                                     f"order is not open (status {order.status})")
+            self.sink.session_result(
+                session_id, request_id, 400, f"order is not open (status {order.status})"
+            )
             return
         order.session_id, order.request_id = session_id, request_id
         self._finish(order, "canceled", 0, "success")
@@ -193,8 +229,9 @@ class Matching:
                 left -= qty
                 self._fill(order, qty, price, MAKER_FEE, taker=False)
 
-    def _fill(self, order: SimOrder, qty: Decimal, price: Decimal, fee_rate: Decimal,
-              taker: bool) -> None:
+    def _fill(
+        self, order: SimOrder, qty: Decimal, price: Decimal, fee_rate: Decimal, taker: bool
+    ) -> None:
         now, account = self.clock(), self.accounts[order.user]
         fee = qty * price * fee_rate
         pos = self.position_for(account, order.symbol)
@@ -203,8 +240,9 @@ class Matching:
         account.balance += pnl - fee
         order.fill_qty += qty
         order.fill_value += qty * price
-        order.locked = ZERO if order.reduce_only else \
-            order.remaining * (order.price or price) / order.leverage
+        order.locked = (
+            ZERO if order.reduce_only else order.remaining * (order.price or price) / order.leverage
+        )
         order.updated_at = now
         self.truth_for(order.user, order.symbol).fill()
         trade = self._record_trade(account, order, qty, price, fee, pnl, now)
@@ -215,8 +253,7 @@ class Matching:
         if order.remaining == 0:
             self._finish_filled(order, now)
         else:
-            self.truth_for(order.user, order.symbol).order_resized(now, order.id,
-                                                                   order.remaining)
+            self.truth_for(order.user, order.symbol).order_resized(now, order.id, order.remaining)
             self.sink.order_event(order)
         self.sink.trade_event(order.user, trade)
         self.sink.position_event(order.user, pos)
@@ -228,12 +265,29 @@ class Matching:
             self.truth_for(order.user, order.symbol).order_left(now, order.id, "filled")
         self.sink.order_event(order)
 
-    def _record_trade(self, account: Account, order: SimOrder, qty: Decimal, price: Decimal,
-                      fee: Decimal, pnl: Decimal, now: float) -> dict:
+    def _record_trade(
+        self,
+        account: Account,
+        order: SimOrder,
+        qty: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        pnl: Decimal,
+        now: float,
+    ) -> dict:
         self._trade_id += 1
-        trade = {"id": self._trade_id, "order_id": order.id, "symbol": order.symbol,
-                 "side": order.side.value, "price": price, "qty": qty, "value": qty * price,
-                 "fee_qty": fee, "pnl": pnl, "time": now}
+        trade = {
+            "id": self._trade_id,
+            "order_id": order.id,
+            "symbol": order.symbol,
+            "side": order.side.value,
+            "price": price,
+            "qty": qty,
+            "value": qty * price,
+            "fee_qty": fee,
+            "pnl": pnl,
+            "time": now,
+        }
         account.trades.append(trade)
         return trade
 
@@ -248,8 +302,7 @@ class Matching:
         return self.truth[key]
 
     def new_truth(self, symbol: str) -> GroundTruth:
-        return GroundTruth(self.config.band_bps, SYMBOLS[symbol].uptime_cap_qty,
-                           self.snapshots)
+        return GroundTruth(self.config.band_bps, SYMBOLS[symbol].uptime_cap_qty, self.snapshots)
 
     def position_for(self, account: Account, symbol: str) -> SimPosition:
         if symbol not in account.positions:

@@ -1,6 +1,7 @@
 """Rate limits of §6: per account a token bucket (45 credits per request, refill 1000/s,
 capacity 900 = 20 requests at once, ~22 req/s sustained); per IP 50 requests per second
 (a one-second sliding window). Uses the monotonic clock: limits are about real time."""
+
 from __future__ import annotations
 
 import time
@@ -55,5 +56,6 @@ class RateLimiter:
         bucket = self.accounts.get(user)
         if bucket is None:
             bucket = self.accounts[user] = TokenBucket(
-                self.config.credits_burst, self.config.credits_refill_per_s)
+                self.config.credits_burst, self.config.credits_refill_per_s
+            )
         return bucket.take(self.config.credits_per_request)

@@ -6,6 +6,7 @@ token and cannot be attributed to an account; a request refused by the per-IP li
 turned away before its token is read, so it is not counted either. ws-api orders count
 under "ws-api order:new" / "ws-api order:cancel". /sim/* controls never count.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,7 +41,10 @@ class RequestLog:
         entry = self.accounts.get(user) or AccountRequests()
         total = sum(entry.by_path.values())
         span = now - entry.first_at if entry.first_at is not None else 0.0
-        return {"total": total, "by_path": dict(sorted(entry.by_path.items())),
-                "rate_limited": entry.rate_limited,
-                "seconds": round(span, 3),
-                "per_minute": round(total / span * 60, 2) if span >= 1.0 else None}
+        return {
+            "total": total,
+            "by_path": dict(sorted(entry.by_path.items())),
+            "rate_limited": entry.rate_limited,
+            "seconds": round(span, 3),
+            "per_minute": round(total / span * 60, 2) if span >= 1.0 else None,
+        }

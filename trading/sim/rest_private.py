@@ -1,6 +1,7 @@
 """Private endpoints (§3.2, §3.3): JWT on all, Ed25519 body signature on writes.
 Writes return the acknowledgement envelope at once; the state change follows after the
 ack latency on the `order` channel (and on the ws-api session named by x-session-id)."""
+
 from __future__ import annotations
 
 from starlette.responses import JSONResponse
@@ -54,8 +55,11 @@ async def query_order(exchange, ctx: Ctx):
 async def query_open_orders(exchange, ctx: Ctx):
     symbol = query_symbol(exchange, ctx, required=False)
     limit = min(query_int(ctx, "limit", 500) or 500, MAX_OPEN_LIMIT)
-    orders = [o for o in ctx.require_account().orders.values() if o.status == "open"
-              and (symbol is None or o.symbol == symbol)]
+    orders = [
+        o
+        for o in ctx.require_account().orders.values()
+        if o.status == "open" and (symbol is None or o.symbol == symbol)
+    ]
     return page([order_json(o) for o in sorted(orders, key=lambda o: o.id)[:limit]])
 
 
@@ -63,8 +67,11 @@ async def query_orders(exchange, ctx: Ctx):
     symbol = query_symbol(exchange, ctx, required=False)
     status = ctx.query.get("status") or None
     limit = min(query_int(ctx, "limit", 100) or 100, MAX_HISTORY_LIMIT)
-    orders = [o for o in ctx.require_account().orders.values()
-              if (symbol is None or o.symbol == symbol) and (status is None or o.status == status)]
+    orders = [
+        o
+        for o in ctx.require_account().orders.values()
+        if (symbol is None or o.symbol == symbol) and (status is None or o.status == status)
+    ]
     orders.sort(key=lambda o: o.id, reverse=True)
     return page([order_json(o) for o in orders[:limit]])
 

@@ -1,4 +1,5 @@
 """Public market-data endpoints (§3.1): no auth needed."""
+
 from __future__ import annotations
 
 from starlette.responses import PlainTextResponse

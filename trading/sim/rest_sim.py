@@ -2,6 +2,7 @@
 paths. Wallet login is not supported (verifying EIP-191/secp256k1 would need an Ethereum
 library): prepare-signin answers like StandX, login returns a clear 400 pointing at
 POST /sim/accounts, which hands out a token and a base58 Ed25519 key directly."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,10 @@ from trading.sim.faults import faults_from_json
 from trading.sim.util import iso
 from trading.sim.validation import parse_json_object, symbol_field
 
-LOGIN_UNSUPPORTED = ("wallet login is not supported by the simulator; create an account "
-                     "with POST /sim/accounts (returns token and ed25519_private_key)")
+LOGIN_UNSUPPORTED = (
+    "wallet login is not supported by the simulator; create an account "
+    "with POST /sim/accounts (returns token and ed25519_private_key)"
+)
 
 
 def _optional_body(ctx: Ctx) -> dict:
@@ -42,8 +45,12 @@ async def create_account(exchange, ctx: Ctx):
     balance = body.get("balance")
     amount = _positive_decimal(balance, "balance") if balance is not None else None
     acct = exchange.create_account(amount)
-    return {"token": acct.token, "ed25519_private_key": acct.private_key,
-            "address": acct.address, "user": acct.user}
+    return {
+        "token": acct.token,
+        "ed25519_private_key": acct.private_key,
+        "address": acct.address,
+        "user": acct.user,
+    }
 
 
 async def stats(exchange, ctx: Ctx):
@@ -59,12 +66,27 @@ async def open_orders(exchange, ctx: Ctx):
     it left the book)."""
     account = ctx.require_account()
     since = _since(ctx.query.get("since"))
-    rows = account.live_orders() if since is None else \
-        [o for o in account.orders.values() if o.created_at >= since]
-    return {"orders": [{"id": o.id, "cl_ord_id": o.cl_ord_id, "symbol": o.symbol,
-                        "side": o.side.value, "price": str(o.price), "qty": str(o.qty),
-                        "status": o.status, "created_at": o.created_at,
-                        "updated_at": o.updated_at} for o in rows]}
+    rows = (
+        account.live_orders()
+        if since is None
+        else [o for o in account.orders.values() if o.created_at >= since]
+    )
+    return {
+        "orders": [
+            {
+                "id": o.id,
+                "cl_ord_id": o.cl_ord_id,
+                "symbol": o.symbol,
+                "side": o.side.value,
+                "price": str(o.price),
+                "qty": str(o.qty),
+                "status": o.status,
+                "created_at": o.created_at,
+                "updated_at": o.updated_at,
+            }
+            for o in rows
+        ]
+    }
 
 
 def _since(value: str | None) -> float | None:
@@ -105,8 +127,7 @@ async def script_market(exchange, ctx: Ctx):
     if frozen is not None and not isinstance(frozen, bool):
         raise bad_request("frozen must be a boolean")
     vol = body.get("volatility_bps")
-    if vol is not None and (isinstance(vol, bool) or not isinstance(vol, (int, float))
-                            or vol < 0):
+    if vol is not None and (isinstance(vol, bool) or not isinstance(vol, (int, float)) or vol < 0):
         raise bad_request("volatility_bps must be a non-negative number")
     mid = _positive_decimal(body["mid"], "mid") if body.get("mid") is not None else None
     mark = _positive_decimal(body["mark"], "mark") if body.get("mark") is not None else None
@@ -138,13 +159,26 @@ async def prepare_signin(exchange, ctx: Ctx):
     except ValueError:
         raise bad_request("requestId must be the base58 32-byte ed25519 public key") from None
     now = int(time.time())
-    message = (f"standx.com wants you to sign in with your Ethereum account:\n{address}\n\n"
-               f"Sign in to StandX (simulator)\n\nURI: https://standx.com\nVersion: 1\n"
-               f"Chain ID: 56\nNonce: {os.urandom(8).hex()}\nIssued At: {iso(now)}")
-    claims = {"domain": "standx.com", "uri": "https://standx.com", "version": "1",
-              "statement": "Sign in to StandX (simulator)", "chainId": 56, "chain": chain,
-              "nonce": os.urandom(8).hex(), "address": address, "requestId": request_id,
-              "issuedAt": iso(now), "message": message, "iat": now, "exp": now + 180}
+    message = (
+        f"standx.com wants you to sign in with your Ethereum account:\n{address}\n\n"
+        f"Sign in to StandX (simulator)\n\nURI: https://standx.com\nVersion: 1\n"
+        f"Chain ID: 56\nNonce: {os.urandom(8).hex()}\nIssued At: {iso(now)}"
+    )
+    claims = {
+        "domain": "standx.com",
+        "uri": "https://standx.com",
+        "version": "1",
+        "statement": "Sign in to StandX (simulator)",
+        "chainId": 56,
+        "chain": chain,
+        "nonce": os.urandom(8).hex(),
+        "address": address,
+        "requestId": request_id,
+        "issuedAt": iso(now),
+        "message": message,
+        "iat": now,
+        "exp": now + 180,
+    }
     return {"success": True, "signedData": exchange.jwt.encode(claims)}
 
 

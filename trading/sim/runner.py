@@ -1,9 +1,10 @@
 """SimServer: the simulator as a real uvicorn server inside the current event loop.
 
-    async with SimServer(seed=42) as sim:
-        acct = sim.create_account()
-        ... talk to sim.api_base / sim.ws_stream_url / sim.ws_api_url ...
+async with SimServer(seed=42) as sim:
+    acct = sim.create_account()
+    ... talk to sim.api_base / sim.ws_stream_url / sim.ws_api_url ...
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,14 +32,21 @@ def require_loopback(host: str) -> None:
     except ValueError:
         loopback = host == "localhost"
     if not loopback:
-        raise ValueError(f"the simulator binds to loopback only (127.0.0.1, ::1 or "
-                         f"localhost), not {host!r}")
+        raise ValueError(
+            f"the simulator binds to loopback only (127.0.0.1, ::1 or localhost), not {host!r}"
+        )
 
 
 class SimServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 42,
-                 faults: FaultConfig | None = None, log_level: str = "warning",
-                 **options) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 42,
+        faults: FaultConfig | None = None,
+        log_level: str = "warning",
+        **options,
+    ) -> None:
         require_loopback(host)
         self.host, self.port = host, port
         self.config = SimConfig.from_options(seed=seed, **options)
@@ -50,10 +58,16 @@ class SimServer:
     # ---- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         config = uvicorn.Config(
-            build_app(self._exchange), host=self.host, port=self.port,
-            log_level=self._log_level, lifespan="off", access_log=False,
+            build_app(self._exchange),
+            host=self.host,
+            port=self.port,
+            log_level=self._log_level,
+            lifespan="off",
+            access_log=False,
             ws_ping_interval=self.config.ping_interval,
-            ws_ping_timeout=self.config.pong_timeout, timeout_graceful_shutdown=2)
+            ws_ping_timeout=self.config.pong_timeout,
+            timeout_graceful_shutdown=2,
+        )
         server = self._server = uvicorn.Server(config)
         task = self._task = asyncio.create_task(server.serve(), name="sim-uvicorn")
         await self._wait_started(server, task)
@@ -67,7 +81,7 @@ class SimServer:
         deadline = loop.time() + START_TIMEOUT_S
         while not server.started:
             if task.done():
-                task.result()          # re-raise the startup error (e.g. port in use)
+                task.result()  # re-raise the startup error (e.g. port in use)
                 raise RuntimeError("simulator server exited during startup")
             if loop.time() > deadline:
                 raise TimeoutError("simulator server did not start in time")

@@ -16,6 +16,7 @@ mark's time constant: after a step in the mid, the time it takes to close 1 - 1/
 the gap; mark_lag is the share it closes per step, so that time is about
 -step_interval / ln(1 - mark_lag).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,37 +34,68 @@ VOLATILITY_HORIZON_S = 10.0
 class Scenario:
     name: str
     summary: str
-    market: dict = field(default_factory=dict)     # SimConfig options
+    market: dict = field(default_factory=dict)  # SimConfig options
     ack_latency_ms: float = ACK_LATENCY_MS
 
 
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
-    Scenario("calm", "mark ~1 bps/sqrt(s), BTC on a normal day; mark lag ~0.3 s",
-             {"volatility_bps": 0.3, "jump_probability": 0.0005, "jump_bps": 5.0,
-              "mark_lag": 0.3, "mark_noise_bps": 0.1,
-              "step_interval": 0.1, "push_interval": 0.1}),
-    Scenario("volatile", "mark ~3.8 bps/sqrt(s) with 15 bps jumps; mark lag ~0.3 s "
-             "(the requote and scale benchmarks' market)",
-             {"volatility_bps": 1.0, "jump_probability": 0.002, "jump_bps": 15.0,
-              "mark_lag": 0.3, "mark_noise_bps": 0.2,
-              "step_interval": 0.1, "push_interval": 0.1}),
-    Scenario("harsh", "mark ~5.5 bps/sqrt(s) with 20 bps jumps; the mark trails the mid "
-             "by ~1 s",
-             {"volatility_bps": 1.45, "jump_probability": 0.003, "jump_bps": 20.0,
-              "mark_lag": 0.1, "mark_noise_bps": 0.2,
-              "step_interval": 0.1, "push_interval": 0.1}),
-)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "calm",
+            "mark ~1 bps/sqrt(s), BTC on a normal day; mark lag ~0.3 s",
+            {
+                "volatility_bps": 0.3,
+                "jump_probability": 0.0005,
+                "jump_bps": 5.0,
+                "mark_lag": 0.3,
+                "mark_noise_bps": 0.1,
+                "step_interval": 0.1,
+                "push_interval": 0.1,
+            },
+        ),
+        Scenario(
+            "volatile",
+            "mark ~3.8 bps/sqrt(s) with 15 bps jumps; mark lag ~0.3 s "
+            "(the requote and scale benchmarks' market)",
+            {
+                "volatility_bps": 1.0,
+                "jump_probability": 0.002,
+                "jump_bps": 15.0,
+                "mark_lag": 0.3,
+                "mark_noise_bps": 0.2,
+                "step_interval": 0.1,
+                "push_interval": 0.1,
+            },
+        ),
+        Scenario(
+            "harsh",
+            "mark ~5.5 bps/sqrt(s) with 20 bps jumps; the mark trails the mid by ~1 s",
+            {
+                "volatility_bps": 1.45,
+                "jump_probability": 0.003,
+                "jump_bps": 20.0,
+                "mark_lag": 0.1,
+                "mark_noise_bps": 0.2,
+                "step_interval": 0.1,
+                "push_interval": 0.1,
+            },
+        ),
+    )
+}
 
 
 def scenario(name: str) -> Scenario:
     try:
         return SCENARIOS[name]
     except KeyError:
-        raise ValueError(f"unknown scenario {name!r}; choose one of "
-                         f"{', '.join(SCENARIOS)}") from None
+        raise ValueError(
+            f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}"
+        ) from None
 
 
 # ---- measuring a path (pure: Market.step only, no server, no clock) -------------------------
+
 
 def mark_path(config: SimConfig, seconds: float, symbol: str = "BTC-USD") -> list[float]:
     """The mark after every step of a seeded run of `seconds` (one symbol only)."""
@@ -75,8 +107,9 @@ def mark_path(config: SimConfig, seconds: float, symbol: str = "BTC-USD") -> lis
     return marks
 
 
-def volatility_bps_per_sqrt_s(marks: list[float], step_interval: float,
-                              horizon_s: float = VOLATILITY_HORIZON_S) -> float:
+def volatility_bps_per_sqrt_s(
+    marks: list[float], step_interval: float, horizon_s: float = VOLATILITY_HORIZON_S
+) -> float:
     """RMS of the log changes over `horizon_s` (overlapping windows), per sqrt(second)."""
     k = max(1, int(round(horizon_s / step_interval)))
     if len(marks) <= k:
@@ -85,8 +118,7 @@ def volatility_bps_per_sqrt_s(marks: list[float], step_interval: float,
     return math.sqrt(sum(squares) / len(squares)) * 1e4 / math.sqrt(k * step_interval)
 
 
-def mark_lag_seconds(config: SimConfig, symbol: str = "BTC-USD",
-                     gap_bps: float = 100.0) -> float:
+def mark_lag_seconds(config: SimConfig, symbol: str = "BTC-USD", gap_bps: float = 100.0) -> float:
     """Time the mark takes to close 63 % of a sudden gap to the mid (no walk, no jumps;
     the mark's own noise stays)."""
     quiet = replace(config, symbols=(symbol,), volatility_bps=0.0, jump_probability=0.0)

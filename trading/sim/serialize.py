@@ -1,4 +1,5 @@
 """JSON shapes of the StandX protocol (§3, §4.3, §5.1). Decimals always as strings."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,16 +11,31 @@ from trading.sim.util import dstr, iso
 
 def order_json(o: SimOrder) -> dict:
     return {
-        "id": o.id, "cl_ord_id": o.cl_ord_id, "symbol": o.symbol, "side": o.side.value,
-        "order_type": o.order_type, "time_in_force": o.time_in_force,
+        "id": o.id,
+        "cl_ord_id": o.cl_ord_id,
+        "symbol": o.symbol,
+        "side": o.side.value,
+        "order_type": o.order_type,
+        "time_in_force": o.time_in_force,
         "reduce_only": o.reduce_only,
         "price": dstr(o.price) if o.price is not None else "0",
-        "qty": dstr(o.qty), "fill_qty": dstr(o.fill_qty),
-        "fill_avg_price": dstr(o.fill_avg_price), "status": o.status,
-        "leverage": str(o.leverage), "margin": "0", "avail_locked": dstr(o.locked),
-        "position_id": 0, "liq_id": 0, "closed_block": -1, "created_block": -1,
-        "payload": None, "remark": "", "source": "user", "user": o.user,
-        "created_at": iso(o.created_at), "updated_at": iso(o.updated_at),
+        "qty": dstr(o.qty),
+        "fill_qty": dstr(o.fill_qty),
+        "fill_avg_price": dstr(o.fill_avg_price),
+        "status": o.status,
+        "leverage": str(o.leverage),
+        "margin": "0",
+        "avail_locked": dstr(o.locked),
+        "position_id": 0,
+        "liq_id": 0,
+        "closed_block": -1,
+        "created_block": -1,
+        "payload": None,
+        "remark": "",
+        "source": "user",
+        "user": o.user,
+        "created_at": iso(o.created_at),
+        "updated_at": iso(o.updated_at),
     }
 
 
@@ -27,16 +43,30 @@ def position_json(p: SimPosition, account: Account, mark: Decimal, leverage: int
     value = abs(p.qty) * mark
     margin = value / leverage
     return {
-        "id": p.id, "symbol": p.symbol, "qty": dstr(p.qty), "entry_price": dstr(p.entry_price),
-        "entry_value": dstr(abs(p.qty) * p.entry_price), "mark_price": dstr(mark),
-        "position_value": dstr(value), "upnl": dstr(upnl_of(p, mark)),
-        "realized_pnl": dstr(p.realized_pnl), "leverage": str(leverage),
-        "margin_mode": "cross", "margin_asset": "DUSD", "initial_margin": dstr(margin),
-        "holding_margin": dstr(margin), "maint_margin": dstr(margin / 2),
-        "required_margin": dstr(margin), "mmr": "0", "liq_price": "0",
-        "bankruptcy_price": "0", "status": "open" if p.qty else "closed",
-        "time": iso(p.updated_at), "created_at": iso(p.created_at),
-        "updated_at": iso(p.updated_at), "user": account.user,
+        "id": p.id,
+        "symbol": p.symbol,
+        "qty": dstr(p.qty),
+        "entry_price": dstr(p.entry_price),
+        "entry_value": dstr(abs(p.qty) * p.entry_price),
+        "mark_price": dstr(mark),
+        "position_value": dstr(value),
+        "upnl": dstr(upnl_of(p, mark)),
+        "realized_pnl": dstr(p.realized_pnl),
+        "leverage": str(leverage),
+        "margin_mode": "cross",
+        "margin_asset": "DUSD",
+        "initial_margin": dstr(margin),
+        "holding_margin": dstr(margin),
+        "maint_margin": dstr(margin / 2),
+        "required_margin": dstr(margin),
+        "mmr": "0",
+        "liq_price": "0",
+        "bankruptcy_price": "0",
+        "status": "open" if p.qty else "closed",
+        "time": iso(p.updated_at),
+        "created_at": iso(p.created_at),
+        "updated_at": iso(p.updated_at),
+        "user": account.user,
     }
 
 
@@ -44,12 +74,17 @@ def balance_json(account: Account, marks: dict[str, Decimal]) -> dict:
     margin, locked, upnl = account.position_margin(marks), account.locked(), account.upnl(marks)
     realized = sum((p.realized_pnl for p in account.positions.values()), ZERO)
     return {
-        "isolated_balance": "0", "isolated_upnl": "0",
-        "cross_balance": dstr(account.balance), "cross_margin": dstr(margin),
-        "cross_upnl": dstr(upnl), "locked": dstr(locked),
+        "isolated_balance": "0",
+        "isolated_upnl": "0",
+        "cross_balance": dstr(account.balance),
+        "cross_margin": dstr(margin),
+        "cross_upnl": dstr(upnl),
+        "locked": dstr(locked),
         "cross_available": dstr(account.balance - margin - locked + upnl),
-        "balance": dstr(account.balance), "upnl": dstr(upnl),
-        "equity": dstr(account.balance + upnl), "pnl_freeze": dstr(realized),
+        "balance": dstr(account.balance),
+        "upnl": dstr(upnl),
+        "equity": dstr(account.balance + upnl),
+        "pnl_freeze": dstr(realized),
     }
 
 
@@ -57,20 +92,42 @@ def ws_balance_json(account: Account, now: float) -> dict:
     """The wallet-level record of the `balance` channel (§5.1), not query_balance."""
     locked = account.locked()
     return {
-        "account_type": "perps", "token": "DUSD", "free": dstr(account.balance - locked),
-        "total": dstr(account.balance), "locked": dstr(locked), "occupied": "0",
-        "inbound": "0", "outbound": "0", "id": account.user, "wallet_id": account.address,
-        "kind": "user", "is_enabled": True, "last_tx": "", "last_tx_updated_at": iso(now),
-        "ref_id": "", "version": 1, "created_at": iso(now), "updated_at": iso(now),
+        "account_type": "perps",
+        "token": "DUSD",
+        "free": dstr(account.balance - locked),
+        "total": dstr(account.balance),
+        "locked": dstr(locked),
+        "occupied": "0",
+        "inbound": "0",
+        "outbound": "0",
+        "id": account.user,
+        "wallet_id": account.address,
+        "kind": "user",
+        "is_enabled": True,
+        "last_tx": "",
+        "last_tx_updated_at": iso(now),
+        "ref_id": "",
+        "version": 1,
+        "created_at": iso(now),
+        "updated_at": iso(now),
     }
 
 
 def trade_json(t: dict, user: str) -> dict:
     return {
-        "id": t["id"], "order_id": t["order_id"], "symbol": t["symbol"], "side": t["side"],
-        "price": dstr(t["price"]), "qty": dstr(t["qty"]), "value": dstr(t["value"]),
-        "fee_asset": "DUSD", "fee_qty": dstr(t["fee_qty"]), "pnl": dstr(t["pnl"]),
-        "user": user, "time": iso(t["time"]), "created_at": iso(t["time"]),
+        "id": t["id"],
+        "order_id": t["order_id"],
+        "symbol": t["symbol"],
+        "side": t["side"],
+        "price": dstr(t["price"]),
+        "qty": dstr(t["qty"]),
+        "value": dstr(t["value"]),
+        "fee_asset": "DUSD",
+        "fee_qty": dstr(t["fee_qty"]),
+        "pnl": dstr(t["pnl"]),
+        "user": user,
+        "time": iso(t["time"]),
+        "created_at": iso(t["time"]),
         "updated_at": iso(t["time"]),
     }
 
@@ -78,36 +135,65 @@ def trade_json(t: dict, user: str) -> dict:
 def price_json(m: SymbolMarket, best_bid: Decimal, best_ask: Decimal, now: float) -> dict:
     mid = (best_bid + best_ask) / 2
     return {
-        "symbol": m.defn.symbol, "base": m.defn.base_asset, "quote": "DUSD",
-        "mark_price": dstr(m.mark), "index_price": dstr(m.index),
+        "symbol": m.defn.symbol,
+        "base": m.defn.base_asset,
+        "quote": "DUSD",
+        "mark_price": dstr(m.mark),
+        "index_price": dstr(m.index),
         "last_price": dstr(m.last_price) if m.last_price is not None else None,
-        "mid_price": dstr(mid), "spread_bid": dstr(best_bid), "spread_ask": dstr(best_ask),
-        "spread": [dstr(best_bid), dstr(best_ask)], "time": iso(now),
+        "mid_price": dstr(mid),
+        "spread_bid": dstr(best_bid),
+        "spread_ask": dstr(best_ask),
+        "spread": [dstr(best_bid), dstr(best_ask)],
+        "time": iso(now),
     }
 
 
 def market_json(m: SymbolMarket, best_bid: Decimal, best_ask: Decimal, now: float) -> dict:
     data = price_json(m, best_bid, best_ask, now)
-    data.update({
-        "funding_rate": "0.00001250", "next_funding_time": iso((now // 3600 + 1) * 3600),
-        "open_interest": "1234.5", "high_price_24h": dstr(m.high_24h or m.mid),
-        "low_price_24h": dstr(m.low_24h or m.mid), "volume_24h": dstr(m.volume_24h),
-    })
+    data.update(
+        {
+            "funding_rate": "0.00001250",
+            "next_funding_time": iso((now // 3600 + 1) * 3600),
+            "open_interest": "1234.5",
+            "high_price_24h": dstr(m.high_24h or m.mid),
+            "low_price_24h": dstr(m.low_24h or m.mid),
+            "volume_24h": dstr(m.volume_24h),
+        }
+    )
     return data
 
 
-def depth_json(symbol: str, bids: list[tuple[Decimal, Decimal]],
-               asks: list[tuple[Decimal, Decimal]], now: float) -> dict:
-    return {"symbol": symbol, "bids": [[dstr(p), dstr(q)] for p, q in bids],
-            "asks": [[dstr(p), dstr(q)] for p, q in asks], "time": iso(now)}
+def depth_json(
+    symbol: str,
+    bids: list[tuple[Decimal, Decimal]],
+    asks: list[tuple[Decimal, Decimal]],
+    now: float,
+) -> dict:
+    return {
+        "symbol": symbol,
+        "bids": [[dstr(p), dstr(q)] for p, q in bids],
+        "asks": [[dstr(p), dstr(q)] for p, q in asks],
+        "time": iso(now),
+    }
 
 
 def public_trade_json(t: PublicTrade) -> dict:
-    return {"symbol": t.symbol, "price": dstr(t.price), "qty": dstr(t.qty),
-            "quote_qty": dstr(t.price * t.qty), "is_buyer_taker": t.is_buyer_taker,
-            "time": iso(t.time)}
+    return {
+        "symbol": t.symbol,
+        "price": dstr(t.price),
+        "qty": dstr(t.qty),
+        "quote_qty": dstr(t.price * t.qty),
+        "is_buyer_taker": t.is_buyer_taker,
+        "time": iso(t.time),
+    }
 
 
 def page(result: list) -> dict:
-    return {"code": 0, "message": "success", "page_size": len(result), "result": result,
-            "total": len(result)}
+    return {
+        "code": 0,
+        "message": "success",
+        "page_size": len(result),
+        "result": result,
+        "total": len(result),
+    }

@@ -1,5 +1,6 @@
 """The Starlette app of the simulator: StandX REST under /api, the auth host's /v1/offchain
 paths, the geo host's /v1/region, simulator controls under /sim, and the two WebSockets."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -13,22 +14,41 @@ from trading.sim import rest_sim as sim
 from trading.sim.endpoint import api_route
 from trading.sim.ws import ws_api, ws_stream
 
-PUBLIC_GETS = ("query_symbol_info", "query_symbol_price", "query_symbol_market",
-               "query_depth_book", "query_recent_trades")
-PRIVATE_GETS = ("query_open_orders", "query_order", "query_orders", "query_positions",
-                "query_position_config", "query_balance", "query_trades")
+PUBLIC_GETS = (
+    "query_symbol_info",
+    "query_symbol_price",
+    "query_symbol_market",
+    "query_depth_book",
+    "query_recent_trades",
+)
+PRIVATE_GETS = (
+    "query_open_orders",
+    "query_order",
+    "query_orders",
+    "query_positions",
+    "query_position_config",
+    "query_balance",
+    "query_trades",
+)
 SIGNED_POSTS = ("new_order", "cancel_order", "cancel_orders", "change_leverage")
 
 
 def build_app(exchange) -> Starlette:
     route = partial(api_route, exchange)
-    routes: list[BaseRoute] = [Route("/api/health", route(pub.health, faultable=False), methods=["GET"])]
-    routes += [Route(f"/api/{name}", route(getattr(pub, name)), methods=["GET"])
-               for name in PUBLIC_GETS]
-    routes += [Route(f"/api/{name}", route(getattr(priv, name), auth=True), methods=["GET"])
-               for name in PRIVATE_GETS]
-    routes += [Route(f"/api/{name}", route(getattr(priv, name), signed=True),
-                     methods=["POST"]) for name in SIGNED_POSTS]
+    routes: list[BaseRoute] = [
+        Route("/api/health", route(pub.health, faultable=False), methods=["GET"])
+    ]
+    routes += [
+        Route(f"/api/{name}", route(getattr(pub, name)), methods=["GET"]) for name in PUBLIC_GETS
+    ]
+    routes += [
+        Route(f"/api/{name}", route(getattr(priv, name), auth=True), methods=["GET"])
+        for name in PRIVATE_GETS
+    ]
+    routes += [
+        Route(f"/api/{name}", route(getattr(priv, name), signed=True), methods=["POST"])
+        for name in SIGNED_POSTS
+    ]
     routes += [
         Route("/api/maker/uptime", route(priv.maker_uptime, auth=True), methods=["GET"]),
         Route("/v1/region", route(sim.region, faultable=False), methods=["GET"]),

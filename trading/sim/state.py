@@ -10,6 +10,7 @@ ground truth (GET /sim/stats starts again at zero) and the fault settings.
 
 The file holds a secret: written atomically with mode 0600. Decimals are stored as strings.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ def save_state(exchange, path: str | os.PathLike) -> None:
         "version": VERSION,
         "jwt_secret": exchange.jwt.secret.hex(),
         "accounts": [_account_json(a) for a in exchange.matching.accounts.values()],
-        "market": {s: {"mid": str(m.mid), "mark": str(m.mark)}
-                   for s, m in exchange.market.symbols.items()},
+        "market": {
+            s: {"mid": str(m.mid), "mark": str(m.mark)} for s, m in exchange.market.symbols.items()
+        },
     }
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")
@@ -62,23 +64,44 @@ def load_state(exchange, path: str | os.PathLike) -> bool:
 
 
 def _account_json(a: Account) -> dict:
-    return {"user": a.user, "address": a.address, "pubkey": a.pubkey.hex(),
-            "balance": str(a.balance), "leverage": dict(a.leverage),
-            "positions": [_position_json(p) for p in a.positions.values()]}
+    return {
+        "user": a.user,
+        "address": a.address,
+        "pubkey": a.pubkey.hex(),
+        "balance": str(a.balance),
+        "leverage": dict(a.leverage),
+        "positions": [_position_json(p) for p in a.positions.values()],
+    }
 
 
 def _position_json(p: SimPosition) -> dict:
-    return {"symbol": p.symbol, "id": p.id, "qty": str(p.qty),
-            "entry_price": str(p.entry_price), "realized_pnl": str(p.realized_pnl),
-            "created_at": p.created_at, "updated_at": p.updated_at}
+    return {
+        "symbol": p.symbol,
+        "id": p.id,
+        "qty": str(p.qty),
+        "entry_price": str(p.entry_price),
+        "realized_pnl": str(p.realized_pnl),
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    }
 
 
 def _account_from(row: dict) -> Account:
-    account = Account(row["user"], row["address"], bytes.fromhex(row["pubkey"]),
-                      Decimal(row["balance"]), leverage={k: int(v) for k, v in
-                                                         row.get("leverage", {}).items()})
+    account = Account(
+        row["user"],
+        row["address"],
+        bytes.fromhex(row["pubkey"]),
+        Decimal(row["balance"]),
+        leverage={k: int(v) for k, v in row.get("leverage", {}).items()},
+    )
     for p in row.get("positions", []):
         account.positions[p["symbol"]] = SimPosition(
-            p["symbol"], int(p["id"]), Decimal(p["qty"]), Decimal(p["entry_price"]),
-            Decimal(p["realized_pnl"]), float(p["created_at"]), float(p["updated_at"]))
+            p["symbol"],
+            int(p["id"]),
+            Decimal(p["qty"]),
+            Decimal(p["entry_price"]),
+            Decimal(p["realized_pnl"]),
+            float(p["created_at"]),
+            float(p["updated_at"]),
+        )
     return account

@@ -1,4 +1,5 @@
 """Symbol definitions of the simulated exchange and their `query_symbol_info` JSON (§3.1)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ class SymbolDef:
     start_price: Decimal
     max_order_qty: Decimal
     max_position_size: Decimal
-    level_qty: Decimal          # typical size of one synthetic book level
+    level_qty: Decimal  # typical size of one synthetic book level
     def_leverage: int = 10
     max_leverage: int = 20
     # Uptime Program cap on the counted size per side, in base qty (section 7.2: 2 BTC).
@@ -39,22 +40,46 @@ class SymbolDef:
 
     def spec(self, max_open_orders: int) -> SymbolSpec:
         return SymbolSpec(
-            symbol=self.symbol, price_tick=self.price_tick, qty_tick=self.qty_tick,
-            min_qty=self.min_qty, max_qty=self.max_order_qty,
-            max_open_orders=max_open_orders, max_leverage=self.max_leverage,
+            symbol=self.symbol,
+            price_tick=self.price_tick,
+            qty_tick=self.qty_tick,
+            min_qty=self.min_qty,
+            max_qty=self.max_order_qty,
+            max_open_orders=max_open_orders,
+            max_leverage=self.max_leverage,
         )
 
 
 SYMBOLS: dict[str, SymbolDef] = {
-    d.symbol: d for d in (
-        SymbolDef("BTC-USD", "BTC", 2, 4, Decimal("66000"), Decimal("100"), Decimal("1000"),
-                  Decimal("0.5"), uptime_cap_qty=Decimal("2")),
-        SymbolDef("ETH-USD", "ETH", 1, 3, Decimal("3500"), Decimal("1000"), Decimal("10000"),
-                  Decimal("5")),
-        SymbolDef("XAU-USD", "XAU", 1, 2, Decimal("5000"), Decimal("1000"), Decimal("10000"),
-                  Decimal("2")),
-        SymbolDef("XAG-USD", "XAG", 2, 1, Decimal("30"), Decimal("100000"), Decimal("1000000"),
-                  Decimal("200")),
+    d.symbol: d
+    for d in (
+        SymbolDef(
+            "BTC-USD",
+            "BTC",
+            2,
+            4,
+            Decimal("66000"),
+            Decimal("100"),
+            Decimal("1000"),
+            Decimal("0.5"),
+            uptime_cap_qty=Decimal("2"),
+        ),
+        SymbolDef(
+            "ETH-USD", "ETH", 1, 3, Decimal("3500"), Decimal("1000"), Decimal("10000"), Decimal("5")
+        ),
+        SymbolDef(
+            "XAU-USD", "XAU", 1, 2, Decimal("5000"), Decimal("1000"), Decimal("10000"), Decimal("2")
+        ),
+        SymbolDef(
+            "XAG-USD",
+            "XAG",
+            2,
+            1,
+            Decimal("30"),
+            Decimal("100000"),
+            Decimal("1000000"),
+            Decimal("200"),
+        ),
     )
 }
 
@@ -63,18 +88,28 @@ def symbol_info(d: SymbolDef, max_open_orders: int) -> dict:
     """Exactly the §3.1 shape: ints for *_decimals, strings for other numbers, both
     `enabled` and `status` because live clients check either."""
     return {
-        "symbol": d.symbol, "base_asset": d.base_asset, "quote_asset": "DUSD",
-        "base_decimals": 9, "quote_decimals": 9,
-        "price_tick_decimals": d.price_decimals, "qty_tick_decimals": d.qty_decimals,
-        "min_order_qty": str(d.min_qty), "max_order_qty": str(d.max_order_qty),
+        "symbol": d.symbol,
+        "base_asset": d.base_asset,
+        "quote_asset": "DUSD",
+        "base_decimals": 9,
+        "quote_decimals": 9,
+        "price_tick_decimals": d.price_decimals,
+        "qty_tick_decimals": d.qty_decimals,
+        "min_order_qty": str(d.min_qty),
+        "max_order_qty": str(d.max_order_qty),
         "max_position_size": str(d.max_position_size),
         "max_open_orders": str(max_open_orders),
-        "def_leverage": str(d.def_leverage), "max_leverage": str(d.max_leverage),
-        "maker_fee": "0.0001", "taker_fee": "0.0004",
+        "def_leverage": str(d.def_leverage),
+        "max_leverage": str(d.max_leverage),
+        "maker_fee": "0.0001",
+        "taker_fee": "0.0004",
         "depth_ticks": ",".join(format((d.price_tick * k).normalize(), "f") for k in (1, 10, 100)),
-        "price_cap_ratio": "0.3", "price_floor_ratio": "0.3",
-        "enabled": True, "status": "trading",
-        "created_at": _CREATED, "updated_at": _CREATED,
+        "price_cap_ratio": "0.3",
+        "price_floor_ratio": "0.3",
+        "enabled": True,
+        "status": "trading",
+        "created_at": _CREATED,
+        "updated_at": _CREATED,
     }
 
 

@@ -6,6 +6,7 @@ account (seeded by the simulator's seed and the hour, so a run is reproducible) 
 the counted size in force at each of them as the intervals are accounted, so the estimate is
 what a snapshot would have seen, not an interpolation.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -21,6 +22,7 @@ ZERO = Decimal(0)
 @dataclass(frozen=True)
 class Span:
     """What held over an interval: two-sided, in band, counted size (base) and its USD value."""
+
     two: bool = False
     band: bool = False
     counted: Decimal = ZERO
@@ -31,13 +33,14 @@ class Span:
 class HourFigures:
     two_sided: float = 0.0
     in_band: float = 0.0
-    counted_qty_s: Decimal = ZERO        # integral of the counted size (base) over seconds
+    counted_qty_s: Decimal = ZERO  # integral of the counted size (base) over seconds
     counted_usd_s: Decimal = ZERO
-    samples: dict[int, Decimal] = field(default_factory=dict)   # snapshot index -> size > 0
+    samples: dict[int, Decimal] = field(default_factory=dict)  # snapshot index -> size > 0
 
     def copy(self) -> HourFigures:
-        return HourFigures(self.two_sided, self.in_band, self.counted_qty_s,
-                           self.counted_usd_s, dict(self.samples))
+        return HourFigures(
+            self.two_sided, self.in_band, self.counted_qty_s, self.counted_usd_s, dict(self.samples)
+        )
 
 
 class SnapshotClock:
@@ -51,7 +54,7 @@ class SnapshotClock:
         if hour not in self._cache:
             rng = random.Random(f"uptime-snapshots:{self.seed}:{hour}")
             self._cache[hour] = sorted(hour + rng.uniform(0, HOUR) for _ in range(self.per_hour))
-            if len(self._cache) > 48:                  # a long run: forget old hours
+            if len(self._cache) > 48:  # a long run: forget old hours
                 del self._cache[min(self._cache)]
         return self._cache[hour]
 
@@ -66,8 +69,9 @@ def seconds(value: float) -> Decimal:
     return Decimal(str(round(value, 6)))
 
 
-def add_span(hours: dict[int, HourFigures], clock: SnapshotClock, start: float, end: float,
-             span: Span) -> None:
+def add_span(
+    hours: dict[int, HourFigures], clock: SnapshotClock, start: float, end: float, span: Span
+) -> None:
     """Add [start, end) to the hourly buckets, split at UTC hour boundaries."""
     if not (span.two or span.band):
         return

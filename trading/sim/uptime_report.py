@@ -5,6 +5,7 @@ in-band seconds (bid and ask both within band of the mark) per UTC hour; >= 42 m
 counted size: its time-weighted mean over the part of the hour gone by, and X70 / X50 of
 the random snapshots taken so far; maker_hours = max(X70 if boosted, X50 * 0.5 if standard
 or boosted), 0 below 30 minutes."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -40,8 +41,9 @@ def hourly_report(matching, user: str, symbol: str, now: float) -> list[dict]:
 
 
 def hour_rows(truth: GroundTruth, now: float) -> list[dict]:
-    return [hour_row(truth, hour, figures, now)
-            for hour, figures in sorted(truth.hourly(now).items())]
+    return [
+        hour_row(truth, hour, figures, now) for hour, figures in sorted(truth.hourly(now).items())
+    ]
 
 
 def hour_row(truth: GroundTruth, hour: int, figures: HourFigures, now: float) -> dict:
@@ -50,14 +52,16 @@ def hour_row(truth: GroundTruth, hour: int, figures: HourFigures, now: float) ->
     x70, x50 = x_percentile(samples, 0.7), x_percentile(samples, 0.5)
     tier = tier_of(figures.in_band)
     return {
-        "hour": iso_hour(hour), "two_sided_seconds": round(figures.two_sided, 3),
+        "hour": iso_hour(hour),
+        "two_sided_seconds": round(figures.two_sided, 3),
         "in_band_seconds": round(figures.in_band, 3),
         "uptime_pct": round(figures.in_band / 3600 * 100, 2),
         "tier": tier,
         "counted_size_mean": mean_string(figures.counted_qty_s, elapsed, SIZE_PLACES),
         "counted_notional_mean": mean_string(figures.counted_usd_s, elapsed, 2),
         "snapshots": len(samples),
-        "x70": _size(x70), "x50": _size(x50),
+        "x70": _size(x70),
+        "x50": _size(x50),
         "maker_hours": _size(maker_hours(tier, x70, x50)),
     }
 

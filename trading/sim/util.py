@@ -1,4 +1,5 @@
 """Small helpers shared by the simulator modules: time formatting, ids, decimals."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """Strict parsing of write-request bodies. Decimals must be JSON strings, ints must be JSON
 integers, symbols must exist, prices/quantities must sit on the symbol's ticks. Every
 failure raises ApiError(400, <what is wrong>) before any state is touched."""
+
 from __future__ import annotations
 
 import json
@@ -49,7 +50,7 @@ def require(body: dict, name: str) -> object:
 def decimal_field(body: dict, name: str) -> Decimal:
     value = require(body, name)
     if not isinstance(value, str):
-        raise bad_request(f"{name} must be a decimal string, e.g. \"0.1\"")
+        raise bad_request(f'{name} must be a decimal string, e.g. "0.1"')
     try:
         parsed = Decimal(value.strip())
     except InvalidOperation:
@@ -99,14 +100,16 @@ def parse_new_order(body: dict, symbols: dict[str, SymbolDef]) -> OrderRequest:
     leverage = int_field(body, "leverage", required=False)
     if leverage is not None:
         check_leverage(leverage, d)
-    return OrderRequest(d.symbol, side, order_type, qty, price, tif, reduce_only,
-                        _cl_ord_id(body), leverage)
+    return OrderRequest(
+        d.symbol, side, order_type, qty, price, tif, reduce_only, _cl_ord_id(body), leverage
+    )
 
 
 def check_leverage(leverage: int, d: SymbolDef) -> None:
     if leverage < 1 or leverage > d.max_leverage:
-        raise bad_request(f"leverage {leverage} is outside 1..{d.max_leverage} "
-                          f"(max leverage for {d.symbol})")
+        raise bad_request(
+            f"leverage {leverage} is outside 1..{d.max_leverage} (max leverage for {d.symbol})"
+        )
 
 
 def _checked_qty(qty: Decimal, d: SymbolDef) -> Decimal:
@@ -152,8 +155,7 @@ def parse_cancel(body: dict) -> tuple[int | None, str | None]:
 def parse_cancel_many(body: dict) -> tuple[list[int], list[str]]:
     ids = body.get("order_id_list") or []
     cls = body.get("cl_ord_id_list") or []
-    if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int)
-                                        for i in ids):
+    if not isinstance(ids, list) or any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
         raise bad_request("order_id_list must be a list of integers")
     if not isinstance(cls, list) or any(not isinstance(c, str) for c in cls):
         raise bad_request("cl_ord_id_list must be a list of strings")

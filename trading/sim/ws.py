@@ -1,6 +1,7 @@
 """WebSocket endpoints: the market/account stream (/ws-stream/v1, §4, §5.1) and the
 order-response stream (/ws-api/v1, §5.2). Protocol-level pings are sent by uvicorn
 (ws_ping_interval / ws_ping_timeout); JSON {"ping": x} is answered with {"pong": x}."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,18 +27,21 @@ async def run_connection(exchange, conn: Connection, reader) -> None:
     closer = asyncio.create_task(conn.close_requested.wait())
     exchange.hub.add(conn)
     try:
-        done, _ = await asyncio.wait({writer, reading, closer},
-                                     timeout=exchange.config.max_connection_lifetime,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {writer, reading, closer},
+            timeout=exchange.config.max_connection_lifetime,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
     finally:
         for task in (writer, reading, closer):
             task.cancel()
         await asyncio.gather(writer, reading, closer, return_exceptions=True)
         exchange.hub.remove(conn)
     if reading in done:
-        return      # the client went away
-    code, reason = (conn.close_code, conn.close_reason) if done else \
-        (1000, "max connection lifetime reached")
+        return  # the client went away
+    code, reason = (
+        (conn.close_code, conn.close_reason) if done else (1000, "max connection lifetime reached")
+    )
     with contextlib.suppress(Exception):
         await asyncio.wait_for(conn.ws.close(code, reason), 2.0)
 
@@ -104,7 +108,7 @@ def _subscription(exchange, conn: Connection, verb: str, spec: dict) -> None:
         return
     conn.subs.add(key)
     if channel in ("depth_book", "price"):
-        exchange.push_market_data(symbol, only=conn)   # a first snapshot right away
+        exchange.push_market_data(symbol, only=conn)  # a first snapshot right away
 
 
 # ---- /ws-api/v1 -------------------------------------------------------------------------------
@@ -119,7 +123,7 @@ async def _serve(exchange, websocket: WebSocket, kind: str, handle_frame) -> Non
     refusal = exchange.ws_limits.admit(ip)
     if refusal is not None:
         return await _deny(websocket, refusal)
-    try:        # counted open from admission, so a slow handshake holds its slot too
+    try:  # counted open from admission, so a slow handshake holds its slot too
         await websocket.accept()
         conn = Connection(websocket, kind)
         handle = lambda c, f: handle_frame(exchange, c, f)  # noqa: E731
@@ -133,7 +137,7 @@ async def _deny(websocket: WebSocket, message: str) -> None:
     """Refuse the handshake with HTTP 429 and the StandX error body; a server without the
     denial-response extension gets a close before accept (HTTP 403, reason lost)."""
     body = {"code": 429, "message": message}
-    with contextlib.suppress(OSError, RuntimeError):   # the client may already have gone
+    with contextlib.suppress(OSError, RuntimeError):  # the client may already have gone
         if "websocket.http.response" in websocket.scope.get("extensions", {}):
             await websocket.send_denial_response(JSONResponse(body, status_code=429))
         else:
@@ -147,15 +151,16 @@ def handle_api_frame(exchange, conn: Connection, frame: object) -> None:
         return conn.send({"pong": frame["ping"]})
     method = frame.get("method")
     if method is None and ("subscribe" in frame or "unsubscribe" in frame):
-        return      # third-party clients send these here; StandX ignores them
+        return  # third-party clients send these here; StandX ignores them
     request_id = str(frame.get("request_id") or "")
     try:
         if method == "auth:login":
             return _api_login(exchange, conn, frame, request_id)
         if method in ("order:new", "order:cancel"):
             return _api_order(exchange, conn, frame, method, request_id)
-        raise ApiError(400, "invalid request payload" if method is None
-                       else f"unknown method: {method}")
+        raise ApiError(
+            400, "invalid request payload" if method is None else f"unknown method: {method}"
+        )
     except ApiError as err:
         conn.send({**err.body(), "request_id": request_id})
 
@@ -181,21 +186,20 @@ def _api_login(exchange, conn: Connection, frame: dict, request_id: str) -> None
     if conn.session_id and exchange.hub.sessions.get(conn.session_id) is conn:
         del exchange.hub.sessions[conn.session_id]
     conn.session_id = session_id
-    exchange.hub.sessions[session_id] = conn     # a newer login takes the session over
+    exchange.hub.sessions[session_id] = conn  # a newer login takes the session over
     conn.send({"code": 0, "message": "success", "request_id": request_id})
 
 
-def _api_order(exchange, conn: Connection, frame: dict, method: str,
-               request_id: str) -> None:
+def _api_order(exchange, conn: Connection, frame: dict, method: str, request_id: str) -> None:
     if conn.user is None:
         raise ApiError(401, "not logged in: send auth:login first")
     exchange.requests.sent(conn.user, f"ws-api {method}")
     raw, params = _params(frame)
     header = frame.get("header")
-    headers = {str(k).lower(): str(v) for k, v in header.items()} \
-        if isinstance(header, dict) else {}
-    verify_body_signature(conn.pubkey, headers, raw.encode(),
-                          exchange.config.timestamp_window_s)
+    headers = (
+        {str(k).lower(): str(v) for k, v in header.items()} if isinstance(header, dict) else {}
+    )
+    verify_body_signature(conn.pubkey, headers, raw.encode(), exchange.config.timestamp_window_s)
     account = exchange.matching.account(conn.user)
     if method == "order:new":
         exchange.submit_new_order(account, params, conn.session_id, request_id)

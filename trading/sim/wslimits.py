@@ -9,6 +9,7 @@ use up the window: the protocol is silent, and counting refusals would lock out 
 that retries). The limits are read from the config at every handshake, so an in-process
 test may change them on a running simulator. The window uses the monotonic clock, like the
 REST limits (limits are about real time); `clock` is replaceable so tests can slide it."""
+
 from __future__ import annotations
 
 import logging
@@ -20,19 +21,18 @@ from trading.sim.config import SimConfig
 
 log = logging.getLogger(__name__)
 WINDOW_S = 60.0
-CONCURRENT = "max_per_ip"              # keys of the refusal counters in GET /sim/stats
+CONCURRENT = "max_per_ip"  # keys of the refusal counters in GET /sim/stats
 NEW_PER_MINUTE = "max_new_per_minute"
 
 
 class WsLimiter:
-    def __init__(self, config: SimConfig,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, config: SimConfig, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.clock = clock
-        self.open: Counter = Counter()             # ip -> connections open now
-        self.peak: Counter = Counter()             # ip -> most connections open at once
-        self.recent: dict[str, deque] = {}         # ip -> admission times in the window
-        self.refused: Counter = Counter()          # limit -> refusals
+        self.open: Counter = Counter()  # ip -> connections open now
+        self.peak: Counter = Counter()  # ip -> most connections open at once
+        self.recent: dict[str, deque] = {}  # ip -> admission times in the window
+        self.refused: Counter = Counter()  # limit -> refusals
         self.refused_by_ip: dict[str, Counter] = {}
 
     def admit(self, ip: str) -> str | None:
@@ -59,8 +59,9 @@ class WsLimiter:
         if most and self.open[ip] >= most:
             return CONCURRENT, f"too many websocket connections from this IP (max {most})"
         if per_minute and admitted_in_window >= per_minute:
-            return NEW_PER_MINUTE, ("too many new websocket connections from this IP "
-                                    f"(max {per_minute} per minute)")
+            return NEW_PER_MINUTE, (
+                f"too many new websocket connections from this IP (max {per_minute} per minute)"
+            )
         return None
 
     def release(self, ip: str) -> None:
@@ -71,11 +72,15 @@ class WsLimiter:
     def snapshot(self) -> dict:
         """The "ws" part of GET /sim/stats (simulator-wide: limits are per IP, not per account)."""
         return {
-            "limits": {"max_ws_per_ip": self.config.max_ws_per_ip,
-                       "max_new_ws_per_minute": self.config.max_new_ws_per_minute},
+            "limits": {
+                "max_ws_per_ip": self.config.max_ws_per_ip,
+                "max_new_ws_per_minute": self.config.max_new_ws_per_minute,
+            },
             "open_by_ip": dict(self.open),
             "peak_open_by_ip": dict(self.peak),
-            "refused": {CONCURRENT: self.refused[CONCURRENT],
-                        NEW_PER_MINUTE: self.refused[NEW_PER_MINUTE]},
+            "refused": {
+                CONCURRENT: self.refused[CONCURRENT],
+                NEW_PER_MINUTE: self.refused[NEW_PER_MINUTE],
+            },
             "refused_by_ip": {ip: dict(c) for ip, c in self.refused_by_ip.items()},
         }

@@ -4,6 +4,7 @@ Each carries the HTTP status (None when there was no response), the exchange `co
 when the body had none) and a message. Messages come from the exchange body or from us;
 they never contain the access token or the signing key.
 """
+
 from __future__ import annotations
 
 import enum
@@ -47,8 +48,13 @@ class NotFoundError(StandXError):
 class RateLimitError(StandXError):
     """429: too many requests; retried with backoff by the REST client."""
 
-    def __init__(self, message: str, status: int | None = 429, code: int | None = None,
-                 retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = 429,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(message, status, code)
         self.retry_after = retry_after
 
@@ -60,16 +66,19 @@ class ServerError(StandXError):
 class RejectKind(enum.StrEnum):
     """What an order reject means for the caller. StandX documents only 'alo order
     rejected'; the other texts are the simulator's and common exchange wording."""
-    WOULD_CROSS = "would_cross"     # post-only (ALO) would have crossed: the book moved
-    CAPACITY = "capacity"           # margin or the open-order limit forbids one more order
-    ORDER_GONE = "order_gone"       # cancel of an order that is no longer open
+
+    WOULD_CROSS = "would_cross"  # post-only (ALO) would have crossed: the book moved
+    CAPACITY = "capacity"  # margin or the open-order limit forbids one more order
+    ORDER_GONE = "order_gone"  # cancel of an order that is no longer open
     OTHER = "other"
 
 
 _REJECT_WORDS = (
     (RejectKind.WOULD_CROSS, ("alo", "cross", "post only", "post-only")),
-    (RejectKind.CAPACITY, ("margin", "max open orders", "too many open orders",
-                           "open order limit")),
+    (
+        RejectKind.CAPACITY,
+        ("margin", "max open orders", "too many open orders", "open order limit"),
+    ),
     (RejectKind.ORDER_GONE, ("order not found", "not open", "unknown order")),
 )
 
@@ -102,8 +111,13 @@ class RequestTimeoutError(StandXError):
     exchange); otherwise a write may have been executed and must be reconciled (by cl_ord_id).
     """
 
-    def __init__(self, message: str, status: int | None = None, code: int | None = None,
-                 maybe_sent: bool = True):
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        code: int | None = None,
+        maybe_sent: bool = True,
+    ):
         super().__init__(message, status, code)
         self.maybe_sent = maybe_sent
 

@@ -3,6 +3,7 @@
 Each frame is `{seq, channel, symbol?, data}`; the payloads are the REST objects, so the
 parsers of protocol.py do the field work.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,6 +38,7 @@ class PriceEvent:
 @dataclass(frozen=True)
 class TradePrint:
     """A public trade (`public_trade` channel)."""
+
     symbol: str
     price: Decimal
     qty: Decimal
@@ -66,6 +68,7 @@ class FillUpdate:
 @dataclass(frozen=True)
 class BalanceUpdate:
     """The `balance` channel's wallet record (a different shape from REST query_balance)."""
+
     token: str
     free: Decimal
     total: Decimal
@@ -84,6 +87,7 @@ class AuthResult:
 @dataclass(frozen=True)
 class PingMessage:
     """A JSON-level {"ping": x}; the stream client answers {"pong": x}."""
+
     value: Any
     seq: int | None = None
 
@@ -94,8 +98,18 @@ class UnknownMessage:
     seq: int | None = None
 
 
-StreamEvent = (BookEvent | PriceEvent | TradePrint | OrderUpdate | PositionUpdate | FillUpdate
-               | BalanceUpdate | AuthResult | PingMessage | UnknownMessage)
+StreamEvent = (
+    BookEvent
+    | PriceEvent
+    | TradePrint
+    | OrderUpdate
+    | PositionUpdate
+    | FillUpdate
+    | BalanceUpdate
+    | AuthResult
+    | PingMessage
+    | UnknownMessage
+)
 
 
 def _auth_result(data: dict[str, Any], seq: int | None, _received_at: float) -> AuthResult:
@@ -104,16 +118,25 @@ def _auth_result(data: dict[str, Any], seq: int | None, _received_at: float) -> 
 
 
 def _trade_print(data: dict[str, Any], seq: int | None, _received_at: float) -> TradePrint:
-    return TradePrint(required_text(data, "symbol"), dec(data, "price"), dec(data, "qty"),
-                      bool(data.get("is_buyer_taker")), first_text(data, "time"), seq)
+    return TradePrint(
+        required_text(data, "symbol"),
+        dec(data, "price"),
+        dec(data, "qty"),
+        bool(data.get("is_buyer_taker")),
+        first_text(data, "time"),
+        seq,
+    )
 
 
 def _balance_update(data: dict[str, Any], seq: int | None, _received_at: float) -> BalanceUpdate:
     zero = Decimal("0")
-    return BalanceUpdate(first_text(data, "token"),
-                         dec(data, "free", required=False, signed=True, default=zero),
-                         dec(data, "total", required=False, signed=True, default=zero),
-                         dec(data, "locked", required=False, default=zero), seq)
+    return BalanceUpdate(
+        first_text(data, "token"),
+        dec(data, "free", required=False, signed=True, default=zero),
+        dec(data, "total", required=False, signed=True, default=zero),
+        dec(data, "locked", required=False, default=zero),
+        seq,
+    )
 
 
 # channel -> parser(data, seq, received_at)

@@ -4,6 +4,7 @@ Per account: a token bucket of 900 credits, refilled at 1000 credits/s, 45 credi
 (a burst of 20 requests, about 22 requests/s sustained). Per IP: 50 requests/s. Waiting a few
 milliseconds here is far cheaper than a 429 and the backoff that follows it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,7 @@ class TokenBucket:
     def wait_for(self, cost: float, now: float) -> float:
         """Seconds until `cost` credits are available (0 when they are now)."""
         self._refill(now)
-        if self.level >= cost - 1e-6:   # float residue must not make a caller spin
+        if self.level >= cost - 1e-6:  # float residue must not make a caller spin
             return 0.0
         return (cost - self.level) / self.refill_per_s
 
@@ -41,8 +42,11 @@ class TokenBucket:
         self.updated_at = now
 
 
-def ip_budget(headroom: float = 0.9, clock: Callable[[], float] = time.monotonic,
-              per_second: float = IP_REQUESTS_PER_S) -> TokenBucket:
+def ip_budget(
+    headroom: float = 0.9,
+    clock: Callable[[], float] = time.monotonic,
+    per_second: float = IP_REQUESTS_PER_S,
+) -> TokenBucket:
     """The per-IP bucket. One process trading several accounts shares one among their
     pacers: the exchange counts the IP's requests, whichever account sends them."""
     rate = per_second * headroom
@@ -52,13 +56,21 @@ def ip_budget(headroom: float = 0.9, clock: Callable[[], float] = time.monotonic
 class CreditPacer:
     """Delays requests just enough to stay inside both buckets; callers queue in order."""
 
-    def __init__(self, headroom: float = 0.9, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
-                 ip: TokenBucket | None = None):
+    def __init__(
+        self,
+        headroom: float = 0.9,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        ip: TokenBucket | None = None,
+    ):
         # headroom < 1 keeps us under the server's bucket despite clock and latency skew.
         now = clock()
-        self._account = TokenBucket(ACCOUNT_CAPACITY * headroom, ACCOUNT_REFILL_PER_S * headroom,
-                                    ACCOUNT_CAPACITY * headroom, now)
+        self._account = TokenBucket(
+            ACCOUNT_CAPACITY * headroom,
+            ACCOUNT_REFILL_PER_S * headroom,
+            ACCOUNT_CAPACITY * headroom,
+            now,
+        )
         self._ip = ip or ip_budget(headroom, clock)
         self._clock, self._sleep = clock, sleep
         self._lock = asyncio.Lock()

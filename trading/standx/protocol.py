@@ -4,6 +4,7 @@ Field names and formats live here and nowhere else. Parsers are tolerant where t
 notes list conflicting variants (standx-protocol.md "Unknowns / conflicts") and strict about
 values that would be dangerous to trade on (NaN, infinity, negative prices).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,22 +26,15 @@ from trading.core.domain import (
     SymbolSpec,
 )
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
-from trading.standx.values import (
-    dec,
-    first_text,
-    integer,
-    obj,
-    read_side,
-    required_text,
-    snippet,
-)
+from trading.standx.values import dec, first_text, integer, obj, read_side, required_text, snippet
 
 JSON_SEPARATORS = (",", ":")
-AUTH_OK_CODES = frozenset({0, 200})      # docs say 200, one live client expects 0
+AUTH_OK_CODES = frozenset({0, 200})  # docs say 200, one live client expects 0
 STATUS_ALIASES = {"cancelled": "canceled", "expired": "canceled"}  # both mean "not resting"
 
 
 # ---------------------------------------------------------------- request bodies
+
 
 def compact_json(payload: Any) -> str:
     return json.dumps(payload, separators=JSON_SEPARATORS, ensure_ascii=False)
@@ -60,20 +54,27 @@ def format_decimal(value: Decimal | int | str, name: str) -> str:
 
 
 def new_order_body(
-    symbol: str, side: Side | str, qty: Decimal | int | str, price: Decimal | int | str,
-    cl_ord_id: str, time_in_force: str = "alo", reduce_only: bool = False,
+    symbol: str,
+    side: Side | str,
+    qty: Decimal | int | str,
+    price: Decimal | int | str,
+    cl_ord_id: str,
+    time_in_force: str = "alo",
+    reduce_only: bool = False,
 ) -> str:
     """A limit order; ALO (post-only) by default. Field order matches the docs' example."""
-    return compact_json({
-        "symbol": symbol,
-        "side": Side(side).value,
-        "order_type": "limit",
-        "qty": format_decimal(qty, "qty"),
-        "price": format_decimal(price, "price"),
-        "time_in_force": time_in_force,
-        "reduce_only": bool(reduce_only),
-        "cl_ord_id": cl_ord_id,
-    })
+    return compact_json(
+        {
+            "symbol": symbol,
+            "side": Side(side).value,
+            "order_type": "limit",
+            "qty": format_decimal(qty, "qty"),
+            "price": format_decimal(price, "price"),
+            "time_in_force": time_in_force,
+            "reduce_only": bool(reduce_only),
+            "cl_ord_id": cl_ord_id,
+        }
+    )
 
 
 def cancel_order_body(order_id: int | None = None, cl_ord_id: str | None = None) -> str:
@@ -119,6 +120,7 @@ def pong_frame(value: Any) -> str:
 
 # ---------------------------------------------------------------- responses
 
+
 def ack_error(payload: Any) -> OrderRejectedError | None:
     """The error a 2xx body reports through a non-zero `code`, or None."""
     if not isinstance(payload, dict) or payload.get("code") in (None, ""):
@@ -139,7 +141,8 @@ def parse_ack(payload: Any) -> Ack:
         raise error
     known = {"code", "message", "request_id"}
     return Ack(
-        code=0, message=first_text(row, "message") or "success",
+        code=0,
+        message=first_text(row, "message") or "success",
         request_id=first_text(row, "request_id"),
         extra={k: v for k, v in row.items() if k not in known},
     )
@@ -201,14 +204,27 @@ def parse_symbol_price(payload: Any, received_at: float = 0.0) -> PriceTick:
     spread = row.get("spread")
     if isinstance(spread, (list, tuple)) and len(spread) == 2:
         row = {**row, "spread_bid": spread[0], "spread_ask": spread[1]}
-    optional = {k: dec(row, k, required=False) for k in (
-        "mark_price", "index_price", "last_price", "mid_price", "spread_bid", "spread_ask")}
+    optional = {
+        k: dec(row, k, required=False)
+        for k in (
+            "mark_price",
+            "index_price",
+            "last_price",
+            "mid_price",
+            "spread_bid",
+            "spread_ask",
+        )
+    }
     return PriceTick(
         symbol=required_text(row, "symbol"),
-        mark_price=optional["mark_price"], index_price=optional["index_price"],
-        last_price=optional["last_price"], mid_price=optional["mid_price"],
-        best_bid=optional["spread_bid"], best_ask=optional["spread_ask"],
-        time=first_text(row, "time"), received_at=received_at,
+        mark_price=optional["mark_price"],
+        index_price=optional["index_price"],
+        last_price=optional["last_price"],
+        mid_price=optional["mid_price"],
+        best_bid=optional["spread_bid"],
+        best_ask=optional["spread_ask"],
+        time=first_text(row, "time"),
+        received_at=received_at,
     )
 
 
@@ -223,7 +239,7 @@ def _levels(raw: Any, side: str) -> list[Level]:
             entry = {"price": entry[0], "qty": entry[1]}
         entry = obj(entry, f"depth {side} level")
         level = Level(dec(entry, "price"), dec(entry, "qty"))
-        if level.qty > 0 and level.price > 0:   # empty levels carry no liquidity
+        if level.qty > 0 and level.price > 0:  # empty levels carry no liquidity
             levels.append(level)
     return levels
 
@@ -289,7 +305,9 @@ def parse_maker_uptime(payload: Any) -> dict[float, float]:
     uptime_minutes or uptime_pct per row, the hour as ISO text or epoch (ms or s)."""
     rows = payload.get("hours") if isinstance(payload, dict) else payload
     if not isinstance(rows, list):
-        raise MalformedResponseError(f"maker uptime: expected a list of hours, got {snippet(payload)}")
+        raise MalformedResponseError(
+            f"maker uptime: expected a list of hours, got {snippet(payload)}"
+        )
     hours = {}
     for row in rows:
         row = obj(row, "maker uptime hour")
@@ -308,8 +326,12 @@ def _hour_of(value: Any) -> float:
 
 
 def _in_band_seconds(row: dict[str, Any]) -> float:
-    for key, scale in (("in_band_seconds", 1), ("uptime_seconds", 1), ("uptime_minutes", 60),
-                       ("uptime_pct", 36)):
+    for key, scale in (
+        ("in_band_seconds", 1),
+        ("uptime_seconds", 1),
+        ("uptime_minutes", 60),
+        ("uptime_pct", 36),
+    ):
         if key in row:
             value = float(dec(row, key))
             if not 0 <= value * scale <= 3600 + 1e-6:

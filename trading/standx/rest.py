@@ -4,6 +4,7 @@ Field names and formats live in protocol.py; this module only knows HTTP. Writes
 string once, sign exactly that string and send exactly those bytes (`content=`, never `json=`),
 because StandX verifies the signature against the raw bytes it receives.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -53,19 +54,25 @@ NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 @dataclass
 class RestStats:
     """Per-client counters the engine can publish."""
-    requests: int = 0                     # HTTP attempts sent (retries included)
+
+    requests: int = 0  # HTTP attempts sent (retries included)
     retries: int = 0
-    errors: Counter[str] = field(default_factory=Counter)   # error class name -> count raised
-    paths: Counter[str] = field(default_factory=Counter)    # path -> attempts sent
+    errors: Counter[str] = field(default_factory=Counter)  # error class name -> count raised
+    paths: Counter[str] = field(default_factory=Counter)  # path -> attempts sent
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requests": self.requests, "retries": self.retries, "errors": dict(self.errors),
-                "paths": dict(self.paths)}
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "errors": dict(self.errors),
+            "paths": dict(self.paths),
+        }
 
 
 @dataclass(frozen=True)
 class _Call:
     """One logical request; `idempotent` decides whether a timeout may be retried."""
+
     method: str
     path: str
     params: dict[str, Any] | None = None
@@ -88,12 +95,21 @@ def _reveal(token: object) -> str:
 
 class StandXRest:
     def __init__(
-        self, base_url: str, token: object | None = None, signer: RequestSigner | None = None,
-        timeout: float = 5.0, max_retries: int = 3, backoff_base: float = 0.2,
-        transport: httpx.AsyncBaseTransport | None = None, session_id: str | None = None, *,
-        backoff_max: float = 5.0, retry_after_max: float = 30.0,
+        self,
+        base_url: str,
+        token: object | None = None,
+        signer: RequestSigner | None = None,
+        timeout: float = 5.0,
+        max_retries: int = 3,
+        backoff_base: float = 0.2,
+        transport: httpx.AsyncBaseTransport | None = None,
+        session_id: str | None = None,
+        *,
+        backoff_max: float = 5.0,
+        retry_after_max: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
-        clock: Callable[[], float] = time.time, pacer: CreditPacer | None = None,
+        clock: Callable[[], float] = time.time,
+        pacer: CreditPacer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ):
         # `sleep` and `monotonic` drive every wait of this client, the default pacer's too
@@ -105,7 +121,9 @@ class StandXRest:
         self._signer, self._session_id = signer, session_id
         self._sleep, self._clock = sleep, clock
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport,
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
             follow_redirects=False,
         )
         self.stats = RestStats()
@@ -170,18 +188,25 @@ class StandXRest:
     # ---------------------------------------------------------- trading (signed writes)
 
     async def new_order(
-        self, symbol: str, side: Side | str, qty: Decimal | int | str,
-        price: Decimal | int | str, cl_ord_id: str,
-        time_in_force: str = "alo", reduce_only: bool = False,
+        self,
+        symbol: str,
+        side: Side | str,
+        qty: Decimal | int | str,
+        price: Decimal | int | str,
+        cl_ord_id: str,
+        time_in_force: str = "alo",
+        reduce_only: bool = False,
         on_sent: Callable[[], None] | None = None,
     ) -> Ack:
         """Submit a limit order. A timeout raises RequestTimeoutError and is NOT resent:
         the order may exist, so the caller reconciles by cl_ord_id. `on_sent` is called
         whenever the request leaves the pacer (after any wait for the rate budget)."""
-        body = protocol.new_order_body(symbol, side, qty, price, cl_ord_id, time_in_force,
-                                       reduce_only)
-        return protocol.parse_ack(await self._write("/api/new_order", body, session=True,
-                                                    on_sent=on_sent))
+        body = protocol.new_order_body(
+            symbol, side, qty, price, cl_ord_id, time_in_force, reduce_only
+        )
+        return protocol.parse_ack(
+            await self._write("/api/new_order", body, session=True, on_sent=on_sent)
+        )
 
     async def cancel_order(self, order_id: int | None = None, cl_ord_id: str | None = None) -> Ack:
         body = protocol.cancel_order_body(order_id, cl_ord_id)
@@ -225,15 +250,18 @@ class StandXRest:
 
     # ---------------------------------------------------------- transport
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None,
-                   private: bool = False) -> Any:
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, private: bool = False
+    ) -> Any:
         return await self._call(_Call("GET", path, params=params, private=private))
 
-    async def _write(self, path: str, body: str, session: bool = False,
-                     on_sent: Callable[[], None] | None = None) -> Any:
-        self._signer_for(path)           # refused before the pacer, without the network
-        call = _Call("POST", path, body=body, private=True, signed=True, session=session,
-                     on_sent=on_sent)
+    async def _write(
+        self, path: str, body: str, session: bool = False, on_sent: Callable[[], None] | None = None
+    ) -> Any:
+        self._signer_for(path)  # refused before the pacer, without the network
+        call = _Call(
+            "POST", path, body=body, private=True, signed=True, session=session, on_sent=on_sent
+        )
         return await self._call(call)
 
     async def _call(self, call: _Call) -> Any:
@@ -255,8 +283,13 @@ class StandXRest:
                 if attempt >= self._max_retries or not self._retryable(call, exc):
                     raise
                 delay = self._retry_delay(attempt, getattr(exc, "retry_after", None))
-                log.debug("%s %s: retrying in %.2fs after %s", call.method, call.path, delay,
-                          type(exc).__name__)
+                log.debug(
+                    "%s %s: retrying in %.2fs after %s",
+                    call.method,
+                    call.path,
+                    delay,
+                    type(exc).__name__,
+                )
             attempt += 1
             self.stats.retries += 1
             await self._sleep(delay)
@@ -296,7 +329,10 @@ class StandXRest:
         try:
             async with asyncio.timeout(self._timeout):
                 response = await self._http.request(
-                    call.method, call.path, params=call.params, headers=headers,
+                    call.method,
+                    call.path,
+                    params=call.params,
+                    headers=headers,
                     content=call.body.encode("utf-8") if call.body is not None else None,
                 )
         except NOT_SENT_ERRORS as exc:

@@ -3,6 +3,7 @@
 Nothing here does I/O or reads a clock except where a default (uuid4, time.time) is asked
 for explicitly by leaving an argument out. Secrets are never echoed into error messages.
 """
+
 from __future__ import annotations
 
 import base64

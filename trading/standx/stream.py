@@ -5,6 +5,7 @@ StreamStatus changes to an async handler. It never gives up: failures are report
 connection is rebuilt (auth and every subscription resent; the stream has no replay, so the
 engine reconciles account state by REST after a "connected" that follows a "disconnected").
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,8 @@ CONNECTED, DISCONNECTED, STALE, FRESH = "connected", "disconnected", "stale", "f
 
 @dataclass(frozen=True)
 class StreamStatus:
-    name: str                 # which stream ("market", "account", ...)
-    state: str                # connected | disconnected | stale | fresh
+    name: str  # which stream ("market", "account", ...)
+    state: str  # connected | disconnected | stale | fresh
     detail: str = ""
 
 
@@ -52,10 +53,19 @@ Handler = Callable[[Any], Awaitable[Any]]
 
 class StreamClient:
     def __init__(
-        self, url: str, subscriptions: list[dict[str, str]], token: object | None = None,
-        name: str = "market", stale_after: float = 5.0, connect_timeout: float = 5.0,
-        backoff_base: float = 0.25, backoff_max: float = 10.0, ping_interval: float = 10.0, *,
-        handler_timeout: float = 30.0, proxy: str | Literal[True] | None = True,
+        self,
+        url: str,
+        subscriptions: list[dict[str, str]],
+        token: object | None = None,
+        name: str = "market",
+        stale_after: float = 5.0,
+        connect_timeout: float = 5.0,
+        backoff_base: float = 0.25,
+        backoff_max: float = 10.0,
+        ping_interval: float = 10.0,
+        *,
+        handler_timeout: float = 30.0,
+        proxy: str | Literal[True] | None = True,
         clock: Callable[[], float] = time.time,
     ):
         self.url, self.name = url, name
@@ -67,7 +77,7 @@ class StreamClient:
         self._proxy, self._clock = proxy, clock
         self._ws: ClientConnection | None = None
         self._state: str | None = None
-        self._was_healthy = False         # the last connection delivered at least one frame
+        self._was_healthy = False  # the last connection delivered at least one frame
 
     def __repr__(self) -> str:
         return f"StreamClient(name={self.name!r}, url={self.url!r})"
@@ -118,8 +128,11 @@ class StreamClient:
         self._was_healthy = False
         async with asyncio.timeout(self._connect_timeout):
             ws = await connect(
-                self.url, open_timeout=self._connect_timeout, ping_interval=self._ping_interval,
-                ping_timeout=self._ping_interval, close_timeout=self._connect_timeout,
+                self.url,
+                open_timeout=self._connect_timeout,
+                ping_interval=self._ping_interval,
+                ping_timeout=self._ping_interval,
+                close_timeout=self._connect_timeout,
                 proxy=self._proxy,
             )
         self._ws = ws
@@ -151,13 +164,14 @@ class StreamClient:
             raise AuthFailed(f"auth refused (code {event.code}): {snippet(event.message)}")
         return event.seq
 
-    async def _read_loop(self, ws: ClientConnection, handler: Handler,
-                         last_seq: int | None) -> NoReturn:
+    async def _read_loop(
+        self, ws: ClientConnection, handler: Handler, last_seq: int | None
+    ) -> NoReturn:
         stale = False
         while True:
             try:
                 async with asyncio.timeout(self._stale_after):
-                    raw = await ws.recv()     # cancellation-safe in websockets' asyncio API
+                    raw = await ws.recv()  # cancellation-safe in websockets' asyncio API
             except TimeoutError:
                 if not stale:
                     stale = True
@@ -169,16 +183,21 @@ class StreamClient:
                 await self._report(handler, FRESH, "")
             last_seq = await self._handle_frame(ws, handler, raw, last_seq)
 
-    async def _handle_frame(self, ws: ClientConnection, handler: Handler, raw: str | bytes,
-                            last_seq: int | None) -> int | None:
+    async def _handle_frame(
+        self, ws: ClientConnection, handler: Handler, raw: str | bytes, last_seq: int | None
+    ) -> int | None:
         """Parse, drop out-of-order frames, answer JSON pings, deliver; returns the last seq."""
         event = self._parse(raw)
         if event is None:
             return last_seq
         if event.seq is not None:
             if last_seq is not None and event.seq <= last_seq:
-                log.warning("%s stream: dropped an out-of-order frame (seq %s after %s)",
-                            self.name, event.seq, last_seq)
+                log.warning(
+                    "%s stream: dropped an out-of-order frame (seq %s after %s)",
+                    self.name,
+                    event.seq,
+                    last_seq,
+                )
                 return last_seq
             last_seq = event.seq
         if isinstance(event, frames.PingMessage):
@@ -191,8 +210,9 @@ class StreamClient:
         try:
             return frames.parse_stream_message(raw, received_at=self._clock())
         except MalformedResponseError as exc:
-            log.warning("%s stream: skipped malformed frame (%s): %r", self.name, exc.message,
-                        snippet(raw))
+            log.warning(
+                "%s stream: skipped malformed frame (%s): %r", self.name, exc.message, snippet(raw)
+            )
             return None
 
     # ---------------------------------------------------------- helpers
@@ -209,7 +229,7 @@ class StreamClient:
 
     async def _report(self, handler: Handler, state: str, detail: str) -> None:
         if state == self._state and state == DISCONNECTED:
-            return                       # one "disconnected" per outage, not one per retry
+            return  # one "disconnected" per outage, not one per retry
         self._state = state
         await self._deliver(handler, StreamStatus(self.name, state, detail))
 
@@ -222,8 +242,7 @@ class StreamClient:
             async with asyncio.timeout(self._connect_timeout):
                 await ws.close()
         except (TimeoutError, OSError):
-            pass                          # the socket is being dropped anyway
-
+            pass  # the socket is being dropped anyway
 
 
 def _reveal(token: object) -> str:

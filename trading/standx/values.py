@@ -4,6 +4,7 @@ Decimals arrive as strings or JSON numbers depending on the endpoint and the doc
 ids as numbers or strings: accept both, via Decimal(str(x)), and reject what is unsafe to
 trade on (NaN, infinity, unexpected negatives) with MalformedResponseError.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,16 +40,30 @@ def obj(value: Any, what: str) -> dict[str, Any]:
 
 
 @overload
-def dec(row: dict[str, Any], key: str, *, required: Literal[True] = True, signed: bool = False,
-        default: Decimal | None = None) -> Decimal: ...
+def dec(
+    row: dict[str, Any],
+    key: str,
+    *,
+    required: Literal[True] = True,
+    signed: bool = False,
+    default: Decimal | None = None,
+) -> Decimal: ...
 @overload
-def dec(row: dict[str, Any], key: str, *, required: bool = True, signed: bool = False,
-        default: Decimal) -> Decimal: ...
+def dec(
+    row: dict[str, Any], key: str, *, required: bool = True, signed: bool = False, default: Decimal
+) -> Decimal: ...
 @overload
-def dec(row: dict[str, Any], key: str, *, required: bool, signed: bool = False,
-        default: None = None) -> Decimal | None: ...
-def dec(row: dict[str, Any], key: str, *, required: bool = True, signed: bool = False,
-        default: Decimal | None = None) -> Decimal | None:
+def dec(
+    row: dict[str, Any], key: str, *, required: bool, signed: bool = False, default: None = None
+) -> Decimal | None: ...
+def dec(
+    row: dict[str, Any],
+    key: str,
+    *,
+    required: bool = True,
+    signed: bool = False,
+    default: Decimal | None = None,
+) -> Decimal | None:
     """Decimal from a string or JSON number; NaN/inf always, negatives unless signed, rejected."""
     value = row.get(key)
     if value is None or value == "":

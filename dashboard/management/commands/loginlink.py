@@ -4,6 +4,7 @@ For when runbot's link was used or expired, and for split deployments, where the
 (daphne) prints none. Like runbot's, it is valid once, for 15 minutes, and only its hash is
 stored; it is printed to this terminal, not logged.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -20,8 +21,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         host = settings.WEB_HOST
         shown = f"[{host}]" if ":" in host else host
-        parser.add_argument("--url", default=f"http://{shown}:{settings.WEB_PORT}/",
-                            help="where the dashboard is served (default: WEB_HOST:WEB_PORT)")
+        parser.add_argument(
+            "--url",
+            default=f"http://{shown}:{settings.WEB_PORT}/",
+            help="where the dashboard is served (default: WEB_HOST:WEB_PORT)",
+        )
 
     def handle(self, *args, url: str, **options) -> None:
         try:

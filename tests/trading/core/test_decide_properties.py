@@ -1,4 +1,5 @@
 """Property tests of trading.core.decide: safety invariants over arbitrary order books of ours."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -44,9 +45,11 @@ params = st.builds(
     allow_overlap=st.booleans(),
 )
 desireds = st.builds(
-    lambda bid, ask, capped: QuoteResult(D("100"), bid, ask, None if bid else "x",
-                                         None if ask else "x", frozenset(capped)),
-    st.sampled_from([BID, None]), st.sampled_from([ASK, None]),
+    lambda bid, ask, capped: QuoteResult(
+        D("100"), bid, ask, None if bid else "x", None if ask else "x", frozenset(capped)
+    ),
+    st.sampled_from([BID, None]),
+    st.sampled_from([ASK, None]),
     st.sets(st.sampled_from(list(Side))),
 )
 
@@ -76,14 +79,18 @@ def test_decide_is_safe_for_any_set_of_our_orders(desired, live, p):
     # deterministic
     assert decide(desired, list(reversed(live)), NOW, TOP, p) == actions
     # urgent cancels first, then places, then the rest
-    groups = [0 if isinstance(a, Cancel) and a.urgent else 1 if isinstance(a, Place) else 2
-              for a in actions]
+    groups = [
+        0 if isinstance(a, Cancel) and a.urgent else 1 if isinstance(a, Place) else 2
+        for a in actions
+    ]
     assert groups == sorted(groups)
 
 
 # ---- make-before-break: a requote never takes a side dark ------------------------------------
-MBB_PRICES = st.one_of(st.sampled_from([BID.price, ASK.price, D("99.49"), D("100.51")]),
-                       st.decimals(D("99.00"), D("101.00"), places=2))
+MBB_PRICES = st.one_of(
+    st.sampled_from([BID.price, ASK.price, D("99.49"), D("100.51")]),
+    st.decimals(D("99.00"), D("101.00"), places=2),
+)
 
 
 @st.composite
@@ -93,16 +100,24 @@ def mbb_orders(draw) -> LiveOrder:
     sent_at = draw(st.floats(NOW - 60, NOW, allow_nan=False))
     rested = state in (OrderState.OPEN, OrderState.PENDING_CANCEL) and draw(st.booleans())
     return LiveOrder(
-        draw(st.text("abcdef0123", min_size=1, max_size=4)), draw(st.sampled_from(list(Side))),
-        draw(MBB_PRICES), draw(st.sampled_from([D("1"), D("2")])), state, sent_at,
+        draw(st.text("abcdef0123", min_size=1, max_size=4)),
+        draw(st.sampled_from(list(Side))),
+        draw(MBB_PRICES),
+        draw(st.sampled_from([D("1"), D("2")])),
+        state,
+        sent_at,
         draw(st.decimals(D("99.5"), D("100.5"), places=2)),
         rested_at=draw(st.floats(sent_at, NOW)) if rested else None,
-        strategy_version=draw(st.sampled_from([0, 1])))
+        strategy_version=draw(st.sampled_from([0, 1])),
+    )
 
 
 windows = st.builds(
-    BandWindow, mark=st.just(D("100")), low=st.sampled_from([D("-60"), D("-30"), D("10")]),
-    high=st.sampled_from([D("-10"), D("30"), D("60")]))
+    BandWindow,
+    mark=st.just(D("100")),
+    low=st.sampled_from([D("-60"), D("-30"), D("10")]),
+    high=st.sampled_from([D("-10"), D("30"), D("60")]),
+)
 bands = st.one_of(st.none(), st.fixed_dictionaries({Side.BUY: windows, Side.SELL: windows}))
 mbb_params = st.builds(
     DecideParams,
@@ -117,20 +132,25 @@ mbb_params = st.builds(
     window_only=st.booleans(),
     holding=st.one_of(st.just(frozenset()), st.frozensets(st.sampled_from(list(Side)))),
 )
-mbb_desireds = st.one_of(st.just(QuoteResult(D("100"), BID, ASK, None, None, frozenset())),
-                         desireds)
+mbb_desireds = st.one_of(
+    st.just(QuoteResult(D("100"), BID, ASK, None, None, frozenset())), desireds
+)
 
 
 def _takes_side_dark_by_design(cancel: Cancel) -> bool:
     """The cancels that may leave a side without a resting order: the order may be filled any
     moment (urgent), quoting wants nothing there, or overlap is not allowed (cancel first)."""
-    return cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE or \
-        cancel.how is CancelHow.FALLBACK
+    return (
+        cancel.trigger.urgent
+        or cancel.trigger is Trigger.NO_QUOTE
+        or cancel.how is CancelHow.FALLBACK
+    )
 
 
 @settings(max_examples=400, deadline=None)
-@given(mbb_desireds, st.lists(mbb_orders(), max_size=6, unique_by=lambda o: o.cl_ord_id),
-       mbb_params)
+@given(
+    mbb_desireds, st.lists(mbb_orders(), max_size=6, unique_by=lambda o: o.cl_ord_id), mbb_params
+)
 def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(desired, live, p):
     """An OPEN order is cancelled only for an urgent trigger, for NO_QUOTE, as a DUPLICATE while
     another OPEN order of ours keeps resting on its side, or as REPLACED once an untriggered
@@ -156,8 +176,10 @@ def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(
             assert cancel.trigger in (Trigger.DUPLICATE, Trigger.REPLACED), (cancel, actions)
             assert survivors or dark_by_design, (cancel, actions)
             if cancel.trigger is Trigger.REPLACED:
-                assert any(trigger_for(o, quote, capped, NOW, TOP, p) is None
-                           for o in survivors), (cancel, actions)
+                assert any(trigger_for(o, quote, capped, NOW, TOP, p) is None for o in survivors), (
+                    cancel,
+                    actions,
+                )
     for pl in places:
         old = by_id.get(pl.replaces) if pl.replaces else None
         if old is not None and old.state is OrderState.OPEN and old.cl_ord_id in cancelled:

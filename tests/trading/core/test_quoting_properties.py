@@ -1,5 +1,6 @@
 """Property tests of trading.core.quoting: invariants that hold for any book, parameters and
 spec."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -36,11 +37,13 @@ def bps(low: str, high: str):
 
 @st.composite
 def quote_params(draw) -> QuoteParams:
-    return QuoteParams(spread_bps=draw(bps("0.01", "1000")),
-                       bid_notional=draw(bps("0.01", "1000000")),
-                       ask_notional=draw(bps("0.01", "1000000")),
-                       max_spread_deviation_bps=draw(bps("0.01", "10000")),
-                       max_notional=draw(bps("0.01", "10000000")))
+    return QuoteParams(
+        spread_bps=draw(bps("0.01", "1000")),
+        bid_notional=draw(bps("0.01", "1000000")),
+        ask_notional=draw(bps("0.01", "1000000")),
+        max_spread_deviation_bps=draw(bps("0.01", "10000")),
+        max_notional=draw(bps("0.01", "10000000")),
+    )
 
 
 @st.composite
@@ -74,7 +77,9 @@ def test_quotes_respect_every_rule(scenario):
     if result.bid and result.ask:
         assert result.bid.price < result.ask.price
     for side in (Side.BUY, Side.SELL):
-        assert (result.quote_for(side) is None) == ((result.bid_reason if side is Side.BUY else result.ask_reason) is not None)
+        assert (result.quote_for(side) is None) == (
+            (result.bid_reason if side is Side.BUY else result.ask_reason) is not None
+        )
 
 
 @settings(max_examples=300, deadline=None)
@@ -82,8 +87,13 @@ def test_quotes_respect_every_rule(scenario):
 def test_no_side_is_dropped_when_the_cap_leaves_room(scenario):
     """Flat, unlimited exposure and a cap wider than a tick: both sides must be quoted."""
     spec, top, params, _ = scenario
-    params = QuoteParams(params.spread_bps, params.bid_notional, params.ask_notional,
-                         params.max_spread_deviation_bps, max_notional=D("1e30"))
+    params = QuoteParams(
+        params.spread_bps,
+        params.bid_notional,
+        params.ask_notional,
+        params.max_spread_deviation_bps,
+        max_notional=D("1e30"),
+    )
     if top.mid * params.max_spread_deviation_bps / 10000 < spec.price_tick:
         return
     result = compute_quotes(top, spec, params)
@@ -95,8 +105,13 @@ def test_no_side_is_dropped_when_the_cap_leaves_room(scenario):
 def test_uncapped_size_is_the_largest_lot_multiple_within_the_notional(scenario):
     spec, top, params, _ = scenario
     spec = SymbolSpec(spec.symbol, spec.price_tick, spec.qty_tick, spec.min_qty)
-    params = QuoteParams(params.spread_bps, params.bid_notional, params.ask_notional,
-                         params.max_spread_deviation_bps, max_notional=D("1e30"))
+    params = QuoteParams(
+        params.spread_bps,
+        params.bid_notional,
+        params.ask_notional,
+        params.max_spread_deviation_bps,
+        max_notional=D("1e30"),
+    )
     result = compute_quotes(top, spec, params)
     for quote, notional in ((result.bid, params.bid_notional), (result.ask, params.ask_notional)):
         if quote is None:

@@ -1,4 +1,5 @@
 """Property tests of trading.core.uptime: hourly sums equal an independent integration."""
+
 from __future__ import annotations
 
 from decimal import Decimal as D
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from trading.core.uptime import SideState, UptimeMeter, split_by_hour
 
-T0 = 1_767_225_600 - 1800           # half an hour before a boundary
+T0 = 1_767_225_600 - 1800  # half an hour before a boundary
 MAX_GAP = 60.0
 MARK = D("100")
 
@@ -18,8 +19,10 @@ side_states = st.one_of(
     st.decimals(D("99.5"), D("100.5"), places=2).map(lambda p: SideState(True, p)),
 )
 steps = st.tuples(
-    st.floats(0.0, 3 * MAX_GAP, allow_nan=False),   # seconds since the previous observation
-    side_states, side_states, st.sampled_from([MARK, None]),
+    st.floats(0.0, 3 * MAX_GAP, allow_nan=False),  # seconds since the previous observation
+    side_states,
+    side_states,
+    st.sampled_from([MARK, None]),
 )
 
 

@@ -2,6 +2,7 @@
 127.0.0.1, in the test's event loop. Assertions read the simulator's ground truth.
 
 Every wait is bounded (asyncio.timeout); intervals are small so the suite stays fast."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,22 +34,36 @@ PREFIX = "mmbot-"
 
 # Tight, fast settings: quotes 5 bps from the mid (inside the 10 bps band), quick timers.
 TEST_CONFIG = {
-    "symbol": SYMBOL, "spread_bps": Decimal("5"), "bid_notional": Decimal("50"),
-    "ask_notional": Decimal("50"), "refresh_interval": Decimal("0.1"),
-    "requote_threshold_bps": Decimal("3"), "proximity_guard_bps": Decimal("1"),
-    "max_notional": Decimal("100000"), "max_consecutive_failures": 3,
-    "stale_order_seconds": Decimal("60"), "max_spread_deviation_bps": Decimal("50"),
-    "uptime_target_minutes": 30, "uptime_band_bps": Decimal("10"),
+    "symbol": SYMBOL,
+    "spread_bps": Decimal("5"),
+    "bid_notional": Decimal("50"),
+    "ask_notional": Decimal("50"),
+    "refresh_interval": Decimal("0.1"),
+    "requote_threshold_bps": Decimal("3"),
+    "proximity_guard_bps": Decimal("1"),
+    "max_notional": Decimal("100000"),
+    "max_consecutive_failures": 3,
+    "stale_order_seconds": Decimal("60"),
+    "max_spread_deviation_bps": Decimal("50"),
+    "uptime_target_minutes": 30,
+    "uptime_band_bps": Decimal("10"),
     "requote_mode": "make_before_break",
 }
 
-FAST_OPTIONS = EngineOptions(feed_stale_seconds=0.6, reconcile_every=1.0, persist_every=0.5,
-                             snapshot_every=0.2, config_poll_every=0.3, pending_timeout=1.0,
-                             prefix=PREFIX)
+FAST_OPTIONS = EngineOptions(
+    feed_stale_seconds=0.6,
+    reconcile_every=1.0,
+    persist_every=0.5,
+    snapshot_every=0.2,
+    config_poll_every=0.3,
+    pending_timeout=1.0,
+    prefix=PREFIX,
+)
 
 
-async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0,
-                     what: str = "condition") -> None:
+async def wait_until(
+    predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition"
+) -> None:
     try:
         async with asyncio.timeout(timeout):
             while not predicate():
@@ -60,6 +75,7 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0,
 @dataclass
 class World:
     """One test's world: the simulator, one funded account, and helpers on ground truth."""
+
     sim: SimServer
     token: str
     private_key: str
@@ -89,8 +105,9 @@ class World:
         return self.sides_resting(symbol) == {Side.BUY, Side.SELL}
 
     def rest_client(self, **kwargs) -> StandXRest:
-        return StandXRest(self.sim.api_base, token=self.token,
-                          signer=RequestSigner(self.private_key), **kwargs)
+        return StandXRest(
+            self.sim.api_base, token=self.token, signer=RequestSigner(self.private_key), **kwargs
+        )
 
 
 def pytest_configure(config) -> None:
@@ -100,12 +117,17 @@ def pytest_configure(config) -> None:
 @pytest.fixture
 async def world(request):
     marker = request.node.get_closest_marker("sim")
-    options = dict(volatility_bps=0.0, jump_probability=0.0, taker_trade_probability=0.0,
-                   step_interval=0.05, push_interval=0.05)
+    options = dict(
+        volatility_bps=0.0,
+        jump_probability=0.0,
+        taker_trade_probability=0.0,
+        step_interval=0.05,
+        push_interval=0.05,
+    )
     options.update(marker.kwargs if marker else {})
     sim = SimServer(faults=FaultConfig(ack_latency_ms=5), **options)
     await sim.start()
-    sim.exchange.market.freeze(None)          # tests script the mid themselves
+    sim.exchange.market.freeze(None)  # tests script the mid themselves
     sim.exchange.market.set_mid(SYMBOL, MID)
     account = sim.create_account()
     try:
@@ -121,16 +143,30 @@ def data_dir(tmp_path, world) -> dict:
     """A migrated DATA_DIR and the environment for `manage.py runbot --no-sim` against the
     world's simulator (tests/trading/engine/test_runbot_process.py starts it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
-    env.update({
-        "DATA_DIR": str(tmp_path), "STANDX_MODE": "sim",
-        "STANDX_API_BASE": world.sim.api_base, "STANDX_WS_URL": world.sim.ws_stream_url,
-        "STANDX_JWT_TOKEN": world.token, "STANDX_ED25519_PRIVATE_KEY": world.private_key,
-        "SPREAD_BPS": "5", "REFRESH_INTERVAL": "0.1", "REQUOTE_THRESHOLD_BPS": "3",
-        "MAX_SPREAD_DEVIATION_BPS": "50", "FEED_STALE_SECONDS": "2", "LOG_LEVEL": "warning",
-        "DJANGO_SETTINGS_MODULE": "mmsite.settings",
-    })
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=120)
+    env.update(
+        {
+            "DATA_DIR": str(tmp_path),
+            "STANDX_MODE": "sim",
+            "STANDX_API_BASE": world.sim.api_base,
+            "STANDX_WS_URL": world.sim.ws_stream_url,
+            "STANDX_JWT_TOKEN": world.token,
+            "STANDX_ED25519_PRIVATE_KEY": world.private_key,
+            "SPREAD_BPS": "5",
+            "REFRESH_INTERVAL": "0.1",
+            "REQUOTE_THRESHOLD_BPS": "3",
+            "MAX_SPREAD_DEVIATION_BPS": "50",
+            "FEED_STALE_SECONDS": "2",
+            "LOG_LEVEL": "warning",
+            "DJANGO_SETTINGS_MODULE": "mmsite.settings",
+        }
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     return {"env": env, "db": tmp_path / "db.sqlite3", "log": tmp_path / "runbot.log"}
 
 
@@ -172,13 +208,22 @@ class Running:
 async def start_engine(world):
     started: list[Running] = []
 
-    async def factory(bot: str = "default", options: EngineOptions = FAST_OPTIONS,
-                      rest: StandXRest | None = None, token: str | None = None,
-                      feed: SharedFeed | None = None, **config) -> Running:
+    async def factory(
+        bot: str = "default",
+        options: EngineOptions = FAST_OPTIONS,
+        rest: StandXRest | None = None,
+        token: str | None = None,
+        feed: SharedFeed | None = None,
+        **config,
+    ) -> Running:
         await save_config(bot, **config)
         rest = rest or world.rest_client(timeout=2.0, max_retries=0)
-        feed = feed or SharedFeed(world.sim.ws_stream_url, token or world.token,
-                                  f"account {bot}", stale_after=options.feed_stale_seconds)
+        feed = feed or SharedFeed(
+            world.sim.ws_stream_url,
+            token or world.token,
+            f"account {bot}",
+            stale_after=options.feed_stale_seconds,
+        )
         engine = Engine(bot, rest, feed, "sim", options)
         running = Running(engine, rest)
         started.append(running)

@@ -1,5 +1,6 @@
 """A JWT close to expiry is announced ahead of time; once it is refused (401) the engine stops
 quoting with a clear reason instead of retrying forever."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +29,7 @@ async def test_expiring_token_is_announced_then_quoting_stops(world, start_engin
     assert "authentication failed" in engine.state_reason
     assert "STANDX_JWT_TOKEN" in engine.state_reason
     placed = places(engine)
-    await asyncio.sleep(1.0)                       # nothing more is attempted
+    await asyncio.sleep(1.0)  # nothing more is attempted
     assert engine.state == "stopped" and places(engine) == placed
-    assert engine.failures.consecutive < engine.failures.limit   # a 401 is not a kill
+    assert engine.failures.consecutive < engine.failures.limit  # a 401 is not a kill
     await running.stop()

@@ -1,4 +1,5 @@
 """cl_ord_id generation: fixed prefix, short, unique within and across runs."""
+
 from __future__ import annotations
 
 from trading.core.domain import Side

@@ -4,6 +4,7 @@ REST is the REAL simulator (orders really rest there, ground truth). The streams
 tiny loopback WebSocket server, because the simulator is strict and never sends garbage: it
 streams a sane book around the simulator's mid and, on request, injects broken frames
 between two sane ones (a mock at the one edge where the real part cannot misbehave)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,16 @@ def book(seq: int | None, bids, asks, symbol: str = SYMBOL) -> str:
 
 
 def order(cl_ord_id: str, **changes) -> dict:
-    row = {"id": 990001, "cl_ord_id": cl_ord_id, "symbol": SYMBOL, "side": "buy",
-           "price": str(MID), "qty": "0.001", "fill_qty": "0", "status": "open"}
+    row = {
+        "id": 990001,
+        "cl_ord_id": cl_ord_id,
+        "symbol": SYMBOL,
+        "side": "buy",
+        "price": str(MID),
+        "qty": "0.001",
+        "fill_qty": "0",
+        "status": "open",
+    }
     return {**row, **changes}
 
 
@@ -56,11 +65,11 @@ class GarbageFeed:
         first = json.loads(await ws.recv())
         if "auth" in first:
             await ws.send(frame("auth", None, {"code": 0, "msg": "success"}))
-        with contextlib.suppress(ConnectionClosed):     # the engine hangs up at shutdown
+        with contextlib.suppress(ConnectionClosed):  # the engine hangs up at shutdown
             await asyncio.gather(self.stream_market(ws), self.forward_account(ws))
 
     async def forward_account(self, ws) -> None:
-        while ws.close_code is None:        # polled, so the server can shut down
+        while ws.close_code is None:  # polled, so the server can shut down
             try:
                 item = await asyncio.wait_for(self.account.get(), 0.1)
             except TimeoutError:
@@ -74,7 +83,7 @@ class GarbageFeed:
                 # market long enough for the engine to (wrongly) act on it.
                 item = self.market.get_nowait()
                 await ws.send(item(self.seq) if callable(item) else item)
-                self.seq += 10          # garbage uses seq + 1..9; the next sane frame is above
+                self.seq += 10  # garbage uses seq + 1..9; the next sane frame is above
                 await asyncio.sleep(0.3)
             self.seq += 1
             await ws.send(book(self.seq, [[str(GOOD_BID), "1"]], [[str(GOOD_ASK), "1"]]))
@@ -109,34 +118,41 @@ MARKET_GARBAGE = [
 GHOST = bot_prefix(PREFIX, "default") + "ghost-"
 ACCOUNT_GARBAGE = [
     "[]",
-    frame("order", None, order(GHOST + "1b")),                      # ours by name, unknown
+    frame("order", None, order(GHOST + "1b")),  # ours by name, unknown
     frame("order", None, order(GHOST + "2s", side="sell", status="filled")),
     frame("order", None, order(GHOST + "3b", price="-1")),
     frame("order", None, {k: v for k, v in order(GHOST + "4b").items() if k != "status"}),
-    frame("trade", None, {"id": 5, "order_id": 424242, "symbol": SYMBOL, "side": "buy",
-                          "price": "NaN", "qty": "1"}),
+    frame(
+        "trade",
+        None,
+        {"id": 5, "order_id": 424242, "symbol": SYMBOL, "side": "buy", "price": "NaN", "qty": "1"},
+    ),
 ]
 
 
 async def test_garbage_is_logged_skipped_and_never_traded_on(world, start_engine, caplog):
     caplog.set_level(logging.WARNING)
     async with GarbageFeed().running() as feed:
-        running = await start_engine(feed=SharedFeed(feed.url, world.token, "account default",
-                                                     stale_after=0.6))
+        running = await start_engine(
+            feed=SharedFeed(feed.url, world.token, "account default", stale_after=0.6)
+        )
         await wait_until(world.two_sided, timeout=8, what="quotes from the sane feed")
-        await wait_until(lambda: all(o.state.value == "open" for o in
-                                     running.engine.tracker.live()), what="orders confirmed")
+        await wait_until(
+            lambda: all(o.state.value == "open" for o in running.engine.tracker.live()),
+            what="orders confirmed",
+        )
         resting = {o.cl_ord_id for o in world.resting()}
         for item in MARKET_GARBAGE:
             feed.market.put_nowait(item)
         for item in ACCOUNT_GARBAGE:
             feed.account.put_nowait(item)
-        await wait_until(lambda: feed.market.empty() and feed.account.empty(), timeout=10,
-                         what="garbage sent")
-        await asyncio.sleep(1.0)        # time to (wrongly) react: requote, pull, adopt
+        await wait_until(
+            lambda: feed.market.empty() and feed.account.empty(), timeout=10, what="garbage sent"
+        )
+        await asyncio.sleep(1.0)  # time to (wrongly) react: requote, pull, adopt
         engine = running.engine
         assert engine.state == "running"
-        assert {o.cl_ord_id for o in world.resting()} == resting        # nothing moved
+        assert {o.cl_ord_id for o in world.resting()} == resting  # nothing moved
         assert engine.market.book.best_bid == GOOD_BID
         assert not any("ghost" in cl for cl in engine.tracker.live_ids())
         await running.stop()
@@ -145,6 +161,11 @@ async def test_garbage_is_logged_skipped_and_never_traded_on(world, start_engine
     assert prices and all(abs(p - MID) / MID < Decimal("0.001") for p in prices)
     assert world.truth()["fills"] == 0
     text = caplog.text
-    for needle in ("skipped malformed frame", "out-of-order frame", "crossed book",
-                   f"unknown order {GHOST}1b", f"unknown order {GHOST}2s"):
+    for needle in (
+        "skipped malformed frame",
+        "out-of-order frame",
+        "crossed book",
+        f"unknown order {GHOST}1b",
+        f"unknown order {GHOST}2s",
+    ):
         assert needle in text, needle

@@ -1,6 +1,7 @@
 """An exchange that cannot be reached for a while (a restart, a network blip) is waited out,
 not killed for: the bot quotes again once it is back. A request that may have reached the
 exchange and got no answer still counts toward the kill switch."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,13 +22,16 @@ async def test_an_unreachable_exchange_is_waited_out_and_quoting_resumes(world, 
     running = await start_engine(max_consecutive_failures=2)
     engine = running.engine
     await wait_until(world.two_sided, what="first quotes")
-    await world.sim.stop()                       # connection refused from now on
+    await world.sim.stop()  # connection refused from now on
     # Many more than 2 calls fail meanwhile (reconcile, housekeeping, the pulled quotes).
-    await wait_until(lambda: len(unreachable_errors(engine)) > 2, timeout=15,
-                     what="calls failing against the unreachable exchange")
+    await wait_until(
+        lambda: len(unreachable_errors(engine)) > 2,
+        timeout=15,
+        what="calls failing against the unreachable exchange",
+    )
     await asyncio.sleep(1)
     assert engine.state == "running" and engine.failures.consecutive == 0
-    await world.sim.start()                      # same port, same exchange state
+    await world.sim.start()  # same port, same exchange state
     await wait_until(world.two_sided, timeout=20, what="quotes after the outage")
     assert engine.state == "running"
     await running.stop()
@@ -38,7 +42,7 @@ async def test_hanging_requests_still_trip_the_kill_switch(world, start_engine):
     running = await start_engine(max_consecutive_failures=2)
     engine = running.engine
     await wait_until(world.two_sided, what="first quotes")
-    world.exchange.set_faults(hang_share=1.0, hang_max_s=5.0)   # sent, never answered
+    world.exchange.set_faults(hang_share=1.0, hang_max_s=5.0)  # sent, never answered
     world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.01"))  # a drift: requotes are due
     await wait_until(lambda: engine.state == "killed", timeout=20, what="the kill switch")
     assert "RequestTimeoutError" in engine.state_reason

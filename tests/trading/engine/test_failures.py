@@ -1,5 +1,6 @@
 """Table tests of the kill switch's input (trading/engine/failures.py): only an unbroken run
 of failures trips it, any success resets the run, the total and the recent list keep all."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,19 +19,22 @@ def play(limit: int, script: str) -> tuple[Failures, list[bool]]:
     return failures, trips
 
 
-@pytest.mark.parametrize("limit, script, trips, consecutive, total", [
-    (3, "", [], 0, 0),
-    (3, "f", [False], 1, 1),
-    (3, "ff", [False, False], 2, 2),
-    (3, "fff", [False, False, True], 3, 3),             # trips exactly at the limit
-    (3, "ffff", [False, False, True, True], 4, 4),      # and stays tripped past it
-    (1, "f", [True], 1, 1),
-    (3, "ffsff", [False] * 4, 2, 4),                    # a success breaks the run
-    (3, "fsfsfsf", [False] * 4, 1, 4),                  # never consecutive: never trips
-    (3, "ffsfff", [False, False, False, False, True], 3, 5),
-    (3, "fffs", [False, False, True], 0, 3),            # success resets, total stays
-    (2, "ssss", [], 0, 0),
-])
+@pytest.mark.parametrize(
+    "limit, script, trips, consecutive, total",
+    [
+        (3, "", [], 0, 0),
+        (3, "f", [False], 1, 1),
+        (3, "ff", [False, False], 2, 2),
+        (3, "fff", [False, False, True], 3, 3),  # trips exactly at the limit
+        (3, "ffff", [False, False, True, True], 4, 4),  # and stays tripped past it
+        (1, "f", [True], 1, 1),
+        (3, "ffsff", [False] * 4, 2, 4),  # a success breaks the run
+        (3, "fsfsfsf", [False] * 4, 1, 4),  # never consecutive: never trips
+        (3, "ffsfff", [False, False, False, False, True], 3, 5),
+        (3, "fffs", [False, False, True], 0, 3),  # success resets, total stays
+        (2, "ssss", [], 0, 0),
+    ],
+)
 def test_only_consecutive_failures_trip(limit, script, trips, consecutive, total):
     failures, got = play(limit, script)
     assert got == trips
@@ -40,12 +44,16 @@ def test_only_consecutive_failures_trip(limit, script, trips, consecutive, total
 def test_seen_keeps_the_most_recent_failures_with_where_and_error():
     failures, _ = play(100, "f" * (RECENT + 3) + "s")
     assert len(failures.seen) == RECENT
-    first = RECENT + 3 - RECENT        # the three oldest fell out
+    first = RECENT + 3 - RECENT  # the three oldest fell out
     assert [where for _, where, _ in failures.seen] == [
-        f"call {n}" for n in range(first, RECENT + 3)]
+        f"call {n}" for n in range(first, RECENT + 3)
+    ]
     now, where, error = failures.seen[-1]
-    assert (now, where, error) == (float(RECENT + 2), f"call {RECENT + 2}",
-                                   f"RuntimeError: boom {RECENT + 2}")
+    assert (now, where, error) == (
+        float(RECENT + 2),
+        f"call {RECENT + 2}",
+        f"RuntimeError: boom {RECENT + 2}",
+    )
 
 
 def test_a_success_does_not_forget_what_was_seen():

@@ -1,6 +1,7 @@
 """Injected 5xx trip the kill switch after exactly MAX_CONSECUTIVE_FAILURES failures; every
 order of ours is then canceled (verified on the simulator) and the bot stays killed, also
 across a restart, until a person starts it again."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,7 +20,9 @@ async def test_consecutive_5xx_trip_the_kill_switch(world, start_engine):
     world.exchange.set_faults(http_5xx_share=1.0)
     await wait_until(lambda: engine.state == "killed", timeout=10, what="the kill switch")
     first_three = [where for _, where, error in list(engine.failures.seen)[:3]]
-    assert all("ServerError" in error for _, _, error in list(engine.failures.seen)[:3]), first_three
+    assert all("ServerError" in error for _, _, error in list(engine.failures.seen)[:3]), (
+        first_three
+    )
     assert engine.state_reason.startswith("kill switch: 3 consecutive failures")
     # The exchange recovers: the kill's cleanup is retried until none of ours is open.
     world.exchange.set_faults(http_5xx_share=0.0)
@@ -34,8 +37,9 @@ async def test_killed_bot_stays_killed_across_restart_until_started(world, start
     first = await start_engine()
     await wait_until(world.two_sided, what="first quotes")
     await bus.send_control("default", "kill", user="tester")
-    await wait_until(lambda: first.engine.state == "killed" and world.ours() == [],
-                     what="manual kill")
+    await wait_until(
+        lambda: first.engine.state == "killed" and world.ours() == [], what="manual kill"
+    )
     await first.stop()
     state, reason = await run_state()
     assert state == "killed" and "manual kill" in reason

@@ -1,5 +1,6 @@
 """Orders without our cl_ord_id prefix (placed by hand on the same account) are never
 touched: not at start, not by requotes, not by stop, kill or shutdown."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,8 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def place_manual_orders(world) -> set[str]:
     rest = world.rest_client()
     try:
-        await rest.new_order(SYMBOL, Side.BUY, Decimal("0.001"), MID * Decimal("0.98"), "manual-bid-1")
-        await rest.new_order(SYMBOL, Side.SELL, Decimal("0.001"), MID * Decimal("1.02"), "manual-ask-1")
+        await rest.new_order(
+            SYMBOL, Side.BUY, Decimal("0.001"), MID * Decimal("0.98"), "manual-bid-1"
+        )
+        await rest.new_order(
+            SYMBOL, Side.SELL, Decimal("0.001"), MID * Decimal("1.02"), "manual-ask-1"
+        )
         await rest.new_order("ETH-USD", Side.BUY, Decimal("0.01"), Decimal("3000"), "manual-eth-1")
     finally:
         await rest.aclose()
@@ -38,8 +43,10 @@ async def test_manual_orders_survive_start_requote_stop_kill_and_shutdown(world,
 
     first = {o.cl_ord_id for o in world.ours()}
     world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
-    await wait_until(lambda: world.two_sided() and not {o.cl_ord_id for o in world.ours()} & first,
-                     what="requote")
+    await wait_until(
+        lambda: world.two_sided() and not {o.cl_ord_id for o in world.ours()} & first,
+        what="requote",
+    )
     assert manual_open(world) == manual
 
     await bus.send_control("default", "stop", user="tester")
@@ -59,6 +66,7 @@ async def test_manual_orders_survive_start_requote_stop_kill_and_shutdown(world,
 
 async def test_stop_message_cancels_ours_and_is_persisted(world, start_engine):
     from tests.trading.engine.conftest import run_state
+
     running = await start_engine()
     await wait_until(world.two_sided, what="first quotes")
     await bus.send_control("default", "stop", user="tester")

@@ -1,6 +1,7 @@
 """Several bots on ONE exchange account, in one process, as runbot runs them: each bot
 quotes with its own cl_ord_id prefix, and one bot's startup cleanup, stop, kill or shutdown
 never touches another bot's orders (ground truth from the simulator)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -21,8 +22,10 @@ def ids_of(world, running) -> set[str]:
 
 
 def two_sided(world, running) -> bool:
-    return {o.side for o in world.resting(None)
-            if running.engine.tracker.is_ours(o.cl_ord_id)} == {Side.BUY, Side.SELL}
+    return {o.side for o in world.resting(None) if running.engine.tracker.is_ours(o.cl_ord_id)} == {
+        Side.BUY,
+        Side.SELL,
+    }
 
 
 async def test_bots_on_one_account_and_symbol_keep_to_their_own_orders(world, start_engine):
@@ -44,8 +47,9 @@ async def test_bots_on_one_account_and_symbol_keep_to_their_own_orders(world, st
     await bus.send_control("scalper", "start", user="tester")
     await wait_until(lambda: two_sided(world, second), what="scalper quoting again")
     await bus.send_control("default", "kill", user="tester")
-    await wait_until(lambda: first.engine.state == "killed" and not ids_of(world, first),
-                     what="default killed")
+    await wait_until(
+        lambda: first.engine.state == "killed" and not ids_of(world, first), what="default killed"
+    )
     assert two_sided(world, second) and second.engine.state == "running"
 
     await second.stop()
@@ -57,10 +61,13 @@ async def test_a_bot_that_died_is_cleaned_up_without_touching_its_neighbour(worl
     survivor = await start_engine("default")
     crashed = await start_engine("eth", symbol=ETH)
     world.exchange.market.set_mid(ETH, Decimal("3000"))
-    await wait_until(lambda: two_sided(world, survivor) and two_sided(world, crashed),
-                     timeout=10, what="both bots quoting")
+    await wait_until(
+        lambda: two_sided(world, survivor) and two_sided(world, crashed),
+        timeout=10,
+        what="both bots quoting",
+    )
     orphans = ids_of(world, crashed)
-    await crashed.abandon()                          # like a SIGKILL: orders left behind
+    await crashed.abandon()  # like a SIGKILL: orders left behind
     assert ids_of(world, crashed) == orphans
 
     kept = ids_of(world, survivor)
@@ -68,7 +75,7 @@ async def test_a_bot_that_died_is_cleaned_up_without_touching_its_neighbour(worl
     await wait_until(lambda: not orphans & ids_of(world, restarted), what="eth's orphans canceled")
     await wait_until(lambda: two_sided(world, restarted), what="eth quoting again")
     assert ids_of(world, survivor) == kept
-    world.exchange.market.set_mid(SYMBOL, MID)       # no requote: default's orders stay put
+    world.exchange.market.set_mid(SYMBOL, MID)  # no requote: default's orders stay put
     await restarted.stop()
     await survivor.stop()
     assert world.ours() == []

@@ -1,4 +1,5 @@
 """OrderTracker: explicit transitions fed by exchange order updates."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,10 +13,23 @@ PREFIX = "mmbot-"
 MID = Decimal("100")
 
 
-def update(cl_ord_id: str, status: str, order_id: int | None = 7, fill_qty: str = "0",
-           side: Side = Side.BUY) -> ExchangeOrder:
-    return ExchangeOrder(order_id, cl_ord_id, "BTC-USD", side, Decimal("99.5"),
-                         Decimal("0.1"), Decimal(fill_qty), status)
+def update(
+    cl_ord_id: str,
+    status: str,
+    order_id: int | None = 7,
+    fill_qty: str = "0",
+    side: Side = Side.BUY,
+) -> ExchangeOrder:
+    return ExchangeOrder(
+        order_id,
+        cl_ord_id,
+        "BTC-USD",
+        side,
+        Decimal("99.5"),
+        Decimal("0.1"),
+        Decimal(fill_qty),
+        status,
+    )
 
 
 @pytest.fixture
@@ -47,9 +61,14 @@ def test_repeated_open_update_is_not_a_transition(tracker):
     assert tracker.get(cl).rested_at == 1.0
 
 
-@pytest.mark.parametrize("status, final", [("canceled", OrderState.CANCELED),
-                                           ("filled", OrderState.FILLED),
-                                           ("rejected", OrderState.REJECTED)])
+@pytest.mark.parametrize(
+    "status, final",
+    [
+        ("canceled", OrderState.CANCELED),
+        ("filled", OrderState.FILLED),
+        ("rejected", OrderState.REJECTED),
+    ],
+)
 def test_terminal_update_removes_the_order(tracker, status, final):
     cl = place(tracker)
     t = tracker.apply(update(cl, status), now=1.0)
@@ -62,8 +81,8 @@ def test_cancel_goes_through_pending_cancel(tracker):
     tracker.apply(update(cl, "open"), now=1.0)
     t = tracker.cancel_sent(cl, now=2.0)
     assert (t.previous, t.state) == (OrderState.OPEN, OrderState.PENDING_CANCEL)
-    assert tracker.cancel_sent(cl, now=2.1) is None           # already pending
-    assert tracker.resting(Side.BUY) is None                  # no longer counted as resting
+    assert tracker.cancel_sent(cl, now=2.1) is None  # already pending
+    assert tracker.resting(Side.BUY) is None  # no longer counted as resting
     assert tracker.apply(update(cl, "canceled"), now=3.0).state is OrderState.CANCELED
 
 
@@ -133,5 +152,5 @@ def test_orders_carry_the_strategy_they_were_priced_under(tracker):
     tracker.new_strategy()
     new = place(tracker, now=11.0)
     assert tracker.get(old).strategy_version == 0 and tracker.get(new).strategy_version == 1
-    assert tracker.get(old).sent_at == 10.0              # its real age is kept
+    assert tracker.get(old).sent_at == 10.0  # its real age is kept
     assert tracker.get(old).state is OrderState.OPEN

@@ -1,4 +1,5 @@
 """OrderTracker.reconcile: adopt ours found open, drop ours gone, never touch foreign orders."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -10,8 +11,9 @@ MID = Decimal("100")
 
 
 def row(cl_ord_id: str, side: Side = Side.BUY, order_id: int = 1) -> ExchangeOrder:
-    return ExchangeOrder(order_id, cl_ord_id, "BTC-USD", side, Decimal("99"), Decimal("1"),
-                         Decimal("0"), "open")
+    return ExchangeOrder(
+        order_id, cl_ord_id, "BTC-USD", side, Decimal("99"), Decimal("1"), Decimal("0"), "open"
+    )
 
 
 def placed(tracker: OrderTracker, side: Side, now: float) -> str:
@@ -48,7 +50,7 @@ def test_open_order_missing_from_rest_is_marked_gone():
 def test_order_that_changed_after_the_query_was_sent_is_left_alone():
     tracker = OrderTracker("mmbot-")
     cl = placed(tracker, Side.BUY, 0.0)
-    tracker.apply(row(cl), now=4.5)              # rested while the query was in flight
+    tracker.apply(row(cl), now=4.5)  # rested while the query was in flight
     result = tracker.reconcile([], now=5.0, as_of=4.0)
     assert result.gone == ()
     assert tracker.get(cl).state is OrderState.OPEN

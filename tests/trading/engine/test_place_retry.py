@@ -7,6 +7,7 @@ time. While the place request is still being retried, the exchange rightly answe
 found"; forgetting the order then makes it an orphan once the retry lands: it rests, ours,
 and the engine ignores it for good (a forgotten id is never adopted again) until it fills.
 The chaos soak found this under a 429 burst. Ground truth: the simulator's book."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ from trading import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-RETRY_WAIT_S = 2.0       # longer than FAST_OPTIONS.pending_timeout (1 s)
+RETRY_WAIT_S = 2.0  # longer than FAST_OPTIONS.pending_timeout (1 s)
 
 
 async def slow_retry(_delay: float) -> None:
@@ -32,7 +33,9 @@ async def slow_retry(_delay: float) -> None:
 
 def every_place_landed(world, engine) -> bool:
     """Each order the engine sent is on the exchange's log (any status) or was refused."""
-    on_exchange = {o.cl_ord_id for o in world.exchange.matching.accounts[world.user].orders.values()}
+    on_exchange = {
+        o.cl_ord_id for o in world.exchange.matching.accounts[world.user].orders.values()
+    }
     events = engine.events.recent()
     refused = {e["cl_ord_id"] for e in events if e["kind"] == "reject"}
     return all(e["cl_ord_id"] in on_exchange | refused for e in events if e["kind"] == "place")
@@ -51,14 +54,23 @@ async def test_a_place_being_retried_is_not_forgotten(world, start_engine):
     await wait_until(world.two_sided, what="first quotes")
     first = {o.cl_ord_id for o in world.ours()}
     world.exchange.set_faults(burst_429=2)
-    world.exchange.market.set_mid(SYMBOL, MID * (1 + Decimal("4") / 10000))   # a drift requote
-    await wait_until(lambda: world.two_sided() and not first & {o.cl_ord_id for o in world.ours()},
-                     timeout=10, what="the replacements resting and the old quotes gone")
+    world.exchange.market.set_mid(SYMBOL, MID * (1 + Decimal("4") / 10000))  # a drift requote
+    await wait_until(
+        lambda: world.two_sided() and not first & {o.cl_ord_id for o in world.ours()},
+        timeout=10,
+        what="the replacements resting and the old quotes gone",
+    )
     assert world.exchange.faults.injected["http_429"] == 2 and rest.stats.retries == 2
-    await wait_until(lambda: every_place_landed(world, engine), timeout=10,
-                     what="every place request answered (the retried ones too)")
-    await wait_until(lambda: resting_untracked(world, engine) == set(), timeout=5,
-                     what="the engine tracking every order of ours that rests")
+    await wait_until(
+        lambda: every_place_landed(world, engine),
+        timeout=10,
+        what="every place request answered (the retried ones too)",
+    )
+    await wait_until(
+        lambda: resting_untracked(world, engine) == set(),
+        timeout=5,
+        what="the engine tracking every order of ours that rests",
+    )
     assert not [e for e in engine.events.recent() if "unknown to the exchange" in e["message"]]
     await running.stop()
     assert world.ours() == []
@@ -72,14 +84,17 @@ async def test_a_kill_stops_the_retry_of_a_place(world, start_engine):
     engine = running.engine
     await wait_until(world.two_sided, what="first quotes")
     world.exchange.set_faults(burst_429=2)
-    world.exchange.market.set_mid(SYMBOL, MID * (1 + Decimal("4") / 10000))   # a drift requote
+    world.exchange.market.set_mid(SYMBOL, MID * (1 + Decimal("4") / 10000))  # a drift requote
     await wait_until(lambda: rest.stats.retries == 2, what="both places waiting for a retry")
     await bus.send_control("default", "kill", user="tester")
     await wait_until(lambda: engine.state == "killed", what="the kill")
     killed_at = time.time()
     await wait_until(lambda: world.ours() == [], timeout=5, what="no order of ours left")
-    await wait_until(lambda: not engine.executor._placing, timeout=2 * RETRY_WAIT_S,
-                     what="the places' calls ended (their retries were due)")
+    await wait_until(
+        lambda: not engine.executor._placing,
+        timeout=2 * RETRY_WAIT_S,
+        what="the places' calls ended (their retries were due)",
+    )
     log = world.exchange.matching.accounts[world.user].orders.values()
     assert [o.cl_ord_id for o in log if o.created_at > killed_at] == []
     assert world.ours() == [] and engine.tracker.live() == []

@@ -2,6 +2,7 @@
 that outlives the retries slows the pacer down instead of counting as a failure (killing
 would leave the bot dark for a budget that refills in a second). The control run shows the
 same number of 5xx errors DOES trip the switch, so the tests cannot pass by accident."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,7 +13,7 @@ from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BURST = 6            # twice the kill switch's limit of 3 consecutive failures
+BURST = 6  # twice the kill switch's limit of 3 consecutive failures
 
 
 def resting_ids(world) -> set[str]:
@@ -37,9 +38,12 @@ async def test_a_429_burst_is_retried_and_never_trips_the_kill_switch(world, sta
     running, rest = await quoting(world, start_engine, max_retries=3, backoff_base=0.05)
     before = resting_ids(world)
     await burst_during_requote(world)
-    await wait_until(lambda: world.two_sided() and not resting_ids(world) & before,
-                     timeout=10, what="requoted through the burst")
-    assert world.exchange.faults.injected["http_429"] == BURST       # it really happened
+    await wait_until(
+        lambda: world.two_sided() and not resting_ids(world) & before,
+        timeout=10,
+        what="requoted through the burst",
+    )
+    assert world.exchange.faults.injected["http_429"] == BURST  # it really happened
     assert rest.stats.retries >= BURST
     assert running.engine.state == "running"
     await running.stop()
@@ -50,12 +54,15 @@ async def test_429s_that_outlive_the_retries_slow_down_but_never_kill(world, sta
     running, rest = await quoting(world, start_engine, max_retries=0)
     before = resting_ids(world)
     await burst_during_requote(world)
-    await wait_until(lambda: world.two_sided() and not resting_ids(world) & before,
-                     timeout=10, what="requoted after the burst")
+    await wait_until(
+        lambda: world.two_sided() and not resting_ids(world) & before,
+        timeout=10,
+        what="requoted after the burst",
+    )
     assert world.exchange.faults.injected["http_429"] == BURST
-    assert rest.stats.errors["RateLimitError"] >= 3      # they reached the engine...
-    assert running.engine.state == "running"              # ...and did not kill it
-    assert rest.pacer.waited_seconds > 0                  # the pacer held off instead
+    assert rest.stats.errors["RateLimitError"] >= 3  # they reached the engine...
+    assert running.engine.state == "running"  # ...and did not kill it
+    assert rest.pacer.waited_seconds > 0  # the pacer held off instead
     await running.stop()
 
 

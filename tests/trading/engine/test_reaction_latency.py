@@ -1,5 +1,6 @@
 """Reaction latency (market message -> order request leaving for the exchange) includes
 any wait for the rate budget: a bot held back by the pacer must not look fast."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """make_before_break keeps both sides resting through a requote (zero dark time in the
 simulator's ground truth, per side and exact); cancel_first, the original lifecycle, goes
 dark for a moment."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,9 +30,14 @@ async def dark_seconds_of_one_requote(world, start_engine, mode: str) -> tuple[f
     running, before_ids = await settle(world, start_engine, mode)
     before = world.truth()
     world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
-    await wait_until(lambda: world.two_sided() and len(world.ours()) == 2
-                     and not {o.cl_ord_id for o in world.ours()} & before_ids,
-                     what="requote complete")
+    await wait_until(
+        lambda: (
+            world.two_sided()
+            and len(world.ours()) == 2
+            and not {o.cl_ord_id for o in world.ours()} & before_ids
+        ),
+        what="requote complete",
+    )
     after = world.truth()
     await running.stop()
     return dark_seconds(before, after)
@@ -49,7 +55,8 @@ async def test_cancel_first_leaves_some_dark_time(world, start_engine):
 
 
 async def test_make_before_break_keeps_the_old_order_while_its_replacement_fails(
-        world, start_engine):
+    world, start_engine
+):
     """The old order may go only once its replacement rests: when every replacement is
     rejected (post-only), the old orders must keep both sides lit. An engine that cancels the
     old order in the same batch as it places the replacement leaves the sides dark here,

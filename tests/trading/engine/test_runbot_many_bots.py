@@ -2,6 +2,7 @@
 third on an account of its own (STANDX_ACCOUNTS/BOT_ACCOUNTS). Each quotes with its own
 order prefix; SIGTERM stops all of them cleanly; without --bot every configured bot runs,
 including one added while running, and a deleted one stops cleanly."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,9 +34,12 @@ def resting_by_bot(world) -> dict[str, set]:
 
 
 def users_of(world, bot: str) -> set[str]:
-    return {account_user for account_user, account in world.exchange.matching.accounts.items()
-            for order in account.live_orders(None)
-            if order.cl_ord_id.startswith(bot_prefix("mmbot-", bot))}
+    return {
+        account_user
+        for account_user, account in world.exchange.matching.accounts.items()
+        for order in account.live_orders(None)
+        if order.cl_ord_id.startswith(bot_prefix("mmbot-", bot))
+    }
 
 
 def all_quoting(world) -> bool:
@@ -43,14 +47,16 @@ def all_quoting(world) -> bool:
 
 
 def nothing_left(world) -> bool:
-    return not any(account.live_orders(None)
-                   for account in world.exchange.matching.accounts.values())
+    return not any(
+        account.live_orders(None) for account in world.exchange.matching.accounts.values()
+    )
 
 
 @pytest.fixture
 def accounts_env(data_dir):
-    data_dir["env"].update({"STANDX_ACCOUNTS": "alt", "BOT_ACCOUNTS": "alt:alt",
-                            "LOG_LEVEL": "info"})
+    data_dir["env"].update(
+        {"STANDX_ACCOUNTS": "alt", "BOT_ACCOUNTS": "alt:alt", "LOG_LEVEL": "info"}
+    )
     return data_dir
 
 
@@ -66,8 +72,10 @@ async def test_three_bots_in_one_process_quote_apart_and_stop_together(world, ac
     assert nothing_left(world)
     log = accounts_env["log"].read_text()
     for bot, account in (("default", "default"), ("eth", "default"), ("alt", "alt")):
-        assert f"bot: {bot}  symbol: BTC-USD  account: {account}  " \
-               f"orders: {bot_prefix('mmbot-', bot)}*" in log
+        assert (
+            f"bot: {bot}  symbol: BTC-USD  account: {account}  "
+            f"orders: {bot_prefix('mmbot-', bot)}*" in log
+        )
     assert log.count("held by this worker") == 3 and "runbot stopped cleanly" in log
 
 
@@ -76,18 +84,26 @@ async def test_without_bot_every_configured_bot_runs(world, accounts_env):
     assert await wait_exit(first) == 0
     process = await start_runbot(accounts_env, "--duration", "30")
     try:
-        await wait_until(lambda: resting_by_bot(world)["eth"] and resting_by_bot(world)["default"],
-                         timeout=30, what="default and eth quoting")
+        await wait_until(
+            lambda: resting_by_bot(world)["eth"] and resting_by_bot(world)["default"],
+            timeout=30,
+            what="default and eth quoting",
+        )
     finally:
         process.send_signal(signal.SIGTERM)
     assert await wait_exit(process) == 0
-    assert resting_by_bot(world)["alt"] == set()          # never configured: not run
+    assert resting_by_bot(world)["alt"] == set()  # never configured: not run
     assert nothing_left(world)
 
 
 def manage_shell(setup: dict, code: str) -> None:
-    subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT,
-                   env=setup["env"], check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=setup["env"],
+        check=True,
+        timeout=60,
+    )
 
 
 async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(world, accounts_env):
@@ -95,18 +111,36 @@ async def test_a_bot_added_while_running_starts_and_a_deleted_one_stops(world, a
     assert await wait_exit(first) == 0
     process = await start_runbot(accounts_env, "--duration", "60")
     try:
-        await wait_until(lambda: resting_by_bot(world)["default"] == {Side.BUY, Side.SELL},
-                         timeout=30, what="default quoting")
-        await asyncio.to_thread(manage_shell, accounts_env,
-                                "from trading.models import BotConfig; BotConfig.load('eth')")
-        await wait_until(lambda: resting_by_bot(world)["eth"] == {Side.BUY, Side.SELL},
-                         timeout=30, what="eth started by the watcher")
-        default_ids = {o.cl_ord_id for o in world.ours()
-                       if o.cl_ord_id.startswith(bot_prefix("mmbot-", "default"))}
-        await asyncio.to_thread(manage_shell, accounts_env, "from trading.models import "
-                                "BotConfig; BotConfig.objects.filter(name='eth').delete()")
-        await wait_until(lambda: not resting_by_bot(world)["eth"], timeout=30,
-                         what="the deleted bot's orders canceled")
+        await wait_until(
+            lambda: resting_by_bot(world)["default"] == {Side.BUY, Side.SELL},
+            timeout=30,
+            what="default quoting",
+        )
+        await asyncio.to_thread(
+            manage_shell,
+            accounts_env,
+            "from trading.models import BotConfig; BotConfig.load('eth')",
+        )
+        await wait_until(
+            lambda: resting_by_bot(world)["eth"] == {Side.BUY, Side.SELL},
+            timeout=30,
+            what="eth started by the watcher",
+        )
+        default_ids = {
+            o.cl_ord_id
+            for o in world.ours()
+            if o.cl_ord_id.startswith(bot_prefix("mmbot-", "default"))
+        }
+        await asyncio.to_thread(
+            manage_shell,
+            accounts_env,
+            "from trading.models import BotConfig; BotConfig.objects.filter(name='eth').delete()",
+        )
+        await wait_until(
+            lambda: not resting_by_bot(world)["eth"],
+            timeout=30,
+            what="the deleted bot's orders canceled",
+        )
         assert resting_by_bot(world)["default"] == {Side.BUY, Side.SELL}
         assert default_ids & {o.cl_ord_id for o in world.ours()}, "default kept its quotes"
     finally:
@@ -127,7 +161,7 @@ def test_more_accounts_than_the_exchange_allows_connections_is_said_at_start(set
     said: list[str] = []
     command = runner.Runner({"bot": None})
     command.say = said.append
-    command.check_connection_budget([f"bot{i}" for i in range(10)])      # 10 accounts: fine
+    command.check_connection_budget([f"bot{i}" for i in range(10)])  # 10 accounts: fine
     assert said == []
     command.check_connection_budget([f"bot{i}" for i in range(11)])
     assert said and "11 bots on 11 accounts need 11 exchange connections" in said[0]

@@ -2,6 +2,7 @@
 SQLite file in a temporary DATA_DIR: SIGKILL keeps the uptime history and the next run cancels
 the orphans first; SIGTERM and the end of --duration stop cleanly (exit 0, none of ours open);
 a SIGTERM that cannot verify (the exchange frozen) exits non-zero and says orders may remain."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,10 +24,19 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 async def start_runbot(setup: dict, *args: str) -> asyncio.subprocess.Process:
-    with open(setup["log"], "ab") as log:       # the child keeps its own copy
+    with open(setup["log"], "ab") as log:  # the child keeps its own copy
         return await asyncio.create_subprocess_exec(
-            sys.executable, "manage.py", "runbot", "--no-sim", "--engine-only", *args,
-            cwd=ROOT, env=setup["env"], stdout=log, stderr=subprocess.STDOUT)
+            sys.executable,
+            "manage.py",
+            "runbot",
+            "--no-sim",
+            "--engine-only",
+            *args,
+            cwd=ROOT,
+            env=setup["env"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 async def wait_exit(process: asyncio.subprocess.Process, timeout: float = 30.0) -> int:
@@ -36,8 +46,9 @@ async def wait_exit(process: asyncio.subprocess.Process, timeout: float = 30.0) 
 
 def uptime_rows(db: Path) -> list[tuple]:
     with sqlite3.connect(db) as conn:
-        return conn.execute("select hour, two_sided_seconds from trading_uptimehour "
-                            "where bot = 'default'").fetchall()
+        return conn.execute(
+            "select hour, two_sided_seconds from trading_uptimehour where bot = 'default'"
+        ).fetchall()
 
 
 def first_run_tag(world) -> set[str]:
@@ -49,8 +60,11 @@ async def test_sigkilled_bot_keeps_uptime_and_cleans_orphans(world, data_dir):
     first = await start_runbot(data_dir)
     try:
         await wait_until(world.two_sided, timeout=20, what="quotes from the first run")
-        await wait_until(lambda: any(s > 0 for _, s in uptime_rows(data_dir["db"])), timeout=15,
-                         what="an uptime row persisted")
+        await wait_until(
+            lambda: any(s > 0 for _, s in uptime_rows(data_dir["db"])),
+            timeout=15,
+            what="an uptime row persisted",
+        )
     finally:
         first.send_signal(signal.SIGKILL)
         await wait_exit(first)
@@ -59,14 +73,17 @@ async def test_sigkilled_bot_keeps_uptime_and_cleans_orphans(world, data_dir):
     assert orphans, "a SIGKILLed bot leaves its orders behind"
 
     second = await start_runbot(data_dir, "--duration", "4")
-    await wait_until(lambda: not orphans & {o.cl_ord_id for o in world.ours()}, timeout=20,
-                     what="orphans canceled")
+    await wait_until(
+        lambda: not orphans & {o.cl_ord_id for o in world.ours()},
+        timeout=20,
+        what="orphans canceled",
+    )
     await wait_until(world.two_sided, timeout=20, what="quotes from the second run")
     assert await wait_exit(second) == 0, data_dir["log"].read_text()[-3000:]
     assert world.ours() == []
     after = dict(uptime_rows(data_dir["db"]))
     for hour, seconds in saved.items():
-        assert after[hour] >= seconds        # the hour continued; nothing was lost
+        assert after[hour] >= seconds  # the hour continued; nothing was lost
 
 
 @pytest.mark.django_db(transaction=True)
@@ -100,15 +117,20 @@ async def test_sigterm_with_the_exchange_frozen_says_orders_may_remain(world, da
     assert code != 0, output[-3000:]
     assert "orders may remain on the exchange" in output, output[-3000:]
     assert "runbot stopped cleanly" not in output
-    assert world.two_sided()            # the message is the truth: both quotes still rest
+    assert world.two_sided()  # the message is the truth: both quotes still rest
 
 
 def test_unmigrated_database_fails_with_a_clear_message(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}
     env.update({"DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "mmsite.settings"})
-    result = subprocess.run([sys.executable, "manage.py", "runbot", "--engine-only",
-                             "--duration", "1"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "runbot", "--engine-only", "--duration", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "not migrated" in result.stderr and "migrate" in result.stderr
 
@@ -128,8 +150,17 @@ async def test_banner_shows_mode_symbol_and_never_secrets(world, data_dir):
 async def test_dashboard_link_is_printed_only_once_the_server_listens(world, data_dir):
     env = {**data_dir["env"], "WEB_PORT": str(free_port())}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "manage.py", "runbot", "--no-sim", "--duration", "6",
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        sys.executable,
+        "manage.py",
+        "runbot",
+        "--no-sim",
+        "--duration",
+        "6",
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         async with asyncio.timeout(30):
             while not (line := (await process.stdout.readline()).decode()).startswith("dashboard:"):
@@ -164,7 +195,7 @@ async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(
     web, serving = SlowServer(), asyncio.create_task(asyncio.sleep(30))
     announce = asyncio.create_task(command.announce_dashboard(web, serving))
     await asyncio.sleep(0.3)
-    assert said == []                          # not listening yet: no link
+    assert said == []  # not listening yet: no link
     web.started = True
     await asyncio.wait_for(announce, 5)
     assert said == ["dashboard: http://127.0.0.1:1/accounts/link/x"]
@@ -172,7 +203,7 @@ async def test_the_link_waits_for_a_slow_server_and_is_skipped_for_a_failed_one(
 
     said.clear()
     failed = asyncio.create_task(asyncio.sleep(0))
-    await failed                               # the server task ended without listening
+    await failed  # the server task ended without listening
     await asyncio.wait_for(command.announce_dashboard(SlowServer(), failed), 5)
     assert said == []
 

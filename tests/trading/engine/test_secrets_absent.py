@@ -3,6 +3,7 @@ simulator account's JWT and Ed25519 key, and an API token), an engine that quote
 meets exchange errors, is killed, started and stopped leaves none of them in a published
 snapshot or summary (as the JSON stream and the page would send them), a database row, a
 log line (DEBUG, the whole run) or an API response."""
+
 from __future__ import annotations
 
 import json
@@ -29,11 +30,16 @@ API_TOKEN = "engine-secrets-api-token-6a1f0c9e2b"
 def secret_needles(jwt: str, private_key: str) -> dict[str, str]:
     """Each secret, and the parts of it that would leak it if a message were cut short."""
     header, payload, signature = jwt.split(".")
-    return {"jwt": jwt, "jwt payload": payload, "jwt signature": signature,
-            "private key": private_key, "private key head": private_key[:16],
-            "private key hex": base58.b58decode(private_key).hex(),
-            "private key seed hex": decode_private_key(private_key).hex(),
-            "api token": API_TOKEN}
+    return {
+        "jwt": jwt,
+        "jwt payload": payload,
+        "jwt signature": signature,
+        "private key": private_key,
+        "private key head": private_key[:16],
+        "private key hex": base58.b58decode(private_key).hex(),
+        "private key seed hex": decode_private_key(private_key).hex(),
+        "api token": API_TOKEN,
+    }
 
 
 def leaks(text: str, needles: dict[str, str]) -> list[str]:
@@ -67,8 +73,9 @@ def api_bodies() -> list[str]:
 
 @sync_to_async
 def every_database_row() -> str:
-    return json.dumps([list(model._default_manager.values()) for model in apps.get_models()],
-                      default=str)
+    return json.dumps(
+        [list(model._default_manager.values()) for model in apps.get_models()], default=str
+    )
 
 
 async def exercise(world, running) -> list[str]:
@@ -77,8 +84,10 @@ async def exercise(world, running) -> list[str]:
     await wait_until(lambda: world.two_sided() and len(world.ours()) == 2, what="first quotes")
     first = {o.cl_ord_id for o in world.ours()}
     world.exchange.market.set_mid(SYMBOL, MID * Decimal("1.0004"))
-    await wait_until(lambda: world.two_sided() and not first & {o.cl_ord_id for o in world.ours()},
-                     what="a requote")
+    await wait_until(
+        lambda: world.two_sided() and not first & {o.cl_ord_id for o in world.ours()},
+        what="a requote",
+    )
     world.exchange.set_faults(http_5xx_share=1.0)
     await wait_until(lambda: engine.state == "killed", timeout=10, what="the kill switch")
     world.exchange.set_faults(http_5xx_share=0.0)
@@ -92,8 +101,9 @@ async def exercise(world, running) -> list[str]:
 
 
 async def test_no_secret_reaches_snapshots_rows_logs_or_the_api(
-        world, start_engine, settings, caplog, published):
-    caplog.set_level(logging.DEBUG)     # as LOG_LEVEL=debug: the loggers settings pin stay
+    world, start_engine, settings, caplog, published
+):
+    caplog.set_level(logging.DEBUG)  # as LOG_LEVEL=debug: the loggers settings pin stay
     settings.API_TOKEN = Secret(API_TOKEN)
     settings.STANDX_JWT_TOKEN = Secret(world.token)
     settings.STANDX_ED25519_PRIVATE_KEY = Secret(world.private_key)

@@ -1,5 +1,6 @@
 """The snapshot published once a second has the contract's shape (docs/architecture.md),
 with Decimals as strings, and reflects the orders resting on the simulator."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,34 @@ from trading import bus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TOP_KEYS = {"bot", "state", "state_reason", "mode", "symbol", "feed", "market", "quotes",
-            "orders", "uptime", "history", "events", "config", "failures", "position",
-            "token_expires_at", "latency", "exchange", "updated_at", "cleanup", "breaker", "strategy", "tier",
-            "counted_size", "lifetimes", "exchange_uptime"}
+TOP_KEYS = {
+    "bot",
+    "state",
+    "state_reason",
+    "mode",
+    "symbol",
+    "feed",
+    "market",
+    "quotes",
+    "orders",
+    "uptime",
+    "history",
+    "events",
+    "config",
+    "failures",
+    "position",
+    "token_expires_at",
+    "latency",
+    "exchange",
+    "updated_at",
+    "cleanup",
+    "breaker",
+    "strategy",
+    "tier",
+    "counted_size",
+    "lifetimes",
+    "exchange_uptime",
+}
 
 
 def snapshot_with_orders() -> dict | None:
@@ -29,39 +54,65 @@ async def test_snapshot_shape_and_content(world, start_engine):
     await wait_until(world.two_sided, what="quotes")
     await wait_until(lambda: snapshot_with_orders() is not None, what="a snapshot with orders")
     snap = snapshot_with_orders()
-    json.dumps(snap)                                  # plain JSON, nothing exotic
+    json.dumps(snap)  # plain JSON, nothing exotic
     assert set(snap) == TOP_KEYS
-    assert (snap["bot"], snap["state"], snap["mode"], snap["symbol"]) == \
-        ("default", "running", "sim", SYMBOL)
+    assert (snap["bot"], snap["state"], snap["mode"], snap["symbol"]) == (
+        "default",
+        "running",
+        "sim",
+        SYMBOL,
+    )
     assert set(snap["feed"]) == {"market", "account", "last_message_age_s"}
     assert snap["feed"]["market"] == "connected"
     assert set(snap["market"]) == {"mid", "mark", "best_bid", "best_ask"}
     assert isinstance(snap["market"]["mid"], str)
     for side in ("bid", "ask"):
-        assert set(snap["quotes"][side]) == {"price", "qty", "bps_from_mid", "bps_from_mark",
-                                             "in_band"}
+        assert set(snap["quotes"][side]) == {
+            "price",
+            "qty",
+            "bps_from_mid",
+            "bps_from_mark",
+            "in_band",
+        }
         assert snap["quotes"][side]["in_band"] is True
     resting = {o.cl_ord_id for o in world.ours()}
     assert {o["cl_ord_id"] for o in snap["orders"]} == resting
-    assert set(snap["orders"][0]) == {"cl_ord_id", "side", "price", "qty", "state", "age_s",
-                                      "exchange_id"}
-    assert set(snap["uptime"]) == {"hour", "two_sided_seconds", "in_band_seconds",
-                                   "elapsed_seconds", "target_minutes", "requotes",
-                                   "bid_dark_ms", "ask_dark_ms"}
+    assert set(snap["orders"][0]) == {
+        "cl_ord_id",
+        "side",
+        "price",
+        "qty",
+        "state",
+        "age_s",
+        "exchange_id",
+    }
+    assert set(snap["uptime"]) == {
+        "hour",
+        "two_sided_seconds",
+        "in_band_seconds",
+        "elapsed_seconds",
+        "target_minutes",
+        "requotes",
+        "bid_dark_ms",
+        "ask_dark_ms",
+    }
     assert len(snap["history"]) == 24
-    assert set(snap["history"][-1]) == {"hour", "two_sided_seconds", "in_band_seconds",
-                                        "exchange_in_band_seconds"}
+    assert set(snap["history"][-1]) == {
+        "hour",
+        "two_sided_seconds",
+        "in_band_seconds",
+        "exchange_in_band_seconds",
+    }
     assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
-    assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id",
-                                      "message"}
+    assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id", "message"}
     assert Decimal(snap["config"]["spread_bps"]) == 5
     assert snap["failures"] == {"consecutive": 0, "max": 3, "recent": []}
-    assert snap["cleanup"] is None                  # nothing in doubt
+    assert snap["cleanup"] is None  # nothing in doubt
     assert snap["breaker"]["bid"] == {"holding": False, "seconds_left": 0.0, "trips": 0}
     assert Decimal(snap["position"]["qty"]) == 0
-    latency = snap["latency"]               # placing the first quotes were reactions
+    latency = snap["latency"]  # placing the first quotes were reactions
     assert latency["samples"] >= 1 and 0 < latency["reaction_p50_ms"] <= latency["reaction_p99_ms"]
-    load = snap["exchange"]                 # what the bot spent of the rate budget
+    load = snap["exchange"]  # what the bot spent of the rate budget
     assert load["paths"]["/api/new_order"] >= 2 and load["requests"] >= sum(load["paths"].values())
     assert snap["token_expires_at"] is not None
     await running.stop()

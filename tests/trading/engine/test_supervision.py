@@ -1,5 +1,6 @@
 """Background tasks are supervised: an exception is logged, counted toward the kill switch,
 and the task restarts with backoff; cancellation is the only way out."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,9 @@ async def test_failing_task_is_reported_and_restarted():
             raise RuntimeError("boom")
         await asyncio.sleep(3600)
 
-    task = asyncio.create_task(supervise("demo", body, lambda n, e: reports.append((n, str(e))),
-                                         backoff_base=0.01))
+    task = asyncio.create_task(
+        supervise("demo", body, lambda n, e: reports.append((n, str(e))), backoff_base=0.01)
+    )
     await wait_until(lambda: len(runs) == 3, timeout=2, what="two restarts")
     assert reports == [("demo", "boom"), ("demo", "boom")]
     task.cancel()

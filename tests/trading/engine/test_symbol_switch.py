@@ -1,5 +1,6 @@
 """A symbol change in the database (admin, API, another process) moves the quotes: the old
 symbol's orders are canceled, the market stream resubscribes, quoting restarts."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_symbol_change_in_the_database_moves_the_quotes(world, start_engine):
     running = await start_engine()
     await wait_until(world.two_sided, what="BTC quotes")
-    await save_config(symbol="ETH-USD")            # as admin would, from another process
+    await save_config(symbol="ETH-USD")  # as admin would, from another process
     await wait_until(lambda: world.two_sided("ETH-USD"), timeout=8, what="ETH quotes")
     assert world.ours(SYMBOL) == []
     eth = sorted(o.price for o in world.ours("ETH-USD"))
@@ -31,8 +32,10 @@ async def test_config_message_applies_a_new_spread(world, start_engine):
     old = {o.cl_ord_id for o in world.ours()}
     await save_config(spread_bps=Decimal("8"))
     await bus.send_control("default", "config", user="tester")
-    await wait_until(lambda: world.two_sided() and not {o.cl_ord_id for o in world.ours()} & old,
-                     what="requote at the new spread")
+    await wait_until(
+        lambda: world.two_sided() and not {o.cl_ord_id for o in world.ours()} & old,
+        what="requote at the new spread",
+    )
     bid, ask = sorted(o.price for o in world.ours())
     assert (ask - bid) / ((ask + bid) / 2) * 10000 > Decimal("15")
     places = [e["message"] for e in running.engine.events.recent() if e["kind"] == "place"]

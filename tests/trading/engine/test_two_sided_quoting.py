@@ -1,4 +1,5 @@
 """The engine rests a bid and an ask within a few seconds of start, inside the band."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,10 @@ async def test_quotes_both_sides_within_seconds(world, start_engine):
     ask = next(o for o in world.resting() if o.side is Side.SELL)
     assert bid.price < MID < ask.price
     assert abs(bid.price - MID) / MID * BPS <= 10 and abs(ask.price - MID) / MID * BPS <= 10
-    await wait_until(lambda: world.truth()["in_band_seconds"] > 0.3, timeout=5,
-                     what="in-band time in ground truth")
+    await wait_until(
+        lambda: world.truth()["in_band_seconds"] > 0.3,
+        timeout=5,
+        what="in-band time in ground truth",
+    )
     await running.stop()
     assert world.ours() == []

@@ -3,6 +3,7 @@
 runbot abandons it after its grace period, and its report must exit non-zero with "orders may
 remain on the exchange" instead of "runbot stopped cleanly". The real engine, the real bot
 run and lease, the real simulator; ground truth shows the orders really remain."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,12 @@ async def quoting_bot_run(world) -> tuple[BotRun, asyncio.Task]:
     """A bot run as runbot starts it (lease taken first), quoting both sides."""
     await save_config()
     rest = world.rest_client(timeout=2.0, max_retries=0)
-    feed = SharedFeed(world.sim.ws_stream_url, world.token, "account default",
-                      stale_after=FAST_OPTIONS.feed_stale_seconds)
+    feed = SharedFeed(
+        world.sim.ws_stream_url,
+        world.token,
+        "account default",
+        stale_after=FAST_OPTIONS.feed_stale_seconds,
+    )
     keeper = LeaseKeeper("default", ttl=30)
     await keeper.acquire(wait=0)
     run = BotRun(Engine("default", rest, feed, "sim", FAST_OPTIONS), keeper)
@@ -50,16 +55,16 @@ async def stop_and_report(run: BotRun, task: asyncio.Task) -> list[str]:
 
 
 async def test_a_wedged_engine_is_reported_as_orders_may_remain(world, monkeypatch):
-    monkeypatch.setattr(bots, "SHUTDOWN_GRACE_SECONDS", 1.0)   # systemd would wait 30 s
+    monkeypatch.setattr(bots, "SHUTDOWN_GRACE_SECONDS", 1.0)  # systemd would wait 30 s
     run, task = await quoting_bot_run(world)
-    await run.engine.trading_lock.acquire()          # wedged: never released
+    await run.engine.trading_lock.acquire()  # wedged: never released
     with pytest.raises(CommandError) as raised:
         await stop_and_report(run, task)
     message = str(raised.value)
     assert message.startswith("orders may remain on the exchange: bot default: ")
     assert "did not finish its clean stop" in message
     assert run.orders_in_doubt is not None
-    assert world.two_sided()          # the message is the truth: both quotes still rest
+    assert world.two_sided()  # the message is the truth: both quotes still rest
 
 
 async def test_the_same_stop_unwedged_is_clean(world, monkeypatch):

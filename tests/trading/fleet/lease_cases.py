@@ -1,6 +1,7 @@
 """Lease scenarios, run against whatever database Django is configured with: the SQLite
 suite calls them in tests/trading/test_lease.py, the PostgreSQL integration test runs them
 in a subprocess with DATABASE_URL set (tests/integration/test_postgres.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -107,15 +108,20 @@ def case_take_from_dead_needs_the_exact_holder() -> None:
     assert lease.take_from_dead(bot, "C", "host:1:42:dead", ttl=10, now=T0) is None
 
 
-
-SERIAL_CASES = [case_exclusive_until_expiry, case_takeover_after_expiry, case_renew_and_release,
-                case_take_from_dead_needs_the_exact_holder]
+SERIAL_CASES = [
+    case_exclusive_until_expiry,
+    case_takeover_after_expiry,
+    case_renew_and_release,
+    case_take_from_dead_needs_the_exact_holder,
+]
 CASES = [*SERIAL_CASES, case_racing_holders_one_wins]
 ROOT = Path(__file__).resolve().parents[3]
-RUN_ALL = ("import django; django.setup(); "
-           "from django.core.management import call_command; "
-           "call_command('migrate', verbosity=0, interactive=False); "
-           "from tests.trading.fleet.lease_cases import run_all; run_all()")
+RUN_ALL = (
+    "import django; django.setup(); "
+    "from django.core.management import call_command; "
+    "call_command('migrate', verbosity=0, interactive=False); "
+    "from tests.trading.fleet.lease_cases import run_all; run_all()"
+)
 
 
 def run_all() -> None:
@@ -127,6 +133,11 @@ def run_all() -> None:
 def run_in_subprocess(overrides: dict[str, str]) -> subprocess.CompletedProcess:
     """Migrate the database the overrides select, then run every case there."""
     environment = dict(os.environ, DJANGO_SETTINGS_MODULE="mmsite.settings", **overrides)
-    return subprocess.run([sys.executable, "-c", RUN_ALL], cwd=ROOT, env=environment,
-                          capture_output=True, text=True, timeout=120)
-
+    return subprocess.run(
+        [sys.executable, "-c", RUN_ALL],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -1,4 +1,5 @@
 """Accounts and the bot -> account mapping come from the environment, strictly."""
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -19,7 +20,7 @@ def test_listed_accounts_read_their_own_variables(monkeypatch):
     main = found["main"]
     assert main.token.reveal() == "jwt-main" and main.private_key.reveal() == "key-main"
     assert main.wallet_address == "0xmain" and main.has_credentials
-    assert not found["alt"].has_credentials        # fine in sim mode: the simulator makes one
+    assert not found["alt"].has_credentials  # fine in sim mode: the simulator makes one
 
 
 def test_account_repr_never_shows_secrets():
@@ -29,7 +30,10 @@ def test_account_repr_never_shows_secrets():
 
 def test_variable_names_use_the_upper_case_account_name():
     assert accounts.variable_names("alt_2") == (
-        "STANDX_ALT_2_JWT_TOKEN", "STANDX_ALT_2_ED25519_PRIVATE_KEY", "STANDX_ALT_2_WALLET_ADDRESS")
+        "STANDX_ALT_2_JWT_TOKEN",
+        "STANDX_ALT_2_ED25519_PRIVATE_KEY",
+        "STANDX_ALT_2_WALLET_ADDRESS",
+    )
     assert DEFAULT.variables == ("STANDX_JWT_TOKEN", "STANDX_ED25519_PRIVATE_KEY")
     assert Account("alt", Secret(""), Secret("")).variables[0] == "STANDX_ALT_JWT_TOKEN"
 

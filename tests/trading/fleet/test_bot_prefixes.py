@@ -1,5 +1,6 @@
 """Per-bot cl_ord_id prefixes: bots sharing an account must never take each other's orders
 for their own (a bot's startup cancels every open order with its prefix)."""
+
 from __future__ import annotations
 
 import itertools
@@ -29,7 +30,7 @@ def test_ids_stay_within_the_exchange_limit_with_the_longest_base_and_name(name)
     tracker = OrderTracker(bot_prefix("p" * 16, name))
     for _ in range(3):
         tracker.new_cl_ord_id(Side.SELL)
-    tracker.ids._counter = itertools.count(36 ** 6)     # a very long run's counter
+    tracker.ids._counter = itertools.count(36**6)  # a very long run's counter
     assert len(tracker.new_cl_ord_id(Side.BUY)) <= MAX_CL_ORD_ID_CHARS
 
 
@@ -55,4 +56,4 @@ def test_two_bots_with_one_prefix_are_refused_naming_both():
     first, second = sorted(colliding_names())
     with pytest.raises(CommandError, match=f"'{first}' and '{second}' would share"):
         check_prefixes("mmbot-", [second, first, "default"])
-    check_prefixes("mmbot-", [first, "default", "eth"])      # distinct tags pass
+    check_prefixes("mmbot-", [first, "default", "eth"])  # distinct tags pass

@@ -1,4 +1,5 @@
 """The bot lease on SQLite (the same cases run on PostgreSQL in tests/integration)."""
+
 import asyncio
 
 import pytest
@@ -41,7 +42,7 @@ async def test_keeper_waits_bounded_while_another_holds_the_bot(caplog):
 
 async def test_keeper_takes_over_after_the_holder_stops_renewing():
     dead = LeaseKeeper("tk", ttl=0.6, holder="dead-worker")
-    await dead.acquire(wait=1)              # ...and never keeps it: the worker "died"
+    await dead.acquire(wait=1)  # ...and never keeps it: the worker "died"
     standby = LeaseKeeper("tk", ttl=0.6, holder="standby")
     taken = await standby.acquire(wait=5, poll=0.05)
     assert taken.holder == "standby" and taken.generation == 2
@@ -53,14 +54,14 @@ async def test_keeper_renews_then_reports_a_takeover_as_lost():
     keeper = LeaseKeeper("renew", ttl=0.6, holder="me")
     first = await keeper.acquire(wait=1)
     keeping = asyncio.create_task(keeper.keep())
-    await asyncio.sleep(1.0)                # > ttl: only renewals keep it ours
+    await asyncio.sleep(1.0)  # > ttl: only renewals keep it ours
     assert not keeping.done()
     assert keeper.lease.expires_at > first.expires_at
     await asyncio.to_thread(steal, "renew")
     with pytest.raises(LeaseLost, match="taken by another worker") as lost:
         await asyncio.wait_for(keeping, timeout=2)
     assert lost.value.taken
-    await keeper.release()                  # not ours any more: leaves the thief's lease
+    await keeper.release()  # not ours any more: leaves the thief's lease
     assert (await asyncio.to_thread(lease.current, "renew")).holder == "thief"
     await keeper.aclose()
 
@@ -69,6 +70,7 @@ def steal(bot: str) -> None:
     from django.db import connection
 
     from trading.models import BotLease
+
     BotLease.objects.filter(bot=bot).update(holder="thief")
     connection.close()
 
@@ -79,7 +81,9 @@ async def test_keeper_gives_up_when_renewals_fail_for_a_third_of_the_ttl(monkeyp
 
     def broken(*args):
         from django.db import OperationalError
+
         raise OperationalError("server closed the connection")
+
     monkeypatch.setattr(lease, "renew", broken)
     started = asyncio.get_running_loop().time()
     with pytest.raises(LeaseLost, match="could not renew") as lost:
@@ -99,10 +103,12 @@ async def test_a_patient_keeper_outlasts_failed_renewals_but_not_a_takeover(monk
 
     def broken(*args):
         from django.db import OperationalError
+
         raise OperationalError("database is locked")
+
     monkeypatch.setattr(lease, "renew", broken)
     keeping = asyncio.create_task(keeper.keep())
-    await asyncio.sleep(1.5)                # 2.5 TTLs of failed renewals
+    await asyncio.sleep(1.5)  # 2.5 TTLs of failed renewals
     assert not keeping.done()
     await asyncio.to_thread(steal, "patient")
     monkeypatch.setattr(lease, "renew", real_renew)
@@ -123,6 +129,7 @@ async def test_release_frees_the_bot_for_the_next_worker():
 def dead_pid() -> int:
     import subprocess
     import sys
+
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait(timeout=30)
     return process.pid
@@ -135,9 +142,10 @@ def holder_with_pid(pid: int) -> str:
 
 def test_only_a_gone_process_on_this_host_counts_as_dead():
     import os
+
     assert lease.holder_died_here(holder_with_pid(dead_pid()))
     assert not lease.holder_died_here(holder_with_pid(os.getpid()))
-    assert not lease.holder_died_here(holder_with_pid(1))          # alive (init)
+    assert not lease.holder_died_here(holder_with_pid(1))  # alive (init)
     _, namespace, pid, rand = holder_with_pid(dead_pid()).rsplit(":", 3)
     assert not lease.holder_died_here(f"other-host:{namespace}:{pid}:{rand}")
     assert not lease.holder_died_here(f"{lease.new_holder_id().split(':')[0]}:999:{pid}:{rand}")
@@ -152,11 +160,12 @@ async def test_keeper_takes_a_dead_local_holders_lease_at_once():
     started = asyncio.get_running_loop().time()
     taken = await keeper.acquire(wait=5)
     assert taken.holder == "restarted" and taken.generation == 2
-    assert asyncio.get_running_loop().time() - started < 2     # not the 30 s TTL
+    assert asyncio.get_running_loop().time() - started < 2  # not the 30 s TTL
     await keeper.aclose()
 
 
 def take_for(bot: str, holder: str) -> None:
     from django.db import connection
+
     assert lease.acquire(bot, holder, ttl=300) is not None
     connection.close()

@@ -1,4 +1,5 @@
 """Fixtures: a real simulator on 127.0.0.1 (port 0) per test, and funded accounts on it."""
+
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,7 @@ from tests.trading.sim.helpers import Api, Stream
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
 
-HOUR_START = 1_800_000_000.0          # a UTC hour boundary (500000 * 3600)
+HOUR_START = 1_800_000_000.0  # a UTC hour boundary (500000 * 3600)
 
 
 class FakeClock:
@@ -68,6 +69,7 @@ async def make_scripted(make_sim):
     """A frozen BTC-USD at 66000 on a FakeClock starting at HOUR_START, one account with its
     HTTP client and order stream: (sim, clock, api, stream, user)."""
     async with contextlib.AsyncExitStack() as stack:
+
         async def factory(**options):
             clock = FakeClock(HOUR_START)
             sim = await make_sim(clock=clock, **options)
@@ -75,7 +77,8 @@ async def make_scripted(make_sim):
             sim.exchange.market.set_mid("BTC-USD", Decimal("66000.00"))
             acct = sim.create_account()
             http = await stack.enter_async_context(
-                httpx.AsyncClient(base_url=sim.api_base, timeout=5.0))
+                httpx.AsyncClient(base_url=sim.api_base, timeout=5.0)
+            )
             stream = await Stream.open(sim.ws_stream_url, acct.token)
             stack.push_async_callback(stream.close)
             return sim, clock, Api(http, acct.token, acct.private_key), stream, acct.user

@@ -1,5 +1,6 @@
 """A tiny StandX-style client for the simulator's tests: raw httpx + websockets + nacl,
 signing exactly as §2.4 (independent of trading/standx, so server tests do not depend on it)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,14 +17,23 @@ from nacl.signing import SigningKey
 RECV_TIMEOUT = 5.0
 
 
-def sign_headers(private_key_b58: str, payload: str, *, timestamp_ms: int | None = None,
-                 request_id: str | None = None) -> dict[str, str]:
+def sign_headers(
+    private_key_b58: str,
+    payload: str,
+    *,
+    timestamp_ms: int | None = None,
+    request_id: str | None = None,
+) -> dict[str, str]:
     key = SigningKey(base58.b58decode(private_key_b58)[:32])
     rid = request_id or str(uuid.uuid4())
     ts = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
     sig = key.sign(f"v1,{rid},{ts},{payload}".encode()).signature
-    return {"x-request-sign-version": "v1", "x-request-id": rid, "x-request-timestamp": ts,
-            "x-request-signature": base64.b64encode(sig).decode()}
+    return {
+        "x-request-sign-version": "v1",
+        "x-request-id": rid,
+        "x-request-timestamp": ts,
+        "x-request-signature": base64.b64encode(sig).decode(),
+    }
 
 
 class Api:
@@ -35,13 +45,15 @@ class Api:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    async def post(self, path: str, body: dict | str, headers: dict | None = None,
-                   sign: bool = True) -> httpx.Response:
+    async def post(
+        self, path: str, body: dict | str, headers: dict | None = None, sign: bool = True
+    ) -> httpx.Response:
         raw = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
         hdrs = {**self.auth(), "Content-Type": "application/json", **(headers or {})}
         if sign:
-            hdrs.update(sign_headers(self.private_key, raw,
-                                     request_id=(headers or {}).get("x-request-id")))
+            hdrs.update(
+                sign_headers(self.private_key, raw, request_id=(headers or {}).get("x-request-id"))
+            )
         return await self.http.post(path, content=raw.encode(), headers=hdrs)
 
     async def get(self, path: str, **params) -> httpx.Response:
@@ -64,12 +76,21 @@ class Api:
 
 
 def alo(side: str, price: str, qty: str = "0.0010", **extra) -> dict:
-    return {"symbol": "BTC-USD", "side": side, "order_type": "limit", "qty": qty,
-            "price": price, "time_in_force": "alo", "reduce_only": False, **extra}
+    return {
+        "symbol": "BTC-USD",
+        "side": side,
+        "order_type": "limit",
+        "qty": qty,
+        "price": price,
+        "time_in_force": "alo",
+        "reduce_only": False,
+        **extra,
+    }
 
 
-async def place(api: Api, stream: Stream, side: str, price: str, cl: str,
-                qty: str = "0.0010") -> dict:
+async def place(
+    api: Api, stream: Stream, side: str, price: str, cl: str, qty: str = "0.0010"
+) -> dict:
     """An ALO order that rests: posted, then seen open on the order stream."""
     r = await api.post("/api/new_order", alo(side, price, qty, cl_ord_id=cl))
     assert r.status_code == 200, r.text
@@ -83,8 +104,9 @@ class Stream:
         self.ws = ws
 
     @classmethod
-    async def open(cls, url: str, token: str | None = None,
-                   channels: tuple[str, ...] = ("order",)) -> Stream:
+    async def open(
+        cls, url: str, token: str | None = None, channels: tuple[str, ...] = ("order",)
+    ) -> Stream:
         ws = await asyncio.wait_for(websockets.connect(url), RECV_TIMEOUT)
         stream = cls(ws)
         if token:
@@ -109,9 +131,13 @@ class Stream:
                 return frame
 
     async def order_status(self, cl_ord_id: str, status: str) -> dict:
-        frame = await self.wait_for(lambda f: f.get("channel") == "order"
-                                    and f["data"]["cl_ord_id"] == cl_ord_id
-                                    and f["data"]["status"] == status)
+        frame = await self.wait_for(
+            lambda f: (
+                f.get("channel") == "order"
+                and f["data"]["cl_ord_id"] == cl_ord_id
+                and f["data"]["status"] == status
+            )
+        )
         return frame["data"]
 
     async def close(self) -> None:

@@ -1,5 +1,6 @@
 """Auth as StandX: Bearer JWT (401 when missing, invalid, expired), Ed25519 signature over
 the exact raw body (403), millisecond timestamps within the window (403 "request expired")."""
+
 from __future__ import annotations
 
 import base64
@@ -7,13 +8,18 @@ import time
 
 from tests.trading.sim.helpers import alo, sign_headers
 
-BODY = '{"symbol":"BTC-USD","side":"buy","order_type":"limit","qty":"0.0010",' \
-       '"price":"65000.00","time_in_force":"alo","reduce_only":false}'
+BODY = (
+    '{"symbol":"BTC-USD","side":"buy","order_type":"limit","qty":"0.0010",'
+    '"price":"65000.00","time_in_force":"alo","reduce_only":false}'
+)
 
 
 async def _post(http, token, body, headers):
-    return await http.post("/api/new_order", content=body.encode(),
-                           headers={"Authorization": f"Bearer {token}", **headers})
+    return await http.post(
+        "/api/new_order",
+        content=body.encode(),
+        headers={"Authorization": f"Bearer {token}", **headers},
+    )
 
 
 async def test_missing_jwt_is_401(api, http):
@@ -44,7 +50,7 @@ async def test_bad_signature_is_403_and_changes_nothing(api, http):
 
 
 async def test_signature_must_cover_the_exact_bytes_sent(api, http):
-    spaced = BODY.replace(",", ", ")          # same JSON, different bytes
+    spaced = BODY.replace(",", ", ")  # same JSON, different bytes
     r = await _post(http, api.token, spaced, sign_headers(api.private_key, BODY))
     assert r.status_code == 403
     r = await _post(http, api.token, spaced, sign_headers(api.private_key, spaced))
@@ -63,16 +69,21 @@ async def test_timestamp_outside_window_is_request_expired(api, http):
     old = int((time.time() - 120) * 1000)
     r = await _post(http, api.token, BODY, sign_headers(api.private_key, BODY, timestamp_ms=old))
     assert r.status_code == 403 and r.json()["message"] == "request expired"
-    seconds = int(time.time())      # a client that falls back to seconds is out of window
-    r = await _post(http, api.token, BODY,
-                    sign_headers(api.private_key, BODY, timestamp_ms=seconds))
+    seconds = int(time.time())  # a client that falls back to seconds is out of window
+    r = await _post(
+        http, api.token, BODY, sign_headers(api.private_key, BODY, timestamp_ms=seconds)
+    )
     assert r.status_code == 403 and r.json()["message"] == "request expired"
     assert await api.open_orders() == []
 
 
 async def test_any_request_id_and_signed_or_unsigned_gets(api, http):
-    r = await _post(http, api.token, BODY,
-                    sign_headers(api.private_key, BODY, request_id="9C6hybhQ6Aycep9jaUnP6"))
+    r = await _post(
+        http,
+        api.token,
+        BODY,
+        sign_headers(api.private_key, BODY, request_id="9C6hybhQ6Aycep9jaUnP6"),
+    )
     assert r.status_code == 200 and r.json()["request_id"] == "9C6hybhQ6Aycep9jaUnP6"
     signed_get = {**api.auth(), **sign_headers(api.private_key, "")}
     assert (await http.get("/api/query_balance", headers=signed_get)).status_code == 200
@@ -80,14 +91,18 @@ async def test_any_request_id_and_signed_or_unsigned_gets(api, http):
 
 
 async def test_public_endpoints_need_no_token(http):
-    assert (await http.get("/api/query_symbol_price", params={"symbol": "BTC-USD"})).status_code == 200
+    assert (
+        await http.get("/api/query_symbol_price", params={"symbol": "BTC-USD"})
+    ).status_code == 200
 
 
 async def test_region_and_wallet_login_paths(http):
     r = await http.get("/v1/region")
     assert r.json()["region"] == "sim" and abs(r.json()["systemTime"] / 1000 - time.time()) < 5
-    r = await http.post("/v1/offchain/prepare-signin?chain=bsc",
-                        json={"address": "0xabc", "requestId": "9C6hybhQ6Aycep9jaUnP6uL9ZYvDjUp1aSkFWPUFJtpj"})
+    r = await http.post(
+        "/v1/offchain/prepare-signin?chain=bsc",
+        json={"address": "0xabc", "requestId": "9C6hybhQ6Aycep9jaUnP6uL9ZYvDjUp1aSkFWPUFJtpj"},
+    )
     assert r.json()["success"] is True and r.json()["signedData"].count(".") == 2
     r = await http.post("/v1/offchain/login?chain=bsc", json={"signature": "0x", "signedData": "x"})
     assert r.status_code == 400 and "/sim/accounts" in r.json()["message"]

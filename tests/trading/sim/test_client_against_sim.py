@@ -1,5 +1,6 @@
 """The real StandX client (trading/standx) against the simulator over loopback: what works
 here should work against perps.standx.com, and the client's typed errors match the server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,8 +24,13 @@ WAIT = 5.0
 @pytest.fixture
 async def client(sim):
     acct = sim.create_account()
-    rest = StandXRest(sim.api_base, token=acct.token, signer=RequestSigner(acct.private_key),
-                      max_retries=2, backoff_base=0.01)
+    rest = StandXRest(
+        sim.api_base,
+        token=acct.token,
+        signer=RequestSigner(acct.private_key),
+        max_retries=2,
+        backoff_base=0.01,
+    )
     yield rest, acct
     await rest.aclose()
 
@@ -38,10 +44,11 @@ async def order_updates(sim, token):
         if isinstance(event, OrderUpdate):
             updates.put_nowait(event.order)
 
-    stream = StreamClient(sim.ws_stream_url, account_subscriptions(), token=token,
-                          name="account", proxy=None)
+    stream = StreamClient(
+        sim.ws_stream_url, account_subscriptions(), token=token, name="account", proxy=None
+    )
     task = asyncio.create_task(stream.run(handler))
-    await asyncio.sleep(0.3)      # auth + subscribe frames reach the server
+    await asyncio.sleep(0.3)  # auth + subscribe frames reach the server
     try:
         yield updates
     finally:
@@ -60,8 +67,9 @@ async def _next_status(updates: asyncio.Queue, cl_ord_id: str, status: str):
 async def test_alo_order_opens_and_cancels(sim, client):
     rest, acct = client
     async with order_updates(sim, acct.token) as updates:
-        ack = await rest.new_order("BTC-USD", Side.BUY, Decimal("0.0010"), Decimal("65900.00"),
-                                   "client-1")
+        ack = await rest.new_order(
+            "BTC-USD", Side.BUY, Decimal("0.0010"), Decimal("65900.00"), "client-1"
+        )
         assert ack.code == 0
         opened = await _next_status(updates, "client-1", "open")
         assert opened.price == Decimal("65900.00") and opened.id is not None
@@ -98,8 +106,9 @@ async def test_bad_signature_is_forbidden(sim, client):
     forged = StandXRest(sim.api_base, token=acct.token, signer=RequestSigner(other.private_key))
     try:
         with pytest.raises(ForbiddenError) as info:
-            await forged.new_order("BTC-USD", Side.BUY, Decimal("0.0010"),
-                                   Decimal("65900.00"), "forged")
+            await forged.new_order(
+                "BTC-USD", Side.BUY, Decimal("0.0010"), Decimal("65900.00"), "forged"
+            )
         assert info.value.status == 403
     finally:
         await forged.aclose()
@@ -110,8 +119,12 @@ async def test_expired_jwt_is_auth_error_from_the_server(sim, client):
     _, acct = client
     expired = sim.exchange.issue_token(acct.user, ttl_s=-10)
     # A client clock an hour behind still believes the token valid, so it reaches the server.
-    rest = StandXRest(sim.api_base, token=expired, signer=RequestSigner(acct.private_key),
-                      clock=lambda: time.time() - 3600)
+    rest = StandXRest(
+        sim.api_base,
+        token=expired,
+        signer=RequestSigner(acct.private_key),
+        clock=lambda: time.time() - 3600,
+    )
     try:
         with pytest.raises(AuthError) as info:
             await rest.query_balance()
@@ -125,7 +138,7 @@ async def test_429_and_5xx_faults_surface_after_retries(sim, client):
     sim.exchange.set_faults(burst_429=10)
     with pytest.raises(RateLimitError):
         await rest.query_balance()
-    assert sim.exchange.faults.burst_left == 7            # one try + two retries
+    assert sim.exchange.faults.burst_left == 7  # one try + two retries
     sim.exchange.set_faults(FaultConfig(ack_latency_ms=0, http_5xx_share=1.0))
     retries_before = rest.stats.retries
     with pytest.raises(ServerError) as info:

@@ -1,6 +1,7 @@
 """Each injected fault produces what a client should see: 500, 429, a hang until the client
 times out, a dropped WebSocket, a silent market feed, ALO rejects, ack latency; the faults
 JSON is validated."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +19,9 @@ async def test_5xx_share_one_gives_500_and_no_state_change(sim, api, http):
     assert r.status_code == 200 and r.json()["http_5xx_share"] == 1.0
     r = await api.post("/api/new_order", alo("buy", "65900.00"))
     assert r.status_code == 500 and r.json()["code"] == 500
-    assert (await http.get("/api/query_symbol_price", params={"symbol": "BTC-USD"})).status_code == 500
+    assert (
+        await http.get("/api/query_symbol_price", params={"symbol": "BTC-USD"})
+    ).status_code == 500
     sim.exchange.set_faults(http_5xx_share=0.0)
     assert await api.open_orders() == []
 
@@ -50,8 +53,9 @@ async def test_ws_drop_closes_connections(sim, api):
 
 
 async def test_stalled_feed_sends_no_depth_frames(make_sim):
-    sim = await make_sim(push_interval=0.05,
-                         faults=FaultConfig(ack_latency_ms=0, stalled_symbols=("BTC-USD",)))
+    sim = await make_sim(
+        push_interval=0.05, faults=FaultConfig(ack_latency_ms=0, stalled_symbols=("BTC-USD",))
+    )
     stream = await Stream.open(sim.ws_stream_url)
     for channel in ("depth_book", "price"):
         for symbol in ("BTC-USD", "ETH-USD"):
@@ -75,7 +79,9 @@ async def test_stalled_feed_sends_no_depth_frames(make_sim):
 async def test_alo_reject_share_rejects_non_crossing_orders(sim, api):
     sim.exchange.set_faults(alo_reject_share=1.0)
     stream = await Stream.open(sim.ws_stream_url, api.token)
-    assert (await api.post("/api/new_order", alo("buy", "65000.00", cl_ord_id="r"))).status_code == 200
+    assert (
+        await api.post("/api/new_order", alo("buy", "65000.00", cl_ord_id="r"))
+    ).status_code == 200
     await stream.order_status("r", "rejected")
     await stream.close()
 
@@ -84,25 +90,29 @@ async def test_ack_latency_delays_the_order_channel(make_sim):
     sim = await make_sim(faults=FaultConfig(ack_latency_ms=300))
     acct = sim.create_account()
     from tests.trading.sim.helpers import Api
+
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
         stream = await Stream.open(sim.ws_stream_url, acct.token)
         await api.post("/api/new_order", alo("buy", "65000.00", cl_ord_id="slow"))
-        assert await api.open_orders() == []          # acknowledged, not yet resting
+        assert await api.open_orders() == []  # acknowledged, not yet resting
         await stream.order_status("slow", "open")
         assert len(await api.open_orders()) == 1
         await stream.close()
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"http_5xx_share": 1.5}, "between 0 and 1"),
-    ({"hang_share": "0.5"}, "must be a number"),
-    ({"ack_latency_ms": -1}, ">= 0"),
-    ({"burst_429": -2}, "non-negative integer"),
-    ({"stalled_symbols": ["DOGE-USD"]}, "known symbols"),
-    ({"bogus": 1}, "unknown fault fields"),
-    ([1], "JSON object"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"http_5xx_share": 1.5}, "between 0 and 1"),
+        ({"hang_share": "0.5"}, "must be a number"),
+        ({"ack_latency_ms": -1}, ">= 0"),
+        ({"burst_429": -2}, "non-negative integer"),
+        ({"stalled_symbols": ["DOGE-USD"]}, "known symbols"),
+        ({"bogus": 1}, "unknown fault fields"),
+        ([1], "JSON object"),
+    ],
+)
 async def test_faults_json_is_validated(sim, http, body, message):
     before = (await http.get("/sim/faults")).json()
     r = await http.post("/sim/faults", json=body)
@@ -111,8 +121,10 @@ async def test_faults_json_is_validated(sim, http, body, message):
 
 
 async def test_market_script_over_http(sim, http):
-    r = await http.post("/sim/market", json={"symbol": "ETH-USD", "mid": "3400.0",
-                                            "frozen": True, "volatility_bps": 2})
+    r = await http.post(
+        "/sim/market",
+        json={"symbol": "ETH-USD", "mid": "3400.0", "frozen": True, "volatility_bps": 2},
+    )
     assert r.status_code == 200 and r.json()["mid"] == "3400.0" and r.json()["frozen"]
     price = (await http.get("/api/query_symbol_price", params={"symbol": "ETH-USD"})).json()
     assert price["mid_price"] == "3400.0" and price["mark_price"] == "3400.0"

@@ -1,6 +1,7 @@
 """Resting orders fill when the market trades through them; positions, balance and the
 trade channel follow. Margin is locked by open orders: a new order beyond the available
 margin is rejected with 400 "insufficient margin" (so make-before-break can run into it)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,9 @@ from tests.trading.sim.helpers import Stream, alo
 
 
 async def test_market_through_bid_fills_it_and_opens_a_long(sim, api):
-    stream = await Stream.open(sim.ws_stream_url, api.token,
-                               channels=("order", "trade", "position", "balance"))
+    stream = await Stream.open(
+        sim.ws_stream_url, api.token, channels=("order", "trade", "position", "balance")
+    )
     await api.post("/api/new_order", alo("buy", "65990.00", qty="0.0100", cl_ord_id="b"))
     opened = await stream.order_status("b", "open")
     sim.exchange.market.set_mid("BTC-USD", Decimal("65980.00"))
@@ -43,11 +45,12 @@ async def test_ask_fill_then_short_is_signed_negative(sim, api):
 
 async def test_synthetic_taker_partially_fills_an_order_at_the_touch(make_sim):
     sim = await make_sim(taker_trade_probability=1.0, step_interval=0.05)
-    sim.exchange.market.freeze("BTC-USD")      # no walk: only the takers at the touch
+    sim.exchange.market.freeze("BTC-USD")  # no walk: only the takers at the touch
     acct = sim.create_account()
     import httpx
 
     from tests.trading.sim.helpers import Api
+
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
         stream = await Stream.open(sim.ws_stream_url, api.token)
@@ -56,8 +59,9 @@ async def test_synthetic_taker_partially_fills_an_order_at_the_touch(make_sim):
         await stream.order_status("t", "open")
         sim.exchange.market.unfreeze("BTC-USD")
         sim.exchange.market.set_volatility("BTC-USD", 0.0)
-        partial = await stream.wait_for(lambda f: f.get("channel") == "order"
-                                        and Decimal(f["data"]["fill_qty"]) > 0, timeout=10)
+        partial = await stream.wait_for(
+            lambda f: f.get("channel") == "order" and Decimal(f["data"]["fill_qty"]) > 0, timeout=10
+        )
         assert Decimal(partial["data"]["fill_qty"]) < Decimal("10")
         await stream.close()
 
@@ -68,6 +72,7 @@ async def test_insufficient_margin_with_old_and_new_orders(make_sim):
     import httpx
 
     from tests.trading.sim.helpers import Api
+
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
         # 0.1 BTC at 65900 / leverage 10 locks 659 DUSD of 1000.
@@ -76,7 +81,7 @@ async def test_insufficient_margin_with_old_and_new_orders(make_sim):
         r = await api.post("/api/new_order", alo("buy", "65910.00", qty="0.1000"))
         assert r.status_code == 400 and r.json()["message"] == "insufficient margin"
         bal = await api.balance()
-        assert Decimal(bal["locked"]) == Decimal("6590")/10
+        assert Decimal(bal["locked"]) == Decimal("6590") / 10
 
 
 async def test_max_open_orders(make_sim):
@@ -85,6 +90,7 @@ async def test_max_open_orders(make_sim):
     import httpx
 
     from tests.trading.sim.helpers import Api
+
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         api = Api(http, acct.token, acct.private_key)
         info = (await http.get("/api/query_symbol_info")).json()

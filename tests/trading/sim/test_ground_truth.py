@@ -1,5 +1,6 @@
 """Ground truth equals the exact figures of scripted scenarios. The exchange clock is a fake
 one the test moves by hand and acks are instant, so every interval is known exactly."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,7 +10,7 @@ from tests.trading.sim.helpers import place
 
 async def test_two_sided_and_in_band_seconds_are_exact(scripted):
     sim, clock, api, stream, user = scripted
-    await place(api, stream, "buy", "65940.00", "bid")        # 9.1 bps under the mark
+    await place(api, stream, "buy", "65940.00", "bid")  # 9.1 bps under the mark
     clock.advance(5)
     ask = await place(api, stream, "sell", "66050.00", "ask")  # 7.6 bps over the mark
     clock.advance(4)
@@ -20,10 +21,22 @@ async def test_two_sided_and_in_band_seconds_are_exact(scripted):
     clock.advance(8)
 
     figures = sim.exchange.stats(user)["symbols"]["BTC-USD"]
-    assert {k: figures[k] for k in ("two_sided_seconds", "in_band_seconds",
-                                    "observed_seconds", "open_orders", "fills")} == \
-        {"two_sided_seconds": 7.0, "in_band_seconds": 4.0, "observed_seconds": 20.0,
-         "open_orders": 1, "fills": 0}
+    assert {
+        k: figures[k]
+        for k in (
+            "two_sided_seconds",
+            "in_band_seconds",
+            "observed_seconds",
+            "open_orders",
+            "fills",
+        )
+    } == {
+        "two_sided_seconds": 7.0,
+        "in_band_seconds": 4.0,
+        "observed_seconds": 20.0,
+        "open_orders": 1,
+        "fills": 0,
+    }
     # 0.001 BTC a side counted for the 4 in-band seconds, at the 66000 mark, over 20 s.
     assert figures["counted_size_mean"] == "0.00020000"
     assert figures["counted_notional_mean"] == "13.20"
@@ -50,10 +63,10 @@ async def test_observed_stops_when_the_last_order_leaves(scripted):
 
 async def test_hourly_uptime_splits_at_hour_boundaries(scripted):
     sim, clock, api, stream, user = scripted
-    clock.advance(3600 - 600)                                   # 10 minutes before the hour
+    clock.advance(3600 - 600)  # 10 minutes before the hour
     await place(api, stream, "buy", "65990.00", "bid")
     await place(api, stream, "sell", "66010.00", "ask")
-    clock.advance(600 + 45 * 60)                                # 45 min into the next hour
+    clock.advance(600 + 45 * 60)  # 45 min into the next hour
     r = await api.get("/api/maker/uptime")
     assert r.status_code == 200
     hours = r.json()["hours"]
@@ -68,7 +81,7 @@ async def test_fill_ends_the_two_sided_interval(scripted):
     await place(api, stream, "buy", "65990.00", "bid")
     await place(api, stream, "sell", "66010.00", "ask")
     clock.advance(10)
-    sim.exchange.market.set_mid("BTC-USD", Decimal("66020.00"))   # trades through the ask
+    sim.exchange.market.set_mid("BTC-USD", Decimal("66020.00"))  # trades through the ask
     await stream.order_status("ask", "filled")
     clock.advance(10)
     figures = sim.exchange.stats(user)["symbols"]["BTC-USD"]

@@ -1,5 +1,6 @@
 """The seeded price process: reproducible for a seed, prices on tick, a mark that lags the
 mid, a book with a spread of a few ticks; background tasks survive a failing step."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,9 @@ def test_prices_stay_on_tick_and_mark_lags_the_mid():
             assert m.mid % tick == 0 and m.mark % tick == 0
             assert m.bids[0].price < m.mid < m.asks[0].price
             assert (m.asks[0].price - m.bids[0].price) == 2 * 2 * tick
-            assert all(lv.qty % SYMBOLS[symbol].qty_tick == 0 and lv.qty > 0
-                       for lv in m.bids + m.asks)
+            assert all(
+                lv.qty % SYMBOLS[symbol].qty_tick == 0 and lv.qty > 0 for lv in m.bids + m.asks
+            )
         differs += market.get("BTC-USD").mark != market.get("BTC-USD").mid
     assert differs > 100
 
@@ -49,15 +51,19 @@ def test_frozen_symbol_does_not_move_and_set_mid_snaps_the_mark():
     for _ in range(50):
         market.step()
     assert market.get("ETH-USD").mid == before
-    market.set_mid("ETH-USD", Decimal("3456.78"))      # rounded to the 0.1 tick
+    market.set_mid("ETH-USD", Decimal("3456.78"))  # rounded to the 0.1 tick
     assert market.get("ETH-USD").mid == Decimal("3456.8") == market.get("ETH-USD").mark
 
 
 def test_start_prices():
     market = Market(SimConfig())
     mids = {s: market.get(s).mid for s in market.symbols}
-    assert mids == {"BTC-USD": Decimal("66000.00"), "ETH-USD": Decimal("3500.0"),
-                    "XAU-USD": Decimal("5000.0"), "XAG-USD": Decimal("30.00")}
+    assert mids == {
+        "BTC-USD": Decimal("66000.00"),
+        "ETH-USD": Decimal("3500.0"),
+        "XAU-USD": Decimal("5000.0"),
+        "XAG-USD": Decimal("30.00"),
+    }
 
 
 async def test_market_loop_restarts_after_an_exception(make_sim, caplog):
@@ -81,6 +87,7 @@ async def test_market_loop_restarts_after_an_exception(make_sim, caplog):
 
 async def test_public_trades_on_stream_and_rest(make_sim):
     from tests.trading.sim.helpers import Stream
+
     sim = await make_sim(taker_trade_probability=1.0, step_interval=0.05)
     stream = await Stream.open(sim.ws_stream_url)
     await stream.send({"subscribe": {"channel": "public_trade", "symbol": "XAG-USD"}})
@@ -88,6 +95,7 @@ async def test_public_trades_on_stream_and_rest(make_sim):
     assert set(frame["data"]) == {"symbol", "price", "qty", "quote_qty", "is_buyer_taker", "time"}
     await stream.close()
     import httpx
+
     async with httpx.AsyncClient(base_url=sim.api_base) as http:
         trades = (await http.get("/api/query_recent_trades", params={"symbol": "XAG-USD"})).json()
         assert trades and trades[0]["symbol"] == "XAG-USD"

@@ -1,6 +1,7 @@
 """ws-stream/v1: public channels per symbol with a per-connection increasing seq,
 auth reply as documented, user channels need auth, malformed requests get 400 without
 closing, JSON ping/pong, and the maximum connection lifetime closes the socket."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,6 +39,7 @@ async def test_depth_and_price_frames_with_increasing_seq(make_sim):
 
 async def test_own_orders_show_in_the_book(sim, api):
     from tests.trading.sim.helpers import alo
+
     stream = await Stream.open(sim.ws_stream_url, api.token)
     await api.post("/api/new_order", alo("buy", "65999.99", qty="0.0123", cl_ord_id="b"))
     await stream.order_status("b", "open")
@@ -50,9 +52,11 @@ async def test_own_orders_show_in_the_book(sim, api):
 
 async def test_malformed_requests_get_400_and_the_socket_stays_open(sim):
     stream = await Stream.open(sim.ws_stream_url)
-    for bad in ({"method": "subscribe", "params": ["BTC-USD@depth"]},
-                {"subscribe": {"channel": "depth_book", "symbol": "DOGE-USD"}},
-                {"subscribe": {"channel": "nope", "symbol": "BTC-USD"}}):
+    for bad in (
+        {"method": "subscribe", "params": ["BTC-USD@depth"]},
+        {"subscribe": {"channel": "depth_book", "symbol": "DOGE-USD"}},
+        {"subscribe": {"channel": "nope", "symbol": "BTC-USD"}},
+    ):
         await stream.send(bad)
         assert await stream.recv() == {"code": 400, "message": "invalid request payload"}
     await stream.ws.send("{{{")
@@ -89,9 +93,13 @@ async def _raw_ws_frames(port: int, path: str, seconds: float) -> list[int]:
     """Opcodes the server sends to a raw client that never answers pings."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    writer.write(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\n\r\n"
+        ).encode()
+    )
     await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
     opcodes = []
     loop = asyncio.get_running_loop()
@@ -115,5 +123,5 @@ async def _raw_ws_frames(port: int, path: str, seconds: float) -> list[int]:
 async def test_server_pings_and_closes_without_pong(make_sim):
     sim = await make_sim(ping_interval=0.1, pong_timeout=0.3)
     opcodes = await _raw_ws_frames(sim.port, "/ws-stream/v1", seconds=5.0)
-    assert 0x9 in opcodes                    # protocol Ping frames
-    assert opcodes[-1] == 0x8                # then a Close: no Pong came back in time
+    assert 0x9 in opcodes  # protocol Ping frames
+    assert opcodes[-1] == 0x8  # then a Close: no Pong came back in time

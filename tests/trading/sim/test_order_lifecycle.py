@@ -1,5 +1,6 @@
 """An ALO order is acknowledged at once, then appears open on the order channel; a cancel
 makes it canceled; an ALO that would cross is acknowledged and then rejected."""
+
 from __future__ import annotations
 
 from tests.trading.sim.helpers import Stream, alo
@@ -58,8 +59,17 @@ async def test_cl_ord_id_is_generated_when_missing(sim, api):
 async def test_spaced_json_and_unknown_fields_are_accepted(sim, api):
     stream = await Stream.open(sim.ws_stream_url, api.token)
     import json
-    body = json.dumps(alo("buy", "65000.00", cl_ord_id="spaced", margin_mode="cross",
-                          leverage=10, some_future_field="x"))   # default separators: spaces
+
+    body = json.dumps(
+        alo(
+            "buy",
+            "65000.00",
+            cl_ord_id="spaced",
+            margin_mode="cross",
+            leverage=10,
+            some_future_field="x",
+        )
+    )  # default separators: spaces
     r = await api.post("/api/new_order", body)
     assert r.status_code == 200, r.text
     await stream.order_status("spaced", "open")

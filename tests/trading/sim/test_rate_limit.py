@@ -1,5 +1,6 @@
 """Rate limits of §6 give HTTP 429: the per-account token bucket (20-request burst) and the
 per-IP 50 requests/s. Requests are fired concurrently so the burst is what is measured."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,7 @@ async def test_account_bucket_gives_429_after_the_burst(make_sim):
         assert codes.count(200) == 20 and codes.count(429) == 40
         limited = next(r for r in replies if r.status_code == 429)
         assert limited.json()["code"] == 429
-        other = sim.create_account()       # buckets are per account
+        other = sim.create_account()  # buckets are per account
         r = await http.get("/api/query_balance", headers={"Authorization": f"Bearer {other.token}"})
         assert r.status_code == 200
 

@@ -2,6 +2,7 @@
 sides, capped at 2 BTC), its X70/X50 at the hour's random snapshot moments, order lifetimes
 and young cancels, and the requests each account sent. The exchange clock is a fake one the
 test moves by hand and acks are instant, so every figure is known in advance."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -26,14 +27,15 @@ async def test_counted_size_is_the_smaller_in_band_side(scripted):
     await place(api, stream, "buy", "65990.00", "b1", qty="0.0030")
     await place(api, stream, "buy", "65980.00", "b2", qty="0.0010")
     await place(api, stream, "sell", "66010.00", "a1", qty="0.0020")
-    await place(api, stream, "sell", "66200.00", "far", qty="0.0500")   # 30 bps: not counted
-    clock.advance(10)                  # bids 0.004 in band, asks 0.002 in band -> 0.002
+    await place(api, stream, "sell", "66200.00", "far", qty="0.0500")  # 30 bps: not counted
+    clock.advance(10)  # bids 0.004 in band, asks 0.002 in band -> 0.002
     # A synthetic taker sells 0.0015 into our best bid: the bids shrink to 0.0025, still more.
     sim.exchange.matching.on_taker_trade(
-        PublicTrade("BTC-USD", Decimal("65990.00"), Decimal("0.0015"), False, clock()))
+        PublicTrade("BTC-USD", Decimal("65990.00"), Decimal("0.0015"), False, clock())
+    )
     clock.advance(10)
     await cancel(api, stream, "a1")
-    clock.advance(20)                  # one side only: nothing counts
+    clock.advance(20)  # one side only: nothing counts
     figures = btc(sim.exchange.stats(user))
     assert figures["observed_seconds"] == 40.0 and figures["in_band_seconds"] == 20.0
     # 0.002 BTC for 20 s of 40 observed: 0.001 BTC on average, 66 USD at the 66000 mark.
@@ -57,13 +59,13 @@ async def test_order_lifetimes_young_cancels_and_median(scripted):
     sim, clock, api, stream, user = scripted
     await place(api, stream, "buy", "65900.00", "young")
     clock.advance(1.5)
-    await cancel(api, stream, "young")                      # 1.5 s: a flicker
+    await cancel(api, stream, "young")  # 1.5 s: a flicker
     await place(api, stream, "buy", "65900.00", "old")
     clock.advance(5)
-    await cancel(api, stream, "old")                        # 5 s
+    await cancel(api, stream, "old")  # 5 s
     await place(api, stream, "sell", "66010.00", "filled")
     clock.advance(2)
-    sim.exchange.market.set_mid("BTC-USD", Decimal("66020.00"))    # trades through: 2 s
+    sim.exchange.market.set_mid("BTC-USD", Decimal("66020.00"))  # trades through: 2 s
     await stream.order_status("filled", "filled")
     await place(api, stream, "buy", "65000.00", "resting")  # still on the book: no life yet
     clock.advance(100)
@@ -71,14 +73,14 @@ async def test_order_lifetimes_young_cancels_and_median(scripted):
     assert figures["orders_left"] == 3 and figures["orders_filled"] == 1
     assert figures["cancels"] == 2 and figures["cancels_under_3s"] == 1
     assert figures["cancels_under_3s_share"] == 0.5
-    assert figures["median_order_life_s"] == 2.0            # of 1.5, 2 and 5 s
+    assert figures["median_order_life_s"] == 2.0  # of 1.5, 2 and 5 s
 
 
 async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
     sim, clock, api, stream, user = await make_scripted(uptime_snapshots_per_hour=10)
     hour = int(HOUR_START)
     moments = SnapshotClock(42, 10).times(hour)
-    assert moments == sim.exchange.matching.snapshots.times(hour)   # seeded: reproducible
+    assert moments == sim.exchange.matching.snapshots.times(hour)  # seeded: reproducible
     # 0.003 BTC a side through the 5th moment, 0.001 through the 8th, then nothing.
     await place(api, stream, "buy", "65990.00", "b3", qty="0.0030")
     await place(api, stream, "sell", "66010.00", "a3", qty="0.0030")
@@ -88,7 +90,7 @@ async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
     clock.now = (moments[7] + moments[8]) / 2
     await cancel(api, stream, "b1")
     in_band = clock.now - HOUR_START
-    clock.now = HOUR_START + 3600 + 60              # the hour is over
+    clock.now = HOUR_START + 3600 + 60  # the hour is over
     r = await api.get("/api/maker/uptime")
     row = r.json()["hours"][0]
     assert row["snapshots"] == 10
@@ -96,10 +98,20 @@ async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
     assert row["x70"] == "0.00100000" and row["x50"] == "0.00300000"
     assert row["in_band_seconds"] == round(in_band, 3)
     expected = {"boosted": "0.00150000", "standard": "0.00150000", "none": "0.00000000"}
-    assert row["maker_hours"] == expected[row["tier"]]    # max(X70, X50/2) when boosted
-    assert set(row) == {"hour", "two_sided_seconds", "in_band_seconds", "uptime_pct", "tier",
-                        "counted_size_mean", "counted_notional_mean", "snapshots", "x70",
-                        "x50", "maker_hours"}
+    assert row["maker_hours"] == expected[row["tier"]]  # max(X70, X50/2) when boosted
+    assert set(row) == {
+        "hour",
+        "two_sided_seconds",
+        "in_band_seconds",
+        "uptime_pct",
+        "tier",
+        "counted_size_mean",
+        "counted_notional_mean",
+        "snapshots",
+        "x70",
+        "x50",
+        "maker_hours",
+    }
     stats_row = btc(sim.exchange.stats(user))["hours"][0]
     assert stats_row == row
 
@@ -110,10 +122,10 @@ async def test_hour_rows_average_the_counted_size_over_the_hour(scripted):
     await place(api, stream, "sell", "66010.00", "ask", qty="0.0020")
     clock.advance(45 * 60)
     await cancel(api, stream, "ask")
-    clock.advance(15 * 60 + 600)                   # into the next hour, where nothing counts
+    clock.advance(15 * 60 + 600)  # into the next hour, where nothing counts
     rows = (await api.get("/api/maker/uptime")).json()["hours"]
     assert len(rows) == 1 and rows[0]["tier"] == "boosted"
-    assert rows[0]["counted_size_mean"] == "0.00150000"          # 0.002 for 45 of 60 min
+    assert rows[0]["counted_size_mean"] == "0.00150000"  # 0.002 for 45 of 60 min
     assert rows[0]["counted_notional_mean"] == "99.00"
     assert rows[0]["snapshots"] == 60
 
@@ -135,18 +147,26 @@ async def test_requests_by_path_per_account(make_scripted):
     await cancel(api, stream, "bid")
     for _ in range(3):
         assert (await api.get("/api/query_open_orders", symbol="BTC-USD")).status_code == 200
-    assert (await api.http.get("/api/query_symbol_info")).status_code == 200   # no token
-    assert (await api.get("/sim/orders")).status_code == 200                  # a control
+    assert (await api.http.get("/api/query_symbol_info")).status_code == 200  # no token
+    assert (await api.get("/sim/orders")).status_code == 200  # a control
     clock.advance(30)
     requests = sim.exchange.stats(user)["requests"]
-    assert requests["by_path"] == {"/api/cancel_order": 1, "/api/new_order": 1,
-                                   "/api/query_open_orders": 3}
+    assert requests["by_path"] == {
+        "/api/cancel_order": 1,
+        "/api/new_order": 1,
+        "/api/query_open_orders": 3,
+    }
     assert requests["total"] == 5 and requests["rate_limited"] == 0
     assert requests["seconds"] == 30.0 and requests["per_minute"] == 10.0
     codes = [(await api.get("/api/query_balance")).status_code for _ in range(16)]
-    assert codes.count(429) == 1                   # 5 + 15 = 20 allowed, the 21st refused
+    assert codes.count(429) == 1  # 5 + 15 = 20 allowed, the 21st refused
     requests = sim.exchange.stats(user)["requests"]
     assert requests["total"] == 21 and requests["rate_limited"] == 1
     other = sim.create_account()
     assert sim.exchange.stats(other.user)["requests"] == {
-        "total": 0, "by_path": {}, "rate_limited": 0, "seconds": 0.0, "per_minute": None}
+        "total": 0,
+        "by_path": {},
+        "rate_limited": 0,
+        "seconds": 0.0,
+        "per_minute": None,
+    }

@@ -1,5 +1,6 @@
 """SimServer: binds port 0 on loopback, reports its URLs, stops within bounds even with an
 open WebSocket and a hung request, and works as an async context manager."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,6 +45,7 @@ async def test_two_servers_side_by_side_are_independent():
         assert a.port != b.port
         acct = a.create_account()
         async with httpx.AsyncClient() as http:
-            r = await http.get(f"{b.api_base}/api/query_balance",
-                               headers={"Authorization": f"Bearer {acct.token}"})
-            assert r.status_code == 401          # each simulator signs with its own secret
+            r = await http.get(
+                f"{b.api_base}/api/query_balance", headers={"Authorization": f"Bearer {acct.token}"}
+            )
+            assert r.status_code == 401  # each simulator signs with its own secret

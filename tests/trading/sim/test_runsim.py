@@ -1,4 +1,5 @@
 """runsim and SimServer refuse to bind anything but loopback; runsim serves and stops on SIGINT."""
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,12 @@ def test_runsim_serves_and_stops_on_sigint():
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "runsim", "--port", str(port), "--print-account"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -1,6 +1,7 @@
 """The named market scenarios have the volatility and mark lag they promise, MEASURED from a
 seeded run of the price process (Market.step only: no server, no clock), and runsim's
 --scenario presets them under the flags given explicitly."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,9 +21,11 @@ from trading.sim.scenarios import (
 
 # Target volatility per sqrt(s) (10-second horizon) and mark lag in seconds, with the
 # tolerance one seeded two-hour path allows (jumps make the estimate move a few percent).
-TARGETS = {"calm": ((0.85, 1.15), (0.2, 0.4)),
-           "volatile": ((3.3, 4.3), (0.2, 0.4)),
-           "harsh": ((5.0, 6.0), (0.8, 1.2))}
+TARGETS = {
+    "calm": ((0.85, 1.15), (0.2, 0.4)),
+    "volatile": ((3.3, 4.3), (0.2, 0.4)),
+    "harsh": ((5.0, 6.0), (0.8, 1.2)),
+}
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -58,8 +61,11 @@ def test_volatile_is_the_requote_benchmarks_market():
     assert float(flags["--step-interval"]) == market["step_interval"]
     assert float(flags["--ack-latency-ms"]) == scenario("volatile").ack_latency_ms
     defaults = SimConfig()
-    assert (market["jump_probability"], market["jump_bps"], market["mark_lag"]) == \
-        (defaults.jump_probability, defaults.jump_bps, defaults.mark_lag)
+    assert (market["jump_probability"], market["jump_bps"], market["mark_lag"]) == (
+        defaults.jump_probability,
+        defaults.jump_bps,
+        defaults.mark_lag,
+    )
 
 
 def _opts(*argv: str) -> dict:
@@ -69,14 +75,16 @@ def _opts(*argv: str) -> dict:
 def test_runsim_scenario_presets_the_market_and_flags_win():
     opts = _opts("--scenario", "harsh", "--volatility-bps", "2.5", "--ip-requests-per-s", "0")
     options = server_options(opts)
-    assert options["volatility_bps"] == 2.5                       # the explicit flag
+    assert options["volatility_bps"] == 2.5  # the explicit flag
     assert options["mark_lag"] == scenario("harsh").market["mark_lag"]
     assert options["ip_requests_per_s"] == 0
     assert Command()._faults(opts).ack_latency_ms == 50.0
-    assert Command()._faults(_opts("--scenario", "calm", "--ack-latency-ms", "5")) \
-        .ack_latency_ms == 5.0
+    assert (
+        Command()._faults(_opts("--scenario", "calm", "--ack-latency-ms", "5")).ack_latency_ms
+        == 5.0
+    )
     plain = _opts()
-    assert "volatility_bps" not in server_options(plain)           # SimConfig's default
+    assert "volatility_bps" not in server_options(plain)  # SimConfig's default
     assert Command()._faults(plain).ack_latency_ms == 20.0
 
 

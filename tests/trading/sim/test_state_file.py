@@ -1,5 +1,6 @@
 """A simulator restarted with the same state file keeps accounts, tokens, keys, balances and
 prices (not open orders); GET /sim/orders and /sim/injected report ground truth and counts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,14 +17,19 @@ from tests.trading.sim.helpers import Api, alo
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
 
-QUIET: dict[str, Any] = {"volatility_bps": 0.0, "jump_probability": 0.0, "taker_trade_probability": 0.0}
+QUIET: dict[str, Any] = {
+    "volatility_bps": 0.0,
+    "jump_probability": 0.0,
+    "taker_trade_probability": 0.0,
+}
 
 
 async def _restart(sim: SimServer, path) -> SimServer:
     port = sim.port
     await sim.stop()
-    again = SimServer(port=port, state_file=str(path), faults=FaultConfig(ack_latency_ms=0),
-                      **QUIET)
+    again = SimServer(
+        port=port, state_file=str(path), faults=FaultConfig(ack_latency_ms=0), **QUIET
+    )
     await again.start()
     return again
 
@@ -41,9 +47,9 @@ async def test_account_token_and_key_survive_a_restart(tmp_path):
         sim = await _restart(sim, path)
         async with httpx.AsyncClient(base_url=sim.api_base, timeout=5) as http:
             api = Api(http, acct.token, acct.private_key)
-            balance = await api.balance()                     # the old token still works
+            balance = await api.balance()  # the old token still works
             assert Decimal(balance["balance"]) == Decimal("1234.5")
-            assert await api.open_orders() == []              # open orders are not kept
+            assert await api.open_orders() == []  # open orders are not kept
             # The old key still signs orders for the old token.
             r = await api.post("/api/new_order", alo("buy", "69000.00"))
             assert r.status_code == 200 and r.json()["code"] == 0
@@ -58,11 +64,11 @@ async def test_state_file_is_private_and_holds_no_private_key(tmp_path):
     await sim.start()
     try:
         acct = sim.create_account()
-        assert path.exists()                                  # saved at creation
+        assert path.exists()  # saved at creation
     finally:
         await sim.stop()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert acct.private_key not in path.read_text()          # only the public key is kept
+    assert acct.private_key not in path.read_text()  # only the public key is kept
 
 
 async def test_without_a_state_file_a_restart_forgets_accounts():
@@ -91,7 +97,7 @@ def test_a_corrupt_state_file_is_a_clear_error(tmp_path):
 async def test_sim_orders_and_injected_counts(sim, api, http):
     r = await api.post("/api/new_order", {**alo("buy", "65000.00"), "cl_ord_id": "soak-1"})
     assert r.status_code == 200
-    for _ in range(50):                                       # the ack is asynchronous
+    for _ in range(50):  # the ack is asynchronous
         orders = (await api.get("/sim/orders")).json()["orders"]
         if orders and orders[0]["status"] == "open":
             break
@@ -101,7 +107,7 @@ async def test_sim_orders_and_injected_counts(sim, api, http):
     sim.exchange.set_faults(burst_429=2, http_5xx_share=0.0)
     for _ in range(3):
         await http.get("/api/query_symbol_info")
-    sim.exchange.set_faults(burst_429=0, http_5xx_share=1.0)   # (setting faults re-arms a burst)
+    sim.exchange.set_faults(burst_429=0, http_5xx_share=1.0)  # (setting faults re-arms a burst)
     await http.get("/api/query_symbol_info")
     counts = (await http.get("/sim/injected")).json()
     assert counts == {"http_429": 2, "http_5xx": 1}
@@ -115,8 +121,16 @@ async def test_sim_orders_since_is_the_order_log_with_exchange_times(sim, api, h
     await api.post("/api/new_order", {**alo("buy", "65000.00"), "cl_ord_id": "log-1"})
     await api.post("/api/new_order", {**alo("buy", "64000.00"), "cl_ord_id": "log-2"})
     for _ in range(50):
-        if len([o for o in (await api.get("/sim/orders")).json()["orders"]
-                if o["status"] == "open"]) == 2:
+        if (
+            len(
+                [
+                    o
+                    for o in (await api.get("/sim/orders")).json()["orders"]
+                    if o["status"] == "open"
+                ]
+            )
+            == 2
+        ):
             break
         await asyncio.sleep(0.02)
     middle = clock()

@@ -1,5 +1,6 @@
 """Bad input to every write endpoint and to the query endpoints gets HTTP 400 with a
 descriptive message, and changes no state (orders, balance, leverage)."""
+
 from __future__ import annotations
 
 import pytest
@@ -56,6 +57,7 @@ async def qapi(quiet):
     import httpx
 
     from tests.trading.sim.helpers import Api
+
     acct = quiet.create_account()
     async with httpx.AsyncClient(base_url=quiet.api_base, timeout=5.0) as client:
         yield Api(client, acct.token, acct.private_key)
@@ -70,15 +72,18 @@ async def test_bad_new_orders_are_400_without_state_change(qapi):
     assert await _state(qapi) == before
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("{not json", "malformed JSON"),
-    ("[1, 2]", "must be a JSON object"),
-    ("", "malformed JSON"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [("{not json", "malformed JSON"), ("[1, 2]", "must be a JSON object"), ("", "malformed JSON")],
+)
 async def test_malformed_bodies_are_400_on_every_write(qapi, raw, message):
     before = await _state(qapi)
-    for path in ("/api/new_order", "/api/cancel_order", "/api/cancel_orders",
-                 "/api/change_leverage"):
+    for path in (
+        "/api/new_order",
+        "/api/cancel_order",
+        "/api/cancel_orders",
+        "/api/change_leverage",
+    ):
         r = await qapi.post(path, raw)
         assert r.status_code == 400 and message in r.json()["message"], (path, r.text)
     assert await _state(qapi) == before
@@ -89,15 +94,21 @@ async def test_bad_cancels_are_400_without_state_change(quiet, qapi):
     await qapi.post("/api/new_order", alo("buy", "65900.00", cl_ord_id="keep"))
     await stream.order_status("keep", "open")
     before = await _state(qapi)
-    cases = [({}, "order_id or cl_ord_id"), ({"order_id": "12"}, "order_id must be an integer"),
-             ({"order_id": 42}, "order not found"), ({"cl_ord_id": "nope"}, "order not found"),
-             ({"cl_ord_id": 5}, "cl_ord_id must be a string")]
+    cases = [
+        ({}, "order_id or cl_ord_id"),
+        ({"order_id": "12"}, "order_id must be an integer"),
+        ({"order_id": 42}, "order not found"),
+        ({"cl_ord_id": "nope"}, "order not found"),
+        ({"cl_ord_id": 5}, "cl_ord_id must be a string"),
+    ]
     for body, message in cases:
         r = await qapi.post("/api/cancel_order", body)
         assert r.status_code == 400 and message in r.json()["message"], (body, r.text)
-    for body, message in [({}, "order_id_list or cl_ord_id_list"),
-                          ({"order_id_list": ["1"]}, "list of integers"),
-                          ({"cl_ord_id_list": "keep"}, "list of strings")]:
+    for body, message in [
+        ({}, "order_id_list or cl_ord_id_list"),
+        ({"order_id_list": ["1"]}, "list of integers"),
+        ({"cl_ord_id_list": "keep"}, "list of strings"),
+    ]:
         r = await qapi.post("/api/cancel_orders", body)
         assert r.status_code == 400 and message in r.json()["message"], (body, r.text)
     assert await _state(qapi) == before
@@ -106,11 +117,13 @@ async def test_bad_cancels_are_400_without_state_change(quiet, qapi):
 
 async def test_bad_change_leverage_is_400(qapi):
     before = await _state(qapi)
-    for body, message in [({"symbol": "BTC-USD"}, "missing required field: leverage"),
-                          ({"symbol": "BTC-USD", "leverage": 21}, "max leverage"),
-                          ({"symbol": "BTC-USD", "leverage": 0}, "outside 1..20"),
-                          ({"symbol": "BTC-USD", "leverage": 5.5}, "must be an integer"),
-                          ({"symbol": "NOPE", "leverage": 5}, "unknown symbol")]:
+    for body, message in [
+        ({"symbol": "BTC-USD"}, "missing required field: leverage"),
+        ({"symbol": "BTC-USD", "leverage": 21}, "max leverage"),
+        ({"symbol": "BTC-USD", "leverage": 0}, "outside 1..20"),
+        ({"symbol": "BTC-USD", "leverage": 5.5}, "must be an integer"),
+        ({"symbol": "NOPE", "leverage": 5}, "unknown symbol"),
+    ]:
         r = await qapi.post("/api/change_leverage", body)
         assert r.status_code == 400 and message in r.json()["message"], (body, r.text)
     assert await _state(qapi) == before
@@ -120,22 +133,25 @@ async def test_bad_change_leverage_is_400(qapi):
     assert lev.json()["leverage"] == 5
 
 
-@pytest.mark.parametrize("path, params, message", [
-    ("/api/query_symbol_price", {}, "missing required parameter: symbol"),
-    ("/api/query_symbol_price", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_symbol_market", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_depth_book", {}, "missing required parameter: symbol"),
-    ("/api/query_depth_book", {"symbol": "BTC-USD", "limit": "x"}, "limit must be an integer"),
-    ("/api/query_recent_trades", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_symbol_info", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_open_orders", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_order", {}, "order_id or cl_ord_id"),
-    ("/api/query_order", {"order_id": "abc"}, "order_id must be an integer"),
-    ("/api/query_orders", {"limit": "many"}, "limit must be an integer"),
-    ("/api/query_positions", {"symbol": "NOPE"}, "unknown symbol"),
-    ("/api/query_position_config", {}, "missing required parameter: symbol"),
-    ("/api/query_trades", {"symbol": "NOPE"}, "unknown symbol"),
-])
+@pytest.mark.parametrize(
+    "path, params, message",
+    [
+        ("/api/query_symbol_price", {}, "missing required parameter: symbol"),
+        ("/api/query_symbol_price", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_symbol_market", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_depth_book", {}, "missing required parameter: symbol"),
+        ("/api/query_depth_book", {"symbol": "BTC-USD", "limit": "x"}, "limit must be an integer"),
+        ("/api/query_recent_trades", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_symbol_info", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_open_orders", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_order", {}, "order_id or cl_ord_id"),
+        ("/api/query_order", {"order_id": "abc"}, "order_id must be an integer"),
+        ("/api/query_orders", {"limit": "many"}, "limit must be an integer"),
+        ("/api/query_positions", {"symbol": "NOPE"}, "unknown symbol"),
+        ("/api/query_position_config", {}, "missing required parameter: symbol"),
+        ("/api/query_trades", {"symbol": "NOPE"}, "unknown symbol"),
+    ],
+)
 async def test_bad_queries_are_400(qapi, path, params, message):
     r = await qapi.get(path, **params)
     assert r.status_code == 400 and message in r.json()["message"], r.text

@@ -2,6 +2,7 @@
 10 open at once, 30 new in any sliding 60 s; a refused handshake gets HTTP 429 naming the
 limit, and GET /sim/stats shows open connections and refusals. The 60 s window is slid with
 a fake monotonic clock instead of sleeping."""
+
 from __future__ import annotations
 
 import asyncio
@@ -77,14 +78,14 @@ async def test_eleventh_concurrent_connection_is_refused(sim, api):
     conns += [await _connect(sim.ws_api_url) for _ in range(5)]
     for url in (sim.ws_stream_url, sim.ws_api_url):
         assert await _refused(url) == {"code": 429, "message": TOO_MANY}
-    assert all([await _alive(ws) for ws in conns])       # the ten stay open and served
+    assert all([await _alive(ws) for ws in conns])  # the ten stay open and served
     ws_stats = (await api.get("/sim/stats")).json()["ws"]
     assert ws_stats["open_by_ip"] == {IP: 10}
     assert ws_stats["refused"] == {"max_per_ip": 2, "max_new_per_minute": 0}
     assert ws_stats["refused_by_ip"] == {IP: {"max_per_ip": 2}}
     assert ws_stats["limits"] == {"max_ws_per_ip": 10, "max_new_ws_per_minute": 30}
 
-    await conns.pop().close()                             # one leaves: one may come in
+    await conns.pop().close()  # one leaves: one may come in
     await _wait_open(sim, 9)
     conns.append(await _connect(sim.ws_api_url))
     assert await _alive(conns[-1])
@@ -97,13 +98,13 @@ async def test_eleventh_concurrent_connection_is_refused(sim, api):
 async def test_thirty_first_new_connection_in_a_minute_is_refused(sim, api):
     clock = FakeMonotonic()
     sim.exchange.ws_limits.clock = clock
-    for i in range(30):                                   # one per second, never two open
+    for i in range(30):  # one per second, never two open
         await _open_and_close(sim, sim.ws_api_url if i % 2 else sim.ws_stream_url)
         clock.now += 1.0
     assert await _refused(sim.ws_stream_url) == {"code": 429, "message": TOO_MANY_NEW}
-    clock.now += 29.0          # 59 s after the first: still inside its window
+    clock.now += 29.0  # 59 s after the first: still inside its window
     assert (await _refused(sim.ws_api_url))["message"] == TOO_MANY_NEW
-    clock.now += 1.0           # 60 s after the first: it leaves the window, one slot frees
+    clock.now += 1.0  # 60 s after the first: it leaves the window, one slot frees
     await _open_and_close(sim, sim.ws_stream_url)
     assert (await _refused(sim.ws_stream_url))["message"] == TOO_MANY_NEW
     ws_stats = (await api.get("/sim/stats")).json()["ws"]
@@ -111,10 +112,9 @@ async def test_thirty_first_new_connection_in_a_minute_is_refused(sim, api):
     assert ws_stats["open_by_ip"] == {}
 
 
-@pytest.mark.parametrize("limits", [
-    {"max_ws_per_ip": 0, "max_new_ws_per_minute": 0},
-    {"max_ws_per_ip": 0},
-])
+@pytest.mark.parametrize(
+    "limits", [{"max_ws_per_ip": 0, "max_new_ws_per_minute": 0}, {"max_ws_per_ip": 0}]
+)
 async def test_zero_disables_the_concurrent_limit(make_sim, limits):
     sim = await make_sim(**limits)
     conns = [await _connect(sim.ws_stream_url) for _ in range(15)]
@@ -124,10 +124,9 @@ async def test_zero_disables_the_concurrent_limit(make_sim, limits):
     await _wait_open(sim, 0)
 
 
-@pytest.mark.parametrize("limits", [
-    {"max_ws_per_ip": 0, "max_new_ws_per_minute": 0},
-    {"max_new_ws_per_minute": 0},
-])
+@pytest.mark.parametrize(
+    "limits", [{"max_ws_per_ip": 0, "max_new_ws_per_minute": 0}, {"max_new_ws_per_minute": 0}]
+)
 async def test_zero_disables_the_per_minute_limit(make_sim, limits):
     sim = await make_sim(**limits)
     for _ in range(35):
@@ -136,7 +135,7 @@ async def test_zero_disables_the_per_minute_limit(make_sim, limits):
 
 
 async def test_limits_are_read_at_each_handshake(sim):
-    sim.config.max_ws_per_ip = 1          # an in-process test may tighten a running simulator
+    sim.config.max_ws_per_ip = 1  # an in-process test may tighten a running simulator
     first = await _connect(sim.ws_stream_url)
     message = (await _refused(sim.ws_api_url))["message"]
     assert message == "too many websocket connections from this IP (max 1)"
@@ -159,9 +158,22 @@ def test_runsim_rejects_negative_limits(flag):
 async def test_runsim_flags_set_the_limits():
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runsim", "--port", str(port), "--max-ws-per-ip", "1",
-         "--max-new-ws-per-minute", "0"], cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "manage.py",
+            "runsim",
+            "--port",
+            str(port),
+            "--max-ws-per-ip",
+            "1",
+            "--max-new-ws-per-minute",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         await _wait_listening(port, proc)
         first = await _connect(f"ws://127.0.0.1:{port}/ws-stream/v1")

@@ -1,4 +1,5 @@
 """Shared fakes for the StandX client tests: a scripted httpx transport and test tokens."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,13 +18,14 @@ from trading.standx.signing import RequestSigner
 from trading.standx.stream import StreamClient, StreamStatus
 
 SEED_B58 = "4wBqpZM9xaSheZzJSMawUKKwhdpChKbZ5eu5ky4Vigw"
-BASE_URL = "http://127.0.0.1:9"          # never dialled: every test uses a MockTransport
-FAR_FUTURE = 4102444800                   # 2100-01-01
+BASE_URL = "http://127.0.0.1:9"  # never dialled: every test uses a MockTransport
+FAR_FUTURE = 4102444800  # 2100-01-01
 
 
 def make_jwt(claims: dict) -> str:
     def part(obj: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2ln"
 
 
@@ -96,8 +98,14 @@ async def make_client(signer, sleeps):
     clients: list[StandXRest] = []
 
     def factory(exchange: ScriptedExchange, **overrides) -> StandXRest:
-        options = dict(token=VALID_TOKEN, signer=signer, transport=exchange.transport,
-                       sleep=sleeps, monotonic=sleeps.monotonic, max_retries=3)
+        options = dict(
+            token=VALID_TOKEN,
+            signer=signer,
+            transport=exchange.transport,
+            sleep=sleeps,
+            monotonic=sleeps.monotonic,
+            max_retries=3,
+        )
         options.update(overrides)
         client = StandXRest(BASE_URL, **options)
         exchange.clock = sleeps.monotonic
@@ -111,6 +119,7 @@ async def make_client(signer, sleeps):
 
 # ---------------------------------------------------------------- stream test harness
 
+
 class FakeStreamServer:
     """A real websockets server on 127.0.0.1 running `script(ws, index, server)` per connection.
 
@@ -121,13 +130,14 @@ class FakeStreamServer:
         self.script = script
         self.process_request = process_request
         self.received: list[list[dict]] = []
-        self.release = asyncio.Event()         # tests set it to let a script go on
+        self.release = asyncio.Event()  # tests set it to let a script go on
         self.new_frame = asyncio.Event()
         self._server = None
 
     async def __aenter__(self) -> FakeStreamServer:
-        self._server = await serve(self._handle, "127.0.0.1", 0,
-                                   process_request=self.process_request)
+        self._server = await serve(
+            self._handle, "127.0.0.1", 0, process_request=self.process_request
+        )
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -196,8 +206,9 @@ class EventCollector:
 
 
 def status_is(state: str, detail_contains: str = ""):
-    return lambda e: isinstance(e, StreamStatus) and e.state == state and (
-        detail_contains in e.detail)
+    return lambda e: (
+        isinstance(e, StreamStatus) and e.state == state and (detail_contains in e.detail)
+    )
 
 
 @contextlib.asynccontextmanager
@@ -216,8 +227,14 @@ async def running(client: StreamClient, handler):
 def stream_client(url: str, subscriptions, **options: Any) -> StreamClient:
     """A client tuned for tests: fast backoff, never a proxy, loopback only."""
     assert url.startswith("ws://127.0.0.1:")
-    defaults: dict[str, Any] = dict(name="test", backoff_base=0.01, backoff_max=0.05, connect_timeout=2.0,
-                    stale_after=5.0, proxy=None)
+    defaults: dict[str, Any] = dict(
+        name="test",
+        backoff_base=0.01,
+        backoff_max=0.05,
+        connect_timeout=2.0,
+        stale_after=5.0,
+        proxy=None,
+    )
     defaults.update(options)
     return StreamClient(url, subscriptions, **defaults)
 
@@ -231,5 +248,6 @@ def price_frame(seq: int, mark: str = "100.5", symbol: str = "BTC-USD") -> str:
 
 
 def book_frame(seq: int, symbol: str = "BTC-USD") -> str:
-    return frame("depth_book", {"symbol": symbol, "bids": [["100", "1"]], "asks": [["101", "1"]]},
-                 seq)
+    return frame(
+        "depth_book", {"symbol": symbol, "bids": [["100", "1"]], "asks": [["101", "1"]]}, seq
+    )

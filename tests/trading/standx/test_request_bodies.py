@@ -1,4 +1,5 @@
 """Request bodies are compact JSON with decimals as plain strings (protocol section 3.2)."""
+
 from __future__ import annotations
 
 import json
@@ -28,27 +29,46 @@ def test_new_order_body_matches_the_signing_vector_byte_for_byte():
 
 def test_new_order_body_options():
     body = json.loads(new_order_body("ETH-USD", "sell", "2", 3000, "c", "gtc", reduce_only=True))
-    assert body == {"symbol": "ETH-USD", "side": "sell", "order_type": "limit", "qty": "2",
-                    "price": "3000", "time_in_force": "gtc", "reduce_only": True, "cl_ord_id": "c"}
+    assert body == {
+        "symbol": "ETH-USD",
+        "side": "sell",
+        "order_type": "limit",
+        "qty": "2",
+        "price": "3000",
+        "time_in_force": "gtc",
+        "reduce_only": True,
+        "cl_ord_id": "c",
+    }
 
 
-@pytest.mark.parametrize("value, expected", [
-    (Decimal("1E+2"), "100"),
-    (Decimal("1E-7"), "0.0000001"),
-    (Decimal("0.00010"), "0.00010"),
-    (Decimal("121900.00"), "121900.00"),
-    ("0.5", "0.5"),
-    (7, "7"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (Decimal("1E+2"), "100"),
+        (Decimal("1E-7"), "0.0000001"),
+        (Decimal("0.00010"), "0.00010"),
+        (Decimal("121900.00"), "121900.00"),
+        ("0.5", "0.5"),
+        (7, "7"),
+    ],
+)
 def test_decimals_are_formatted_without_exponent(value, expected):
     assert format_decimal(value, "qty") == expected
 
 
-@pytest.mark.parametrize("value, error", [
-    (0.1, TypeError), (True, TypeError), (None, TypeError),
-    ("abc", ValueError), (Decimal("NaN"), ValueError), (Decimal("Infinity"), ValueError),
-    (Decimal("0"), ValueError), (Decimal("-1"), ValueError),
-])
+@pytest.mark.parametrize(
+    "value, error",
+    [
+        (0.1, TypeError),
+        (True, TypeError),
+        (None, TypeError),
+        ("abc", ValueError),
+        (Decimal("NaN"), ValueError),
+        (Decimal("Infinity"), ValueError),
+        (Decimal("0"), ValueError),
+        (Decimal("-1"), ValueError),
+    ],
+)
 def test_bad_quantities_are_refused_before_anything_is_sent(value, error):
     with pytest.raises(error):
         new_order_body("BTC-USD", "buy", value, Decimal("1"), "c")
@@ -80,12 +100,19 @@ def test_cancel_orders_body():
 def test_stream_request_frames():
     assert auth_frame("tok") == '{"auth":{"token":"tok"}}'
     assert subscribe_frame({"channel": "price", "symbol": "BTC-USD"}) == (
-        '{"subscribe":{"channel":"price","symbol":"BTC-USD"}}')
+        '{"subscribe":{"channel":"price","symbol":"BTC-USD"}}'
+    )
     assert pong_frame(17) == '{"pong":17}'
 
 
-@given(st.decimals(min_value=Decimal("1E-12"), max_value=Decimal("1E+12"), allow_nan=False,
-                   allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=Decimal("1E-12"),
+        max_value=Decimal("1E+12"),
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
 def test_any_positive_decimal_round_trips_as_a_plain_string(value):
     text = format_decimal(value, "qty")
     assert "E" not in text.upper() and Decimal(text) == value

@@ -1,4 +1,5 @@
 """Retry policy: 429/5xx with backoff (Retry-After honoured); timeouts only where safe."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,15 +28,17 @@ def place(client):
     return client.new_order("BTC-USD", "buy", Decimal("0.001"), Decimal("60000"), "mm-1")
 
 
-@pytest.mark.parametrize("status, error", [(429, RateLimitError), (500, ServerError),
-                                           (502, ServerError), (503, ServerError)])
+@pytest.mark.parametrize(
+    "status, error",
+    [(429, RateLimitError), (500, ServerError), (502, ServerError), (503, ServerError)],
+)
 async def test_429_and_5xx_are_retried_max_retries_times(make_client, sleeps, status, error):
     exchange = ScriptedExchange((status, {"code": status, "message": "busy"}))
     client = make_client(exchange, max_retries=3)
     with pytest.raises(error):
         await place(client)
-    assert len(exchange.requests) == 4                     # 1 try + 3 retries
-    assert all(later > earlier for earlier, later in pairwise(exchange.sent_at))   # backed off
+    assert len(exchange.requests) == 4  # 1 try + 3 retries
+    assert all(later > earlier for earlier, later in pairwise(exchange.sent_at))  # backed off
     assert client.stats.retries == 3 and client.stats.requests == 4
 
 
@@ -44,7 +47,7 @@ async def test_a_retry_that_succeeds_returns_the_result(make_client, signer):
     ack = await place(make_client(exchange))
     assert ack.request_id == "r" and len(exchange.requests) == 3
     bodies = {r.content for r in exchange.requests}
-    assert len(bodies) == 1                                # the same body bytes every attempt
+    assert len(bodies) == 1  # the same body bytes every attempt
 
 
 async def test_backoff_grows_exponentially_with_jitter(make_client, sleeps):
@@ -52,7 +55,7 @@ async def test_backoff_grows_exponentially_with_jitter(make_client, sleeps):
     with pytest.raises(ServerError):
         await place(client)
     for attempt, delay in enumerate(sleeps.delays):
-        ceiling = 0.2 * 2 ** attempt
+        ceiling = 0.2 * 2**attempt
         assert ceiling / 2 <= delay <= ceiling
 
 
@@ -85,8 +88,9 @@ async def test_a_429_hold_off_is_waited_on_the_injected_clock(make_client, sleep
     assert sum(sleeps.delays) >= 3600.0
 
 
-@pytest.mark.parametrize("status, error", [(400, OrderRejectedError), (401, AuthError),
-                                           (403, ForbiddenError)])
+@pytest.mark.parametrize(
+    "status, error", [(400, OrderRejectedError), (401, AuthError), (403, ForbiddenError)]
+)
 async def test_client_errors_are_never_retried(make_client, sleeps, status, error):
     exchange = ScriptedExchange((status, {"code": status, "message": "no"}))
     with pytest.raises(error):
@@ -120,8 +124,10 @@ async def test_read_timeout_on_get_gives_up_after_max_retries(make_client):
     assert len(exchange.requests) == 3
 
 
-@pytest.mark.parametrize("failure", [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof"),
-                                     httpx.WriteError("reset")])
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("eof"), httpx.WriteError("reset")],
+)
 async def test_a_new_order_that_may_have_been_sent_is_never_resent(make_client, failure):
     exchange = ScriptedExchange(failure, OK)
     with pytest.raises(RequestTimeoutError) as caught:

@@ -1,4 +1,5 @@
 """symbol_specs() prefers the exchange's answer and falls back to the built-in table."""
+
 from __future__ import annotations
 
 import logging
@@ -32,6 +33,7 @@ async def test_a_malformed_answer_falls_back_too(make_client):
 
 async def test_a_symbol_missing_from_the_answer_uses_the_table(make_client):
     specs = await make_client(ScriptedExchange((200, [SYMBOL_INFO_ROW]))).symbol_specs(
-        ["BTC-USD", "XAU-USD"])
-    assert specs["BTC-USD"].max_open_orders == 100          # live
+        ["BTC-USD", "XAU-USD"]
+    )
+    assert specs["BTC-USD"].max_open_orders == 100  # live
     assert specs["XAU-USD"] == FALLBACK_SPECS["XAU-USD"]

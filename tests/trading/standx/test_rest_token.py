@@ -1,4 +1,5 @@
 """The access token: expiry read from the JWT, refused locally once expired, never logged."""
+
 from __future__ import annotations
 
 import logging
@@ -84,6 +85,6 @@ async def test_logs_and_reprs_never_contain_secrets(make_client, caplog):
         await client.new_order("BTC-USD", "buy", Decimal("1"), Decimal("1"), "c")
         await client.query_positions()
     text = "\n".join(record.getMessage() for record in caplog.records) + repr(client)
-    assert "/api/new_order" in text                        # something was logged...
+    assert "/api/new_order" in text  # something was logged...
     for secret in (VALID_TOKEN, SEED_B58, "x-request-signature", "Bearer"):
-        assert secret not in text                          # ...but never a credential
+        assert secret not in text  # ...but never a credential

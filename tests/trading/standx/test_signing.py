@@ -1,4 +1,5 @@
 """Known-answer vectors of standx-protocol.md section 2.4, plus key decoding and JWT helpers."""
+
 from __future__ import annotations
 
 import base64
@@ -77,7 +78,8 @@ def test_default_headers_use_uuid4_and_millisecond_clock():
     assert len(headers["x-request-timestamp"]) == 13  # milliseconds, not seconds
     message = signing_message(headers["x-request-id"], headers["x-request-timestamp"], "{}")
     VerifyKey(bytes.fromhex(PUBKEY_HEX)).verify(
-        message, base64.b64decode(headers["x-request-signature"]))    # raises if it is not
+        message, base64.b64decode(headers["x-request-signature"])
+    )  # raises if it is not
 
 
 def test_signature_is_standard_padded_base64_of_64_bytes():
@@ -104,15 +106,18 @@ def test_64_byte_key_with_mismatched_pubkey_half_is_refused():
     assert key not in str(caught.value)
 
 
-@pytest.mark.parametrize("key", [
-    "",
-    "   ",
-    "0OIl-not-base58",                                   # 0, O, I, l are not in the alphabet
-    base58.b58encode(b"\x01" * 31).decode(),             # wrong length
-    base58.b58encode(b"\x01" * 33).decode(),
-    base58.b58encode(b"\x01" * 48).decode(),
-    SEED_HEX,                                            # hex: "0" is not in the alphabet
-])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "   ",
+        "0OIl-not-base58",  # 0, O, I, l are not in the alphabet
+        base58.b58encode(b"\x01" * 31).decode(),  # wrong length
+        base58.b58encode(b"\x01" * 33).decode(),
+        base58.b58encode(b"\x01" * 48).decode(),
+        SEED_HEX,  # hex: "0" is not in the alphabet
+    ],
+)
 def test_bad_keys_raise_key_format_error_without_echoing_the_key(key):
     with pytest.raises(KeyFormatError) as caught:
         RequestSigner(key)
@@ -128,6 +133,7 @@ def test_signer_repr_shows_only_the_public_key():
 def _jwt(claims: dict) -> str:
     def part(obj: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
@@ -144,7 +150,9 @@ def test_jwt_expiry():
     assert jwt_expiry("not-a-jwt") is None
 
 
-@pytest.mark.parametrize("token", ["a.b", "a.!!!.c", f"a.{base64.urlsafe_b64encode(b'[1]').decode()}.c"])
+@pytest.mark.parametrize(
+    "token", ["a.b", "a.!!!.c", f"a.{base64.urlsafe_b64encode(b'[1]').decode()}.c"]
+)
 def test_jwt_claims_rejects_non_jwts_without_echoing(token):
     with pytest.raises(TokenError) as caught:
         jwt_claims(token)
@@ -164,8 +172,11 @@ def test_check_token_expiry_reads_the_token():
     assert check_token_expiry(token, now=1000, within_seconds=60) is None
 
 
-@given(body=st.text(max_size=200), request_id=st.text(min_size=1, max_size=40),
-       timestamp=st.integers(min_value=0, max_value=10**13))
+@given(
+    body=st.text(max_size=200),
+    request_id=st.text(min_size=1, max_size=40),
+    timestamp=st.integers(min_value=0, max_value=10**13),
+)
 def test_sign_then_verify_round_trips_and_binds_the_body(body, request_id, timestamp):
     signer = RequestSigner(SEED_B58)
     signature = base64.b64decode(signer.sign(request_id, timestamp, body))

@@ -1,4 +1,5 @@
 """The account stream authenticates first; a refused or unanswered auth is retried."""
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,7 @@ async def test_refused_auth_is_reported_and_retried(caplog):
         await server.receive(ws, index)
         await ws.send(auth_reply(401 if index == 0 else 200))
         if index == 0:
-            await server.hold(ws)                 # the client must hang up and retry
+            await server.hold(ws)  # the client must hang up and retry
             return
         await server.receive(ws, index, 4)
         await server.hold(ws)
@@ -76,7 +77,7 @@ async def test_unanswered_auth_times_out_and_is_retried():
     async def script(ws, index, server):
         await server.receive(ws, index)
         if index == 0:
-            await server.hold(ws)                 # never answer the first auth
+            await server.hold(ws)  # never answer the first auth
             return
         await ws.send(auth_reply(200))
         await server.receive(ws, index, 4)
@@ -84,8 +85,9 @@ async def test_unanswered_auth_times_out_and_is_retried():
 
     handler = EventCollector()
     async with FakeStreamServer(script) as server:
-        client = stream_client(server.url, account_subscriptions(), token=TOKEN,
-                               connect_timeout=0.3)
+        client = stream_client(
+            server.url, account_subscriptions(), token=TOKEN, connect_timeout=0.3
+        )
         async with running(client, handler):
             await handler.wait_for(status_is("connected"))
     assert handler.statuses() == ["disconnected", "connected"]

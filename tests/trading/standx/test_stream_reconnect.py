@@ -1,4 +1,5 @@
 """A dropped or refused connection is rebuilt and every subscription is sent again."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -25,8 +26,8 @@ async def drop_first_connection(ws, index, server):
     await server.receive(ws, index, 3)
     if index == 0:
         await ws.send(book_frame(seq=1))
-        return                                   # returning closes the connection
-    await ws.send(price_frame(seq=1))            # seq restarts on a new connection
+        return  # returning closes the connection
+    await ws.send(price_frame(seq=1))  # seq restarts on a new connection
     await server.hold(ws)
 
 
@@ -58,8 +59,10 @@ async def test_refused_handshakes_are_retried_with_one_disconnected_report():
         await server.hold(ws)
 
     handler = EventCollector()
-    async with (FakeStreamServer(accept, process_request=refuse_twice) as server,
-                running(stream_client(server.url, market_subscriptions("BTC-USD")), handler)):
+    async with (
+        FakeStreamServer(accept, process_request=refuse_twice) as server,
+        running(stream_client(server.url, market_subscriptions("BTC-USD")), handler),
+    ):
         await handler.wait_for(lambda e: isinstance(e, PriceEvent))
     assert len(attempts) == 3
     assert handler.statuses() == ["disconnected", "connected"]

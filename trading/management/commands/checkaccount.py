@@ -6,6 +6,7 @@ every configured account (STANDX_ACCOUNTS; the default one when it has credentia
 those named by --account. In sim mode (no credentials) it starts the bundled simulator and
 checks a fresh simulated account, so the command can be tried before going live.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,19 +33,29 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--symbol", default=settings.BOT_DEFAULTS["symbol"])
         parser.add_argument("--timeout", type=float, default=float(settings.HTTP_TIMEOUT_SECONDS))
-        parser.add_argument("--account", action="append", default=None, metavar="NAME",
-                            help="check this account (repeatable); default: every configured one")
+        parser.add_argument(
+            "--account",
+            action="append",
+            default=None,
+            metavar="NAME",
+            help="check this account (repeatable); default: every configured one",
+        )
 
     def handle(self, *args, symbol: str, timeout: float, account: list[str] | None, **options):
         names = account or configured_accounts()
         unknown = [n for n in names if n not in settings.STANDX_ACCOUNTS]
         if unknown:
-            raise CommandError(f"unknown account {unknown[0]!r} (known: "
-                               f"{', '.join(sorted(settings.STANDX_ACCOUNTS))})")
+            raise CommandError(
+                f"unknown account {unknown[0]!r} (known: "
+                f"{', '.join(sorted(settings.STANDX_ACCOUNTS))})"
+            )
         owners = {name: bots_of(name) for name in names}
         try:
-            asyncio.run(asyncio.wait_for(self._check(names, owners, symbol, timeout),
-                                         timeout * 10 * len(names)))
+            asyncio.run(
+                asyncio.wait_for(
+                    self._check(names, owners, symbol, timeout), timeout * 10 * len(names)
+                )
+            )
         except (StandXError, KeyFormatError, TimeoutError) as exc:
             raise CommandError(f"check failed: {type(exc).__name__}: {exc}") from None
 
@@ -54,8 +65,9 @@ class Command(BaseCommand):
             for name in names:
                 self.stdout.write(f"account: {name} (bots: {', '.join(owners[name]) or 'none'})")
                 base, token, key = credentials(name) if sim is None else self._sim_account(sim)
-                rest = StandXRest(base, token=token, signer=RequestSigner(key), timeout=timeout,
-                                  max_retries=1)
+                rest = StandXRest(
+                    base, token=token, signer=RequestSigner(key), timeout=timeout, max_retries=1
+                )
                 stack.push_async_callback(rest.aclose)
                 self._report_token(token)
                 await self._report_account(rest, symbol, owners[name])
@@ -82,8 +94,10 @@ class Command(BaseCommand):
             self.stdout.write("token: no exp claim (expiry unknown)")
         else:
             hours = (expires_at - time.time()) / 3600
-            self.stdout.write(f"token: expires {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires_at))}"
-                              f" ({hours:.1f} h left)")
+            self.stdout.write(
+                f"token: expires {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires_at))}"
+                f" ({hours:.1f} h left)"
+            )
         problem = check_token_expiry(token, within_seconds=TOKEN_WARNING_SECONDS)
         if problem:
             self.stdout.write(self.style.WARNING(f"token: {problem}"))
@@ -93,28 +107,45 @@ class Command(BaseCommand):
         if symbol not in specs:
             raise CommandError(f"unknown symbol {symbol!r}")
         spec = specs[symbol]
-        self.stdout.write(f"{symbol}: price tick {spec.price_tick}, lot {spec.qty_tick}, min qty {spec.min_qty}")
+        self.stdout.write(
+            f"{symbol}: price tick {spec.price_tick}, lot {spec.qty_tick}, min qty {spec.min_qty}"
+        )
         balance = await rest.query_balance()
-        self.stdout.write(f"balance: {balance.balance} equity {balance.equity} "
-                          f"available {balance.cross_available}")
+        self.stdout.write(
+            f"balance: {balance.balance} equity {balance.equity} "
+            f"available {balance.cross_available}"
+        )
         positions = await rest.query_positions()
-        self.stdout.write("positions: " + (", ".join(f"{p.symbol} {p.qty}" for p in positions) or "none"))
+        self.stdout.write(
+            "positions: " + (", ".join(f"{p.symbol} {p.qty}" for p in positions) or "none")
+        )
         orders = await rest.query_open_orders()
         self.stdout.write(f"open orders: {len(orders)}")
         prefixes = {bot_prefix(settings.CL_ORD_PREFIX, bot): bot for bot in bots}
         for order in orders:
-            owner = next((f"bot {bot}" for prefix, bot in prefixes.items()
-                          if order.cl_ord_id.startswith(prefix)), "not a bot's")
-            self.stdout.write(f"  {order.symbol} {order.side.value} {order.qty} @ {order.price} "
-                              f"({order.cl_ord_id}, {owner})")
+            owner = next(
+                (
+                    f"bot {bot}"
+                    for prefix, bot in prefixes.items()
+                    if order.cl_ord_id.startswith(prefix)
+                ),
+                "not a bot's",
+            )
+            self.stdout.write(
+                f"  {order.symbol} {order.side.value} {order.qty} @ {order.price} "
+                f"({order.cl_ord_id}, {owner})"
+            )
 
 
 def configured_accounts() -> list[str]:
     """Live: every account with credentials (the default one may be unused); sim: one."""
     if settings.STANDX_MODE != "live":
         return [DEFAULT_ACCOUNT]
-    return [name for name in settings.STANDX_ACCOUNTS
-            if name != DEFAULT_ACCOUNT or settings.STANDX_JWT_TOKEN]
+    return [
+        name
+        for name in settings.STANDX_ACCOUNTS
+        if name != DEFAULT_ACCOUNT or settings.STANDX_JWT_TOKEN
+    ]
 
 
 def bots_of(account: str) -> list[str]:
@@ -123,12 +154,14 @@ def bots_of(account: str) -> list[str]:
 
 
 def credentials(account: str) -> tuple[str, str, str]:
-    if account == DEFAULT_ACCOUNT:      # read at call time: the settings may be overridden
+    if account == DEFAULT_ACCOUNT:  # read at call time: the settings may be overridden
         token, key = settings.STANDX_JWT_TOKEN, settings.STANDX_ED25519_PRIVATE_KEY
     else:
         named = settings.STANDX_ACCOUNTS[account]
         token, key = named.token, named.private_key
     if not token or not key:
-        raise CommandError(f"account {account!r} has no credentials "
-                           f"({' and '.join(settings.STANDX_ACCOUNTS[account].variables)})")
+        raise CommandError(
+            f"account {account!r} has no credentials "
+            f"({' and '.join(settings.STANDX_ACCOUNTS[account].variables)})"
+        )
     return settings.STANDX_API_BASE, token.reveal(), key.reveal()

@@ -4,6 +4,7 @@ mode) the simulator in one process on one asyncio loop.
 Thin on purpose: parse the options, check the database, hand over to
 trading.fleet.runner.Runner, and turn its outcome into an exit status.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,20 +21,38 @@ log = logging.getLogger("trading.runbot")
 
 
 class Command(BaseCommand):
-    help = ("Run the market-making engines of the configured bots with their dashboard "
-            "(and the simulator in sim mode).")
+    help = (
+        "Run the market-making engines of the configured bots with their dashboard "
+        "(and the simulator in sim mode)."
+    )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
-                            help="run this long, then stop cleanly (cancel all our orders)")
-        parser.add_argument("--engine-only", action="store_true",
-                            help="do not serve the dashboard (split deployment)")
-        parser.add_argument("--no-sim", action="store_true",
-                            help="in sim mode, use STANDX_API_BASE/STANDX_WS_URL instead of "
-                                 "starting the bundled simulator")
-        parser.add_argument("--bot", action="append", default=None, metavar="NAME",
-                            help="run this bot (repeatable; a missing one is created from the "
-                                 "environment's defaults); default: every configured bot")
+        parser.add_argument(
+            "--duration",
+            type=float,
+            default=None,
+            metavar="SECONDS",
+            help="run this long, then stop cleanly (cancel all our orders)",
+        )
+        parser.add_argument(
+            "--engine-only",
+            action="store_true",
+            help="do not serve the dashboard (split deployment)",
+        )
+        parser.add_argument(
+            "--no-sim",
+            action="store_true",
+            help="in sim mode, use STANDX_API_BASE/STANDX_WS_URL instead of "
+            "starting the bundled simulator",
+        )
+        parser.add_argument(
+            "--bot",
+            action="append",
+            default=None,
+            metavar="NAME",
+            help="run this bot (repeatable; a missing one is created from the "
+            "environment's defaults); default: every configured bot",
+        )
 
     def say(self, text: str) -> None:
         self.stdout.write(text)
@@ -45,10 +64,10 @@ class Command(BaseCommand):
         check_database()
         try:
             asyncio.run(Runner(opts, say=self.say).run())
-        except KeyboardInterrupt:      # a second Ctrl-C during the clean stop
+        except KeyboardInterrupt:  # a second Ctrl-C during the clean stop
             self.stderr.write("interrupted during shutdown")
             sys.exit(1)
-        except ExceptionGroup as group:      # a task of the TaskGroup failed for good
+        except ExceptionGroup as group:  # a task of the TaskGroup failed for good
             error = first_error(group)
             if isinstance(error, CommandError):
                 raise error from None
@@ -70,7 +89,8 @@ def check_database() -> None:
     if pending:
         raise CommandError(
             f"the database is not migrated ({len(pending)} migrations pending, e.g. "
-            f"{pending[0]}); run `python manage.py migrate` (or `make run`, which does it)")
+            f"{pending[0]}); run `python manage.py migrate` (or `make run`, which does it)"
+        )
     probe_write()
 
 

@@ -22,8 +22,10 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Configured in pyproject.toml; the same checks run from .pre-commit-config.yaml.
+# `make format` rewrites the tree in the checked style.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 format: $(STAMP)

@@ -3,10 +3,10 @@
 Every schemathesis check runs on every generated request (positive and negative data, plus
 the checks' own follow-up requests, e.g. without or with a wrong token): status codes, content
 types, headers and bodies as documented, schema-valid data accepted, schema-invalid data
-rejected, auth enforced. For every generated request, authenticated with the API token: never
-a 5xx, and a rejected request (4xx) changes nothing: not the stored config rows (no row is added either: a request
-for an unknown bot is a 404, it never creates one), not the control messages sent to the
-engine. Accepted requests may change state; that is what they are for.
+rejected, auth enforced. For every generated request, authenticated with the API token:
+never a 5xx, and a rejected request (4xx) changes nothing: not the stored config rows (no row
+is added either: a request for an unknown bot is a 404, it never creates one), not the
+control messages sent to the engine. Accepted requests may change state; that is what they are for.
 
 schemathesis is imported unconditionally: without it this module fails, it never skips.
 """

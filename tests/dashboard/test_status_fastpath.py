@@ -1,7 +1,8 @@
-"""GET /api/status (orders, uptime) by API token, with an engine publishing in this process, is answered from
-its latest snapshot without a Django request (no per-request thread, middleware, session or
-database work: dashboard/fastpath.py); the body is the API view's. Everything it cannot
-answer exactly like the API goes to Django. Through the real ASGI application."""
+"""GET /api/status (orders, uptime) by API token, with an engine publishing in this process,
+is answered from its latest snapshot without a Django request (no per-request thread,
+middleware, session or database work: dashboard/fastpath.py); the body is the API view's.
+Everything it cannot answer exactly like the API goes to Django. Through the real ASGI
+application."""
 
 from __future__ import annotations
 

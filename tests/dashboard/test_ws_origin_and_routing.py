@@ -86,7 +86,7 @@ async def test_per_bot_path_joins_that_bot(session_cookie):
     await comm.disconnect()
 
 
-# ---------------------------------------------------------------- bearer tokens skip the Origin check
+# ------------------------------------------------------ bearer tokens skip the Origin check
 
 TOKEN = "ws-token-5d1e8a7c3b9f"
 

@@ -232,7 +232,8 @@ class LeaseKeeper:
                     f"bot {self.bot!r}: the database was unavailable to the end of a {wait:.0f}s "
                     f"wait for its lease ({failure})"
                     if failure
-                    else f"bot {self.bot!r} is still held by another worker after waiting {wait:.0f}s"
+                    else f"bot {self.bot!r} is still held by another worker after waiting "
+                    f"{wait:.0f}s"
                 )
             await asyncio.sleep(max(0.0, min(poll, deadline - self.clock())))
 

@@ -74,44 +74,18 @@ group the bid side comes first, then by ``cl_ord_id``.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from trading.core.actions import Action, BandWindow, Cancel, CancelHow, Place, Trigger
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
 
 MAKE_BEFORE_BREAK = "make_before_break"
 CANCEL_FIRST = "cancel_first"
 ACTIVE_STATES = frozenset({OrderState.PENDING_NEW, OrderState.OPEN})
 SIDES = (Side.BUY, Side.SELL)
-
-
-class Trigger(enum.StrEnum):
-    """Why an order is placed or cancelled."""
-
-    NO_QUOTE = "no_quote"
-    PROXIMITY = "proximity"
-    EXPOSURE = "exposure"
-    BAND = "band"
-    CONFIG = "config"
-    STALE = "stale"
-    DRIFT = "drift"
-    MISSING = "missing"  # a side with a desired quote and no order
-    DUPLICATE = "duplicate"  # a second order on a side, nothing wrong with either
-    REPLACED = "replaced"  # the old order once its replacement rests
-
-    @property
-    def urgent(self) -> bool:
-        """The order itself may be filled any moment (or a fill would breach MAX_NOTIONAL)."""
-        return self in (Trigger.PROXIMITY, Trigger.EXPOSURE)
-
-
-class CancelHow(enum.StrEnum):
-    OWN = "own"  # the order's own trigger
-    FALLBACK = "fallback"  # make_before_break could not overlap: cancel first, place next
-    SWEEP = "sweep"  # cancel_first: swept with the others for the first trigger
 
 
 class DesiredQuotes(Protocol):
@@ -121,27 +95,6 @@ class DesiredQuotes(Protocol):
     def capped(self) -> frozenset[Side]: ...
 
     def quote_for(self, side: Side) -> Quote | None: ...
-
-
-@dataclass(frozen=True)
-class BandWindow:
-    """Where an order of one side may sit and be kept, in signed bps of the mark (a bid
-    below the mark is negative): ``low <= offset <= high`` (``holds``)."""
-
-    mark: Decimal
-    low: Decimal
-    high: Decimal
-
-    def offset(self, price: Decimal) -> Decimal:
-        return bps_between(price, self.mark)
-
-    def holds(self, price: Decimal) -> bool:
-        return self.low <= self.offset(price) <= self.high
-
-    @classmethod
-    def reward_band(cls, mark: Decimal, band_bps: Decimal) -> BandWindow:
-        """The reward band itself (spread mode: requote what drifted out of it)."""
-        return cls(mark, -band_bps, band_bps)
 
 
 @dataclass(frozen=True)
@@ -174,51 +127,6 @@ class DecideParams:
     def __post_init__(self) -> None:
         if self.requote_mode not in (MAKE_BEFORE_BREAK, CANCEL_FIRST):
             raise ValueError(f"unknown requote_mode {self.requote_mode!r}")
-
-
-@dataclass(frozen=True)
-class Place:
-    quote: Quote
-    trigger: Trigger
-    replaces: str | None = None
-
-    @property
-    def side(self) -> Side:
-        return self.quote.side
-
-    @property
-    def reason(self) -> str:
-        return self.trigger.value
-
-    @property
-    def requote(self) -> bool:
-        return self.replaces is not None
-
-
-@dataclass(frozen=True)
-class Cancel:
-    cl_ord_id: str
-    side: Side
-    trigger: Trigger
-    how: CancelHow = CancelHow.OWN
-    # This cancel starts a requote (cancel-first lifecycles); derived, so not compared.
-    requote: bool = field(default=False, compare=False)
-
-    @property
-    def urgent(self) -> bool:
-        return self.trigger.urgent and self.how is not CancelHow.SWEEP
-
-    @property
-    def reason(self) -> str:
-        """The audit log's words (unchanged since the reasons were strings)."""
-        if self.how is CancelHow.FALLBACK:
-            return f"cancel_first_fallback:{self.trigger.value}"
-        if self.how is CancelHow.SWEEP:
-            return f"cancel_all:{self.trigger.value}"
-        return self.trigger.value
-
-
-Action = Place | Cancel
 
 
 def trigger_for(

@@ -219,41 +219,55 @@ def compute_quotes(
     blocked = _unquotable_reason(top, spec)
     if blocked:
         return QuoteResult(None, None, None, blocked, blocked)
-    mid = top.mid
+    prices = _prices(top, params, spec.price_tick, anchors)
+    sides = {
+        side: _sized(side, price, top.mid, position_qty, spec, params)
+        for side, price in prices.items()
+    }
+    bid, ask = sides[Side.BUY], sides[Side.SELL]
+    notes = tuple(note for side in (bid, ask) for note in side.notes)
+    capped = frozenset(side for side, sized in sides.items() if sized.capped)
+    return QuoteResult(top.mid, bid.quote, ask.quote, bid.reason, ask.reason, capped, notes)
+
+
+def _prices(
+    top: BookTop, params: QuoteParams, tick: Decimal, anchors: tuple[Decimal, Decimal] | None
+) -> dict[Side, _SidePrice]:
+    """Each side's price, or why none (both dropped when they would meet)."""
     bid_at, ask_at = anchors if anchors is not None else (None, None)
     prices = {
-        Side.BUY: _bid_price(top, mid, params, spec.price_tick, bid_at),
-        Side.SELL: _ask_price(top, mid, params, spec.price_tick, ask_at),
+        Side.BUY: _bid_price(top, top.mid, params, tick, bid_at),
+        Side.SELL: _ask_price(top, top.mid, params, tick, ask_at),
     }
     bid_p, ask_p = prices[Side.BUY].price, prices[Side.SELL].price
     if bid_p is not None and ask_p is not None and bid_p >= ask_p:
         reason = "no_spread_within_deviation"
         prices = {side: _SidePrice(None, reason, sp.notes) for side, sp in prices.items()}
-    quotes: dict[Side, Quote | None] = {}
-    reasons: dict[Side, str | None] = {}
-    capped: set[Side] = set()
-    notes: list[str] = []
-    for side, side_price in prices.items():
-        notes.extend(side_price.notes)
-        quotes[side], reasons[side] = None, side_price.reason
-        if side_price.price is None:
-            continue
-        size = _size(side, side_price.price, mid, position_qty, spec, params)
-        if size.capped:
-            capped.add(side)
-            notes.append(f"{_label(side)}:capped_by_max_notional")
-        reasons[side] = size.reason
-        if size.qty is not None:
-            quotes[side] = Quote(side, side_price.price, size.qty)
-    return QuoteResult(
-        mid,
-        quotes[Side.BUY],
-        quotes[Side.SELL],
-        reasons[Side.BUY],
-        reasons[Side.SELL],
-        frozenset(capped),
-        tuple(notes),
-    )
+    return prices
+
+
+@dataclass(frozen=True)
+class _SideQuote:
+    quote: Quote | None
+    reason: str | None
+    capped: bool
+    notes: tuple[str, ...]
+
+
+def _sized(
+    side: Side,
+    price: _SidePrice,
+    mid: Decimal,
+    position_qty: Decimal,
+    spec: SymbolSpec,
+    params: QuoteParams,
+) -> _SideQuote:
+    if price.price is None:
+        return _SideQuote(None, price.reason, False, price.notes)
+    size = _size(side, price.price, mid, position_qty, spec, params)
+    notes = price.notes + ((f"{_label(side)}:capped_by_max_notional",) if size.capped else ())
+    quote = None if size.qty is None else Quote(side, price.price, size.qty)
+    return _SideQuote(quote, size.reason, size.capped, notes)
 
 
 def _label(side: Side) -> str:
@@ -275,6 +289,17 @@ def _bps_value(values: Mapping[str, Any], name: str) -> Decimal | None:
 
 def _shown(number: Decimal) -> str:
     return f"{number.normalize():f}"
+
+
+# The distances a fresh quote keeps from the mid: (field, variable, how it applies).
+_LOOP_DISTANCES = (
+    ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
+    (
+        "max_spread_deviation_bps",
+        "MAX_SPREAD_DEVIATION_BPS",
+        "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid",
+    ),
+)
 
 
 def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
@@ -303,14 +328,7 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
     if guard is None or guard < 0:
         return {}
     problems: dict[str, str] = {}
-    for field, name, why in (
-        ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
-        (
-            "max_spread_deviation_bps",
-            "MAX_SPREAD_DEVIATION_BPS",
-            "quotes are clamped to MAX_SPREAD_DEVIATION_BPS from the mid",
-        ),
-    ):
+    for field, name, why in _LOOP_DISTANCES:
         distance = _bps_value(values, field)
         if distance is not None and 0 < distance <= guard:
             problems[field] = (

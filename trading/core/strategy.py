@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from trading.core.actions import BandWindow
 from trading.core.band import BandInputs, BandPlan, plan_band
-from trading.core.decide import BandWindow
 from trading.core.domain import BPS, BookTop, Side
 
 SPREAD, BAND = "spread", "band"
@@ -96,45 +96,39 @@ def _band_plan(
     rest = float(_dec(values, "band_min_rest_seconds", "3"))
     problem = band_problem(top, inputs)
     if mark is None:
-        return StrategyPlan(
-            BAND,
-            None,
-            None,
-            rest,
-            True,
-            problem is None,
-            problem,
-            "waiting for the first mark price",
-        )
+        note = "waiting for the first mark price"
+        return StrategyPlan(BAND, None, None, rest, True, problem is None, problem, note)
     plan = plan_band(top, mark, inputs)
-    cap = float(values.get("band_max_requests_per_minute", 300))
-    holding = measured.requests_per_minute >= cap
-    windows = {side: _window(plan, side, inputs.band_bps, holding) for side in Side}
-    stuck = [s.value for s in Side if not plan.side(s).in_band]
-    note = (
-        None
-        if not stuck
-        else (
-            f"the mark is {float(bps_gap(top, mark)):+.1f} bps from the mid: no post-only "
-            f"{' or '.join(stuck)} fits inside the band right now"
-        )
-    )
+    holding = measured.requests_per_minute >= float(values.get("band_max_requests_per_minute", 300))
+    windows = {side: _window(plan, side, holding) for side in Side}
+    anchors = (plan.price(Side.BUY), plan.price(Side.SELL))
     return StrategyPlan(
         BAND,
-        (plan.price(Side.BUY), plan.price(Side.SELL)),
+        anchors,
         windows,
         rest,
         True,
         problem is None,
         problem,
-        note,
-        plan,
-        holding,
-        plan.urgent_bps,
+        _stuck_note(top, plan),
+        band=plan,
+        holding=holding,
+        proximity_bps=plan.urgent_bps,
     )
 
 
-def _window(plan: BandPlan, side: Side, band_bps: Decimal, holding: bool) -> BandWindow:
+def _stuck_note(top: BookTop, plan: BandPlan) -> str | None:
+    """Which side cannot sit in the band right now, and why (the mark far from the mid)."""
+    stuck = [s.value for s in Side if not plan.side(s).in_band]
+    if not stuck:
+        return None
+    return (
+        f"the mark is {float(bps_gap(top, plan.mark)):+.1f} bps from the mid: no "
+        f"post-only {' or '.join(stuck)} fits inside the band right now"
+    )
+
+
+def _window(plan: BandPlan, side: Side, holding: bool) -> BandWindow:
     """Over the request cap the touch side of the window widens to the urgent limit: only
     the band's edge (and a fill risk) still moves an order."""
     side_plan = plan.side(side)

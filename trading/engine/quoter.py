@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from trading.core import decide as decide_core
 from trading.core import quoting
+from trading.core.actions import Action, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
@@ -79,13 +80,13 @@ class Quoter:
         return self.last_plan
 
     def _execute(
-        self, actions: list[decide_core.Action], top: BookTop, trigger_at: float | None, now: float
+        self, actions: list[Action], top: BookTop, trigger_at: float | None, now: float
     ) -> None:
         cancels = []
         for action in actions:
             if action.requote:
                 self.uptime.record_requote(now)
-            if isinstance(action, decide_core.Place):
+            if isinstance(action, Place):
                 self._place(action, top, trigger_at, now)
             elif not self.executor.prepare_cancel(action.cl_ord_id, action.reason):
                 continue
@@ -95,9 +96,7 @@ class Quoter:
                 cancels.append(action.cl_ord_id)
         self.executor.cancel_soon(cancels)
 
-    def _place(
-        self, action: decide_core.Place, top: BookTop, trigger_at: float | None, now: float
-    ) -> None:
+    def _place(self, action: Place, top: BookTop, trigger_at: float | None, now: float) -> None:
         side = action.side
         cl_ord_id = self.executor.prepare_place(
             action.quote, action.reason, top.mid, action.replaces

@@ -9,16 +9,9 @@ from decimal import Decimal as D
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from trading.core.actions import BandWindow, Cancel, Place, Trigger
 from trading.core.band import BandInputs, plan_band
-from trading.core.decide import (
-    BandWindow,
-    Cancel,
-    DecideParams,
-    Place,
-    Trigger,
-    decide,
-    trigger_for,
-)
+from trading.core.decide import DecideParams, decide, trigger_for
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, SymbolSpec
 from trading.core.quoting import QuoteParams, QuoteResult, compute_quotes
 

@@ -1,4 +1,4 @@
-"""Table-driven tests of trading.core.decide: triggers, both requote modes, overlap fallback."""
+"""Table-driven tests of trading.core.decide: triggers and make_before_break."""
 
 from __future__ import annotations
 
@@ -6,65 +6,30 @@ from decimal import Decimal as D
 
 import pytest
 
-from trading.core.decide import Cancel, CancelHow, DecideParams, Place, decide, trigger_for
-from trading.core.decide import Trigger as T
-from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
-from trading.core.quoting import QuoteResult
-
-SWEEP, FALLBACK = CancelHow.SWEEP, CancelHow.FALLBACK
-OPEN, NEW, CXL = OrderState.OPEN, OrderState.PENDING_NEW, OrderState.PENDING_CANCEL
-BUY, SELL = Side.BUY, Side.SELL
-NOW = 1000.0
-MARKET = BookTop("BTC-USD", D("99.99"), D("100.01"))  # mid 100.00
-BID = Quote(BUY, D("99.50"), D("1"))
-ASK = Quote(SELL, D("100.50"), D("1"))
-TICK = D("0.01")
-
-
-def params(mode="make_before_break", overlap=True, threshold="25", stale="30", guard="1"):
-    return DecideParams(
-        requote_threshold_bps=D(threshold),
-        stale_order_seconds=D(stale),
-        proximity_guard_bps=D(guard),
-        requote_mode=mode,
-        allow_overlap=overlap,
-    )
-
-
-def desired(bid=BID, ask=ASK, capped=()) -> QuoteResult:
-    return QuoteResult(
-        D("100.00"),
-        bid,
-        ask,
-        None if bid else "max_notional",
-        None if ask else "max_notional",
-        frozenset(capped),
-    )
-
-
-def order(
-    cl_ord_id, side, price=None, state=OPEN, sent_at=NOW - 5, ref_mid="100.00", qty="1", version=0
-) -> LiveOrder:
-    """One of ours, by default a tick away from today's quote (an identical order is never
-    replaced, so the tables' triggers need an order the quote would move)."""
-    price = price or (BID.price - TICK if side is BUY else ASK.price + TICK)
-    return LiveOrder(
-        cl_ord_id, side, D(price), D(qty), state, sent_at, D(ref_mid), strategy_version=version
-    )
-
-
-def b(cl_ord_id="b1", **kw) -> LiveOrder:
-    return order(cl_ord_id, BUY, **kw)
-
-
-def a(cl_ord_id="a1", **kw) -> LiveOrder:
-    return order(cl_ord_id, SELL, **kw)
-
-
-MBB = params()
-# With a 2 bp guard our 99.50 bid is about to be hit under a 99.51 ask: 99.51 * 0.9998 = 99.49
-HIT_TOP = BookTop("BTC-USD", D("99.40"), D("99.51"))
-GUARD2 = params(guard="2")
+from tests.trading.core.decide_cases import (
+    ASK,
+    BID,
+    BUY,
+    CXL,
+    GUARD2,
+    HIT_TOP,
+    MARKET,
+    MBB,
+    NEW,
+    NOW,
+    OPEN,
+    SELL,
+    SWEEP,
+    a,
+    b,
+    desired,
+    order,
+    params,
+)
+from trading.core.actions import Cancel, Place
+from trading.core.actions import Trigger as T
+from trading.core.decide import DecideParams, decide, trigger_for
+from trading.core.domain import BookTop, Quote
 
 
 @pytest.mark.parametrize(
@@ -335,108 +300,3 @@ def test_pending_new_is_only_cancelled_when_stale(live, expected):
 )
 def test_pending_cancel_orders(overlap, live, expected):
     assert decide(desired(), live, NOW, MARKET, params(overlap=overlap)) == expected
-
-
-@pytest.mark.parametrize(
-    "live, top, expected",
-    [
-        ([b(ref_mid="100.30", price="99.80"), a()], MARKET, [Cancel("b1", BUY, T.DRIFT, FALLBACK)]),
-        ([b(sent_at=NOW - 31), a()], MARKET, [Cancel("b1", BUY, T.STALE, FALLBACK)]),
-        (
-            [b(ref_mid="99.455", price="99.51"), a(ref_mid="99.455")],
-            HIT_TOP,
-            [Cancel("b1", BUY, T.PROXIMITY, FALLBACK)],
-        ),
-        # after the fallback cancel lands, the side is placed as missing
-        ([a()], MARKET, [Place(BID, T.MISSING)]),
-    ],
-)
-def test_no_overlap_falls_back_to_cancel_first_per_side(live, top, expected):
-    got = decide(desired(), live, NOW, top, params(overlap=False, guard="2"))
-    assert got == expected
-    assert all(c.urgent == (c.trigger is T.PROXIMITY) for c in got if isinstance(c, Cancel))
-
-
-CF = params(mode="cancel_first")
-
-
-@pytest.mark.parametrize(
-    "live, expected",
-    [
-        ([], [Place(BID, T.MISSING), Place(ASK, T.MISSING)]),
-        ([b(), a()], []),
-        # one side drifted: cancel ALL, place nothing yet
-        (
-            [b(ref_mid="100.30", price="99.80"), a()],
-            [Cancel("b1", BUY, T.DRIFT), Cancel("a1", SELL, T.DRIFT, SWEEP)],
-        ),
-        (
-            [b(), a(sent_at=NOW - 31)],
-            [Cancel("b1", BUY, T.STALE, SWEEP), Cancel("a1", SELL, T.STALE)],
-        ),
-        # one side filled: the other is swept so the pair is placed fresh together
-        ([a()], [Cancel("a1", SELL, T.MISSING, SWEEP)]),
-        # cancels in flight: wait until none of ours is live
-        ([b(state=CXL), a(state=CXL)], []),
-        ([a(state=CXL)], []),
-        # an unconfirmed order is not swept for the other side's drift; wait for it to rest
-        ([b(ref_mid="100.30", price="99.80"), a(state=NEW)], [Cancel("b1", BUY, T.DRIFT)]),
-        # duplicates with nothing to refresh
-        (
-            [b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()],
-            [Cancel("b1", BUY, T.DUPLICATE)],
-        ),
-    ],
-)
-def test_cancel_first_cancels_all_then_places_the_pair(live, expected):
-    assert decide(desired(), live, NOW, MARKET, CF) == expected
-
-
-def test_cancel_first_proximity_cancel_comes_first_and_is_urgent():
-    live = [b(ref_mid="99.455", price="99.50"), a(ref_mid="99.455")]
-    got = decide(desired(), live, NOW, HIT_TOP, params(mode="cancel_first", guard="2"))
-    assert got == [Cancel("b1", BUY, T.PROXIMITY), Cancel("a1", SELL, T.PROXIMITY, SWEEP)]
-    assert [c.urgent for c in got] == [True, False]
-
-
-def test_output_order_urgent_cancels_then_places_then_other_cancels():
-    top = HIT_TOP
-    live = [
-        b("b1", ref_mid="99.455", price="99.51"),
-        a("a1", ref_mid="99.455", sent_at=NOW - 9),
-        a("a2", ref_mid="99.455", sent_at=NOW - 1),
-        b("b0", state=NEW, sent_at=NOW - 40, price="99.00"),
-    ]
-    got = decide(desired(), live, NOW, top, GUARD2)
-    assert got == [
-        Cancel("b1", BUY, T.PROXIMITY),
-        Place(BID, T.PROXIMITY, replaces="b1"),
-        Cancel("b0", BUY, T.STALE),
-        Cancel("a1", SELL, T.DUPLICATE),
-    ]
-
-
-def test_terminal_orders_are_ignored():
-    live = [b(state=OrderState.FILLED), a(state=OrderState.CANCELED)]
-    assert decide(desired(), live, NOW, MARKET, MBB) == [
-        Place(BID, T.MISSING),
-        Place(ASK, T.MISSING),
-    ]
-
-
-def test_params_from_bot_defaults_shaped_mapping():
-    config = {
-        "requote_threshold_bps": D("25.0"),
-        "stale_order_seconds": D("30"),
-        "proximity_guard_bps": D("1.0"),
-        "requote_mode": "cancel_first",
-        "symbol": "X",
-    }
-    assert DecideParams.from_config(config, allow_overlap=False) == params(
-        mode="cancel_first", overlap=False
-    )
-
-
-def test_unknown_mode_is_rejected():
-    with pytest.raises(ValueError):
-        params(mode="yolo")

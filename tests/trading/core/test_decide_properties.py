@@ -7,16 +7,8 @@ from decimal import Decimal as D
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trading.core.decide import (
-    BandWindow,
-    Cancel,
-    CancelHow,
-    DecideParams,
-    Place,
-    Trigger,
-    decide,
-    trigger_for,
-)
+from trading.core.actions import BandWindow, Cancel, CancelHow, Place, Trigger
+from trading.core.decide import DecideParams, decide, trigger_for
 from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
 from trading.core.quoting import QuoteResult
 

@@ -14,7 +14,8 @@ start must cancel them.
 
     python -m bench.soak [--minutes 10] [--quick] [--seed 1] [--grace 5] [--keep]
 
-Prints a table and writes bench/results/soak.json. The fault plan is bench/soak_faults.py.
+Prints a table and writes bench/results/soak.json. The fault plan is bench/soak_faults.py, the
+result record bench/soak_result.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ import json
 import secrets
 import shutil
 import signal
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +34,7 @@ import httpx
 
 from bench import soak_faults as faults
 from bench import soak_procs as procs
+from bench import soak_result
 from bench.soak_phases import Phases
 from bench.soak_report import evaluate, print_report
 from bench.soak_watch import Watch
@@ -58,13 +59,6 @@ BOT_STRATEGY = {
     "ASK_NOTIONAL": "100",
     "REFRESH_INTERVAL": "0.5",
     "SYMBOL": "BTC-USD",
-}
-DARK_WINDOW = {
-    "ws_drop": 5.0,
-    "burst_429": 10.0,
-    "stall": 5.0,
-    "sim_restart": 20.0,
-    "bot_kill": 30.0,
 }
 
 
@@ -330,11 +324,6 @@ class Soak:
         w.bot_up = False
         code = await asyncio.to_thread(self.bot.stop, 40)
         end_orders = w.ours(await w.sim_get("/sim/orders"))
-        tracebacks = 0
-        samples: list[str] = []
-        for log in self.bot_logs:
-            n, found = procs.count_tracebacks(log)
-            tracebacks, samples = tracebacks + n, samples + found
         return {
             "seed": self.args.seed,
             "minutes": self.args.minutes,
@@ -343,87 +332,24 @@ class Soak:
             "bot_start_s": round(bot_up_s, 2),
             "first_two_sided_s": round(first_quote_s, 2),
             "uptime": totals,
-            "faults": self.fault_counts(totals["injected"]),
-            "requote_s": self.requote_times(),
-            "dark_s_by_cause": self.dark_by_cause(),
-            "orphans": {
-                "during_run": len(w.orphans),
-                "longest_s": round(max(w.orphans.values(), default=0.0), 1),
-                "ghosts": len(w.ghosts),
-                "at_end": len(end_orders),
-                "seen": dict(sorted(w.first_seen.items())[:10]),
-                "bot_api_errors": w.bot_errors,
-            },
-            "tracebacks": {"count": tracebacks, "samples": samples[:10]},
+            "faults": soak_result.fault_counts(self.events, totals["injected"]),
+            "requote_s": soak_result.requote_times(w, self.events),
+            "dark_s_by_cause": soak_result.dark_by_cause(w, self.events),
+            "orphans": soak_result.orphans(w, end_orders),
+            "tracebacks": self.tracebacks(),
             "phases": phases,
             "history": {k: v for k, v in self.history.items() if k != "task"},
-            "bot": {
-                **{k: round(v, 2) for k, v in w.res.items()},
-                "exit_code": code,
-                "states_seen": dict(w.bot_states),
-                "state_reasons": sorted(w.state_reasons),
-            },
+            "bot": soak_result.bot_figures(w, code),
         }
 
-    def fault_counts(self, injected: dict) -> dict:
-        kinds = [e["kind"] for e in self.events]
-        return {
-            "ws_drop": injected.get("ws_drop", 0),
-            "http_5xx": injected.get("http_5xx", 0),
-            "hang": injected.get("hang", 0),
-            "http_429": injected.get("http_429", 0),
-            "alo_reject": injected.get("alo_reject", 0),
-            "burst_429_events": kinds.count("burst_429"),
-            "stall_15s": kinds.count("stall"),
-            "sim_restart": kinds.count("sim_restart"),
-            "bot_sigkill": kinds.count("bot_kill"),
-        }
-
-    def windows(self) -> list[tuple[str, float, float]]:
-        """(kind, start, end) of every fault, WebSocket drops included."""
-        return sorted(
-            [("ws_drop", t, t) for t in self.watch.drops]
-            + [(e["kind"], e["start"], e["end"]) for e in self.events],
-            key=lambda w: w[1],
-        )
-
-    def dark_by_cause(self) -> dict:
-        """Ground-truth seconds not two-sided, charged to the fault whose window holds the
-        start of the dark spell ("other" when none: background 5xx/hangs/ALO rejects)."""
-        out: dict[str, float] = {}
-        for start, length in self.watch.dark_spells():
-            cause = next(
-                (
-                    kind
-                    for kind, s, e in reversed(self.windows())
-                    if s - 1.0 <= start <= e + DARK_WINDOW[kind]
-                ),
-                "other",
-            )
-            out[cause] = round(out.get(cause, 0.0) + length, 2)
-        return out
-
-    def requote_times(self) -> dict:
-        by_kind: dict[str, list] = {}
-        for kind, start, end in self.windows():
-            by_kind.setdefault(kind, []).append(
-                self.watch.two_sided_at(start, end, DARK_WINDOW[kind])
-            )
-        return {kind: summarize(values) for kind, values in by_kind.items()}
-
-
-def summarize(values: list[float | None]) -> dict:
-    back = sorted(v for v in values if v is not None)
-    if not back:
-        return {"n": len(values), "never_back": len(values)}
-    pick = lambda q: back[min(len(back) - 1, round(q * (len(back) - 1)))]  # noqa: E731
-    return {
-        "n": len(values),
-        "never_back": len(values) - len(back),
-        "p50": round(statistics.median(back), 2),
-        "p99": round(pick(0.99), 2),
-        "max": round(back[-1], 2),
-    }
+    def tracebacks(self) -> dict:
+        """Traceback and unhandled-error lines over every bot process' log (restarts too)."""
+        count = 0
+        samples: list[str] = []
+        for log in self.bot_logs:
+            n, found = procs.count_tracebacks(log)
+            count, samples = count + n, samples + found
+        return {"count": count, "samples": samples[:10]}
 
 
 def _interrupt(signum, frame) -> None:

@@ -275,6 +275,11 @@ def failures(p: dict) -> list[str]:
     failed = []
     if k["two_sided_before_s"] is None or f["two_sided_before_s"] is None:
         failed.append("a phase began without the bot quoting both sides (nothing to judge)")
+    return failed + storm_kill_failures(k) + frozen_stop_failures(f)
+
+
+def storm_kill_failures(k: dict) -> list[str]:
+    failed = []
     if not k["breaker_engaged"] or k["places_last_s_at_kill"] < 2:
         failed.append(
             f"storm: the requote breaker never engaged (event log), or the kill did "
@@ -294,6 +299,11 @@ def failures(p: dict) -> list[str]:
         )
     if k["two_sided_after_start_s"] is None:
         failed.append(f"storm kill: not two-sided within {START_BACK_S:g} s of /api/start")
+    return failed
+
+
+def frozen_stop_failures(f: dict) -> list[str]:
+    failed = []
     if f["resting_at_exit"] and (f["exit_code"] in (0, None) or not f["may_remain_line"]):
         failed.append(
             f"frozen stop: {f['resting_at_exit']} order(s) rested but runbot exited "

@@ -49,10 +49,19 @@ def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
 
 
 def print_report(r: dict, failed: list[str]) -> None:
-    u, f = r["uptime"], r["faults"]
-    observed = u["observed_seconds"]
     print(f"\nchaos soak, {r['minutes']:g} min, seed {r['seed']}, wall {r['wall_seconds']} s")
-    rows = [
+    rows = _uptime_rows(r) + _fault_rows(r) + _safety_rows(r) + soak_phases.report_rows(r["phases"])
+    for label, value in rows:
+        print(f"  {label:44} {value}")
+    for reason in r["bot"]["state_reasons"]:
+        print(f"  state reason: {reason}")
+    _verdict(r, failed)
+
+
+def _uptime_rows(r: dict) -> list[tuple[str, str]]:
+    u = r["uptime"]
+    observed = u["observed_seconds"]
+    return [
         ("two-sided uptime % (ground truth)", f"{pct(u['two_sided_seconds'], observed):.2f}"),
         ("in-band uptime % (ground truth)", f"{pct(u['in_band_seconds'], observed):.2f}"),
         ("observed seconds", f"{observed:.1f}"),
@@ -62,7 +71,11 @@ def print_report(r: dict, failed: list[str]) -> None:
             f"{r['bot_start_s']} / {r['first_two_sided_s']}",
         ),
     ]
-    rows += [(f"fault: {k}", str(v)) for k, v in f.items()]
+
+
+def _fault_rows(r: dict) -> list[tuple[str, str]]:
+    """Faults injected, the requote time after each kind and the dark seconds it caused."""
+    rows = [(f"fault: {k}", str(v)) for k, v in r["faults"].items()]
     for kind, s in r["requote_s"].items():
         if "p50" in s:
             text = f"n={s['n']} p50 {s['p50']} p99 {s['p99']} max {s['max']}"
@@ -74,9 +87,13 @@ def print_report(r: dict, failed: list[str]) -> None:
                 text + (f" NEVER BACK {s['never_back']}" if s["never_back"] else ""),
             )
         )
-    rows += [(f"dark s charged to {k}", str(v)) for k, v in r["dark_s_by_cause"].items()]
+    return rows + [(f"dark s charged to {k}", str(v)) for k, v in r["dark_s_by_cause"].items()]
+
+
+def _safety_rows(r: dict) -> list[tuple[str, str]]:
+    """Orphans, tracebacks, uptime history across the SIGKILL and the bot process."""
     o, h, b = r["orphans"], r["history"], r["bot"]
-    rows += [
+    return [
         ("orphans during run (> grace)", f"{o['during_run']} (longest {o['longest_s']} s)"),
         ("ghosts (bot believes, exchange lacks)", str(o["ghosts"])),
         ("our open orders after clean stop", str(o["at_end"])),
@@ -89,12 +106,6 @@ def print_report(r: dict, failed: list[str]) -> None:
         ("bot CPU seconds", str(b["cpu_seconds"])),
         ("bot states seen (polls)", str(b["states_seen"])),
     ]
-    rows += soak_phases.report_rows(r["phases"])
-    for label, value in rows:
-        print(f"  {label:44} {value}")
-    for reason in b["state_reasons"]:
-        print(f"  state reason: {reason}")
-    _verdict(r, failed)
 
 
 def _verdict(r: dict, failed: list[str]) -> None:

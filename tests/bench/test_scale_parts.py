@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import scale
+from bench import scale, scale_deploy
 from bench import scale_report as report
 
 
@@ -54,7 +54,7 @@ def test_latency_rollup_is_the_worst_p99_and_the_median_p50():
 
 
 def raw_window(n: int) -> dict:
-    bots = scale.bot_names(n)
+    bots = scale_deploy.bot_names(n)
     return {
         "cpu_seconds": 12.0,
         "sim_cpu_seconds": 3.0,
@@ -121,9 +121,9 @@ def test_each_bot_gets_its_own_account_and_the_env_never_leaks_ours(monkeypatch)
     monkeypatch.setenv("STANDX_JWT_TOKEN", "not-for-the-bench")
     accounts = {
         b: {"token": f"t-{b}", "key": f"k-{b}", "symbol": s}
-        for b, s in zip(scale.bot_names(2), scale.SYMBOLS, strict=False)
+        for b, s in zip(scale_deploy.bot_names(2), scale_deploy.SYMBOLS, strict=False)
     }
-    env = scale.bot_env(Path("/tmp/x"), "http://127.0.0.1:9", accounts)
+    env = scale_deploy.bot_env(Path("/tmp/x"), "http://127.0.0.1:9", accounts)
     assert env["STANDX_ACCOUNTS"] == "acct01,acct02"
     assert env["BOT_ACCOUNTS"] == "bot01:acct01,bot02:acct02"
     assert env["STANDX_ACCT02_JWT_TOKEN"] == "t-bot02"
@@ -166,6 +166,6 @@ def test_make_bench_measures_the_one_process_shape_alone_without_the_split_serve
 
 
 def test_split_workers_share_the_hosts_ip_budget():
-    assert scale.ip_share(1) == "50.00"
-    assert scale.ip_share(16) == "3.12"  # rounded down: never above the share
-    assert scale.ip_share(99) == "1.00"  # the setting's minimum
+    assert scale_deploy.ip_share(1) == "50.00"
+    assert scale_deploy.ip_share(16) == "3.12"  # rounded down: never above the share
+    assert scale_deploy.ip_share(99) == "1.00"  # the setting's minimum

@@ -251,7 +251,7 @@ def print_table(results: dict) -> None:
     print(f"  -> {RESULTS.relative_to(ROOT)}")
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--clients", type=int, nargs="+", default=[50, 200])
@@ -264,7 +264,11 @@ def main(argv: list[str] | None = None) -> dict:
         "docs/operations.md; 2 loads the server harder and starves the "
         "engine of CPU on a 2-core box)",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
     seconds = 8.0 if args.quick else args.seconds
     token = secrets.token_urlsafe(24)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("STANDX_", "SQLITE_"))}

@@ -99,31 +99,9 @@ def run_mode(mode: str, seconds: float, seed: int) -> dict:
             "DJANGO_SETTINGS_MODULE": "mmsite.settings",
         }
         env.pop("SQLITE_PATH", None)
-        sim = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "runsim",
-                "--port",
-                "0",
-                "--seed",
-                str(seed),
-                "--print-account",
-                *SIM_ARGS,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        sim = start_sim(env, seed)
         try:
             api_base, account = read_sim_banner(sim)
-            child_env = {
-                **env,
-                "BENCH_TOKEN": account["token"],
-                "BENCH_KEY": account["ed25519_private_key"],
-            }
             subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                 cwd=ROOT,
@@ -131,28 +109,61 @@ def run_mode(mode: str, seconds: float, seed: int) -> dict:
                 check=True,
                 timeout=120,
             )
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.requote_modes",
-                    "--child",
-                    mode,
-                    "--seconds",
-                    str(seconds),
-                    "--api-base",
-                    api_base,
-                ],
-                cwd=ROOT,
-                env=child_env,
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=seconds + 120,
-            )
-            return json.loads(out.stdout.strip().splitlines()[-1])
+            child_env = {
+                **env,
+                "BENCH_TOKEN": account["token"],
+                "BENCH_KEY": account["ed25519_private_key"],
+            }
+            return measure_in_child(mode, seconds, api_base, child_env)
         finally:
             stop_process(sim)
+
+
+def start_sim(env: dict, seed: int) -> subprocess.Popen:
+    """`runsim` on a port of its choosing; it prints its URL and a funded account."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "runsim",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--print-account",
+            *SIM_ARGS,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def measure_in_child(mode: str, seconds: float, api_base: str, env: dict) -> dict:
+    """One mode measured in a fresh process (its own CPU and peak RSS): the child's last
+    stdout line is its result."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.requote_modes",
+            "--child",
+            mode,
+            "--seconds",
+            str(seconds),
+            "--api-base",
+            api_base,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def read_sim_banner(sim: subprocess.Popen) -> tuple[str, dict]:

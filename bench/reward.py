@@ -218,33 +218,10 @@ async def measure_rows(plan: dict, seconds: float, api_base: str) -> dict:
 async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     """Every row's engine at once for `seconds`; the ground truth of each, read before any
     engine stops (the clean stop's cancels are not part of what is measured)."""
-    import httpx
-
-    from trading.engine.engine import Engine, EngineOptions
-    from trading.engine.feeds import SharedFeed
-    from trading.standx.rest import StandXRest
-    from trading.standx.signing import RequestSigner
-
-    ws_url = api_base.replace("http://", "ws://") + "/ws-stream/v1"
-    engines, clients = {}, []
-    for row, spec in plan.items():
-        rest = StandXRest(
-            api_base, token=spec["token"], signer=RequestSigner(spec["key"]), timeout=5.0
-        )
-        clients.append(rest)
-        feed = SharedFeed(ws_url, spec["token"], f"account {row}")
-        engines[row] = Engine(row, rest, feed, "sim", EngineOptions.from_settings())
+    engines, clients = build_engines(plan, api_base)
     tasks = {row: asyncio.create_task(engine.run(), name=row) for row, engine in engines.items()}
     await asyncio.wait(tasks.values(), timeout=seconds)
-    async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
-        stats = {
-            row: (
-                await http.get(
-                    "/sim/stats", headers={"Authorization": f"Bearer {plan[row]['token']}"}
-                )
-            ).json()
-            for row in plan
-        }
+    stats = await ground_truth(plan, api_base)
     states = {row: engine.state for row, engine in engines.items()}  # before the stop
     for engine in engines.values():
         engine.request_shutdown()
@@ -262,6 +239,40 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
         }
         for row, error in zip(tasks, ended, strict=True)
     }
+
+
+def build_engines(plan: dict, api_base: str) -> tuple[dict, list]:
+    """An Engine per row on the row's own account, and the REST clients to close after."""
+    from trading.engine.engine import Engine, EngineOptions
+    from trading.engine.feeds import SharedFeed
+    from trading.standx.rest import StandXRest
+    from trading.standx.signing import RequestSigner
+
+    ws_url = api_base.replace("http://", "ws://") + "/ws-stream/v1"
+    engines, clients = {}, []
+    for row, spec in plan.items():
+        rest = StandXRest(
+            api_base, token=spec["token"], signer=RequestSigner(spec["key"]), timeout=5.0
+        )
+        clients.append(rest)
+        feed = SharedFeed(ws_url, spec["token"], f"account {row}")
+        engines[row] = Engine(row, rest, feed, "sim", EngineOptions.from_settings())
+    return engines, clients
+
+
+async def ground_truth(plan: dict, api_base: str) -> dict:
+    """Each row's GET /sim/stats, with its own account's token."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
+        return {
+            row: (
+                await http.get(
+                    "/sim/stats", headers={"Authorization": f"Bearer {plan[row]['token']}"}
+                )
+            ).json()
+            for row in plan
+        }
 
 
 def env_overrides(defaults: dict) -> dict:

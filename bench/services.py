@@ -159,6 +159,41 @@ class Postgres:
         except (OSError, ValueError, IndexError):
             return None
 
+    def initdb(self) -> None:
+        """A new cluster in data/: superuser `mm`, trust auth (loopback only, see start)."""
+        self.run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "mm",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+
+    def start(self) -> None:
+        """The server on 127.0.0.1 only, its socket in the cluster root, durability off."""
+        options = (
+            f"-c listen_addresses={HOST} -p {self.port} -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self.run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "postgres.log"),
+            "-w",
+            "-t",
+            str(int(START_TIMEOUT)),
+            "start",
+        )
+
     def stop(self) -> None:
         subprocess.run(
             [
@@ -221,36 +256,9 @@ def start_postgres(workdir: Path) -> Postgres:
     as_user, owner = cluster_owner()
     root = cluster_root(workdir, owner)
     cluster = Postgres(bin_dir, root, free_port(), as_user)
-    options = (
-        f"-c listen_addresses={HOST} -p {cluster.port} -k {root} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off"
-    )
     try:
-        cluster.run(
-            str(bin_dir / "initdb"),
-            "-D",
-            str(cluster.data),
-            "-U",
-            "mm",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        )
-        cluster.run(
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(cluster.data),
-            "-o",
-            options,
-            "-l",
-            str(root / "postgres.log"),
-            "-w",
-            "-t",
-            str(int(START_TIMEOUT)),
-            "start",
-        )
+        cluster.initdb()
+        cluster.start()
     except subprocess.CalledProcessError as exc:
         log = root / "postgres.log"
         tail = log.read_text()[-2000:] if log.exists() else ""

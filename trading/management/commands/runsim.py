@@ -13,17 +13,151 @@ from trading.sim.runner import SimServer, require_loopback
 from trading.sim.scenarios import SCENARIOS, scenario
 from trading.sim.symbols import SYMBOLS
 
-# Market options a scenario presets; a flag given on the command line wins over it.
-MARKET_FLAGS = (
-    "volatility_bps",
-    "jump_probability",
-    "jump_bps",
-    "mark_lag",
-    "mark_noise_bps",
-    "step_interval",
-    "push_interval",
-)
 SCENARIO_HELP = "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values())
+
+# runsim's flags as (flag, argparse options), by role, in --help order.
+SERVER_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    ("--host", dict(default="127.0.0.1", help="loopback address only")),
+    ("--port", dict(type=int, default=8100)),
+    ("--seed", dict(type=int, default=42)),
+)
+# The price process: a scenario preset and the flags that override it (None = unset).
+MARKET_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    (
+        "--scenario",
+        dict(
+            choices=tuple(SCENARIOS),
+            default=None,
+            help="a named market (see above); default: the built-in "
+            "market (0.5 bps a step every 0.2 s, 20 ms acks)",
+        ),
+    ),
+    (
+        "--volatility-bps",
+        dict(
+            type=float, default=None, help="std dev of the mid per price step, in bps (default 0.5)"
+        ),
+    ),
+    (
+        "--jump-probability",
+        dict(type=float, default=None, help="chance of a jump per price step (default 0.002)"),
+    ),
+    ("--jump-bps", dict(type=float, default=None, help="size of a jump, in bps (default 15)")),
+    (
+        "--mark-lag",
+        dict(
+            type=float,
+            default=None,
+            help="share of the mid-mark gap the mark closes per step, in "
+            "(0, 1] (default 0.3; 0.1 at 0.1 s steps lags ~1 s)",
+        ),
+    ),
+    (
+        "--mark-noise-bps",
+        dict(type=float, default=None, help="the mark's own noise per step, in bps (default 0.2)"),
+    ),
+    (
+        "--step-interval",
+        dict(type=float, default=None, help="seconds between price steps (default 0.2)"),
+    ),
+    (
+        "--push-interval",
+        dict(
+            type=float, default=None, help="seconds between depth_book/price pushes (default 0.2)"
+        ),
+    ),
+)
+# Market options a scenario presets; a flag given on the command line wins over it.
+MARKET_FLAGS = tuple(
+    flag[2:].replace("-", "_") for flag, _ in MARKET_ARGUMENTS if flag != "--scenario"
+)
+# The exchange's limits and how it samples uptime for the rewards.
+EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    ("--max-open-orders", dict(type=int, default=100)),
+    (
+        "--ip-requests-per-s",
+        dict(
+            type=int,
+            default=50,
+            help="REST requests per second per client IP (0 = no limit, "
+            "for benches of many accounts on one host)",
+        ),
+    ),
+    (
+        "--uptime-snapshots-per-hour",
+        dict(
+            type=int,
+            default=60,
+            help="random moments per UTC hour the counted size is sampled "
+            "at for the hour's X70/X50 (GET /api/maker/uptime)",
+        ),
+    ),
+    (
+        "--max-ws-per-ip",
+        dict(
+            type=int,
+            default=10,
+            help="concurrent WebSocket connections per client IP (0 = no limit)",
+        ),
+    ),
+    (
+        "--max-new-ws-per-minute",
+        dict(
+            type=int,
+            default=30,
+            help="new WebSocket connections per client IP in any 60 s (0 = no limit)",
+        ),
+    ),
+    ("--band-bps", dict(default="10")),
+)
+# Latency and faults (bench/soak.py changes them at run time through POST /sim/faults).
+FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    (
+        "--ack-latency-ms",
+        dict(
+            type=float,
+            default=None,
+            help="order new/cancel to state change (default 20; 50 in every scenario)",
+        ),
+    ),
+    ("--ack-jitter-ms", dict(type=float, default=0.0)),
+    ("--md-latency-ms", dict(type=float, default=0.0)),
+    ("--md-jitter-ms", dict(type=float, default=0.0)),
+    ("--http-5xx-share", dict(type=float, default=0.0)),
+    ("--hang-share", dict(type=float, default=0.0)),
+    ("--ws-drop-every-s", dict(type=float, default=0.0)),
+    (
+        "--stall",
+        dict(
+            action="append",
+            default=[],
+            metavar="SYMBOL",
+            help="stall the market feed of SYMBOL (repeatable)",
+        ),
+    ),
+    ("--alo-reject-share", dict(type=float, default=0.0)),
+    ("--faults-json", dict(default="", help="extra faults as JSON, e.g. '{\"burst_429\": 5}'")),
+)
+ACCOUNT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    (
+        "--print-account",
+        dict(action="store_true", help="create a funded account and print its credentials"),
+    ),
+    ("--balance", dict(default="100000")),
+    (
+        "--state-file",
+        dict(
+            default="",
+            metavar="PATH",
+            help="keep accounts, the JWT secret and prices in PATH across "
+            "restarts (not open orders; see trading/sim/state.py)",
+        ),
+    ),
+)
+
+ARGUMENTS = (
+    SERVER_ARGUMENTS + MARKET_ARGUMENTS + EXCHANGE_ARGUMENTS + FAULT_ARGUMENTS + ACCOUNT_ARGUMENTS
+)
 
 
 class Command(BaseCommand):
@@ -39,74 +173,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--host", default="127.0.0.1", help="loopback address only")
-        parser.add_argument("--port", type=int, default=8100)
-        parser.add_argument("--seed", type=int, default=42)
-        add_market_arguments(parser)
-        parser.add_argument("--max-open-orders", type=int, default=100)
-        parser.add_argument(
-            "--ip-requests-per-s",
-            type=int,
-            default=50,
-            help="REST requests per second per client IP (0 = no limit, "
-            "for benches of many accounts on one host)",
-        )
-        parser.add_argument(
-            "--uptime-snapshots-per-hour",
-            type=int,
-            default=60,
-            help="random moments per UTC hour the counted size is sampled "
-            "at for the hour's X70/X50 (GET /api/maker/uptime)",
-        )
-        parser.add_argument(
-            "--max-ws-per-ip",
-            type=int,
-            default=10,
-            help="concurrent WebSocket connections per client IP (0 = no limit)",
-        )
-        parser.add_argument(
-            "--max-new-ws-per-minute",
-            type=int,
-            default=30,
-            help="new WebSocket connections per client IP in any 60 s (0 = no limit)",
-        )
-        parser.add_argument("--band-bps", default="10")
-        parser.add_argument(
-            "--ack-latency-ms",
-            type=float,
-            default=None,
-            help="order new/cancel to state change (default 20; 50 in every scenario)",
-        )
-        parser.add_argument("--ack-jitter-ms", type=float, default=0.0)
-        parser.add_argument("--md-latency-ms", type=float, default=0.0)
-        parser.add_argument("--md-jitter-ms", type=float, default=0.0)
-        parser.add_argument("--http-5xx-share", type=float, default=0.0)
-        parser.add_argument("--hang-share", type=float, default=0.0)
-        parser.add_argument("--ws-drop-every-s", type=float, default=0.0)
-        parser.add_argument(
-            "--stall",
-            action="append",
-            default=[],
-            metavar="SYMBOL",
-            help="stall the market feed of SYMBOL (repeatable)",
-        )
-        parser.add_argument("--alo-reject-share", type=float, default=0.0)
-        parser.add_argument(
-            "--faults-json", default="", help="extra faults as JSON, e.g. '{\"burst_429\": 5}'"
-        )
-        parser.add_argument(
-            "--print-account",
-            action="store_true",
-            help="create a funded account and print its credentials",
-        )
-        parser.add_argument("--balance", default="100000")
-        parser.add_argument(
-            "--state-file",
-            default="",
-            metavar="PATH",
-            help="keep accounts, the JWT secret and prices in PATH across "
-            "restarts (not open orders; see trading/sim/state.py)",
-        )
+        for flag, options in ARGUMENTS:
+            parser.add_argument(flag, **options)
 
     def handle(self, *args, **opts) -> None:
         try:
@@ -186,54 +254,3 @@ def server_options(opts: dict) -> dict:
         "initial_balance": Decimal(opts["balance"]),
         "state_file": opts["state_file"],
     }
-
-
-def add_market_arguments(parser) -> None:
-    """The price process: a scenario preset and the flags that override it (None = unset)."""
-    parser.add_argument(
-        "--scenario",
-        choices=tuple(SCENARIOS),
-        default=None,
-        help="a named market (see above); default: the built-in "
-        "market (0.5 bps a step every 0.2 s, 20 ms acks)",
-    )
-    parser.add_argument(
-        "--volatility-bps",
-        type=float,
-        default=None,
-        help="std dev of the mid per price step, in bps (default 0.5)",
-    )
-    parser.add_argument(
-        "--jump-probability",
-        type=float,
-        default=None,
-        help="chance of a jump per price step (default 0.002)",
-    )
-    parser.add_argument(
-        "--jump-bps", type=float, default=None, help="size of a jump, in bps (default 15)"
-    )
-    parser.add_argument(
-        "--mark-lag",
-        type=float,
-        default=None,
-        help="share of the mid-mark gap the mark closes per step, in "
-        "(0, 1] (default 0.3; 0.1 at 0.1 s steps lags ~1 s)",
-    )
-    parser.add_argument(
-        "--mark-noise-bps",
-        type=float,
-        default=None,
-        help="the mark's own noise per step, in bps (default 0.2)",
-    )
-    parser.add_argument(
-        "--step-interval",
-        type=float,
-        default=None,
-        help="seconds between price steps (default 0.2)",
-    )
-    parser.add_argument(
-        "--push-interval",
-        type=float,
-        default=None,
-        help="seconds between depth_book/price pushes (default 0.2)",
-    )

@@ -1,0 +1,65 @@
+"""Bad values stop startup with a clear error naming the variable, and strategy settings that
+would start a requote loop (or a spread the forms refuse) stop it saying why."""
+
+import pytest
+
+from tests.mmsite.startup import run_check
+
+
+@pytest.mark.parametrize(
+    "name,value,expected",
+    [
+        ("SPREAD_BPS", "abc", "SPREAD_BPS='abc' is not valid: expected a decimal number"),
+        ("SPREAD_BPS", "-5", "SPREAD_BPS='-5' is not valid: expected a number greater than 0"),
+        ("SPREAD_BPS", "NaN", "SPREAD_BPS='NaN' is not valid: expected a finite decimal number"),
+        (
+            "MAX_CONSECUTIVE_FAILURES",
+            "2.5",
+            "MAX_CONSECUTIVE_FAILURES='2.5' is not valid: expected a whole number",
+        ),
+        ("STANDX_MODE", "paper", "STANDX_MODE='paper' is not valid: expected one of sim, live"),
+        ("REQUOTE_MODE", "yolo", "expected one of make_before_break, cancel_first"),
+        ("WEB_PORT", "70000", "WEB_PORT='70000' is not valid: expected a number of at most 65535"),
+        ("STANDX_WS_URL", "perps.standx.com", "expected a URL starting with ws:// or wss://"),
+    ],
+)
+def test_bad_value_stops_startup_naming_the_variable(name, value, expected):
+    result = run_check(**{name: value})
+    assert result.returncode != 0
+    assert expected in result.stderr
+
+
+LOOP_WHY = "replaced at once: a requote loop; make SPREAD_BPS wider than PROXIMITY_GUARD_BPS"
+
+
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"SPREAD_BPS": "0.5"}, "SPREAD_BPS (0.5) is not wider than PROXIMITY_GUARD_BPS (1)."),
+        ({"SPREAD_BPS": "0.9"}, LOOP_WHY),
+        ({"SPREAD_BPS": "2", "PROXIMITY_GUARD_BPS": "5"}, LOOP_WHY),
+        ({"SPREAD_BPS": "1", "PROXIMITY_GUARD_BPS": "1"}, LOOP_WHY),
+        (
+            {"SPREAD_BPS": "1", "MAX_SPREAD_DEVIATION_BPS": "1"},
+            "make MAX_SPREAD_DEVIATION_BPS wider than PROXIMITY_GUARD_BPS",
+        ),
+    ],
+)
+def test_settings_that_guarantee_a_requote_loop_stop_startup_saying_why(overrides, expected):
+    result = run_check(**overrides)
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: The strategy settings would start a requote loop." in result.stderr
+    )
+    assert expected in result.stderr
+
+
+def test_a_spread_beyond_the_deviation_cap_stops_startup():
+    """The first bot row is made from these values; the forms refuse it, so must the start."""
+    result = run_check(SPREAD_BPS="300")
+    assert result.returncode != 0
+    assert "SPREAD_BPS (300) is wider than MAX_SPREAD_DEVIATION_BPS (200)" in result.stderr
+
+
+def test_a_spread_just_wider_than_the_guard_starts():
+    assert run_check(SPREAD_BPS="1.01").returncode == 0

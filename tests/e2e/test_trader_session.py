@@ -102,8 +102,15 @@ def bid_bps(page) -> float | None:
 def test_trader_session(page, runbot, simulator):
     link = runbot.wait_for(r"dashboard: (http://\S+/accounts/link/\S+)").group(1)
     page.goto(link)
+    see_the_engine_quoting(page)
+    refuse_a_bad_spread(page)
+    apply_a_good_spread(page)
+    take_the_screenshot(page)
+    kill_and_see_no_order_left(page, simulator)
 
-    # Logged in by the one-time link; the socket is live and the engine is quoting.
+
+def see_the_engine_quoting(page) -> None:
+    """Logged in by the one-time link; the socket is live and the engine is quoting."""
     expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=10000)
     expect(page.locator("#panel-status .state")).to_have_attribute(
         "data-state", "running", timeout=15000
@@ -115,16 +122,20 @@ def test_trader_session(page, runbot, simulator):
         timeout=10,
         what="the mid changing by itself",
     )
-    wait_until(lambda: bid_bps(page) is not None and bid_bps(page) < -40, what="a 50 bps bid")
+    wait_until(lambda: (bps := bid_bps(page)) is not None and bps < -40, what="a 50 bps bid")
     assert page.locator("#panel-uptime rect.band.met").count() >= 15  # the saved hours
 
-    # A bad value is refused next to its field and nothing is applied.
+
+def refuse_a_bad_spread(page) -> None:
+    """A bad value is refused next to its field and nothing is applied."""
     page.fill("#id_spread_bps", "-5")
     page.click("#panel-config button[type=submit]")
     expect(page.locator("#id_spread_bps-error")).to_be_visible()
     expect(page.locator("#panel-config")).to_contain_text("Nothing applied")
 
-    # A good one reaches the engine: our quotes move to the new spread.
+
+def apply_a_good_spread(page) -> None:
+    """A good one reaches the engine: our quotes move to the new spread."""
     page.fill("#id_spread_bps", "20")
     page.click("#panel-config button[type=submit]")
     expect(page.locator("#panel-config")).to_contain_text("Saved")
@@ -133,14 +144,24 @@ def test_trader_session(page, runbot, simulator):
         what="our bid at about -20 bps",
     )
     expect(page.locator("#panel-orders .count")).to_have_attribute("data-count", "2", timeout=10000)
+
+
+def take_the_screenshot(page) -> None:
     page.wait_for_timeout(1500)  # let the uptime panel tick once more
     page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar at the top of the picture
     Path(SCREENSHOT).parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
 
-    # Kill, after confirming: killed on the page, and no order left on the exchange.
+
+def kill_and_see_no_order_left(page, simulator: dict) -> None:
+    """Kill, after confirming: killed on the page, and no order left on the exchange."""
     dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+
+    def confirm(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", confirm)
     page.click("button.btn-kill")
     expect(page.locator("#panel-status .state")).to_have_attribute(
         "data-state", "killed", timeout=15000

@@ -12,7 +12,7 @@ from tests.mmsite.startup import ROOT
 
 
 def test_postgres_url_becomes_a_psycopg_database_with_timeouts():
-    from mmsite.settings import postgres_database
+    from mmsite.databases import postgres_database
 
     db = postgres_database(
         "postgresql://mm%40bot:p%2Fw@127.0.0.1:5433/mm_db?sslmode=require", 60, 1500

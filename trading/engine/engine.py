@@ -490,4 +490,4 @@ class Engine:
         )
 
     def on_task_failure(self, name: str, exc: BaseException) -> None:
-        self.executor.note_failure(f"task {name}", exc)
+        self.executor.calls.note_failure(f"task {name}", exc)

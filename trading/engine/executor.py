@@ -1,12 +1,11 @@
-"""Executes decided actions against the exchange and accounts for every outcome.
+"""Executes decided actions against the exchange and audits every outcome.
 
-It feeds the consecutive-failure counter (the kill switch's input): any StandXError from an
-exchange call counts, except a post-only reject (the market moved; not a fault), a 429 and
-an exchange that cannot be reached at all; any success resets it. Every order action,
-reject and error becomes an audit event. It never decides what to quote: that is decide's
-job. Places can be shut off (`close_places`): a kill or stop drops every place still
-waiting for the rate budget, and every retry of one refused before it (a 429, a 5xx), so
-nothing queued before the kill reaches the exchange.
+Every call goes through ExchangeCalls (exchange_calls.py), which counts it toward the kill
+switch or resets the count. Every order action and reject becomes an audit event. It
+never decides what to quote: that is decide's job. Places can be shut off
+(`close_places`): a kill or stop drops every place still waiting for the rate budget, and
+every retry of one refused before it (a 429, a 5xx), so nothing queued before the kill
+reaches the exchange.
 """
 
 from __future__ import annotations
@@ -16,19 +15,19 @@ import functools
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from decimal import Decimal
 
 from trading.core.domain import ExchangeOrder, OrderState, Quote
 from trading.core.orders import OrderTracker, Transition
 from trading.engine.eventlog import EventLog
+from trading.engine.exchange_calls import ExchangeCalls
 from trading.engine.failures import Failures
 from trading.engine.supervisor import TaskSet
 from trading.standx.errors import (
     AuthError,
     NotFoundError,
     OrderRejectedError,
-    RateLimitError,
     RejectKind,
     RequestTimeoutError,
     ServerError,
@@ -49,10 +48,6 @@ class PlaceDropped(Exception):
     (after a 429 or a 5xx) of a place sent before a kill or stop is never sent."""
 
 
-def is_reject(exc: BaseException, kind: RejectKind) -> bool:
-    return isinstance(exc, OrderRejectedError) and exc.kind is kind
-
-
 class Executor:
     def __init__(
         self,
@@ -67,9 +62,8 @@ class Executor:
         clock: Callable[[], float] = time.time,
     ):
         self.rest, self.tracker, self.events = rest, tracker, events
-        self.failures = failures
+        self.calls = ExchangeCalls(events, failures, on_trip, on_auth_error, clock)
         self._symbol = symbol
-        self._on_trip, self._on_auth_error = on_trip, on_auth_error
         self._on_transition = on_transition
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
@@ -80,76 +74,6 @@ class Executor:
         # 5xx): "not found" is no answer about those, see check_overdue.
         self._placing: set[str] = set()
         self.places_closed: str | None = None  # why places are shut off (kill, stop)
-        self._requests: deque[float] = deque()  # when each exchange call of this bot went
-
-    # ------------------------------------------------------------------ accounting
-
-    async def call(
-        self, where: str, make: Callable[[], Awaitable], answers: tuple[type[StandXError], ...] = ()
-    ):
-        """One exchange call with failure accounting; returns its result or raises.
-        `answers` are errors that are a normal answer here (e.g. 404 for an order that never
-        got created): the exchange worked, so they reset the counter like a success."""
-        self._count_request()
-        try:
-            result = await make()
-        except AuthError as exc:
-            self._on_auth_error(exc)
-            raise
-        except answers:
-            self.failures.success()
-            raise
-        except RequestTimeoutError as exc:
-            if exc.maybe_sent:
-                self.note_failure(where, exc)
-            else:
-                self.note_unreachable(where, exc)
-            raise
-        except RateLimitError as exc:
-            self.note_rate_limited(where, exc)
-            raise
-        except StandXError as exc:
-            if not is_reject(exc, RejectKind.WOULD_CROSS):
-                self.note_failure(where, exc)
-            raise
-        self.failures.success()
-        return result
-
-    def _count_request(self) -> None:
-        now = self._clock()
-        self._requests.append(now)
-        while self._requests and self._requests[0] < now - 60.0:
-            self._requests.popleft()
-
-    def requests_per_minute(self, now: float) -> float:
-        """This bot's exchange calls in the last minute (its share of the rate budget)."""
-        while self._requests and self._requests[0] < now - 60.0:
-            self._requests.popleft()
-        return float(len(self._requests))
-
-    def note_failure(self, where: str, exc: BaseException) -> None:
-        log.warning("%s failed: %s", where, exc)
-        self.events.add("error", f"{where}: {type(exc).__name__}: {exc}"[:500])
-        if self.failures.failure(where, exc, self._clock()):
-            self._on_trip(
-                f"{self.failures.consecutive} consecutive failures "
-                f"(last: {where}: {type(exc).__name__})"
-            )
-
-    def note_unreachable(self, where: str, exc: BaseException) -> None:
-        """The exchange could not be reached at all (nothing was sent). Not a kill-switch
-        failure: killing cannot cancel anything on an exchange we cannot reach, and it would
-        keep the bot dark after the exchange is back. The feed is down too, so the quotes
-        are already pulled; reconcile after the reconnect sets our view right."""
-        log.warning("%s: exchange unreachable: %s", where, exc)
-        self.events.add("error", f"{where}: exchange unreachable: {exc}"[:500])
-
-    def note_rate_limited(self, where: str, exc: RateLimitError) -> None:
-        """429 after the client's retries: not a kill-switch failure. The pacer has slowed
-        every request down already; killing would leave the bot dark for hours for a
-        budget that refills in a second (and its cancels would meet the same limit)."""
-        log.warning("%s: rate limited: %s", where, exc)
-        self.events.add("error", f"{where}: rate limited: {exc}"[:500])
 
     def _transition(self, transition: Transition | None) -> None:
         if transition is not None:
@@ -266,16 +190,9 @@ class Executor:
         self, cl_ord_id: str, quote: Quote, trigger_at: float | None = None
     ) -> RejectKind | None:
         """Send one ALO order; returns the kind of a synchronous reject (None otherwise)."""
-
-        def sent() -> None:  # an attempt is leaving the pacer for the exchange
-            if self.places_closed is not None:
-                raise PlaceDropped(self.places_closed)
-            if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
-                self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
-
         self._placing.add(cl_ord_id)
         try:
-            await self.call(
+            await self.calls.call(
                 "new_order",
                 lambda: self.rest.new_order(
                     self._symbol(),
@@ -284,25 +201,36 @@ class Executor:
                     quote.price,
                     cl_ord_id,
                     "alo",
-                    on_sent=sent,
+                    on_sent=functools.partial(self._leaving_pacer, cl_ord_id, trigger_at),
                 ),
             )
         except StandXError as exc:
             return self._place_failed(cl_ord_id, quote, exc)
         except PlaceDropped as dropped:
-            self._transition(
-                self.tracker.rejected(cl_ord_id, self._clock(), f"retry not sent: {dropped}")
-            )
-            self.events.add(
-                "info",
-                f"{dropped}: dropped the retry of a place before sending",
-                side=quote.side,
-                cl_ord_id=cl_ord_id,
-            )
+            self._retry_dropped(cl_ord_id, quote, dropped)
         finally:
             self._unsent.pop(cl_ord_id, None)
             self._placing.discard(cl_ord_id)
         return None
+
+    def _leaving_pacer(self, cl_ord_id: str, trigger_at: float | None) -> None:
+        """An attempt of a place is leaving the pacer for the exchange: never once places
+        are shut off; the first one ends the reaction that caused it."""
+        if self.places_closed is not None:
+            raise PlaceDropped(self.places_closed)
+        if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
+            self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+
+    def _retry_dropped(self, cl_ord_id: str, quote: Quote, dropped: PlaceDropped) -> None:
+        self._transition(
+            self.tracker.rejected(cl_ord_id, self._clock(), f"retry not sent: {dropped}")
+        )
+        self.events.add(
+            "info",
+            f"{dropped}: dropped the retry of a place before sending",
+            side=quote.side,
+            cl_ord_id=cl_ord_id,
+        )
 
     def _place_failed(self, cl_ord_id: str, quote: Quote, exc: StandXError) -> RejectKind | None:
         now = self._clock()
@@ -339,7 +267,7 @@ class Executor:
 
     async def send_cancel(self, cl_ord_id: str) -> None:
         try:
-            await self.call(
+            await self.calls.call(
                 "cancel_order",
                 lambda: self.rest.cancel_order(cl_ord_id=cl_ord_id),
                 answers=(NotFoundError, OrderRejectedError),
@@ -368,7 +296,7 @@ class Executor:
         if not ids:
             return True
         try:
-            await self.call("cancel_orders", lambda: self.rest.cancel_orders(cl_ord_ids=ids))
+            await self.calls.call("cancel_orders", lambda: self.rest.cancel_orders(cl_ord_ids=ids))
         except StandXError:
             return False
         return True
@@ -380,7 +308,9 @@ class Executor:
     async def our_open_orders(self, symbol: str | None = None) -> tuple[list[ExchangeOrder], float]:
         """query_open_orders (all symbols unless given) and when the query was sent."""
         sent_at = self._clock()
-        rows = await self.call("query_open_orders", lambda: self.rest.query_open_orders(symbol))
+        rows = await self.calls.call(
+            "query_open_orders", lambda: self.rest.query_open_orders(symbol)
+        )
         return rows, sent_at
 
     def forget_all(self, why: str) -> None:
@@ -404,7 +334,7 @@ class Executor:
             self.tracker.mark_checked(order.cl_ord_id, self._clock())
             try:
                 query = functools.partial(self.rest.query_order, cl_ord_id=order.cl_ord_id)
-                row = await self.call("query_order", query, answers=(NotFoundError,))
+                row = await self.calls.call("query_order", query, answers=(NotFoundError,))
             except NotFoundError:
                 self._transition(
                     self.tracker.gone(order.cl_ord_id, self._clock(), "unknown to the exchange")

@@ -1,6 +1,6 @@
 """The kill switch's input: consecutive exchange failures.
 
-Any failed exchange call counts (what counts is decided in executor.py); any success
+Any failed exchange call counts (what counts is decided in exchange_calls.py); any success
 resets the count, so only an unbroken run of MAX_CONSECUTIVE_FAILURES trips the switch.
 """
 

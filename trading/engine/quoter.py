@@ -74,7 +74,9 @@ class Quoter:
 
     def plan(self, top: BookTop, now: float) -> StrategyPlan:
         measured = Measured(
-            self.meter.volatility_bps, self.meter.latency_s, self.executor.requests_per_minute(now)
+            self.meter.volatility_bps,
+            self.meter.latency_s,
+            self.executor.calls.requests_per_minute(now),
         )
         self.last_plan = plan_pass(self.state.values, top, self.state.market.mark, measured)
         return self.last_plan

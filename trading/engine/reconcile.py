@@ -74,7 +74,7 @@ class Reconciler:
     async def load_position(self) -> None:
         state = self.state
         try:
-            positions = await self.executor.call(
+            positions = await self.executor.calls.call(
                 "query_positions", lambda: self.executor.rest.query_positions(state.symbol)
             )
         except StandXError:

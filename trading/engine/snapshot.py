@@ -134,7 +134,7 @@ def build_snapshot(
         "counted_size": uptime.counted(
             now, tracker.resting(Side.BUY, mark), tracker.resting(Side.SELL, mark)
         ),
-        "lifetimes": lifetimes_view(lifetimes, executor.requests_per_minute(now)),
+        "lifetimes": lifetimes_view(lifetimes, executor.calls.requests_per_minute(now)),
         "exchange_uptime": exchange_uptime,
         "events": events.recent(),
         "config": _config(values),

@@ -4,9 +4,10 @@ Market messages wake the quoting loop at once (compute quotes -> decide -> execu
 every refresh_interval runs the same pass for age-based requotes and does housekeeping.
 Around it, supervised tasks: the account's shared feed, periodic reconcile, persistence, the
 snapshot, control messages and the config watcher. The engine wires its pieces together and
-none of them holds it: quoting.py and decide.py decide, executor.py talks to the exchange,
-runcontrol.py owns the run state, cleanup.py takes our orders off, config_follower.py
-follows the configuration, reconcile.py and resync.py set our view right.
+none of them holds it: stream_events.py takes in the streams and every order change,
+quoter.py runs a pass (core/strategy, quoting and decide decide), executor.py talks to the
+exchange, runcontrol.py owns the run state, cleanup.py takes our orders off,
+config_follower.py follows the configuration, reconcile.py and resync.py set our view right.
 """
 
 from __future__ import annotations
@@ -17,14 +18,11 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.conf import settings
 
 from trading import bus, store
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import OrderState, RunState, Side
-from trading.core.orders import OrderTracker, Transition, bot_prefix
+from trading.core.domain import RunState, Side
+from trading.core.orders import OrderTracker, bot_prefix
 from trading.core.reward import LifetimeStats
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.config_follower import ConfigFollower
@@ -33,19 +31,18 @@ from trading.engine.exchange_uptime import ExchangeUptime
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
 from trading.engine.feeds import SharedFeed
-from trading.engine.market_view import CONNECTED, feed_state
+from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
 from trading.engine.reconcile import Reconciler
 from trading.engine.resync import Resync
 from trading.engine.runcontrol import RunControl
 from trading.engine.snapshot import build_snapshot, summarize
 from trading.engine.state import BotState, Signals
+from trading.engine.stream_events import StreamEvents
 from trading.engine.supervisor import bounded_lock, every, supervise
 from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
-from trading.standx import frames
 from trading.standx.rest import StandXRest
-from trading.standx.stream import StreamStatus
 
 log = logging.getLogger(__name__)
 
@@ -53,40 +50,7 @@ log = logging.getLogger(__name__)
 # interval that thread can hold the event loop back for up to 5 ms, which is the whole
 # reaction budget; 0.5 ms keeps the loop responsive at a negligible CPU cost.
 GIL_SWITCH_INTERVAL = 0.0005
-# Order states the audit log records, with their OrderEvent kind.
-AUDITED_STATES = {
-    OrderState.OPEN: "open",
-    OrderState.CANCELED: "canceled",
-    OrderState.FILLED: "fill",
-    OrderState.REJECTED: "reject",
-}
 PRUNE_EVERY_SECONDS = 3600.0
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    feed_stale_seconds: float = 5.0
-    reconcile_every: float = 15.0
-    persist_every: float = 5.0
-    snapshot_every: float = 1.0
-    config_poll_every: float = 2.0
-    pending_timeout: float = 3.0
-    capacity_fallback_seconds: float = 60.0
-    token_warn_seconds: float = 3600.0
-    prefix: str = "mmbot-"
-    # The requote breaker (trading/core/breaker.py): a safety net, not a setting to tune.
-    breaker_max_places: int = 25
-    breaker_window_seconds: float = 5.0
-    breaker_hold_seconds: float = 30.0
-    exchange_uptime_every: float = 300.0  # StandX's own uptime figures, read this often
-
-    @classmethod
-    def from_settings(cls, **overrides) -> EngineOptions:
-        values = {
-            "feed_stale_seconds": float(settings.FEED_STALE_SECONDS),
-            "prefix": settings.CL_ORD_PREFIX,
-        }
-        return cls(**{**values, **overrides})
 
 
 class Engine:
@@ -112,18 +76,31 @@ class Engine:
         self.breaker = RequoteBreaker(
             options.breaker_max_places, options.breaker_window_seconds, options.breaker_hold_seconds
         )
+        self.uptime = UptimeKeeper(bot, clock)
+        self.lifetimes = LifetimeStats()
+        self._wire_order_handling()
+        self._wire_followers()
+        self._wire_quoting()
+        self.started = False  # start_up finished: it may have quoted
+        self.shutdown_result: CleanupResult | None = None
+        self._shutdown = asyncio.Event()
+        self._last_prune = 0.0
+
+    def _wire_order_handling(self) -> None:
+        """The parts that send, cancel and verify our orders and own the run state. Their
+        callbacks reach run_control and stream_events late: those are built after them."""
+        state = self.bot_state
         self.executor = Executor(
-            rest,
+            self.rest,
             state.tracker,
             self.events,
             self.failures,
             lambda: state.symbol,
             lambda why: self.run_control.trip(why),
             lambda exc: self.run_control.auth_failed(exc),
-            self.on_transition,
-            clock,
+            lambda transition: self.stream_events.on_transition(transition),
+            self.clock,
         )
-        self.uptime = UptimeKeeper(bot, clock)
         self.cleanup = OrderCleanup(self.executor, self.trading_lock)
         self.run_control = RunControl(
             state,
@@ -134,10 +111,21 @@ class Engine:
             self.breaker,
             self.signals,
         )
-        self.reconciler = Reconciler(state, self.executor, self.events, clock, self.on_transition)
+        self.reconciler = Reconciler(
+            state,
+            self.executor,
+            self.events,
+            self.clock,
+            lambda transition: self.stream_events.on_transition(transition),
+        )
+
+    def _wire_followers(self) -> None:
+        """The parts that follow the world outside the order book: the config row, time
+        jumps, the token's expiry and StandX's own uptime figures."""
+        state, options = self.bot_state, self.options
         self.config = ConfigFollower(
             state,
-            rest,
+            self.rest,
             self.events,
             self.failures,
             self.uptime,
@@ -145,30 +133,40 @@ class Engine:
             self.cleanup,
             self.signals,
             self.trading_lock,
-            lambda: feed.follow(self),
+            lambda: self.feed.follow(self),
             self.reconciler.load_position,
         )
         self.resync = Resync(
-            clock, self.events, state.market, self.reconciler.recover, self.signals
+            self.clock, self.events, state.market, self.reconciler.recover, self.signals
         )
+        self.token_watch = TokenWatch(self.events, options.token_warn_seconds)
+        self.exchange_uptime = ExchangeUptime(
+            self.bot, self.rest, self.uptime, self.events, self.clock, lambda: state.symbol
+        )
+
+    def _wire_quoting(self) -> None:
+        """The quoting pass and what the streams make of our state."""
         self.quoter = Quoter(
-            state,
+            self.bot_state,
             self.executor,
             self.uptime,
             self.breaker,
             self.events,
-            clock,
-            options.capacity_fallback_seconds,
+            self.clock,
+            self.options.capacity_fallback_seconds,
         )
-        self.token_watch = TokenWatch(self.events, options.token_warn_seconds)
-        self.exchange_uptime = ExchangeUptime(
-            bot, rest, self.uptime, self.events, clock, lambda: state.symbol
+        self.stream_events = StreamEvents(
+            self.bot_state,
+            self.signals,
+            self.resync,
+            self.events,
+            self.quoter,
+            self.uptime,
+            self.lifetimes,
+            self.clock,
+            self.observe_uptime,
+            self.pull_quotes,
         )
-        self.lifetimes = LifetimeStats()
-        self.started = False  # start_up finished: it may have quoted
-        self.shutdown_result: CleanupResult | None = None
-        self._shutdown = asyncio.Event()
-        self._last_prune = 0.0
 
     # ------------------------------------------------------------------ views
 
@@ -279,107 +277,10 @@ class Engine:
     # ------------------------------------------------------------------ stream events
 
     async def on_market_event(self, event) -> None:
-        self.resync.check()  # frames buffered over a suspension arrive first
-        now = self.clock()
-        if isinstance(event, frames.BookEvent):
-            top = event.book.top()
-            if top is not None and top.crossed:  # garbage: never quote (or pull) from it
-                self.skip_garbage(
-                    f"crossed book {event.book.symbol}: best bid {top.best_bid}"
-                    f" >= best ask {top.best_ask}"
-                )
-            elif self.market.on_book(event.book):
-                self.signals.wake(event.book.received_at or now)
-        elif isinstance(event, frames.PriceEvent):
-            if self.market.on_price(event.tick):
-                self.quoter.meter.on_mark(now, self.market.mark)
-                self.observe_uptime()
-            self.signals.wake(event.tick.received_at or now)
-        elif isinstance(event, StreamStatus):
-            self._market_status(event)
-
-    def _market_status(self, status: StreamStatus) -> None:
-        previous, self.market.market_feed = self.market.market_feed, feed_state(status.state)
-        if previous == self.market.market_feed:
-            return
-        self.events.add("feed", f"market feed {status.state} {status.detail}".strip())
-        if self.market.market_feed != CONNECTED:
-            self.pull_quotes(f"market feed {status.state}")
+        await self.stream_events.on_market_event(event)
 
     async def on_account_event(self, event) -> None:
-        now = self.clock()
-        if isinstance(event, frames.OrderUpdate):
-            if self.tracker.is_ours(event.order.cl_ord_id) and not self.tracker.knows(
-                event.order.cl_ord_id
-            ):
-                # Not something we placed in this run (or long forgotten): never track it from
-                # a stream frame; reconcile asks REST, which adopts it only if it really rests.
-                self.skip_garbage(f"order update for an unknown order {event.order.cl_ord_id}")
-                self.signals.reconcile_soon()
-            self.on_transition(self.tracker.apply(event.order, now))
-        elif isinstance(event, frames.FillUpdate):
-            self._record_fill(event.fill)
-        elif isinstance(event, frames.PositionUpdate):
-            if event.position.symbol == self.symbol:
-                self.bot_state.position_qty = event.position.qty
-        elif isinstance(event, StreamStatus):
-            previous, self.market.account_feed = self.market.account_feed, feed_state(event.state)
-            if previous != self.market.account_feed:
-                self.events.add("feed", f"account feed {event.state} {event.detail}".strip())
-            if event.state == "connected":
-                self.signals.reconcile_soon()  # the stream has no replay: ask REST
-
-    def skip_garbage(self, what: str) -> None:
-        """A frame that parsed but cannot be true: logged, otherwise ignored."""
-        log.warning("skipped from the exchange: %s", what)
-
-    def on_transition(self, transition: Transition | None) -> None:
-        """Every order state change: audit it, update uptime, and let decide look again
-        (an order becoming OPEN is what completes a make-before-break)."""
-        if transition is None:
-            return
-        order = transition.order
-        self._measure(transition)
-        kind = AUDITED_STATES.get(transition.state)
-        if kind is not None:
-            self.events.add(
-                kind,
-                transition.reason,
-                side=order.side,
-                price=order.price,
-                qty=order.qty,
-                cl_ord_id=order.cl_ord_id,
-            )
-        self.observe_uptime()
-        self.signals.wake()
-
-    def _measure(self, transition: Transition) -> None:
-        """Ack latency (sent -> resting) for the band strategy; each order's life."""
-        order, now = transition.order, self.clock()
-        if transition.state is OrderState.OPEN and transition.previous is OrderState.PENDING_NEW:
-            self.quoter.meter.on_ack(now - order.sent_at)
-            self.quoter.note_resting(order.side)
-        elif transition.state is OrderState.REJECTED and self.bot_state.run.running:
-            self.quoter.note_reject(order.side, now)
-        elif not transition.state.is_live and order.rested_at is not None:
-            self.lifetimes.order_ended(
-                now - order.rested_at,
-                transition.previous is OrderState.PENDING_CANCEL
-                and transition.state is OrderState.CANCELED,
-            )
-
-    def _record_fill(self, fill) -> None:
-        cl_ord_id = self.tracker.fill_of(fill) or ""
-        self.events.add(
-            "fill",
-            f"trade {fill.id}" + ("" if cl_ord_id else " (not one of ours)"),
-            side=fill.side,
-            price=fill.price,
-            qty=fill.qty,
-            cl_ord_id=cl_ord_id,
-        )
-        if cl_ord_id:
-            self.uptime.record_fill(self.clock())
+        await self.stream_events.on_account_event(event)
 
     def pull_quotes(self, reason: str) -> None:
         """Market data cannot be trusted: take our quotes off the book (not a stop). The

@@ -23,7 +23,8 @@ from django.db import connection
 from dashboard.auth import issue_login_link
 from trading import store
 from trading.core.strategy import BAND, spread_problem
-from trading.engine.engine import Engine, EngineOptions
+from trading.engine.engine import Engine
+from trading.engine.options import EngineOptions
 from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable

@@ -19,8 +19,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from trading.core.domain import Side
-from trading.engine.engine import Engine, EngineOptions
+from trading.engine.engine import Engine
 from trading.engine.feeds import SharedFeed
+from trading.engine.options import EngineOptions
 from trading.models import BotConfig
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer

@@ -1,0 +1,36 @@
+"""How one bot's engine is tuned: loop periods, timeouts, the order prefix and the requote
+breaker's limits. Defaults here; `from_settings` takes what the environment sets
+(mmsite/settings.py), and tests pass faster values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    feed_stale_seconds: float = 5.0
+    reconcile_every: float = 15.0
+    persist_every: float = 5.0
+    snapshot_every: float = 1.0
+    config_poll_every: float = 2.0
+    pending_timeout: float = 3.0
+    capacity_fallback_seconds: float = 60.0
+    token_warn_seconds: float = 3600.0
+    prefix: str = "mmbot-"
+    # The requote breaker (trading/core/breaker.py): a safety net, not a setting to tune.
+    breaker_max_places: int = 25
+    breaker_window_seconds: float = 5.0
+    breaker_hold_seconds: float = 30.0
+    exchange_uptime_every: float = 300.0  # StandX's own uptime figures, read this often
+
+    @classmethod
+    def from_settings(cls, **overrides) -> EngineOptions:
+        values = {
+            "feed_stale_seconds": float(settings.FEED_STALE_SECONDS),
+            "prefix": settings.CL_ORD_PREFIX,
+        }
+        return cls(**{**values, **overrides})

@@ -1,0 +1,173 @@
+"""What one bot does with each frame of its streams and with every order state change.
+
+Market frames update the market view and wake the quoting pass; account frames update the
+tracker and the position; every order transition (from a frame, a REST answer or a
+reconcile) is audited, measured and wakes the quoting pass again. A frame that parsed but
+cannot be true is logged and otherwise ignored. The engine hands this its collaborators
+and delegates the feed's calls to it; nothing here holds the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from trading.core.domain import OrderState
+from trading.core.orders import Transition
+from trading.core.reward import LifetimeStats
+from trading.engine.eventlog import EventLog
+from trading.engine.market_view import CONNECTED, feed_state
+from trading.engine.quoter import Quoter
+from trading.engine.resync import Resync
+from trading.engine.state import BotState, Signals
+from trading.engine.uptime_keeper import UptimeKeeper
+from trading.standx import frames
+from trading.standx.stream import StreamStatus
+
+log = logging.getLogger(__name__)
+
+# Order states the audit log records, with their OrderEvent kind.
+AUDITED_STATES = {
+    OrderState.OPEN: "open",
+    OrderState.CANCELED: "canceled",
+    OrderState.FILLED: "fill",
+    OrderState.REJECTED: "reject",
+}
+
+
+class StreamEvents:
+    def __init__(
+        self,
+        state: BotState,
+        signals: Signals,
+        resync: Resync,
+        events: EventLog,
+        quoter: Quoter,
+        uptime: UptimeKeeper,
+        lifetimes: LifetimeStats,
+        clock: Callable[[], float],
+        observe_uptime: Callable[[], None],
+        pull_quotes: Callable[[str], None],
+    ):
+        self.state, self.signals, self.resync, self.events = state, signals, resync, events
+        self.quoter, self.uptime, self.lifetimes = quoter, uptime, lifetimes
+        self._clock = clock
+        self._observe_uptime, self._pull_quotes = observe_uptime, pull_quotes
+
+    # ------------------------------------------------------------------ market stream
+
+    async def on_market_event(self, event) -> None:
+        self.resync.check()  # frames buffered over a suspension arrive first
+        now, market = self._clock(), self.state.market
+        if isinstance(event, frames.BookEvent):
+            top = event.book.top()
+            if top is not None and top.crossed:  # garbage: never quote (or pull) from it
+                skip_garbage(
+                    f"crossed book {event.book.symbol}: best bid {top.best_bid}"
+                    f" >= best ask {top.best_ask}"
+                )
+            elif market.on_book(event.book):
+                self.signals.wake(event.book.received_at or now)
+        elif isinstance(event, frames.PriceEvent):
+            # on_price is True only for a new mark, so the mark is never None there.
+            if market.on_price(event.tick) and market.mark is not None:
+                self.quoter.meter.on_mark(now, market.mark)
+                self._observe_uptime()
+            self.signals.wake(event.tick.received_at or now)
+        elif isinstance(event, StreamStatus):
+            self._market_status(event)
+
+    def _market_status(self, status: StreamStatus) -> None:
+        market = self.state.market
+        previous, market.market_feed = market.market_feed, feed_state(status.state)
+        if previous == market.market_feed:
+            return
+        self.events.add("feed", f"market feed {status.state} {status.detail}".strip())
+        if market.market_feed != CONNECTED:
+            self._pull_quotes(f"market feed {status.state}")
+
+    # ------------------------------------------------------------------ account stream
+
+    async def on_account_event(self, event) -> None:
+        now = self._clock()
+        if isinstance(event, frames.OrderUpdate):
+            self._order_update(event.order, now)
+        elif isinstance(event, frames.FillUpdate):
+            self._record_fill(event.fill)
+        elif isinstance(event, frames.PositionUpdate):
+            if event.position.symbol == self.state.symbol:
+                self.state.position_qty = event.position.qty
+        elif isinstance(event, StreamStatus):
+            self._account_status(event)
+
+    def _order_update(self, order, now: float) -> None:
+        tracker = self.state.tracker
+        if tracker.is_ours(order.cl_ord_id) and not tracker.knows(order.cl_ord_id):
+            # Not something we placed in this run (or long forgotten): never track it from
+            # a stream frame; reconcile asks REST, which adopts it only if it really rests.
+            skip_garbage(f"order update for an unknown order {order.cl_ord_id}")
+            self.signals.reconcile_soon()
+        self.on_transition(tracker.apply(order, now))
+
+    def _record_fill(self, fill) -> None:
+        cl_ord_id = self.state.tracker.fill_of(fill) or ""
+        self.events.add(
+            "fill",
+            f"trade {fill.id}" + ("" if cl_ord_id else " (not one of ours)"),
+            side=fill.side,
+            price=fill.price,
+            qty=fill.qty,
+            cl_ord_id=cl_ord_id,
+        )
+        if cl_ord_id:
+            self.uptime.record_fill(self._clock())
+
+    def _account_status(self, status: StreamStatus) -> None:
+        market = self.state.market
+        previous, market.account_feed = market.account_feed, feed_state(status.state)
+        if previous != market.account_feed:
+            self.events.add("feed", f"account feed {status.state} {status.detail}".strip())
+        if status.state == "connected":
+            self.signals.reconcile_soon()  # the stream has no replay: ask REST
+
+    # ------------------------------------------------------------------ order transitions
+
+    def on_transition(self, transition: Transition | None) -> None:
+        """Every order state change: audit it, update uptime, and let decide look again
+        (an order becoming OPEN is what completes a make-before-break)."""
+        if transition is None:
+            return
+        order = transition.order
+        self._measure(transition)
+        kind = AUDITED_STATES.get(transition.state)
+        if kind is not None:
+            self.events.add(
+                kind,
+                transition.reason,
+                side=order.side,
+                price=order.price,
+                qty=order.qty,
+                cl_ord_id=order.cl_ord_id,
+            )
+        self._observe_uptime()
+        self.signals.wake()
+
+    def _measure(self, transition: Transition) -> None:
+        """Ack latency (sent -> resting) for the band strategy; each order's life."""
+        order, now = transition.order, self._clock()
+        if transition.state is OrderState.OPEN and transition.previous is OrderState.PENDING_NEW:
+            self.quoter.meter.on_ack(now - order.sent_at)
+            self.quoter.note_resting(order.side)
+        elif transition.state is OrderState.REJECTED and self.state.run.running:
+            self.quoter.note_reject(order.side, now)
+        elif not transition.state.is_live and order.rested_at is not None:
+            self.lifetimes.order_ended(
+                now - order.rested_at,
+                transition.previous is OrderState.PENDING_CANCEL
+                and transition.state is OrderState.CANCELED,
+            )
+
+
+def skip_garbage(what: str) -> None:
+    """A frame that parsed but cannot be true: logged, otherwise ignored."""
+    log.warning("skipped from the exchange: %s", what)

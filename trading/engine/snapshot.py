@@ -104,11 +104,7 @@ def build_snapshot(
     lifetimes: LifetimeStats,
     exchange_uptime: dict,
 ) -> dict:
-    market, tracker, values = state.market, state.tracker, state.values
-    top = market.top()
-    mid, mark = (top.mid if top else None), market.mark
-    band = Decimal(str(values.get("uptime_band_bps", "10")))
-    age = market.age(now)
+    market, tracker = state.market, state.tracker
     return {
         "bot": state.bot,
         "state": state.run.state.value,
@@ -116,18 +112,58 @@ def build_snapshot(
         "cleanup": cleanup_view(state.run),
         "mode": state.mode,
         "symbol": state.symbol,
-        "feed": {
-            "market": market.market_feed,
-            "account": market.account_feed,
-            "last_message_age_s": None if age is None else round(age, 3),
-        },
+        "feed": _feed(market, now),
         "market": _market(market),
-        "quotes": {
-            "bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
-            "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band),
-        },
+        "quotes": _quotes(tracker, market, state.values),
         "orders": _orders(tracker, now),
-        "uptime": uptime.current(now, int(values.get("uptime_target_minutes", 30))),
+        **_reward_fields(state, now, uptime, executor, strategy, lifetimes, exchange_uptime),
+        "events": events.recent(),
+        "config": _config(state.values),
+        "failures": failures_view(failures),
+        "breaker": breaker_view(breaker, now),
+        "position": {"qty": str(state.position_qty)},
+        "token_expires_at": _iso(executor.rest.token_expires_at),
+        "latency": reaction_latency(executor.reaction_ms),
+        "exchange": exchange_load(executor.rest),
+        "updated_at": _iso(now),
+    }
+
+
+def _feed(market: MarketView, now: float) -> dict:
+    age = market.age(now)
+    return {
+        "market": market.market_feed,
+        "account": market.account_feed,
+        "last_message_age_s": None if age is None else round(age, 3),
+    }
+
+
+def _quotes(tracker: OrderTracker, market: MarketView, values: dict) -> dict:
+    """Each side's shown order, in bps from the mid and the mark, and whether it is in the
+    reward band."""
+    top = market.top()
+    mid, mark = (top.mid if top else None), market.mark
+    band = Decimal(str(values.get("uptime_band_bps", "10")))
+    return {
+        "bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
+        "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band),
+    }
+
+
+def _reward_fields(
+    state: BotState,
+    now: float,
+    uptime: UptimeKeeper,
+    executor: Executor,
+    strategy: dict,
+    lifetimes: LifetimeStats,
+    exchange_uptime: dict,
+) -> dict:
+    """What the reward programme counts: this hour's uptime and the last 24, the strategy,
+    the tier budget, the size that counts, order lifetimes and StandX's own figures."""
+    tracker, mark = state.tracker, state.market.mark
+    return {
+        "uptime": uptime.current(now, int(state.values.get("uptime_target_minutes", 30))),
         "history": uptime.history(now),
         "strategy": strategy,
         "tier": uptime.tier(now),
@@ -136,15 +172,6 @@ def build_snapshot(
         ),
         "lifetimes": lifetimes_view(lifetimes, executor.calls.requests_per_minute(now)),
         "exchange_uptime": exchange_uptime,
-        "events": events.recent(),
-        "config": _config(values),
-        "failures": failures_view(failures),
-        "breaker": breaker_view(breaker, now),
-        "position": {"qty": str(state.position_qty)},
-        "token_expires_at": _iso(executor.rest.token_expires_at),
-        "latency": reaction_latency(executor.reaction_ms),
-        "exchange": exchange_load(executor.rest),
-        "updated_at": _iso(now),
     }
 
 

@@ -115,12 +115,7 @@ def db_snapshot(
     now = now or timezone.now()
     config = config or bot_config(bot)
     hour_start = now.replace(minute=0, second=0, microsecond=0)
-    hours = {
-        row.hour: row
-        for row in UptimeHour.objects.filter(
-            bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS)
-        )
-    }
+    hours = _stored_hours(bot, hour_start)
     current = hours.get(hour_start)
     return {
         "bot": bot,
@@ -134,27 +129,14 @@ def db_snapshot(
         "market": {},
         "quotes": {"bid": None, "ask": None},
         "orders": [],
-        "uptime": {
-            "hour": hour_start.isoformat(),
-            "two_sided_seconds": current.two_sided_seconds if current else 0,
-            "in_band_seconds": current.in_band_seconds if current else 0,
-            "elapsed_seconds": (now - hour_start).total_seconds(),
-            "target_minutes": config.uptime_target_minutes,
-            "requotes": current.requotes if current else 0,
-            "bid_dark_ms": current.bid_dark_ms if current else 0,
-            "ask_dark_ms": current.ask_dark_ms if current else 0,
-        },
+        "uptime": _uptime(current, config, now, hour_start),
         "history": _history(hours, hour_start),
         "strategy": _strategy(config),
         "tier": _tier(current, now),
         # Measured by a running engine only.
         "counted_size": None,
         "lifetimes": None,
-        "exchange_uptime": {
-            "checked_at": None,
-            "error": None,
-            "hours": _exchange_hours(hours, now),
-        },
+        "exchange_uptime": _exchange_uptime(hours, now),
         "events": [_event(e) for e in OrderEvent.objects.filter(bot=bot)[:EVENTS_SHOWN]],
         "config": plain_values(config),
         "failures": {"consecutive": 0, "max": config.max_consecutive_failures},
@@ -162,6 +144,32 @@ def db_snapshot(
         "token_expires_at": None,
         "updated_at": None,
         "latency": {"reaction_p50_ms": None, "reaction_p99_ms": None, "samples": 0},
+    }
+
+
+def _stored_hours(bot: str, hour_start: dt.datetime) -> dict[dt.datetime, UptimeHour]:
+    """The bot's stored hours of the last HISTORY_HOURS, by hour."""
+    return {
+        row.hour: row
+        for row in UptimeHour.objects.filter(
+            bot=bot, hour__gt=hour_start - dt.timedelta(hours=HISTORY_HOURS)
+        )
+    }
+
+
+def _uptime(
+    current: UptimeHour | None, config: BotConfig, now: dt.datetime, hour_start: dt.datetime
+) -> dict:
+    """This hour as stored (zeros before its first row), as the engine's snapshot shows it."""
+    return {
+        "hour": hour_start.isoformat(),
+        "two_sided_seconds": current.two_sided_seconds if current else 0,
+        "in_band_seconds": current.in_band_seconds if current else 0,
+        "elapsed_seconds": (now - hour_start).total_seconds(),
+        "target_minutes": config.uptime_target_minutes,
+        "requotes": current.requotes if current else 0,
+        "bid_dark_ms": current.bid_dark_ms if current else 0,
+        "ask_dark_ms": current.ask_dark_ms if current else 0,
     }
 
 
@@ -220,9 +228,10 @@ def _tier(current: UptimeHour | None, now: dt.datetime) -> dict:
     }
 
 
-def _exchange_hours(hours: dict, now: dt.datetime) -> list[dict]:
-    """StandX's stored hours with ours beside them, oldest first."""
-    return [
+def _exchange_uptime(hours: dict, now: dt.datetime) -> dict:
+    """StandX's stored hours with ours beside them, oldest first. Only a running engine
+    asks StandX, so there is no check time or error to show."""
+    stored = [
         {
             "hour": hour.isoformat(),
             "in_band_seconds": row.exchange_in_band_seconds,
@@ -234,6 +243,7 @@ def _exchange_hours(hours: dict, now: dt.datetime) -> list[dict]:
         for hour, row in sorted(hours.items())
         if row.exchange_in_band_seconds is not None
     ]
+    return {"checked_at": None, "error": None, "hours": stored}
 
 
 def _event(e: OrderEvent) -> dict:

@@ -15,19 +15,6 @@ def make_snapshot(
     bot: str = "default", mid: str = "97250.5", now: dt.datetime | None = None, **overrides
 ) -> dict:
     now = now or dt.datetime.now(dt.UTC)
-    hour = now.replace(minute=0, second=0, microsecond=0)
-    history = [
-        {
-            "hour": (hour - dt.timedelta(hours=23 - i)).isoformat(),
-            "two_sided_seconds": 3600 - (i * 37 % 600) - (900 if i in (5, 6) else 0),
-            "in_band_seconds": 3000 - (i * 53 % 1500) - (1500 if i in (5, 6) else 0),
-            # StandX's figure: close to ours, except 300 s more in hour 20.
-            "exchange_in_band_seconds": (
-                None if i < 12 else 3000 - (i * 53 % 1500) + (300 if i == 20 else 20)
-            ),
-        }
-        for i in range(24)
-    ]
     snapshot = {
         "bot": bot,
         "state": "running",
@@ -36,83 +23,12 @@ def make_snapshot(
         "symbol": "BTC-USD",
         "feed": {"market": "connected", "account": "connected", "last_message_age_s": 0.2},
         "market": {"mid": mid, "mark": "97248.1", "best_bid": "97250.0", "best_ask": "97251.0"},
-        "quotes": {
-            "bid": {
-                "price": "96764.2",
-                "qty": "0.0003",
-                "bps_from_mid": "-50.00",
-                "bps_from_mark": "-49.75",
-                "in_band": False,
-            },
-            "ask": {
-                "price": "97736.8",
-                "qty": "0.0003",
-                "bps_from_mid": "50.00",
-                "bps_from_mark": "50.25",
-                "in_band": False,
-            },
-        },
-        "orders": [
-            {
-                "cl_ord_id": "mmbot-1a2b3c-0007",
-                "side": "sell",
-                "price": "97736.8",
-                "qty": "0.0003",
-                "state": "open",
-                "age_s": 12.4,
-                "exchange_id": "88121",
-            },
-            {
-                "cl_ord_id": "mmbot-1a2b3c-0006",
-                "side": "buy",
-                "price": "96764.2",
-                "qty": "0.0003",
-                "state": "open",
-                "age_s": 12.6,
-                "exchange_id": "88120",
-            },
-        ],
-        "uptime": {
-            "hour": hour.isoformat(),
-            "two_sided_seconds": 1980.0,
-            "in_band_seconds": 1510.5,
-            "elapsed_seconds": (now - hour).total_seconds() or 1.0,
-            "target_minutes": 30,
-            "requotes": 14,
-            "bid_dark_ms": 120.0,
-            "ask_dark_ms": 80.0,
-        },
-        "history": history,
+        "quotes": quotes(),
+        "orders": orders(),
+        "uptime": uptime(now),
+        "history": history(now),
         **reward_fields(now),
-        "events": [
-            {
-                "at": now.isoformat(),
-                "kind": "open",
-                "side": "sell",
-                "price": "97736.8",
-                "qty": "0.0003",
-                "cl_ord_id": "mmbot-1a2b3c-0007",
-                "message": "resting",
-            },
-            {
-                "at": now.isoformat(),
-                "kind": "fill",
-                "side": "buy",
-                "price": "96801.0",
-                "qty": "0.0001",
-                "cl_ord_id": "mmbot-1a2b3c-0004",
-                "message": "partial fill",
-            },
-            {
-                "at": now.isoformat(),
-                "kind": "reject",
-                "side": "buy",
-                "price": "97251.0",
-                "qty": "0.0003",
-                "cl_ord_id": "mmbot-1a2b3c-0003",
-                "message": "ALO would cross",
-            },
-        ],
+        "events": events(now),
         "config": {
             "spread_bps": "50",
             "bid_notional": "30",
@@ -128,6 +44,115 @@ def make_snapshot(
     }
     snapshot.update(copy.deepcopy(overrides))
     return snapshot
+
+
+def quotes() -> dict:
+    """Both sides resting 50 bps from the mid: outside the 10 bps reward band."""
+    return {
+        "bid": {
+            "price": "96764.2",
+            "qty": "0.0003",
+            "bps_from_mid": "-50.00",
+            "bps_from_mark": "-49.75",
+            "in_band": False,
+        },
+        "ask": {
+            "price": "97736.8",
+            "qty": "0.0003",
+            "bps_from_mid": "50.00",
+            "bps_from_mark": "50.25",
+            "in_band": False,
+        },
+    }
+
+
+def orders() -> list[dict]:
+    """The two open orders behind quotes()."""
+    return [
+        {
+            "cl_ord_id": "mmbot-1a2b3c-0007",
+            "side": "sell",
+            "price": "97736.8",
+            "qty": "0.0003",
+            "state": "open",
+            "age_s": 12.4,
+            "exchange_id": "88121",
+        },
+        {
+            "cl_ord_id": "mmbot-1a2b3c-0006",
+            "side": "buy",
+            "price": "96764.2",
+            "qty": "0.0003",
+            "state": "open",
+            "age_s": 12.6,
+            "exchange_id": "88120",
+        },
+    ]
+
+
+def uptime(now: dt.datetime) -> dict:
+    """This hour so far: two-sided for 33 minutes, in band for about 25."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return {
+        "hour": hour.isoformat(),
+        "two_sided_seconds": 1980.0,
+        "in_band_seconds": 1510.5,
+        "elapsed_seconds": (now - hour).total_seconds() or 1.0,
+        "target_minutes": 30,
+        "requotes": 14,
+        "bid_dark_ms": 120.0,
+        "ask_dark_ms": 80.0,
+    }
+
+
+def history(now: dt.datetime) -> list[dict]:
+    """The last 24 hours, oldest first: two poor ones, and StandX's figures for the latest 12."""
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return [
+        {
+            "hour": (hour - dt.timedelta(hours=23 - i)).isoformat(),
+            "two_sided_seconds": 3600 - (i * 37 % 600) - (900 if i in (5, 6) else 0),
+            "in_band_seconds": 3000 - (i * 53 % 1500) - (1500 if i in (5, 6) else 0),
+            # StandX's figure: close to ours, except 300 s more in hour 20.
+            "exchange_in_band_seconds": (
+                None if i < 12 else 3000 - (i * 53 % 1500) + (300 if i == 20 else 20)
+            ),
+        }
+        for i in range(24)
+    ]
+
+
+def events(now: dt.datetime) -> list[dict]:
+    """An order resting, a partial fill and a post-only reject, all at `now`."""
+    return [
+        {
+            "at": now.isoformat(),
+            "kind": "open",
+            "side": "sell",
+            "price": "97736.8",
+            "qty": "0.0003",
+            "cl_ord_id": "mmbot-1a2b3c-0007",
+            "message": "resting",
+        },
+        {
+            "at": now.isoformat(),
+            "kind": "fill",
+            "side": "buy",
+            "price": "96801.0",
+            "qty": "0.0001",
+            "cl_ord_id": "mmbot-1a2b3c-0004",
+            "message": "partial fill",
+        },
+        {
+            "at": now.isoformat(),
+            "kind": "reject",
+            "side": "buy",
+            "price": "97251.0",
+            "qty": "0.0003",
+            "cl_ord_id": "mmbot-1a2b3c-0003",
+            "message": "ALO would cross",
+        },
+    ]
 
 
 SPREAD_PROBLEM = (

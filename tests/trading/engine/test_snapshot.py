@@ -48,12 +48,21 @@ def snapshot_with_orders() -> dict | None:
     return snap if snap and len(snap["orders"]) == 2 and snap["quotes"]["bid"] else None
 
 
-async def test_snapshot_shape_and_content(world, start_engine):
+@pytest.fixture
+async def published(world, start_engine):
+    """A running engine's snapshot once both quotes rest, with the ids of ours resting on
+    the simulator then; the engine stops cleanly afterwards."""
     bus.forget_snapshot("default")
     running = await start_engine()
     await wait_until(world.two_sided, what="quotes")
     await wait_until(lambda: snapshot_with_orders() is not None, what="a snapshot with orders")
     snap = snapshot_with_orders()
+    yield snap, {o.cl_ord_id for o in world.ours()}
+    await running.stop()
+
+
+async def test_snapshot_is_plain_json_naming_the_bot_and_its_feeds(published):
+    snap, _ = published
     json.dumps(snap)  # plain JSON, nothing exotic
     assert set(snap) == TOP_KEYS
     assert (snap["bot"], snap["state"], snap["mode"], snap["symbol"]) == (
@@ -66,6 +75,10 @@ async def test_snapshot_shape_and_content(world, start_engine):
     assert snap["feed"]["market"] == "connected"
     assert set(snap["market"]) == {"mid", "mark", "best_bid", "best_ask"}
     assert isinstance(snap["market"]["mid"], str)
+
+
+async def test_snapshot_quotes_and_orders_are_those_resting_on_the_exchange(published):
+    snap, resting = published
     for side in ("bid", "ask"):
         assert set(snap["quotes"][side]) == {
             "price",
@@ -75,7 +88,6 @@ async def test_snapshot_shape_and_content(world, start_engine):
             "in_band",
         }
         assert snap["quotes"][side]["in_band"] is True
-    resting = {o.cl_ord_id for o in world.ours()}
     assert {o["cl_ord_id"] for o in snap["orders"]} == resting
     assert set(snap["orders"][0]) == {
         "cl_ord_id",
@@ -86,6 +98,10 @@ async def test_snapshot_shape_and_content(world, start_engine):
         "age_s",
         "exchange_id",
     }
+
+
+async def test_snapshot_uptime_history_events_and_config(published):
+    snap, _ = published
     assert set(snap["uptime"]) == {
         "hour",
         "two_sided_seconds",
@@ -106,6 +122,10 @@ async def test_snapshot_shape_and_content(world, start_engine):
     assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
     assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id", "message"}
     assert Decimal(snap["config"]["spread_bps"]) == 5
+
+
+async def test_snapshot_safety_position_and_what_the_bot_spent(published):
+    snap, _ = published
     assert snap["failures"] == {"consecutive": 0, "max": 3, "recent": []}
     assert snap["cleanup"] is None  # nothing in doubt
     assert snap["breaker"]["bid"] == {"holding": False, "seconds_left": 0.0, "trips": 0}
@@ -115,4 +135,3 @@ async def test_snapshot_shape_and_content(world, start_engine):
     load = snap["exchange"]  # what the bot spent of the rate budget
     assert load["paths"]["/api/new_order"] >= 2 and load["requests"] >= sum(load["paths"].values())
     assert snap["token_expires_at"] is not None
-    await running.stop()

@@ -295,13 +295,18 @@ TEMPLATES = [
 ]
 
 
+# How long a write waits for SQLite's lock before "database is locked" (the engine rides it
+# out and retries; a web request answers 503 after 3 s, dashboard/errors.py).
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1, maximum=600)
+
+
 def sqlite_database(path: str) -> dict:
     """SQLite with a busy timeout: the engine and the web tier write from different threads."""
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
         "OPTIONS": {
-            "timeout": 20,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },

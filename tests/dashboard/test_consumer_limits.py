@@ -47,7 +47,10 @@ async def close_code(comm) -> int:
     """The code of the close the consumer sent (and the consumer task ended without error)."""
     output = await comm.receive_output(timeout=5)
     assert output["type"] == "websocket.close", output
-    await comm.wait(timeout=5)  # re-raises anything the consumer raised
+    # The client hangs up, as a browser does on a close: the consumer task then ends, and
+    # wait() re-raises anything it raised.
+    await comm.send_input({"type": "websocket.disconnect", "code": output.get("code", 1000)})
+    await comm.wait(timeout=5)
     return output.get("code")
 
 

@@ -16,7 +16,8 @@ import pytest
 from tests.trading.engine.conftest import MID, SYMBOL, wait_until
 from tests.trading.engine.test_runbot_process import start_runbot, wait_exit
 
-LOCK_SECONDS = 27.0  # past the 20 s busy timeout plus the 5 s between two persists
+BUSY_TIMEOUT = 3  # SQLITE_BUSY_TIMEOUT_SECONDS for this run (20 by default)
+LOCK_SECONDS = BUSY_TIMEOUT + 7.0  # past the busy timeout plus the 5 s between two persists
 
 
 def read(db, sql: str):
@@ -46,6 +47,7 @@ async def test_engine_quotes_through_a_locked_database_and_persists_after(world,
     # --engine-only holds a lease in the same database and (by design) gives the bot up when
     # it cannot renew in time; a long TTL keeps that out of what this test is about.
     data_dir["env"]["LEASE_TTL_SECONDS"] = "600"
+    data_dir["env"]["SQLITE_BUSY_TIMEOUT_SECONDS"] = str(BUSY_TIMEOUT)
     process = await start_runbot(data_dir)
     try:
         await wait_until(world.two_sided, timeout=20, what="first quotes")

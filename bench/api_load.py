@@ -38,7 +38,8 @@ import httpx
 import psutil
 
 from bench.localproc import HOST, free_port, stop_process
-from bench.requote_modes import SIM_ARGS, percentile, read_sim_banner
+from bench.requote_modes import percentile, read_sim_banner
+from bench.requote_modes import start_sim as start_runsim
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "api_load.json"
@@ -59,24 +60,7 @@ STRATEGY_ENV = {
 
 
 def start_sim(env: dict) -> tuple[subprocess.Popen, str, dict]:
-    sim = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "runsim",
-            "--port",
-            "0",
-            "--seed",
-            "7",
-            "--print-account",
-            *SIM_ARGS,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    sim = start_runsim(env, seed=7)
     try:
         api_base, account = read_sim_banner(sim)
     except BaseException:

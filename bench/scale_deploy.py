@@ -19,6 +19,7 @@ import httpx
 
 from bench import soak_procs as procs
 from bench.localproc import HOST, free_port
+from bench.requote_modes import SIM_ARGS as REQUOTE_SIM_ARGS
 from bench.scale_probe import API_TOKEN
 
 ROOT = procs.ROOT
@@ -28,20 +29,9 @@ SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
 # IP are lifted: every bot here has its own account (one connection each) and they all come
 # from 127.0.0.1, where a real fleet would spread over accounts and hosts (operations guide,
 # "Sizing a deployment"); the per-IP request limit stays.
-SIM_ARGS = (
-    "--volatility-bps",
-    "1.0",
-    "--step-interval",
-    "0.1",
-    "--push-interval",
-    "0.1",
-    "--ack-latency-ms",
-    "50",
-    "--max-ws-per-ip",
-    "0",
-    "--max-new-ws-per-minute",
-    "0",
-)
+# The requote bench's volatile market, with the per-IP WebSocket limits lifted (every bot has
+# its own account here, all from 127.0.0.1).
+SIM_ARGS = (*REQUOTE_SIM_ARGS, "--max-ws-per-ip", "0", "--max-new-ws-per-minute", "0")
 STRATEGY = {
     "spread_bps": "8",
     "bid_notional": "100",

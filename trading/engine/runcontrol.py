@@ -53,7 +53,7 @@ class RunControl:
     def set_run_state(self, state: RunState, reason: str) -> None:
         """The only place the run state changes."""
         if (self.run.state, self.run.reason) != (state, reason):
-            log.info("bot %s: %s %s", self.state.bot, state.value, reason)
+            log.info("bot %s: %s%s", self.state.bot, state.value, f" ({reason})" if reason else "")
         self.run.state, self.run.reason = state, reason
         if state is RUNNING:
             self.executor.open_places()

@@ -21,18 +21,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_HOURS = 24
 MAX_GAP_SECONDS = 5.0  # the engine observes at least once a second; more is a stall
-SAVED_FIELDS = (
-    "two_sided_seconds",
-    "in_band_seconds",
-    "bid_seconds",
-    "ask_seconds",
-    "bid_dark_ms",
-    "ask_dark_ms",
-    "running_seconds",
-    "counted_usd_seconds",
-    "requotes",
-    "fills",
-)
+SAVED_FIELDS = store.UPTIME_FIELDS  # the figures an hour row keeps
 
 
 def side_state(order: LiveOrder | None) -> SideState:

@@ -12,7 +12,8 @@ BAND_MIN_REST_SECONDS unless it is about to be hit, and requoted make-before-bre
 it leaves the band. Above BAND_MAX_REQUESTS_PER_MINUTE the touch side of the keep window
 widens to the urgent limit: fewer requests, a little more fill risk.
 
-A plan also says whether the quotes can earn at all, and why not, in a trader's words.
+Whether the configuration can earn at all, and why not, in a trader's words, is asked
+apart (`earn_problem`): it is the dashboard's question, not the quoting pass's.
 """
 
 from __future__ import annotations
@@ -43,8 +44,6 @@ class StrategyPlan:
     windows: dict[Side, BandWindow] | None
     min_rest_seconds: float
     window_only: bool
-    can_earn: bool
-    problem: str | None  # why the configuration cannot earn (a fix exists)
     note: str | None  # why a side cannot earn right now (the market will change)
     band: BandPlan | None = None
     holding: bool = False
@@ -74,8 +73,15 @@ def plan_pass(
         return _band_plan(values, top, mark, measured)
     band = _dec(values, "uptime_band_bps", "10")
     windows = None if mark is None else {s: BandWindow.reward_band(mark, band) for s in Side}
-    problem = spread_problem(values)
-    return StrategyPlan(SPREAD, None, windows, 0.0, False, problem is None, problem, None)
+    return StrategyPlan(SPREAD, None, windows, 0.0, False, None)
+
+
+def earn_problem(values: Mapping[str, Any], top: BookTop | None, measured: Measured) -> str | None:
+    """Why the configuration cannot earn at all, in a trader's words (a setting fixes it);
+    None when it can. Not part of a quoting pass: the dashboard asks once a second."""
+    if values.get("quote_strategy", SPREAD) != BAND:
+        return spread_problem(values)
+    return None if top is None else band_problem(top, band_inputs(values, measured))
 
 
 def spread_problem(values: Mapping[str, Any]) -> str | None:
@@ -94,10 +100,8 @@ def _band_plan(
 ) -> StrategyPlan:
     inputs = band_inputs(values, measured)
     rest = float(_dec(values, "band_min_rest_seconds", "3"))
-    problem = band_problem(top, inputs)
     if mark is None:
-        note = "waiting for the first mark price"
-        return StrategyPlan(BAND, None, None, rest, True, problem is None, problem, note)
+        return StrategyPlan(BAND, None, None, rest, True, "waiting for the first mark price")
     plan = plan_band(top, mark, inputs)
     holding = measured.requests_per_minute >= float(values.get("band_max_requests_per_minute", 300))
     windows = {side: _window(plan, side, holding) for side in Side}
@@ -108,8 +112,6 @@ def _band_plan(
         windows,
         rest,
         True,
-        problem is None,
-        problem,
         _stuck_note(top, plan),
         band=plan,
         holding=holding,

@@ -20,7 +20,7 @@ from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import BAND, Measured, StrategyPlan, bps_gap, plan_pass
+from trading.core.strategy import BAND, Measured, StrategyPlan, bps_gap, earn_problem, plan_pass
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.state import BotState
@@ -165,10 +165,11 @@ class Quoter:
         top, mark = self.state.market.top(), self.state.market.mark
         band = plan.band if plan is not None else None
         latency = self.meter.latency_s
+        problem = earn_problem(values, top, Measured(self.meter.volatility_bps, latency))
         return {
             "name": values.get("quote_strategy", "spread"),
-            "can_earn": plan.can_earn if plan else True,
-            "problem": plan.problem if plan else None,
+            "can_earn": problem is None,
+            "problem": problem,
             "note": plan.note if plan else None,
             "band_bps": _text(values.get("uptime_band_bps")),
             "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),

@@ -12,7 +12,7 @@ import pytest
 from trading.core.band import BandInputs, exit_margin, plan_band
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import Measured, plan_pass
+from trading.core.strategy import Measured, earn_problem, plan_pass
 
 TOP = BookTop("BTC-USD", D("65999.99"), D("66000.01"))  # mid 66000, a 2-tick book
 
@@ -82,14 +82,11 @@ def test_a_wide_gap_tightens_that_side_to_the_plain_guard_to_stay_in_band():
     ],
 )
 def test_whether_the_configuration_can_earn(values, can_earn, words):
-    plan = plan_pass(
-        {"uptime_band_bps": "10", "proximity_guard_bps": "1", **values},
-        TOP,
-        TOP.mid,
-        Measured(1.0, 0.05),
+    problem = earn_problem(
+        {"uptime_band_bps": "10", "proximity_guard_bps": "1", **values}, TOP, Measured(1.0, 0.05)
     )
-    assert plan.can_earn is can_earn
-    assert (plan.problem is None) if words is None else words in plan.problem
+    assert (problem is None) is can_earn
+    assert (problem is None) if words is None else words in problem
 
 
 def test_band_plans_windows_rest_and_no_stale_or_drift_requotes():

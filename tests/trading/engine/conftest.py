@@ -139,6 +139,17 @@ async def world(request):
                 await sim.stop()
 
 
+def migrate(env: dict) -> None:
+    """`manage.py migrate` in a fresh DATA_DIR, as `make run` does before runbot."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def data_dir(tmp_path, world) -> dict:
     """A migrated DATA_DIR and the environment for `manage.py runbot --no-sim` against the
@@ -161,13 +172,7 @@ def data_dir(tmp_path, world) -> dict:
             "DJANGO_SETTINGS_MODULE": "mmsite.settings",
         }
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    migrate(env)
     return {"env": env, "db": tmp_path / "db.sqlite3", "log": tmp_path / "runbot.log"}
 
 

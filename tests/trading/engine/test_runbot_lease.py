@@ -4,6 +4,7 @@ a clean stop releases the lease. Also: the bot's account comes from BOT_ACCOUNTS
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.trading.engine.conftest import wait_until
+from tests.trading.engine.conftest import migrate, wait_until
 from tests.trading.engine.test_runbot_process import ROOT, start_runbot, wait_exit
 
 
@@ -64,7 +65,7 @@ async def test_worker_whose_lease_was_taken_leaves_the_orders_alone(world, data_
 
 
 def test_live_bot_on_an_account_without_credentials_is_refused(tmp_path):
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("STANDX_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STANDX_")}
     key = "4wBqpZM9xaSheZzJSMawUKKwhdpChKbZ5eu5ky4Vigw"
     env.update(
         {
@@ -78,13 +79,7 @@ def test_live_bot_on_an_account_without_credentials_is_refused(tmp_path):
             "DJANGO_SETTINGS_MODULE": "mmsite.settings",
         }
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    migrate(env)
     result = subprocess.run(
         [sys.executable, "manage.py", "runbot", "--engine-only", "--duration", "1"],
         cwd=ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
@@ -68,7 +69,16 @@ API_TOKEN = env_secret(
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
 STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
 STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
-STANDX_WS_API_URL = env_url("STANDX_WS_API_URL", "wss://perps.standx.com/ws-api/v1", ("ws", "wss"))
+# The order-response session (ws-api, protocol 5.2): by default beside the stream, on its host.
+STANDX_WS_API_URL = env_url(
+    "STANDX_WS_API_URL",
+    urlsplit(STANDX_WS_URL)._replace(path="/ws-api/v1", query="").geturl(),
+    ("ws", "wss"),
+)
+# Open the order-response session per account (where StandX documents order rejects); off
+# halves the WebSocket connections per account (StandX allows 10 per IP) and leaves a
+# reject to the order channel, or to the 3 s pending check (query_order).
+ORDER_RESPONSE_SESSION = env_bool("ORDER_RESPONSE_SESSION", True)
 STANDX_JWT_TOKEN = env_secret("STANDX_JWT_TOKEN")
 STANDX_ED25519_PRIVATE_KEY = env_secret("STANDX_ED25519_PRIVATE_KEY")
 STANDX_WALLET_ADDRESS = env_str("STANDX_WALLET_ADDRESS", "")

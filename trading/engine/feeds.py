@@ -12,6 +12,12 @@ symbol); connection status goes to every bot, as both its market and its account
 status. A bot that starts or switches symbol adds its symbol on the live connection, so
 the account's other bots never go dark for it; symbols nobody quotes any more are dropped
 at the next reconnect (StandX documents no unsubscribe).
+
+With `responses`, the feed also keeps the account's ws-api order-response session
+(trading/standx/order_session.py) open while it has users: a second connection, where
+StandX documents the results of our REST orders (a post-only reject above all). Each
+`OrderResult` goes to every bot of the account like an account event; the session's own
+status is logged and kept in `responses_state`, never mixed into the stream's status.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Protocol
 
 from trading.engine.supervisor import supervise
 from trading.standx import frames
+from trading.standx.order_session import OrderResponseSession
 from trading.standx.stream import (
     StreamClient,
     StreamStatus,
@@ -56,13 +63,26 @@ def event_symbol(event) -> str:
 
 
 class SharedFeed:
-    def __init__(self, url: str, token: object, name: str, stale_after: float = 5.0):
+    def __init__(
+        self,
+        url: str,
+        token: object,
+        name: str,
+        stale_after: float = 5.0,
+        responses: OrderResponseSession | None = None,
+    ):
         self.name = name
         self.stream = StreamClient(
             url, account_subscriptions(), token=token, name=name, stale_after=stale_after
         )
+        self.responses = responses
         self._users: dict[str, FeedUser] = {}
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def responses_state(self) -> str | None:
+        """The order-response session's last status (None: no session, or not yet)."""
+        return self.responses.state if self.responses is not None else None
 
     @property
     def bots(self) -> list[str]:
@@ -75,21 +95,31 @@ class SharedFeed:
         await self.follow(user)
         if self.stream.state is not None:  # joining a live connection: say how it is
             await self._tell(user, StreamStatus(self.name, self.stream.state, "shared"))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(
-                supervise(
-                    f"feed {self.name}", lambda: self.stream.run(self.dispatch), self._on_failure
-                ),
-                name=f"feed-{self.name}",
-            )
+        if not self._tasks or any(task.done() for task in self._tasks):
+            self._start()
         try:
             await asyncio.Event().wait()
         finally:
             if self._users.get(user.bot) is user:
                 del self._users[user.bot]
-            if not self._users and self._task is not None:
-                self._task.cancel()
-                self._task = None
+            if not self._users:
+                self._stop()
+
+    def _start(self) -> None:
+        self._stop()
+        bodies = {f"feed {self.name}": lambda: self.stream.run(self.dispatch)}
+        if self.responses is not None:
+            responses = self.responses
+            bodies[f"{responses.name} {self.name}"] = lambda: responses.run(self.dispatch_response)
+        self._tasks = [
+            asyncio.create_task(supervise(name, body, self._on_failure), name=name)
+            for name, body in bodies.items()
+        ]
+
+    def _stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
 
     async def follow(self, user: FeedUser) -> None:
         """Stream `user`'s current symbol (after it started or switched symbols)."""
@@ -110,6 +140,14 @@ class SharedFeed:
         else:
             for user in list(self._users.values()):
                 await self._deliver(user.on_account_event, event)
+
+    async def dispatch_response(self, event) -> None:
+        """The order-response session: results to every bot; its status only logged."""
+        if isinstance(event, StreamStatus):
+            log.info("feed %s: %s %s %s", self.name, event.name, event.state, event.detail)
+            return
+        for user in list(self._users.values()):
+            await self._deliver(user.on_account_event, event)
 
     async def _tell(self, user: FeedUser, status: StreamStatus) -> None:
         """The connection's status is both feeds' status for every bot on it."""

@@ -22,6 +22,7 @@ from trading.engine.resync import Resync
 from trading.engine.state import BotState, Signals
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx import frames
+from trading.standx.order_session import NEW_ORDER, OrderResult
 from trading.standx.stream import StreamStatus
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,26 @@ class StreamEvents:
         elif isinstance(event, frames.PositionUpdate):
             if event.position.symbol == self.state.symbol:
                 self.state.position_qty = event.position.qty
+        elif isinstance(event, OrderResult):
+            self._order_result(event, now)
         elif isinstance(event, StreamStatus):
             self._account_status(event)
+
+    def _order_result(self, result: OrderResult, now: float) -> None:
+        """StandX's answer on the order-response session (the documented path of a reject).
+        A refused new_order is a reject exactly like an order-channel `rejected`: whichever
+        comes first moves the order, the tracker ignores the other (the order is forgotten
+        then). A refused cancel changes nothing: as with the REST 400, the order is already
+        gone, and the order channel or the pending check says how."""
+        request, tracker = result.request, self.state.tracker
+        if result.ok or request.method != NEW_ORDER or not tracker.is_ours(request.cl_ord_id):
+            return
+        assert request.cl_ord_id is not None  # is_ours
+        order = tracker.get(request.cl_ord_id)
+        if order is None or order.state is not OrderState.PENDING_NEW:
+            return  # already settled (the order channel was first), or not ours to judge
+        reason = f"exchange: {result.message or 'rejected'} (order response)"
+        self.on_transition(tracker.rejected(request.cl_ord_id, now, reason))
 
     def _order_update(self, order, now: float) -> None:
         tracker = self.state.tracker

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.core.management.base import CommandError
 
 from trading.engine.feeds import SharedFeed
 from trading.fleet.accounts import Account, settings_account_for_bot
+from trading.standx.order_session import OrderResponseSession, SessionRequests
 from trading.standx.pacing import CreditPacer, ip_budget
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner
@@ -35,6 +37,7 @@ class Venue:
     token: object
     private_key: object
     label: str
+    ws_api_url: str = ""  # the order-response session; "" = beside ws_url
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,14 @@ class Venues:
         account = settings_account_for_bot(bot)
         if account.name not in self._seats:
             venue = await self._venue(bot, account)
+            session = SessionRequests()
             rest = StandXRest(
                 venue.api_base,
                 token=venue.token,
                 signer=make_signer(venue.private_key, account),
                 timeout=float(settings.HTTP_TIMEOUT_SECONDS),
                 pacer=CreditPacer(ip=self._ip),
+                session=session,
             )
             self.stack.push_async_callback(rest.aclose)
             feed = SharedFeed(
@@ -76,6 +81,7 @@ class Venues:
                 venue.token,
                 f"account {account.name}",
                 stale_after=float(settings.FEED_STALE_SECONDS),
+                responses=response_session(venue, session),
             )
             self._seats[account.name] = Seat(account.name, venue, rest, feed)
         return self._seats[account.name]
@@ -93,7 +99,21 @@ class Venues:
             funded.token,
             funded.private_key,
             f"bundled simulator on {self.sim.api_base}",
+            self.sim.ws_api_url,
         )
+
+
+def ws_api_url_beside(ws_url: str) -> str:
+    """The ws-api URL on the stream's host (where StandX and the simulator serve it)."""
+    return urlsplit(ws_url)._replace(path="/ws-api/v1", query="").geturl()
+
+
+def response_session(venue: Venue, session: SessionRequests) -> OrderResponseSession | None:
+    """The account's order-response session, unless ORDER_RESPONSE_SESSION is off."""
+    if not settings.ORDER_RESPONSE_SESSION:
+        return None
+    url = venue.ws_api_url or ws_api_url_beside(venue.ws_url)
+    return OrderResponseSession(url, venue.token, session, name="order responses")
 
 
 def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:
@@ -120,6 +140,7 @@ def live_venue(bot: str, account: Account) -> Venue:
         account.token,
         account.private_key,
         f"StandX at {settings.STANDX_API_BASE}, account {account.name}",
+        settings.STANDX_WS_API_URL,
     )
 
 

@@ -116,11 +116,34 @@ class Exchange:
     def submit_cancel(
         self, account: Account, body: dict, session_id: str | None, request_id: str
     ) -> None:
-        order = self.matching.accept_cancel(account, *parse_cancel(body))
+        ids = parse_cancel(body)
+        try:
+            order = self.matching.accept_cancel(account, *ids)
+        except ApiError:
+            if not self._cancel_gone_silently():
+                raise  # 400 at once: order not found / not open
+            self.scheduler.call_later(
+                self.faults.ack_delay_s(),
+                lambda: self.session_result(session_id, request_id, 0, "success"),
+            )
+            return
         self.scheduler.call_later(
-            self.faults.ack_delay_s(),
-            lambda: self.matching.process_cancel(order, session_id, request_id),
+            self.faults.ack_delay_s(), lambda: self._process_cancel(order, session_id, request_id)
         )
+
+    def _process_cancel(self, order: SimOrder, session_id: str | None, request_id: str) -> None:
+        if not order.live and self._cancel_gone_silently():
+            # It filled or left while the cancel was on its way: success, nothing else.
+            return self.session_result(session_id, request_id, 0, "success")
+        self.matching.process_cancel(order, session_id, request_id)
+
+    def _cancel_gone_silently(self) -> bool:
+        """The `cancel_gone: silent` switch: a cancel of an order that is not open is
+        answered success, with no order update (StandX's answer is undocumented)."""
+        if self.faults.config.cancel_gone != "silent":
+            return False
+        self.faults.injected["cancel_gone_silent"] += 1
+        return True
 
     def submit_cancel_many(self, account: Account, body: dict, request_id: str) -> None:
         """Batch cancel: unknown or closed ids are skipped (the batch is not all-or-nothing)."""
@@ -175,6 +198,10 @@ class Exchange:
 
     # ---- EventSink (called by matching) ----------------------------------------------------
     def order_event(self, order: SimOrder) -> None:
+        if order.status == "rejected" and not self.faults.config.order_channel_rejects:
+            # StandX documents the reject on the ws-api session only (protocol 5.2).
+            self.faults.injected["reject_update_suppressed"] += 1
+            return
         self.hub.publish_user(order.user, "order", order_json(order))
 
     def trade_event(self, user: str, trade: dict) -> None:

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 _SHARES = ("http_5xx_share", "hang_share", "alo_reject_share")
+_BOOLEANS = ("order_channel_rejects",)
+CANCEL_GONE_ANSWERS = ("reject", "silent")
 _NON_NEGATIVE = (
     "ack_latency_ms",
     "ack_jitter_ms",
@@ -35,6 +37,14 @@ class FaultConfig:
     stalled_symbols: tuple[str, ...] = ()  # no depth_book/price pushes for these symbols
     alo_reject_share: float = 0.0  # share of non-crossing ALO orders rejected anyway
     burst_429: int = 0  # the next N /api requests get 429
+    # Behaviours StandX does not document, switchable so the bot is tested under each
+    # (docs/architecture.md, "ALO rejects and cancels of gone orders"):
+    # False: a rejected order gets no `order` channel update; only the ws-api session
+    # linked by x-session-id hears the reject (the documented path).
+    order_channel_rejects: bool = True
+    # A cancel of an order that is no longer open (filled, canceled, unknown): "reject"
+    # answers 400 at once; "silent" answers success and nothing else follows.
+    cancel_gone: str = "reject"
 
     def to_json(self) -> dict:
         data = asdict(self)
@@ -62,6 +72,14 @@ def _checked(name: str, value: object, known_symbols: tuple[str, ...]) -> Any:
         if not isinstance(value, list) or any(s not in known_symbols for s in value):
             raise ValueError(f"stalled_symbols must be a list of known symbols {known_symbols}")
         return tuple(value)
+    if name in _BOOLEANS:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false")
+        return value
+    if name == "cancel_gone":
+        if value not in CANCEL_GONE_ANSWERS:
+            raise ValueError(f"cancel_gone must be one of {list(CANCEL_GONE_ANSWERS)}")
+        return value
     if name == "burst_429":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("burst_429 must be a non-negative integer")

@@ -98,6 +98,22 @@ class UnknownMessage:
     seq: int | None = None
 
 
+@dataclass(frozen=True)
+class OrderResponse:
+    """A ws-api/v1 answer to one request (protocol 5.2): `{code, message, request_id}`,
+    for a request sent on the session or over REST with its x-session-id. A frame with
+    `status: "accepted"` only passed the gateway: not final, another one follows."""
+
+    request_id: str
+    code: int
+    message: str
+    final: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.code == 0
+
+
 StreamEvent = (
     BookEvent
     | PriceEvent
@@ -163,3 +179,16 @@ def parse_stream_message(text: str | bytes, received_at: float = 0.0) -> StreamE
     if parser is None:
         return UnknownMessage(frame, seq)
     return parser(obj(frame.get("data"), f"{channel} data"), seq, received_at)
+
+
+def parse_order_response(text: str | bytes) -> OrderResponse | PingMessage | UnknownMessage:
+    """One ws-api frame -> one event. Raises MalformedResponseError on a broken frame."""
+    frame = obj(parse_json(text), "ws-api frame")
+    if "ping" in frame and "request_id" not in frame:
+        return PingMessage(frame["ping"])
+    request_id = first_text(frame, "request_id")
+    code = integer(frame.get("code"), "code")
+    if not request_id or code is None:
+        return UnknownMessage(frame)
+    final = first_text(frame, "status").lower() != "accepted"
+    return OrderResponse(request_id, code, first_text(frame, "message", "msg"), final)

@@ -118,6 +118,20 @@ def pong_frame(value: Any) -> str:
     return compact_json({"pong": value})
 
 
+def api_login_frame(session_id: str, request_id: str, token: str) -> str:
+    """ws-api/v1 `auth:login` (protocol 5.2): binds this connection to `session_id`, so the
+    results of REST orders sent with that x-session-id arrive on it."""
+    params = compact_json({"token": token})
+    return compact_json(
+        {
+            "session_id": session_id,
+            "request_id": request_id,
+            "method": "auth:login",
+            "params": params,
+        }
+    )
+
+
 # ---------------------------------------------------------------- responses
 
 

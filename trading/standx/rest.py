@@ -39,6 +39,7 @@ from trading.standx.errors import (
     StandXError,
     error_for_status,
 )
+from trading.standx.order_session import CANCEL_ORDER, NEW_ORDER, SessionRequest, SessionRequests
 from trading.standx.pacing import CreditPacer
 from trading.standx.signing import RequestSigner, jwt_expiry, token_expiry_problem
 from trading.standx.values import first_text, integer, parse_json, snippet
@@ -79,7 +80,8 @@ class _Call:
     body: str | None = None
     private: bool = False
     signed: bool = False
-    session: bool = False
+    # An order request whose result StandX sends to the ws-api session (x-session-id).
+    session: SessionRequest | None = None
     # Called when the request leaves the pacer for the network (each attempt).
     on_sent: Callable[[], None] | None = None
 
@@ -111,6 +113,7 @@ class StandXRest:
         clock: Callable[[], float] = time.time,
         pacer: CreditPacer | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        session: SessionRequests | None = None,
     ):
         # `sleep` and `monotonic` drive every wait of this client, the default pacer's too
         # (a 429's hold-off is a pacer wait): a fake pair makes no test wait for real.
@@ -118,7 +121,10 @@ class StandXRest:
         self._max_retries = max(0, max_retries)
         self._backoff = Backoff(backoff_base, backoff_max, jitter=True)
         self._retry_after_max = retry_after_max
-        self._signer, self._session_id = signer, session_id
+        # `session` links order requests to the ws-api order-response session (its id goes
+        # in x-session-id); a bare session_id only sets the header.
+        self._signer, self._session = signer, session
+        self._session_id = session.session_id if session is not None else session_id
         self._sleep, self._clock = sleep, clock
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -204,13 +210,15 @@ class StandXRest:
         body = protocol.new_order_body(
             symbol, side, qty, price, cl_ord_id, time_in_force, reduce_only
         )
+        tag = SessionRequest(NEW_ORDER, cl_ord_id)
         return protocol.parse_ack(
-            await self._write("/api/new_order", body, session=True, on_sent=on_sent)
+            await self._write("/api/new_order", body, session=tag, on_sent=on_sent)
         )
 
     async def cancel_order(self, order_id: int | None = None, cl_ord_id: str | None = None) -> Ack:
         body = protocol.cancel_order_body(order_id, cl_ord_id)
-        return protocol.parse_ack(await self._write("/api/cancel_order", body, session=True))
+        tag = SessionRequest(CANCEL_ORDER, cl_ord_id, order_id)
+        return protocol.parse_ack(await self._write("/api/cancel_order", body, session=tag))
 
     async def cancel_orders(
         self, order_ids: Iterable[int] | None = None, cl_ord_ids: Iterable[str] | None = None
@@ -256,7 +264,11 @@ class StandXRest:
         return await self._call(_Call("GET", path, params=params, private=private))
 
     async def _write(
-        self, path: str, body: str, session: bool = False, on_sent: Callable[[], None] | None = None
+        self,
+        path: str,
+        body: str,
+        session: SessionRequest | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Any:
         self._signer_for(path)  # refused before the pacer, without the network
         call = _Call(
@@ -309,7 +321,7 @@ class StandXRest:
         if problem:
             raise AuthError(problem, status=401)
         headers = {"Authorization": "Bearer " + _reveal(self._token)}
-        if call.session and self._session_id:
+        if call.session is not None and self._session_id:
             headers["x-session-id"] = self._session_id
         return headers
 
@@ -324,6 +336,8 @@ class StandXRest:
             # Fresh id and timestamp per attempt (the server may reject stale timestamps);
             # the signed payload is always the one body string built by the caller.
             headers.update(self._signer_for(call.path).headers(call.body))
+            if call.session is not None and self._session is not None:
+                self._session.sent(headers["x-request-id"], call.session)
         self.stats.requests += 1
         self.stats.paths[call.path] += 1
         try:
@@ -341,7 +355,10 @@ class StandXRest:
         except (httpx.TransportError, TimeoutError) as exc:
             raise RequestTimeoutError(f"no response: {type(exc).__name__}") from None
         log.debug("%s %s -> %s", call.method, call.path, response.status_code)
-        return _decode(response)
+        payload = _decode(response)
+        if call.session is not None and self._session is not None and isinstance(payload, dict):
+            self._session.acked(headers["x-request-id"], first_text(payload, "request_id"))
+        return payload
 
     @staticmethod
     def _retryable(call: _Call, exc: StandXError) -> bool:

@@ -25,6 +25,7 @@ from trading.engine.options import EngineOptions
 from trading.models import BotConfig
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
+from trading.standx.order_session import OrderResponseSession, SessionRequests
 from trading.standx.rest import StandXRest
 from trading.standx.signing import RequestSigner
 
@@ -220,15 +221,25 @@ async def start_engine(world):
         rest: StandXRest | None = None,
         token: str | None = None,
         feed: SharedFeed | None = None,
+        order_responses: bool = False,
         **config,
     ) -> Running:
+        """`order_responses`: link REST orders to a ws-api order-response session, as
+        runbot does (trading/fleet/venues.py)."""
         await save_config(bot, **config)
-        rest = rest or world.rest_client(timeout=2.0, max_retries=0)
+        session = SessionRequests() if order_responses else None
+        rest = rest or world.rest_client(timeout=2.0, max_retries=0, session=session)
+        responses = (
+            OrderResponseSession(world.sim.ws_api_url, token or world.token, session)
+            if session is not None
+            else None
+        )
         feed = feed or SharedFeed(
             world.sim.ws_stream_url,
             token or world.token,
             f"account {bot}",
             stale_after=options.feed_stale_seconds,
+            responses=responses,
         )
         engine = Engine(bot, rest, feed, "sim", options)
         running = Running(engine, rest)

@@ -136,6 +136,24 @@ FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
         ),
     ),
     ("--alo-reject-share", dict(type=float, default=0.0)),
+    (
+        "--no-order-channel-rejects",
+        dict(
+            action="store_false",
+            dest="order_channel_rejects",
+            help="report a rejected order (post-only would cross) only on the ws-api "
+            "session linked by x-session-id, not as an order-channel update",
+        ),
+    ),
+    (
+        "--cancel-gone",
+        dict(
+            choices=("reject", "silent"),
+            default="reject",
+            help="the answer to a cancel of an order no longer open: 400 at once "
+            "(reject, default) or success with nothing after it (silent)",
+        ),
+    ),
     ("--faults-json", dict(default="", help="extra faults as JSON, e.g. '{\"burst_429\": 5}'")),
 )
 ACCOUNT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
@@ -200,6 +218,8 @@ class Command(BaseCommand):
             "hang_share",
             "ws_drop_every_s",
             "alo_reject_share",
+            "order_channel_rejects",
+            "cancel_gone",
         )
         data = {name: opts[name] for name in names if opts[name] is not None}
         if opts["scenario"] and opts["ack_latency_ms"] is None:

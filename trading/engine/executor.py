@@ -274,7 +274,8 @@ class Executor:
             )
         except (NotFoundError, OrderRejectedError) as exc:
             # Already gone (filled or canceled meanwhile): the order channel tells which;
-            # the pending timeout asks query_order if it does not.
+            # the pending timeout asks query_order if it does not. StandX's answer here is
+            # undocumented: a silent success leaves the order PENDING_CANCEL the same way.
             log.info("cancel of %s refused: %s", cl_ord_id, exc)
         except StandXError:
             pass  # counted; the pending timeout re-checks and retries

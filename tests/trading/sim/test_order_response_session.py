@@ -89,7 +89,9 @@ async def linked(sim, token: str | None = None):
 
 
 async def crossing_price(rest: StandXRest) -> Decimal:
-    return (await rest.query_depth_book("BTC-USD")).best_ask
+    best_ask = (await rest.query_depth_book("BTC-USD")).best_ask
+    assert best_ask is not None
+    return best_ask
 
 
 @pytest.mark.parametrize("order_channel_rejects", [True, False])

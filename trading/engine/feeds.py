@@ -16,8 +16,9 @@ at the next reconnect (StandX documents no unsubscribe).
 With `responses`, the feed also keeps the account's ws-api order-response session
 (trading/standx/order_session.py) open while it has users: a second connection, where
 StandX documents the results of our REST orders (a post-only reject above all). Each
-`OrderResult` goes to every bot of the account like an account event; the session's own
-status is logged and kept in `responses_state`, never mixed into the stream's status.
+`OrderResult` goes to every bot of the account like an account event, and so does the
+session's status, named after the session (`responses_state` keeps the last one): it is
+never taken for the stream's.
 """
 
 from __future__ import annotations
@@ -142,10 +143,8 @@ class SharedFeed:
                 await self._deliver(user.on_account_event, event)
 
     async def dispatch_response(self, event) -> None:
-        """The order-response session: results to every bot; its status only logged."""
-        if isinstance(event, StreamStatus):
-            log.info("feed %s: %s %s %s", self.name, event.name, event.state, event.detail)
-            return
+        """The order-response session: results and its status (under the session's own
+        name, never "account") to every bot of the account."""
         for user in list(self._users.values()):
             await self._deliver(user.on_account_event, event)
 

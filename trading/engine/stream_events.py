@@ -22,7 +22,7 @@ from trading.engine.resync import Resync
 from trading.engine.state import BotState, Signals
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx import frames
-from trading.standx.order_session import NEW_ORDER, OrderResult
+from trading.standx.order_session import NEW_ORDER, RESPONSE_SESSION, OrderResult
 from trading.standx.stream import StreamStatus
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class StreamEvents:
         self.quoter, self.uptime, self.lifetimes = quoter, uptime, lifetimes
         self._clock = clock
         self._observe_uptime, self._pull_quotes = observe_uptime, pull_quotes
+        self._response_session: str | None = None  # the order-response session's state
 
     # ------------------------------------------------------------------ market stream
 
@@ -100,8 +101,17 @@ class StreamEvents:
                 self.state.position_qty = event.position.qty
         elif isinstance(event, OrderResult):
             self._order_result(event, now)
+        elif isinstance(event, StreamStatus) and event.name == RESPONSE_SESSION:
+            self._response_session_status(event)
         elif isinstance(event, StreamStatus):
             self._account_status(event)
+
+    def _response_session_status(self, status: StreamStatus) -> None:
+        """Audited only: without the session a reject waits for the order channel or the
+        pending check; quoting goes on."""
+        if status.state != self._response_session:
+            self._response_session = status.state
+            self.events.add("feed", f"order-response session {status.state} {status.detail}")
 
     def _order_result(self, result: OrderResult, now: float) -> None:
         """StandX's answer on the order-response session (the documented path of a reject).

@@ -113,7 +113,7 @@ def response_session(venue: Venue, session: SessionRequests) -> OrderResponseSes
     if not settings.ORDER_RESPONSE_SESSION:
         return None
     url = venue.ws_api_url or ws_api_url_beside(venue.ws_url)
-    return OrderResponseSession(url, venue.token, session, name="order responses")
+    return OrderResponseSession(url, venue.token, session)
 
 
 def make_signer(private_key: object, account: Account | None = None) -> RequestSigner:

@@ -36,6 +36,7 @@ from trading.standx.values import snippet
 log = logging.getLogger(__name__)
 
 NEW_ORDER, CANCEL_ORDER = "new_order", "cancel_order"
+RESPONSE_SESSION = "order responses"  # the name its StreamStatus reports carry
 REQUEST_MEMORY = 4096  # request ids remembered (one per order request of the account)
 UNMATCHED_MEMORY = 256  # answers kept while their request's acknowledgement is on its way
 
@@ -122,7 +123,7 @@ class OrderResponseSession:
         url: str,
         token: object,
         requests: SessionRequests,
-        name: str = "order responses",
+        name: str = RESPONSE_SESSION,
         connect_timeout: float = 5.0,
         ping_interval: float = 10.0,
         backoff_base: float = 0.25,

@@ -80,6 +80,9 @@ async def test_a_reject_heard_on_the_response_session_requotes_within_one_ack(wo
     assert bound < OPTIONS.pending_timeout / 2
     heard = [e for e in events if e["kind"] == "reject"]
     assert heard and all("(order response)" in e["message"] for e in heard), heard
+    feed = [e["message"] for e in events if e["kind"] == "feed"]
+    assert any(m.startswith("order-response session connected") for m in feed), feed
+    assert not any(m.startswith("account feed") and "ws-api" in m for m in feed), feed
 
 
 async def test_without_the_session_the_same_reject_waits_for_the_pending_check(world, start_engine):

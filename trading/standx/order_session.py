@@ -140,6 +140,7 @@ class OrderResponseSession:
         self._handler_timeout = handler_timeout
         self._late: asyncio.Queue[OrderResult] = asyncio.Queue(UNMATCHED_MEMORY)
         self.state: str | None = None
+        self._logged_in = False  # the current connection got past its login
 
     def __repr__(self) -> str:
         return f"OrderResponseSession(name={self.name!r}, url={self.url!r})"
@@ -161,20 +162,18 @@ class OrderResponseSession:
     async def _connections(self, handler: Handler) -> None:
         failures = 0
         while True:
-            healthy = False
+            self._logged_in = False
             try:
-                healthy = await self._session(handler)
+                await self._session(handler)
                 detail = "closed by server"
-            except (asyncio.CancelledError, KeyboardInterrupt):
-                raise
             except Exception as exc:  # noqa: BLE001  every failure means "reconnect"
                 detail = f"{type(exc).__name__}: {snippet(str(exc))}".rstrip(": ")
             await self._report(handler, DISCONNECTED, detail)
-            failures = 0 if healthy else failures + 1
+            failures = 0 if self._logged_in else failures + 1
             await asyncio.sleep(self._backoff.delay(failures))
 
-    async def _session(self, handler: Handler) -> bool:
-        """One connection; returns whether it got as far as logged in."""
+    async def _session(self, handler: Handler) -> None:
+        """One connection, until it closes."""
         async with asyncio.timeout(self._connect_timeout):
             ws = await connect(
                 self.url,
@@ -186,12 +185,12 @@ class OrderResponseSession:
             )
         try:
             await self._login(ws)
+            self._logged_in = True
             await self._report(handler, CONNECTED, self.url)
             async for raw in ws:  # ends when the connection closes (pings bound a dead one)
                 result = self._result(raw)
                 if result is not None:
                     await self._deliver(handler, result)
-            return True
         finally:
             try:
                 async with asyncio.timeout(self._connect_timeout):

@@ -24,7 +24,7 @@ ACK_LATENCY_S = 0.02
 # of a reject only when it asks query_order, this long after sending the order.
 OPTIONS = replace(FAST_OPTIONS, pending_timeout=3.0)
 # Scheduling, the REST round trip and one quoting pass: generous, and far below 3 s.
-MARGIN_S = 0.5
+MARGIN_S = 1.0
 REJECTS = 4  # two per side
 
 

@@ -30,7 +30,7 @@ from typing import Protocol
 
 from trading.engine.supervisor import supervise
 from trading.standx import frames
-from trading.standx.order_session import OrderResponseSession
+from trading.standx.order_session import RESPONSE_SESSION, OrderResponseSession
 from trading.standx.stream import (
     StreamClient,
     StreamStatus,
@@ -145,6 +145,8 @@ class SharedFeed:
     async def dispatch_response(self, event) -> None:
         """The order-response session: results and its status (under the session's own
         name, never "account") to every bot of the account."""
+        if isinstance(event, StreamStatus):
+            event = dataclasses.replace(event, name=RESPONSE_SESSION)
         for user in list(self._users.values()):
             await self._deliver(user.on_account_event, event)
 

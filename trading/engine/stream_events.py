@@ -111,7 +111,8 @@ class StreamEvents:
         pending check; quoting goes on."""
         if status.state != self._response_session:
             self._response_session = status.state
-            self.events.add("feed", f"order-response session {status.state} {status.detail}")
+            text = f"order-response session {status.state} {status.detail}"
+            self.events.add("feed", text.strip())
 
     def _order_result(self, result: OrderResult, now: float) -> None:
         """StandX's answer on the order-response session (the documented path of a reject).

@@ -92,6 +92,7 @@ class Account:
     pubkey: bytes
     balance: Decimal  # cross wallet balance: deposits + realized pnl - fees
     leverage: dict[str, int] = field(default_factory=dict)
+    margin_mode: dict[str, str] = field(default_factory=dict)  # symbol -> cross | isolated
     positions: dict[str, SimPosition] = field(default_factory=dict)
     orders: dict[int, SimOrder] = field(default_factory=dict)
     by_cl_ord_id: dict[str, int] = field(default_factory=dict)
@@ -131,6 +132,9 @@ class Account:
 
     def leverage_for(self, symbol: str, default: int) -> int:
         return self.leverage.get(symbol, default)
+
+    def margin_mode_for(self, symbol: str) -> str:
+        return self.margin_mode.get(symbol, "cross")
 
 
 def upnl_of(p: SimPosition, mark: Decimal) -> Decimal:

@@ -126,3 +126,18 @@ def verify_body_signature(
         VerifyKey(pubkey).verify(message, base64.b64decode(signature, validate=True))
     except (BadSignatureError, binascii.Error, ValueError, TypeError):
         raise ApiError(403, INVALID_SIGNATURE) from None
+
+
+class NonceBook:
+    """signedData nonces already used for a login, kept until their signedData expires."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, float] = {}
+
+    def use(self, nonce: str, expires_at: float) -> bool:
+        now = time.time()
+        self._used = {n: exp for n, exp in self._used.items() if exp > now}
+        if nonce in self._used:
+            return False
+        self._used[nonce] = expires_at
+        return True

@@ -52,6 +52,11 @@ class SimConfig:
     # Accounts, JWT secret and prices survive a restart through this file ("" = off);
     # see state.py for what is kept and what is not.
     state_file: str = ""
+    # Per-symbol max leverage, overriding symbols.py (BTC-USD: 20 as in StandX's docs; one
+    # live sample said 40). change_leverage and new_order's leverage are refused above it.
+    max_leverage: dict[str, int] = field(default_factory=dict)
+    # One JSON line per HTTP request and per non-market WebSocket frame ("" = off; traffic.py).
+    log_requests: str = ""
     # Ground-truth and order timestamps come from this clock (tests inject a fake one).
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
@@ -64,12 +69,24 @@ class SimConfig:
         if self.max_open_orders < 1:
             raise ValueError("max_open_orders must be >= 1")
         self._check_price_process()
+        self._check_max_leverage()
         if self.uptime_snapshots_per_hour < 1:
             raise ValueError("uptime_snapshots_per_hour must be >= 1")
         for name in ("max_ws_per_ip", "max_new_ws_per_minute", "ip_requests_per_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer (0 = unlimited)")
+
+    def _check_max_leverage(self) -> None:
+        for symbol, value in self.max_leverage.items():
+            if symbol not in self.symbols:
+                raise ValueError(f"max leverage for {symbol!r}: not a simulated symbol")
+            default = SYMBOLS[symbol].def_leverage
+            if isinstance(value, bool) or not isinstance(value, int) or value < default:
+                raise ValueError(
+                    f"max leverage for {symbol} must be an integer of at least its "
+                    f"default leverage {default}, not {value!r}"
+                )
 
     def _check_price_process(self) -> None:
         for name in ("volatility_bps", "jump_bps", "mark_noise_bps"):

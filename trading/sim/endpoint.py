@@ -18,6 +18,7 @@ from trading.sim.accounts import Account
 from trading.sim.auth import bearer_token, verify_body_signature
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.exchange import Exchange
+from trading.sim.traffic import ACCOUNT, REJECT_REASON
 
 
 @dataclass
@@ -55,6 +56,7 @@ def api_route(
     rate_limited: bool = True,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
+        ctx: Ctx | None = None
         try:
             if rate_limited:
                 await _gate(exchange, request, faultable)
@@ -70,10 +72,19 @@ def api_route(
                 )
             result = await handler(exchange, ctx)
         except ApiError as err:
+            _rejected(exchange, request, ctx.account if ctx else None, err, rate_limited)
             return JSONResponse(err.body(), status_code=err.status)
         return result if isinstance(result, Response) else JSONResponse(result)
 
     return endpoint
+
+
+def _rejected(exchange, request: Request, account, err: ApiError, counted: bool) -> None:
+    """Leave the reason for the traffic log; count it for the account (exchange requests
+    only, not /sim controls)."""
+    setattr(request.state, REJECT_REASON, err.message)
+    if account is not None and counted:
+        exchange.requests.rejected(account.user, err.status, err.message)
 
 
 async def _gate(exchange, request: Request, faultable: bool) -> None:
@@ -95,6 +106,7 @@ async def _gate(exchange, request: Request, faultable: bool) -> None:
 def _authenticate(exchange, ctx: Ctx, rate_limited: bool) -> None:
     token = bearer_token(ctx.request.headers.get("authorization"))
     ctx.account, ctx.pubkey = exchange.authenticate(token)
+    setattr(ctx.request.state, ACCOUNT, ctx.account.user)
     if not rate_limited:
         return  # a /sim control, not an exchange request
     exchange.requests.sent(ctx.account.user, ctx.request.url.path)

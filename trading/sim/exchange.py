@@ -19,7 +19,7 @@ from nacl.signing import SigningKey
 
 from trading.core.domain import Side
 from trading.sim.accounts import Account, SimOrder, SimPosition
-from trading.sim.auth import JwtIssuer
+from trading.sim.auth import JwtIssuer, NonceBook
 from trading.sim.config import SimConfig
 from trading.sim.errors import ApiError
 from trading.sim.faults import FaultConfig, FaultState
@@ -39,12 +39,15 @@ from trading.sim.serialize import (
     ws_balance_json,
 )
 from trading.sim.state import load_state, save_state
-from trading.sim.symbols import SYMBOLS
+from trading.sim.symbols import SYMBOLS, symbol_defs
+from trading.sim.traffic import TrafficLog
 from trading.sim.uptime_report import hourly_report, stats_of
 from trading.sim.validation import parse_cancel, parse_cancel_many, parse_new_order
 from trading.sim.wslimits import WsLimiter
 
 log = logging.getLogger(__name__)
+# The one reason matching rejects an accepted order with (ALO that would cross).
+ALO_REJECTED = "alo order rejected"
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,16 @@ class Exchange:
     def __init__(self, config: SimConfig | None = None, faults: FaultConfig | None = None):
         self.config = config or SimConfig()
         self.clock = self.config.clock
-        self.symbols = {s: SYMBOLS[s] for s in self.config.symbols}
+        self.symbols = symbol_defs(self.config)
         self.faults = FaultState(faults or FaultConfig(), random.Random(self.config.seed + 1))
         self.market = Market(self.config)
         self.hub = Hub()
         self.jwt = JwtIssuer()
         self.limiter = RateLimiter(self.config)
         self.requests = RequestLog(self.clock)
+        self.traffic = TrafficLog(self.config.log_requests, self.clock)
+        self.hub.traffic = self.traffic
+        self.wallet_nonces = NonceBook()
         self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
@@ -83,6 +89,18 @@ class Exchange:
         self.matching.accounts[user] = Account(user, address, pubkey, amount)
         self.save_state()  # a new account must survive even a crash of the simulator
         return SimAccount(self.issue_token(user), base58.b58encode(seed).decode(), address, user)
+
+    def wallet_account(self, address: str, pubkey: bytes) -> Account:
+        """The account of a wallet that just logged in (funded at its first login), now
+        bound to the login's request key (tokens issued earlier keep their own key)."""
+        user = f"bsc_{address.lower()}"
+        account = self.matching.accounts.get(user)
+        if account is None:
+            account = Account(user, address.lower(), pubkey, self.config.initial_balance)
+            self.matching.accounts[user] = account
+        account.pubkey = pubkey
+        self.save_state()
+        return account
 
     def issue_token(self, user: str, ttl_s: float | None = None) -> str:
         """A JWT for an existing account; a negative ttl_s gives an already expired token."""
@@ -198,10 +216,12 @@ class Exchange:
 
     # ---- EventSink (called by matching) ----------------------------------------------------
     def order_event(self, order: SimOrder) -> None:
-        if order.status == "rejected" and not self.faults.config.order_channel_rejects:
-            # StandX documents the reject on the ws-api session only (protocol 5.2).
-            self.faults.injected["reject_update_suppressed"] += 1
-            return
+        if order.status == "rejected":
+            self.requests.rejected(order.user, 400, ALO_REJECTED)  # in either mode
+            if not self.faults.config.order_channel_rejects:
+                # StandX documents the reject on the ws-api session only (protocol 5.2).
+                self.faults.injected["reject_update_suppressed"] += 1
+                return
         self.hub.publish_user(order.user, "order", order_json(order))
 
     def trade_event(self, user: str, trade: dict) -> None:
@@ -248,6 +268,7 @@ class Exchange:
             task.cancel()
         await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 5.0)
         self._tasks.clear()
+        self.traffic.close()
 
     async def _market_loop(self) -> None:
         while True:

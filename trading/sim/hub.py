@@ -60,9 +60,10 @@ class Connection:
 
 
 class Hub:
-    def __init__(self) -> None:
+    def __init__(self, traffic=None) -> None:
         self.connections: set[Connection] = set()
         self.sessions: dict[str, Connection] = {}
+        self.traffic = traffic  # traffic.TrafficLog: account pushes and ws-api results
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
@@ -86,12 +87,30 @@ class Hub:
         for conn in list(self.connections):
             if conn.kind == "stream" and conn.user == user and (channel, None) in conn.subs:
                 conn.send(frame, envelope=True)
+                if self.traffic is not None and self.traffic.enabled:
+                    self.traffic.ws(conn, "out", channel=channel, **_order_fields(data))
 
     def send_session(self, session_id: str | None, message: dict) -> None:
         conn = self.sessions.get(session_id) if session_id else None
         if conn is not None:
             conn.send(message)
+            if self.traffic is not None and self.traffic.enabled:
+                code = message.get("code")
+                self.traffic.ws(
+                    conn,
+                    "out",
+                    code,
+                    request_id=message.get("request_id"),
+                    reason=message.get("message") if code not in (0, None) else None,
+                )
 
     def close_all(self, code: int, reason: str) -> None:
         for conn in list(self.connections):
             conn.request_close(code, reason)
+
+
+def _order_fields(data: dict) -> dict:
+    """What identifies an order push in the traffic log (other channels: nothing more)."""
+    if "cl_ord_id" not in data or "status" not in data:
+        return {}
+    return {"order_status": data["status"], "cl_ord_id": data["cl_ord_id"]}

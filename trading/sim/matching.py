@@ -20,7 +20,7 @@ from trading.sim.market import Market, PublicTrade
 from trading.sim.symbols import MAKER_FEE, PRICE_BAND_RATIO, SYMBOLS, TAKER_FEE
 from trading.sim.truth_hours import SnapshotClock
 from trading.sim.util import new_ulid
-from trading.sim.validation import OrderRequest, check_leverage
+from trading.sim.validation import OrderRequest
 
 
 class EventSink(Protocol):
@@ -136,12 +136,6 @@ class Matching:
         if not order.live:
             raise bad_request(f"order is not open (status {order.status})")
         return order
-
-    def change_leverage(self, account: Account, symbol: str, leverage: int) -> None:
-        check_leverage(leverage, SYMBOLS[symbol])
-        if account.live_orders(symbol):
-            raise bad_request("cannot change leverage while orders are open on the symbol")
-        account.leverage[symbol] = leverage
 
     # ---- applying (after the ack latency) --------------------------------------------------
     def process_new(self, order: SimOrder) -> None:

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse
 from trading.sim.endpoint import Ctx, ack, query_int, query_symbol
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.serialize import balance_json, order_json, page, position_json, trade_json
-from trading.sim.validation import int_field, parse_json_object, symbol_field
+from trading.sim.validation import parse_json_object
 
 MAX_OPEN_LIMIT = 1200
 MAX_HISTORY_LIMIT = 500
@@ -30,14 +30,6 @@ async def cancel_order(exchange, ctx: Ctx):
 async def cancel_orders(exchange, ctx: Ctx):
     body = parse_json_object(ctx.raw_body)
     exchange.submit_cancel_many(ctx.require_account(), body, ctx.request_id)
-    return ack(ctx)
-
-
-async def change_leverage(exchange, ctx: Ctx):
-    body = parse_json_object(ctx.raw_body)
-    d = symbol_field(body, exchange.symbols)
-    leverage = int_field(body, "leverage")
-    exchange.matching.change_leverage(ctx.require_account(), d.symbol, leverage)
     return ack(ctx)
 
 
@@ -85,12 +77,6 @@ async def query_positions(exchange, ctx: Ctx):
             lev = account.leverage_for(sym, exchange.symbols[sym].def_leverage)
             rows.append(position_json(pos, account, exchange.market.get(sym).mark, lev))
     return rows
-
-
-async def query_position_config(exchange, ctx: Ctx):
-    symbol = query_symbol(exchange, ctx)
-    lev = ctx.require_account().leverage_for(symbol, exchange.symbols[symbol].def_leverage)
-    return {"symbol": symbol, "leverage": lev, "margin_mode": "cross"}
 
 
 async def query_balance(exchange, ctx: Ctx):

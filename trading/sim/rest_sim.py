@@ -1,27 +1,17 @@
-"""Simulator extras (/sim/*), the geo host's /v1/region and the auth host's wallet-login
-paths. Wallet login is not supported (verifying EIP-191/secp256k1 would need an Ethereum
-library): prepare-signin answers like StandX, login returns a clear 400 pointing at
-POST /sim/accounts, which hands out a token and a base58 Ed25519 key directly."""
+"""Simulator extras (/sim/*) and the geo host's /v1/region. Wallet login is in
+wallet_login.py; POST /sim/accounts is the shortcut that skips it (a funded account, its
+token and a base58 Ed25519 key in one call)."""
 
 from __future__ import annotations
 
 import math
-import os
 import time
 from decimal import Decimal, InvalidOperation
 
-import base58
-
 from trading.sim.endpoint import Ctx
-from trading.sim.errors import ApiError, bad_request
+from trading.sim.errors import bad_request
 from trading.sim.faults import faults_from_json
-from trading.sim.util import iso
 from trading.sim.validation import parse_json_object, symbol_field
-
-LOGIN_UNSUPPORTED = (
-    "wallet login is not supported by the simulator; create an account "
-    "with POST /sim/accounts (returns token and ed25519_private_key)"
-)
 
 
 def _optional_body(ctx: Ctx) -> dict:
@@ -145,42 +135,3 @@ async def script_market(exchange, ctx: Ctx):
 
 async def region(exchange, ctx: Ctx):
     return {"systemTime": int(time.time() * 1000), "region": "sim"}
-
-
-async def prepare_signin(exchange, ctx: Ctx):
-    chain = ctx.query.get("chain", "bsc")
-    body = parse_json_object(ctx.raw_body)
-    address, request_id = body.get("address"), body.get("requestId")
-    if not isinstance(address, str) or not isinstance(request_id, str):
-        raise bad_request("address and requestId are required strings")
-    try:
-        if len(base58.b58decode(request_id)) != 32:
-            raise ValueError
-    except ValueError:
-        raise bad_request("requestId must be the base58 32-byte ed25519 public key") from None
-    now = int(time.time())
-    message = (
-        f"standx.com wants you to sign in with your Ethereum account:\n{address}\n\n"
-        f"Sign in to StandX (simulator)\n\nURI: https://standx.com\nVersion: 1\n"
-        f"Chain ID: 56\nNonce: {os.urandom(8).hex()}\nIssued At: {iso(now)}"
-    )
-    claims = {
-        "domain": "standx.com",
-        "uri": "https://standx.com",
-        "version": "1",
-        "statement": "Sign in to StandX (simulator)",
-        "chainId": 56,
-        "chain": chain,
-        "nonce": os.urandom(8).hex(),
-        "address": address,
-        "requestId": request_id,
-        "issuedAt": iso(now),
-        "message": message,
-        "iat": now,
-        "exp": now + 180,
-    }
-    return {"success": True, "signedData": exchange.jwt.encode(claims)}
-
-
-async def login(exchange, ctx: Ctx):
-    raise ApiError(400, LOGIN_UNSUPPORTED)

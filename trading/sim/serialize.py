@@ -53,7 +53,7 @@ def position_json(p: SimPosition, account: Account, mark: Decimal, leverage: int
         "upnl": dstr(upnl_of(p, mark)),
         "realized_pnl": dstr(p.realized_pnl),
         "leverage": str(leverage),
-        "margin_mode": "cross",
+        "margin_mode": account.margin_mode_for(p.symbol),
         "margin_asset": "DUSD",
         "initial_margin": dstr(margin),
         "holding_margin": dstr(margin),

@@ -70,6 +70,7 @@ def _account_json(a: Account) -> dict:
         "pubkey": a.pubkey.hex(),
         "balance": str(a.balance),
         "leverage": dict(a.leverage),
+        "margin_mode": dict(a.margin_mode),
         "positions": [_position_json(p) for p in a.positions.values()],
     }
 
@@ -93,6 +94,7 @@ def _account_from(row: dict) -> Account:
         bytes.fromhex(row["pubkey"]),
         Decimal(row["balance"]),
         leverage={k: int(v) for k, v in row.get("leverage", {}).items()},
+        margin_mode={k: str(v) for k, v in row.get("margin_mode", {}).items()},
     )
     for p in row.get("positions", []):
         account.positions[p["symbol"]] = SimPosition(

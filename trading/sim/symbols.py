@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from trading.core.domain import SymbolSpec
@@ -82,6 +82,14 @@ SYMBOLS: dict[str, SymbolDef] = {
         ),
     )
 }
+
+
+def symbol_defs(config) -> dict[str, SymbolDef]:
+    """The simulated symbols of a SimConfig, with its per-symbol max leverage applied."""
+    return {
+        s: replace(SYMBOLS[s], max_leverage=config.max_leverage.get(s, SYMBOLS[s].max_leverage))
+        for s in config.symbols
+    }
 
 
 def symbol_info(d: SymbolDef, max_open_orders: int) -> dict:

@@ -67,15 +67,18 @@ async def ws_stream(exchange, websocket: WebSocket) -> None:
 
 
 def handle_stream_frame(exchange, conn: Connection, frame: object) -> None:
-    if not isinstance(frame, dict):
-        return conn.send(INVALID)
-    if "ping" in frame:
+    if isinstance(frame, dict) and "ping" in frame:
         return conn.send({"pong": frame["ping"]})
-    if isinstance(frame.get("auth"), dict):
+    if isinstance(frame, dict) and isinstance(frame.get("auth"), dict):
         return _stream_auth(exchange, conn, frame["auth"])
     for verb in ("subscribe", "unsubscribe"):
-        if isinstance(frame.get(verb), dict):
+        if isinstance(frame, dict) and isinstance(frame.get(verb), dict):
             return _subscription(exchange, conn, verb, frame[verb])
+    _invalid(exchange, conn)
+
+
+def _invalid(exchange, conn: Connection, channel: object = None) -> None:
+    exchange.traffic.ws(conn, "in", 400, channel=channel, reason=INVALID["message"])
     conn.send(INVALID)
 
 
@@ -83,9 +86,11 @@ def _stream_auth(exchange, conn: Connection, auth: dict) -> None:
     try:
         account, _ = exchange.authenticate(str(auth.get("token") or ""))
     except ApiError as err:
+        exchange.traffic.ws(conn, "in", 401, channel="auth", reason=err.message)
         conn.send({"channel": "auth", "data": {"code": 401, "msg": err.message}}, envelope=True)
         return
     conn.user = account.user
+    exchange.traffic.ws(conn, "in", 200, channel="auth")
     conn.send({"channel": "auth", "data": {"code": 200, "msg": "success"}}, envelope=True)
     streams = auth.get("streams")
     for stream in streams if isinstance(streams, list) else []:
@@ -97,12 +102,15 @@ def _subscription(exchange, conn: Connection, verb: str, spec: dict) -> None:
     channel, symbol = spec.get("channel"), spec.get("symbol")
     if channel in USER_CHANNELS:
         if conn.user is None:
-            return conn.send({"code": 401, "message": f"auth required for channel {channel}"})
+            reason = f"auth required for channel {channel}"
+            exchange.traffic.ws(conn, "in", 401, channel=channel, action=verb, reason=reason)
+            return conn.send({"code": 401, "message": reason})
+        exchange.traffic.ws(conn, "in", 0, channel=channel, action=verb)
         key = (channel, None)
     elif channel in PUBLIC_CHANNELS and symbol in exchange.symbols:
         key = (channel, symbol)
     else:
-        return conn.send(INVALID)
+        return _invalid(exchange, conn, channel if isinstance(channel, str) else None)
     if verb == "unsubscribe":
         conn.subs.discard(key)
         return
@@ -146,23 +154,31 @@ async def _deny(websocket: WebSocket, message: str) -> None:
 
 def handle_api_frame(exchange, conn: Connection, frame: object) -> None:
     if not isinstance(frame, dict):
-        return conn.send(INVALID)
+        return _invalid(exchange, conn)
     if "ping" in frame:
         return conn.send({"pong": frame["ping"]})
     method = frame.get("method")
     if method is None and ("subscribe" in frame or "unsubscribe" in frame):
         return  # third-party clients send these here; StandX ignores them
     request_id = str(frame.get("request_id") or "")
+    logged_method = method if isinstance(method, str) else None
     try:
         if method == "auth:login":
-            return _api_login(exchange, conn, frame, request_id)
-        if method in ("order:new", "order:cancel"):
-            return _api_order(exchange, conn, frame, method, request_id)
-        raise ApiError(
-            400, "invalid request payload" if method is None else f"unknown method: {method}"
-        )
+            _api_login(exchange, conn, frame, request_id)
+        elif method in ("order:new", "order:cancel"):
+            _api_order(exchange, conn, frame, method, request_id)
+        else:
+            raise ApiError(
+                400, "invalid request payload" if method is None else f"unknown method: {method}"
+            )
     except ApiError as err:
-        conn.send({**err.body(), "request_id": request_id})
+        exchange.traffic.ws(
+            conn, "in", err.status, method=logged_method, request_id=request_id, reason=err.message
+        )
+        if conn.user is not None:
+            exchange.requests.rejected(conn.user, err.status, err.message)
+        return conn.send({**err.body(), "request_id": request_id})
+    exchange.traffic.ws(conn, "in", 0, method=logged_method, request_id=request_id)
 
 
 def _params(frame: dict) -> tuple[str, dict]:

@@ -162,11 +162,13 @@ async def test_requests_by_path_per_account(make_scripted):
     assert codes.count(429) == 1  # 5 + 15 = 20 allowed, the 21st refused
     requests = sim.exchange.stats(user)["requests"]
     assert requests["total"] == 21 and requests["rate_limited"] == 1
+    assert requests["rejections"] == {"429 too many requests (per-account limit)": 1}
     other = sim.create_account()
     assert sim.exchange.stats(other.user)["requests"] == {
         "total": 0,
         "by_path": {},
         "rate_limited": 0,
+        "rejections": {},
         "seconds": 0.0,
         "per_minute": None,
     }

@@ -79,6 +79,8 @@ STANDX_WS_API_URL = env_url(
 # halves the WebSocket connections per account (StandX allows 10 per IP) and leaves a
 # reject to the order channel, or to the 3 s pending check (query_order).
 ORDER_RESPONSE_SESSION = env_bool("ORDER_RESPONSE_SESSION", True)
+# The auth host of the wallet login (manage.py standx_login in live mode).
+STANDX_AUTH_BASE = env_url("STANDX_AUTH_BASE", "https://api.standx.com", ("http", "https"))
 STANDX_JWT_TOKEN = env_secret("STANDX_JWT_TOKEN")
 STANDX_ED25519_PRIVATE_KEY = env_secret("STANDX_ED25519_PRIVATE_KEY")
 STANDX_WALLET_ADDRESS = env_str("STANDX_WALLET_ADDRESS", "")

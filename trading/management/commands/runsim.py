@@ -18,8 +18,24 @@ SCENARIO_HELP = "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values())
 # runsim's flags as (flag, argparse options), by role, in --help order.
 SERVER_ARGUMENTS: tuple[tuple[str, dict], ...] = (
     ("--host", dict(default="127.0.0.1", help="loopback address only")),
-    ("--port", dict(type=int, default=8100)),
-    ("--seed", dict(type=int, default=42)),
+    ("--port", dict(type=int, default=8100, help="TCP port to listen on (default 8100)")),
+    (
+        "--seed",
+        dict(
+            type=int,
+            default=42,
+            help="seed of the price process, faults and order ids: a seed replays a market",
+        ),
+    ),
+    (
+        "--log-requests",
+        dict(
+            default="",
+            metavar="FILE",
+            help="append one JSON line per HTTP request and per non-market WebSocket frame "
+            "(time, account, method and path or channel, status, rejection reason) to FILE",
+        ),
+    ),
 )
 # The price process: a scenario preset and the flags that override it (None = unset).
 MARKET_ARGUMENTS: tuple[tuple[str, dict], ...] = (
@@ -73,7 +89,10 @@ MARKET_FLAGS = tuple(
 )
 # The exchange's limits and how it samples uptime for the rewards.
 EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
-    ("--max-open-orders", dict(type=int, default=100)),
+    (
+        "--max-open-orders",
+        dict(type=int, default=100, help="live orders per account before new ones get 400"),
+    ),
     (
         "--ip-requests-per-s",
         dict(
@@ -108,7 +127,25 @@ EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             help="new WebSocket connections per client IP in any 60 s (0 = no limit)",
         ),
     ),
-    ("--band-bps", dict(default="10")),
+    (
+        "--band-bps",
+        dict(
+            default="10",
+            help="distance from the mark, in bps, an order must be within to count as in band "
+            "in /sim/stats and /api/maker/uptime (default 10, the Uptime Program's)",
+        ),
+    ),
+    (
+        "--max-leverage",
+        dict(
+            action="append",
+            default=[],
+            metavar="SYMBOL=N",
+            help="max leverage of SYMBOL (repeatable; default 20 for every symbol, as in "
+            "StandX's docs for BTC-USD; one live sample said 40): change_leverage and "
+            "new_order's leverage above it get 400",
+        ),
+    ),
 )
 # Latency and faults (bench/soak.py changes them at run time through POST /sim/faults).
 FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
@@ -120,12 +157,38 @@ FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             help="order new/cancel to state change (default 20; 50 in every scenario)",
         ),
     ),
-    ("--ack-jitter-ms", dict(type=float, default=0.0)),
-    ("--md-latency-ms", dict(type=float, default=0.0)),
-    ("--md-jitter-ms", dict(type=float, default=0.0)),
-    ("--http-5xx-share", dict(type=float, default=0.0)),
-    ("--hang-share", dict(type=float, default=0.0)),
-    ("--ws-drop-every-s", dict(type=float, default=0.0)),
+    (
+        "--ack-jitter-ms",
+        dict(type=float, default=0.0, help="random extra ack latency, up to this many ms"),
+    ),
+    (
+        "--md-latency-ms",
+        dict(type=float, default=0.0, help="delay of market-data pushes, in ms (default 0)"),
+    ),
+    (
+        "--md-jitter-ms",
+        dict(type=float, default=0.0, help="random extra market-data delay, up to this many ms"),
+    ),
+    (
+        "--http-5xx-share",
+        dict(type=float, default=0.0, help="share of /api requests answered 500, in [0, 1]"),
+    ),
+    (
+        "--hang-share",
+        dict(
+            type=float,
+            default=0.0,
+            help="share of /api requests that hang, then get 504, in [0, 1]",
+        ),
+    ),
+    (
+        "--ws-drop-every-s",
+        dict(
+            type=float,
+            default=0.0,
+            help="close every WebSocket connection this often, in s (0 = never)",
+        ),
+    ),
     (
         "--stall",
         dict(
@@ -135,7 +198,14 @@ FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             help="stall the market feed of SYMBOL (repeatable)",
         ),
     ),
-    ("--alo-reject-share", dict(type=float, default=0.0)),
+    (
+        "--alo-reject-share",
+        dict(
+            type=float,
+            default=0.0,
+            help="share of ALO orders rejected as if they crossed, in [0, 1]",
+        ),
+    ),
     (
         "--no-order-channel-rejects",
         dict(
@@ -161,7 +231,14 @@ ACCOUNT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
         "--print-account",
         dict(action="store_true", help="create a funded account and print its credentials"),
     ),
-    ("--balance", dict(default="100000")),
+    (
+        "--balance",
+        dict(
+            default="100000",
+            help="DUSD balance of every new account (--print-account, POST /sim/accounts, "
+            "a wallet's first login)",
+        ),
+    ),
     (
         "--state-file",
         dict(
@@ -187,7 +264,8 @@ class Command(BaseCommand):
         "GET /sim/stats (Bearer token) is the account's ground truth per symbol: "
         "two-sided and in-band seconds, the counted size (min of the in-band sides, "
         "2 BTC cap), order lifetimes and cancels under 3 s, fills, hourly rows with "
-        "X70/X50, and its requests by path (docs/architecture.md, Simulator)."
+        "X70/X50, its requests by path and its rejections by reason "
+        "(docs/architecture.md, Simulator)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -240,6 +318,8 @@ class Command(BaseCommand):
             f"StandX simulator on {server.api_base} "
             f"(ws: {server.ws_stream_url}, {server.ws_api_url})"
         )
+        if server.config.log_requests:
+            self.stdout.write(f"logging requests to {server.config.log_requests}")
         if print_account:
             acct = server.create_account()
             self.stdout.write(
@@ -273,4 +353,20 @@ def server_options(opts: dict) -> dict:
         "uptime_snapshots_per_hour": opts["uptime_snapshots_per_hour"],
         "initial_balance": Decimal(opts["balance"]),
         "state_file": opts["state_file"],
+        "log_requests": opts["log_requests"],
+        "max_leverage": max_leverage(opts["max_leverage"]),
     }
+
+
+def max_leverage(values: list[str]) -> dict[str, int]:
+    """--max-leverage SYMBOL=N flags as {symbol: N} (SimConfig checks the symbol and N)."""
+    limits: dict[str, int] = {}
+    for value in values:
+        symbol, _, number = value.partition("=")
+        try:
+            limits[symbol.strip().upper()] = int(number)
+        except ValueError:
+            raise ValueError(
+                f"--max-leverage {value!r}: expected SYMBOL=N, e.g. BTC-USD=40"
+            ) from None
+    return limits

@@ -40,7 +40,7 @@ class TrafficLog:
             return
         if self._file is None:
             self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-        line = {"time": iso(self.clock()), "kind": kind}
+        line: dict[str, object] = {"time": iso(self.clock()), "kind": kind}
         line.update({k: v for k, v in fields.items() if v is not None or k == "account"})
         self._file.write(json.dumps(line, separators=(",", ":")) + "\n")
 
@@ -66,17 +66,11 @@ class TrafficMiddleware:
         if scope["type"] != "http" or not self.traffic.enabled:
             return await self.app(scope, receive, send)
         state = scope.setdefault("state", {})
-        status = 500
+        logged = False
 
-        async def send_status(message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
+        def log(status: int) -> None:
+            nonlocal logged
+            logged = True
             reason = state.get(REJECT_REASON)
             if status >= 400 and reason is None:
                 reason = "internal server error" if status >= 500 else f"HTTP {status}"
@@ -88,3 +82,14 @@ class TrafficMiddleware:
                 status=status,
                 reason=reason,
             )
+
+        async def send_logged(message) -> None:
+            if message["type"] == "http.response.start":
+                log(message["status"])  # before the client can see the answer
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        finally:
+            if not logged:  # an unhandled error: the outer middleware answers 500
+                log(500)

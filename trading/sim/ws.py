@@ -79,6 +79,8 @@ def handle_stream_frame(exchange, conn: Connection, frame: object) -> None:
 
 def _invalid(exchange, conn: Connection, channel: object = None) -> None:
     exchange.traffic.ws(conn, "in", 400, channel=channel, reason=INVALID["message"])
+    if conn.user is not None:
+        exchange.requests.rejected(conn.user, 400, INVALID["message"])
     conn.send(INVALID)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -73,3 +74,58 @@ def test_runsim_validates_faults_json():
         call_command("runsim", "--faults-json", "{oops")
     with pytest.raises(CommandError, match="unknown fault fields"):
         call_command("runsim", "--faults-json", '{"nope": 1}')
+
+
+def test_every_runsim_option_is_described():
+    from trading.management.commands.runsim import Command
+
+    parser = Command().create_parser("manage.py", "runsim")
+    options = [a for a in parser._actions if a.option_strings]
+    assert len(options) > 30
+    undescribed = [a.option_strings[-1] for a in options if not (a.help or "").strip()]
+    assert undescribed == []
+
+
+def test_runsim_logs_requests_and_applies_max_leverage(tmp_path):
+    port, log = _free_port(), tmp_path / "requests.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runsim", "--port", str(port)]
+        + ["--log-requests", str(log), "--max-leverage", "BTC-USD=40"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/api/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "runsim did not start"
+                time.sleep(0.2)
+        info = httpx.get(f"{base}/api/query_symbol_info", params={"symbol": "BTC-USD"}).json()
+        assert info[0]["max_leverage"] == "40"
+        missing = httpx.post(f"{base}/api/query_balance", timeout=5.0)
+        assert missing.status_code == 405 and missing.json()["code"] == 405
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0 and f"logging requests to {log}" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert rows[-2]["path"] == "/api/query_symbol_info" and rows[-2]["status"] == 200
+    assert rows[-1] == {
+        "time": rows[-1]["time"],
+        "kind": "http",
+        "account": None,
+        "method": "POST",
+        "path": "/api/query_balance",
+        "status": 405,
+        "reason": "method POST not allowed on /api/query_balance (use GET, HEAD)",
+    }

@@ -59,6 +59,13 @@ def assert_decimal_strings(row: dict, names: set[str], what: str) -> None:
 
 
 @pytest.fixture
+async def sim(make_sim):
+    """Without the per-account limit: a test here sends more than its 20-request burst
+    (429s have their own tests in test_rate_limit.py)."""
+    return await make_sim(rate_limit=False)
+
+
+@pytest.fixture
 async def world(sim, http, api):
     """One account with a filled order (a position, a trade, a public trade) and one
     order resting: (api, resting order)."""

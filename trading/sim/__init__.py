@@ -56,8 +56,19 @@ Choices where the protocol (shared/standx-protocol.md) is silent
     - Rate limits count /api requests (not /api/health's account bucket, not /sim/*);
       ws-api orders are not rate limited. Faults (5xx, hang, 429 burst) hit /api only,
       never /api/health, /v1/region or /sim/*.
-    - Wallet login (/v1/offchain/login) returns 400: no Ethereum library to verify EIP-191;
-      prepare-signin answers with an HS256 signedData. Use POST /sim/accounts instead.
+    - Wallet login (wallet_login.py, bsc only): prepare-signin answers an HS256 signedData
+      (180 s, usable once); login recovers the EIP-191 signer with eth-account and issues a
+      token bound to the requestId key; a wallet's first login opens a funded account.
+      POST /sim/accounts remains the shortcut.
+    - change_leverage / change_margin_mode (rest_position.py): leverage 1..max_leverage of
+      the symbol (SimConfig.max_leverage, runsim --max-leverage; default 20), margin_mode
+      cross|isolated; neither while orders are open on the symbol, the mode not while a
+      position is; margin arithmetic is cross in both modes.
+    - Every error, 404 (unknown path) and 405 (wrong method, with Allow) included, is
+      {"code": N, "message": ...} with HTTP status N; an unhandled error is 500 the same way.
+    - Traffic log (traffic.py, runsim --log-requests FILE): one JSON line per HTTP request
+      and per non-market WebSocket frame; /sim/stats "requests.rejections" counts each
+      account's rejections by reason (requests.py).
     - WS: protocol pings by uvicorn every ping_interval (10 s), closed when no pong within
       pong_timeout (300 s); max lifetime closes with 1000 "max connection lifetime reached";
       the drop fault closes with 1011; a client whose queue overflows is closed with 1008.

@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from trading.sim import rest_position as position
 from trading.sim import rest_private as priv
@@ -77,11 +78,13 @@ def build_app(exchange) -> Starlette:
         WebSocketRoute("/ws-stream/v1", partial(ws_stream, exchange)),
         WebSocketRoute("/ws-api/v1", partial(ws_api, exchange)),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes + _control_routes(exchange),
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         middleware=[Middleware(TrafficMiddleware, traffic=exchange.traffic)],
     )
+    app.router.default = _not_found
+    return app
 
 
 def _control_routes(exchange) -> list[BaseRoute]:
@@ -99,6 +102,20 @@ def _control_routes(exchange) -> list[BaseRoute]:
 def _control(exchange, handler, auth: bool = False):
     """Simulator controls are never faulted nor rate limited: tests must always reach them."""
     return api_route(exchange, handler, auth=auth, faultable=False, rate_limited=False)
+
+
+async def _not_found(scope, receive, send) -> None:
+    """An unknown path: 404 in StandX's shape, for a WebSocket handshake too (as an HTTP
+    denial response where the server supports one, else a close before accept)."""
+    if scope["type"] != "websocket":
+        raise HTTPException(404)
+    websocket = WebSocket(scope, receive, send)
+    message = f"not found: {scope['path']}"
+    if "websocket.http.response" in scope.get("extensions", {}):
+        body = {"code": 404, "message": message}
+        await websocket.send_denial_response(JSONResponse(body, status_code=404))
+    else:
+        await websocket.close(1008, message)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -5,13 +5,16 @@ HTTP status equal to the code (§6), unknown paths and wrong methods included.""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from decimal import Decimal
 
 import httpx
 import pytest
+import websockets
 from eth_account import Account as EthAccount
 
-from tests.trading.sim.helpers import Stream, alo
+from tests.trading.sim.helpers import RECV_TIMEOUT, Stream, alo
 from tests.trading.sim.test_wallet_login import login, prepare, request_key, sign
 
 ORDER = {"id", "cl_ord_id", "symbol", "side", "order_type", "time_in_force", "reduce_only"}
@@ -198,3 +201,12 @@ async def test_wrong_methods_are_405_with_allow(http):
     r = await http.put("/api/query_balance")
     assert_error(r, 405, "PUT query_balance")
     assert "GET" in r.headers["allow"]
+
+
+async def test_an_unknown_websocket_path_is_a_404_in_the_documented_shape(sim):
+    url = sim.ws_stream_url.replace("/ws-stream/v1", "/ws-nope/v1")
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await asyncio.wait_for(websockets.connect(url), RECV_TIMEOUT)
+    response = refused.value.response
+    assert response.status_code == 404
+    assert json.loads(response.body) == {"code": 404, "message": "not found: /ws-nope/v1"}

@@ -73,7 +73,7 @@ async def balance_and_signed_order(base: str, token: str, key: str) -> str:
         return str(balance.equity)
 
 
-def run_login(sim, env_file: Path, key_line: str) -> subprocess.CompletedProcess:
+def run_login(sim, env_file: Path, key_line: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "standx_login", "--base-url", sim.api_base]
         + ["--env-file", str(env_file)],
@@ -83,6 +83,7 @@ def run_login(sim, env_file: Path, key_line: str) -> subprocess.CompletedProcess
         text=True,
         timeout=60,
         start_new_session=True,  # no controlling terminal: the key comes from stdin
+        env={**os.environ, **env},
     )
 
 
@@ -117,7 +118,9 @@ def test_a_second_login_replaces_the_credentials(sim, tmp_path):
     env_file = tmp_path / ".env"
     assert run_login(sim, env_file, WALLET_KEY + "\n").returncode == 0
     first = env_values(env_file)
-    assert run_login(sim, env_file, WALLET_KEY + "\n").returncode == 0
+    again = run_login(sim, env_file, WALLET_KEY + "\n", STANDX_JWT_TOKEN="from-the-shell")
+    assert again.returncode == 0, again.stderr
+    assert "STANDX_JWT_TOKEN also set in the environment" in again.stderr
     second = env_values(env_file)
     assert len(env_file.read_text().splitlines()) == 3
     assert second["STANDX_ED25519_PRIVATE_KEY"] != first["STANDX_ED25519_PRIVATE_KEY"]  # fresh

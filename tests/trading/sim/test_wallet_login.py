@@ -11,7 +11,7 @@ from eth_account import Account as EthAccount
 from eth_account.messages import encode_defunct
 from nacl.signing import SigningKey
 
-from tests.trading.sim.helpers import Api, alo
+from tests.trading.sim.helpers import Api, Stream, alo
 from trading.standx.errors import AuthError, OrderRejectedError
 from trading.standx.login import WalletKeyError, wallet_login
 from trading.standx.rest import StandXRest
@@ -51,7 +51,7 @@ async def login(http, signed_data: str, signature: str, **extra):
     )
 
 
-async def test_login_binds_the_request_key_and_the_token_trades(http):
+async def test_login_binds_the_request_key_and_the_token_trades(sim, http):
     seed, request_id = request_key()
     signed_data = await prepare(http, request_id)
     claims = jwt_claims(signed_data)
@@ -69,6 +69,8 @@ async def test_login_binds_the_request_key_and_the_token_trades(http):
     api = Api(http, body["token"], seed)
     r = await api.post("/api/new_order", alo("buy", "60000.00"))
     assert r.status_code == 200, r.text
+    stream = await Stream.open(sim.ws_stream_url, body["token"])  # the stream takes it too
+    await stream.close()
     other = Api(http, body["token"], request_key()[0])  # same token, another key
     r = await other.post("/api/new_order", alo("buy", "60000.00"))
     assert r.status_code == 403  # the key is bound to the token

@@ -125,7 +125,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         message = f"not found: {request.url.path}"
     elif exc.status_code == 405:
-        allowed = (exc.headers or {}).get("Allow", "")
+        allow = (exc.headers or {}).get("Allow", "")  # a set's order: sorted for the message
+        allowed = ", ".join(sorted(m.strip() for m in allow.split(",") if m.strip()))
         message = f"method {request.method} not allowed on {request.url.path} (use {allowed})"
     else:
         message = str(exc.detail)

@@ -1,8 +1,16 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to the dashboard's routing."""
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
+
+# Static files and downloads are FileResponses read from disk in a thread; Django warns that
+# it consumes their synchronous iterator under ASGI, once per process, in the trader's
+# terminal. That is the intended way here (a few small files), not a problem to act on.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mmsite.settings")
 django_asgi_app = get_asgi_application()

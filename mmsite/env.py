@@ -70,8 +70,9 @@ def env_secret(name: str, min_length: int = 0, how_to_make: str = "") -> Secret:
     return Secret(value)
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = _raw(name, default).lower()
+def env_choice(name: str, default: str, choices: tuple[str, ...], upper: bool = False) -> str:
+    raw = _raw(name, default)
+    value = raw.upper() if upper else raw.lower()
     if value not in choices:
         raise _bad(name, value, "one of " + ", ".join(choices))
     return value

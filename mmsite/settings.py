@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from mmsite import datadir
+from mmsite import datadir, logs
 from mmsite.databases import postgres_database
 from mmsite.env import (
     env_bool,
@@ -25,6 +25,7 @@ from mmsite.env import (
 )
 from trading.core.quoting import loop_problems
 from trading.fleet import accounts
+from trading.symbols import KNOWN_SYMBOLS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
@@ -125,9 +126,10 @@ SIM_PORT = env_int("SIM_PORT", 0, minimum=0, maximum=65535)  # 0: pick a free po
 SIM_SEED = env_int("SIM_SEED", 42)
 
 # --- Strategy defaults: the first BotConfig row is created from these; after that the
-# row (edited from the dashboard, the API or admin) is what the engine uses.
+# row (edited from the dashboard, the API or admin) is what the engine uses, except that a
+# value changed here since the bot's last start is applied at the next (fleet/envsync.py).
 BOT_DEFAULTS = {
-    "symbol": env_str("SYMBOL", "BTC-USD").upper(),
+    "symbol": env_choice("SYMBOL", "BTC-USD", KNOWN_SYMBOLS, upper=True),
     # The two values the SPREAD_BPS check below compares are named as they are read: read
     # back from the dict they would be typed object.
     "spread_bps": (
@@ -261,6 +263,9 @@ CACHES = {
 }
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error"))
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# runbot prints one status line per bot this often (0: never); the dashboard has the rest.
+STATUS_LINE_SECONDS = env_int("STATUS_LINE_SECONDS", 60, minimum=0, maximum=86400)
 
 INSTALLED_APPS = [
     "daphne",
@@ -338,7 +343,12 @@ if DATABASE_URL:
         )
     }
 else:
-    SQLITE_PATH = Path(env_str("SQLITE_PATH", "") or DATA_DIR / "db.sqlite3")
+    # One file per mode: simulator history, run state and settings never show up in live
+    # (a shared SQLITE_PATH or DATABASE_URL is refused at start, trading/fleet/envsync.py).
+    SQLITE_PATH = Path(
+        env_str("SQLITE_PATH", "")
+        or DATA_DIR / ("live.sqlite3" if STANDX_MODE == "live" else "db.sqlite3")
+    )
     datadir.secure_sqlite_file(SQLITE_PATH)  # 0600 before SQLite creates it 0644
     DATABASES = {"default": sqlite_database(str(SQLITE_PATH))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -362,16 +372,5 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL.upper()},
-    "loggers": {
-        "httpx": {"level": "WARNING"},
-        # Not only noise: at DEBUG websockets logs every frame, our auth frame (the JWT) too.
-        "websockets": {"level": "WARNING"},
-        "uvicorn.access": {"level": "WARNING"},
-    },
-}
+# Every line names its bot; LOG_FORMAT=json writes one JSON object a line (mmsite/logs.py).
+LOGGING = logs.logging_config(LOG_LEVEL, LOG_FORMAT)

@@ -14,8 +14,8 @@ from django.db import models
 
 from trading.core.domain import RunState
 from trading.core.quoting import loop_problems
+from trading.symbols import KNOWN_SYMBOLS
 
-KNOWN_SYMBOLS = ("BTC-USD", "ETH-USD", "XAU-USD", "XAG-USD")
 # The strategy values trading.core.quoting.loop_problems judges together.
 LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
 
@@ -106,6 +106,11 @@ class BotConfig(models.Model):
         validators=[MinValueValidator(10), MaxValueValidator(3000)],
         help_text="band: above this many requests a minute the bot holds its orders longer",
     )
+
+    # What the environment (.env) said at this bot's last start: {"mode": sim|live, "env":
+    # {field: value as text}} of the env-seeded strategy values, never secrets. A value that
+    # changed in .env since then is applied at the next start (trading/fleet/envsync.py).
+    last_start = models.JSONField(default=dict, blank=True, editable=False)
 
     run_state = models.CharField(
         max_length=10,

@@ -13,6 +13,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from mmsite.logs import current_bot
 from trading import bus
 from trading.core.orders import bot_prefix
 from trading.engine.engine import Engine
@@ -74,6 +75,7 @@ class BotRun:
         # Why our orders may still rest on the exchange after the run (None: verified gone,
         # or another worker owns the bot's orders now).
         self.orders_in_doubt: str | None = None
+        self.orders_at_stop = 0  # ours on the book when the stop began (the stop line says it)
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -82,7 +84,9 @@ class BotRun:
     async def run(self) -> None:
         """Quote until stop(), the engine's own end or a lost lease; then stop cleanly,
         unless another worker owns the bot now. Never raises: a failure is kept in
-        self.error, so one bot's end does not stop the others."""
+        self.error, so one bot's end does not stop the others. Runs in its own task, so
+        every line logged by it and the tasks it starts names the bot (mmsite.logs)."""
+        current_bot.set(self.bot)
         engine_task = asyncio.create_task(self.engine.run(), name=f"engine-{self.bot}")
         watched = [
             engine_task,
@@ -95,6 +99,7 @@ class BotRun:
                 # The new holder owns the bot's orders: a clean stop would cancel them.
                 engine_task.cancel()
             else:
+                self.orders_at_stop = len(self.engine.tracker.live_ids())
                 await stop_engine(self.engine, engine_task)
             if self.lease_lost is None:
                 await self.keeper.release()

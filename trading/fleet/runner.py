@@ -20,19 +20,21 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
-from dashboard.auth import issue_login_link
-from trading import store
-from trading.core.strategy import BAND, spread_problem
+from mmsite.logs import bot_context
+from trading import bus, store
 from trading.engine.engine import Engine
 from trading.engine.options import EngineOptions
 from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
+from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
+from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
+from trading.fleet.web import bind_web_socket, dashboard_link, make_web_server, stop_web
+from trading.symbols import KNOWN_SYMBOLS
 
 log = logging.getLogger("trading.runbot")
 
-WEB_STOP_SECONDS = 5.0
 WEB_START_SECONDS = 15.0
 BOT_WATCH_SECONDS = 5.0
 WS_CONNECTIONS_PER_IP = 10  # StandX, protocol sections 4.1 and 6
@@ -45,20 +47,28 @@ class Runner:
         self.all_ended = asyncio.Event()
         self.runs: list[BotRun] = []
         self.tasks: dict[str, asyncio.Task] = {}  # bot -> its run, once launched
+        # Bots whose stored row cannot be quoted (e.g. an unknown symbol): not started, the
+        # reason on their row, tried again when the row changes (its updated_at, kept here).
+        self.held: dict[str, object] = {}
+        self.web_socket = None
 
     async def run(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
             self.stack = stack
+            if not self.opts["engine_only"]:  # a busy port is said before anything starts
+                self.web_socket = bind_web_socket()
+                stack.callback(self.web_socket.close)
             self.venues = Venues(stack, await self.open_sim(stack))
             self.install_signal_handlers()  # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
             self.check_connection_budget(bots)
             for bot in bots:
-                if await self.add_bot(bot, wait=float(settings.LEASE_WAIT_SECONDS)) is None:
+                await self.add_bot(bot, wait=float(settings.LEASE_WAIT_SECONDS))
+                if self.shutdown.is_set():
                     break  # a signal while waiting for the lease
             if self.shutdown.is_set():
                 await self.release_leases()
-            elif self.runs:
+            elif self.runs or self.held:  # a held bot waits (served) for its fix
                 await self.serve(None if self.opts["engine_only"] else make_web_server())
         self.report()
 
@@ -77,32 +87,69 @@ class Runner:
             self.say(message)
 
     async def add_bot(self, bot: str, wait: float) -> BotRun | None:
-        """The bot's lease, its account's client and its engine; None when a signal came
-        first, or (wait 0) when another process holds the bot."""
-        keeper = await self.take_lease(bot, wait)
-        if keeper is None:
-            return None
-        seat = await self.venues.seat_for(bot)
-        engine = Engine(bot, seat.rest, seat.feed, seat.venue.mode, EngineOptions.from_settings())
-        run = BotRun(engine, keeper)
-        self.runs.append(run)
-        await self.banner(engine, seat)
+        """The bot's lease, .env changes applied to its row, its account's client and its
+        engine; None when a signal came first, when (wait 0) another process holds the
+        bot, or when its row cannot be quoted (held back, said on the row)."""
+        with bot_context(bot):
+            keeper = await self.take_lease(bot, wait)
+            if keeper is None:
+                return None
+            try:
+                notes = await sync_to_async(sync_with_environment, thread_sensitive=True)(
+                    bot, settings.STANDX_MODE
+                )
+            except CommandError:
+                await keeper.release()
+                raise
+            for note in notes:
+                log.info(note)
+                self.say(note)
+            seat = await self.venues.seat_for(bot)
+            config = await store.call(store.load_config, bot)
+            problem = await symbol_problem(config, seat)
+            if problem is not None:
+                await keeper.release()
+                await self.hold_back(bot, config, problem)
+                return None
+            self.held.pop(bot, None)
+            await sync_to_async(note_start_problem, thread_sensitive=True)(bot, None)
+            engine = Engine(
+                bot, seat.rest, seat.feed, seat.venue.mode, EngineOptions.from_settings()
+            )
+            run = BotRun(engine, keeper)
+            self.runs.append(run)
+            self.banner(engine, seat, config)
         return run
+
+    async def hold_back(self, bot: str, config, problem: str) -> None:
+        message = (
+            f"bot {bot} not started: {problem}. The dashboard and admin still serve: choose "
+            f"a symbol on the bot's page or in admin, and runbot starts it within "
+            f"{BOT_WATCH_SECONDS:.0f} s."
+        )
+        log.error(message)
+        self.say(message)
+        self.held[bot] = config.updated_at
+        await sync_to_async(note_start_problem, thread_sensitive=True)(bot, problem)
 
     async def release_leases(self) -> None:
         for run in self.runs:
             await run.keeper.release()
 
     def report(self) -> None:
-        """Exit status: orders that may remain on the exchange, a lost lease or a bot that
-        ended on an error is a failure (systemd's Restart=on-failure and a person must
-        hear of it)."""
+        """Exit status: orders that may remain on the exchange, a lost lease, a bot that
+        ended on an error or was never started is a failure (systemd's
+        Restart=on-failure and a person must hear of it)."""
         in_doubt = [f"bot {r.bot}: {r.orders_in_doubt}" for r in self.runs if r.orders_in_doubt]
-        problems = [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost] + [
-            f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
-            for r in self.runs
-            if r.error is not None
-        ]
+        problems = (
+            [f"bot {r.bot}: {r.lease_lost}" for r in self.runs if r.lease_lost]
+            + [
+                f"bot {r.bot}: {type(r.error).__name__}: {r.error}"
+                for r in self.runs
+                if r.error is not None
+            ]
+            + [f"bot {bot}: never started (its symbol)" for bot in self.held]
+        )
         if in_doubt:
             raise CommandError(
                 "orders may remain on the exchange: "
@@ -121,7 +168,14 @@ class Runner:
         from trading.sim.runner import SimServer
 
         sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
-        await sim.start()
+        try:
+            await sim.start()
+        except (SystemExit, OSError, RuntimeError, TimeoutError):  # uvicorn exits on a busy port
+            raise CommandError(
+                f"the bundled simulator cannot listen on {settings.SIM_HOST}:"
+                f"{settings.SIM_PORT} (in use, or not allowed). Set SIM_PORT=0 in .env (any "
+                "free port), or stop the program that holds it."
+            ) from None
         stack.push_async_callback(sim.stop)
         return sim
 
@@ -169,17 +223,17 @@ class Runner:
         log.info("%s: stopping cleanly", signal.Signals(sig).name)
         self.shutdown.set()
 
-    async def banner(self, engine: Engine, seat: Seat) -> None:
+    def banner(self, engine: Engine, seat: Seat, config) -> None:
+        """Where the bot trades and the strategy actually in force (after .env changes)."""
         if len(self.runs) == 1:
             self.say(f"mode: {seat.venue.mode} ({seat.venue.label})")
-        config = await store.call(store.load_config, engine.bot)
         symbol = config.symbol if config is not None else "(from config)"
         self.say(
             f"bot: {engine.bot}  symbol: {symbol}  account: {seat.account}  "
             f"orders: {engine.tracker.prefix}*"
         )
         if config is not None:
-            self.say(strategy_line(config.strategy_values()))
+            self.say(strategy_lines(config.symbol, config.strategy_values()))
 
     async def announce_dashboard(self, web, web_task: asyncio.Task) -> None:
         """Print the login link once the server listens: a link that refuses connections
@@ -202,21 +256,21 @@ class Runner:
             self.group = group
             for run in self.runs:
                 self.launch(run)
-            web_task = group.create_task(web.serve(), name="web") if web else None
-            if web_task is not None:
+            web_task = None
+            if web is not None:
+                web_task = group.create_task(web.serve(sockets=[self.web_socket]), name="web")
                 group.create_task(self.announce_dashboard(web, web_task), name="announce")
-            # Without --bot, "every configured bot" includes those added while running.
-            watcher = (
-                group.create_task(self.watch_bots(), name="watch-bots")
-                if self.opts["bot"] is None
-                else None
-            )
+            helpers = [group.create_task(self.watch_bots(), name="watch-bots")]
+            if settings.STATUS_LINE_SECONDS:
+                helpers.append(group.create_task(self.print_status(), name="status"))
             await self.wait_for_stop()
-            if watcher is not None:
-                watcher.cancel()
+            for helper in helpers:
+                helper.cancel()
             for run in self.runs:
                 run.stop()
-            await asyncio.wait(self.tasks.values())
+            if self.tasks:
+                await asyncio.wait(self.tasks.values())
+            self.print_stop_results()
             if web_task is not None:
                 await stop_web(web, web_task)
 
@@ -226,33 +280,63 @@ class Runner:
         self.tasks[run.bot] = task
 
     def _bot_ended(self, _task: asyncio.Task) -> None:
-        if all(task.done() for task in self.tasks.values()):
+        if not self.held and all(task.done() for task in self.tasks.values()):
             self.all_ended.set()
 
+    async def print_status(self) -> None:
+        """A line per running bot every STATUS_LINE_SECONDS, from its latest snapshot."""
+        while True:
+            await asyncio.sleep(float(settings.STATUS_LINE_SECONDS))
+            for run in self.runs:
+                if self.tasks[run.bot].done():
+                    continue
+                snapshot = await sync_to_async(bus.latest_snapshot)(run.bot)
+                if snapshot is not None:
+                    self.say(status_line(snapshot))
+
+    def print_stop_results(self) -> None:
+        for run in self.runs:
+            line = stop_line(run.bot, run.orders_at_stop, run.engine.shutdown_result)
+            if line is not None:
+                self.say(line)
+
     async def watch_bots(self) -> None:
-        """A bot added (in admin, say) starts within BOT_WATCH_SECONDS; a deleted one stops
-        cleanly, cancelling its orders. A bot held by another process is tried again at
-        every pass; one whose prefix collides is refused once, loudly."""
+        """A bot added (in admin, say) starts within BOT_WATCH_SECONDS (without --bot); a
+        deleted one stops cleanly, cancelling its orders; a held-back one is tried again
+        once its row changed. A bot held by another process is tried again at every pass;
+        one whose prefix collides is refused once, loudly."""
         refused: set[str] = set()
         while True:
             await asyncio.sleep(BOT_WATCH_SECONDS)
             names = await store.call(store.bot_names)
             if names is None:
                 continue
-            for run in self.runs:
-                if run.bot not in names and not self.tasks[run.bot].done():
-                    log.warning("bot %s was deleted: stopping it", run.bot)
-                    run.stop()
-            for bot in sorted(names - set(self.tasks) - refused):
-                try:
-                    await sync_to_async(select_bots, thread_sensitive=True)([bot])
-                except CommandError as exc:
-                    log.error("bot %s not started: %s", bot, exc)
-                    refused.add(bot)
+            wanted = names if self.opts["bot"] is None else names & set(self.opts["bot"])
+            if self.opts["bot"] is None:
+                for run in self.runs:
+                    if run.bot not in names and not self.tasks[run.bot].done():
+                        log.warning("bot %s was deleted: stopping it", run.bot)
+                        run.stop()
+            for bot in sorted(wanted - set(self.tasks) - refused):
+                if bot in self.held and not await self.changed_since_held(bot):
                     continue
-                added = await self.add_bot(bot, wait=0)
-                if added is not None:
-                    self.launch(added)
+                await self.try_to_add(bot, refused)
+
+    async def changed_since_held(self, bot: str) -> bool:
+        updated = await store.call(store.config_updated_at, bot)
+        return updated is not None and updated != self.held[bot]
+
+    async def try_to_add(self, bot: str, refused: set[str]) -> None:
+        try:
+            await sync_to_async(select_bots, thread_sensitive=True)([bot])
+            added = await self.add_bot(bot, wait=0)
+        except CommandError as exc:
+            log.error("bot %s not started: %s", bot, exc)
+            self.say(f"bot {bot} not started: {exc}")
+            refused.add(bot)
+            return
+        if added is not None:
+            self.launch(added)
 
     async def wait_for_stop(self) -> None:
         """Until a signal, the end of --duration, or every bot has ended by itself (a bot
@@ -268,64 +352,14 @@ class Runner:
             waiter.cancel()
 
 
-def strategy_line(values: dict) -> str:
-    """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
-    band = values["uptime_band_bps"].normalize()
-    if values.get("quote_strategy") == BAND:
-        margin = values["band_margin_bps"]
-        return (
-            f"  strategy: band — both sides inside {band:f} bps of the mark (margin "
-            f"{'auto' if not margin else f'{margin.normalize():f} bps'}, min rest "
-            f"{values['band_min_rest_seconds'].normalize():f}s)"
-        )
-    line = (
-        f"  strategy: spread — {values['spread_bps'].normalize():f} bps each side of the "
-        f"mid, requote beyond {values['requote_threshold_bps'].normalize():f} bps"
-    )
-    problem = spread_problem(values)
-    return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
-
-
-async def stop_web(web, web_task: asyncio.Task) -> None:
-    web.should_exit = True
-    try:
-        async with asyncio.timeout(WEB_STOP_SECONDS):
-            await asyncio.shield(web_task)
-    except TimeoutError:
-        web.force_exit = True
-        web_task.cancel()
-
-
-def make_web_server():
-    import uvicorn
-
-    class DashboardServer(uvicorn.Server):
-        """runbot owns SIGINT/SIGTERM: uvicorn would re-raise them after its own shutdown
-        and end the process before the engine's clean stop has finished."""
-
-        @contextlib.contextmanager
-        def capture_signals(self):
-            yield
-
-    from mmsite.asgi import application
-
-    config = uvicorn.Config(
-        application,
-        host=settings.WEB_HOST,
-        port=settings.WEB_PORT,
-        lifespan="off",
-        log_level="warning",
-    )
-    return DashboardServer(config)
-
-
-async def dashboard_link() -> str:
-    host = settings.WEB_HOST
-    shown = f"[{host}]" if ":" in host else host
-    base_url = f"http://{shown}:{settings.WEB_PORT}/"
-    try:
-        # It writes a one-time token to the database: run it off the event loop.
-        return await sync_to_async(issue_login_link, thread_sensitive=True)(base_url)
-    except Exception as exc:  # noqa: BLE001  the dashboard still works with a normal login
-        log.warning("could not issue a login link: %s", type(exc).__name__)
-        return base_url
+async def symbol_problem(config, seat: Seat) -> str | None:
+    """Why the stored row's symbol cannot be quoted (None: it can). Checked before the
+    engine starts, so a bad row holds back its bot and never the dashboard or the others."""
+    if config is None:
+        return None  # the engine reads the row itself, patiently
+    symbol = config.symbol
+    if symbol not in KNOWN_SYMBOLS:
+        return f"its symbol {symbol!r} is not one this bot knows ({', '.join(KNOWN_SYMBOLS)})"
+    if symbol not in await seat.rest.symbol_specs([symbol]):
+        return f"its symbol {symbol!r} is not listed on the exchange ({seat.venue.label})"
+    return None

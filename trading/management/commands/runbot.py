@@ -67,12 +67,17 @@ class Command(BaseCommand):
         except KeyboardInterrupt:  # a second Ctrl-C during the clean stop
             self.stderr.write("interrupted during shutdown")
             sys.exit(1)
-        except ExceptionGroup as group:  # a task of the TaskGroup failed for good
-            error = first_error(group)
+        except CommandError:
+            raise
+        except Exception as exc:  # one paragraph for the user; where it was, at debug
+            error = first_error(exc)  # a task of the TaskGroup failed for good
             if isinstance(error, CommandError):
                 raise error from None
-            log.error("runbot failed", exc_info=error)
-            raise CommandError(f"runbot failed: {type(error).__name__}: {error}") from None
+            log.debug("runbot failed", exc_info=error)
+            raise CommandError(
+                f"runbot failed: {type(error).__name__}: {error} (LOG_LEVEL=debug shows "
+                "where; please report it if the cause is not yours to fix)"
+            ) from None
 
 
 def first_error(group: BaseException) -> BaseException:

@@ -1,0 +1,95 @@
+"""What `runbot` prints for the person at the terminal: the strategy in force at start, a
+status line per bot every minute or so, and each bot's stop result.
+
+Pure text from plain values (a config row's strategy values, an engine snapshot), so each
+line is tested without a running bot. Never a secret: snapshots and rows hold none."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from trading.core.strategy import BAND, spread_problem
+
+
+def _num(value: object) -> str:
+    """A Decimal (or its text) without trailing zeros: 50, 0.5, 30."""
+    try:
+        return format(Decimal(str(value)).normalize(), "f")
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def strategy_lines(symbol: str, values: dict) -> str:
+    """The strategy actually in force (after .env changes were applied): symbol, sizes and
+    the strategy's own settings, then whether StandX pays for it."""
+    sizes = (
+        f"  quoting {symbol}: bid {_num(values['bid_notional'])} USD, ask "
+        f"{_num(values['ask_notional'])} USD, at most {_num(values['max_notional'])} USD "
+        f"exposure; reward band {_num(values['uptime_band_bps'])} bps of the mark"
+    )
+    return sizes + "\n" + strategy_line(values)
+
+
+def strategy_line(values: dict) -> str:
+    """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
+    band = _num(values["uptime_band_bps"])
+    if values.get("quote_strategy") == BAND:
+        margin = values["band_margin_bps"]
+        return (
+            f"  strategy: band — both sides inside {band} bps of the mark (margin "
+            f"{'auto' if not margin else f'{_num(margin)} bps'}, min rest "
+            f"{_num(values['band_min_rest_seconds'])}s, at most "
+            f"{values['band_max_requests_per_minute']} requests a minute)"
+        )
+    line = (
+        f"  strategy: spread — {_num(values['spread_bps'])} bps each side of the "
+        f"mid, requote beyond {_num(values['requote_threshold_bps'])} bps"
+    )
+    problem = spread_problem(values)
+    return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
+
+
+def _side(quote: dict | None, name: str) -> str:
+    if not quote:
+        return f"{name} none"
+    bps = quote.get("bps_from_mark")
+    where = "" if bps is None else f" ({float(bps):+.1f} bps)"
+    return f"{name} {_num(quote['price'])}{where}"
+
+
+def status_line(snapshot: dict) -> str:
+    """One bot's state in one line: run state, our quotes against the mark, in-band minutes
+    and fills this UTC hour, position (and the account, when the snapshot carries it)."""
+    bot, state = snapshot.get("bot", "?"), snapshot.get("state", "?")
+    parts = [f"[{bot}] {state}"]
+    if state != "running" and snapshot.get("state_reason"):
+        parts[0] += f" ({snapshot['state_reason']})"
+    quotes, market = snapshot.get("quotes") or {}, snapshot.get("market") or {}
+    mark = market.get("mark")
+    parts.append(
+        f"{snapshot.get('symbol', '?')} {_side(quotes.get('bid'), 'bid')} / "
+        f"{_side(quotes.get('ask'), 'ask')} vs mark {_num(mark) if mark else 'unknown'}"
+    )
+    tier = snapshot.get("tier") or {}
+    if tier.get("in_band_minutes") is not None:
+        parts.append(f"in band {tier['in_band_minutes']} min this hour")
+    fills = snapshot.get("fills")
+    if isinstance(fills, dict) and fills.get("this_hour") is not None:
+        parts.append(f"fills {fills['this_hour']} this hour")
+    position = (snapshot.get("position") or {}).get("qty")
+    if position is not None:
+        parts.append(f"position {_num(position)}")
+    account = snapshot.get("account")
+    if isinstance(account, dict):
+        shown = [f"{k} {_num(account[k])}" for k in ("equity", "available") if k in account]
+        if shown:
+            parts.append("account " + ", ".join(shown))
+    return "  ".join(parts)
+
+
+def stop_line(bot: str, canceled: int, result) -> str | None:
+    """The verified outcome of a bot's clean stop; None when it was not verified (runbot's
+    exit report says "orders may remain on the exchange" for those)."""
+    if result is None or not result.verified:
+        return None
+    return f"bot {bot} stopped: canceled {canceled} order(s), verified none left"

@@ -21,12 +21,28 @@ from tests.mmsite.startup import run_check
         ("REQUOTE_MODE", "yolo", "expected one of make_before_break, cancel_first"),
         ("WEB_PORT", "70000", "WEB_PORT='70000' is not valid: expected a number of at most 65535"),
         ("STANDX_WS_URL", "perps.standx.com", "expected a URL starting with ws:// or wss://"),
+        (
+            "SYMBOL",
+            "DOGE-USD",
+            "SYMBOL='DOGE-USD' is not valid: expected one of BTC-USD, ETH-USD, XAU-USD, XAG-USD",
+        ),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not valid: expected one of plain, json"),
+        ("DATABASE_URL", "mysql://u@h/db", "DATABASE_URL is not valid"),
     ],
 )
 def test_bad_value_stops_startup_naming_the_variable(name, value, expected):
     result = run_check(**{name: value})
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert expected in result.stderr
+    # One paragraph that says what to do, not a traceback with the answer on its last line.
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 3
+    assert "Fix it in .env (or the environment) and start again." in result.stderr
+
+
+def test_the_traceback_of_a_bad_value_is_shown_at_debug_level():
+    result = run_check(SPREAD_BPS="abc", LOG_LEVEL="debug")
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr and "SPREAD_BPS='abc' is not valid" in result.stderr
 
 
 LOOP_WHY = "replaced at once: a requote loop; make SPREAD_BPS wider than PROXIMITY_GUARD_BPS"
@@ -49,7 +65,7 @@ def test_settings_that_guarantee_a_requote_loop_stop_startup_saying_why(override
     result = run_check(**overrides)
     assert result.returncode != 0
     assert (
-        "ImproperlyConfigured: The strategy settings would start a requote loop." in result.stderr
+        "cannot start: The strategy settings would start a requote loop." in result.stderr
     )
     assert expected in result.stderr
 

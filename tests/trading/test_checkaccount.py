@@ -120,3 +120,31 @@ def test_every_account_is_checked_and_orders_are_attributed_to_their_bot(sim_in_
             call_command("checkaccount", "--account", "nope")
     for account in (main, alt):
         assert account.token not in out and account.private_key not in out
+
+
+def test_sim_mode_says_it_checked_the_simulator_and_the_bots_symbol(capsys, settings):
+    """No credentials are used in sim mode: "credentials work" would be a false comfort. The
+    symbol checked is the bot's row's (switched to ETH-USD in the dashboard), not SYMBOL."""
+    settings.STANDX_MODE = "sim"
+    row = BotConfig.load("default")
+    row.symbol = "ETH-USD"
+    row.save()
+    call_command("checkaccount")
+    out = capsys.readouterr().out
+    assert "mode: sim" in out and "account: default (bots: default)" in out
+    assert "ETH-USD: price tick" in out and "BTC-USD: price tick" not in out
+    assert "OK: the bundled simulator answered" in out
+    assert "no credentials of yours were checked" in out
+    assert "credentials work" not in out
+
+
+def test_live_mode_checks_the_symbol_of_each_bots_row(sim_in_thread, capsys):
+    sim, _ = sim_in_thread
+    account = sim.create_account()
+    BotConfig.load("default"), BotConfig.load("gold")
+    BotConfig.objects.filter(name="gold").update(symbol="XAU-USD")
+    with live_settings(sim, account.token, account.private_key):
+        call_command("checkaccount")
+    out = capsys.readouterr().out
+    assert "BTC-USD: price tick" in out and "XAU-USD: price tick" in out
+    assert "OK: credentials work" in out

@@ -4,7 +4,9 @@ Reads the token's expiry, the symbol's specs, balance, positions and open orders
 attributed to the bot whose prefix it carries), and places nothing. In live mode it checks
 every configured account (STANDX_ACCOUNTS; the default one when it has credentials), or
 those named by --account. In sim mode (no credentials) it starts the bundled simulator and
-checks a fresh simulated account, so the command can be tried before going live.
+checks a fresh simulated account, so the command can be tried before going live (and says
+that it checked the simulator, not the trader's credentials). The symbols checked are those
+the account's bots quote (their rows), or --symbol.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ class Command(BaseCommand):
     help = "Check StandX credentials: token expiry, balance, positions, open orders. Never trades."
 
     def add_arguments(self, parser):
-        parser.add_argument("--symbol", default=settings.BOT_DEFAULTS["symbol"])
+        parser.add_argument(
+            "--symbol",
+            default=None,
+            help="check this symbol's specs; default: the symbols the account's bots quote "
+            "(their stored rows), or SYMBOL when it has no bot",
+        )
         parser.add_argument("--timeout", type=float, default=float(settings.HTTP_TIMEOUT_SECONDS))
         parser.add_argument(
             "--account",
@@ -41,7 +48,9 @@ class Command(BaseCommand):
             help="check this account (repeatable); default: every configured one",
         )
 
-    def handle(self, *args, symbol: str, timeout: float, account: list[str] | None, **options):
+    def handle(
+        self, *args, symbol: str | None, timeout: float, account: list[str] | None, **options
+    ):
         names = account or configured_accounts()
         unknown = [n for n in names if n not in settings.STANDX_ACCOUNTS]
         if unknown:
@@ -59,19 +68,31 @@ class Command(BaseCommand):
         except (StandXError, KeyFormatError, TimeoutError) as exc:
             raise CommandError(f"check failed: {type(exc).__name__}: {exc}") from None
 
-    async def _check(self, names: list[str], owners: dict, symbol: str, timeout: float) -> None:
+    async def _check(
+        self, names: list[str], owners: dict, symbol: str | None, timeout: float
+    ) -> None:
         async with AsyncExitStack() as stack:
             sim = await self._sim(stack)
             for name in names:
-                self.stdout.write(f"account: {name} (bots: {', '.join(owners[name]) or 'none'})")
+                bots = owners[name]
+                self.stdout.write(f"account: {name} (bots: {', '.join(bots) or 'none'})")
                 base, token, key = credentials(name) if sim is None else self._sim_account(sim)
                 rest = StandXRest(
                     base, token=token, signer=RequestSigner(key), timeout=timeout, max_retries=1
                 )
                 stack.push_async_callback(rest.aclose)
                 self._report_token(token)
-                await self._report_account(rest, symbol, owners[name])
-        self.stdout.write(self.style.SUCCESS("OK: credentials work. Nothing was traded."))
+                symbols = [symbol] if symbol else symbols_of(bots)
+                await self._report_account(rest, symbols, list(bots))
+        if sim is None:
+            self.stdout.write(self.style.SUCCESS("OK: credentials work. Nothing was traded."))
+        else:  # nothing of the trader's was used: say so, not "credentials work"
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "OK: the bundled simulator answered (sim mode: no credentials of yours "
+                    "were checked; set STANDX_MODE=live to check them). Nothing was traded."
+                )
+            )
 
     async def _sim(self, stack: AsyncExitStack) -> SimServer | None:
         if settings.STANDX_MODE == "live":
@@ -102,14 +123,16 @@ class Command(BaseCommand):
         if problem:
             self.stdout.write(self.style.WARNING(f"token: {problem}"))
 
-    async def _report_account(self, rest: StandXRest, symbol: str, bots: list[str]) -> None:
-        specs = await rest.symbol_specs([symbol])
-        if symbol not in specs:
-            raise CommandError(f"unknown symbol {symbol!r}")
-        spec = specs[symbol]
-        self.stdout.write(
-            f"{symbol}: price tick {spec.price_tick}, lot {spec.qty_tick}, min qty {spec.min_qty}"
-        )
+    async def _report_account(self, rest: StandXRest, symbols: list[str], bots: list[str]) -> None:
+        specs = await rest.symbol_specs(symbols)
+        for symbol in symbols:
+            if symbol not in specs:
+                raise CommandError(f"unknown symbol {symbol!r}: the exchange does not list it")
+            spec = specs[symbol]
+            self.stdout.write(
+                f"{symbol}: price tick {spec.price_tick}, lot {spec.qty_tick}, "
+                f"min qty {spec.min_qty}"
+            )
         balance = await rest.query_balance()
         self.stdout.write(
             f"balance: {balance.balance} equity {balance.equity} "
@@ -148,9 +171,16 @@ def configured_accounts() -> list[str]:
     ]
 
 
-def bots_of(account: str) -> list[str]:
-    names = BotConfig.objects.order_by("name").values_list("name", flat=True)
-    return [bot for bot in names if settings_account_for_bot(bot).name == account]
+def bots_of(account: str) -> dict[str, str]:
+    """The account's bots and the symbol each one's row quotes (name -> symbol)."""
+    rows = BotConfig.objects.order_by("name").values_list("name", "symbol")
+    return {bot: symbol for bot, symbol in rows if settings_account_for_bot(bot).name == account}
+
+
+def symbols_of(bots: dict[str, str]) -> list[str]:
+    """What the account's bots quote (their rows, not SYMBOL: a row may have moved on);
+    SYMBOL for an account without a bot."""
+    return sorted(set(bots.values())) or [settings.BOT_DEFAULTS["symbol"]]
 
 
 def credentials(account: str) -> tuple[str, str, str]:

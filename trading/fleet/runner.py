@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
@@ -50,14 +51,14 @@ class Runner:
         # Bots whose stored row cannot be quoted (e.g. an unknown symbol): not started, the
         # reason on their row, tried again when the row changes (its updated_at, kept here).
         self.held: dict[str, object] = {}
-        self.web_socket = None
+        self.web_socket: socket.socket | None = None
 
     async def run(self) -> None:
         async with contextlib.AsyncExitStack() as stack:
             self.stack = stack
             if not self.opts["engine_only"]:  # a busy port is said before anything starts
-                self.web_socket = bind_web_socket()
-                stack.callback(self.web_socket.close)
+                self.web_socket = web_socket = bind_web_socket()
+                stack.callback(web_socket.close)
             self.venues = Venues(stack, await self.open_sim(stack))
             self.install_signal_handlers()  # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
@@ -167,15 +168,10 @@ class Runner:
             return None
         from trading.sim.runner import SimServer
 
+        if settings.SIM_PORT:  # uvicorn would exit the whole loop on a busy port
+            check_port_free(settings.SIM_HOST, settings.SIM_PORT)
         sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
-        try:
-            await sim.start()
-        except (SystemExit, OSError, RuntimeError, TimeoutError):  # uvicorn exits on a busy port
-            raise CommandError(
-                f"the bundled simulator cannot listen on {settings.SIM_HOST}:"
-                f"{settings.SIM_PORT} (in use, or not allowed). Set SIM_PORT=0 in .env (any "
-                "free port), or stop the program that holds it."
-            ) from None
+        await sim.start()
         stack.push_async_callback(sim.stop)
         return sim
 
@@ -363,3 +359,17 @@ async def symbol_problem(config, seat: Seat) -> str | None:
     if symbol not in await seat.rest.symbol_specs([symbol]):
         return f"its symbol {symbol!r} is not listed on the exchange ({seat.venue.label})"
     return None
+
+
+def check_port_free(host: str, port: int) -> None:
+    """SIM_PORT free now, or a CommandError naming it and the fix."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(
+                f"the bundled simulator cannot listen on {host}:{port} ({exc.strerror}): "
+                "SIM_PORT is in use or not allowed. Set SIM_PORT=0 in .env (any free port), "
+                "or stop the program that holds it."
+            ) from None

@@ -180,7 +180,7 @@ def bots_of(account: str) -> dict[str, str]:
 def symbols_of(bots: dict[str, str]) -> list[str]:
     """What the account's bots quote (their rows, not SYMBOL: a row may have moved on);
     SYMBOL for an account without a bot."""
-    return sorted(set(bots.values())) or [settings.BOT_DEFAULTS["symbol"]]
+    return sorted(set(bots.values())) or [str(settings.BOT_DEFAULTS["symbol"])]
 
 
 def credentials(account: str) -> tuple[str, str, str]:

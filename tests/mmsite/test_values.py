@@ -64,9 +64,7 @@ LOOP_WHY = "replaced at once: a requote loop; make SPREAD_BPS wider than PROXIMI
 def test_settings_that_guarantee_a_requote_loop_stop_startup_saying_why(overrides, expected):
     result = run_check(**overrides)
     assert result.returncode != 0
-    assert (
-        "cannot start: The strategy settings would start a requote loop." in result.stderr
-    )
+    assert "cannot start: The strategy settings would start a requote loop." in result.stderr
     assert expected in result.stderr
 
 

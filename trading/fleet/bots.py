@@ -111,8 +111,14 @@ class BotRun:
         if engine_task.done() and not engine_task.cancelled():
             self.error = engine_task.exception()
         self.orders_in_doubt = self._orders_in_doubt()
-        if self.error is not None:
-            log.error("bot %s stopped on an error", self.bot, exc_info=self.error)
+        if self.error is not None:  # the exit report says it too; where, at debug level
+            log.error(
+                "bot %s stopped on an error: %s: %s",
+                self.bot,
+                type(self.error).__name__,
+                self.error,
+            )
+            log.debug("bot %s stopped on an error", self.bot, exc_info=self.error)
 
     def _orders_in_doubt(self) -> str | None:
         if self.lease_lost is not None and self.lease_lost.taken:

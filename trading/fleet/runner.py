@@ -102,9 +102,8 @@ class Runner:
             except CommandError:
                 await keeper.release()
                 raise
-            for note in notes:
-                log.info(note)
-                self.say(note)
+            for note in notes:  # a trader must notice these: above the info lines
+                log.warning(note)
             seat = await self.venues.seat_for(bot)
             config = await store.call(store.load_config, bot)
             problem = await symbol_problem(config, seat)
@@ -129,7 +128,6 @@ class Runner:
             f"{BOT_WATCH_SECONDS:.0f} s."
         )
         log.error(message)
-        self.say(message)
         self.held[bot] = config.updated_at
         await sync_to_async(note_start_problem, thread_sensitive=True)(bot, problem)
 
@@ -328,7 +326,6 @@ class Runner:
             added = await self.add_bot(bot, wait=0)
         except CommandError as exc:
             log.error("bot %s not started: %s", bot, exc)
-            self.say(f"bot {bot} not started: {exc}")
             refused.add(bot)
             return
         if added is not None:

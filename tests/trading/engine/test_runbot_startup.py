@@ -286,3 +286,13 @@ def test_settings_a_user_can_get_wrong_are_one_paragraph(tmp_path):
         "the database is not migrated",
         "run `python manage.py migrate`",
     )
+
+
+def test_an_unreachable_redis_is_one_paragraph_without_its_password(tmp_path):
+    env = {"DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "mmsite.settings"}
+    migrate({**os.environ, **env})
+    result = startup_failure(
+        **env, CHANNEL_LAYER="redis", REDIS_URL="redis://bot:pw-S3CRET@127.0.0.1:1/0"
+    )
+    assert_one_paragraph(result, 1, "cannot reach Redis at 127.0.0.1:1", "set CHANNEL_LAYER=memory")
+    assert "pw-S3CRET" not in result.stderr

@@ -8,9 +8,12 @@ trading.fleet.runner.Runner, and turn its outcome into an exit status.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 
@@ -62,6 +65,7 @@ class Command(BaseCommand):
         if opts["duration"] is not None and opts["duration"] <= 0:
             raise CommandError("--duration must be a positive number of seconds")
         check_database()
+        check_redis()
         try:
             asyncio.run(Runner(opts, say=self.say).run())
         except KeyboardInterrupt:  # a second Ctrl-C during the clean stop
@@ -123,3 +127,33 @@ def database_name() -> str:
     """The SQLite file, or name@host of a server (never its URL: that holds a password)."""
     db = connection.settings_dict
     return str(db["NAME"]) if connection.vendor == "sqlite" else f"{db['NAME']}@{db['HOST']}"
+
+
+def check_redis() -> None:
+    """CHANNEL_LAYER=redis: one ping now, so a wrong REDIS_URL or a Redis not started yet is
+    one sentence (and a restart by systemd), not a bot no web tier ever sees."""
+    if settings.CHANNEL_LAYER != "redis":
+        return
+    import redis
+
+    where = redis_location(settings.REDIS_URL)
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+        )
+        with contextlib.closing(client):
+            client.ping()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        raise CommandError(
+            f"cannot reach Redis at {where} ({type(exc).__name__}): CHANNEL_LAYER=redis needs "
+            "it for the web tier to see the engines. Start Redis, fix REDIS_URL, or set "
+            "CHANNEL_LAYER=memory to run everything in this one process."
+        ) from None
+
+
+def redis_location(url: str) -> str:
+    """host:port (or the socket path) of REDIS_URL, never its password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return parts.path
+    return f"{parts.hostname or '?'}:{parts.port or 6379}"

@@ -62,8 +62,9 @@ def sync_with_environment(bot: str, mode: str) -> list[str]:
         if before is None:
             notes = differences_kept(row, now)
         else:
+            known = problems_of(row)  # a bad stored value is the runner's to report
             notes = apply_changes(row, before, now)
-            validate(row, bot, [f for f in now if before.get(f) != now[f]])
+            validate(row, bot, [f for f in now if before.get(f) != now[f]], known)
         row.last_start = {"mode": mode, "env": now}
         row.save()
     return notes
@@ -113,23 +114,31 @@ def differences_kept(row: BotConfig, now: dict[str, str]) -> list[str]:
     return notes
 
 
-def validate(row: BotConfig, bot: str, changed: list[str]) -> None:
-    """The changed values with the row's others, by the forms' own rules."""
-    if not changed:
-        return
+def problems_of(row: BotConfig) -> set[tuple[str, str]]:
+    """(field, message) of every rule the row breaks, by the forms' own rules."""
     try:
         row.full_clean(validate_unique=False)
     except ValidationError as exc:
+        return {(f, m) for f, messages in exc.message_dict.items() for m in messages}
+    return set()
+
+
+def validate(row: BotConfig, bot: str, changed: list[str], known: set[tuple[str, str]]) -> None:
+    """The changed values with the row's others: a rule broken only now is refused (one
+    the row broke before, e.g. a symbol an older version stored, is not .env's doing)."""
+    if not changed:
+        return
+    new = sorted(problems_of(row) - known)
+    if new:
         problems = "; ".join(
-            f"{variable(field) if field in changed else field}: {' '.join(messages)}"
-            for field, messages in exc.message_dict.items()
+            f"{variable(field) if field in changed else field}: {message}" for field, message in new
         )
         raise CommandError(
             f"bot {bot!r}: the values changed in .env ("
             + ", ".join(f"{variable(f)}={as_text(getattr(row, f))}" for f in changed)
             + f") do not fit the bot's other settings: {problems}. Nothing was changed: "
             "fix .env, or change the bot's other values in the dashboard first."
-        ) from None
+        )
 
 
 NOT_STARTED = "not started: "

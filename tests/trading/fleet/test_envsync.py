@@ -120,3 +120,16 @@ def test_a_start_problem_is_noted_on_the_row_and_cleared_without_touching_the_re
     assert noted.updated_at == before.updated_at and noted.run_state == before.run_state
     note_start_problem("default", None)
     assert row().state_reason == ""
+
+
+def test_a_bad_stored_value_is_not_blamed_on_a_change_in_env(env):
+    """A symbol an older version stored unchecked: .env's new spread still applies, and the
+    runner holds the bot back for its symbol (the dashboard keeps serving)."""
+    BotConfig.load()
+    sync_with_environment("default", "sim")
+    BotConfig.objects.filter(name="default").update(symbol="DOGE-USD")
+    env(spread_bps=Decimal("8"))
+    assert sync_with_environment("default", "sim") == [
+        "bot default: SPREAD_BPS changed in .env 50 -> 8: applied"
+    ]
+    assert row().spread_bps == Decimal("8") and row().symbol == "DOGE-USD"

@@ -3,7 +3,6 @@
 
 import os
 import sys
-import traceback
 
 
 def main() -> None:
@@ -11,19 +10,12 @@ def main() -> None:
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    from mmsite import startup_errors
+
     try:
         execute_from_command_line(sys.argv)
-    except ImproperlyConfigured as exc:
-        sys.exit(configuration_error(exc))
-
-
-def configuration_error(exc: Exception) -> int:
-    """A setting a user can get wrong (mmsite/env.py names the variable and the accepted
-    form): one paragraph, exit status 2; the traceback only with LOG_LEVEL=debug."""
-    if os.environ.get("LOG_LEVEL", "").strip().lower() == "debug":
-        traceback.print_exc()
-    sys.stderr.write(f"cannot start: {exc}\nFix it in .env (or the environment) and start again.\n")
-    return 2
+    except ImproperlyConfigured as exc:  # a bad setting: one paragraph, exit 2
+        sys.exit(startup_errors.report(exc))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@ import os
 import warnings
 
 from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
+
+from mmsite import startup_errors
 
 # Static files and downloads are FileResponses read from disk in a thread; Django warns that
 # it consumes their synchronous iterator under ASGI, once per process, in the trader's
@@ -13,7 +16,10 @@ warnings.filterwarnings(
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mmsite.settings")
-django_asgi_app = get_asgi_application()
+try:
+    django_asgi_app = get_asgi_application()
+except ImproperlyConfigured as exc:  # daphne/uvicorn would print a traceback
+    raise SystemExit(startup_errors.report(exc)) from None
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs apps loaded)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

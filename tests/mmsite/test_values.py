@@ -1,6 +1,11 @@
 """Bad values stop startup with a clear error naming the variable, and strategy settings that
 would start a requote loop (or a spread the forms refuse) stop it saying why."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.mmsite.startup import run_check
@@ -77,3 +82,28 @@ def test_a_spread_beyond_the_deviation_cap_stops_startup():
 
 def test_a_spread_just_wider_than_the_guard_starts():
     assert run_check(SPREAD_BPS="1.01").returncode == 0
+
+
+def test_the_split_web_tier_reports_a_bad_value_as_one_paragraph_too(tmp_path):
+    """`daphne mmsite.asgi:application` (the split deployment's web tier) loads the settings
+    itself: the same paragraph and exit status, no traceback."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STANDX_")}
+    environment.update({"SPREAD_BPS": "abc", "DATA_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [
+            Path(sys.executable).parent / "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "mmsite.asgi:application",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot start: SPREAD_BPS='abc' is not valid" in result.stderr
+    assert "Traceback" not in result.stderr

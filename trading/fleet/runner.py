@@ -31,7 +31,13 @@ from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
-from trading.fleet.web import bind_web_socket, dashboard_link, make_web_server, stop_web
+from trading.fleet.web import (
+    bind_web_socket,
+    dashboard_link,
+    make_web_server,
+    route_uvicorn_logs,
+    stop_web,
+)
 from trading.symbols import KNOWN_SYMBOLS
 
 log = logging.getLogger("trading.runbot")
@@ -60,6 +66,7 @@ class Runner:
                 self.web_socket = web_socket = bind_web_socket()
                 stack.callback(web_socket.close)
             self.venues = Venues(stack, await self.open_sim(stack))
+            route_uvicorn_logs()  # after the simulator's uvicorn configured its own
             self.install_signal_handlers()  # after the simulator's uvicorn took its own
             bots = await sync_to_async(select_bots, thread_sensitive=True)(self.opts["bot"])
             self.check_connection_budget(bots)

@@ -81,8 +81,19 @@ def make_web_server():
         port=settings.WEB_PORT,
         lifespan="off",
         log_level="warning",
+        log_config=None,  # our handler: every line in LOG_FORMAT, with its bot field
     )
     return DashboardServer(config)
+
+
+def route_uvicorn_logs() -> None:
+    """uvicorn's loggers through ours: a uvicorn.Config with its default log_config (the
+    bundled simulator's) gives them their own handler and format, which would put plain
+    lines into a JSON log."""
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
 
 
 async def stop_web(web, web_task: asyncio.Task) -> None:

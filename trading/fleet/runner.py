@@ -57,6 +57,7 @@ class Runner:
         # Bots whose stored row cannot be quoted (e.g. an unknown symbol): not started, the
         # reason on their row, tried again when the row changes (its updated_at, kept here).
         self.held: dict[str, object] = {}
+        self.held_why: dict[str, str] = {}
         self.web_socket: socket.socket | None = None
 
     async def run(self) -> None:
@@ -135,7 +136,7 @@ class Runner:
             f"{BOT_WATCH_SECONDS:.0f} s."
         )
         log.error(message)
-        self.held[bot] = config.updated_at
+        self.held[bot], self.held_why[bot] = config.updated_at, problem
         await sync_to_async(note_start_problem, thread_sensitive=True)(bot, problem)
 
     async def release_leases(self) -> None:
@@ -154,7 +155,7 @@ class Runner:
                 for r in self.runs
                 if r.error is not None
             ]
-            + [f"bot {bot}: never started (its symbol)" for bot in self.held]
+            + [f"bot {bot}: not started: {self.held_why[bot]}" for bot in self.held]
         )
         if in_doubt:
             raise CommandError(

@@ -290,7 +290,8 @@ class Runner:
         while True:
             await asyncio.sleep(float(settings.STATUS_LINE_SECONDS))
             for run in self.runs:
-                if self.tasks[run.bot].done():
+                task = self.tasks.get(run.bot)
+                if task is None or task.done():
                     continue
                 snapshot = await sync_to_async(bus.latest_snapshot)(run.bot)
                 if snapshot is not None:

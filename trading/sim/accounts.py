@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from trading.core.domain import Side
+from trading.sim.symbols import SYMBOLS
 
 ZERO = Decimal("0")
 # Internal status of an accepted order that has not reached the matching engine yet.
@@ -114,14 +115,11 @@ class Account:
         return sum((o.locked for o in self.orders.values() if o.live), ZERO)
 
     def position_margin(self, marks: dict[str, Decimal]) -> Decimal:
-        return sum(
-            (
-                abs(p.qty) * marks[s] / self.leverage_for(s, 10)
-                for s, p in self.positions.items()
-                if p.qty
-            ),
-            ZERO,
-        )
+        return sum((self.margin_of(p, marks[s]) for s, p in self.positions.items() if p.qty), ZERO)
+
+    def margin_of(self, p: SimPosition, mark: Decimal) -> Decimal:
+        """Initial margin of one position at the mark (the same figure query_positions shows)."""
+        return abs(p.qty) * mark / self.leverage_for(p.symbol, SYMBOLS[p.symbol].def_leverage)
 
     def upnl(self, marks: dict[str, Decimal]) -> Decimal:
         return sum((upnl_of(p, marks[s]) for s, p in self.positions.items() if p.qty), ZERO)

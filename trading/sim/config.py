@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
-from trading.sim.symbols import SYMBOLS
+from trading.sim.symbols import MAKER_FEE, SYMBOLS, TAKER_FEE
 
 SEVEN_DAYS = 7 * 24 * 3600.0
 
@@ -30,6 +30,9 @@ class SimConfig:
     # Accounts and limits.
     band_bps: Decimal = Decimal("10")
     initial_balance: Decimal = Decimal("100000")
+    # Trading fees as a share of the traded value (StandX's standard: maker 1 bp, taker 4).
+    maker_fee: Decimal = MAKER_FEE
+    taker_fee: Decimal = TAKER_FEE
     max_open_orders: int = 100
     token_ttl_s: float = SEVEN_DAYS
     timestamp_window_s: float = 60.0  # |x-request-timestamp - now| allowed, else 403
@@ -66,6 +69,11 @@ class SimConfig:
             raise ValueError(f"unknown symbols: {unknown}")
         self.band_bps = Decimal(str(self.band_bps))
         self.initial_balance = Decimal(str(self.initial_balance))
+        self.maker_fee, self.taker_fee = Decimal(str(self.maker_fee)), Decimal(str(self.taker_fee))
+        if not (Decimal("-0.01") <= self.maker_fee <= Decimal("0.01")) or not (
+            Decimal("0") <= self.taker_fee <= Decimal("0.01")
+        ):
+            raise ValueError("maker_fee must be within +/-0.01 and taker_fee within 0..0.01")
         if self.max_open_orders < 1:
             raise ValueError("max_open_orders must be >= 1")
         self._check_price_process()

@@ -225,6 +225,9 @@ class Exchange:
         self.hub.publish_user(order.user, "order", order_json(order))
 
     def trade_event(self, user: str, trade: dict) -> None:
+        if "trade" in self.faults.config.lost_user_channels:
+            self.faults.injected["lost_trade"] += 1
+            return  # as if the connection had dropped: only query_trades still has it
         self.hub.publish_user(user, "trade", trade_json(trade, user))
 
     def position_event(self, user: str, position: SimPosition) -> None:

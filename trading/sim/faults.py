@@ -14,6 +14,7 @@ from typing import Any
 _SHARES = ("http_5xx_share", "hang_share", "alo_reject_share")
 _BOOLEANS = ("order_channel_rejects",)
 CANCEL_GONE_ANSWERS = ("reject", "silent")
+LOSABLE_CHANNELS = ("trade",)
 _NON_NEGATIVE = (
     "ack_latency_ms",
     "ack_jitter_ms",
@@ -45,10 +46,14 @@ class FaultConfig:
     # A cancel of an order that is no longer open (filled, canceled, unknown): "reject"
     # answers 400 at once; "silent" answers success and nothing else follows.
     cancel_gone: str = "reject"
+    # Frames of these account channels are never sent (only "trade" so far): what a
+    # connection drop loses, so a client's backfill from REST can be tested exactly.
+    lost_user_channels: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["stalled_symbols"] = list(self.stalled_symbols)
+        data["lost_user_channels"] = list(self.lost_user_channels)
         return data
 
 
@@ -80,6 +85,10 @@ def _checked(name: str, value: object, known_symbols: tuple[str, ...]) -> Any:
         if value not in CANCEL_GONE_ANSWERS:
             raise ValueError(f"cancel_gone must be one of {list(CANCEL_GONE_ANSWERS)}")
         return value
+    if name == "lost_user_channels":
+        if not isinstance(value, list) or any(c not in LOSABLE_CHANNELS for c in value):
+            raise ValueError(f"lost_user_channels must be a list of {LOSABLE_CHANNELS}")
+        return tuple(value)
     if name == "burst_429":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("burst_429 must be a non-negative integer")

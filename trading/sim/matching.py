@@ -17,7 +17,7 @@ from trading.sim.config import SimConfig
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.groundtruth import GroundTruth
 from trading.sim.market import Market, PublicTrade
-from trading.sim.symbols import MAKER_FEE, PRICE_BAND_RATIO, SYMBOLS, TAKER_FEE
+from trading.sim.symbols import PRICE_BAND_RATIO, SYMBOLS
 from trading.sim.truth_hours import SnapshotClock
 from trading.sim.util import new_ulid
 from trading.sim.validation import OrderRequest
@@ -194,7 +194,7 @@ class Matching:
     def _take(self, order: SimOrder) -> None:
         price = self.market.best(order.symbol, order.side.opposite)
         self.sink.session_result(order.session_id, order.request_id, 0, "success")
-        self._fill(order, order.remaining, price, TAKER_FEE, taker=True)
+        self._fill(order, order.remaining, price, self.config.taker_fee, taker=True)
 
     # ---- market-driven fills ---------------------------------------------------------------
     def on_market(self, symbol: str) -> None:
@@ -207,7 +207,7 @@ class Matching:
             price = order.limit_price
             through = mid <= price if order.side is Side.BUY else mid >= price
             if through:
-                self._fill(order, order.remaining, price, MAKER_FEE, taker=False)
+                self._fill(order, order.remaining, price, self.config.maker_fee, taker=False)
 
     def on_taker_trade(self, trade: PublicTrade) -> None:
         """A synthetic taker at the touch also takes from resting orders at or inside it."""
@@ -221,7 +221,7 @@ class Matching:
             if order.side is hit_side and at_touch and left > 0:
                 qty = min(left, order.remaining)
                 left -= qty
-                self._fill(order, qty, price, MAKER_FEE, taker=False)
+                self._fill(order, qty, price, self.config.maker_fee, taker=False)
 
     def _fill(
         self, order: SimOrder, qty: Decimal, price: Decimal, fee_rate: Decimal, taker: bool

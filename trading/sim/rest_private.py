@@ -4,6 +4,8 @@ ack latency on the `order` channel (and on the ws-api session named by x-session
 
 from __future__ import annotations
 
+import datetime as dt
+
 from starlette.responses import JSONResponse
 
 from trading.sim.endpoint import Ctx, ack, query_int, query_symbol
@@ -84,12 +86,36 @@ async def query_balance(exchange, ctx: Ctx):
 
 
 async def query_trades(exchange, ctx: Ctx):
+    """Newest first; `start`/`end` (ISO) bound the trade time, `side` picks buys or sells."""
     symbol = query_symbol(exchange, ctx, required=False)
     limit = min(query_int(ctx, "limit", 100) or 100, MAX_HISTORY_LIMIT)
+    start, end = query_time(ctx, "start"), query_time(ctx, "end")
+    side = ctx.query.get("side") or None
+    if side not in (None, "buy", "sell"):
+        raise bad_request("side must be buy or sell")
     account = ctx.require_account()
-    trades = [t for t in account.trades if symbol is None or t["symbol"] == symbol]
+    trades = [
+        t
+        for t in account.trades
+        if (symbol is None or t["symbol"] == symbol)
+        and (start is None or t["time"] >= start)
+        and (end is None or t["time"] <= end)
+        and (side is None or t["side"] == side)
+    ]
     trades = sorted(trades, key=lambda t: t["id"], reverse=True)[:limit]
     return page([trade_json(t, account.user) for t in trades])
+
+
+def query_time(ctx: Ctx, name: str) -> float | None:
+    """An ISO-8601 query parameter as epoch seconds (naive times are UTC)."""
+    value = ctx.query.get(name)
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(f"{name} must be an ISO-8601 time") from None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
 
 
 async def maker_uptime(exchange, ctx: Ctx):

@@ -17,7 +17,11 @@ async def health(exchange, ctx: Ctx):
 async def query_symbol_info(exchange, ctx: Ctx):
     symbol = query_symbol(exchange, ctx, required=False)
     names = [symbol] if symbol else list(exchange.symbols)
-    return [symbol_info(exchange.symbols[n], exchange.config.max_open_orders) for n in names]
+    config = exchange.config
+    return [
+        symbol_info(exchange.symbols[n], config.max_open_orders, config.maker_fee, config.taker_fee)
+        for n in names
+    ]
 
 
 async def query_symbol_price(exchange, ctx: Ctx):

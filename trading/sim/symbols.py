@@ -92,7 +92,12 @@ def symbol_defs(config) -> dict[str, SymbolDef]:
     }
 
 
-def symbol_info(d: SymbolDef, max_open_orders: int) -> dict:
+def symbol_info(
+    d: SymbolDef,
+    max_open_orders: int,
+    maker_fee: Decimal | None = None,
+    taker_fee: Decimal | None = None,
+) -> dict:
     """Exactly the §3.1 shape: ints for *_decimals, strings for other numbers, both
     `enabled` and `status` because live clients check either."""
     return {
@@ -109,8 +114,8 @@ def symbol_info(d: SymbolDef, max_open_orders: int) -> dict:
         "max_open_orders": str(max_open_orders),
         "def_leverage": str(d.def_leverage),
         "max_leverage": str(d.max_leverage),
-        "maker_fee": "0.0001",
-        "taker_fee": "0.0004",
+        "maker_fee": format(MAKER_FEE if maker_fee is None else maker_fee, "f"),
+        "taker_fee": format(TAKER_FEE if taker_fee is None else taker_fee, "f"),
         "depth_ticks": ",".join(format((d.price_tick * k).normalize(), "f") for k in (1, 10, 100)),
         "price_cap_ratio": "0.3",
         "price_floor_ratio": "0.3",

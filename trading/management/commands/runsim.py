@@ -146,6 +146,8 @@ EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             "new_order's leverage above it get 400",
         ),
     ),
+    ("--maker-fee-bps", dict(default="1", help="fee on maker fills, bps of the value (default 1)")),
+    ("--taker-fee-bps", dict(default="4", help="fee on taker fills, bps of the value (default 4)")),
 )
 # Latency and faults (bench/soak.py changes them at run time through POST /sim/faults).
 FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
@@ -347,6 +349,8 @@ def server_options(opts: dict) -> dict:
         "seed": opts["seed"],
         "max_open_orders": opts["max_open_orders"],
         "band_bps": Decimal(opts["band_bps"]),
+        "maker_fee": Decimal(opts["maker_fee_bps"]) / 10000,
+        "taker_fee": Decimal(opts["taker_fee_bps"]) / 10000,
         "max_ws_per_ip": opts["max_ws_per_ip"],
         "max_new_ws_per_minute": opts["max_new_ws_per_minute"],
         "ip_requests_per_s": opts["ip_requests_per_s"],

@@ -1,4 +1,5 @@
-"""Persistent state: the bot's configuration, its hourly uptime and its order audit log.
+"""Persistent state: the bot's configuration, its hourly uptime and money, its fills and
+its order audit log.
 
 Secrets never live here: credentials come from the environment only.
 """
@@ -216,6 +217,70 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.kind} {self.side} {self.price or ''} {self.message}"
+
+
+def money(**options) -> models.DecimalField:
+    """A DUSD amount or a price: wide enough for any symbol, exact to 1e-10."""
+    return models.DecimalField(max_digits=24, decimal_places=10, **options)
+
+
+class BotFill(models.Model):
+    """A fill of one of the bot's orders, as the exchange reported it (trade channel or
+    query_trades), with the mark's move 5 s later. Written by the engine only."""
+
+    bot = models.CharField(max_length=40, default="default")
+    trade_id = models.BigIntegerField(help_text="The exchange's trade id")
+    at = models.DateTimeField()
+    symbol = models.CharField(max_length=20)
+    side = models.CharField(max_length=4)
+    price = money()
+    qty = money()
+    fee = money(help_text="DUSD paid (negative: a rebate)")
+    liquidity = models.CharField(max_length=5, blank=True, default="", help_text="maker or taker")
+    realized_pnl = money(default=Decimal("0"))
+    order_id = models.BigIntegerField(null=True, blank=True)
+    cl_ord_id = models.CharField(max_length=64, blank=True, default="")
+    markout_bps = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The mark 5 s after the fill against its price, bps; positive = our way",
+    )
+
+    class Meta:
+        unique_together = [("bot", "trade_id")]
+        ordering = ["-at", "-trade_id"]
+        indexes = [models.Index(fields=["bot", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.bot} {self.at:%H:%M:%S} {self.side} {self.qty} {self.symbol} @ {self.price}"
+
+
+class PnlHour(models.Model):
+    """Money of one bot in one UTC hour: fills, fees, realised PnL and the unrealised PnL
+    of its symbol at the hour's first and last look (beside UptimeHour's in-band time)."""
+
+    bot = models.CharField(max_length=40, default="default")
+    hour = models.DateTimeField(help_text="Start of the UTC hour")
+    symbol = models.CharField(max_length=20, blank=True, default="")
+    fills = models.PositiveIntegerField(default=0)
+    maker_fills = models.PositiveIntegerField(default=0)
+    taker_fills = models.PositiveIntegerField(default=0)
+    volume = money(default=Decimal("0"))
+    fees = money(default=Decimal("0"))
+    realized_pnl = money(default=Decimal("0"))
+    upnl_start = money(null=True, blank=True)
+    upnl_end = money(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        unique_together = [("bot", "hour")]
+        ordering = ["-hour"]
+        verbose_name = "PnL hour"
+
+    def __str__(self) -> str:
+        return f"{self.bot} {self.hour:%Y-%m-%d %H}:00 fills {self.fills} fees {self.fees}"
 
 
 class BotLease(models.Model):

@@ -20,7 +20,10 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from trading.models import BotConfig, OrderEvent, UptimeHour
+from trading.core.domain import Side
+from trading.core.pnl import FillRecord, PnlHour
+from trading.models import BotConfig, BotFill, OrderEvent, UptimeHour
+from trading.models import PnlHour as PnlHourRow
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ UPTIME_FIELDS = (
 )
 UPTIME_KEEP_HOURS = 24 * 7  # the dashboard shows 24 h; a week leaves room for a review
 EVENT_KEEP_HOURS = 24 * 7
+FILL_KEEP_HOURS = 24 * 30  # a month of fills: enough to judge markouts and costs
 # Longer than SQLite's busy timeout on purpose: a call abandoned earlier may still commit in
 # its thread, and a caller that took that for a failure would write the same rows twice.
 # Waiting for the thread means the answer is the real outcome: done, or "database is locked".
@@ -265,4 +269,102 @@ def prune(bot: str, now: float) -> bool:
         OrderEvent.objects.filter(
             bot=bot, at__lt=to_datetime(now - EVENT_KEEP_HOURS * 3600)
         ).delete()
+        PnlHourRow.objects.filter(
+            bot=bot, hour__lt=to_datetime(now - UPTIME_KEEP_HOURS * 3600)
+        ).delete()
+        BotFill.objects.filter(bot=bot, at__lt=to_datetime(now - FILL_KEEP_HOURS * 3600)).delete()
     return True
+
+
+# ---------------------------------------------------------------- fills and money
+
+PNL_FIELDS = (
+    "symbol",
+    "fills",
+    "maker_fills",
+    "taker_fills",
+    "volume",
+    "fees",
+    "realized_pnl",
+    "upnl_start",
+    "upnl_end",
+)
+
+
+@_guarded(False)
+def save_ledger(bot: str, fills: Iterable[FillRecord], hours: Iterable[PnlHour]) -> bool:
+    """Fills (by trade id) and hour figures (absolute values) in one transaction, so a
+    restart never finds a fill counted in an hour it cannot see, or the reverse; a retry
+    writes the same rows again."""
+    with transaction.atomic():
+        for f in fills:
+            BotFill.objects.update_or_create(bot=bot, trade_id=f.trade_id, defaults=_fill_row(f))
+        for h in hours:
+            PnlHourRow.objects.update_or_create(
+                bot=bot, hour=to_datetime(h.hour), defaults={k: getattr(h, k) for k in PNL_FIELDS}
+            )
+    return True
+
+
+def _fill_row(f: FillRecord) -> dict:
+    return {
+        "at": to_datetime(f.at),
+        "symbol": f.symbol,
+        "side": f.side.value,
+        "price": f.price,
+        "qty": f.qty,
+        "fee": f.fee,
+        "liquidity": f.liquidity,
+        "realized_pnl": f.realized_pnl,
+        "order_id": f.order_id,
+        "cl_ord_id": f.cl_ord_id[:64],
+        "markout_bps": f.markout_bps,
+    }
+
+
+def fill_record(r: BotFill) -> FillRecord:
+    return FillRecord(
+        r.trade_id,
+        r.at.timestamp(),
+        r.symbol,
+        Side(r.side),
+        r.price,
+        r.qty,
+        r.fee,
+        r.liquidity,
+        r.realized_pnl,
+        r.order_id,
+        r.cl_ord_id,
+        r.markout_bps,
+    )
+
+
+@_guarded(None)
+def recent_fills(bot: str, limit: int = 20, since: float | None = None) -> list[FillRecord] | None:
+    """The bot's latest fills, newest first."""
+    rows = BotFill.objects.filter(bot=bot)
+    if since is not None:
+        rows = rows.filter(at__gte=to_datetime(since))
+    return [fill_record(r) for r in rows.order_by("-at", "-trade_id")[:limit]]
+
+
+@_guarded(None)
+def last_trade_id(bot: str) -> int | None:
+    """The highest trade id stored for the bot (0: none yet; None: database error)."""
+    return (
+        BotFill.objects.filter(bot=bot)
+        .order_by("-trade_id")
+        .values_list("trade_id", flat=True)
+        .first()
+        or 0
+    )
+
+
+@_guarded(None)
+def load_pnl_hours(bot: str, since: float) -> list[PnlHour] | None:
+    rows = PnlHourRow.objects.filter(bot=bot, hour__gte=to_datetime(since)).order_by("hour")
+    return [pnl_hour(r) for r in rows]
+
+
+def pnl_hour(r: PnlHourRow) -> PnlHour:
+    return PnlHour(int(r.hour.timestamp()), **{k: getattr(r, k) for k in PNL_FIELDS})

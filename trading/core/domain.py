@@ -145,6 +145,7 @@ class Fill:
     qty: Decimal
     fee: Decimal = Decimal("0")
     time: str = ""
+    pnl: Decimal = Decimal("0")  # realised by this fill (the exchange's figure)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class Position:
     mark_price: Decimal | None = None
     upnl: Decimal = Decimal("0")
     leverage: Decimal | None = None
+    margin: Decimal | None = None  # initial margin the position holds
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from trading.engine.exchange_uptime import ExchangeUptime
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
 from trading.engine.feeds import SharedFeed
+from trading.engine.ledger import Ledger
 from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
 from trading.engine.reconcile import Reconciler
@@ -155,6 +156,15 @@ class Engine:
             self.clock,
             self.options.capacity_fallback_seconds,
         )
+        self.ledger = Ledger(
+            self.bot,
+            self.rest,
+            self.bot_state,
+            self.events,
+            self.uptime,
+            self.clock,
+            self.options.account_refresh_every,
+        )
         self.stream_events = StreamEvents(
             self.bot_state,
             self.signals,
@@ -166,6 +176,7 @@ class Engine:
             self.clock,
             self.observe_uptime,
             self.pull_quotes,
+            self.ledger,
         )
 
     # ------------------------------------------------------------------ views
@@ -218,6 +229,7 @@ class Engine:
             "persist": lambda: every(lambda: self.options.persist_every, self.persist),
             "snapshot": lambda: every(lambda: self.options.snapshot_every, self.publish),
             "control": self._control_loop,
+            "ledger": self.ledger.run,
             "config-watch": lambda: every(lambda: self.options.config_poll_every, self.config.poll),
             "exchange-uptime": lambda: every(
                 lambda: self.options.exchange_uptime_every, self.exchange_uptime.check
@@ -240,6 +252,7 @@ class Engine:
         config = await self.config.load()
         await self.uptime.load()
         await self.exchange_uptime.load()
+        await self.ledger.load()
         self.events.seed(await store.call(store.recent_events, self.bot, 50, default=[]) or [])
         self.run_control.note_cleanup(await self.cleanup.clean_orphans(self.events))
         await self.reconciler.load_position()
@@ -272,6 +285,7 @@ class Engine:
         # Not observe_uptime(): a slow cleanup is not a time jump to resync from.
         self.uptime.observe(self.clock(), None, None, self.market.mark, running=False)
         await self.uptime.save(self.symbol)
+        await self.ledger.save()
         await self.events.flush()
 
     # ------------------------------------------------------------------ stream events
@@ -347,6 +361,7 @@ class Engine:
         self.observe_uptime()
         await self.events.flush()
         await self.uptime.save(self.symbol)
+        await self.ledger.save()
         await self.run_control.persist_pending()
         now = self.clock()
         if now - self._last_prune >= PRUNE_EVERY_SECONDS:
@@ -366,6 +381,7 @@ class Engine:
             strategy=self.quoter.view(),
             lifetimes=self.lifetimes,
             exchange_uptime=self.exchange_uptime.view(),
+            ledger=self.ledger,
         )
         await bus.publish_snapshot(snapshot, summarize(snapshot))
 

@@ -16,6 +16,8 @@ from trading.core.reward import LifetimeStats
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
+from trading.engine.ledger import Ledger
+from trading.engine.ledger_view import history_with_money, ledger_fields
 from trading.engine.market_view import MarketView
 from trading.engine.state import BotState, RunStatus
 from trading.engine.uptime_keeper import UptimeKeeper
@@ -103,9 +105,10 @@ def build_snapshot(
     strategy: dict,
     lifetimes: LifetimeStats,
     exchange_uptime: dict,
+    ledger: Ledger | None = None,
 ) -> dict:
     market, tracker = state.market, state.tracker
-    return {
+    snapshot = {
         "bot": state.bot,
         "state": state.run.state.value,
         "state_reason": state.run.reason,
@@ -127,6 +130,10 @@ def build_snapshot(
         "exchange": exchange_load(executor.rest),
         "updated_at": _iso(now),
     }
+    if ledger is not None:
+        snapshot.update(ledger_fields(ledger, uptime, now))
+        snapshot["history"] = history_with_money(snapshot["history"], ledger)
+    return snapshot
 
 
 def _feed(market: MarketView, now: float) -> dict:

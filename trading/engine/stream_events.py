@@ -16,6 +16,7 @@ from trading.core.domain import OrderState
 from trading.core.orders import Transition
 from trading.core.reward import LifetimeStats
 from trading.engine.eventlog import EventLog
+from trading.engine.ledger import Ledger
 from trading.engine.market_view import CONNECTED, feed_state
 from trading.engine.quoter import Quoter
 from trading.engine.resync import Resync
@@ -49,8 +50,10 @@ class StreamEvents:
         clock: Callable[[], float],
         observe_uptime: Callable[[], None],
         pull_quotes: Callable[[str], None],
+        ledger: Ledger,
     ):
         self.state, self.signals, self.resync, self.events = state, signals, resync, events
+        self.ledger = ledger
         self.quoter, self.uptime, self.lifetimes = quoter, uptime, lifetimes
         self._clock = clock
         self._observe_uptime, self._pull_quotes = observe_uptime, pull_quotes
@@ -95,14 +98,17 @@ class StreamEvents:
         if isinstance(event, frames.OrderUpdate):
             self._order_update(event.order, now)
         elif isinstance(event, frames.FillUpdate):
-            self._record_fill(event.fill)
+            self.ledger.on_fill(event.fill, now)  # de-duplicated, audited, persisted there
         elif isinstance(event, frames.PositionUpdate):
+            self.ledger.account.on_position(event.position)
             if event.position.symbol == self.state.symbol:
                 self.state.position_qty = event.position.qty
         elif isinstance(event, OrderResult):
             self._order_result(event, now)
         elif isinstance(event, StreamStatus) and event.name == RESPONSE_SESSION:
             self._response_session_status(event)
+        elif isinstance(event, frames.BalanceUpdate):
+            self.ledger.account.refresh_soon()  # the wallet record: equity needs REST
         elif isinstance(event, StreamStatus):
             self._account_status(event)
 
@@ -139,19 +145,6 @@ class StreamEvents:
             self.signals.reconcile_soon()
         self.on_transition(tracker.apply(order, now))
 
-    def _record_fill(self, fill) -> None:
-        cl_ord_id = self.state.tracker.fill_of(fill) or ""
-        self.events.add(
-            "fill",
-            f"trade {fill.id}" + ("" if cl_ord_id else " (not one of ours)"),
-            side=fill.side,
-            price=fill.price,
-            qty=fill.qty,
-            cl_ord_id=cl_ord_id,
-        )
-        if cl_ord_id:
-            self.uptime.record_fill(self._clock())
-
     def _account_status(self, status: StreamStatus) -> None:
         market = self.state.market
         previous, market.account_feed = market.account_feed, feed_state(status.state)
@@ -159,6 +152,7 @@ class StreamEvents:
             self.events.add("feed", f"account feed {status.state} {status.detail}".strip())
         if status.state == "connected":
             self.signals.reconcile_soon()  # the stream has no replay: ask REST
+            self.ledger.backfill_soon()
 
     # ------------------------------------------------------------------ order transitions
 

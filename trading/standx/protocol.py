@@ -306,6 +306,7 @@ def parse_position(payload: Any) -> Position:
         mark_price=dec(row, "mark_price", required=False),
         upnl=dec(row, "upnl", required=False, signed=True, default=Decimal("0")),
         leverage=dec(row, "leverage", required=False),
+        margin=dec(row, "initial_margin", required=False),
     )
 
 
@@ -378,6 +379,7 @@ def parse_fill(payload: Any) -> Fill:
         qty=dec(row, "qty"),
         fee=dec(row, "fee_qty", required=False, signed=True, default=Decimal("0")),
         time=first_text(row, "time", "created_at", "updated_at"),
+        pnl=dec(row, "pnl", required=False, signed=True, default=Decimal("0")),
     )
 
 

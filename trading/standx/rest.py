@@ -252,8 +252,12 @@ class StandXRest:
     async def query_balance(self) -> Balance:
         return protocol.parse_balance(await self._get("/api/query_balance", None, True))
 
-    async def query_trades(self, symbol: str | None = None, limit: int | None = None) -> list[Fill]:
-        params = {k: v for k, v in (("symbol", symbol), ("limit", limit)) if v is not None}
+    async def query_trades(
+        self, symbol: str | None = None, limit: int | None = None, start: str | None = None
+    ) -> list[Fill]:
+        """Our trades, newest first; `start` (ISO-8601) drops older ones."""
+        pairs = (("symbol", symbol), ("limit", limit), ("start", start))
+        params = {k: v for k, v in pairs if v is not None}
         return protocol.parse_fills(await self._get("/api/query_trades", params or None, True))
 
     # ---------------------------------------------------------- transport

@@ -40,6 +40,8 @@ TOP_KEYS = {
     "counted_size",
     "lifetimes",
     "exchange_uptime",
+    "account",
+    "fills",
 }
 
 
@@ -118,6 +120,11 @@ async def test_snapshot_uptime_history_events_and_config(published):
         "two_sided_seconds",
         "in_band_seconds",
         "exchange_in_band_seconds",
+        "fills",
+        "fees",
+        "realized_pnl",
+        "upnl_change",
+        "cost_per_in_band_hour",
     }
     assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
     assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id", "message"}

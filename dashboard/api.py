@@ -28,6 +28,7 @@ from dashboard.api_schemas import (
     BotRowOut,
     ConfigIn,
     ConfigOut,
+    FillsOut,
     OrdersOut,
     StatusOut,
     UptimeOut,
@@ -37,6 +38,7 @@ from dashboard.api_schemas import (
 from dashboard.auth import NOT_STAFF, api_token_matches, operator_required
 from dashboard.errors import unavailable_json
 from dashboard.forms import StrategyForm
+from dashboard.money import fills_body
 from dashboard.state import (
     DEFAULT_BOT,
     bot_exists,
@@ -171,6 +173,10 @@ def _uptime(bot: str) -> dict:
     return uptime_body(current_snapshot(bot))
 
 
+def _fills(bot: str) -> dict:
+    return fills_body(bot, current_snapshot(bot))
+
+
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
     changes = {k: str(v) for k, v in payload.model_dump(exclude_unset=True).items()}
     if not changes:
@@ -205,7 +211,8 @@ START, STOP, KILL = (
     "Stop quoting and cancel all our exchange orders",
     "Kill switch: cancel everything, stay stopped",
 )
-STATUS, ORDERS = "State, feeds, market, quotes, failures, latency and config", "Our open orders"
+STATUS = "State, feeds, market, quotes, positions and balance, failures, latency and config"
+ORDERS, FILLS = "Our open orders", "Our latest fills and this hour's fees, PnL and cost"
 UPTIME, CONFIG = (
     "This hour's uptime, its tier budget (UTC), the last 24 hours and StandX's own hours",
     "Change strategy values (all valid or none applied)",
@@ -240,6 +247,11 @@ def orders(request):
 @api.get("/uptime", response=responses(UptimeOut), summary=UPTIME)
 def uptime(request):
     return _uptime(DEFAULT_BOT)
+
+
+@api.get("/fills", response=responses(FillsOut), summary=FILLS)
+def fills(request):
+    return _fills(DEFAULT_BOT)
 
 
 @api.post("/config", response=responses(ConfigOut, config=True), summary=CONFIG)
@@ -285,6 +297,11 @@ def bot_orders(request, name: BotName):
 @api.get("/bots/{name}/uptime", response=responses(UptimeOut, named=True), summary=UPTIME)
 def bot_uptime(request, name: BotName):
     return _uptime(known_bot(name))
+
+
+@api.get("/bots/{name}/fills", response=responses(FillsOut, named=True), summary=FILLS)
+def bot_fills(request, name: BotName):
+    return _fills(known_bot(name))
 
 
 @api.post(

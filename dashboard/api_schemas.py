@@ -72,12 +72,36 @@ class StatusOut(Schema):
     config: Part
     latency: Part
     strategy: Part
+    account: Part  # every position of the account, balance, available margin, equity
     engine_connected: bool
 
 
 class OrdersOut(Schema):
     count: int
     orders: list[dict[str, Any]]
+
+
+class FillOut(Schema):
+    """One fill of the bot's orders. Money and sizes are decimal strings; markout_bps is
+    the mark 5 s after the fill against its price (positive: the mark moved our way)."""
+
+    time: str
+    symbol: str
+    side: Literal["buy", "sell"]
+    price: str
+    qty: str
+    fee: str
+    liquidity: Literal["maker", "taker", ""]
+    realized_pnl: str
+    markout_bps: str | None
+    trade_id: int
+    cl_ord_id: str
+
+
+class FillsOut(Schema):
+    count: int
+    summary: dict[str, Any]  # this hour's and today's fills, fees, PnL, cost per in-band hour
+    fills: list[FillOut]  # newest first, at most 200
 
 
 class UptimeOut(Schema):

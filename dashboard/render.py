@@ -13,13 +13,25 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dashboard import reward_panels
+from dashboard import money, reward_panels
 from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
 from trading.engine.exchange_uptime import disagrees
 
 # Page order: what the bot is and whether it can earn, then this hour's tier budget (the
 # headline), then the details.
-PANELS = ("status", "strategy", "tier", "size", "lifetimes", "market", "uptime", "orders", "events")
+PANELS = (
+    "status",
+    "strategy",
+    "tier",
+    "size",
+    "lifetimes",
+    "market",
+    "account",
+    "fills",
+    "uptime",
+    "orders",
+    "events",
+)
 TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
 STALE_AFTER_SECONDS = 5
 CHART_HEIGHT = 60  # one SVG unit per minute of the hour
@@ -190,6 +202,8 @@ CONTEXTS = {
     "tier": reward_panels.tier_context,
     "size": reward_panels.size_context,
     "lifetimes": reward_panels.lifetimes_context,
+    "account": money.account_context,
+    "fills": money.fills_context,
 }
 
 

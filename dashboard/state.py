@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.http import Http404
 from django.utils import timezone
 
+from dashboard.money import db_money
 from trading import bus
 from trading.core.reward import tier_budget
 from trading.core.strategy import SPREAD, spread_problem
@@ -78,6 +79,7 @@ STATUS_KEYS = (
     "config",
     "latency",
     "strategy",
+    "account",
 )
 
 
@@ -117,6 +119,7 @@ def db_snapshot(
     hour_start = now.replace(minute=0, second=0, microsecond=0)
     hours = _stored_hours(bot, hour_start)
     current = hours.get(hour_start)
+    money = db_money(bot, now, _history(hours, hour_start))
     return {
         "bot": bot,
         "state": NO_ENGINE,
@@ -130,7 +133,7 @@ def db_snapshot(
         "quotes": {"bid": None, "ask": None},
         "orders": [],
         "uptime": _uptime(current, config, now, hour_start),
-        "history": _history(hours, hour_start),
+        "history": money["history"],
         "strategy": _strategy(config),
         "tier": _tier(current, now),
         # Measured by a running engine only.
@@ -144,6 +147,8 @@ def db_snapshot(
         "token_expires_at": None,
         "updated_at": None,
         "latency": {"reaction_p50_ms": None, "reaction_p99_ms": None, "samples": 0},
+        "account": money["account"],
+        "fills": money["fills"],
     }
 
 

@@ -12,6 +12,8 @@ PANEL_IDS = (
     "panel-size",
     "panel-lifetimes",
     "panel-market",
+    "panel-account",
+    "panel-fills",
     "panel-uptime",
     "panel-orders",
     "panel-events",

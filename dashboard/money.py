@@ -111,7 +111,7 @@ def db_money(bot: str, now: dt.datetime, history: list[dict]) -> dict:
     money = [
         {**row, **money_columns(by_iso.get(row["hour"]), in_band[row["hour"]])} for row in history
     ]
-    account = {"positions": [], "balance": None, "updated_at": None}
+    account: dict = {"positions": [], "balance": None, "updated_at": None}
     return {"account": account, "fills": fills, "history": money}
 
 

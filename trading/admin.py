@@ -1,7 +1,8 @@
-"""Django admin: edit the bot's configuration, read its uptime and audit log.
+"""Django admin: edit the bot's configuration, read its uptime, fills, money and audit log.
 
 BotConfig goes through the same ModelForm validation as the dashboard and the API (the
-model's validators and clean()). Uptime and events are written by the engine only, so here
+model's validators and clean()). Uptime, fills, money and events are written by the engine
+only, so here
 they are read-only.
 """
 
@@ -12,7 +13,7 @@ import logging
 from django.contrib import admin, messages
 from django.db import transaction
 
-from trading.models import BotConfig, OrderEvent, UptimeHour
+from trading.models import BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 log = logging.getLogger(__name__)
 
@@ -141,3 +142,42 @@ class OrderEventAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "bot", "symbol", "side")
     search_fields = ("cl_ord_id", "message")
     date_hierarchy = "at"
+
+
+@admin.register(BotFill)
+class BotFillAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "bot",
+        "symbol",
+        "side",
+        "price",
+        "qty",
+        "fee",
+        "liquidity",
+        "realized_pnl",
+        "markout_bps",
+        "trade_id",
+        "cl_ord_id",
+    )
+    list_filter = ("bot", "symbol", "side", "liquidity")
+    search_fields = ("cl_ord_id", "=trade_id")
+    date_hierarchy = "at"
+
+
+@admin.register(PnlHour)
+class PnlHourAdmin(ReadOnlyAdmin):
+    list_display = (
+        "hour",
+        "bot",
+        "symbol",
+        "fills",
+        "maker_fills",
+        "taker_fills",
+        "fees",
+        "realized_pnl",
+        "upnl_start",
+        "upnl_end",
+    )
+    list_filter = ("bot", "symbol")
+    date_hierarchy = "hour"

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.dashboard.conftest import config_row
-from trading.models import BotConfig, OrderEvent, UptimeHour
+from trading.models import BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +68,21 @@ def test_run_state_is_not_editable_here(admin_client, config, sent):
     assert BotConfig.objects.get(pk=config.pk).run_state == "running"
 
 
-def test_uptime_and_events_are_read_only_with_filters(admin_client):
+def test_uptime_fills_money_and_events_are_read_only_with_filters(admin_client):
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
     row = UptimeHour.objects.create(bot="default", hour=hour, two_sided_seconds=1800)
     event = OrderEvent.objects.create(bot="default", at=timezone.now(), kind="fill")
-    for model, obj in (("uptimehour", row), ("orderevent", event)):
+    fill = BotFill.objects.create(
+        bot="default", trade_id=7, at=timezone.now(), symbol="BTC-USD", side="buy",
+        price="66000", qty="0.001", fee="0.0066", liquidity="maker",
+    )  # fmt: skip
+    money = PnlHour.objects.create(bot="default", hour=hour, fills=1, fees="0.0066")
+    for model, obj in (
+        ("uptimehour", row),
+        ("orderevent", event),
+        ("botfill", fill),
+        ("pnlhour", money),
+    ):
         listing = admin_client.get(f"/admin/trading/{model}/")
         assert listing.status_code == 200 and b"changelist-filter" in listing.content
         assert (

@@ -322,20 +322,25 @@ def _fill_row(f: FillRecord) -> dict:
     }
 
 
+def _exact(value: Decimal | None) -> Decimal | None:
+    """A stored amount without the column's trailing zeros ("0.0066", not "0.0066000000")."""
+    return None if value is None else value.normalize()
+
+
 def fill_record(r: BotFill) -> FillRecord:
     return FillRecord(
         r.trade_id,
         r.at.timestamp(),
         r.symbol,
         Side(r.side),
-        r.price,
-        r.qty,
-        r.fee,
+        r.price.normalize(),
+        r.qty.normalize(),
+        r.fee.normalize(),
         r.liquidity,
-        r.realized_pnl,
+        r.realized_pnl.normalize(),
         r.order_id,
         r.cl_ord_id,
-        r.markout_bps,
+        _exact(r.markout_bps),
     )
 
 
@@ -367,4 +372,8 @@ def load_pnl_hours(bot: str, since: float) -> list[PnlHour] | None:
 
 
 def pnl_hour(r: PnlHourRow) -> PnlHour:
-    return PnlHour(int(r.hour.timestamp()), **{k: getattr(r, k) for k in PNL_FIELDS})
+    values = {k: getattr(r, k) for k in PNL_FIELDS}
+    return PnlHour(
+        int(r.hour.timestamp()),
+        **{k: _exact(v) if isinstance(v, Decimal) else v for k, v in values.items()},
+    )

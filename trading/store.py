@@ -372,7 +372,7 @@ def load_pnl_hours(bot: str, since: float) -> list[PnlHour] | None:
 
 
 def pnl_hour(r: PnlHourRow) -> PnlHour:
-    values = {k: getattr(r, k) for k in PNL_FIELDS}
+    values: dict[str, Any] = {k: getattr(r, k) for k in PNL_FIELDS}
     return PnlHour(
         int(r.hour.timestamp()),
         **{k: _exact(v) if isinstance(v, Decimal) else v for k, v in values.items()},

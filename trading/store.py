@@ -372,8 +372,15 @@ def load_pnl_hours(bot: str, since: float) -> list[PnlHour] | None:
 
 
 def pnl_hour(r: PnlHourRow) -> PnlHour:
-    values: dict[str, Any] = {k: getattr(r, k) for k in PNL_FIELDS}
     return PnlHour(
         int(r.hour.timestamp()),
-        **{k: _exact(v) if isinstance(v, Decimal) else v for k, v in values.items()},
+        r.symbol,
+        r.fills,
+        r.maker_fills,
+        r.taker_fills,
+        r.volume.normalize(),
+        r.fees.normalize(),
+        r.realized_pnl.normalize(),
+        _exact(r.upnl_start),
+        _exact(r.upnl_end),
     )

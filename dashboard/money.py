@@ -33,6 +33,7 @@ def fills_context(s: dict, now: dt.datetime) -> dict:
     hours = [h for h in reversed(s.get("history") or []) if h.get("fills")]
     return {
         "known": bool(fills),
+        "symbol": s.get("symbol"),
         "count": fills.get("this_hour") or 0,
         "maker": fills.get("maker_this_hour"),
         "taker": fills.get("taker_this_hour"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -61,7 +62,7 @@ def runbot(tmp_path, simulator):
     bot.stop()
 
 
-def exchange_get(simulator: dict, path: str) -> dict | list:
+def exchange_get(simulator: dict, path: str) -> Any:
     headers = {"Authorization": f"Bearer {simulator['token']}"}
     return httpx.get(f"{simulator['api']}{path}", timeout=5, headers=headers).json()
 

@@ -16,6 +16,7 @@ from asgiref.sync import sync_to_async
 from tests.trading.engine.conftest import FAST_OPTIONS, MID, SYMBOL, wait_until
 from trading import bus
 from trading.core.domain import Side
+from trading.core.orders import bot_prefix
 from trading.core.pnl import markout_bps
 from trading.models import BotFill, OrderEvent, PnlHour
 from trading.sim.serialize import balance_json
@@ -182,3 +183,33 @@ async def test_a_trade_missed_while_the_stream_was_down_is_backfilled_once(world
     assert len(running.engine.ledger.recent) == 2
     await running.stop()
     assert len(await stored_fills()) == 2
+
+
+async def test_a_fill_made_before_the_start_is_attributed_by_its_order(world, start_engine):
+    """Our order (our prefix) filled while no engine ran, and a hand-placed order filled
+    too: after the start the backfill asks query_order whose each trade is; ours is kept,
+    the other only audited."""
+    rest = world.rest_client(timeout=2.0, max_retries=0)
+    ours = bot_prefix("mmbot-", "default") + "earlier-1"
+    await rest.new_order(SYMBOL, Side.BUY, Decimal("0.0010"), Decimal("65990.00"), ours)
+    await rest.new_order(SYMBOL, Side.BUY, Decimal("0.0020"), Decimal("65990.00"), "by-hand-1")
+    await wait_until(lambda: len(world.resting(SYMBOL)) == 2, what="both orders resting")
+    world.exchange.market.set_mid(SYMBOL, Decimal("65980.00"))
+    await wait_until(lambda: len(sim_trades(world)) == 2, what="both filled")
+    await rest.aclose()
+    world.exchange.market.set_mid(SYMBOL, MID)
+
+    running = await start_engine(options=OPTIONS)
+    engine = running.engine
+    await wait_until(lambda: len(engine.ledger.recent) == 1, what="our earlier fill taken")
+    [mine] = engine.ledger.recent
+    [trade] = [t for t in sim_trades(world) if t["qty"] == Decimal("0.0010")]
+    assert (mine.trade_id, mine.cl_ord_id, mine.fee) == (trade["id"], ours, trade["fee_qty"])
+    await wait_until(
+        lambda: any("not one of ours" in e["message"] for e in engine.events.recent()),
+        what="the hand-placed trade audited",
+    )
+    await asyncio.sleep(0.5)
+    assert len(engine.ledger.recent) == 1
+    await running.stop()
+    assert [f.trade_id for f in await stored_fills()] == [trade["id"]]

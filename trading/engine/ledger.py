@@ -6,6 +6,8 @@ one we have, and each trade id is taken once (stream and REST may arrive in eith
 order). A trade whose order we do not know yet (placed and filled while the stream was
 down, or in an earlier run) is looked up once with `query_order` and kept when the
 order's cl_ord_id carries our prefix. Each fill gets its markout: the mark 5 s later.
+Trade ids are taken to grow with time (StandX's are one int64 sequence): after a restart
+everything up to the highest stored id is known already.
 
 Nothing here blocks quoting: the stream handler only records in memory; REST calls run in
 the ledger's own supervised task, database writes in the engine's persist task.
@@ -111,8 +113,13 @@ class Ledger:
             return
         self._remember(fill.id)
         if not owner:
-            self.events.add("fill", f"trade {fill.id} (not one of ours)", side=fill.side,
-                            price=fill.price, qty=fill.qty)  # fmt: skip
+            self.events.add(
+                "fill",
+                f"trade {fill.id} (not one of ours)",
+                side=fill.side,
+                price=fill.price,
+                qty=fill.qty,
+            )
             return
         self._record(fill, owner, now)
 
@@ -137,9 +144,18 @@ class Ledger:
     def _record(self, fill: Fill, cl_ord_id: str, now: float) -> None:
         at = trade_time(fill, now)
         record = FillRecord(
-            fill.id or 0, at, fill.symbol, fill.side, fill.price, fill.qty, fill.fee,
-            liquidity(fill.fee, fill.price * fill.qty), fill.pnl, fill.order_id, cl_ord_id,
-        )  # fmt: skip
+            fill.id or 0,
+            at,
+            fill.symbol,
+            fill.side,
+            fill.price,
+            fill.qty,
+            fill.fee,
+            liquidity(fill.fee, fill.price * fill.qty),
+            fill.pnl,
+            fill.order_id,
+            cl_ord_id,
+        )
         self.events.add(
             "fill",
             f"trade {record.trade_id} {record.liquidity} fee {record.fee}",

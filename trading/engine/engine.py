@@ -156,15 +156,8 @@ class Engine:
             self.clock,
             self.options.capacity_fallback_seconds,
         )
-        self.ledger = Ledger(
-            self.bot,
-            self.rest,
-            self.bot_state,
-            self.events,
-            self.uptime,
-            self.clock,
-            self.options.account_refresh_every,
-        )
+        every = self.options.account_refresh_every  # fills, positions and balance
+        self.ledger = Ledger(self.bot_state, self.rest, self.events, self.uptime, self.clock, every)
         self.stream_events = StreamEvents(
             self.bot_state,
             self.signals,

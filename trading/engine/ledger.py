@@ -56,15 +56,14 @@ def trade_time(fill: Fill, default: float) -> float:
 class Ledger:
     def __init__(
         self,
-        bot: str,
-        rest: StandXRest,
         state: BotState,
+        rest: StandXRest,
         events: EventLog,
         uptime: UptimeKeeper,
         clock: Callable[[], float],
         refresh_every: float = 5.0,
     ):
-        self.bot, self.rest, self.state, self.events = bot, rest, state, events
+        self.bot, self.rest, self.state, self.events = state.bot, rest, state, events
         self.uptime, self._clock, self.refresh_every = uptime, clock, refresh_every
         self.account = AccountWatch(rest, state, clock)
         self.hours: dict[int, PnlHour] = {}

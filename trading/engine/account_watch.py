@@ -38,7 +38,7 @@ class AccountWatch:
         self.positions: dict[str, Position] = {}
         self.balance: Balance | None = None
         self.updated_at: float | None = None
-        self.refresh_wanted = True  # the first pass asks at once
+        self.next_at = 0.0  # when to ask REST next (the first pass asks at once)
         self._failing = False
 
     # ------------------------------------------------------------------ inputs
@@ -58,12 +58,14 @@ class AccountWatch:
             )
         self.positions[position.symbol] = position
 
-    def refresh_soon(self) -> None:
-        self.refresh_wanted = True
+    def refresh_soon(self, within: float = 0.0) -> None:
+        """Ask REST within `within` seconds: at once after a fill of ours; within a couple
+        of seconds after a `balance` frame, which every order placed or cancelled sends
+        too (a requoting bot would otherwise ask twice a second)."""
+        self.next_at = min(self.next_at, self._clock() + within)
 
     async def refresh(self) -> bool:
         """Positions and balance from REST, each bounded by the timeout."""
-        self.refresh_wanted = False
         try:
             async with asyncio.timeout(self.timeout):
                 positions = await self.rest.query_positions()

@@ -61,7 +61,7 @@ class Ledger:
         events: EventLog,
         uptime: UptimeKeeper,
         clock: Callable[[], float],
-        refresh_every: float = 5.0,
+        refresh_every: float = 10.0,
     ):
         self.bot, self.rest, self.state, self.events = state.bot, rest, state, events
         self.uptime, self._clock, self.refresh_every = uptime, clock, refresh_every
@@ -79,7 +79,6 @@ class Ledger:
         self._unknown: dict[int, list[Fill]] = {}
         self._attempts: dict[int, int] = {}
         self._backfill_at: float | None = None
-        self._refresh_at = 0.0
 
     # ------------------------------------------------------------------ startup
 
@@ -168,10 +167,11 @@ class Ledger:
         self.recent.appendleft(record)
         self._last_time = max(self._last_time or 0.0, at)
         self._dirty[record.trade_id] = record
+        self.account.refresh_soon()  # the position and the balance changed
         due = at + MARKOUT_SECONDS
         if due >= now - 1.0:  # an old fill found by a backfill has no 5 s mark to take
             heapq.heappush(self._markouts, (due, record.trade_id, record))
-            self.wake.set()
+        self.wake.set()
 
     def _hour(self, hour: int, symbol: str) -> PnlHour:
         row = self.hours.get(hour)
@@ -195,13 +195,13 @@ class Ledger:
                 await self.backfill()
             if self._unknown:
                 await self._look_up_orders()
-            if self.account.refresh_wanted or now >= self._refresh_at:
-                self._refresh_at = now + self.refresh_every
+            if now >= self.account.next_at:
+                self.account.next_at = now + self.refresh_every
                 await self.account.refresh()
 
     async def _sleep(self) -> None:
         now = self._clock()
-        wait = min(1.0, max(0.0, self._refresh_at - now))
+        wait = min(1.0, max(0.0, self.account.next_at - now))
         if self._markouts:
             wait = min(wait, max(0.0, self._markouts[0][0] - now))
         try:

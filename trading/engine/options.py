@@ -26,7 +26,7 @@ class EngineOptions:
     breaker_window_seconds: float = 5.0
     breaker_hold_seconds: float = 30.0
     exchange_uptime_every: float = 300.0  # StandX's own uptime figures, read this often
-    account_refresh_every: float = 5.0  # query_positions + query_balance this often
+    account_refresh_every: float = 10.0  # query_positions + query_balance at least this often
 
     @classmethod
     def from_settings(cls, **overrides) -> EngineOptions:

@@ -27,6 +27,9 @@ from trading.standx.order_session import NEW_ORDER, RESPONSE_SESSION, OrderResul
 from trading.standx.stream import StreamStatus
 
 log = logging.getLogger(__name__)
+# A `balance` frame (the wallet record) comes with every order placed or cancelled: the
+# account's equity and available margin are asked from REST at most this soon after one.
+BALANCE_FRAME_REFRESH_S = 5.0
 
 # Order states the audit log records, with their OrderEvent kind.
 AUDITED_STATES = {
@@ -108,7 +111,7 @@ class StreamEvents:
         elif isinstance(event, StreamStatus) and event.name == RESPONSE_SESSION:
             self._response_session_status(event)
         elif isinstance(event, frames.BalanceUpdate):
-            self.ledger.account.refresh_soon()  # the wallet record: equity needs REST
+            self.ledger.account.refresh_soon(BALANCE_FRAME_REFRESH_S)  # equity needs REST
         elif isinstance(event, StreamStatus):
             self._account_status(event)
 

@@ -98,9 +98,19 @@ class FillOut(Schema):
     cl_ord_id: str
 
 
+class DayOut(Schema):
+    """One UTC day's fills, fees paid and realised PnL (decimal strings)."""
+
+    day: str
+    fills: int
+    fees: str
+    realized_pnl: str
+
+
 class FillsOut(Schema):
     count: int
     summary: dict[str, Any]  # this hour's and today's fills, fees, PnL, cost per in-band hour
+    days: list[DayOut]  # the last 7 UTC days with fills, newest first
     fills: list[FillOut]  # newest first, at most 200
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from dashboard.values import decimal_or_none, parse_time
 from trading import store
 from trading.core.pnl import ZERO, PnlHour
@@ -134,4 +136,25 @@ def fills_body(bot: str, snapshot: dict) -> dict:
     for fill in summary.pop("recent", None) or []:
         rows[fill["trade_id"]] = fill
     fills = sorted(rows.values(), key=lambda f: (f["time"], f["trade_id"]), reverse=True)
-    return {"count": len(fills[:API_FILLS]), "summary": summary, "fills": fills[:API_FILLS]}
+    return {
+        "count": len(fills[:API_FILLS]),
+        "summary": summary,
+        "days": days_of(bot),
+        "fills": fills[:API_FILLS],
+    }
+
+
+def days_of(bot: str, days: int = 7) -> list[dict]:
+    """Fills, fees and realised PnL per UTC day of the stored hours, newest first."""
+    since = timezone.now() - dt.timedelta(days=days)
+    totals: dict[dt.date, PnlHour] = {}
+    for row in PnlHourRow.objects.filter(bot=bot, hour__gte=since):
+        day = totals.setdefault(row.hour.date(), PnlHour(0))
+        day.fills += row.fills
+        day.fees += row.fees.normalize()
+        day.realized_pnl += row.realized_pnl.normalize()
+    return [
+        {"day": d.isoformat(), "fills": t.fills, "fees": _text(t.fees),
+         "realized_pnl": _text(t.realized_pnl)}
+        for d, t in sorted(totals.items(), reverse=True)
+    ]  # fmt: skip

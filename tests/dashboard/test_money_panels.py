@@ -160,6 +160,9 @@ def test_without_an_engine_the_stored_fills_and_hours_are_shown(client_in, confi
     # cost = 0.0066 - 0.01 - (-0.002) = -0.0014 over half an hour in band
     assert body["summary"]["cost_per_in_band_hour"] == "-0.0028"
     assert [f["trade_id"] for f in body["fills"]] == [9]
+    assert body["days"] == [
+        {"day": hour.date().isoformat(), "fills": 1, "fees": "0.0066", "realized_pnl": "0.01"}
+    ]
     status = client_in.get("/api/status").json()
     assert status["account"] == {"positions": [], "balance": None, "updated_at": None}
     history = client_in.get("/api/uptime").json()["history"]

@@ -110,8 +110,7 @@ def status_context(s: dict, now: dt.datetime) -> dict:
         "in_doubt": (s.get("cleanup") or {}).get("message"),
         "breaker": [side for side, b in (s.get("breaker") or {}).items() if b.get("holding")],
         "feed": s.get("feed") or {},
-        "age_s": age,
-        "stale": age is None or age > STALE_AFTER_SECONDS,
+        **_age_fields(age),
         "failures": failures.get("consecutive", 0),
         "max_failures": failures.get("max"),
         "position": (s.get("position") or {}).get("qty"),
@@ -186,8 +185,7 @@ def row_context(s: dict, now: dt.datetime) -> dict:
         "max_failures": failures.get("max"),
         "p99_ms": (s.get("latency") or {}).get("reaction_p99_ms"),
         "updated_at": s.get("updated_at"),
-        "age_s": age,
-        "stale": age is None or age > STALE_AFTER_SECONDS,
+        **_age_fields(age),
         **reward_panels.row_reward(s),
     }
 
@@ -269,6 +267,16 @@ def hour_minutes(up: dict) -> dict:
         "in_band_pct": percent_of_hour(in_band),
         "target_pct": percent_of_hour(target),
         "met": in_band >= target,
+    }
+
+
+def _age_fields(age: float | None) -> dict:
+    """The snapshot's age at render; the page counts it on (data-age-s) until the next
+    frame, so a bot whose engine went quiet looks stale without any server push."""
+    return {
+        "age_s": age,
+        "age_attr": None if age is None else f"{max(age, 0.0):.1f}",
+        "stale": age is None or age > STALE_AFTER_SECONDS,
     }
 
 

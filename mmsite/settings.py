@@ -239,7 +239,14 @@ if CHANNEL_LAYER == "redis":
             # expiry: a control message nobody read within 10 s is stale (a late "kill" must not
             # hit the next worker); snapshots come every second, so nothing older matters either.
             # capacity: a dashboard tab that stops reading loses snapshots, never blocks the engine.
-            "CONFIG": {"hosts": [REDIS_URL], "expiry": 10, "capacity": 100, "prefix": REDIS_PREFIX},
+            # socket_timeout: above channels_redis's 5 s blocking pop (redis-py 8 defaults both
+            # to 5 s, so a channel quiet for 5 s, e.g. a dead bot's page, crashed its consumer).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "expiry": 10,
+                "capacity": 100,
+                "prefix": REDIS_PREFIX,
+            },
         }
     }
 else:

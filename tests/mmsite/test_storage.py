@@ -60,7 +60,7 @@ def test_redis_layer_settings_bound_capacity_and_expiry():
     layer = json.loads(result.stdout)
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert layer["CONFIG"] == {
-        "hosts": ["redis://127.0.0.1:6390/2"],
+        "hosts": [{"address": "redis://127.0.0.1:6390/2", "socket_timeout": 15}],
         "expiry": 10,
         "capacity": 100,
         "prefix": "mm-test",

@@ -22,7 +22,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer, SessionAuthIsStaff
 
-from dashboard import controls, throttle
+from dashboard import controls, positions, throttle
 from dashboard.api_schemas import (
     ActionOut,
     BotRowOut,
@@ -42,6 +42,7 @@ from dashboard.money import fills_body
 from dashboard.state import (
     DEFAULT_BOT,
     bot_exists,
+    bot_or_404,
     current_snapshot,
     orders_body,
     overview_rows,
@@ -178,11 +179,14 @@ def _fills(bot: str) -> dict:
 
 
 def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
-    changes = {k: str(v) for k, v in payload.model_dump(exclude_unset=True).items()}
+    values = payload.model_dump(exclude_unset=True)
+    confirmed = values.pop(positions.CONFIRM_FIELD, None) is True
+    changes = {k: str(v) for k, v in values.items()}
     if not changes:
         raise ValidationError(
             [{"loc": ["body", "payload"], "msg": "No field to change.", "type": "value_error"}]
         )
+    _refuse_unconfirmed_switch(bot, changes.get("symbol"), confirmed)
     form, sent = controls.update_config(
         bot, StrategyForm, changes, user=_who(request), source="api"
     )
@@ -202,6 +206,22 @@ def _config(request, bot: str, payload: ConfigIn) -> ConfigOut:
         )
     form.instance.refresh_from_db()
     return ConfigOut(config=plain_values(form.instance), sent=sent.ok, detail=sent.detail)
+
+
+def _refuse_unconfirmed_switch(bot: str, symbol: str | None, confirmed: bool) -> None:
+    """A symbol change while the bot holds a position on its current symbol: 409, unless
+    the request says confirm_open_position: true."""
+    warning = positions.switch_warning(bot, bot_or_404(bot).symbol, symbol)
+    if warning and not confirmed:
+        raise ConfigConflict(
+            [
+                {
+                    "loc": ["body", "payload", "symbol"],
+                    "msg": f"{warning} (send {positions.CONFIRM_FIELD}: true)",
+                    "type": "open_position",
+                }
+            ]
+        )
 
 
 # ---------------------------------------------------------------- the original paths: bot "default"

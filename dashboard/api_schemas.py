@@ -23,6 +23,7 @@ from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
 from dashboard.decimal_pattern import decimal_pattern
+from dashboard.positions import CONFIRM_FIELD
 from trading.models import KNOWN_SYMBOLS, BotConfig
 
 
@@ -261,6 +262,21 @@ def _strategy_type(name: str) -> Any:
     raise TypeError(f"BotConfig.{name}: no API schema for {type(field).__name__}")
 
 
+# Not a strategy value: the answer to "the bot holds a position on its current symbol;
+# switch anyway?" (dashboard/positions.py). Without it such a switch is a 409.
+CONFIRM_TYPE = Annotated[
+    bool,
+    Field(
+        strict=True,
+        description=(
+            "true: change `symbol` even though the bot holds a position on its current symbol "
+            "(that position stays open on the exchange, unmanaged). Without it such a change "
+            "is refused with 409."
+        ),
+    ),
+]
+
+
 def _config_schema(schema: dict) -> None:
     """Nothing to change is refused, so say so; and no field is nullable (no null default)."""
     schema["minProperties"] = 1
@@ -273,6 +289,7 @@ def _config_in() -> type[Schema]:
     # Typed Any: mypy checks a **dict against create_model's own keyword parameters too
     # (__base__, __config__, ...), which a (type, default) pair does not fit.
     fields: dict[str, Any] = {name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS}
+    fields[CONFIRM_FIELD] = (CONFIRM_TYPE, None)
     model = create_model("ConfigIn", __base__=Schema, **fields)
     model.model_config.update(ConfigDict(extra="forbid", json_schema_extra=_config_schema))
     model.__doc__ = (

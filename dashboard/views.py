@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from dashboard import controls, throttle
+from dashboard import controls, positions, throttle
 from dashboard.auth import operator_required, redeem_login_token
 from dashboard.forms import DASHBOARD_FIELDS, BotConfigForm, StrategyForm
 from dashboard.render import render_panel, render_panels, render_rows
@@ -70,7 +70,7 @@ def _overview(request):
     )
 
 
-def _page(request, config: BotConfig, form=None, status=200):
+def _page(request, config: BotConfig, form=None, status=200, confirm_switch: str = ""):
     snapshot = current_snapshot(config.name)
     return render(
         request,
@@ -81,6 +81,7 @@ def _page(request, config: BotConfig, form=None, status=200):
             "panels": render_panels(snapshot),
             "form": form or BotConfigForm(instance=config),
             "controls": CONTROLS,
+            "confirm_switch": confirm_switch,
         },
         status=status,
     )
@@ -132,6 +133,9 @@ def config(request, name: str | None = None):
     # A field the post leaves out keeps its stored value (a form from before quote_strategy
     # was on it); one sent empty is an error like any bad value.
     changes = {k: request.POST[k] for k in DASHBOARD_FIELDS if k in request.POST}
+    warning = positions.switch_warning(bot.name, bot.symbol, changes.get("symbol"))
+    if warning and not request.POST.get(positions.CONFIRM_FIELD):
+        return _confirm_switch(request, bot, changes, warning)
     form, sent = controls.update_config(
         bot.name, BotConfigForm, changes, user=request.user.get_username()
     )
@@ -146,6 +150,16 @@ def config(request, name: str | None = None):
     if sent is None:
         return _page(request, bot, form, status=status)
     return _back(name)
+
+
+def _confirm_switch(request, bot: BotConfig, changes: dict, warning: str):
+    """The symbol changes while the bot holds a position on the old one: nothing is saved;
+    the form comes back with the trader's values, the reason and a box to confirm (409)."""
+    form = BotConfigForm({**plain_values(bot), **changes}, instance=bot)
+    context = {"form": form, "bot": bot.name, "confirm_switch": warning}
+    if request.htmx:
+        return render(request, "dashboard/partials/_config.html", context, status=409)
+    return _page(request, bot, form, status=409, confirm_switch=warning)
 
 
 @require_POST

@@ -10,16 +10,45 @@ from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
-from trading.models import BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
+from trading.models import KNOWN_SYMBOLS, BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 log = logging.getLogger(__name__)
 
 
+class BotConfigAdminForm(forms.ModelForm):
+    """The symbol is a choice of the symbols the bot can quote (not free text), and changing
+    it while the bot holds a position on its current symbol needs the confirmation box."""
+
+    symbol = forms.ChoiceField(choices=[(s, s) for s in KNOWN_SYMBOLS])
+    confirm_open_position = forms.BooleanField(
+        required=False,
+        label="Switch despite an open position",
+        help_text="Needed only when the symbol changes while the bot holds a position on its "
+        "current symbol: that position stays open on the exchange, unmanaged.",
+    )
+
+    class Meta:
+        model = BotConfig
+        fields = ("symbol",)  # admin adds the fieldsets' fields
+
+    def clean(self) -> dict:
+        data = super().clean()
+        from dashboard.positions import switch_warning  # the dashboard app reads snapshots
+
+        if self.instance.pk and "symbol" in self.changed_data:
+            warning = switch_warning(self.instance.name, self.initial["symbol"], data.get("symbol"))
+            if warning and not data.get("confirm_open_position"):
+                self.add_error("symbol", f"{warning} Tick the box below to switch anyway.")
+        return data
+
+
 @admin.register(BotConfig)
 class BotConfigAdmin(admin.ModelAdmin):
+    form = BotConfigAdminForm
     list_display = (
         "name",
         "symbol",
@@ -34,7 +63,7 @@ class BotConfigAdmin(admin.ModelAdmin):
     # The engine owns the run state: start/stop/kill are controls, not edits.
     readonly_fields = ("run_state", "state_reason", "updated_at")
     fieldsets = (
-        (None, {"fields": ("name", "symbol", "requote_mode")}),
+        (None, {"fields": ("name", "symbol", "confirm_open_position", "requote_mode")}),
         (
             "Quotes",
             {
@@ -81,7 +110,9 @@ class BotConfigAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         if change:
             # Only what this form changed: never a stale copy of the rest (or the run state).
-            obj.save(update_fields=[*form.changed_data, "updated_at"])
+            # (The form's confirmation box is no column.)
+            columns = {f.name for f in obj._meta.concrete_fields}
+            obj.save(update_fields=[*(f for f in form.changed_data if f in columns), "updated_at"])
         else:
             super().save_model(request, obj, form, change)
         transaction.on_commit(lambda: self.notify_engine(request, obj))

@@ -35,7 +35,7 @@
     if (conn.dataset.state === "live" && lastFrame && Date.now() - lastFrame > 5000) show("quiet");
     var stale = [], oldest = 0;
     document.querySelectorAll("[data-age-s]").forEach(function (el) {
-      var seconds = ageOf(el), scope = el.closest("[data-stale-scope]") || el;
+      var seconds = ageOf(el), scope = el.closest("[data-stale-scope], tr.bot-row") || el;
       var isStale = seconds > STALE_AFTER_S;
       el.textContent = age(seconds) + (el.dataset.ageSuffix || "");
       el.classList.toggle("warn", isStale);

@@ -37,9 +37,9 @@ def test_a_reporting_engine_fills_its_row(client_in, config):
     eth = found["eth"]
     assert 'data-state="running"' in eth
     assert "96,764.2" in eth and "97,736.8" in eth  # our bid and ask
-    assert 'data-field="orders" data-label="orders">2</td>' in eth
+    assert '<td class="r" data-field="orders">2</td>' in eth
     assert "25.2 / 30" in eth  # 1510.5 s in band, target 30
-    assert 'data-field="p99" data-label="p99 ms">7.3<' in eth  # reaction p99 ms (7.25)
+    assert 'data-field="p99">7.3<' in eth  # reaction p99 ms (7.25)
     assert 'data-state="no engine connected"' in found["default"]
 
 

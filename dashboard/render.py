@@ -13,7 +13,7 @@ import datetime as dt
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dashboard import money, reward_panels
+from dashboard import event_words, money, reward_panels
 from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
 from trading.engine.exchange_uptime import disagrees
 
@@ -162,7 +162,8 @@ def uptime_context(s: dict, now: dt.datetime) -> dict:
 def events_context(s: dict, now: dt.datetime) -> dict:
     events = []
     for e in (s.get("events") or [])[:30]:
-        events.append({**e, "at": parse_time(e.get("at"))})
+        text = event_words.plain_message(e.get("kind"), e.get("message"))
+        events.append({**e, "at": parse_time(e.get("at")), "text": text})
     return {"events": events}
 
 

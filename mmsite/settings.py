@@ -372,6 +372,8 @@ X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# Times to the second, zone labelled (mmsite/formats/en/formats.py): admin shows them so.
+FORMAT_MODULE_PATH = ["mmsite.formats"]
 USE_I18N = False
 USE_TZ = True
 

@@ -14,12 +14,27 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from dashboard.event_words import plain_message
+from dashboard.forms import FIELD_WORDS, ConfigRulesForm, plain, plain_error_messages
+from dashboard.positions import switch_warning
 from trading.models import KNOWN_SYMBOLS, BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 log = logging.getLogger(__name__)
 
 
-class BotConfigAdminForm(forms.ModelForm):
+def plain_column(field: str, description: str):
+    """A decimal list column as a person writes it (66331.75, not 66331.7500000000)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj) -> str:
+        value = getattr(obj, field)
+        return "–" if value is None else plain(value)
+
+    column.__name__ = f"{field}_plain"
+    return column
+
+
+class BotConfigAdminForm(ConfigRulesForm):
     """The symbol is a choice of the symbols the bot can quote (not free text), and changing
     it while the bot holds a position on its current symbol needs the confirmation box."""
 
@@ -34,10 +49,10 @@ class BotConfigAdminForm(forms.ModelForm):
     class Meta:
         model = BotConfig
         fields = ("symbol",)  # admin adds the fieldsets' fields
+        error_messages = plain_error_messages(FIELD_WORDS)
 
     def clean(self) -> dict:
-        data = super().clean()
-        from dashboard.positions import switch_warning  # the dashboard app reads snapshots
+        data = super().clean() or {}
 
         if self.instance.pk and "symbol" in self.changed_data:
             warning = switch_warning(self.instance.name, self.initial["symbol"], data.get("symbol"))
@@ -53,13 +68,17 @@ class BotConfigAdmin(admin.ModelAdmin):
         "name",
         "symbol",
         "quote_strategy",
-        "spread_bps",
-        "bid_notional",
-        "ask_notional",
-        "requote_threshold_bps",
+        "spread",
+        "bid",
+        "ask",
+        "requote_threshold",
         "run_state",
         "updated_at",
     )
+    spread = plain_column("spread_bps", "spread (bps)")
+    bid = plain_column("bid_notional", "bid notional (USD)")
+    ask = plain_column("ask_notional", "ask notional (USD)")
+    requote_threshold = plain_column("requote_threshold_bps", "requote threshold (bps)")
     # The engine owns the run state: start/stop/kill are controls, not edits.
     readonly_fields = ("run_state", "state_reason", "updated_at")
     fieldsets = (
@@ -169,7 +188,15 @@ class UptimeHourAdmin(ReadOnlyAdmin):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "bot", "kind", "symbol", "side", "price", "qty", "cl_ord_id", "message")
+    list_display = ("at", "bot", "kind", "symbol", "side", "price_", "qty_", "cl_ord_id", "what")
+    price_ = plain_column("price", "price")
+    qty_ = plain_column("qty", "qty")
+
+    @admin.display(description="message")
+    def what(self, obj: OrderEvent) -> str:
+        """In plain words (dashboard.event_words); the message as logged is in the row."""
+        return plain_message(obj.kind, obj.message)
+
     list_filter = ("kind", "bot", "symbol", "side")
     search_fields = ("cl_ord_id", "message")
     date_hierarchy = "at"

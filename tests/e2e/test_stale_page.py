@@ -8,6 +8,7 @@ banner that the bot process may have stopped, instead of showing RUNNING "0.0s a
 
 from __future__ import annotations
 
+import contextlib
 import re
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from bench.localproc import stop_process
 from bench.services import missing_binary, start_redis
 from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
@@ -25,19 +27,20 @@ from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 def split(tmp_path):
     if missing_binary() == "redis-server":
         pytest.skip("redis-server not installed")
-    redis = start_redis(tmp_path)
-    port = free_port()
-    env = {
-        "CHANNEL_LAYER": "redis",
-        "REDIS_URL": redis.url,
-        "REDIS_PREFIX": f"stale{port}",
-        "WEB_PORT": str(port),
-    }
-    engine = Manage(tmp_path, env=env)
-    web: subprocess.Popen | None = None
-    try:
+    with contextlib.ExitStack() as cleanup:  # each step undone even when a later one fails
+        redis = start_redis(tmp_path)
+        cleanup.callback(redis.stop)
+        port = free_port()
+        env = {
+            "CHANNEL_LAYER": "redis",
+            "REDIS_URL": redis.url,
+            "REDIS_PREFIX": f"stale{port}",
+            "WEB_PORT": str(port),
+        }
+        engine = Manage(tmp_path, env=env)
         engine.run("migrate", "--noinput")
         engine.start("runbot", "--engine-only")
+        cleanup.callback(engine.stop)
         engine.wait_for(r"engine default started", timeout=60)
         with open(tmp_path / "web.log", "ab") as log:
             web = subprocess.Popen(
@@ -48,6 +51,7 @@ def split(tmp_path):
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+        cleanup.callback(stop_process, web)
         link = subprocess.run(
             [sys.executable, "manage.py", "loginlink", "--url", f"http://127.0.0.1:{port}/"],
             cwd=REPO,
@@ -58,12 +62,6 @@ def split(tmp_path):
             text=True,
         ).stdout.strip()
         yield engine, link
-    finally:
-        if web is not None:
-            web.terminate()
-            web.wait(15)
-        engine.stop()
-        redis.stop()
 
 
 def answers(url: str) -> bool:

@@ -280,6 +280,8 @@ CONFIRM_TYPE = Annotated[
 def _config_schema(schema: dict) -> None:
     """Nothing to change is refused, so say so; and no field is nullable (no null default)."""
     schema["minProperties"] = 1
+    # ...and the confirmation alone changes nothing either: at least one strategy value.
+    schema["anyOf"] = [{"required": [name]} for name in settings.BOT_DEFAULTS]
     schema["example"] = {"spread_bps": "12.5"}
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)

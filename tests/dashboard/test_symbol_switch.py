@@ -104,10 +104,14 @@ def test_the_api_refuses_with_409_until_confirmed(client_in, config, sent):
     assert [m["action"] for m in sent] == ["config"]
 
 
-def test_the_openapi_document_names_the_confirmation(client_in):
+def test_the_openapi_document_names_the_confirmation(client_in, config):
     schema = client_in.get("/api/openapi.json").json()
     prop = schema["components"]["schemas"]["ConfigIn"]["properties"]["confirm_open_position"]
     assert prop["type"] == "boolean" and "409" in prop["description"]
+    # The confirmation alone is no change: the schema asks for a strategy value too.
+    required = [rule["required"] for rule in schema["components"]["schemas"]["ConfigIn"]["anyOf"]]
+    assert ["symbol"] in required and ["confirm_open_position"] not in required
+    assert post_api(client_in, {"confirm_open_position": True}).status_code == 422
 
 
 @pytest.fixture

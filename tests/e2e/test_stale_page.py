@@ -126,3 +126,30 @@ def test_a_killed_engine_makes_the_pages_stale(browser, split):
     page.reload()
     expect(state).to_have_attribute("data-state", "no engine connected", timeout=15000)
     context.close()
+
+
+@pytest.fixture
+def runbot(tmp_path):
+    bot = Manage(tmp_path, env={"WEB_PORT": str(free_port())})
+    bot.run("migrate", "--noinput")
+    bot.start("runbot")  # the newcomer's path: engine and web server in one process
+    yield bot
+    bot.stop()
+
+
+def test_a_stopped_runbot_leaves_a_stale_page(page, runbot):
+    """The issue's case: 10 s after runbot stopped the page said RUNNING, "0.0s ago"."""
+    page.goto(runbot.wait_for(r"dashboard: (http://\S+/accounts/link/\S+)", timeout=60).group(1))
+    expect(page.locator("#panel-status .state")).to_have_attribute(
+        "data-state", "running", timeout=20000
+    )
+    expect(page.locator("#stale-banner")).to_be_hidden()
+
+    assert runbot.stop() == 0
+    banner = page.locator("#stale-banner")
+    expect(banner).to_be_visible(timeout=15000)
+    expect(banner).to_contain_text("the bot process may have stopped")
+    expect(banner).to_contain_text("the connection to this server is down too")
+    expect(page.locator("#live")).to_have_class(re.compile(r"\bstale\b"))
+    age = page.locator('#panel-status [data-field="age"]')
+    wait_until(lambda: seconds(age.text_content()) > 8, what="the age counting past 8 s")

@@ -1,5 +1,6 @@
 """The audit log in plain words. The engine writes terse reasons (trigger names such as
-"missing", the tracker's "exchange: rejected", the client's "alo order rejected status=400");
+"missing", the tracker's "exchange: rejected", the order-response session's "exchange: alo
+order rejected (order response)", the client's "alo order rejected status=400");
 the database keeps them as written, and the events panel and admin show this reading of them
 (the original stays in the row's tooltip).
 """
@@ -25,8 +26,9 @@ EXCHANGE_STATUS = {
     "canceled": "the exchange confirms it is cancelled",
     "filled": "filled completely",
     "rejected": (
-        "rejected by the exchange after it was accepted; the order stream gives no reason "
-        "(for a post-only order it almost always means it would have crossed the book)"
+        "rejected by the exchange; the order stream gives no reason and the order-response "
+        "session's answer (which has one) did not come first (for a post-only order it "
+        "almost always means it would have crossed the book)"
     ),
 }
 FIXED = {
@@ -49,7 +51,11 @@ def plain_message(kind: str | None, message: str | None) -> str:
             return worded
     if text.startswith("exchange: "):
         status = text.removeprefix("exchange: ")
-        return EXCHANGE_STATUS.get(status, f"the exchange reports it {status}")
+        if status in EXCHANGE_STATUS:
+            return EXCHANGE_STATUS[status]
+        if kind == "reject":  # the order-response session's answer carries the reason
+            return _reject_words(status.removesuffix(" (order response)"))
+        return f"the exchange reports it {status}"
     if text in FIXED:
         return FIXED[text]
     not_sent = _NOT_SENT.match(text)

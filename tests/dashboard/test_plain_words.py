@@ -62,7 +62,7 @@ def test_admin_shows_plain_decimals_seconds_and_utc(admin_client, config):
     assert "66331.75<" in html and "66331.7500000000" not in html
     assert "0.0003<" in html and "0.0003000000" not in html
     assert "2026-11-29 13:16:28 UTC" in html
-    assert "rejected by the exchange after it was accepted" in html
+    assert "rejected by the exchange; the order stream gives no reason" in html
 
     html = admin_client.get("/admin/trading/botconfig/").content.decode()
     assert ">50<" in html and "50.0000" not in html
@@ -105,6 +105,12 @@ def test_admin_errors_name_the_field_and_unit(admin_client, config):
             "reject",
             "insufficient margin status=400 code=1003",
             "rejected by the exchange: “insufficient margin” (HTTP 400): not enough margin for it",
+        ),
+        (
+            "reject",
+            "exchange: alo order rejected (order response)",
+            "rejected by the exchange: “alo order rejected”: "
+            "the post-only order would have crossed the book",
         ),
         ("info", "something new the engine says", "something new the engine says"),
     ],

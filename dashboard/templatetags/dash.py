@@ -35,6 +35,19 @@ def num(value, places=None) -> str:
 
 
 @register.filter
+def usd(value) -> str:
+    """An amount of money to the hundredth of a cent, without zeros that say nothing:
+    '0.00', '0.0033', '99,990.31' (not '0.0000' or '99,990.3100')."""
+    number = _number(value)
+    if number is None:
+        return "–"
+    text = f"{number:,.4f}"
+    while text.endswith("0") and len(text.split(".")[1]) > 2:
+        text = text[:-1]
+    return text
+
+
+@register.filter
 def age(seconds) -> str:
     """Compact duration: '0.4s', '12s', '3m 05s', '2h 07m'."""
     number = _number(seconds)

@@ -89,8 +89,8 @@ def test_panels_show_positions_balance_fills_and_cost():
     account, fills = html["account"], html["fills"]
     assert 'data-symbol="ETH-USD"' in account and "not this bot's symbol" in account
     assert "short" in account and "long" in account
-    assert ">99,970.5000<" in account and ">99,990.3100<" in account  # available, equity
-    assert 'data-count="2"' in fills and ">0.0066<" in fills and ">0.0150<" in fills
+    assert ">99,970.50<" in account and ">99,990.31<" in account  # available, equity
+    assert 'data-count="2"' in fills and ">0.0066<" in fills and ">0.015<" in fills
     assert 'data-field="cost-per-hour" class="ok">-0.01<' in fills  # it earned: negative cost
     assert 'data-trade="1"' in fills and ">-1.5<" in fills  # the markout in bps
     assert "…" in fills  # trade 2's markout is not due yet

@@ -147,3 +147,19 @@ def test_a_config_change_clears_the_last_control_message(client_in, config, sent
         in (html)
     )
     assert "start: sent" not in html and "Saved at " in html and " UTC." in html
+
+
+@pytest.mark.parametrize(
+    "amount, shown",
+    [
+        ("0", "0.00"),
+        ("0.0033", "0.0033"),
+        ("0.0150", "0.015"),
+        ("99990.31", "99,990.31"),
+        ("-1.23456", "-1.2346"),
+    ],
+)
+def test_money_is_shown_without_zeros_that_say_nothing(amount, shown):
+    from dashboard.templatetags.dash import usd
+
+    assert usd(amount) == shown

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from dashboard.templatetags.dash import usd
 from tests.e2e.conftest import REPO, Manage, free_port, wait_until
 
 SCREENSHOT = (
@@ -98,7 +99,7 @@ def test_fills_panel_updates_when_the_simulator_fills_our_bid(page, runbot, simu
     expect(row).to_contain_text("maker")
     fee = Decimal(trade["fee_qty"])
     assert fee == Decimal(trade["qty"]) * Decimal(trade["price"]) * Decimal("0.0001")
-    expect(fills.locator('[data-field="fees"]')).to_have_text(f"{fee:,.4f}")
+    expect(fills.locator('[data-field="fees"]')).to_have_text(usd(fee))
     # The markout arrives 5 s after the fill, pushed like everything else.
     expect(row.locator('[data-field="markout"]')).not_to_contain_text("…", timeout=15000)
 
@@ -108,7 +109,7 @@ def test_fills_panel_updates_when_the_simulator_fills_our_bid(page, runbot, simu
     expect(held).to_contain_text(f"{Decimal(position['qty']):,f}", timeout=10000)
     expect(held).to_contain_text("long")
     balance = Decimal(exchange_get(simulator, "/api/query_balance")["balance"])
-    expect(account.locator('[data-field="balance"]')).to_have_text(f"{balance:,.4f}")
+    expect(account.locator('[data-field="balance"]')).to_have_text(usd(balance))
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.locator("#panel-fills").screenshot(path=str(SCREENSHOT))
     account.screenshot(path=str(SCREENSHOT.with_name("account.png")))

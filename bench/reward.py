@@ -26,6 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench import reward_ledger
 from bench import soak_procs as procs
 from bench.localproc import HOST, free_port
 from bench.reward_report import (
@@ -54,6 +55,16 @@ ROWS: dict[str, dict] = {
     "spread8": {"quote_strategy": "spread", "spread_bps": "8"},
     "spread8-tight": {"quote_strategy": "spread", "spread_bps": "8", "requote_threshold_bps": "2"},
     "band": {"quote_strategy": "band"},
+    # Inventory control (issue 16): skew of the adding side, and flattening at the stop.
+    "spread5-skew": {"quote_strategy": "spread", "spread_bps": "5", "inventory_skew_bps": "3"},
+    "spread5-flatten": {
+        "quote_strategy": "spread",
+        "spread_bps": "5",
+        "flatten_after_fill": "on",
+        "flatten_on_stop": "on",
+    },
+    "band-skew": {"quote_strategy": "band", "inventory_skew_bps": "3"},
+    "band-flatten": {"quote_strategy": "band", "flatten_after_fill": "on", "flatten_on_stop": "on"},
 }
 # Values a BotConfig without the field behaves as: such a row runs without the field.
 IMPLIED_WITHOUT_FIELD = {"quote_strategy": "spread"}
@@ -217,8 +228,14 @@ async def measure_rows(plan: dict, seconds: float, api_base: str) -> dict:
 
 async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     """Every row's engine at once for `seconds`; the ground truth of each, read before any
-    engine stops (the clean stop's cancels are not part of what is measured)."""
+    engine stops (the clean stop's cancels are not part of what is measured); the money
+    from each account's ledger after the stop (a flattening at the stop is paid for)."""
+    import httpx
+
     engines, clients = build_engines(plan, api_base)
+    tokens = {row: spec["token"] for row, spec in plan.items()}
+    async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
+        start_balances = await reward_ledger.balances(http, tokens)
     tasks = {row: asyncio.create_task(engine.run(), name=row) for row, engine in engines.items()}
     await asyncio.wait(tasks.values(), timeout=seconds)
     stats = await ground_truth(plan, api_base)
@@ -229,15 +246,30 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
         ended = await asyncio.gather(*tasks.values(), return_exceptions=True)
     for rest in clients:
         await rest.aclose()
+    async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
+        money = {
+            row: await reward_ledger.ledger(http, tokens[row], SYMBOL, start_balances[row])
+            for row in plan
+        }
     return {
         row: {
-            **columns(stats[row], SYMBOL),
+            **with_money(columns(stats[row], SYMBOL), money[row], stats[row]),
             "engine_state": states[row],
             "engine_error": None
             if not isinstance(error, BaseException)
             else f"{type(error).__name__}: {error}",
         }
         for row, error in zip(tasks, ended, strict=True)
+    }
+
+
+def with_money(figures: dict, ledger_row: dict, stats: dict) -> dict:
+    truth = stats["symbols"][SYMBOL]
+    return {
+        **figures,
+        **reward_ledger.money_columns(
+            ledger_row, truth["in_band_seconds"], truth["observed_seconds"]
+        ),
     }
 
 

@@ -20,6 +20,10 @@ ROW_LABELS = {
     "spread8": "spread SPREAD_BPS=8",
     "spread8-tight": "spread SPREAD_BPS=8 THRESH=2",
     "band": "band (defaults)",
+    "spread5-skew": "spread SPREAD_BPS=5 SKEW=3",
+    "spread5-flatten": "spread SPREAD_BPS=5 FLATTEN",
+    "band-skew": "band SKEW=3",
+    "band-flatten": "band FLATTEN",
 }
 IP_BUDGET_PER_S, PACER_HEADROOM, FLEET = 50.0, 0.9, 8
 
@@ -44,6 +48,18 @@ TABLE = (
     ("cancel<3s %", "cancels_under_3s_pct", "{:.1f}"),
     ("median life s", "median_order_life_s", "{:.2f}"),
     ("counted USD", "counted_usd_mean", "{}"),
+)
+
+# What the fills cost (issue 16), from each account's ledger after the stop: fees, realised
+# and unrealised PnL (USD over the run), and the cost per hour spent in band.
+MONEY_TABLE = (
+    ("fills/h", "fills_per_hour", "{:.0f}"),
+    ("fees USD", "fees_usd", "{:.4f}"),
+    ("realised USD", "realised_usd", "{:.4f}"),
+    ("unrealised USD", "unrealised_usd", "{:.4f}"),
+    ("net USD", "net_usd", "{:.4f}"),
+    ("end position", "position_end", "{}"),
+    ("cost/in-band h", "cost_per_in_band_hour_usd", "{:.2f}"),
 )
 
 
@@ -161,8 +177,18 @@ def print_scenario(name: str, result: dict, seconds: float) -> None:
         f"(50/s x 0.9 / 8 bots); fewer fills/h than spread at the same in-band %: "
         f"{_fills_verdict(result['band_vs_spread'])}"
     )
+    print_money(result)
     if result.get("env_overrides"):
         print(f"note: the environment changed the defaults: {result['env_overrides']}")
+
+
+def print_money(result: dict) -> None:
+    print(f"{'money (ledger, after the stop)':32}" + "".join(f"{h:>15}" for h, _, _ in MONEY_TABLE))
+    for row, figures in result["rows"].items():
+        if "skipped" in figures or "fees_usd" not in figures:
+            continue
+        cells = "".join(f"{_cell(figures.get(key), fmt):>15}" for _, key, fmt in MONEY_TABLE)
+        print(f"{ROW_LABELS.get(row, row):32}{cells}")
 
 
 def _cell(value, fmt: str) -> str:

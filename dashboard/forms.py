@@ -41,6 +41,14 @@ DASHBOARD_FIELDS = (
     "bid_notional",
     "ask_notional",
     "requote_threshold_bps",
+    # Inventory control (issue 16): the limit, the skew, the cooldown and the flattening.
+    "max_notional",
+    "inventory_skew_bps",
+    "fill_cooldown_seconds",
+    "flatten_on_stop",
+    "flatten_on_kill",
+    "flatten_after_fill",
+    "flatten_maker_seconds",
 )
 
 
@@ -132,6 +140,13 @@ class BotConfigForm(ConfigRulesForm):
             "bid_notional": "Bid notional",
             "ask_notional": "Ask notional",
             "requote_threshold_bps": "Requote threshold (bps)",
+            "max_notional": "Position limit (USD)",
+            "inventory_skew_bps": "Inventory skew (bps)",
+            "fill_cooldown_seconds": "Cooldown after a fill (s)",
+            "flatten_on_stop": "Flatten on stop",
+            "flatten_on_kill": "Flatten on kill",
+            "flatten_after_fill": "Flatten after a fill",
+            "flatten_maker_seconds": "Flatten: maker for (s)",
         }
         widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
         error_messages = plain_error_messages(DASHBOARD_FIELDS)
@@ -143,6 +158,10 @@ class BotConfigForm(ConfigRulesForm):
         if not isinstance(strategy, forms.ChoiceField):
             raise TypeError(f"quote_strategy is a {type(strategy).__name__}, not a choice field")
         strategy.choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
+        for name in ("flatten_on_stop", "flatten_on_kill", "flatten_after_fill"):
+            choice = self.fields[name]
+            if isinstance(choice, forms.ChoiceField):
+                choice.choices = [("off", "off"), ("on", "on")]
 
 
 class StrategyForm(ConfigRulesForm):

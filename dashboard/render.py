@@ -114,6 +114,7 @@ def status_context(s: dict, now: dt.datetime) -> dict:
         "failures": failures.get("consecutive", 0),
         "max_failures": failures.get("max"),
         "position": (s.get("position") or {}).get("qty"),
+        "inventory": s.get("inventory") or {},
         "token_expires_at": expires,
         "token_warning": bool(expires and expires - now < TOKEN_WARN_BEFORE),
         "token_expired": bool(expires and expires <= now),

@@ -23,6 +23,7 @@ from mmsite.env import (
     env_url,
     is_loopback,
 )
+from trading.core.inventory import inventory_problems
 from trading.core.quoting import loop_problems
 from trading.fleet import accounts
 from trading.symbols import KNOWN_SYMBOLS
@@ -160,8 +161,10 @@ BOT_DEFAULTS = {
     "proximity_guard_bps": env_decimal(
         "PROXIMITY_GUARD_BPS", "1.0", minimum=Decimal("0"), maximum=Decimal("1000")
     ),
+    # The position limit: 300 USD is ten default (30 USD) orders filled on one side
+    # (docs/operations.md "Inventory and risk": what tighter costs on a fast market).
     "max_notional": env_decimal(
-        "MAX_NOTIONAL", "10000.0", minimum=Decimal("0"), exclusive_minimum=True
+        "MAX_NOTIONAL", "300", minimum=Decimal("0"), exclusive_minimum=True
     ),
     "max_consecutive_failures": env_int("MAX_CONSECUTIVE_FAILURES", 5, minimum=1, maximum=1000),
     "stale_order_seconds": env_decimal(
@@ -199,6 +202,19 @@ BOT_DEFAULTS = {
     "band_max_requests_per_minute": env_int(
         "BAND_MAX_REQUESTS_PER_MINUTE", 300, minimum=10, maximum=3000
     ),
+    # Inventory control, each off by default (docs/operations.md "Inventory and risk").
+    "inventory_skew_bps": env_decimal(
+        "INVENTORY_SKEW_BPS", "0", minimum=Decimal("0"), maximum=Decimal("50")
+    ),
+    "fill_cooldown_seconds": env_decimal(
+        "FILL_COOLDOWN_SECONDS", "0", minimum=Decimal("0"), maximum=Decimal("600")
+    ),
+    "flatten_on_stop": env_choice("FLATTEN_ON_STOP", "off", ("off", "on")),
+    "flatten_on_kill": env_choice("FLATTEN_ON_KILL", "off", ("off", "on")),
+    "flatten_after_fill": env_choice("FLATTEN_AFTER_FILL", "off", ("off", "on")),
+    "flatten_maker_seconds": env_decimal(
+        "FLATTEN_MAKER_SECONDS", "3", minimum=Decimal("0"), maximum=Decimal("10")
+    ),
 }
 # Values that could only loop or be clamped are refused here, as the form/API/admin refuse them.
 if loop_problems(BOT_DEFAULTS):
@@ -206,6 +222,8 @@ if loop_problems(BOT_DEFAULTS):
         "The strategy settings would start a requote loop. "
         + " ".join(loop_problems(BOT_DEFAULTS).values())
     )
+if inventory_problems(BOT_DEFAULTS):
+    raise ImproperlyConfigured(" ".join(inventory_problems(BOT_DEFAULTS).values()))
 if _spread_bps > _max_deviation_bps:
     raise ImproperlyConfigured(
         f"SPREAD_BPS ({BOT_DEFAULTS['spread_bps']}) is wider than MAX_SPREAD_DEVIATION_BPS "

@@ -99,6 +99,19 @@ class BotConfigAdmin(admin.ModelAdmin):
             },
         ),
         ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
+        (
+            "Inventory control",
+            {
+                "fields": (
+                    "inventory_skew_bps",
+                    "fill_cooldown_seconds",
+                    "flatten_on_stop",
+                    "flatten_on_kill",
+                    "flatten_after_fill",
+                    "flatten_maker_seconds",
+                )
+            },
+        ),
         ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
         (
             "Band strategy",

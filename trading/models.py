@@ -14,11 +14,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from trading.core.domain import RunState
+from trading.core.inventory import OFF, ON, inventory_problems
 from trading.core.quoting import loop_problems
 from trading.symbols import KNOWN_SYMBOLS
 
 # The strategy values trading.core.quoting.loop_problems judges together.
 LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
+# ... and the ones trading.core.inventory.inventory_problems judges together.
+INVENTORY_FIELDS = ("max_notional", "bid_notional", "ask_notional")
 
 
 def validate_symbol(value: str) -> None:
@@ -113,6 +116,50 @@ class BotConfig(models.Model):
     # changed in .env since then is applied at the next start (trading/fleet/envsync.py).
     last_start = models.JSONField(default=dict, blank=True, editable=False)
 
+    # Inventory control (trading/core/inventory.py, docs/operations.md "Inventory and risk").
+    inventory_skew_bps = models.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+        help_text="the side that adds to the position moves this many bps away from the mark "
+        "at MAX_NOTIONAL (in proportion below it), never out of the reward band; 0: off",
+    )
+    fill_cooldown_seconds = models.DecimalField(
+        max_digits=7,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("600"))],
+        help_text="after a fill, that side places nothing for this long; 0: off",
+    )
+    flatten_on_stop = models.CharField(
+        max_length=3,
+        choices=[(OFF, "off: a stop keeps the position"), (ON, "on: a stop flattens it")],
+        default=OFF,
+        help_text="stop and process shutdown close the position with reduce-only orders",
+    )
+    flatten_on_kill = models.CharField(
+        max_length=3,
+        choices=[(OFF, "off: a kill keeps the position"), (ON, "on: a kill flattens it")],
+        default=OFF,
+        help_text="a kill (by hand or the kill switch) closes the position with reduce-only orders",
+    )
+    flatten_after_fill = models.CharField(
+        max_length=3,
+        choices=[(OFF, "off: fills build a position"), (ON, "on: each fill is flattened")],
+        default=OFF,
+        help_text="after a fill while running, close the position with reduce-only orders "
+        "(maker at the touch, then taker)",
+    )
+    flatten_maker_seconds = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+        help_text="flattening: how long the reduce-only maker order at the touch waits before "
+        "a taker order closes the rest; 0: taker at once",
+    )
+
     run_state = models.CharField(
         max_length=10,
         default=RunState.RUNNING.value,
@@ -129,6 +176,10 @@ class BotConfig(models.Model):
 
     def clean(self) -> None:
         problems = loop_problems({name: getattr(self, name) for name in LOOP_FIELDS})
+        for field, why in inventory_problems(
+            {name: getattr(self, name) for name in INVENTORY_FIELDS}
+        ).items():
+            problems.setdefault(field, why)
         if (
             self.spread_bps is not None
             and self.max_spread_deviation_bps is not None

@@ -46,3 +46,18 @@ def test_quick_reward_run_has_every_row_and_column(tmp_path):
         assert row["median_order_life_s"] is None or row["median_order_life_s"] > 0, name
         assert (float(row["counted_usd_mean"]) > 0) == (row["in_band_pct"] > 0), name
         assert set(row["meets"]) == {"in_band", "two_sided", "requests"}, name
+        assert_money_is_the_ledger(name, row)
+
+
+def assert_money_is_the_ledger(name: str, row: dict) -> None:
+    """Issue 16's columns agree with each other and with the account's wallet: net is
+    realised + unrealised - fees, the balance moved by realised less fees, and a row that
+    flattens on stop ends flat."""
+    assert row["fees_usd"] >= 0 and row["trades"] >= 0, name
+    net = row["realised_usd"] + row["unrealised_usd"] - row["fees_usd"]
+    assert abs(row["net_usd"] - net) < 1e-5, name
+    assert abs(row["balance_change_usd"] - (row["realised_usd"] - row["fees_usd"])) < 1e-5, name
+    if name.endswith("-flatten"):
+        assert row["position_end"] == "0" and row["unrealised_usd"] == 0, name
+    if row["trades"] == 0:
+        assert row["fees_usd"] == 0 and row["position_end"] == "0", name

@@ -104,6 +104,27 @@ def test_a_rule_between_fields_is_a_conflict(client_in, config, sent):
     assert config_row() == before and sent == []
 
 
+def test_a_position_limit_below_one_order_is_a_conflict(client_in, config, sent):
+    """Issue 16: MAX_NOTIONAL under the stored 30 USD orders could never quote them whole."""
+    before = config_row()
+    response = post(client_in, {"max_notional": "20"})
+    assert response.status_code == 409
+    detail = response.json()["detail"]
+    assert [e["loc"][-1] for e in detail] == ["max_notional"]
+    assert "below one order's notional" in detail[0]["msg"]
+    assert config_row() == before and sent == []
+
+
+def test_inventory_settings_through_the_api(client_in, config, sent):
+    response = post(
+        client_in, {"inventory_skew_bps": 3, "flatten_on_kill": "on", "fill_cooldown_seconds": "2"}
+    )
+    assert response.status_code == 200
+    row = BotConfig.objects.get(name="default")
+    assert (row.inventory_skew_bps, row.flatten_on_kill) == (Decimal("3"), "on")
+    assert post(client_in, {"flatten_on_stop": "yes"}).status_code == 422
+
+
 @pytest.mark.parametrize("value", ["1e2", " 5", "+5", "5.", ".5", "05", "12.34567", "٣"])
 def test_decimal_strings_must_be_plain(client_in, config, sent, value):
     response = post(client_in, {"spread_bps": value})

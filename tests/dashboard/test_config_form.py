@@ -83,3 +83,46 @@ def test_extra_posted_fields_are_ignored(client_in, sent, config):
     client_in.post("/config", {**VALID, "run_state": "killed", "max_notional": "1"})
     row = BotConfig.objects.get(name="default")
     assert row.run_state == "running" and row.max_notional == config.max_notional
+
+
+def test_inventory_settings_are_edited_on_the_dashboard(client_in, sent, config):
+    """Issue 16: the position limit, skew, cooldown and flattening are dashboard fields."""
+    changes = {
+        "max_notional": "300",
+        "inventory_skew_bps": "2",
+        "fill_cooldown_seconds": "1.5",
+        "flatten_on_stop": "on",
+        "flatten_on_kill": "on",
+        "flatten_maker_seconds": "4",
+    }
+    response = client_in.post("/config", changes, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and b"Saved" in response.content
+    row = BotConfig.objects.get(name="default")
+    assert (row.max_notional, row.inventory_skew_bps, row.fill_cooldown_seconds) == (
+        Decimal("300"),
+        Decimal("2"),
+        Decimal("1.5"),
+    )
+    assert (row.flatten_on_stop, row.flatten_on_kill, row.flatten_maker_seconds) == (
+        "on",
+        "on",
+        Decimal("4"),
+    )
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("max_notional", "20"),  # below one 30 USD order: refused between fields
+        ("inventory_skew_bps", "51"),
+        ("fill_cooldown_seconds", "-1"),
+        ("flatten_on_stop", "maybe"),
+        ("flatten_maker_seconds", "11"),
+    ],
+)
+def test_bad_inventory_values_change_nothing(client_in, sent, config, field, value):
+    before = BotConfig.objects.get(name="default")
+    response = client_in.post("/config", {field: value}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422
+    after = BotConfig.objects.get(name="default")
+    assert getattr(after, field) == getattr(before, field) and sent == []

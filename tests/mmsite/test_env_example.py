@@ -53,7 +53,8 @@ ORIGINAL_DEFAULTS = {
     "REFRESH_INTERVAL": "1.0",
     "REQUOTE_THRESHOLD_BPS": "25.0",
     "PROXIMITY_GUARD_BPS": "1.0",
-    "MAX_NOTIONAL": "10000.0",
+    # Issue 16: 10000 allowed a 330-fill position against 30 USD orders; 300 is ten fills.
+    "MAX_NOTIONAL": "300",
     "MAX_CONSECUTIVE_FAILURES": "5",
     "STALE_ORDER_SECONDS": "30",
     "MAX_SPREAD_DEVIATION_BPS": "200",
@@ -72,7 +73,7 @@ def test_original_variables_keep_their_defaults():
     assert d["spread_bps"] == Decimal("50.0") and d["bid_notional"] == Decimal("30.0")
     assert d["ask_notional"] == Decimal("30.0") and d["refresh_interval"] == Decimal("1.0")
     assert d["requote_threshold_bps"] == Decimal("25") and d["proximity_guard_bps"] == Decimal("1")
-    assert d["max_notional"] == Decimal("10000") and d["max_consecutive_failures"] == 5
+    assert d["max_notional"] == Decimal("300") and d["max_consecutive_failures"] == 5
     assert d["stale_order_seconds"] == Decimal("30") and d["max_spread_deviation_bps"] == Decimal(
         "200"
     )

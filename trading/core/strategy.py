@@ -19,13 +19,14 @@ apart (`earn_problem`): it is the dashboard's question, not the quoting pass's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from trading.core.actions import BandWindow
-from trading.core.band import BandInputs, BandPlan, plan_band
+from trading.core.band import MIN_MARGIN_BPS, BandInputs, BandPlan, plan_band
 from trading.core.domain import BPS, BookTop, Side
+from trading.core.inventory import NO_SKEW, Skew, skew_for, skew_offset
 
 SPREAD, BAND = "spread", "band"
 
@@ -65,15 +66,40 @@ def band_inputs(values: Mapping[str, Any], measured: Measured) -> BandInputs:
 
 
 def plan_pass(
-    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, measured: Measured
+    values: Mapping[str, Any],
+    top: BookTop,
+    mark: Decimal | None,
+    measured: Measured,
+    position_qty: Decimal = Decimal("0"),
 ) -> StrategyPlan:
     """The plan for one quoting pass. Band mode without a mark plans nothing (anchors None
-    and no windows): the caller waits for the first price message."""
+    and no windows): the caller waits for the first price message. With a position and
+    INVENTORY_SKEW_BPS the side that adds to it is moved away from the mark, never out of
+    the band (trading/core/inventory.py)."""
+    skew = skew_for(values, position_qty, top.mid) if top.mid > 0 else NO_SKEW
     if values.get("quote_strategy", SPREAD) == BAND:
-        return _band_plan(values, top, mark, measured)
+        return _band_plan(values, top, mark, measured, skew)
     band = _dec(values, "uptime_band_bps", "10")
     windows = None if mark is None else {s: BandWindow.reward_band(mark, band) for s in Side}
-    return StrategyPlan(SPREAD, None, windows, 0.0, False, None)
+    anchors = None if skew.side is None else _spread_anchors(values, top, mark, skew)
+    return StrategyPlan(SPREAD, anchors, windows, 0.0, False, None)
+
+
+def _spread_anchors(
+    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, skew: Skew
+) -> tuple[Decimal, Decimal]:
+    """mid ± SPREAD_BPS, the adding side moved by the skew (measured from the mark, whose
+    band pays): a side inside the band stays inside its usable edge."""
+    spread = _dec(values, "spread_bps", "50") / BPS
+    raw = {Side.BUY: top.mid * (1 - spread), Side.SELL: top.mid * (1 + spread)}
+    side = skew.side
+    if side is None:
+        return raw[Side.BUY], raw[Side.SELL]
+    reference = mark if mark is not None and mark > 0 else top.mid
+    edge = _dec(values, "uptime_band_bps", "10") - Decimal(str(MIN_MARGIN_BPS))
+    offset = (raw[side] - reference) / reference * BPS
+    raw[side] = reference * (1 + skew_offset(side, offset, skew.shift_bps, edge) / BPS)
+    return raw[Side.BUY], raw[Side.SELL]
 
 
 def earn_problem(values: Mapping[str, Any], top: BookTop | None, measured: Measured) -> str | None:
@@ -96,13 +122,17 @@ def spread_problem(values: Mapping[str, Any]) -> str | None:
 
 
 def _band_plan(
-    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, measured: Measured
+    values: Mapping[str, Any],
+    top: BookTop,
+    mark: Decimal | None,
+    measured: Measured,
+    skew: Skew = NO_SKEW,
 ) -> StrategyPlan:
     inputs = band_inputs(values, measured)
     rest = float(_dec(values, "band_min_rest_seconds", "3"))
     if mark is None:
         return StrategyPlan(BAND, None, None, rest, True, "waiting for the first mark price")
-    plan = plan_band(top, mark, inputs)
+    plan = _skewed(plan_band(top, mark, inputs), skew)
     holding = measured.requests_per_minute >= float(values.get("band_max_requests_per_minute", 300))
     windows = {side: _window(plan, side, holding) for side in Side}
     anchors = (plan.price(Side.BUY), plan.price(Side.SELL))
@@ -116,6 +146,47 @@ def _band_plan(
         band=plan,
         holding=holding,
         proximity_bps=plan.urgent_bps,
+    )
+
+
+# Skew uses at most this share of the way from the target to the far end of the keep
+# window: an order placed ON that end would fall out of the window at the first tick of
+# rounding or of the mark, while its replacement (on the end too) never counts as inside
+# it, so the BAND trigger would never move it: it would drift out of the band.
+SKEW_MAX_SHARE = Decimal("0.75")
+
+
+def _skewed(plan: BandPlan, skew: Skew) -> BandPlan:
+    """The adding side's target moved away from the mark by the skew, by at most
+    SKEW_MAX_SHARE of its room to the far end of its keep window (inside the band); the
+    touch end of its windows moves with it (never past the new target), so an order left
+    near the touch is requoted outward."""
+    side = skew.side
+    if side is None or not plan.side(side).in_band:
+        return plan
+    sp, shift = plan.side(side), skew.shift_bps
+    far = -sp.keep_low if side is Side.BUY else sp.keep_high
+    bound = abs(sp.target) + (far - abs(sp.target)) * SKEW_MAX_SHARE
+    target = skew_offset(side, sp.target, shift, bound)
+    moved = abs(target - sp.target)
+    if side is Side.BUY:
+        return replace(
+            plan,
+            bid=replace(
+                sp,
+                target=target,
+                keep_high=max(target, sp.keep_high - moved),
+                hold_high=max(target, sp.hold_high - moved),
+            ),
+        )
+    return replace(
+        plan,
+        ask=replace(
+            sp,
+            target=target,
+            keep_low=min(target, sp.keep_low + moved),
+            hold_low=min(target, sp.hold_low + moved),
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from trading.core.backoff import Backoff
+from trading.core.domain import OrderState
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.supervisor import bounded_lock
@@ -92,10 +93,14 @@ class OrderCleanup:
                 await executor.drain()
                 for attempt in range(rounds):
                     left = await self._listed(left)
-                    if left == set():
+                    # Accepted but not yet resting, an order is not listed as open: one of
+                    # ours still PENDING_NEW is cancelled by id, not taken for gone.
+                    unlisted = self._accepted_not_resting()
+                    if left == set() and not unlisted:
                         executor.forget_all("canceled (verified)")
                         return CleanupResult(0)
-                    to_cancel = left if left is not None else set(executor.tracker.live_ids())
+                    listed = left if left is not None else set(executor.tracker.live_ids())
+                    to_cancel = listed | unlisted
                     if to_cancel:
                         await executor.cancel_many(sorted(to_cancel), why)
                     await self._sleep(VERIFY_BACKOFF.delay(attempt))
@@ -104,6 +109,14 @@ class OrderCleanup:
         result = CleanupResult(None if left is None else len(left))
         log.error("%s: %s", why, result.describe())
         return result
+
+    def _accepted_not_resting(self) -> set[str]:
+        tracker = self.executor.tracker
+        return {
+            o.cl_ord_id
+            for o in tracker.live()
+            if o.state is OrderState.PENDING_NEW and tracker.is_ours(o.cl_ord_id)
+        }
 
     async def _listed(self, known: set[str] | None) -> set[str] | None:
         """Our orders the exchange lists as open now (the last answer if it does not say)."""

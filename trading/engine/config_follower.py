@@ -36,6 +36,7 @@ QUOTE_FIELDS = (
     "quote_strategy",
     "band_margin_bps",
     "uptime_band_bps",
+    "inventory_skew_bps",
 )
 LOAD_ATTEMPTS = 10
 LOAD_BACKOFF = Backoff(base=0.25, cap=2.0)

@@ -31,6 +31,8 @@ from trading.engine.exchange_uptime import ExchangeUptime
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
 from trading.engine.feeds import SharedFeed
+from trading.engine.flatten import Flattener, PositionOutcome
+from trading.engine.flatten_fill import FillFlattener
 from trading.engine.ledger import Ledger
 from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
@@ -84,6 +86,7 @@ class Engine:
         self._wire_quoting()
         self.started = False  # start_up finished: it may have quoted
         self.shutdown_result: CleanupResult | None = None
+        self.shutdown_position: PositionOutcome | None = None
         self._shutdown = asyncio.Event()
         self._last_prune = 0.0
 
@@ -99,10 +102,13 @@ class Engine:
             lambda: state.symbol,
             lambda why: self.run_control.trip(why),
             lambda exc: self.run_control.auth_failed(exc),
-            lambda transition: self.stream_events.on_transition(transition),
+            self._transition,
             self.clock,
         )
         self.cleanup = OrderCleanup(self.executor, self.trading_lock)
+        self.flattener = Flattener(
+            state, self.cleanup, self.events, self.trading_lock, self.clock, self._transition
+        )
         self.run_control = RunControl(
             state,
             self.executor,
@@ -111,14 +117,14 @@ class Engine:
             self.failures,
             self.breaker,
             self.signals,
+            self.flattener,
         )
         self.reconciler = Reconciler(
-            state,
-            self.executor,
-            self.events,
-            self.clock,
-            lambda transition: self.stream_events.on_transition(transition),
+            state, self.executor, self.events, self.clock, self._transition
         )
+
+    def _transition(self, transition) -> None:
+        self.stream_events.on_transition(transition)  # built after the parts that report
 
     def _wire_followers(self) -> None:
         """The parts that follow the world outside the order book: the config row, time
@@ -147,6 +153,7 @@ class Engine:
 
     def _wire_quoting(self) -> None:
         """The quoting pass and what the streams make of our state."""
+        self.fill_flattener = FillFlattener(self.bot_state, self.flattener, self.signals)
         self.quoter = Quoter(
             self.bot_state,
             self.executor,
@@ -155,6 +162,8 @@ class Engine:
             self.events,
             self.clock,
             self.options.capacity_fallback_seconds,
+            self.fill_flattener.after_fill,
+            self.fill_flattener.owns,
         )
         every = self.options.account_refresh_every  # fills, positions and balance
         self.ledger = Ledger(self.bot_state, self.rest, self.events, self.uptime, self.clock, every)
@@ -272,6 +281,10 @@ class Engine:
         self.run_control.set_run_state(RunState.STOPPED, "process shutdown")
         await self.signals.wait_background(timeout=5.0)
         result = await self.cleanup.cancel_everything("shutdown")
+        if self.started:  # the position: kept or flattened (FLATTEN_ON_STOP), said
+            self.shutdown_position = await self.flattener.at_end("shutdown", result)
+            self.bot_state.run.position = self.shutdown_position.text
+            result = self.cleanup.last or result
         self.run_control.note_cleanup(result)
         self.shutdown_result = result
         self.events.add("stop", "process shutdown: " + result.describe())

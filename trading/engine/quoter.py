@@ -14,7 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from trading.core import decide as decide_core
-from trading.core import quoting
+from trading.core import inventory, quoting
 from trading.core.actions import Action, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
@@ -39,10 +39,15 @@ class Quoter:
         events: EventLog,
         clock: Callable[[], float],
         fallback_seconds: float,
+        on_fill: Callable[[], None] = lambda: None,
+        not_a_quote: Callable[[str], bool] = lambda cl_ord_id: False,
     ):
         self.state, self.executor, self.uptime = state, executor, uptime
         self.breaker, self.events = breaker, events
         self._clock, self._fallback_seconds = clock, fallback_seconds
+        # FLATTEN_AFTER_FILL (engine/flatten_fill.py): told of each fill; its reduce-only
+        # orders are not quotes, so decide never sees them.
+        self._on_fill, self._not_a_quote = on_fill, not_a_quote
         self._overlap_blocked_until = 0.0
         self.meter = MarketMeter()
         self.last_plan: StrategyPlan | None = None
@@ -50,6 +55,10 @@ class Quoter:
         # longer after each reject in a row: a market the quote cannot rest in is not met
         # with a new order every pass.
         self._rejects: dict[Side, tuple[int, float]] = {}  # side -> (in a row, until)
+        # FILL_COOLDOWN_SECONDS: a side that was filled places nothing until then. A fill is
+        # read from the position's change (a fill is the only thing that moves it).
+        self._cooldown_until: dict[Side, float] = {}
+        self._seen_position: tuple[str, Decimal] | None = None  # (symbol, position)
 
     def quote_once(self, trigger_at: float | None = None) -> None:
         """One pass: plan -> desired quotes -> actions -> execute. Synchronous on purpose:
@@ -60,6 +69,7 @@ class Quoter:
         if state.spec is None or top is None:
             return
         now = self._clock()
+        self._note_position(now)
         plan = self.plan(top, now)
         if plan.name == BAND and plan.anchors is None:
             return  # the band needs the mark: wait for a price message
@@ -67,9 +77,8 @@ class Quoter:
         if plan.proximity_bps is not None:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
         desired = quoting.compute_quotes(top, state.spec, params, state.position_qty, plan.anchors)
-        actions = decide_core.decide(
-            desired, state.tracker.live(), now, top, self.decide_params(now, plan)
-        )
+        quotes = [o for o in state.tracker.live() if not self._not_a_quote(o.cl_ord_id)]
+        actions = decide_core.decide(desired, quotes, now, top, self.decide_params(now, plan))
         self._execute(actions, top, trigger_at, now)
 
     def plan(self, top: BookTop, now: float) -> StrategyPlan:
@@ -78,8 +87,37 @@ class Quoter:
             self.meter.latency_s,
             self.executor.calls.requests_per_minute(now),
         )
-        self.last_plan = plan_pass(self.state.values, top, self.state.market.mark, measured)
+        self.last_plan = plan_pass(
+            self.state.values, top, self.state.market.mark, measured, self.state.position_qty
+        )
         return self.last_plan
+
+    def _note_position(self, now: float) -> None:
+        """A changed position means a fill: that side cools down (FILL_COOLDOWN_SECONDS)."""
+        now_seen = (self.state.symbol, self.state.position_qty)
+        seen, self._seen_position = self._seen_position, now_seen
+        cooldown = float(self.state.values.get("fill_cooldown_seconds", 0) or 0)
+        # A new symbol's position is not a fill: it is only seen.
+        side = (
+            None
+            if seen is None or seen[0] != now_seen[0]
+            else inventory.filled_side(seen[1], now_seen[1])
+        )
+        if side is None:
+            return
+        self._on_fill()
+        if cooldown <= 0:
+            return
+        self._cooldown_until[side] = now + cooldown
+        self.events.add(
+            "info",
+            f"{side.value} side filled: it waits {cooldown:g}s before quoting again "
+            "(FILL_COOLDOWN_SECONDS)",
+            side=side,
+        )
+
+    def _cooling_sides(self, now: float) -> frozenset[Side]:
+        return frozenset(side for side, until in self._cooldown_until.items() if now < until)
 
     def _execute(
         self, actions: list[Action], top: BookTop, trigger_at: float | None, now: float
@@ -156,7 +194,9 @@ class Quoter:
             band=plan.windows,
             min_rest_seconds=plan.min_rest_seconds,
             window_only=plan.window_only,
-            holding=self.breaker.holding_sides(now) | self._rejected_sides(now),
+            holding=self.breaker.holding_sides(now)
+            | self._rejected_sides(now)
+            | self._cooling_sides(now),
         )
 
     def view(self) -> dict:

@@ -16,10 +16,12 @@ from collections.abc import Awaitable, Callable
 from trading import store
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import RunState
+from trading.core.inventory import flatten_wanted
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
+from trading.engine.flatten import Flattener
 from trading.engine.state import BotState, Signals
 from trading.standx.errors import AuthError
 
@@ -38,8 +40,10 @@ class RunControl:
         failures: Failures,
         breaker: RequoteBreaker,
         signals: Signals,
+        flattener: Flattener,
     ):
         self.state, self.executor, self.cleanup = state, executor, cleanup
+        self.flattener = flattener
         self.events, self.failures, self.breaker = events, failures, breaker
         self.signals = signals
         self.auth_problem: str | None = None  # set on a 401; quoting stays off until restart
@@ -79,6 +83,7 @@ class RunControl:
         self.failures.success()
         self.breaker.reset()
         self.run.unverified = 0
+        self.run.position = None
         self.set_run_state(RUNNING, "")
         self.events.add("start", reason)
         await self._persist(RUNNING, "")
@@ -86,8 +91,13 @@ class RunControl:
         self.signals.wake()
 
     async def stop(self, reason: str) -> None:
-        if not self.run.running and not self.state.tracker.live() and self.run.unverified == 0:
-            return
+        if (
+            not self.run.running
+            and not self.state.tracker.live()
+            and self.run.unverified == 0
+            and not (flatten_wanted(self.state.values, "stop") and self.state.position_qty)
+        ):
+            return  # nothing to stop, cancel or flatten
         if self.run.running:
             self.set_run_state(STOPPED, reason)
         self.events.add("stop", reason)
@@ -154,6 +164,10 @@ class RunControl:
         _, result = await asyncio.gather(
             self._persist(state, reason), self.cleanup.cancel_everything(why)
         )
+        # Then the position: kept or flattened (FLATTEN_ON_STOP / FLATTEN_ON_KILL), said.
+        outcome = await self.flattener.at_end(why, result)
+        self.run.position = outcome.text
+        result = self.cleanup.last or result  # a flattening cancels and verifies again
         self.note_cleanup(result)
         await self.events.flush()
         return result

@@ -16,6 +16,7 @@ from trading.core.reward import LifetimeStats
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
+from trading.engine.inventory_view import inventory_view
 from trading.engine.ledger import Ledger
 from trading.engine.ledger_view import history_with_money, ledger_fields
 from trading.engine.market_view import MarketView
@@ -125,6 +126,7 @@ def build_snapshot(
         "failures": failures_view(failures),
         "breaker": breaker_view(breaker, now),
         "position": {"qty": str(state.position_qty)},
+        "inventory": inventory_view(state),
         "token_expires_at": _iso(executor.rest.token_expires_at),
         "latency": reaction_latency(executor.reaction_ms),
         "exchange": exchange_load(executor.rest),

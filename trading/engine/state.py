@@ -30,6 +30,8 @@ class RunStatus:
     # Orders of ours a kill or stop could not verify gone (None: the exchange could not
     # be asked at all); 0 when the last cleanup was verified.
     unverified: int | None = 0
+    # What the last stop or kill did with the position (engine/flatten.py), in words.
+    position: str | None = None
 
     @property
     def running(self) -> bool:

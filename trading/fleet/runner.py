@@ -302,6 +302,10 @@ class Runner:
             line = stop_line(run.bot, run.orders_at_stop, run.engine.shutdown_result)
             if line is not None:
                 self.say(line)
+            # What the stop did with the position (engine/flatten.py), unless it was flat.
+            outcome = run.engine.shutdown_position
+            if outcome is not None and outcome.how != "flat":
+                self.say(f"bot {run.bot}: {outcome.text}")
 
     async def watch_bots(self) -> None:
         """A bot added (in admin, say) starts within BOT_WATCH_SECONDS (without --bot); a

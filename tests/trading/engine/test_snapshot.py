@@ -42,6 +42,7 @@ TOP_KEYS = {
     "exchange_uptime",
     "account",
     "fills",
+    "inventory",
 }
 
 
@@ -77,6 +78,10 @@ async def test_snapshot_is_plain_json_naming_the_bot_and_its_feeds(published):
     assert snap["feed"]["market"] == "connected"
     assert set(snap["market"]) == {"mid", "mark", "best_bid", "best_ask"}
     assert isinstance(snap["market"]["mid"], str)
+    # TEST_CONFIG: 50 USD orders under a 100000 USD limit, nothing flattened yet.
+    assert snap["inventory"]["fills_to_limit"] == 2000
+    assert snap["inventory"]["on_stop"] == "kept (flatten on stop is off)"
+    assert snap["inventory"]["at_end"] is None
 
 
 async def test_snapshot_quotes_and_orders_are_those_resting_on_the_exchange(published):

@@ -2,8 +2,9 @@
 
 Kill, stop, process shutdown, a symbol switch and the orphans of a dead run all end here:
 drop whatever place is still queued, cancel every order with our prefix (tracked or found
-open on any symbol), then ask the exchange (query_open_orders) until none is listed, with a
-bounded number of rounds. The result says how many could not be verified gone, so the
+open on any symbol), then ask the exchange (query_open_orders) until none is listed and none
+of ours is still only accepted (PENDING_NEW: not listed as open yet), with a bounded number
+of rounds. The result says how many could not be verified gone, so the
 dashboard, the status API and runbot's exit status can say so when it is the truth.
 """
 

@@ -283,7 +283,6 @@ class Engine:
         result = await self.cleanup.cancel_everything("shutdown")
         if self.started:  # the position: kept or flattened (FLATTEN_ON_STOP), said
             self.shutdown_position = await self.flattener.at_end("shutdown", result)
-            self.bot_state.run.position = self.shutdown_position.text
             result = self.cleanup.last or result
         self.run_control.note_cleanup(result)
         self.shutdown_result = result

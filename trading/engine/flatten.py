@@ -80,7 +80,7 @@ class Flattener:
         """After a stop/kill/shutdown cleanup: keep or flatten the position, and say so.
         ``why`` is "stop", "shutdown" or "kill" (which setting applies)."""
         outcome = await self._at_end(why, cleaned)
-        self.last = outcome
+        self.last, self.state.run.position = outcome, outcome.text
         level = "info" if outcome.how in ("flat", "kept", "maker", "taker") else "error"
         self.events.add(level, outcome.text[:500])
         log.info("bot %s: %s", self.state.bot, outcome.text)

@@ -4,7 +4,9 @@ an expired token, and the state stored in BotConfig.run_state.
 A kill or a stop first shuts off places (dropping every place still waiting for the rate
 budget, so nothing queued before the kill reaches the exchange), then cancels every order
 of ours and verifies with the exchange (cleanup.py). When that cannot be verified the state
-reason says how many orders may remain, on the dashboard and in the status API.
+reason says how many orders may remain, on the dashboard and in the status API. Then the
+position is kept or flattened (FLATTEN_ON_STOP / FLATTEN_ON_KILL, flatten.py), and the
+outcome said.
 """
 
 from __future__ import annotations
@@ -165,8 +167,7 @@ class RunControl:
             self._persist(state, reason), self.cleanup.cancel_everything(why)
         )
         # Then the position: kept or flattened (FLATTEN_ON_STOP / FLATTEN_ON_KILL), said.
-        outcome = await self.flattener.at_end(why, result)
-        self.run.position = outcome.text
+        await self.flattener.at_end(why, result)
         result = self.cleanup.last or result  # a flattening cancels and verifies again
         self.note_cleanup(result)
         await self.events.flush()

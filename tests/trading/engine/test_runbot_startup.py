@@ -77,7 +77,7 @@ async def test_env_changes_after_the_first_start_are_applied_and_said(world, dat
     assert "bot default: SPREAD_BPS changed in .env 5 -> 6: applied" in second
     # The banner says what is in force: .env's new spread, the threshold set by hand.
     assert "strategy: spread — 6 bps each side of the mid, requote beyond 4 bps" in second
-    assert "quoting BTC-USD: bid 30 USD, ask 30 USD, at most 10000 USD exposure" in second
+    assert "quoting BTC-USD: bid 30 USD, ask 30 USD, at most 300 USD exposure" in second
     assert bot_row(data_dir["db"])[1] == 6
 
 

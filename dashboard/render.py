@@ -245,10 +245,23 @@ def _bar(i: int, row: dict, target: int, now: dt.datetime) -> dict:
         "exchange_x": i * BAR_PITCH + BAR_WIDTH,
         "exchange_y": None if exchange is None else CHART_HEIGHT - exchange,
         "gap_minutes": None if gap is None else gap / 60,
+        **_money_marks(row),
         # The engine's rule for flagging an hour (a finished one, more than a few minutes).
         "disagree": hour is not None
         and exchange_s is not None
         and disagrees(hour.timestamp(), exchange_s, ours_s, now.timestamp()),
+    }
+
+
+def _money_marks(row: dict) -> dict:
+    """What the hour cost beside what it earned: its fills and cost per in-band hour, drawn
+    as a dot under the bar (red: the hour cost money, green: it earned or broke even)."""
+    fills = int(row.get("fills") or 0)
+    cost = decimal_or_none(row.get("cost_per_in_band_hour"))
+    return {
+        "fills": fills,
+        "cost": cost,
+        "cost_level": None if cost is None else ("bad" if cost > 0 else "ok"),
     }
 
 

@@ -169,3 +169,27 @@ def test_without_an_engine_the_stored_fills_and_hours_are_shown(client_in, confi
     assert history[-1]["fees"] == "0.0066" and history[-1]["cost_per_in_band_hour"] == "-0.0028"
     page = client_in.get("/bots/default/").content.decode()
     assert 'id="panel-fills"' in page and "No engine connected" in page
+
+
+def test_the_history_chart_marks_what_each_hour_cost():
+    hour = NOW.replace(minute=0, second=0, microsecond=0)
+    rows = [
+        {"hour": (hour - dt.timedelta(hours=2)).isoformat(), "in_band_seconds": 3000},
+        {
+            "hour": (hour - dt.timedelta(hours=1)).isoformat(),
+            "in_band_seconds": 3000,
+            "fills": 4,
+            "cost_per_in_band_hour": "0.0420",
+        },
+        {
+            "hour": hour.isoformat(),
+            "in_band_seconds": 1800,
+            "fills": 1,
+            "cost_per_in_band_hour": "-0.01",
+        },
+    ]
+    snap = make_snapshot(now=NOW, history=rows)
+    html = render.render_panel("uptime", snap, NOW)
+    assert html.count('class="cost bad"') == 1 and html.count('class="cost ok"') == 1
+    assert "4 fills, cost 0.042 USD per in-band hour" in html
+    assert "0 fills</title>" in html  # an hour with no money figures draws no dot

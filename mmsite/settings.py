@@ -23,6 +23,7 @@ from mmsite.env import (
     env_url,
     is_loopback,
 )
+from trading.alerts.urls import check_alert_urls
 from trading.core.inventory import inventory_problems
 from trading.core.quoting import loop_problems
 from trading.fleet import accounts
@@ -240,6 +241,13 @@ if (
     raise ImproperlyConfigured(
         f"CL_ORD_PREFIX={CL_ORD_PREFIX!r} is not valid: expected 1-16 letters, digits, '-' or '_'."
     )
+
+# --- Alerts (trading/alerts): Apprise URLs, comma-separated (empty: no alerts), e.g.
+# tgram://BOT_TOKEN/CHAT_ID,json://127.0.0.1:9000/hook. A secret: the URLs hold tokens.
+ALERT_URLS = env_secret("ALERT_URLS")
+ALERT_URL_COUNT = check_alert_urls(ALERT_URLS)
+# A market feed or account stream down (or an engine silent) this long is alerted.
+ALERT_FEED_DOWN_SECONDS = env_int("ALERT_FEED_DOWN_SECONDS", 30, minimum=1, maximum=86400)
 
 # --- Channel layer: in-memory in one process; Redis when web and engines are split.
 CHANNEL_LAYER = env_choice("CHANNEL_LAYER", "memory", ("memory", "redis"))

@@ -21,6 +21,8 @@ ALLOWED = {
         "trading.bus",
         "trading.models",
     },
+    # Reads snapshots through the bus, never the engine's insides (its supervisor only).
+    "trading.alerts": {"trading.bus", "trading.engine.supervisor", "mmsite.env"},
 }
 
 

@@ -23,6 +23,7 @@ from django.db import connection
 
 from mmsite.logs import bot_context
 from trading import bus, store
+from trading.alerts.service import AlertService, stop_outcome
 from trading.engine.engine import Engine
 from trading.engine.options import EngineOptions
 from trading.fleet.accounts import settings_account_for_bot
@@ -265,7 +266,10 @@ class Runner:
             helpers = [group.create_task(self.watch_bots(), name="watch-bots")]
             if settings.STATUS_LINE_SECONDS:
                 helpers.append(group.create_task(self.print_status(), name="status"))
+            alerts = self.start_alerts(group)
             await self.wait_for_stop()
+            if alerts is not None:  # first: a clean stop of the engines is no outage
+                alerts.stop_watching()
             for helper in helpers:
                 helper.cancel()
             for run in self.runs:
@@ -273,8 +277,38 @@ class Runner:
             if self.tasks:
                 await asyncio.wait(self.tasks.values())
             self.print_stop_results()
+            if alerts is not None:
+                await alerts.finish(*stop_outcome(self.runs))
             if web_task is not None:
                 await stop_web(web, web_task)
+
+    def start_alerts(self, group: asyncio.TaskGroup) -> AlertService | None:
+        """Alerts for this process's bots when ALERT_URLS is set (trading/alerts)."""
+        if not settings.ALERT_URL_COUNT:
+            return None
+        alerts = AlertService(
+            self.watched_bots, settings.ALERT_URLS, float(settings.ALERT_FEED_DOWN_SECONDS)
+        )
+        hello = f"runbot started: alerts on for {', '.join(sorted(self.tasks)) or 'no bot'}"
+        if self.held_why:  # a bot held back (its row cannot be quoted) waits for a person
+            hello += "; not started: " + "; ".join(f"{b}: {w}" for b, w in self.held_why.items())
+        alerts.start(group, hello)
+        return alerts
+
+    def watched_bots(self) -> list[str]:
+        """Bots running here, and those that ended on an error or lost their lease to no
+        one (their silence is alerted). Not a bot another worker took over (it alerts for
+        it) nor one stopped because its row was deleted."""
+
+        def missed(run: BotRun) -> bool:
+            lost = run.lease_lost is not None and not run.lease_lost.taken
+            return run.error is not None or lost
+
+        return [
+            run.bot
+            for run in self.runs
+            if run.bot in self.tasks and (not self.tasks[run.bot].done() or missed(run))
+        ]
 
     def launch(self, run: BotRun) -> None:
         task = self.group.create_task(run.run(), name=f"bot-{run.bot}")

@@ -34,6 +34,7 @@ from trading.engine.feeds import SharedFeed
 from trading.engine.flatten import Flattener, PositionOutcome
 from trading.engine.flatten_fill import FillFlattener
 from trading.engine.ledger import Ledger
+from trading.engine.ops_metrics import OpsCounters
 from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
 from trading.engine.reconcile import Reconciler
@@ -84,6 +85,12 @@ class Engine:
         self._wire_order_handling()
         self._wire_followers()
         self._wire_quoting()
+        self.ops = OpsCounters(
+            self.uptime.meter,
+            self.executor.reactions,
+            self.executor.calls.requests_by_call,
+            self.failures,
+        )
         self.started = False  # start_up finished: it may have quoted
         self.shutdown_result: CleanupResult | None = None
         self.shutdown_position: PositionOutcome | None = None
@@ -388,6 +395,7 @@ class Engine:
             exchange_uptime=self.exchange_uptime.view(),
             ledger=self.ledger,
         )
+        snapshot["ops"] = self.ops.view()  # counters for /metrics
         await bus.publish_snapshot(snapshot, summarize(snapshot))
 
     async def _control_loop(self) -> None:

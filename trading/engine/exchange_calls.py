@@ -10,7 +10,7 @@ goes to its own handler instead. Every counted error becomes an audit event.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 
 from trading.engine.eventlog import EventLog
@@ -44,6 +44,7 @@ class ExchangeCalls:
         self._on_trip, self._on_auth_error = on_trip, on_auth_error
         self._clock = clock
         self._requests: deque[float] = deque()  # when each exchange call of this bot went
+        self.requests_by_call: Counter[str] = Counter()  # since the start, for /metrics
 
     async def call(
         self, where: str, make: Callable[[], Awaitable], answers: tuple[type[StandXError], ...] = ()
@@ -52,6 +53,7 @@ class ExchangeCalls:
         `answers` are errors that are a normal answer here (e.g. 404 for an order that never
         got created): the exchange worked, so they reset the counter like a success."""
         self._count_request()
+        self.requests_by_call[where] += 1
         try:
             result = await make()
         except AuthError as exc:

@@ -23,6 +23,7 @@ from trading.core.orders import OrderTracker, Transition
 from trading.engine.eventlog import EventLog
 from trading.engine.exchange_calls import ExchangeCalls
 from trading.engine.failures import Failures
+from trading.engine.ops_metrics import ReactionHistogram
 from trading.engine.supervisor import TaskSet
 from trading.standx.errors import (
     AuthError,
@@ -67,6 +68,7 @@ class Executor:
         self._on_transition = on_transition
         self._clock = clock
         self.reaction_ms: deque[float] = deque(maxlen=100_000)
+        self.reactions = ReactionHistogram()  # every one since the start, for /metrics
         self._inflight = TaskSet()
         self._cancels_due: list[str] = []  # non-urgent cancels waiting for company
         self._unsent: dict[str, asyncio.Task] = {}  # places still waiting for the budget
@@ -219,7 +221,9 @@ class Executor:
         if self.places_closed is not None:
             raise PlaceDropped(self.places_closed)
         if self._unsent.pop(cl_ord_id, None) is not None and trigger_at is not None:
-            self.reaction_ms.append((time.time() - trigger_at) * 1000.0)
+            reaction = (time.time() - trigger_at) * 1000.0
+            self.reaction_ms.append(reaction)
+            self.reactions.observe(reaction)
 
     def _retry_dropped(self, cl_ord_id: str, quote: Quote, dropped: PlaceDropped) -> None:
         self._transition(

@@ -43,6 +43,7 @@ TOP_KEYS = {
     "account",
     "fills",
     "inventory",
+    "ops",
 }
 
 

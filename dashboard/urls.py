@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from dashboard import views
+from dashboard import health, metrics, views
 from dashboard.api import api, docs_asset
 from dashboard.auth import OperatorLoginView
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("api/assets/<str:name>", docs_asset, name="api-asset"),
     path("api/", api.urls),
+    # For monitors: /healthz without login, /metrics (Prometheus) with the API token.
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # The original bot served its API docs at /docs.
     path("docs", RedirectView.as_view(url="/api/docs", permanent=False)),
 ]

@@ -88,6 +88,8 @@ def test_pages_api_and_logs_carry_no_secret(secret_settings, client_in, sent, ca
         ).content.decode()
     )
     bodies.append(Client().get("/api/status", HTTP_AUTHORIZATION="Bearer wrong").content.decode())
+    bodies.append(token_client.get("/metrics", **auth).content.decode())
+    bodies.append(Client().get("/healthz").content.decode())
     for body in bodies:
         assert _leaks(body, secret_settings) == []
     assert _leaks(caplog.text, secret_settings) == []

@@ -68,6 +68,9 @@ def api_bodies() -> list[str]:
         response = client.get(path, headers=auth)
         assert response.status_code == 200, (path, response.content)
         bodies.append(response.content.decode())
+    metrics = client.get("/metrics", headers=auth)
+    assert metrics.status_code == 200 and b"mmbot_up" in metrics.content
+    bodies += [metrics.content.decode(), client.get("/healthz").content.decode()]
     return bodies
 
 

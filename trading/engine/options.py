@@ -19,7 +19,7 @@ class EngineOptions:
     config_poll_every: float = 2.0
     pending_timeout: float = 3.0
     capacity_fallback_seconds: float = 60.0
-    token_warn_seconds: float = 3600.0
+    token_warn_seconds: float = 86400.0  # a day's notice (token_watch.py)
     prefix: str = "mmbot-"
     # The requote breaker (trading/core/breaker.py): a safety net, not a setting to tune.
     breaker_max_places: int = 25

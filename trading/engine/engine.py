@@ -85,11 +85,9 @@ class Engine:
         self._wire_order_handling()
         self._wire_followers()
         self._wire_quoting()
+        calls = self.executor.calls  # counters for /metrics (ops_metrics.py)
         self.ops = OpsCounters(
-            self.uptime.meter,
-            self.executor.reactions,
-            self.executor.calls.requests_by_call,
-            self.failures,
+            self.uptime.meter, self.executor.reactions, calls.requests_by_call, self.failures
         )
         self.started = False  # start_up finished: it may have quoted
         self.shutdown_result: CleanupResult | None = None

@@ -42,6 +42,11 @@ class CleanupResult:
     def verified(self) -> bool:
         return self.left == 0
 
+    @property
+    def exchange_silent(self) -> bool:
+        """The exchange never answered the listing of our orders during the cleanup."""
+        return self.left is None
+
     def describe(self) -> str:
         if self.verified:
             return "all our orders canceled (verified)"

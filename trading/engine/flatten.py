@@ -33,7 +33,11 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2  # how often the position is asked while an order works
 TAKER_WAIT_SECONDS = 2.0  # an IOC trades or dies within its ack: this is generous
 LOCK_WAIT_SECONDS = 5.0
+# One look at the position at the end of a run. A stop must finish inside systemd's 45 s
+# (cleanup takes up to 15 s), so a slow exchange gets "unknown", not the client's retries.
+POSITION_READ_SECONDS = 3.0
 ZERO = Decimal("0")
+UNANSWERED = "the exchange did not answer"
 
 
 @dataclass(frozen=True)
@@ -88,14 +92,16 @@ class Flattener:
 
     async def _at_end(self, why: str, cleaned: CleanupResult) -> PositionOutcome:
         symbol = self.state.symbol
+        if cleaned.exchange_silent:
+            # The exchange did not answer the cancels for the whole cleanup: asking it for
+            # the position would only push the stop past the service manager's patience.
+            return PositionOutcome(
+                symbol, None, None, "unknown", f"position on {symbol} not read: {UNANSWERED}"
+            )
         before = await self._position()
         if before is None:
             return PositionOutcome(
-                symbol,
-                None,
-                None,
-                "unknown",
-                f"position on {symbol} unknown (the exchange did not answer)",
+                symbol, None, None, "unknown", f"position on {symbol} unknown ({UNANSWERED})"
             )
         if before == 0:
             return PositionOutcome(symbol, before, before, "flat", f"no position on {symbol}")
@@ -227,8 +233,9 @@ class Flattener:
     async def _position(self) -> Decimal | None:
         symbol = self.state.symbol
         try:
-            positions = await self.rest.query_positions(symbol)
-        except StandXError:
+            async with asyncio.timeout(POSITION_READ_SECONDS):
+                positions = await self.rest.query_positions(symbol)
+        except (StandXError, TimeoutError):
             return None
         return sum((p.qty for p in positions if p.symbol == symbol), ZERO)
 

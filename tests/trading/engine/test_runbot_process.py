@@ -118,6 +118,10 @@ async def test_sigterm_with_the_exchange_frozen_says_orders_may_remain(world, da
     assert "orders may remain on the exchange" in output, output[-3000:]
     assert "runbot stopped cleanly" not in output
     assert world.two_sided()  # the message is the truth: both quotes still rest
+    # The engine finished its stop (it was not abandoned at the grace): an exchange that
+    # did not answer the cancels is not asked for the position too.
+    assert "did not finish its clean stop" not in output, output[-3000:]
+    assert "position on BTC-USD not read: the exchange did not answer" in output
 
 
 def test_unmigrated_database_fails_with_a_clear_message(tmp_path):

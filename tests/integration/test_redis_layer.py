@@ -170,6 +170,7 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     killed within 5 s of stopping Redis)."""
     from trading.engine.engine import Engine
     from trading.engine.feeds import SharedFeed
+    from trading.engine.loops import control_loop
     from trading.engine.supervisor import supervise
     from trading.standx.rest import StandXRest
 
@@ -178,7 +179,11 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
         assert await bus.receive_control("eth", timeout=0.2) is None
     rest = StandXRest("http://127.0.0.1:9")
     engine = Engine("eth", rest, SharedFeed("ws://127.0.0.1:9", None, "account"), "sim")
-    task = asyncio.create_task(supervise("control", engine._control_loop, engine.on_task_failure))
+
+    async def control() -> None:
+        await control_loop(engine.bot, engine.run_control.on_control, engine.config.reload)
+
+    task = asyncio.create_task(supervise("control", control, engine.on_task_failure))
     await asyncio.sleep(2.5)
     assert not task.done()
     assert engine.failures.total == 0 and engine.failures.consecutive == 0

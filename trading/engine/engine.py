@@ -34,6 +34,7 @@ from trading.engine.feeds import SharedFeed
 from trading.engine.flatten import Flattener, PositionOutcome
 from trading.engine.flatten_fill import FillFlattener
 from trading.engine.ledger import Ledger
+from trading.engine.loops import control_loop, quote_loop, reconcile_loop
 from trading.engine.ops_metrics import OpsCounters
 from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
@@ -43,7 +44,7 @@ from trading.engine.runcontrol import RunControl
 from trading.engine.snapshot import build_snapshot, summarize
 from trading.engine.state import BotState, Signals
 from trading.engine.stream_events import StreamEvents
-from trading.engine.supervisor import bounded_lock, every, supervise
+from trading.engine.supervisor import every, supervise
 from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.rest import StandXRest
@@ -230,12 +231,20 @@ class Engine:
         gc.freeze()  # startup objects (Django, modules) leave the GC's working set
         bodies = {
             "feed": lambda: self.feed.serve(self),
-            "quoting": self._quote_loop,
+            "quoting": lambda: quote_loop(
+                self.signals, self.refresh_interval, self.trading_lock, self.quote_once
+            ),
             "housekeeping": lambda: every(self.refresh_interval, self.housekeeping),
-            "reconcile": self._reconcile_loop,
+            "reconcile": lambda: reconcile_loop(
+                self.signals.reconcile,
+                lambda: self.options.reconcile_every,
+                self.reconciler.reconcile,
+            ),
             "persist": lambda: every(lambda: self.options.persist_every, self.persist),
             "snapshot": lambda: every(lambda: self.options.snapshot_every, self.publish),
-            "control": self._control_loop,
+            "control": lambda: control_loop(
+                self.bot, self.run_control.on_control, self.config.reload
+            ),
             "ledger": self.ledger.run,
             "config-watch": lambda: every(lambda: self.options.config_poll_every, self.config.poll),
             "exchange-uptime": lambda: every(
@@ -298,7 +307,7 @@ class Engine:
         await self.ledger.save()
         await self.events.flush()
 
-    # ------------------------------------------------------------------ stream events
+    # ------------------------------------------------------------------ stream events, quoting
 
     async def on_market_event(self, event) -> None:
         await self.stream_events.on_market_event(event)
@@ -314,22 +323,6 @@ class Engine:
         self.events.add("feed", f"pulling quotes: {reason}")
         ids = self.executor.prepare_cancel_many(self.tracker.live_ids(), f"pull: {reason}")
         self.executor.launch(self.executor.send_cancel_many(ids), "pull")
-
-    # ------------------------------------------------------------------ quoting
-
-    async def _quote_loop(self) -> None:
-        signals = self.signals
-        while True:
-            try:
-                async with asyncio.timeout(self.refresh_interval()):
-                    await signals.quote.wait()
-            except TimeoutError:
-                pass  # timer pass: age-based requotes need no market message
-            signals.quote.clear()
-            trigger_at, signals.trigger_at = signals.trigger_at, None
-            async with bounded_lock(self.trading_lock, 5.0, "quoting pass") as held:
-                if held:
-                    self.quote_once(trigger_at)
 
     def quote_once(self, trigger_at: float | None = None) -> None:
         """One quoting pass, when quoting is allowed (the caller holds the trading lock)."""
@@ -355,16 +348,6 @@ class Engine:
             result = await self.cleanup.cancel_everything("retry of an unverified cancel")
             self.run_control.note_cleanup(result)
         self.token_watch.check(self.rest.token_expires_at, now)
-
-    async def _reconcile_loop(self) -> None:
-        while True:
-            try:
-                async with asyncio.timeout(self.options.reconcile_every):
-                    await self.signals.reconcile.wait()
-            except TimeoutError:
-                pass
-            self.signals.reconcile.clear()
-            await self.reconciler.reconcile()
 
     async def persist(self) -> None:
         """Database upkeep only: a slow or locked database never delays exchange work."""
@@ -395,12 +378,6 @@ class Engine:
         )
         snapshot["ops"] = self.ops.view()  # counters for /metrics
         await bus.publish_snapshot(snapshot, summarize(snapshot))
-
-    async def _control_loop(self) -> None:
-        while True:
-            message = await bus.receive_control(self.bot, timeout=1.0)
-            if message is not None:
-                await self.run_control.on_control(message, self.config.reload)
 
     # ------------------------------------------------------------------ uptime and failures
 

@@ -30,6 +30,7 @@ from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
 from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
+from trading.fleet.startup_checks import check_port_free, symbol_problem
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
 from trading.fleet.web import (
@@ -39,7 +40,6 @@ from trading.fleet.web import (
     route_uvicorn_logs,
     stop_web,
 )
-from trading.symbols import KNOWN_SYMBOLS
 
 log = logging.getLogger("trading.runbot")
 
@@ -390,30 +390,3 @@ class Runner:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
-
-
-async def symbol_problem(config, seat: Seat) -> str | None:
-    """Why the stored row's symbol cannot be quoted (None: it can). Checked before the
-    engine starts, so a bad row holds back its bot and never the dashboard or the others."""
-    if config is None:
-        return None  # the engine reads the row itself, patiently
-    symbol = config.symbol
-    if symbol not in KNOWN_SYMBOLS:
-        return f"its symbol {symbol!r} is not one this bot knows ({', '.join(KNOWN_SYMBOLS)})"
-    if symbol not in await seat.rest.symbol_specs([symbol]):
-        return f"its symbol {symbol!r} is not listed on the exchange ({seat.venue.label})"
-    return None
-
-
-def check_port_free(host: str, port: int) -> None:
-    """SIM_PORT free now, or a CommandError naming it and the fix."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise CommandError(
-                f"the bundled simulator cannot listen on {host}:{port} ({exc.strerror}): "
-                "SIM_PORT is in use or not allowed. Set SIM_PORT=0 in .env (any free port), "
-                "or stop the program that holds it."
-            ) from None

@@ -31,18 +31,12 @@ from trading.core.domain import (
     SymbolSpec,
 )
 from trading.standx import protocol
-from trading.standx.errors import (
-    AuthError,
-    MalformedResponseError,
-    RateLimitError,
-    RequestTimeoutError,
-    StandXError,
-    error_for_status,
-)
+from trading.standx.errors import AuthError, RateLimitError, RequestTimeoutError, StandXError
 from trading.standx.order_session import CANCEL_ORDER, NEW_ORDER, SessionRequest, SessionRequests
 from trading.standx.pacing import CreditPacer
+from trading.standx.responses import decode_response
 from trading.standx.signing import RequestSigner, jwt_expiry, token_expiry_problem
-from trading.standx.values import first_text, integer, parse_json, snippet
+from trading.standx.values import first_text
 
 log = logging.getLogger(__name__)
 
@@ -359,7 +353,7 @@ class StandXRest:
         except (httpx.TransportError, TimeoutError) as exc:
             raise RequestTimeoutError(f"no response: {type(exc).__name__}") from None
         log.debug("%s %s -> %s", call.method, call.path, response.status_code)
-        payload = _decode(response)
+        payload = decode_response(response)
         if call.session is not None and self._session is not None and isinstance(payload, dict):
             self._session.acked(headers["x-request-id"], first_text(payload, "request_id"))
         return payload
@@ -380,46 +374,3 @@ class StandXRest:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self._retry_after_max)
         return self._backoff.delay(attempt)
-
-
-def _decode(response: httpx.Response) -> Any:
-    status = response.status_code
-    if not 200 <= status < 300:
-        raise _http_error(response)
-    payload = parse_json(response.content)
-    error = protocol.ack_error(payload)
-    if error is not None:
-        raise error
-    return payload
-
-
-def _http_error(response: httpx.Response) -> StandXError:
-    status = response.status_code
-    message, code = response.reason_phrase or f"HTTP {status}", None
-    try:
-        payload = parse_json(response.content)
-    except MalformedResponseError:
-        payload = None
-        if response.content:
-            message = f"{message}: {snippet(response.text)}"
-    if isinstance(payload, dict):
-        message = first_text(payload, "message", "msg") or message
-        try:
-            code = integer(payload.get("code"), "code")
-        except MalformedResponseError:
-            code = None
-    error = error_for_status(status, message, code)
-    if isinstance(error, RateLimitError):
-        error.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-    return error
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Retry-After in seconds (the HTTP-date form is not used by StandX; ignore it)."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 and seconds == seconds else None

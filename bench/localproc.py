@@ -1,10 +1,12 @@
-"""Helpers shared by the benchmarks and the process-level tests: a free loopback port and
-a bounded stop of a child process."""
+"""Helpers shared by the benchmarks and the process-level tests: a free loopback port, a
+bounded stop of a child process and a fresh account on a local simulator."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+
+import httpx
 
 HOST = "127.0.0.1"
 
@@ -24,3 +26,13 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> int | None
     except subprocess.TimeoutExpired:
         process.kill()
         return process.wait(timeout=timeout)
+
+
+def new_sim_account(api: str) -> dict:
+    """A fresh account on the simulator at `api` (POST /sim/accounts): its token and keys."""
+    return httpx.post(
+        f"{api}/sim/accounts",
+        content=b"{}",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    ).json()

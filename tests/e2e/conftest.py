@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
+from bench.localproc import free_port, new_sim_account
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -114,3 +114,48 @@ class Manage:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(5)
+
+
+# Two bots in one runbot: "default" quotes BTC-USD, "eth" ETH-USD.
+TWO_BOTS = """
+from trading.models import BotConfig
+BotConfig.load("default")
+eth = BotConfig.load("eth")
+eth.symbol = "ETH-USD"
+eth.save()
+"""
+
+
+def start_two_bots(data_dir: Path, env: dict) -> Manage:
+    """`runbot` (bundled simulator, no --bot: every configured bot) with TWO_BOTS stored."""
+    bot = Manage(data_dir, env=env)
+    bot.run("migrate", "--noinput")
+    bot.run("shell", "-c", TWO_BOTS)
+    bot.start("runbot")
+    return bot
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    """`runsim` on a free port and a fresh account on it: its URLs, token and keys."""
+    sim = Manage(tmp_path / "sim")
+    sim.data_dir.mkdir()
+    sim.start("runsim", "--port", str(free_port()))
+    match = sim.wait_for(r"StandX simulator on (http://\S+) \(ws: (ws://\S+), (ws://\S+)\)")
+    api, stream, ws_api = match.groups()
+    yield {"api": api, "stream": stream, "ws_api": ws_api, **new_sim_account(api)}
+    sim.stop()
+
+
+def sim_bot_env(simulator: dict, web_port: int) -> dict:
+    """The env of a `runbot --no-sim` trading on the `simulator` fixture's account."""
+    return {
+        "WEB_PORT": str(web_port),
+        "REFRESH_INTERVAL": "0.2",
+        "STANDX_MODE": "sim",
+        "STANDX_API_BASE": simulator["api"],
+        "STANDX_WS_URL": simulator["stream"],
+        "STANDX_WS_API_URL": simulator["ws_api"],
+        "STANDX_JWT_TOKEN": simulator["token"],
+        "STANDX_ED25519_PRIVATE_KEY": simulator["ed25519_private_key"],
+    }

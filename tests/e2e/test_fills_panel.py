@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from dashboard.templatetags.dash import usd
-from tests.e2e.conftest import REPO, Manage, free_port, wait_until
+from tests.e2e.conftest import REPO, Manage, free_port, sim_bot_env, wait_until
 
 SCREENSHOT = (
     REPO
@@ -25,37 +25,8 @@ SCREENSHOT = (
 
 
 @pytest.fixture
-def simulator(tmp_path):
-    sim = Manage(tmp_path / "sim")
-    sim.data_dir.mkdir()
-    sim.start("runsim", "--port", str(free_port()))
-    match = sim.wait_for(r"StandX simulator on (http://\S+) \(ws: (ws://\S+), (ws://\S+)\)")
-    api, stream, ws_api = match.groups()
-    account = httpx.post(
-        f"{api}/sim/accounts",
-        content=b"{}",
-        timeout=5,
-        headers={"Content-Type": "application/json"},
-    ).json()
-    yield {"api": api, "stream": stream, "ws_api": ws_api, **account}
-    sim.stop()
-
-
-@pytest.fixture
 def runbot(tmp_path, simulator):
-    bot = Manage(
-        tmp_path / "bot",
-        env={
-            "WEB_PORT": str(free_port()),
-            "REFRESH_INTERVAL": "0.2",
-            "STANDX_MODE": "sim",
-            "STANDX_API_BASE": simulator["api"],
-            "STANDX_WS_URL": simulator["stream"],
-            "STANDX_WS_API_URL": simulator["ws_api"],
-            "STANDX_JWT_TOKEN": simulator["token"],
-            "STANDX_ED25519_PRIVATE_KEY": simulator["ed25519_private_key"],
-        },
-    )
+    bot = Manage(tmp_path / "bot", env=sim_bot_env(simulator, free_port()))
     bot.data_dir.mkdir()
     bot.run("migrate", "--noinput")
     bot.start("runbot", "--no-sim")

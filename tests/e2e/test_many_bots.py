@@ -9,25 +9,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, Manage, free_port, wait_until
+from tests.e2e.conftest import REPO, free_port, start_two_bots, wait_until
 
 SCREENSHOTS = REPO / "test-artifacts"  # ignored by git: for a look, not for asserts
-
-TWO_BOTS = """
-from trading.models import BotConfig
-BotConfig.load("default")
-eth = BotConfig.load("eth")
-eth.symbol = "ETH-USD"
-eth.save()
-"""
 
 
 @pytest.fixture
 def runbot(tmp_path):
-    bot = Manage(tmp_path, env={"WEB_PORT": str(free_port()), "REFRESH_INTERVAL": "0.2"})
-    bot.run("migrate", "--noinput")
-    bot.run("shell", "-c", TWO_BOTS)
-    bot.start("runbot")  # no --bot: every configured bot
+    bot = start_two_bots(tmp_path, {"WEB_PORT": str(free_port()), "REFRESH_INTERVAL": "0.2"})
     yield bot
     bot.stop()
 

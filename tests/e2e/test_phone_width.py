@@ -9,26 +9,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, Manage, free_port
+from tests.e2e.conftest import REPO, free_port, start_two_bots
 
 WIDTH, HEIGHT = 390, 844
 TAP = 44  # px: the smallest comfortable touch target (Apple HIG, WCAG 2.5.5)
 SCREENSHOTS = REPO / "test-artifacts"
-TWO_BOTS = """
-from trading.models import BotConfig
-BotConfig.load("default")
-eth = BotConfig.load("eth")
-eth.symbol = "ETH-USD"
-eth.save()
-"""
 
 
 @pytest.fixture
 def runbot(tmp_path):
-    bot = Manage(tmp_path, env={"WEB_PORT": str(free_port())})
-    bot.run("migrate", "--noinput")
-    bot.run("shell", "-c", TWO_BOTS)
-    bot.start("runbot")
+    bot = start_two_bots(tmp_path, {"WEB_PORT": str(free_port())})
     yield bot
     bot.stop()
 

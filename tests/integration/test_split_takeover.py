@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.localproc import new_sim_account
 from tests.integration.conftest import free_port, wait_for
 from tests.trading.fleet.lease_cases import ROOT
 from trading.core.orders import bot_prefix
@@ -123,13 +124,7 @@ def simulator(split_env: dict, work: Path) -> tuple[subprocess.Popen, str, dict]
             return False
 
     wait_for(answers, "runsim")
-    account = httpx.post(
-        f"{api}/sim/accounts",
-        content=b"{}",
-        timeout=5,
-        headers={"Content-Type": "application/json"},
-    ).json()
-    return process, api, account
+    return process, api, new_sim_account(api)
 
 
 def deployment_env(database_url: str, redis_url: str, data_dir: Path) -> dict:

@@ -11,7 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from trading.models import KNOWN_SYMBOLS, BotConfig
+from trading.models import INVENTORY_CONTROL_FIELDS, KNOWN_SYMBOLS, BotConfig
 
 # What each value is called on screen, and its unit: error messages name both.
 FIELD_WORDS = {
@@ -43,12 +43,7 @@ DASHBOARD_FIELDS = (
     "requote_threshold_bps",
     # Inventory control (issue 16): the limit, the skew, the cooldown and the flattening.
     "max_notional",
-    "inventory_skew_bps",
-    "fill_cooldown_seconds",
-    "flatten_on_stop",
-    "flatten_on_kill",
-    "flatten_after_fill",
-    "flatten_maker_seconds",
+    *INVENTORY_CONTROL_FIELDS,
 )
 
 

@@ -17,7 +17,15 @@ from django.db import transaction
 from dashboard.event_words import plain_message
 from dashboard.forms import FIELD_WORDS, ConfigRulesForm, plain, plain_error_messages
 from dashboard.positions import switch_warning
-from trading.models import KNOWN_SYMBOLS, BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
+from trading.models import (
+    INVENTORY_CONTROL_FIELDS,
+    KNOWN_SYMBOLS,
+    BotConfig,
+    BotFill,
+    OrderEvent,
+    PnlHour,
+    UptimeHour,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,19 +107,7 @@ class BotConfigAdmin(admin.ModelAdmin):
             },
         ),
         ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
-        (
-            "Inventory control",
-            {
-                "fields": (
-                    "inventory_skew_bps",
-                    "fill_cooldown_seconds",
-                    "flatten_on_stop",
-                    "flatten_on_kill",
-                    "flatten_after_fill",
-                    "flatten_maker_seconds",
-                )
-            },
-        ),
+        ("Inventory control", {"fields": INVENTORY_CONTROL_FIELDS}),
         ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
         (
             "Band strategy",

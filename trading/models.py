@@ -22,6 +22,15 @@ from trading.symbols import KNOWN_SYMBOLS
 LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
 # ... and the ones trading.core.inventory.inventory_problems judges together.
 INVENTORY_FIELDS = ("max_notional", "bid_notional", "ask_notional")
+# Inventory control (issue 16), each off by default: shown together on the dashboard and admin.
+INVENTORY_CONTROL_FIELDS = (
+    "inventory_skew_bps",
+    "fill_cooldown_seconds",
+    "flatten_on_stop",
+    "flatten_on_kill",
+    "flatten_after_fill",
+    "flatten_maker_seconds",
+)
 
 
 def validate_symbol(value: str) -> None:

@@ -30,7 +30,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from trading.core.backoff import Backoff
 from trading.standx import frames, protocol
 from trading.standx.errors import MalformedResponseError, RejectKind, classify_reject
-from trading.standx.stream import CONNECTED, DISCONNECTED, AuthFailed, StreamStatus
+from trading.standx.stream import CONNECTED, DISCONNECTED, AuthFailed, StreamStatus, deliver_bounded
 from trading.standx.values import snippet
 
 log = logging.getLogger(__name__)
@@ -238,14 +238,7 @@ class OrderResponseSession:
             await self._deliver(handler, await self._late.get())
 
     async def _deliver(self, handler: Handler, event: Any) -> None:
-        """Run the handler, bounded; its failure is logged, never fatal here."""
-        try:
-            async with asyncio.timeout(self._handler_timeout):
-                await handler(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%s: handler failed on %s", self.name, type(event).__name__)
+        await deliver_bounded(handler, event, self._handler_timeout, log, self.name)
 
     async def _report(self, handler: Handler, state: str, detail: str) -> None:
         if state == self.state == DISCONNECTED:

@@ -218,14 +218,7 @@ class StreamClient:
     # ---------------------------------------------------------- helpers
 
     async def _deliver(self, handler: Handler, event: Any) -> None:
-        """Run the handler, bounded; its failure is logged and counted, never fatal here."""
-        try:
-            async with asyncio.timeout(self._handler_timeout):
-                await handler(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("%s stream: handler failed on %s", self.name, type(event).__name__)
+        await deliver_bounded(handler, event, self._handler_timeout, log, f"{self.name} stream")
 
     async def _report(self, handler: Handler, state: str, detail: str) -> None:
         if state == self._state and state == DISCONNECTED:
@@ -254,3 +247,17 @@ def _describe(exc: BaseException) -> str:
     """A short reason for logs and status details (our exceptions never hold the token)."""
     text = snippet(str(exc))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def deliver_bounded(
+    handler: Handler, event: Any, timeout: float, logger: logging.Logger, who: str
+) -> None:
+    """Run the handler, bounded by `timeout`; its failure is logged (as `who`, on the
+    caller's logger), never fatal to the connection that delivers."""
+    try:
+        async with asyncio.timeout(timeout):
+            await handler(event)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.exception("%s: handler failed on %s", who, type(event).__name__)

@@ -25,12 +25,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from trading.core.backoff import Backoff
 from trading.standx import frames, protocol
 from trading.standx.errors import MalformedResponseError, RejectKind, classify_reject
-from trading.standx.stream import CONNECTED, DISCONNECTED, AuthFailed, StreamStatus, deliver_bounded
+from trading.standx.stream import (
+    CONNECTED,
+    DISCONNECTED,
+    AuthFailed,
+    StreamStatus,
+    deliver_bounded,
+    open_connection,
+)
 from trading.standx.values import snippet
 
 log = logging.getLogger(__name__)
@@ -174,15 +181,9 @@ class OrderResponseSession:
 
     async def _session(self, handler: Handler) -> None:
         """One connection, until it closes."""
-        async with asyncio.timeout(self._connect_timeout):
-            ws = await connect(
-                self.url,
-                open_timeout=self._connect_timeout,
-                ping_interval=self._ping_interval,
-                ping_timeout=self._ping_interval,
-                close_timeout=self._connect_timeout,
-                proxy=self._proxy,
-            )
+        ws = await open_connection(
+            self.url, self._connect_timeout, self._ping_interval, self._proxy
+        )
         try:
             await self._login(ws)
             self._logged_in = True

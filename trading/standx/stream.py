@@ -126,15 +126,9 @@ class StreamClient:
 
     async def _session(self, handler: Handler) -> None:
         self._was_healthy = False
-        async with asyncio.timeout(self._connect_timeout):
-            ws = await connect(
-                self.url,
-                open_timeout=self._connect_timeout,
-                ping_interval=self._ping_interval,
-                ping_timeout=self._ping_interval,
-                close_timeout=self._connect_timeout,
-                proxy=self._proxy,
-            )
+        ws = await open_connection(
+            self.url, self._connect_timeout, self._ping_interval, self._proxy
+        )
         self._ws = ws
         try:
             last_seq = await self._authenticate(ws, handler) if self._token else None
@@ -261,3 +255,19 @@ async def deliver_bounded(
         raise
     except Exception:
         logger.exception("%s: handler failed on %s", who, type(event).__name__)
+
+
+async def open_connection(
+    url: str, connect_timeout: float, ping_interval: float | None, proxy: Any
+) -> ClientConnection:
+    """A websocket connection, opened within `connect_timeout`; a dead one is found by the
+    protocol ping every `ping_interval`."""
+    async with asyncio.timeout(connect_timeout):
+        return await connect(
+            url,
+            open_timeout=connect_timeout,
+            ping_interval=ping_interval,
+            ping_timeout=ping_interval,
+            close_timeout=connect_timeout,
+            proxy=proxy,
+        )

@@ -292,6 +292,7 @@ class Engine:
     async def shut_down(self) -> None:
         """Process exit: drop queued places, cancel all ours, verify, persist. The run state
         is not stored: the next start resumes it."""
+        await self.run_control.keep_kill_at_exit()
         self.run_control.set_run_state(RunState.STOPPED, "process shutdown")
         await self.signals.wait_background(timeout=5.0)
         result = await self.cleanup.cancel_everything("shutdown")

@@ -189,6 +189,13 @@ class RunControl:
         else:
             self._to_persist = (state, reason)  # retried by the persist task
 
+    async def keep_kill_at_exit(self) -> None:
+        """A kill must survive the process. A shutdown right after a kill can cut its write
+        short (the control task is cancelled mid-cleanup): write it now, or the next start
+        would resume quoting."""
+        if self.run.state is KILLED and self.persisted is not KILLED:
+            await self._persist(KILLED, self.run.reason)
+
     async def persist_pending(self) -> None:
         if self._to_persist is not None:
             await self._persist(*self._to_persist)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.trading.engine.conftest import run_state, wait_until
 from trading import bus
+from trading.core.domain import RunState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,10 +38,11 @@ async def test_killed_bot_stays_killed_across_restart_until_started(world, start
     first = await start_engine()
     await wait_until(world.two_sided, what="first quotes")
     await bus.send_control("default", "kill", user="tester")
-    await wait_until(
-        lambda: first.engine.state == "killed" and world.ours() == [], what="manual kill"
-    )
+    # Stopped as soon as the kill is seen, while its cleanup (and the write of the state)
+    # may still be under way: the shutdown must still leave "killed" stored.
+    await wait_until(lambda: first.engine.state == "killed", what="manual kill")
     await first.stop()
+    assert world.ours() == []
     state, reason = await run_state()
     assert state == "killed" and "manual kill" in reason
 
@@ -53,4 +55,17 @@ async def test_killed_bot_stays_killed_across_restart_until_started(world, start
     await wait_until(world.two_sided, what="quotes after a manual start")
     assert (await run_state())[0] == "running"
     await second.stop()
+    assert world.ours() == []
+
+
+async def test_a_kill_whose_write_was_cut_short_is_stored_by_the_shutdown(world, start_engine):
+    """A shutdown right after a kill cancels the kill's cleanup, and with it the write of the
+    state: the kill is in memory only. The shutdown must store it, or the next start quotes."""
+    running = await start_engine()
+    await wait_until(world.two_sided, what="first quotes")
+    running.engine.run_control.set_run_state(RunState.KILLED, "manual kill by tester")
+    assert (await run_state())[0] == "running"  # the write never happened
+    await running.stop()
+    state, reason = await run_state()
+    assert state == "killed" and reason == "manual kill by tester"
     assert world.ours() == []

@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.localproc import HOST, free_port, stop_process
+from bench.localproc import HOST, free_port, migrate, stop_process
 from bench.requote_modes import percentile, read_sim_banner
 from bench.requote_modes import start_sim as start_runsim
 
@@ -262,13 +262,7 @@ def main(argv: list[str] | None = None) -> dict:
         sim, api_base, account = start_sim({**base_env, "DATA_DIR": tmp})
         try:
             env = runbot_env(base_env, data_dir, api_base, account, token)
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                timeout=120,
-            )
+            migrate(env)
             phases = [
                 run_phase(env, data_dir, token, n, seconds, args.client_processes)
                 for n in [0, *args.clients]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 
 HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -26,6 +29,20 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> int | None
     except subprocess.TimeoutExpired:
         process.kill()
         return process.wait(timeout=timeout)
+
+
+def migrate(env: dict, timeout: float = 120.0, quiet: bool = False) -> None:
+    """`manage.py migrate` on the database `env` names, as `make run` does before runbot.
+    `quiet` keeps its output out of a benchmark's table (errors still reach the exception)."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=timeout,
+        stdout=subprocess.DEVNULL if quiet else None,
+        stderr=subprocess.PIPE if quiet else None,
+    )
 
 
 def new_sim_account(api: str) -> dict:

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.localproc import stop_process
+from bench.localproc import migrate, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "requote_modes.json"
@@ -102,13 +102,7 @@ def run_mode(mode: str, seconds: float, seed: int) -> dict:
         sim = start_sim(env, seed)
         try:
             api_base, account = read_sim_banner(sim)
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                timeout=120,
-            )
+            migrate(env)
             child_env = {
                 **env,
                 "BENCH_TOKEN": account["token"],

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from bench import localproc
 from bench.localproc import free_port  # noqa: F401  (re-exported to its users)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,15 +102,7 @@ def base_env(data_dir: Path) -> dict:
 
 
 def migrate(env: dict) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=180,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    localproc.migrate(env, timeout=180, quiet=True)
 
 
 def sim_argv(port: int, seed: int, state_file: Path, extra: tuple[str, ...]) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.localproc import HOST, free_port, stop_process
+from bench.localproc import HOST, free_port, migrate, stop_process
 from bench.services import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,13 +45,7 @@ def _environment(data_dir: Path, database_url: str) -> dict:
 def web_tier(data_dir: Path, database_url: str = "") -> Iterator[str]:
     """The base URL of a running web tier; stopped (bounded) when the block ends."""
     env = _environment(data_dir, database_url)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    migrate(env)
     port = free_port()
     with open(data_dir / "web.log", "ab") as log:  # the child keeps its own copy
         process = subprocess.Popen(

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.localproc import new_sim_account
+from bench.localproc import migrate, new_sim_account
 from tests.integration.conftest import free_port, wait_for
 from tests.trading.fleet.lease_cases import ROOT
 from trading.core.orders import bot_prefix
@@ -156,13 +156,7 @@ def deployment_env(database_url: str, redis_url: str, data_dir: Path) -> dict:
 def split(postgres, redis_url, tmp_path):
     url = postgres.create_database(f"mm_split_{secrets.token_hex(4)}")
     env = deployment_env(url, redis_url, tmp_path)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
+    migrate(env)
     sim, api, account = simulator(env, tmp_path)
     env.update(
         {

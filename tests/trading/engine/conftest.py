@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
+from bench.localproc import migrate
 from trading.core.domain import Side
 from trading.engine.engine import Engine
 from trading.engine.feeds import SharedFeed
@@ -138,17 +137,6 @@ async def world(request):
         with contextlib.suppress(Exception):
             async with asyncio.timeout(10):
                 await sim.stop()
-
-
-def migrate(env: dict) -> None:
-    """`manage.py migrate` in a fresh DATA_DIR, as `make run` does before runbot."""
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=120,
-    )
 
 
 @pytest.fixture

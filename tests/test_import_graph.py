@@ -22,7 +22,7 @@ ALLOWED = {
         "trading.models",
     },
     # Reads snapshots through the bus, never the engine's insides (its supervisor only).
-    "trading.alerts": {"trading.bus", "trading.engine.supervisor", "mmsite.env"},
+    "trading.alerts": {"trading.core", "trading.bus", "trading.engine.supervisor", "mmsite.env"},
 }
 
 

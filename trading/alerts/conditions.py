@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from trading.core.times import iso_epoch
+
 CRITICAL, WARNING = "critical", "warning"
 FRESH_SECONDS = 5.0  # engines publish every second; bus.SNAPSHOT_SECONDS expires them after 5
 TOKEN_WARN_SECONDS = 24 * 3600.0  # a day's notice to renew the access token
@@ -34,16 +36,7 @@ class Condition:
         return {"key": self.key, "severity": self.severity, "text": self.text}
 
 
-def epoch(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.timestamp()
+epoch = iso_epoch  # snapshot times are ISO text
 
 
 def snapshot_age(snapshot: dict, now: float) -> float | None:

@@ -26,6 +26,7 @@ from decimal import Decimal
 from trading import store
 from trading.core.domain import Fill
 from trading.core.pnl import MARKOUT_SECONDS, FillRecord, PnlHour, liquidity, markout_bps
+from trading.core.times import iso_epoch
 from trading.core.uptime import HOUR, hour_start
 from trading.engine.account_watch import AccountWatch
 from trading.engine.eventlog import EventLog
@@ -47,10 +48,8 @@ RETRY_SECONDS = 5.0
 
 
 def trade_time(fill: Fill, default: float) -> float:
-    try:
-        return dt.datetime.fromisoformat(fill.time.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return default
+    at = iso_epoch(fill.time)
+    return default if at is None else at
 
 
 class Ledger:

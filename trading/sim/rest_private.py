@@ -4,10 +4,9 @@ ack latency on the `order` channel (and on the ws-api session named by x-session
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.responses import JSONResponse
 
+from trading.core.times import iso_epoch
 from trading.sim.endpoint import Ctx, ack, query_int, query_symbol
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.serialize import balance_json, order_json, page, position_json, trade_json
@@ -111,11 +110,10 @@ def query_time(ctx: Ctx, name: str) -> float | None:
     value = ctx.query.get(name)
     if not value:
         return None
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad_request(f"{name} must be an ISO-8601 time") from None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+    when = iso_epoch(value)
+    if when is None:
+        raise bad_request(f"{name} must be an ISO-8601 time")
+    return when
 
 
 async def maker_uptime(exchange, ctx: Ctx):

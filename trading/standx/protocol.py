@@ -7,7 +7,6 @@ values that would be dangerous to trade on (NaN, infinity, negative prices).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -25,6 +24,7 @@ from trading.core.domain import (
     Side,
     SymbolSpec,
 )
+from trading.core.times import iso_epoch
 from trading.standx.errors import MalformedResponseError, OrderRejectedError
 from trading.standx.values import dec, first_text, integer, obj, read_side, required_text, snippet
 
@@ -333,11 +333,10 @@ def parse_maker_uptime(payload: Any) -> dict[float, float]:
 def _hour_of(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value / 1000 if value > 1e11 else value)
-    try:
-        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedResponseError(f"maker uptime: bad hour {snippet(value)}") from None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+    when = iso_epoch(value)
+    if when is None:
+        raise MalformedResponseError(f"maker uptime: bad hour {snippet(value)}")
+    return when
 
 
 def _in_band_seconds(row: dict[str, Any]) -> float:

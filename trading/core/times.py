@@ -1,0 +1,17 @@
+"""Times as the exchange, the snapshots and the simulator write them: ISO-8601 text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def iso_epoch(text: object) -> float | None:
+    """Epoch seconds of an ISO-8601 time ("Z" or an offset; a naive time is UTC), or None
+    when there is none or it is not one."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()

@@ -82,10 +82,12 @@ def test_metrics_need_the_api_token(two_bots, operator):
 
 @override_settings(API_TOKEN=Secret(TOKEN))
 def test_wrong_tokens_are_limited_per_address(two_bots):
+    wrong = "Bearer wrong-token-000000000000000"
     for _ in range(10):
-        Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong-token-000000000000000")
-    refused = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        assert Client().get("/metrics", HTTP_AUTHORIZATION=wrong).status_code == 401
+    refused = Client().get("/metrics", HTTP_AUTHORIZATION=wrong)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
 
 
 def scrape() -> dict:

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import ninja
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuthIsStaff
 
 from dashboard import controls, positions, throttle
@@ -95,6 +98,14 @@ class OfflineSwagger(DocsBase):
         )
 
 
+class BoundedParser(Parser):
+    """Request bodies nested deeper than a config ever is are refused (400) before the
+    parser recurses into them (trading/core/bounded_json.py)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return bounded_json.loads(request.body)
+
+
 class ControlAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         return add_retry_after(super().get_openapi_schema(*args, **kwargs))
@@ -109,7 +120,15 @@ api = ControlAPI(
     docs=OfflineSwagger(),
     docs_decorator=operator_required,
     urls_namespace="api",
+    parser=BoundedParser(),
 )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE: Django's answer would be an HTML 400 page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return api.create_response(request, {"detail": f"request body over {limit} bytes"}, status=413)
 
 
 @api.exception_handler(throttle.TooManyFailures)
@@ -340,6 +359,12 @@ def bot_config(request, name: BotName, payload: ConfigIn):
 # Swagger UI's own files, from the installed ninja package (an allow-list, not a directory).
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 DOC_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"}
+
+
+def unknown_path(request, rest: str = ""):
+    """Any other path under /api/: a JSON 404 for everyone, never Django's page (which lists
+    every URL pattern under DEBUG, without a login)."""
+    return JsonResponse({"detail": f"no API path {request.path}"}, status=404)
 
 
 def docs_asset(request, name: str):

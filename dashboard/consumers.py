@@ -28,6 +28,7 @@ from dashboard import render, throttle
 from dashboard.auth import api_token_matches, bearer_from_headers, is_operator
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows
 from trading import bus
+from trading.core import bounded_json
 
 log = logging.getLogger(__name__)
 
@@ -161,11 +162,11 @@ class OverviewConsumer(_GuardedConsumer):
 
 def _action(text_data: str | None) -> str | None:
     """htmx's ws-send posts the form as JSON; plain clients may send {"action": ...}.
-    Deep nesting fits in MAX_MESSAGE_CHARS and makes the parser recurse past Python's limit:
-    that is garbage too, not a crash."""
+    Deep nesting is refused before parsing (trading/core/bounded_json.py): garbage, not a
+    crash."""
     try:
-        message = json.loads(text_data or "")
-    except (ValueError, RecursionError):
+        message = bounded_json.loads(text_data or "")
+    except ValueError:
         raise BadMessage("not JSON") from None
     if not isinstance(message, dict):
         raise BadMessage("not a JSON object")

@@ -48,8 +48,8 @@ def healthz(request):
     warnings = [f"{name}: {w}" for name, h in bots.items() for w in h["warnings"]]
     if not bots:
         problems.append("no bot is configured")
-    seen = tuple((name, h["status"]) for name, h in bots.items()) or tuple(problems)
-    return _answer(problems, warnings, bots, seen)
+    statuses = tuple((name, h["status"]) for name, h in bots.items())
+    return _answer(problems, warnings, bots, statuses or ("no bot",))
 
 
 def _answer(problems: list[str], warnings: list[str], bots: dict, seen: tuple) -> JsonResponse:

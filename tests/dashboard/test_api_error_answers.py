@@ -46,11 +46,7 @@ def test_a_body_over_the_upload_limit_is_a_json_413(config, settings):
 
 @pytest.mark.parametrize(
     "header",
-    [
-        f"Token {TOKEN}",
-        "Basic " + base64.b64encode(f"admin:{TOKEN}".encode()).decode(),
-        TOKEN,
-    ],
+    [f"Token {TOKEN}", "Basic " + base64.b64encode(f"admin:{TOKEN}".encode()).decode(), TOKEN],
 )
 def test_another_schemes_credentials_are_refused_and_never_logged(config, caplog, header):
     with caplog.at_level(logging.DEBUG):

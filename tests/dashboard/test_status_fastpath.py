@@ -97,9 +97,7 @@ async def test_without_a_published_snapshot_django_reads_the_database(token, dja
     assert len(django_requests) == 1
 
 
-async def test_an_address_over_its_failure_budget_is_slowed_only_when_wrong(
-    token, django_requests
-):
+async def test_an_address_over_its_failure_budget_is_slowed_only_when_wrong(token, django_requests):
     await publish(make_snapshot())
     wrong = {"Authorization": "Bearer x"}
     for _ in range(throttle.FAILURE_LIMIT):

@@ -10,22 +10,18 @@ crash fails these tests instead of taking the test runner down with it."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from bench.localproc import HOST, free_port, migrate, stop_process
+from bench.localproc import HOST, migrate, stop_process
 from bench.services import wait_for
+from tests.trading.fleet.runbot_process import bundled_env, start_runbot
 from trading.core.bounded_json import MAX_DEPTH
 
-ROOT = Path(__file__).resolve().parents[3]
 API_TOKEN = "deep-json-test-token-8e2f5a1c"
 DEEP = "[" * 200_000 + "]" * 200_000
 DEEP_OBJECT = '{"a":' * 200_000 + "1" + "}" * 200_000
@@ -34,29 +30,10 @@ DEEP_OBJECT = '{"a":' * 200_000 + "1" + "}" * 200_000
 @pytest.fixture(scope="module")
 def runbot(tmp_path_factory) -> Iterator[dict]:
     data_dir = tmp_path_factory.mktemp("deep-json")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STANDX_", "SQLITE_", "DATABASE_", "SIM_", "WEB_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="mmsite.settings",
-        DATA_DIR=str(data_dir),
-        API_TOKEN=API_TOKEN,
-        SIM_PORT=str(free_port()),
-        WEB_PORT=str(free_port()),
-        LOG_LEVEL="warning",
-    )
+    env = bundled_env(data_dir, API_TOKEN=API_TOKEN)
     migrate(env)
     log = data_dir / "runbot.log"
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "runbot"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_runbot(env, log)
     ports = {"web": int(env["WEB_PORT"]), "sim": int(env["SIM_PORT"])}
     world = {"process": process, "log": log, **ports}
     try:

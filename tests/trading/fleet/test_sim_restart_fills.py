@@ -6,42 +6,27 @@ and the cost while the event log still shows them."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 
-from bench.localproc import HOST, free_port, migrate, stop_process
+from bench.localproc import HOST, migrate, stop_process
 from bench.services import wait_for
+from tests.trading.fleet.runbot_process import bundled_env, start_runbot
 
-ROOT = Path(__file__).resolve().parents[3]
 API_TOKEN = "restart-test-token-4c1d9e7b2a"
 
 
 def environment(data_dir: Path) -> dict:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STANDX_", "SQLITE_", "DATABASE_", "SIM_", "WEB_"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "mmsite.settings",
-            "DATA_DIR": str(data_dir),
-            "API_TOKEN": API_TOKEN,
-            "SIM_PORT": str(free_port()),
-            "WEB_PORT": str(free_port()),
-            "SPREAD_BPS": "5",
-            "REFRESH_INTERVAL": "0.2",
-            "FLATTEN_ON_STOP": "off",  # one fill a run, nothing more
-            "LOG_LEVEL": "warning",
-        }
+    return bundled_env(
+        data_dir,
+        API_TOKEN=API_TOKEN,
+        SPREAD_BPS="5",
+        REFRESH_INTERVAL="0.2",
+        FLATTEN_ON_STOP="off",  # one fill a run, nothing more
     )
-    return env
 
 
 def stored_fills(db: Path) -> list[tuple[int, Decimal]]:
@@ -60,14 +45,7 @@ def run_until_a_fill(env: dict, db: Path, log: Path) -> dict:
     """One runbot run: quotes, one bid filled by the mid trading through it, stored; the
     API's fills answer at that moment; then a clean stop."""
     before = len(stored_fills(db))
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "runbot"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_runbot(env, log)
     headers = {"Authorization": f"Bearer {API_TOKEN}"}
     web = httpx.Client(base_url=f"http://{HOST}:{env['WEB_PORT']}", headers=headers, timeout=5)
     sim = httpx.Client(base_url=f"http://{HOST}:{env['SIM_PORT']}", timeout=5)

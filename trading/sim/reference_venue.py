@@ -37,6 +37,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from trading.core.domain import BPS
+from trading.reference.venues import BINANCE, HYPERLIQUID, default_symbol
 from trading.sim.errors import bad_request
 from trading.sim.reference import LeadModel
 from trading.sim.validation import parse_json_object, symbol_field
@@ -47,16 +48,6 @@ HYPERLIQUID_PATH = "/hyperliquid/ws"
 BOOK_TICKER = "@bookTicker"
 IDLE_CLOSE_S = 60.0  # Hyperliquid closes a connection it sent nothing to for this long
 SEND_TIMEOUT_S = 5.0  # a client that does not take a frame this long is dropped
-
-
-def binance_symbol(standx_symbol: str) -> str:
-    """BTC-USD -> btcusdt (Binance's USD-M perpetual of the same asset)."""
-    return standx_symbol.split("-")[0].lower() + "usdt"
-
-
-def hyperliquid_coin(standx_symbol: str) -> str:
-    """BTC-USD -> BTC (Hyperliquid's perp of the same asset)."""
-    return standx_symbol.split("-")[0]
 
 
 @dataclass(frozen=True)
@@ -118,7 +109,7 @@ class ReferenceVenue:
         message = {
             "e": "bookTicker",
             "u": next(self._update_ids),
-            "s": binance_symbol(symbol).upper(),
+            "s": default_symbol(BINANCE, symbol).upper(),
             "b": str(bid),
             "B": qty,
             "a": str(bid + tick),
@@ -129,7 +120,7 @@ class ReferenceVenue:
         return json.dumps(message, separators=(",", ":"))
 
     def all_mids(self) -> str:
-        mids = {hyperliquid_coin(s): str(self.price(s)) for s in self.symbols}
+        mids = {default_symbol(HYPERLIQUID, s): str(self.price(s)) for s in self.symbols}
         return json.dumps({"channel": "allMids", "data": {"mids": mids}}, separators=(",", ":"))
 
     # ---- scripting -------------------------------------------------------------------------
@@ -183,7 +174,7 @@ class ReferenceVenue:
     # ---- connections -----------------------------------------------------------------------
     async def serve_binance(self, websocket: WebSocket) -> None:
         stream = websocket.path_params["stream"]
-        wanted = {binance_symbol(s) + BOOK_TICKER: s for s in self.symbols}
+        wanted = {default_symbol(BINANCE, s) + BOOK_TICKER: s for s in self.symbols}
         await websocket.accept()
         symbol = wanted.get(stream)
         if symbol is None:

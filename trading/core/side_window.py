@@ -8,9 +8,11 @@ limit.
 
 - `lean`: the guard's `SideLimit` bounds the near end and the target. When the limit still
   leaves room inside the window, the side leans away inside the band (the target goes halfway
-  between the far end and the limit). When the predicted touch is past the whole window, the
-  side steps back to the limit, out of band for the moment, and says so (`in_band` False):
-  being in band is worth nothing when the order is about to be filled.
+  between the far end and the limit). When only the margin is missing (the far end is still
+  behind the urgent limit), the side sits at the far end, in band. When even the far end
+  would be within the urgent distance of the predicted touch, i.e. crossed, the side steps
+  back to the limit, out of band for the moment, and says so (`in_band` False): being in band
+  is worth nothing when the order is about to be filled.
 - `widen`: the pause's "widen" action, the target at the band's far end and the window its
   outer half.
 - `threatened`: a live order past the guard's urgent limit, which the strategy cancels at once
@@ -47,6 +49,11 @@ def _window(side: Side, target: Decimal, far: Decimal, near: Decimal, in_band: b
     return Window(target, low, high, in_band)
 
 
+def _away(side: Side) -> int:
+    """The sign of "away from the touch" in signed bps of the mark."""
+    return -1 if side is Side.BUY else 1
+
+
 def bound(side: Side, offset: Decimal, limit: Decimal) -> Decimal:
     """`offset` held no closer to the touch than `limit`."""
     return min(offset, limit) if side is Side.BUY else max(offset, limit)
@@ -65,6 +72,9 @@ def lean(side: Side, window: Window, limit: SideLimit | None) -> Window:
         # Room inside the band: lean halfway between the far end and the limit.
         target = bound(side, window.target, ((far + edge) / 2).quantize(QUANTUM))
         return _window(side, target, far, edge, window.in_band)
+    if (limit.urgent_limit - far) * _away(side) < 0:
+        # The far end is still behind the urgent limit: hold it there, in band.
+        return _window(side, far, far, limit.urgent_limit, window.in_band)
     # The predicted touch is past the whole window: step back to the limit, with the
     # window's width behind it (so the order is not requoted at every small change).
     return _window(side, edge, edge + (far - near), edge, False)

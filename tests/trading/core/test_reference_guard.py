@@ -171,6 +171,13 @@ def test_lean_inside_the_band_when_there_is_room():
     assert lean(Side.SELL, ASK, None) == ASK  # the other side is untouched
 
 
+def test_hold_the_far_end_when_only_the_margin_is_missing():
+    limit = limit_for(Side.SELL, 7)  # urgent limit ~7.95, limit ~9.45: the far end 8.5 between
+    assert limit is not None and limit.limit > ASK.high > limit.urgent_limit
+    leaned = lean(Side.SELL, ASK, limit)
+    assert leaned == Window(ASK.high, limit.urgent_limit, ASK.high, True)
+
+
 def test_step_back_past_the_window_when_the_move_would_cross_all_of_it():
     limit = limit_for(Side.SELL, 12)
     assert limit is not None

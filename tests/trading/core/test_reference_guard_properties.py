@@ -79,7 +79,8 @@ def test_guarded_quotes_stay_in_band_and_never_cross(top, band_inputs, gap, move
         # ... nor the touch StandX is about to have, nor its urgent distance
         assert (after.target - limit.urgent_limit) * sign > 0
         assert (after.target - limit.predicted_touch) * sign > 0
-        room = (limit.limit - (before.low if side is Side.BUY else before.high)) * sign <= 0
+        far = before.low if side is Side.BUY else before.high
+        room = (far - limit.urgent_limit) * sign > 0  # the far end is not crossed
         if before.in_band and room:
             # it leaned inside the band, within the plan's own window
             assert after.in_band and abs(after.target) <= band_inputs.band_bps

@@ -26,6 +26,7 @@ from mmsite.env import (
 from mmsite.strategy_defaults import bot_defaults_from_env
 from trading.alerts.urls import check_alert_urls
 from trading.fleet import accounts
+from trading.reference import venues as reference_venues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
@@ -96,6 +97,33 @@ FEED_STALE_SECONDS = env_decimal(
 # Several processes on one host (split workers) should each get their share, e.g. 50 / N.
 IP_REQUESTS_PER_SECOND = env_decimal(
     "IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50")
+)
+
+# --- Reference venue (issue 23, trading/reference): a faster venue's public price stream for
+# the reference guard. Off unless set; down or stale, it turns the guard off, never the bot.
+REFERENCE_FEED = env_choice("REFERENCE_FEED", "off", reference_venues.FEEDS)
+# The venue's symbol; empty: the asset of each bot's StandX symbol (BTC-USD: btcusdt / BTC).
+REFERENCE_SYMBOL = env_str("REFERENCE_SYMBOL", "")
+if REFERENCE_SYMBOL and REFERENCE_FEED != "off":
+    try:
+        REFERENCE_SYMBOL = reference_venues.check_symbol(REFERENCE_FEED, REFERENCE_SYMBOL)
+    except ValueError as err:
+        raise ImproperlyConfigured(
+            f"REFERENCE_SYMBOL={REFERENCE_SYMBOL!r} is not valid: expected {err}."
+        ) from None
+# The venue's websocket: Binance's base (the feed adds /ws/<symbol>@bookTicker), or
+# Hyperliquid's endpoint itself.
+_REFERENCE_WS_DEFAULT = reference_venues.DEFAULT_WS_URLS.get(
+    REFERENCE_FEED, reference_venues.DEFAULT_WS_URLS["binance"]
+)
+REFERENCE_WS_URL = (
+    env_url("REFERENCE_WS_URL", _REFERENCE_WS_DEFAULT, ("ws", "wss"))
+    if env_str("REFERENCE_WS_URL", "")  # empty (as in .env.example): the venue's own
+    else _REFERENCE_WS_DEFAULT
+)
+# A reference price older than this turns the guard off (and the feed reports "stale").
+REFERENCE_STALE_SECONDS = env_decimal(
+    "REFERENCE_STALE_SECONDS", "3", minimum=Decimal("0.5"), maximum=Decimal("60")
 )
 
 # Several accounts (trading.fleet.accounts explains the scheme); credentials never come from the DB.

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from trading.sim.reference import ReferenceConfig
 from trading.sim.symbols import MAKER_FEE, SYMBOLS, TAKER_FEE
 
 SEVEN_DAYS = 7 * 24 * 3600.0
@@ -60,6 +61,8 @@ class SimConfig:
     max_leverage: dict[str, int] = field(default_factory=dict)
     # One JSON line per HTTP request and per non-market WebSocket frame ("" = off; traffic.py).
     log_requests: str = ""
+    # A reference venue (Binance / Hyperliquid streams) leading this market; None = off.
+    reference: ReferenceConfig | None = None
     # Ground-truth and order timestamps come from this clock (tests inject a fake one).
     clock: Callable[[], float] = field(default=time.time, repr=False)
 

@@ -28,6 +28,7 @@ from trading.sim.loops import Scheduler, supervise
 from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
 from trading.sim.ratelimit import RateLimiter
+from trading.sim.reference_venue import ReferenceVenue
 from trading.sim.requests import RequestLog
 from trading.sim.serialize import (
     depth_json,
@@ -75,6 +76,8 @@ class Exchange:
         self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
+        # Binance / Hyperliquid streams leading this market (runsim --reference).
+        self.reference = ReferenceVenue(self) if self.config.reference is not None else None
         self._tasks: list[asyncio.Task] = []
         if self.config.state_file:
             load_state(self, self.config.state_file)
@@ -267,6 +270,8 @@ class Exchange:
     async def stop(self) -> None:
         self.save_state()  # balances, positions and prices as they are now
         self.hub.close_all(1001, "simulator shutting down")
+        if self.reference is not None:
+            self.reference.close_all()
         for task in self._tasks:
             task.cancel()
         await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 5.0)

@@ -24,7 +24,9 @@ from mmsite.env import (
     is_loopback,
 )
 from mmsite.strategy_defaults import bot_defaults_from_env
+from trading import schedules
 from trading.alerts.urls import check_alert_urls
+from trading.core.reward_schedule import ScheduleError
 from trading.fleet import accounts
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -130,6 +132,16 @@ SIM_SEED = env_int("SIM_SEED", 42)
 # value changed here since the bot's last start is applied at the next (fleet/envsync.py).
 # Read and checked in mmsite/strategy_defaults.py (a bad value stops the start, named).
 BOT_DEFAULTS = bot_defaults_from_env()
+# What StandX pays makers for, by which the engines estimate each hour's Maker Hours: a
+# bundled schedule (trading/schedules/*.toml) by name, or the path of a TOML file of the
+# same form (docs/standx-protocol.md §7.5). A schedule that fails validation stops the start.
+REWARD_SCHEDULE = env_str("REWARD_SCHEDULE", schedules.DEFAULT_SCHEDULE)
+try:
+    REWARD_SCHEDULE_RULES = schedules.load_schedule(REWARD_SCHEDULE)
+except ScheduleError as exc:
+    raise ImproperlyConfigured(
+        f"REWARD_SCHEDULE={REWARD_SCHEDULE!r} is not valid: {exc}."
+    ) from None
 # Orders we place carry this prefix; anything without it (placed by hand) is never touched.
 CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
 if (

@@ -12,10 +12,13 @@ PACKAGES = ("trading", "dashboard", "mmsite")
 # layer -> the layers of ours it may import (itself always)
 ALLOWED = {
     "trading.core": set(),
+    # The reward schedules' files, read and handed to the core's validation.
+    "trading.schedules": {"trading.core"},
     "trading.standx": {"trading.core"},
-    "trading.sim": {"trading.core", "trading.standx"},
+    "trading.sim": {"trading.core", "trading.standx", "trading.schedules"},
     "trading.engine": {
         "trading.core",
+        "trading.schedules",
         "trading.standx",
         "trading.store",
         "trading.bus",

@@ -20,9 +20,10 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from statistics import median
 
-from trading.core.uptime import HOUR, hour_start
+from trading.core.times import HOUR, hour_start
 
 TIERS = (("standard", 30), ("boosted", 42))
 SECURED, ON_TRACK, AT_RISK, OUT_OF_REACH = "secured", "on track", "at risk", "out of reach"
@@ -66,13 +67,15 @@ def tier_budget(
     return round(elapsed / 60, 1), round(left / 60, 1), statuses
 
 
-def percentile_descending(values: list[float], share: float) -> float | None:
-    """StandX's X70/X50: the samples sorted descending, the value at that share."""
+def percentile_descending(values: list[float], share: float | Decimal) -> float | None:
+    """StandX's X70/X50: the samples sorted descending, the value at that share (the value
+    `share` of the samples reached or exceeded); the share is taken as a Decimal, exactly
+    as a reward schedule writes it."""
     if not values:
         return None
     ordered = sorted(values, reverse=True)
-    index = min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))
-    return ordered[index]
+    rank = math.ceil(Decimal(str(share)) * len(ordered))
+    return ordered[min(len(ordered) - 1, max(0, rank - 1))]
 
 
 @dataclass

@@ -82,10 +82,12 @@ def percentile_descending(values: list[float], share: float | Decimal) -> float 
 class SizeSampler:
     """Counted size at random moments of each hour (a Poisson process of `per_hour` samples
     an hour), like StandX's random snapshots. Feed it with `observe(now, size)`; a sample is
-    taken whenever a drawn moment has passed."""
+    taken whenever a drawn moment has passed. It keeps the hour of `now` and the
+    `keep_hours - 1` before it."""
 
     per_hour: float = 60.0
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    keep_hours: int = 2
     samples: dict[int, list[float]] = field(default_factory=dict)
     _next_at: float | None = None
 
@@ -95,7 +97,7 @@ class SizeSampler:
         while now >= self._next_at:
             self.samples.setdefault(hour_start(self._next_at), []).append(size)
             self._next_at += self._gap()
-        for hour in [h for h in self.samples if h < hour_start(now) - HOUR]:
+        for hour in [h for h in self.samples if h <= hour_start(now) - self.keep_hours * HOUR]:
             del self.samples[hour]
 
     def _gap(self) -> float:

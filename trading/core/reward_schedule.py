@@ -263,8 +263,8 @@ def _tiers(value: Any, scoring: str) -> tuple[Tier, ...]:
         where = f"tiers[{index}]"
         _known(table, TIER_KEYS, where)
         minutes = table.get("minutes")
-        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 60:
-            raise ScheduleError(f"{where} minutes {minutes!r} is not a whole number 1-60")
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 60:
+            raise ScheduleError(f"{where} minutes {minutes!r} is not a whole number 0-60")
         percentile = None
         if scoring == SNAPSHOTS:
             if "percentile" not in table:

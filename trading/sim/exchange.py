@@ -196,7 +196,7 @@ class Exchange:
         }
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
-        return {"hours": hourly_report(self.matching, user, symbol, self.clock())}
+        return hourly_report(self.matching, user, symbol, self.clock())
 
     # ---- displayed book --------------------------------------------------------------------
     def depth(self, symbol: str) -> tuple[list, list]:

@@ -140,7 +140,7 @@ def test_the_meter_integrates_the_figure_from_the_minimum_rest_on_split_by_hour(
     start = HOUR0 - 1.5  # orders rest 1.5 s before the hour; they count from HOUR0 + 1.5
     book = (order(Side.BUY, "-5", "1", start), order(Side.SELL, "5", "2", start))
     sides = SideState(True, at_bps("-5"), D("1")), SideState(True, at_bps("5"), D("2"))
-    for t in range(0, 13):  # observed every second up to HOUR0 + 10.5
+    for t in range(13):  # observed every second up to HOUR0 + 10.5
         meter.observe(start + t, *sides, MARK, book)
     rows = meter.hours()
     assert rows[HOUR0 - 3600].weighted_size_seconds == 0  # young: nothing counted

@@ -168,7 +168,8 @@ async def test_account_queries(world):
     bad_token = {"Authorization": "Bearer not.a.jwt"}
     assert_error(await api.http.get("/api/query_balance", headers=bad_token), 401, "bad token")
     uptime = (await api.get("/api/maker/uptime")).json()
-    assert set(uptime) == {"hours"} and isinstance(uptime["hours"], list)
+    assert set(uptime) == {"total_eligible_hours", "hours"}  # the shape of §3.3
+    assert isinstance(uptime["hours"], list) and uptime["total_eligible_hours"] == "0.000000000000"
     assert_error(await api.get("/api/maker/uptime", symbol="NOPE"), 400, "maker uptime")
 
 

@@ -52,7 +52,12 @@ Choices where the protocol (shared/standx-protocol.md) is silent
       >= 42 min, standard >= 30 min; the counted size (min of the in-band sides' base qty,
       2 BTC cap a side on BTC-USD, other symbols uncapped) time-weighted, and X70/X50 of
       SimConfig.uptime_snapshots_per_hour random moments per hour (seeded by seed and hour,
-      the same moments for every account; a moment without quotes counts 0).
+      the same moments for every account; a moment without quotes counts 0). And the
+      Maker Hours of SimConfig.reward_schedule (runsim --reward-schedule, default sip5a):
+      the figure (min of the sides' proximity-weighted, capped size of orders past the
+      minimum rest) integrated exactly, split where it changes by itself (an order reaching
+      the minimum rest, a session edge), its qualifying seconds and tier, maker_hours =
+      eligible_hour per hour and total_eligible_hours.
     - Rate limits count /api requests (not /api/health's account bucket, not /sim/*);
       ws-api orders are not rate limited. Faults (5xx, hang, 429 burst) hit /api only,
       never /api/health, /v1/region or /sim/*.

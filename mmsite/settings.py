@@ -72,7 +72,7 @@ API_TOKEN = env_secret(
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
 STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
 STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
-# The order-response session (ws-api, protocol 5.2): by default beside the stream, on its host.
+# The order-response session (ws-api, docs/standx-protocol.md §5.2): default: the stream's host.
 STANDX_WS_API_URL = env_url(
     "STANDX_WS_API_URL",
     urlsplit(STANDX_WS_URL)._replace(path="/ws-api/v1", query="").geturl(),

@@ -1,4 +1,4 @@
-"""PURE: what StandX's maker programmes pay for, measured from our side (protocol notes §7).
+"""PURE: what StandX's maker programmes pay for, measured by us (docs/standx-protocol.md §7).
 
 - The hour's tier budget: in-band minutes so far against the Uptime Program's tiers
   (standard >= 30 min, boosted >= 42 min), minutes left in the UTC hour, minutes still

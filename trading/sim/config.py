@@ -43,11 +43,11 @@ class SimConfig:
     credits_refill_per_s: int = 1000
     credits_burst: int = 900
     ip_requests_per_s: int = 50  # 0 = no per-IP limit (benches of many accounts)
-    # WebSocket connections per client IP, both WS paths together (§4.1, §6; wslimits.py).
+    # WebSocket connections per IP, both paths together (docs/standx-protocol.md §4.1, §6).
     # 0 = unlimited. Independent of rate_limit, which covers the REST limits only.
     max_ws_per_ip: int = 10
     max_new_ws_per_minute: int = 30
-    # Uptime Program snapshots (section 7.2): how many random moments per UTC hour the
+    # Uptime Program snapshots (docs/standx-protocol.md §7.2): random moments per UTC hour the
     # counted size is sampled at, for the hour's X70/X50 (StandX does not say how many).
     uptime_snapshots_per_hour: int = 60
     # The reward schedule the ground truth's Maker Hours are scored by (docs/standx-protocol.md

@@ -24,7 +24,9 @@ from mmsite.env import (
     is_loopback,
 )
 from mmsite.strategy_defaults import bot_defaults_from_env
+from trading import schedules
 from trading.alerts.urls import check_alert_urls
+from trading.core.reward_schedule import ScheduleError
 from trading.fleet import accounts
 from trading.reference import venues as reference_venues
 
@@ -71,7 +73,7 @@ API_TOKEN = env_secret(
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
 STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
 STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
-# The order-response session (ws-api, protocol 5.2): by default beside the stream, on its host.
+# The order-response session (ws-api, docs/standx-protocol.md §5.2): default: the stream's host.
 STANDX_WS_API_URL = env_url(
     "STANDX_WS_API_URL",
     urlsplit(STANDX_WS_URL)._replace(path="/ws-api/v1", query="").geturl(),
@@ -158,6 +160,16 @@ SIM_SEED = env_int("SIM_SEED", 42)
 # value changed here since the bot's last start is applied at the next (fleet/envsync.py).
 # Read and checked in mmsite/strategy_defaults.py (a bad value stops the start, named).
 BOT_DEFAULTS = bot_defaults_from_env()
+# What StandX pays makers for, by which the engines estimate each hour's Maker Hours: a
+# bundled schedule (trading/schedules/*.toml) by name, or the path of a TOML file of the
+# same form (docs/standx-protocol.md §7.5). A schedule that fails validation stops the start.
+REWARD_SCHEDULE = env_str("REWARD_SCHEDULE", schedules.DEFAULT_SCHEDULE)
+try:
+    REWARD_SCHEDULE_RULES = schedules.load_schedule(REWARD_SCHEDULE)
+except ScheduleError as exc:
+    raise ImproperlyConfigured(
+        f"REWARD_SCHEDULE={REWARD_SCHEDULE!r} is not valid: {exc}."
+    ) from None
 # Orders we place carry this prefix; anything without it (placed by hand) is never touched.
 CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
 if (

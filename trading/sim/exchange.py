@@ -199,7 +199,7 @@ class Exchange:
         }
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
-        return {"hours": hourly_report(self.matching, user, symbol, self.clock())}
+        return hourly_report(self.matching, user, symbol, self.clock())
 
     # ---- displayed book --------------------------------------------------------------------
     def depth(self, symbol: str) -> tuple[list, list]:
@@ -222,7 +222,7 @@ class Exchange:
         if order.status == "rejected":
             self.requests.rejected(order.user, 400, ALO_REJECTED)  # in either mode
             if not self.faults.config.order_channel_rejects:
-                # StandX documents the reject on the ws-api session only (protocol 5.2).
+                # StandX documents the reject on the ws-api session only (standx-protocol.md §5.2).
                 self.faults.injected["reject_update_suppressed"] += 1
                 return
         self.hub.publish_user(order.user, "order", order_json(order))

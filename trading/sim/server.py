@@ -2,8 +2,8 @@
 paths, the geo host's /v1/region, simulator controls under /sim, and the two WebSockets.
 
 Every error answer, an unknown path (404) and a wrong method (405) included, is StandX's
-{"code": N, "message": ...} with HTTP status N (§6); every HTTP request goes through the
-traffic log when runsim --log-requests is on (traffic.py)."""
+{"code": N, "message": ...}, HTTP status N (docs/standx-protocol.md §6); every HTTP request goes
+through the traffic log when runsim --log-requests is on (traffic.py)."""
 
 from __future__ import annotations
 

@@ -190,6 +190,15 @@ EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             "new_order's leverage above it get 400",
         ),
     ),
+    (
+        "--reward-schedule",
+        dict(
+            default="sip5a",
+            metavar="NAME_OR_PATH",
+            help="the reward schedule /sim/stats and /api/maker/uptime score Maker Hours by: "
+            "sip5a (default), uptime-original, or a .toml file of the same form",
+        ),
+    ),
     ("--maker-fee-bps", dict(default="1", help="fee on maker fills, bps of the value (default 1)")),
     ("--taker-fee-bps", dict(default="4", help="fee on taker fills, bps of the value (default 4)")),
 )
@@ -410,6 +419,7 @@ def server_options(opts: dict) -> dict:
         "max_new_ws_per_minute": opts["max_new_ws_per_minute"],
         "ip_requests_per_s": opts["ip_requests_per_s"],
         "uptime_snapshots_per_hour": opts["uptime_snapshots_per_hour"],
+        "reward_schedule": opts["reward_schedule"],
         "initial_balance": Decimal(opts["balance"]),
         "state_file": opts["state_file"],
         "log_requests": opts["log_requests"],

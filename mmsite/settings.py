@@ -24,8 +24,11 @@ from mmsite.env import (
     is_loopback,
 )
 from mmsite.strategy_defaults import bot_defaults_from_env
+from trading import schedules
 from trading.alerts.urls import check_alert_urls
+from trading.core.reward_schedule import ScheduleError
 from trading.fleet import accounts
+from trading.reference import venues as reference_venues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The test suite (pytest sets PYTEST_VERSION) never reads a developer's .env: tests are hermetic.
@@ -70,7 +73,7 @@ API_TOKEN = env_secret(
 STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
 STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
 STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
-# The order-response session (ws-api, protocol 5.2): by default beside the stream, on its host.
+# The order-response session (ws-api, docs/standx-protocol.md §5.2): default: the stream's host.
 STANDX_WS_API_URL = env_url(
     "STANDX_WS_API_URL",
     urlsplit(STANDX_WS_URL)._replace(path="/ws-api/v1", query="").geturl(),
@@ -96,6 +99,33 @@ FEED_STALE_SECONDS = env_decimal(
 # Several processes on one host (split workers) should each get their share, e.g. 50 / N.
 IP_REQUESTS_PER_SECOND = env_decimal(
     "IP_REQUESTS_PER_SECOND", "50", minimum=Decimal("1"), maximum=Decimal("50")
+)
+
+# --- Reference venue (issue 23, trading/reference): a faster venue's public price stream for
+# the reference guard. Off unless set; down or stale, it turns the guard off, never the bot.
+REFERENCE_FEED = env_choice("REFERENCE_FEED", "off", reference_venues.FEEDS)
+# The venue's symbol; empty: the asset of each bot's StandX symbol (BTC-USD: btcusdt / BTC).
+REFERENCE_SYMBOL = env_str("REFERENCE_SYMBOL", "")
+if REFERENCE_SYMBOL and REFERENCE_FEED != "off":
+    try:
+        REFERENCE_SYMBOL = reference_venues.check_symbol(REFERENCE_FEED, REFERENCE_SYMBOL)
+    except ValueError as err:
+        raise ImproperlyConfigured(
+            f"REFERENCE_SYMBOL={REFERENCE_SYMBOL!r} is not valid: expected {err}."
+        ) from None
+# The venue's websocket: Binance's base (the feed adds /ws/<symbol>@bookTicker), or
+# Hyperliquid's endpoint itself.
+_REFERENCE_WS_DEFAULT = reference_venues.DEFAULT_WS_URLS.get(
+    REFERENCE_FEED, reference_venues.DEFAULT_WS_URLS["binance"]
+)
+REFERENCE_WS_URL = (
+    env_url("REFERENCE_WS_URL", _REFERENCE_WS_DEFAULT, ("ws", "wss"))
+    if env_str("REFERENCE_WS_URL", "")  # empty (as in .env.example): the venue's own
+    else _REFERENCE_WS_DEFAULT
+)
+# A reference price older than this turns the guard off (and the feed reports "stale").
+REFERENCE_STALE_SECONDS = env_decimal(
+    "REFERENCE_STALE_SECONDS", "3", minimum=Decimal("0.5"), maximum=Decimal("60")
 )
 
 # Several accounts (trading.fleet.accounts explains the scheme); credentials never come from the DB.
@@ -130,6 +160,16 @@ SIM_SEED = env_int("SIM_SEED", 42)
 # value changed here since the bot's last start is applied at the next (fleet/envsync.py).
 # Read and checked in mmsite/strategy_defaults.py (a bad value stops the start, named).
 BOT_DEFAULTS = bot_defaults_from_env()
+# What StandX pays makers for, by which the engines estimate each hour's Maker Hours: a
+# bundled schedule (trading/schedules/*.toml) by name, or the path of a TOML file of the
+# same form (docs/standx-protocol.md §7.5). A schedule that fails validation stops the start.
+REWARD_SCHEDULE = env_str("REWARD_SCHEDULE", schedules.DEFAULT_SCHEDULE)
+try:
+    REWARD_SCHEDULE_RULES = schedules.load_schedule(REWARD_SCHEDULE)
+except ScheduleError as exc:
+    raise ImproperlyConfigured(
+        f"REWARD_SCHEDULE={REWARD_SCHEDULE!r} is not valid: {exc}."
+    ) from None
 # Orders we place carry this prefix; anything without it (placed by hand) is never touched.
 CL_ORD_PREFIX = env_str("CL_ORD_PREFIX", "mmbot-")
 if (

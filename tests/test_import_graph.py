@@ -12,10 +12,15 @@ PACKAGES = ("trading", "dashboard", "mmsite")
 # layer -> the layers of ours it may import (itself always)
 ALLOWED = {
     "trading.core": set(),
+    # The reward schedules' files, read and handed to the core's validation.
+    "trading.schedules": {"trading.core"},
     "trading.standx": {"trading.core"},
-    "trading.sim": {"trading.core", "trading.standx"},
+    # A reference venue's public stream (issue 23), on the StandX client's stream helpers.
+    "trading.reference": {"trading.core", "trading.standx"},
+    "trading.sim": {"trading.core", "trading.standx", "trading.schedules", "trading.reference"},
     "trading.engine": {
         "trading.core",
+        "trading.schedules",
         "trading.standx",
         "trading.store",
         "trading.bus",

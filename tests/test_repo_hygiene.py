@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path, PurePosixPath
 
@@ -77,3 +78,68 @@ def test_var_is_ignored_so_a_generated_key_is_never_added():
     if result.returncode == 128:
         pytest.skip("not a git checkout")
     assert result.stdout.split() == paths, "var/ must be in .gitignore"
+
+
+# The repository stands alone: code and docs cite its own protocol notes
+# (docs/standx-protocol.md §N), never notes outside the checkout.
+OUTSIDE_NOTES = re.compile(r"\.\./shared/|\bshared/(standx-protocol|ARCHITECTURE)\.md")
+SECTION_CITATION = re.compile(r"§(\d+(?:\.\d+[a-z]?)?)")
+PROTOCOL_NOTES = ROOT / "docs" / "standx-protocol.md"
+
+
+def cites_outside(text: str) -> bool:
+    return OUTSIDE_NOTES.search(text) is not None
+
+
+def tracked_text() -> dict[str, str]:
+    texts = {}
+    for path in tracked_files():
+        try:
+            texts[path] = (ROOT / path).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue  # images, and files deleted in the working tree
+    return texts
+
+
+def protocol_sections() -> set[str]:
+    """Section numbers of docs/standx-protocol.md's headings: "## 7." -> 7, "### 7.3a" -> 7.3a."""
+    headings = re.findall(r"^#{2,3} (\d+(?:\.\d+[a-z]?)?)\.? ", PROTOCOL_NOTES.read_text(), re.M)
+    return set(headings)
+
+
+def test_nothing_cites_notes_outside_the_repository():
+    offenders = sorted(
+        path
+        for path, text in tracked_text().items()
+        if cites_outside(text) and path != "tests/test_repo_hygiene.py"  # its own examples
+    )
+    assert not offenders, f"cite docs/standx-protocol.md instead: {offenders}"
+
+
+def test_every_protocol_section_cited_exists():
+    sections = protocol_sections()
+    assert {"2.4", "3.3", "5.2", "6", "7.2", "7.3a", "7.5", "11"} <= sections
+    missing = []
+    for path, text in tracked_text().items():
+        for number, line in enumerate(text.splitlines(), 1):
+            if "standx-protocol.md" in line or path == "docs/standx-protocol.md":
+                missing += [
+                    f"{path}:{number} §{cited}"
+                    for cited in SECTION_CITATION.findall(line)
+                    if cited not in sections
+                ]
+    assert not missing, f"no such section in docs/standx-protocol.md: {missing}"
+
+
+@pytest.mark.parametrize(
+    "text, outside",
+    [
+        ("the exchange protocol in `../shared/standx-protocol.md`", True),
+        ("(shared/standx-protocol.md): success bodies", True),
+        ("house rules in ../shared/ARCHITECTURE.md", True),
+        ("see docs/standx-protocol.md §2.4", False),
+        ("shared with the StandX client", False),
+    ],
+)
+def test_the_rule_knows_a_citation_outside_the_repository(text, outside):
+    assert cites_outside(text) is outside

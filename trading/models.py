@@ -231,6 +231,30 @@ class UptimeHour(models.Model):
     )
     requotes = models.PositiveIntegerField(default=0)
     fills = models.PositiveIntegerField(default=0)
+    # The reward schedule's estimate (trading/core/maker_hours.py, docs/standx-protocol.md
+    # §7.5): what a restart needs to continue the hour, and the hour's result.
+    weighted_size_seconds = models.FloatField(
+        default=0,
+        db_default=0,
+        help_text="min(bid, ask) of the proximity-weighted, capped size (base units), "
+        "integrated over the hour (units x s)",
+    )
+    reward_seconds = models.FloatField(
+        default=0, db_default=0, help_text="Seconds both sides counted for the reward"
+    )
+    size_samples = models.JSONField(
+        null=True, blank=True, help_text="The figure at random moments (snapshot scoring)"
+    )
+    maker_hours = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        help_text="Our estimate of the hour's Maker Hours (empty: the schedule gives no unit)",
+    )
+    reward_schedule = models.CharField(
+        max_length=40, blank=True, default="", db_default="", help_text="Schedule it was scored by"
+    )
     # StandX's own figure for the hour (GET /api/maker/uptime), when it reported one.
     exchange_in_band_seconds = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

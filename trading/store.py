@@ -37,9 +37,14 @@ UPTIME_FIELDS = (
     "ask_dark_ms",
     "running_seconds",
     "counted_usd_seconds",
+    "weighted_size_seconds",
+    "reward_seconds",
     "requotes",
     "fills",
 )
+# Beside the meter's sums, an hour row keeps its reward estimate (trading/core/maker_hours.py):
+# the Maker Hours, the schedule that scored them and, for snapshot scoring, the samples.
+REWARD_FIELDS = ("maker_hours", "reward_schedule", "size_samples")
 UPTIME_KEEP_HOURS = 24 * 7  # the dashboard shows 24 h; a week leaves room for a review
 EVENT_KEEP_HOURS = 24 * 7
 FILL_KEEP_HOURS = 24 * 30  # a month of fills: enough to judge markouts and costs
@@ -80,7 +85,7 @@ class HourRow:
 
     hour: float
     symbol: str = ""
-    figures: dict = field(default_factory=dict)  # subset of UPTIME_FIELDS
+    figures: dict = field(default_factory=dict)  # subset of UPTIME_FIELDS + REWARD_FIELDS
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -217,7 +222,9 @@ def upsert_uptime(bot: str, rows: Iterable[HourRow]) -> bool:
     """Write the current figures of each hour (absolute values, so a retry is idempotent)."""
     with transaction.atomic():
         for row in rows:
-            values = {k: v for k, v in row.figures.items() if k in UPTIME_FIELDS}
+            values = {
+                k: v for k, v in row.figures.items() if k in UPTIME_FIELDS or k in REWARD_FIELDS
+            }
             if row.symbol:
                 values["symbol"] = row.symbol
             UptimeHour.objects.update_or_create(
@@ -254,7 +261,11 @@ def load_uptime(bot: str, since: float) -> list[HourRow] | None:
     """Hours starting at or after `since`, oldest first (None on a database error)."""
     rows = UptimeHour.objects.filter(bot=bot, hour__gte=to_datetime(since)).order_by("hour")
     return [
-        HourRow(r.hour.timestamp(), r.symbol, {k: getattr(r, k) for k in UPTIME_FIELDS})
+        HourRow(
+            r.hour.timestamp(),
+            r.symbol,
+            {k: getattr(r, k) for k in (*UPTIME_FIELDS, *REWARD_FIELDS)},
+        )
         for r in rows
     ]
 

@@ -33,6 +33,12 @@ from tests.mmsite.startup import run_check
         ),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not valid: expected one of plain, json"),
         ("DATABASE_URL", "mysql://u@h/db", "DATABASE_URL is not valid"),
+        (
+            "REWARD_SCHEDULE",
+            "sip6",
+            "REWARD_SCHEDULE='sip6' is not valid: expected one of sip5a, uptime-original, or "
+            "the path of a .toml schedule file.",
+        ),
     ],
 )
 def test_bad_value_stops_startup_naming_the_variable(name, value, expected):
@@ -42,6 +48,21 @@ def test_bad_value_stops_startup_naming_the_variable(name, value, expected):
     # One paragraph that says what to do, not a traceback with the answer on its last line.
     assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 3
     assert "Fix it in .env (or the environment) and start again." in result.stderr
+
+
+def test_a_reward_schedule_file_that_fails_validation_stops_startup_saying_why(tmp_path):
+    schedule = tmp_path / "mine.toml"
+    text = (Path(__file__).resolve().parents[2] / "trading/schedules/sip5a.toml").read_text()
+    schedule.write_text(text.replace("weights = [[0, 2.0]", "weights = [[0, 0.1]"))
+    result = run_check(REWARD_SCHEDULE=str(schedule))
+    assert result.returncode == 2
+    assert (
+        f"cannot start: REWARD_SCHEDULE='{schedule}' is not valid: {schedule}: weights must "
+        "not grow with distance (0.1 at 0 bps, 0.8 at 5 bps)." in result.stderr
+    )
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 3
+    schedule.write_text(text)
+    assert run_check(REWARD_SCHEDULE=str(schedule)).returncode == 0
 
 
 def test_the_traceback_of_a_bad_value_is_shown_at_debug_level():

@@ -24,6 +24,9 @@ LATENCY_HALF_LIFE = 20  # acks
 
 @dataclass
 class MarketMeter:
+    # The band's margins want minutes of memory; the volatility pause watches a faster one
+    # (trading/core/vol_pause.py).
+    half_life_s: float = HALF_LIFE_SECONDS
     _last_mark: Decimal | None = None
     _last_at: float | None = None
     _variance_rate: float | None = None  # bps^2 per second
@@ -40,7 +43,7 @@ class MarketMeter:
         move = float((mark - self._last_mark) / self._last_mark * BPS)
         sample = move * move / elapsed
         self._samples += 1  # a plain mean while there are few samples
-        weight = max(1 - 0.5 ** (elapsed / HALF_LIFE_SECONDS), 1 / self._samples)
+        weight = max(1 - 0.5 ** (elapsed / self.half_life_s), 1 / self._samples)
         self._variance_rate = (
             sample
             if self._variance_rate is None

@@ -22,7 +22,7 @@ MAX_CL_ORD_ID_CHARS = 40
 _ALPHABET = string.digits + string.ascii_lowercase
 _FORGOTTEN_MEMORY = 256  # terminal ids remembered so a late event cannot resurrect them
 
-# Exchange status -> our state. Unknown non-terminal statuses count as resting (protocol 3.3).
+# Exchange status -> our state; unknown non-terminal ones rest (docs/standx-protocol.md §3.3).
 _TERMINAL = {
     "filled": OrderState.FILLED,
     "canceled": OrderState.CANCELED,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from trading.core.domain import BPS, Side
 
 ZERO = Decimal("0")
-MAKER_FEE = Decimal("0.0001")  # StandX's standard rates (protocol notes, symbol info)
+MAKER_FEE = Decimal("0.0001")  # StandX's standard rates (docs/standx-protocol.md §3.1)
 TAKER_FEE = Decimal("0.0004")
 MARKOUT_SECONDS = 5.0
 # Below this many in-band seconds the cost per in-band hour is not shown: a few seconds

@@ -1,4 +1,4 @@
-"""PURE: what StandX's maker programmes pay for, measured from our side (protocol notes §7).
+"""PURE: what StandX's maker programmes pay for, measured by us (docs/standx-protocol.md §7).
 
 - The hour's tier budget: in-band minutes so far against the Uptime Program's tiers
   (standard >= 30 min, boosted >= 42 min), minutes left in the UTC hour, minutes still
@@ -20,9 +20,10 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
+from decimal import Decimal
 from statistics import median
 
-from trading.core.uptime import HOUR, hour_start
+from trading.core.times import HOUR, hour_start
 
 TIERS = (("standard", 30), ("boosted", 42))
 SECURED, ON_TRACK, AT_RISK, OUT_OF_REACH = "secured", "on track", "at risk", "out of reach"
@@ -66,23 +67,27 @@ def tier_budget(
     return round(elapsed / 60, 1), round(left / 60, 1), statuses
 
 
-def percentile_descending(values: list[float], share: float) -> float | None:
-    """StandX's X70/X50: the samples sorted descending, the value at that share."""
+def percentile_descending(values: list[float], share: float | Decimal) -> float | None:
+    """StandX's X70/X50: the samples sorted descending, the value at that share (the value
+    `share` of the samples reached or exceeded); the share is taken as a Decimal, exactly
+    as a reward schedule writes it."""
     if not values:
         return None
     ordered = sorted(values, reverse=True)
-    index = min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))
-    return ordered[index]
+    rank = math.ceil(Decimal(str(share)) * len(ordered))
+    return ordered[min(len(ordered) - 1, max(0, rank - 1))]
 
 
 @dataclass
 class SizeSampler:
     """Counted size at random moments of each hour (a Poisson process of `per_hour` samples
     an hour), like StandX's random snapshots. Feed it with `observe(now, size)`; a sample is
-    taken whenever a drawn moment has passed."""
+    taken whenever a drawn moment has passed. It keeps the hour of `now` and the
+    `keep_hours - 1` before it."""
 
     per_hour: float = 60.0
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    keep_hours: int = 2
     samples: dict[int, list[float]] = field(default_factory=dict)
     _next_at: float | None = None
 
@@ -92,7 +97,7 @@ class SizeSampler:
         while now >= self._next_at:
             self.samples.setdefault(hour_start(self._next_at), []).append(size)
             self._next_at += self._gap()
-        for hour in [h for h in self.samples if h < hour_start(now) - HOUR]:
+        for hour in [h for h in self.samples if h <= hour_start(now) - self.keep_hours * HOUR]:
             del self.samples[hour]
 
     def _gap(self) -> float:

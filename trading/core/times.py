@@ -1,8 +1,16 @@
-"""Times as the exchange, the snapshots and the simulator write them: ISO-8601 text."""
+"""Times as the exchange, the snapshots and the simulator write them (ISO-8601 text), and
+the UTC hour every figure is kept by."""
 
 from __future__ import annotations
 
 import datetime as dt
+
+HOUR = 3600
+
+
+def hour_start(epoch: float) -> int:
+    """Start of the UTC hour of `epoch`: floor(epoch / 3600) * 3600."""
+    return int(epoch // HOUR) * HOUR
 
 
 def iso_epoch(text: object) -> float | None:

@@ -18,6 +18,14 @@ How each rule is read:
   only). ``running_seconds``: all counted time. ``counted_usd_seconds``: the size StandX
   counts, min(bid notional, ask notional) while both are in band, integrated over time
   (divided by the hour's running seconds it is the hour's mean counted size).
+- The reward (``set_reward(now, schedule, symbol)``; trading/core/maker_hours.py says how a
+  schedule scores): ``observe(..., book=...)`` also takes every confirmed resting order of
+  ours with the moment it rested. ``weighted_size_seconds``: the moment's figure (min of the
+  two sides' weighted, capped size, base units) integrated over time; ``reward_seconds``:
+  the time that figure was above zero (the tier's minutes). An interval is split where the
+  figure changes by itself (an order reaching the minimum rest, a session edge), so both are
+  exact between observations. Without a schedule, or for a symbol it does not pay, both
+  stay 0.
 - An interval longer than ``max_gap_seconds`` (the process was suspended, laptop sleep, a
   stalled loop) is counted as nothing at all, neither uptime nor dark; the hour in which the
   gap ENDS gets ``gaps += 1``. An interval of
@@ -38,16 +46,15 @@ How each rule is read:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
 from trading.core.domain import bps_between
-
-HOUR = 3600
-
-
-def hour_start(epoch: float) -> int:
-    return int(epoch // HOUR) * HOUR
+from trading.core.maker_hours import BookOrder, figure_changes, moment_figure
+from trading.core.reward_schedule import RewardSchedule, SymbolTerms
+from trading.core.times import HOUR as HOUR  # re-exported: the hour arithmetic's home is times
+from trading.core.times import hour_start as hour_start
 
 
 def split_by_hour(start: float, end: float) -> list[tuple[int, float]]:
@@ -90,6 +97,8 @@ class HourUptime:
     ask_dark_ms: float = 0.0
     running_seconds: float = 0.0
     counted_usd_seconds: float = 0.0  # min(bid, ask) notional integrated over in-band time
+    weighted_size_seconds: float = 0.0  # the reward schedule's figure (base units) x seconds
+    reward_seconds: float = 0.0  # seconds that figure was above zero
     requotes: int = 0
     fills: int = 0
     gaps: int = 0
@@ -115,9 +124,18 @@ def _in_band(bid: SideState, ask: SideState, mark: Decimal | None, band_bps: Dec
 class UptimeMeter:
     """Accumulates per-hour uptime from observations; see the module docstring."""
 
-    def __init__(self, band_bps: Decimal, max_gap_seconds: float) -> None:
+    def __init__(
+        self,
+        band_bps: Decimal,
+        max_gap_seconds: float,
+        schedule: RewardSchedule | None = None,
+        symbol: str = "",
+    ) -> None:
         self.band_bps = Decimal(band_bps)
         self.max_gap_seconds = float(max_gap_seconds)
+        self.schedule = schedule
+        self.terms: SymbolTerms | None = schedule.terms_for(symbol) if schedule else None
+        self._book: tuple[BookOrder, ...] = ()
         self._own: dict[int, HourUptime] = {}
         self._baseline: dict[int, HourUptime] = {}
         self._last_at: float | None = None
@@ -129,11 +147,30 @@ class UptimeMeter:
     def paused(self) -> bool:
         return self._paused
 
-    def observe(self, now: float, bid: SideState, ask: SideState, mark: Decimal | None) -> None:
+    def observe(
+        self,
+        now: float,
+        bid: SideState,
+        ask: SideState,
+        mark: Decimal | None,
+        book: Sequence[BookOrder] = (),
+    ) -> None:
         if self._paused:
             return
         self._integrate_until(now)
-        self._bid, self._ask, self._mark = bid, ask, mark
+        self._bid, self._ask, self._mark, self._book = bid, ask, mark, tuple(book)
+
+    def set_reward(self, now: float, schedule: RewardSchedule, symbol: str) -> None:
+        """Score by `schedule` for `symbol` from `now` on (what came before keeps its terms)."""
+        if not self._paused:
+            self._integrate_until(now)
+        self.schedule, self.terms = schedule, schedule.terms_for(symbol)
+
+    def reward_figure(self, at: float) -> Decimal:
+        """The moment's figure (min of the sides' weighted, capped size) in the current state."""
+        if self.schedule is None:
+            return Decimal(0)
+        return moment_figure(self._book, self._mark, at, self.schedule, self.terms)
 
     def pause(self, now: float) -> None:
         if not self._paused:
@@ -143,7 +180,7 @@ class UptimeMeter:
     def resume(self, now: float) -> None:
         self._paused = False
         self._last_at = now
-        self._bid, self._ask, self._mark = DARK, DARK, None
+        self._bid, self._ask, self._mark, self._book = DARK, DARK, None, ()
 
     def record_requote(self, now: float) -> None:
         self._add(HourUptime(hour_start(now), requotes=1))
@@ -176,8 +213,16 @@ class UptimeMeter:
         if now - previous > self.max_gap_seconds:
             self._add(HourUptime(hour_start(now), gaps=1))
             return
-        for hour, seconds in split_by_hour(previous, now):
-            self._count(hour, seconds)
+        changes = (
+            figure_changes(self._book, previous, now, self.schedule, self.terms)
+            if self.schedule is not None
+            else []
+        )
+        cuts = [previous, *changes, now]
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            figure = float(self.reward_figure(start))
+            for hour, seconds in split_by_hour(start, end):
+                self._count(hour, seconds, figure)
 
     def counted_size(self) -> float:
         """min(bid, ask) notional when both rest in band now (what StandX counts), else 0."""
@@ -187,7 +232,7 @@ class UptimeMeter:
             return 0.0
         return min(self._bid.notional, self._ask.notional)
 
-    def _count(self, hour: int, seconds: float) -> None:
+    def _count(self, hour: int, seconds: float, figure: float) -> None:
         bid, ask = self._bid.resting, self._ask.resting
         both = bid and ask
         counted = self.counted_size()
@@ -200,6 +245,8 @@ class UptimeMeter:
                 if both and _in_band(self._bid, self._ask, self._mark, self.band_bps)
                 else 0.0,
                 counted_usd_seconds=counted * seconds,
+                weighted_size_seconds=figure * seconds,
+                reward_seconds=seconds if figure > 0 else 0.0,
                 bid_seconds=seconds if bid else 0.0,
                 ask_seconds=seconds if ask else 0.0,
                 bid_dark_ms=0.0 if bid else seconds * 1000,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from trading import bus, store
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import RunState, Side
+from trading.core.domain import OrderState, RunState, Side
 from trading.core.orders import OrderTracker, bot_prefix
 from trading.core.reward import LifetimeStats
 from trading.engine.cleanup import CleanupResult, OrderCleanup
@@ -81,7 +81,9 @@ class Engine:
         self.breaker = RequoteBreaker(
             options.breaker_max_places, options.breaker_window_seconds, options.breaker_hold_seconds
         )
-        self.uptime = UptimeKeeper(bot, clock)
+        self.uptime = UptimeKeeper(
+            bot, clock, schedule=options.reward_schedule, symbol=lambda: state.symbol
+        )
         self.lifetimes = LifetimeStats()
         self._wire_order_handling()
         self._wire_followers()
@@ -393,6 +395,8 @@ class Engine:
             self.tracker.resting(Side.SELL, mark),
             mark,
             running=self.bot_state.run.running,
+            book=self.tracker.on_side(Side.BUY, OrderState.OPEN)
+            + self.tracker.on_side(Side.SELL, OrderState.OPEN),
         )
 
     def on_task_failure(self, name: str, exc: BaseException) -> None:

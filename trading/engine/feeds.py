@@ -1,9 +1,9 @@
 """One exchange stream per account, shared by every bot of that account in this process.
 
-StandX allows 10 WebSocket connections per IP and 30 new ones a minute (protocol 4.1, 6):
-a market and an account stream per bot would stop a host at five bots, and restarting
-sixteen bots would open 32 connections at once. A SharedFeed is ONE authenticated
-connection carrying the account channels and the market channels of every symbol its bots
+StandX allows 10 WebSocket connections per IP, 30 new ones a minute (docs/standx-protocol.md
+§4.1, §6): a market and an account stream per bot would stop a host at five bots, and restarting
+sixteen bots would open 32 connections at once. A SharedFeed is ONE authenticated connection
+carrying the account channels and the market channels of every symbol its bots
 quote (public and user channels may share a connection; `seq` counts per connection).
 
 Routing: market data goes to the bots quoting that symbol; order, fill, position and

@@ -181,6 +181,7 @@ def _reward_fields(
         ),
         "lifetimes": lifetimes_view(lifetimes, executor.calls.requests_per_minute(now)),
         "exchange_uptime": exchange_uptime,
+        "maker_hours": uptime.reward(now),  # the schedule's estimate (docs/standx-protocol.md §7.5)
     }
 
 

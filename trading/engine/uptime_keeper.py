@@ -1,7 +1,11 @@
 """The engine's side of uptime: feeds the pure UptimeMeter with confirmed resting state,
 persists its hours (so a restart continues the hour) and renders them for the snapshot.
 
-Also keeps the engine's own dark intervals per side (the benchmark's "dark ms per requote").
+Also the reward estimate: the meter integrates the reward schedule's figure from every
+confirmed resting order of ours (trading/core/maker_hours.py); the keeper samples it for a
+snapshot-scored schedule, persists each hour's Maker Hours beside its uptime and renders
+them (`hour_rewards`, `reward`: what the dashboard, API and alerts can read). And the engine's
+own dark intervals per side (the benchmark's "dark ms per requote").
 """
 
 from __future__ import annotations
@@ -9,13 +13,17 @@ from __future__ import annotations
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from trading import store
 from trading.core.domain import LiveOrder, Side
+from trading.core.maker_hours import BookOrder, hour_maker_hours, maker_hours_by_day
 from trading.core.reward import SizeSampler, percentile_descending, tier_budget
+from trading.core.reward_schedule import SNAPSHOTS, RewardSchedule
 from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
+from trading.schedules import load_schedule
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +56,34 @@ def unequal_sizes(bid: SideState, ask: SideState) -> str | None:
     )
 
 
+def book_orders(orders: Iterable[LiveOrder]) -> list[BookOrder]:
+    """Our confirmed resting orders as the reward counts them: unfilled size, rest time."""
+    return [
+        BookOrder(o.side, o.price, o.qty - o.fill_qty, o.rested_at)
+        for o in orders
+        if o.rested_at is not None
+    ]
+
+
 def _iso_hour(hour: int) -> str:
     return store.to_datetime(hour).isoformat()
+
+
+def _text(value: Decimal | None, places: int = 6) -> str | None:
+    """Maker Hours and sizes as plain text to `places` decimals ("0.8", not "0.800000")."""
+    return None if value is None else format(round(value, places).normalize(), "f")
+
+
+@dataclass(frozen=True)
+class HourReward:
+    """One UTC hour under the reward schedule: Maker Hours (None: the schedule gives the
+    symbol no unit), the tier reached, and the sums they come from."""
+
+    hour: int
+    maker_hours: Decimal | None
+    tier: str | None
+    reward_seconds: float
+    weighted_size_seconds: float
 
 
 class UptimeKeeper:
@@ -59,12 +93,24 @@ class UptimeKeeper:
         clock: Callable[[], float],
         band_bps: Decimal = Decimal("10"),
         max_gap_seconds: float = MAX_GAP_SECONDS,
+        schedule: RewardSchedule | None = None,
+        symbol: Callable[[], str] = lambda: "",
     ):
         self.bot = bot
         self._clock = clock
-        self.meter = UptimeMeter(band_bps, max_gap_seconds)
+        self.schedule = schedule or load_schedule()
+        self._symbol, self._scored_symbol = symbol, symbol()
+        self.meter = UptimeMeter(band_bps, max_gap_seconds, self.schedule, self._scored_symbol)
         # The size that counts, at random moments (seeded per bot: reproducible runs).
         self.sampler = SizeSampler(rng=random.Random(bot))
+        # A snapshot-scored schedule's figure at its own random moments (X70/X50).
+        self.reward_sampler = (
+            SizeSampler(
+                self.schedule.snapshots_per_hour, random.Random(f"{bot}:reward"), HISTORY_HOURS
+            )
+            if self.schedule.scoring == SNAPSHOTS
+            else None
+        )
         self.exchange_hours: dict[int, float] = {}  # StandX's own in-band seconds
         self.dark_ms: dict[Side, deque[float]] = {s: deque(maxlen=100_000) for s in Side}
         self._dark_since: dict[Side, float | None] = {Side.BUY: None, Side.SELL: None}
@@ -82,9 +128,14 @@ class UptimeKeeper:
         ask: LiveOrder | None,
         mark: Decimal | None,
         running: bool,
+        book: Iterable[LiveOrder] = (),
     ) -> None:
         """Running: integrate the interval since the last call; not running (stopped or
-        killed by a person or the kill switch): pause, so that time is neither up nor dark."""
+        killed by a person or the kill switch): pause, so that time is neither up nor dark.
+        `book`: every confirmed resting order of ours (the reward counts them all)."""
+        if self._symbol() != self._scored_symbol:
+            self._scored_symbol = self._symbol()
+            self.meter.set_reward(now, self.schedule, self._scored_symbol)
         if not running:
             if not self.meter.paused:
                 self.meter.pause(now)
@@ -93,8 +144,10 @@ class UptimeKeeper:
             return
         if self.meter.paused:
             self.meter.resume(now)
-        self.meter.observe(now, side_state(bid), side_state(ask), mark)
+        self.meter.observe(now, side_state(bid), side_state(ask), mark, book_orders(book))
         self.sampler.observe(now, self.meter.counted_size())
+        if self.reward_sampler is not None:
+            self.reward_sampler.observe(now, float(self.meter.reward_figure(now)))
         self._track_dark(now, Side.BUY, bid is not None)
         self._track_dark(now, Side.SELL, ask is not None)
 
@@ -122,8 +175,10 @@ class UptimeKeeper:
         since = hour_start(now) - (HISTORY_HOURS - 1) * HOUR
         rows = await store.call(store.load_uptime, self.bot, since)
         for row in rows or []:
-            figures = {k: row.figures.get(k, 0) for k in SAVED_FIELDS}
+            figures = {k: row.figures.get(k) or 0 for k in SAVED_FIELDS}
             self.meter.merge(HourUptime(int(row.hour), **figures))
+            if self.reward_sampler is not None and row.figures.get("size_samples"):
+                self.reward_sampler.samples[int(row.hour)] = list(row.figures["size_samples"])
         if rows:
             log.info("continuing uptime of %d earlier hour(s)", len(rows))
 
@@ -131,11 +186,77 @@ class UptimeKeeper:
         now = self._clock()
         self.meter.prune(now, HISTORY_HOURS)
         rows = [
-            store.HourRow(hour, symbol, {k: getattr(h, k) for k in SAVED_FIELDS})
+            store.HourRow(hour, symbol, {**self._figures(h), **self._reward_figures(h)})
             for hour, h in self.meter.hours().items()
             if hour >= hour_start(now) - HOUR
         ]  # older hours no longer change
         return bool(await store.call(store.upsert_uptime, self.bot, rows, default=False))
+
+    @staticmethod
+    def _figures(row: HourUptime) -> dict:
+        return {k: getattr(row, k) for k in SAVED_FIELDS}
+
+    def _reward_figures(self, row: HourUptime) -> dict:
+        samples = self._samples(row.hour_start)
+        return {
+            "maker_hours": self.hour_reward(row).maker_hours,
+            "reward_schedule": self.schedule.name,
+            "size_samples": samples if self.reward_sampler is not None else None,
+        }
+
+    # ------------------------------------------------------------------ reward
+
+    def _samples(self, hour: int) -> list[float]:
+        return [] if self.reward_sampler is None else self.reward_sampler.of_hour(hour)
+
+    def hour_reward(self, row: HourUptime) -> HourReward:
+        """The hour's Maker Hours under the schedule, for the symbol quoted now."""
+        terms = self.meter.terms
+        tier = self.schedule.tier_reached(row.reward_seconds)
+        return HourReward(
+            row.hour_start,
+            hour_maker_hours(
+                self.schedule,
+                terms,
+                row.weighted_size_seconds,
+                row.reward_seconds,
+                self._samples(row.hour_start),
+            ),
+            tier.name if tier is not None and terms is not None else None,
+            row.reward_seconds,
+            row.weighted_size_seconds,
+        )
+
+    def hour_rewards(self, now: float) -> dict[int, HourReward]:
+        """Every hour of the last 24 (the one under way: so far), oldest first."""
+        hours = self.meter.hours()
+        first = hour_start(now) - (HISTORY_HOURS - 1) * HOUR
+        return {
+            hour: self.hour_reward(hours.get(hour) or HourUptime(hour))
+            for hour in range(first, hour_start(now) + 1, HOUR)
+        }
+
+    def reward(self, now: float) -> dict:
+        """This hour's and this UTC day's Maker Hours by the schedule, with what they rest on."""
+        rewards = self.hour_rewards(now)
+        this = rewards[hour_start(now)]
+        days = maker_hours_by_day({h: r.maker_hours for h, r in rewards.items()})
+        terms, elapsed = self.meter.terms, max(1.0, now - hour_start(now))
+        return {
+            "schedule": self.schedule.name,
+            "schedule_source": self.schedule.describe(),
+            "estimate": "our reading of StandX's rules (docs/standx-protocol.md §7.5)",
+            "symbol": self._scored_symbol,
+            "paid": terms is not None,
+            "unit": _text(terms.unit if terms else None),
+            "figure_now": _text(self.meter.reward_figure(now)),
+            "hour": _iso_hour(this.hour),
+            "maker_hours": _text(this.maker_hours),
+            "tier": this.tier,
+            "reward_minutes": round(this.reward_seconds / 60, 1),
+            "weighted_size_mean": _text(Decimal(str(this.weighted_size_seconds / elapsed))),
+            "today_maker_hours": _text(days.get(hour_start(now) - hour_start(now) % 86400)),
+        }
 
     # ------------------------------------------------------------------ snapshot
 
@@ -199,6 +320,7 @@ class UptimeKeeper:
                     "two_sided_seconds": round(row.two_sided_seconds, 3),
                     "in_band_seconds": round(row.in_band_seconds, 3),
                     "exchange_in_band_seconds": None if exchange is None else round(exchange, 3),
+                    "maker_hours": _text(self.hour_reward(row).maker_hours),
                 }
             )
         return rows

@@ -45,7 +45,7 @@ log = logging.getLogger("trading.runbot")
 
 WEB_START_SECONDS = 15.0
 BOT_WATCH_SECONDS = 5.0
-WS_CONNECTIONS_PER_IP = 10  # StandX, protocol sections 4.1 and 6
+WS_CONNECTIONS_PER_IP = 10  # StandX, docs/standx-protocol.md §4.1 and §6
 
 
 class Runner:

@@ -19,7 +19,7 @@ Public API
     Restart: with SimConfig.state_file (runsim --state-file) accounts, the JWT secret and
         prices survive; open orders, ground truth and faults do not (state.py).
 
-Choices where the protocol (shared/standx-protocol.md) is silent
+Choices where the protocol (docs/standx-protocol.md) is silent
     - Timestamps: x-request-timestamp must be Unix ms within +/- SimConfig.timestamp_window_s
       (default 60 s) of the server's wall clock, else 403 "request expired" (a client falling
       back to seconds is therefore rejected). x-request-id is not checked for replay.
@@ -52,7 +52,12 @@ Choices where the protocol (shared/standx-protocol.md) is silent
       >= 42 min, standard >= 30 min; the counted size (min of the in-band sides' base qty,
       2 BTC cap a side on BTC-USD, other symbols uncapped) time-weighted, and X70/X50 of
       SimConfig.uptime_snapshots_per_hour random moments per hour (seeded by seed and hour,
-      the same moments for every account; a moment without quotes counts 0).
+      the same moments for every account; a moment without quotes counts 0). And the
+      Maker Hours of SimConfig.reward_schedule (runsim --reward-schedule, default sip5a):
+      the figure (min of the sides' proximity-weighted, capped size of orders past the
+      minimum rest) integrated exactly, split where it changes by itself (an order reaching
+      the minimum rest, a session edge), its qualifying seconds and tier, maker_hours =
+      eligible_hour per hour and total_eligible_hours.
     - Rate limits count /api requests (not /api/health's account bucket, not /sim/*);
       ws-api orders are not rate limited. Faults (5xx, hang, 429 burst) hit /api only,
       never /api/health, /v1/region or /sim/*.
@@ -72,8 +77,8 @@ Choices where the protocol (shared/standx-protocol.md) is silent
     - WS: protocol pings by uvicorn every ping_interval (10 s), closed when no pong within
       pong_timeout (300 s); max lifetime closes with 1000 "max connection lifetime reached";
       the drop fault closes with 1011; a client whose queue overflows is closed with 1008.
-    - WS connection limits (§4.1, §6) per client IP, /ws-stream/v1 and /ws-api/v1 counted
-      together: at most SimConfig.max_ws_per_ip (10) open and max_new_ws_per_minute (30)
+    - WS limits (docs/standx-protocol.md §4.1, §6) per client IP, /ws-stream/v1 and /ws-api/v1
+      counted together: at most SimConfig.max_ws_per_ip (10) open and max_new_ws_per_minute (30)
       admitted in any sliding 60 s (runsim --max-ws-per-ip / --max-new-ws-per-minute;
       0 = unlimited; set at start, like the REST limits). A refused handshake gets HTTP 429
       {"code":429,"message":"too many websocket connections from this IP (max 10)"} or

@@ -125,7 +125,7 @@ class Account:
         return sum((upnl_of(p, marks[s]) for s, p in self.positions.items() if p.qty), ZERO)
 
     def available(self, marks: dict[str, Decimal]) -> Decimal:
-        """cross_available = cross_balance - cross_margin - locked + cross_upnl (§3.3)."""
+        """cross_available = balance - margin - locked + upnl (docs/standx-protocol.md §3.3)."""
         return self.balance - self.position_margin(marks) - self.locked() + self.upnl(marks)
 
     def leverage_for(self, symbol: str, default: int) -> int:

@@ -1,5 +1,5 @@
-"""Authentication exactly as StandX (§2): HS256 JWT bearer tokens signed with a
-per-simulator secret, carrying `exp` and the base58 Ed25519 public key bound at issue
+"""Authentication as StandX does it (docs/standx-protocol.md §2): HS256 JWT bearer tokens signed
+with a per-simulator secret, carrying `exp` and the base58 Ed25519 public key bound at issue
 (`requestId`); and Ed25519 body signatures over `v1,<id>,<ts>,<raw body>`.
 
 The simulator verifies with nacl directly (a server must not depend on its client)."""

@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from trading.core.reward_schedule import RewardSchedule
+from trading.schedules import DEFAULT_SCHEDULE, load_schedule
+from trading.sim.reference import ReferenceConfig
 from trading.sim.symbols import MAKER_FEE, SYMBOLS, TAKER_FEE
 
 SEVEN_DAYS = 7 * 24 * 3600.0
@@ -41,13 +44,16 @@ class SimConfig:
     credits_refill_per_s: int = 1000
     credits_burst: int = 900
     ip_requests_per_s: int = 50  # 0 = no per-IP limit (benches of many accounts)
-    # WebSocket connections per client IP, both WS paths together (§4.1, §6; wslimits.py).
+    # WebSocket connections per IP, both paths together (docs/standx-protocol.md §4.1, §6).
     # 0 = unlimited. Independent of rate_limit, which covers the REST limits only.
     max_ws_per_ip: int = 10
     max_new_ws_per_minute: int = 30
-    # Uptime Program snapshots (section 7.2): how many random moments per UTC hour the
+    # Uptime Program snapshots (docs/standx-protocol.md §7.2): random moments per UTC hour the
     # counted size is sampled at, for the hour's X70/X50 (StandX does not say how many).
     uptime_snapshots_per_hour: int = 60
+    # The reward schedule the ground truth's Maker Hours are scored by (docs/standx-protocol.md
+    # §7.5): a bundled name, a .toml path, or a schedule already parsed (tests).
+    reward_schedule: str | RewardSchedule = DEFAULT_SCHEDULE
     # WebSocket timers.
     ping_interval: float = 10.0
     pong_timeout: float = 300.0
@@ -60,8 +66,16 @@ class SimConfig:
     max_leverage: dict[str, int] = field(default_factory=dict)
     # One JSON line per HTTP request and per non-market WebSocket frame ("" = off; traffic.py).
     log_requests: str = ""
+    # A reference venue (Binance / Hyperliquid streams) leading this market; None = off.
+    reference: ReferenceConfig | None = None
     # Ground-truth and order timestamps come from this clock (tests inject a fake one).
     clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    @property
+    def reward(self) -> RewardSchedule:
+        """The reward schedule, loaded (__post_init__ reads a name or path once)."""
+        assert isinstance(self.reward_schedule, RewardSchedule)
+        return self.reward_schedule
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.symbols if s not in SYMBOLS]
@@ -80,6 +94,8 @@ class SimConfig:
         self._check_max_leverage()
         if self.uptime_snapshots_per_hour < 1:
             raise ValueError("uptime_snapshots_per_hour must be >= 1")
+        if isinstance(self.reward_schedule, str):  # a bad file: ScheduleError, a ValueError
+            self.reward_schedule = load_schedule(self.reward_schedule)
         for name in ("max_ws_per_ip", "max_new_ws_per_minute", "ip_requests_per_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

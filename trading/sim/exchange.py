@@ -28,6 +28,7 @@ from trading.sim.loops import Scheduler, supervise
 from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
 from trading.sim.ratelimit import RateLimiter
+from trading.sim.reference_venue import ReferenceVenue
 from trading.sim.requests import RequestLog
 from trading.sim.serialize import (
     depth_json,
@@ -75,6 +76,8 @@ class Exchange:
         self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
         self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
+        # Binance / Hyperliquid streams leading this market (runsim --reference).
+        self.reference = ReferenceVenue(self) if self.config.reference is not None else None
         self._tasks: list[asyncio.Task] = []
         if self.config.state_file:
             load_state(self, self.config.state_file)
@@ -196,7 +199,7 @@ class Exchange:
         }
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
-        return {"hours": hourly_report(self.matching, user, symbol, self.clock())}
+        return hourly_report(self.matching, user, symbol, self.clock())
 
     # ---- displayed book --------------------------------------------------------------------
     def depth(self, symbol: str) -> tuple[list, list]:
@@ -219,7 +222,7 @@ class Exchange:
         if order.status == "rejected":
             self.requests.rejected(order.user, 400, ALO_REJECTED)  # in either mode
             if not self.faults.config.order_channel_rejects:
-                # StandX documents the reject on the ws-api session only (protocol 5.2).
+                # StandX documents the reject on the ws-api session only (standx-protocol.md §5.2).
                 self.faults.injected["reject_update_suppressed"] += 1
                 return
         self.hub.publish_user(order.user, "order", order_json(order))
@@ -276,6 +279,8 @@ class Exchange:
     async def stop(self) -> None:
         self.save_state()  # balances, positions and prices as they are now
         self.hub.close_all(1001, "simulator shutting down")
+        if self.reference is not None:
+            self.reference.close_all()
         for task in self._tasks:
             task.cancel()
         await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 5.0)

@@ -1,6 +1,6 @@
 """How long each order of an account rested, from the moment it rested to the moment it left
 the book, and how it left. Maker Points count an order only after it rested more than 3 s
-(section 7.1) and SIP-5A penalises flicker-cancels, so the share of cancels that hit orders
+(docs/standx-protocol.md §7.1) and SIP-5A penalises flicker-cancels, so the cancels of orders
 younger than that is the figure a reward-farming bot must keep near zero.
 
 Lifetimes are kept as a count per whole millisecond: the median is exact to the millisecond

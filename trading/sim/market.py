@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from trading.core.domain import BPS, Level, Side
 from trading.sim.config import SimConfig
+from trading.sim.reference import LeadModel
 from trading.sim.symbols import SYMBOLS, SymbolDef
 from trading.sim.util import on_tick
 
@@ -57,6 +58,12 @@ class Market:
         self.rng = random.Random(config.seed)
         self.symbols: dict[str, SymbolMarket] = {}
         self.listeners: list = []  # callables (symbol) -> None
+        # With a reference venue, the walk's moves reach StandX after its lead (reference.py).
+        self.lead = (
+            None
+            if config.reference is None
+            else LeadModel(config.reference, config.step_interval, config.mark_lag, config.seed)
+        )
         for name in config.symbols:
             d = SYMBOLS[name]
             start = on_tick(d.start_price, d.price_tick)
@@ -105,6 +112,10 @@ class Market:
         move_bps = self.rng.gauss(0.0, vol) if vol > 0 else 0.0
         if self.rng.random() < self.config.jump_probability:
             move_bps += self.config.jump_bps * self.rng.choice((-1, 1))
+        if self.lead is not None:
+            move_bps = self.lead.on_step(
+                m.defn.symbol, move_bps, vol, self.config.jump_probability, self.config.jump_bps
+            )
         new_mid = on_tick(m.mid * (1 + Decimal(str(move_bps)) / BPS), m.tick)
         m.mid = max(new_mid, m.tick)
         # The mark trails the mid and carries a little basis noise of its own.

@@ -306,7 +306,13 @@ class Matching:
         return self.truth[key]
 
     def new_truth(self, symbol: str) -> GroundTruth:
-        return GroundTruth(self.config.band_bps, SYMBOLS[symbol].uptime_cap_qty, self.snapshots)
+        return GroundTruth(
+            self.config.band_bps,
+            SYMBOLS[symbol].uptime_cap_qty,
+            self.snapshots,
+            self.config.reward,
+            self.config.reward.terms_for(symbol),
+        )
 
     def position_for(self, account: Account, symbol: str) -> SimPosition:
         if symbol not in account.positions:

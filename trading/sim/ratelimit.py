@@ -1,4 +1,4 @@
-"""Rate limits of §6: per account a token bucket (45 credits per request, refill 1000/s,
+"""Rate limits (docs/standx-protocol.md §6): per account a bucket (45 credits a request, 1000/s in,
 capacity 900 = 20 requests at once, ~22 req/s sustained); per IP 50 requests per second
 (a one-second sliding window). Uses the monotonic clock: limits are about real time."""
 

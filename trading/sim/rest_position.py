@@ -1,4 +1,4 @@
-"""Position settings per account and symbol (§3.2, §3.3): change_leverage and
+"""Position settings per account and symbol (docs/standx-protocol.md §3.2-3.3): change_leverage and
 change_margin_mode (JWT + body signature, envelope response), query_position_config.
 
 Bounds: leverage is an integer in 1..max_leverage of the symbol (query_symbol_info's

@@ -1,4 +1,4 @@
-"""Private endpoints (§3.2, §3.3): JWT on all, Ed25519 body signature on writes.
+"""Private endpoints (docs/standx-protocol.md §3.2, §3.3): JWT on all, Ed25519 signature on writes.
 Writes return the acknowledgement envelope at once; the state change follows after the
 ack latency on the `order` channel (and on the ws-api session named by x-session-id)."""
 

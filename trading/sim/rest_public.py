@@ -1,4 +1,4 @@
-"""Public market-data endpoints (§3.1): no auth needed."""
+"""Public market-data endpoints (docs/standx-protocol.md §3.1): no auth needed."""
 
 from __future__ import annotations
 

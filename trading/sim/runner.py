@@ -18,6 +18,7 @@ import uvicorn
 from trading.sim.config import SimConfig
 from trading.sim.exchange import Exchange, SimAccount
 from trading.sim.faults import FaultConfig
+from trading.sim.reference_venue import HYPERLIQUID_PATH
 from trading.sim.server import build_app
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,13 @@ class SimServer:
     @property
     def ws_api_url(self) -> str:
         return self.api_base.replace("http://", "ws://") + "/ws-api/v1"
+
+    def reference_ws_url(self, feed: str) -> str:
+        """Where a reference feed (REFERENCE_FEED binance|hyperliquid) finds this simulator's
+        reference venue, as REFERENCE_WS_URL: Binance's base (the feed adds
+        /ws/<symbol>@bookTicker) or Hyperliquid's endpoint itself."""
+        base = self.api_base.replace("http://", "ws://")
+        return {"binance": base, "hyperliquid": base + HYPERLIQUID_PATH}[feed]
 
     def create_account(self, balance: Decimal | str | None = None) -> SimAccount:
         return self._exchange.create_account(balance)

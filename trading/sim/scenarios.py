@@ -15,6 +15,10 @@ figure would understate how far the mark wanders while an order rests. The lag i
 mark's time constant: after a step in the mid, the time it takes to close 1 - 1/e (63 %) of
 the gap; mark_lag is the share it closes per step, so that time is about
 -step_interval / ln(1 - mark_lag).
+
+A reference venue (reference.py: `runsim --scenario NAME --reference`, or
+`SimConfig(reference=ReferenceConfig())`) leads any scenario without changing it: StandX's path
+is the same moves, later. `reference_paths` measures both sides of a seeded run.
 """
 
 from __future__ import annotations
@@ -105,6 +109,22 @@ def mark_path(config: SimConfig, seconds: float, symbol: str = "BTC-USD") -> lis
         market.step()
         marks.append(float(market.get(symbol).mark))
     return marks
+
+
+def reference_paths(
+    config: SimConfig, seconds: float, symbol: str = "BTC-USD"
+) -> tuple[list[float], list[float]]:
+    """StandX's mid and the reference price after every step of a seeded run (the config
+    must have a reference)."""
+    market = Market(replace(config, symbols=(symbol,)))
+    assert market.lead is not None, "the config has no reference venue"
+    mids, references = [], []
+    for _ in range(int(round(seconds / config.step_interval))):
+        market.step()
+        mid = float(market.get(symbol).mid)
+        mids.append(mid)
+        references.append(mid * (1 + market.lead.offset_bps(symbol) / 1e4))
+    return mids, references
 
 
 def volatility_bps_per_sqrt_s(

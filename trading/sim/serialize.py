@@ -1,4 +1,4 @@
-"""JSON shapes of the StandX protocol (§3, §4.3, §5.1). Decimals always as strings."""
+"""The StandX protocol's JSON shapes (docs/standx-protocol.md §3, §4.3, §5.1). Decimals as text."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def money(value: Decimal) -> str:
 
 
 def ws_balance_json(account: Account, now: float) -> dict:
-    """The wallet-level record of the `balance` channel (§5.1), not query_balance."""
+    """The wallet-level `balance` channel (docs/standx-protocol.md §5.1), not the REST balance."""
     locked = account.locked()
     return {
         "account_type": "perps",

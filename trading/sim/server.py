@@ -2,8 +2,8 @@
 paths, the geo host's /v1/region, simulator controls under /sim, and the two WebSockets.
 
 Every error answer, an unknown path (404) and a wrong method (405) included, is StandX's
-{"code": N, "message": ...} with HTTP status N (§6); every HTTP request goes through the
-traffic log when runsim --log-requests is on (traffic.py)."""
+{"code": N, "message": ...}, HTTP status N (docs/standx-protocol.md §6); every HTTP request goes
+through the traffic log when runsim --log-requests is on (traffic.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from trading.sim import rest_public as pub
 from trading.sim import rest_sim as sim
 from trading.sim import wallet_login as wallet
 from trading.sim.endpoint import api_route
+from trading.sim.reference_venue import reference_routes, script_reference
 from trading.sim.traffic import REJECT_REASON, TrafficMiddleware
 from trading.sim.ws import ws_api, ws_stream
 
@@ -78,6 +79,8 @@ def build_app(exchange) -> Starlette:
         WebSocketRoute("/ws-stream/v1", partial(ws_stream, exchange)),
         WebSocketRoute("/ws-api/v1", partial(ws_api, exchange)),
     ]
+    if exchange.reference is not None:
+        routes += reference_routes(exchange.reference)
     app = Starlette(
         routes=routes + _control_routes(exchange),
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
@@ -96,6 +99,7 @@ def _control_routes(exchange) -> list[BaseRoute]:
         Route("/sim/faults", _control(exchange, sim.get_faults), methods=["GET"]),
         Route("/sim/faults", _control(exchange, sim.set_faults), methods=["POST"]),
         Route("/sim/market", _control(exchange, sim.script_market), methods=["POST"]),
+        Route("/sim/reference", _control(exchange, script_reference), methods=["POST"]),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Symbol definitions of the simulated exchange and their `query_symbol_info` JSON (§3.1)."""
+"""The simulated symbols and their `query_symbol_info` JSON (docs/standx-protocol.md §3.1)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ class SymbolDef:
     level_qty: Decimal  # typical size of one synthetic book level
     def_leverage: int = 10
     max_leverage: int = 20
-    # Uptime Program cap on the counted size per side, in base qty (section 7.2: 2 BTC).
+    # Uptime Program cap on the counted size a side, base qty (docs/standx-protocol.md §7.2: 2 BTC).
     # The program covers BTC only; other symbols have no rule, so no cap.
     uptime_cap_qty: Decimal | None = None
 
@@ -100,8 +100,8 @@ def symbol_info(
     maker_fee: Decimal | None = None,
     taker_fee: Decimal | None = None,
 ) -> dict:
-    """Exactly the §3.1 shape: ints for *_decimals, strings for other numbers, both
-    `enabled` and `status` because live clients check either."""
+    """Exactly docs/standx-protocol.md §3.1's shape: ints for *_decimals, strings for other numbers,
+    both `enabled` and `status` because live clients check either."""
     return {
         "symbol": d.symbol,
         "base_asset": d.base_asset,

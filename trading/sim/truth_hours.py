@@ -1,10 +1,12 @@
 """Per-UTC-hour buckets of the ground truth, and the Uptime Program's random snapshots.
 
 StandX samples each account's counted size "at multiple random moments" of the hour and
-scores the hour by X70 / X50 (section 7.2). The simulator draws the same moments for every
-account (seeded by the simulator's seed and the hour, so a run is reproducible) and records
-the counted size in force at each of them as the intervals are accounted, so the estimate is
-what a snapshot would have seen, not an interpolation.
+scores the hour by X70 / X50 (docs/standx-protocol.md §7.2). The simulator draws the same
+moments for every account (seeded by the simulator's seed and the hour, so a run is
+reproducible) and records the counted size in force at each of them as the intervals are
+accounted, so the estimate is what a snapshot would have seen, not an interpolation. The
+reward schedule's figure (§7.5) is bucketed the same way: integrated, its qualifying seconds,
+and its value at the same moments (for a snapshot-scored schedule).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 HOUR = 3600
@@ -21,12 +23,14 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class Span:
-    """What held over an interval: two-sided, in band, counted size (base) and its USD value."""
+    """What held over an interval: two-sided, in band, counted size (base) and its USD value,
+    and the reward schedule's figure (base units; > 0: the interval qualifies)."""
 
     two: bool = False
     band: bool = False
     counted: Decimal = ZERO
     counted_usd: Decimal = ZERO
+    weighted: Decimal = ZERO
 
 
 @dataclass
@@ -36,11 +40,12 @@ class HourFigures:
     counted_qty_s: Decimal = ZERO  # integral of the counted size (base) over seconds
     counted_usd_s: Decimal = ZERO
     samples: dict[int, Decimal] = field(default_factory=dict)  # snapshot index -> size > 0
+    weighted_s: Decimal = ZERO  # integral of the reward schedule's figure over seconds
+    reward_s: float = 0.0  # seconds that figure was above zero
+    figure_samples: dict[int, Decimal] = field(default_factory=dict)  # index -> figure > 0
 
     def copy(self) -> HourFigures:
-        return HourFigures(
-            self.two_sided, self.in_band, self.counted_qty_s, self.counted_usd_s, dict(self.samples)
-        )
+        return replace(self, samples=dict(self.samples), figure_samples=dict(self.figure_samples))
 
 
 class SnapshotClock:
@@ -88,14 +93,22 @@ def add_span(
             figures.counted_usd_s += span.counted_usd * seconds(length)
             for index in clock.indexes(hour, t, chunk_end):
                 figures.samples[index] = span.counted
+        if span.weighted > 0:
+            figures.weighted_s += span.weighted * seconds(length)
+            figures.reward_s += length
+            for index in clock.indexes(hour, t, chunk_end):
+                figures.figure_samples[index] = span.weighted
         t = chunk_end
 
 
-def sampled(figures: HourFigures, clock: SnapshotClock, hour: int, now: float) -> list[Decimal]:
-    """The counted size at each snapshot moment of the hour that has passed by `now`
-    (zero where nothing counted: StandX scores a moment without quotes as zero)."""
+def sampled(
+    samples: dict[int, Decimal], clock: SnapshotClock, hour: int, now: float
+) -> list[Decimal]:
+    """The value (`figures.samples`: the counted size; `figures.figure_samples`: the reward
+    figure) at each snapshot moment of the hour that has passed by `now` (zero where nothing
+    counted: StandX scores a moment without quotes as zero)."""
     taken = clock.indexes(hour, hour, now)
-    return [figures.samples.get(i, ZERO) for i in taken]
+    return [samples.get(i, ZERO) for i in taken]
 
 
 def x_percentile(values: list[Decimal], share: float) -> Decimal | None:

@@ -1,4 +1,4 @@
-"""The auth host's wallet login (§2.2) for EVM wallets (`chain=bsc`), verified for real.
+"""The auth host's wallet login (docs/standx-protocol.md §2.2), EVM wallets (`chain=bsc`), verified.
 
 prepare-signin answers `{"success": true, "signedData": <JWT>}` whose payload carries the
 SIWE-style `message`, the wallet `address`, the `requestId` (base58 Ed25519 public key) and

@@ -1,5 +1,5 @@
-"""WebSocket endpoints: the market/account stream (/ws-stream/v1, §4, §5.1) and the
-order-response stream (/ws-api/v1, §5.2). Protocol-level pings are sent by uvicorn
+"""WebSocket endpoints: market/account stream (/ws-stream/v1, docs/standx-protocol.md §4, §5.1) and
+the order-response stream (/ws-api/v1, §5.2). Protocol pings are sent by uvicorn
 (ws_ping_interval / ws_ping_timeout); JSON {"ping": x} is answered with {"pong": x}."""
 
 from __future__ import annotations

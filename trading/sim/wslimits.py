@@ -1,4 +1,4 @@
-"""WebSocket connection limits of §4.1/§6, per client IP, /ws-stream/v1 and /ws-api/v1
+"""WebSocket limits of docs/standx-protocol.md §4.1/§6, per client IP, /ws-stream/v1 and /ws-api/v1
 counted together (the exchange counts connections per IP, not per path):
 
 - at most SimConfig.max_ws_per_ip connections open at once;

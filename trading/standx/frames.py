@@ -1,4 +1,4 @@
-"""PURE parsing of StandX ws-stream frames into events (protocol sections 4.3 and 5.1).
+"""PURE parsing of StandX ws-stream frames into events (docs/standx-protocol.md §4.3, §5.1).
 
 Each frame is `{seq, channel, symbol?, data}`; the payloads are the REST objects, so the
 parsers of protocol.py do the field work.
@@ -100,7 +100,7 @@ class UnknownMessage:
 
 @dataclass(frozen=True)
 class OrderResponse:
-    """A ws-api/v1 answer to one request (protocol 5.2): `{code, message, request_id}`,
+    """A ws-api/v1 answer (docs/standx-protocol.md §5.2): `{code, message, request_id}`,
     for a request sent on the session or over REST with its x-session-id. A frame with
     `status: "accepted"` only passed the gateway: not final, another one follows."""
 

@@ -1,4 +1,4 @@
-"""StandX wallet login (protocol §2.2) for EVM wallets, over HTTP: the credentials the bot
+"""StandX wallet login (docs/standx-protocol.md §2.2), EVM wallets, over HTTP: the credentials a bot
 needs (an access token and the Ed25519 request key bound to it) from a wallet private key.
 
 1. a FRESH Ed25519 request key; requestId = base58 of its 32-byte public key;

@@ -1,5 +1,5 @@
-"""The ws-api order-response session (protocol 2.5, 5.2): how the bot hears StandX's own
-answer to the orders it sends over REST, a post-only reject above all.
+"""The ws-api order-response session (docs/standx-protocol.md §2.5, §5.2): how the bot hears
+StandX's answer to the orders it sends over REST, a post-only reject above all.
 
 A REST new_order or cancel_order is only "submitted" when it returns; the result of matching
 comes later. StandX documents one place it is sent: the ws-api/v1 connection that logged in

@@ -1,4 +1,4 @@
-"""Client-side pacing under StandX's documented request budget (protocol section 6).
+"""Client-side pacing under StandX's documented request budget (docs/standx-protocol.md §6).
 
 Per account: a token bucket of 900 credits, refilled at 1000 credits/s, 45 credits a request
 (a burst of 20 requests, about 22 requests/s sustained). Per IP: 50 requests/s. Waiting a few

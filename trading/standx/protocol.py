@@ -1,7 +1,7 @@
 """PURE StandX wire formats: request bodies and response parsing (stream frames: frames.py).
 
 Field names and formats live here and nowhere else. Parsers are tolerant where the protocol
-notes list conflicting variants (standx-protocol.md "Unknowns / conflicts") and strict about
+notes list conflicting variants (docs/standx-protocol.md §11) and strict about
 values that would be dangerous to trade on (NaN, infinity, negative prices).
 """
 
@@ -119,8 +119,8 @@ def pong_frame(value: Any) -> str:
 
 
 def api_login_frame(session_id: str, request_id: str, token: str) -> str:
-    """ws-api/v1 `auth:login` (protocol 5.2): binds this connection to `session_id`, so the
-    results of REST orders sent with that x-session-id arrive on it."""
+    """ws-api/v1 `auth:login` (docs/standx-protocol.md §5.2): binds this connection to
+    `session_id`: the results of REST orders sent with that x-session-id arrive on it."""
     params = compact_json({"token": token})
     return compact_json(
         {
@@ -315,7 +315,7 @@ def parse_positions(payload: Any) -> list[Position]:
 
 
 def parse_maker_uptime(payload: Any) -> dict[float, float]:
-    """GET /api/maker/uptime (undocumented, protocol notes §3.3): hour start (epoch s) ->
+    """GET /api/maker/uptime (undocumented, docs/standx-protocol.md §3.3): hour start (epoch s) ->
     in-band seconds as StandX counts them. Accepts in_band_seconds, uptime_seconds,
     uptime_minutes or uptime_pct per row, the hour as ISO text or epoch (ms or s)."""
     rows = payload.get("hours") if isinstance(payload, dict) else payload

@@ -1,4 +1,4 @@
-"""PURE request signing for StandX (protocol section 2.4) and JWT claim helpers.
+"""PURE request signing for StandX (docs/standx-protocol.md §2.4) and JWT claim helpers.
 
 Nothing here does I/O or reads a clock except where a default (uuid4, time.time) is asked
 for explicitly by leaving an argument out. Secrets are never echoed into error messages.

@@ -1,5 +1,5 @@
 """A post-only reject heard on the ws-api order-response session (StandX's documented path,
-protocol 2.5 and 5.2) is acted on like an order-channel `rejected` update: the side backs off
+docs/standx-protocol.md §2.5, §5.2) is acted on like an order-channel `rejected`: the side backs off
 (REJECT_BACKOFF) and is quoted again, without waiting for the pending timeout's REST check.
 
 The simulator runs with `order_channel_rejects=False`: the order channel never carries the

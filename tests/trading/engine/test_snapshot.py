@@ -40,6 +40,7 @@ TOP_KEYS = {
     "counted_size",
     "lifetimes",
     "exchange_uptime",
+    "maker_hours",
     "account",
     "fills",
     "inventory",
@@ -126,6 +127,7 @@ async def test_snapshot_uptime_history_events_and_config(published):
         "two_sided_seconds",
         "in_band_seconds",
         "exchange_in_band_seconds",
+        "maker_hours",
         "fills",
         "fees",
         "realized_pnl",
@@ -135,6 +137,11 @@ async def test_snapshot_uptime_history_events_and_config(published):
     assert snap["events"] and snap["events"][0]["at"] >= snap["events"][-1]["at"]
     assert set(snap["events"][0]) == {"at", "kind", "side", "price", "qty", "cl_ord_id", "message"}
     assert Decimal(snap["config"]["spread_bps"]) == 5
+    reward = snap["maker_hours"]  # the default schedule's estimate (docs: §7.5)
+    assert (reward["schedule"], reward["symbol"], reward["paid"]) == ("sip5a", SYMBOL, True)
+    assert reward["unit"] == "2" and reward["hour"] == snap["uptime"]["hour"]
+    assert reward["maker_hours"] == "0" and reward["tier"] is None  # seconds into the run
+    assert snap["history"][-1]["maker_hours"] == "0"
 
 
 async def test_snapshot_safety_position_and_what_the_bot_spent(published):

@@ -105,6 +105,9 @@ def test_simulator_websockets_refuse_it(runbot):
         frame = {"session_id": "s", "request_id": "r", "method": "auth:login", "params": DEEP}
         ws.send(json.dumps(frame))
         assert json.loads(ws.recv(timeout=10))["code"] == 400
+    with connect(f"{base}/hyperliquid/ws", max_size=None, open_timeout=10) as ws:  # reference
+        ws.send(DEEP)
+        assert json.loads(ws.recv(timeout=10))["channel"] == "error"
     alive(runbot)
 
 

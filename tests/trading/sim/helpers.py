@@ -1,5 +1,5 @@
 """A tiny StandX-style client for the simulator's tests: raw httpx + websockets + nacl,
-signing exactly as §2.4 (independent of trading/standx, so server tests do not depend on it)."""
+signing as docs/standx-protocol.md §2.4 says (not trading/standx: server tests stand alone)."""
 
 from __future__ import annotations
 

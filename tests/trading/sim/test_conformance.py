@@ -1,5 +1,5 @@
 """Conformance: every documented endpoint the simulator serves, asked once well-formed and
-once malformed over loopback, answers in the documented shape (shared/standx-protocol.md):
+once malformed over loopback, answers in the documented shape (docs/standx-protocol.md):
 success bodies carry the §3 fields, every error is exactly {"code", "message"} with the
 HTTP status equal to the code (§6), unknown paths and wrong methods included."""
 
@@ -57,7 +57,7 @@ def assert_fields(body: object, fields: set[str], what: str) -> None:
 def assert_decimal_strings(row: dict, names: set[str], what: str) -> None:
     for name in names:
         value = row[name]
-        if value is not None:  # last/mid price may be null (§3.1)
+        if value is not None:  # last/mid price may be null (docs/standx-protocol.md §3.1)
             assert isinstance(value, str) and Decimal(value).is_finite(), (what, name, value)
 
 
@@ -168,7 +168,8 @@ async def test_account_queries(world):
     bad_token = {"Authorization": "Bearer not.a.jwt"}
     assert_error(await api.http.get("/api/query_balance", headers=bad_token), 401, "bad token")
     uptime = (await api.get("/api/maker/uptime")).json()
-    assert set(uptime) == {"hours"} and isinstance(uptime["hours"], list)
+    assert set(uptime) == {"total_eligible_hours", "hours"}  # docs/standx-protocol.md §3.3
+    assert isinstance(uptime["hours"], list) and uptime["total_eligible_hours"] == "0.000000000000"
     assert_error(await api.get("/api/maker/uptime", symbol="NOPE"), 400, "maker uptime")
 
 

@@ -93,4 +93,7 @@ async def test_stats_and_uptime_need_a_token(scripted):
     sim, clock, api, stream, user = scripted
     assert (await api.http.get("/sim/stats")).status_code == 401
     assert (await api.http.get("/api/maker/uptime")).status_code == 401
-    assert (await api.get("/api/maker/uptime")).json() == {"hours": []}
+    assert (await api.get("/api/maker/uptime")).json() == {
+        "total_eligible_hours": "0.000000000000",
+        "hours": [],
+    }

@@ -1,4 +1,4 @@
-"""change_leverage and change_margin_mode (§3.2) within the documented bounds: leverage an
+"""change_leverage and change_margin_mode (docs/standx-protocol.md §3.2) within bounds: leverage an
 integer in 1..max_leverage of the symbol (configurable per symbol), margin_mode cross or
 isolated; refused changes are 400 and change nothing."""
 

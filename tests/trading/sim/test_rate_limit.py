@@ -1,4 +1,4 @@
-"""Rate limits of §6 give HTTP 429: the per-account token bucket (20-request burst) and the
+"""docs/standx-protocol.md §6 limits give HTTP 429: the per-account bucket (20-request burst), the
 per-IP 50 requests/s. Requests are fired concurrently so the burst is what is measured."""
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.trading.sim.conftest import HOUR_START
-from tests.trading.sim.helpers import place
+from tests.trading.sim.helpers import alo, place
 from trading.sim.market import PublicTrade
 from trading.sim.truth_hours import SnapshotClock
 
@@ -77,7 +77,9 @@ async def test_order_lifetimes_young_cancels_and_median(scripted):
 
 
 async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
-    sim, clock, api, stream, user = await make_scripted(uptime_snapshots_per_hour=10)
+    sim, clock, api, stream, user = await make_scripted(
+        uptime_snapshots_per_hour=10, reward_schedule="uptime-original"
+    )
     hour = int(HOUR_START)
     moments = SnapshotClock(42, 10).times(hour)
     assert moments == sim.exchange.matching.snapshots.times(hour)  # seeded: reproducible
@@ -97,8 +99,11 @@ async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
     # Descending [0.003 x5, 0.001 x3, 0 x2]: X70 is the 7th value, X50 the 5th.
     assert row["x70"] == "0.00100000" and row["x50"] == "0.00300000"
     assert row["in_band_seconds"] == round(in_band, 3)
-    expected = {"boosted": "0.00150000", "standard": "0.00150000", "none": "0.00000000"}
-    assert row["maker_hours"] == expected[row["tier"]]  # max(X70, X50/2) when boosted
+    # The original programme: max(X70 x 1.0 if boosted, X50 x 0.5) / 2 BTC a unit.
+    expected = {"boosted": "0.00075", "standard": "0.00075", "none": "0"}
+    assert row["reward_tier"] == row["tier"]  # no minimum rest, every order in band counts
+    assert Decimal(row["maker_hours"]) == Decimal(expected[row["tier"]])
+    assert row["eligible_hour"] == row["maker_hours"]
     assert set(row) == {
         "hour",
         "two_sided_seconds",
@@ -110,7 +115,13 @@ async def test_x70_x50_come_from_the_snapshot_moments(make_scripted):
         "snapshots",
         "x70",
         "x50",
+        "schedule",
+        "weighted_size_seconds",
+        "weighted_size_mean",
+        "reward_seconds",
+        "reward_tier",
         "maker_hours",
+        "eligible_hour",
     }
     stats_row = btc(sim.exchange.stats(user))["hours"][0]
     assert stats_row == row
@@ -172,3 +183,56 @@ async def test_requests_by_path_per_account(make_scripted):
         "seconds": 0.0,
         "per_minute": None,
     }
+
+
+# ---- the reward schedule's figure (sip5a by default; docs/standx-protocol.md §7.5) ----------
+
+
+async def test_the_weighted_figure_counts_from_the_minimum_rest_with_each_distance_weight(scripted):
+    sim, clock, api, stream, user = scripted
+    # 2.5 bps from the 66000 mark weighs 1.4, 5 bps 0.8: bid 0.003 -> 0.0042, ask 0.002 -> 0.0016.
+    await place(api, stream, "buy", "65983.50", "bid", qty="0.0030")
+    await place(api, stream, "sell", "66033.00", "ask", qty="0.0020")
+    clock.advance(2)  # younger than 3 s: nothing counts yet
+    figures = btc(sim.exchange.stats(user))
+    assert figures["reward_seconds"] == 0 and figures["weighted_size_mean"] == "0.00000000"
+    clock.advance(10)  # counted from 3 s to 12 s: 9 s x 0.0016
+    row = (await api.get("/api/maker/uptime")).json()["hours"][0]
+    assert row["schedule"] == "sip5a"
+    assert row["weighted_size_seconds"] == "0.01440000"
+    assert row["reward_seconds"] == 9.0 and row["reward_tier"] == "none"
+    assert row["maker_hours"] == row["eligible_hour"] == "0.000000000000"  # under 30 minutes
+
+
+async def test_maker_hours_of_a_boosted_hour(scripted):
+    sim, clock, api, stream, user = scripted
+    await place(api, stream, "buy", "65967.00", "bid", qty="0.0020")  # 5 bps: 0.8
+    await place(api, stream, "sell", "66066.00", "ask", qty="0.0050")  # 10 bps: 0.4 -> 0.002
+    clock.advance(45 * 60)
+    await cancel(api, stream, "ask")
+    clock.advance(15 * 60 + 60)  # the hour is over
+    body = (await api.get("/api/maker/uptime")).json()
+    row = body["hours"][0]
+    counted = 45 * 60 - 3  # from the minimum rest to the cancel
+    assert row["reward_seconds"] == counted and row["reward_tier"] == "boosted"
+    # min(0.0016, 0.0020) for 2697 s, over the hour, / 2 BTC a unit, x 1.0 boosted
+    expected = Decimal("0.0016") * counted / 3600 / 2
+    assert row["maker_hours"] == str(expected.quantize(Decimal("1E-12")))
+    assert body["total_eligible_hours"] == row["eligible_hour"] == row["maker_hours"]
+
+
+async def test_metals_score_a_tenth_outside_their_new_york_session(scripted):
+    sim, clock, api, stream, user = scripted
+    sim.exchange.market.set_mid("XAU-USD", Decimal("5000.0"))
+    friday_close = HOUR_START + 14 * 3600  # HOUR_START is Friday 03:00 in New York (UTC-5)
+    clock.now = friday_close - 13  # rest at 16:59:47: counted from 16:59:50
+    for side, price, cl in (("buy", "4997.5", "bid"), ("sell", "5002.5", "ask")):  # 5 bps
+        body = alo(side, price, "0.10", cl_ord_id=cl, symbol="XAU-USD")  # 0.1 x 0.8 counted
+        assert (await api.post("/api/new_order", body)).status_code == 200
+        await stream.order_status(cl, "open")
+    clock.now = friday_close + 10
+    rows = sim.exchange.stats(user)["symbols"]["XAU-USD"]["hours"]
+    # 17:00 in New York is 22:00 UTC: 10 s at full weight in one hour, 10 s at 10 % after.
+    assert [r["weighted_size_seconds"] for r in rows] == ["0.80000000", "0.08000000"]
+    assert [r["reward_seconds"] for r in rows] == [10.0, 10.0]
+    assert [r["maker_hours"] for r in rows] == [None, None]  # SIP-5A gives XAU no unit

@@ -69,6 +69,15 @@ def test_runsim_serves_and_stops_on_sigint():
             proc.wait(timeout=5)
 
 
+def test_runsim_refuses_a_reward_schedule_that_fails_validation(tmp_path):
+    with pytest.raises(CommandError, match="expected one of sip5a, uptime-original"):
+        call_command("runsim", "--reward-schedule", "sip6")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nscoring = "median"\n')
+    with pytest.raises(CommandError, match="scoring 'median' is not one of"):
+        call_command("runsim", "--reward-schedule", str(bad))
+
+
 def test_runsim_validates_faults_json():
     with pytest.raises(CommandError, match="not valid JSON"):
         call_command("runsim", "--faults-json", "{oops")

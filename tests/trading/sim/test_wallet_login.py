@@ -1,5 +1,5 @@
-"""Wallet login on the simulator (§2.2): prepare-signin, a real EIP-191 signature checked
-by recovering its signer, and a token bound to the request key of the login."""
+"""Simulator wallet login (docs/standx-protocol.md §2.2): prepare-signin, a real EIP-191
+signature checked by recovering its signer, and a token bound to the request key of the login."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WebSocket connection limits of §4.1/§6 per client IP, both WS paths counted together:
+"""WebSocket limits of docs/standx-protocol.md §4.1/§6 per client IP, both WS paths together:
 10 open at once, 30 new in any sliding 60 s; a refused handshake gets HTTP 429 naming the
 limit, and GET /sim/stats shows open connections and refusals. The 60 s window is slid with
 a fake monotonic clock instead of sleeping."""

@@ -1,4 +1,4 @@
-"""GET /api/maker/uptime (undocumented, protocol notes §3.3): the client reads StandX's own
+"""GET /api/maker/uptime (undocumented, docs/standx-protocol.md §3.3): the client reads StandX's own
 hours in whichever of the plausible shapes they come and refuses garbage (the real client
 against the simulator's hours: tests/trading/sim/test_maker_uptime_client.py)."""
 

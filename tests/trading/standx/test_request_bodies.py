@@ -1,4 +1,4 @@
-"""Request bodies are compact JSON with decimals as plain strings (protocol section 3.2)."""
+"""Request bodies are compact JSON with decimals as plain strings (docs/standx-protocol.md §3.2)."""
 
 from __future__ import annotations
 

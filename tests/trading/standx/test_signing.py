@@ -1,4 +1,4 @@
-"""Known-answer vectors of standx-protocol.md section 2.4, plus key decoding and JWT helpers."""
+"""Known-answer vectors of docs/standx-protocol.md §2.4, plus key decoding and JWT helpers."""
 
 from __future__ import annotations
 

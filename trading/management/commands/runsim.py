@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from trading.sim.faults import FaultConfig, faults_from_json
+from trading.sim.reference import ReferenceConfig
 from trading.sim.runner import SimServer, require_loopback
 from trading.sim.scenarios import SCENARIOS, scenario
 from trading.sim.symbols import SYMBOLS
@@ -87,6 +88,49 @@ MARKET_ARGUMENTS: tuple[tuple[str, dict], ...] = (
 MARKET_FLAGS = tuple(
     flag[2:].replace("-", "_") for flag, _ in MARKET_ARGUMENTS if flag != "--scenario"
 )
+# A reference venue leading the market (Binance bookTicker, Hyperliquid allMids; issue 23).
+REFERENCE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    (
+        "--reference",
+        dict(
+            action="store_true",
+            help="serve a reference venue whose price leads this market: Binance's "
+            "/ws/<symbol>@bookTicker and Hyperliquid's allMids on /hyperliquid/ws "
+            "(defaults: the measured lead, median 2.6 s, p25 1.8 s; StandX follows 61 %% "
+            "of its moves); composes with any --scenario",
+        ),
+    ),
+    (
+        "--reference-lag-s",
+        dict(type=float, default=None, help="median lead over StandX's mark, s (default 2.6)"),
+    ),
+    (
+        "--reference-lag-p25-s",
+        dict(
+            type=float,
+            default=None,
+            help="25th percentile of the lead, s (default 1.8; equal to the median: a fixed lead)",
+        ),
+    ),
+    (
+        "--reference-coverage",
+        dict(
+            type=float,
+            default=None,
+            help="share of the reference's movement StandX follows, in (0, 1] (default 0.61)",
+        ),
+    ),
+    (
+        "--reference-basis-bps",
+        dict(type=float, default=None, help="the reference's level over StandX's, bps (default 0)"),
+    ),
+)
+REFERENCE_FLAGS = {
+    "reference_lag_s": "lag_s",
+    "reference_lag_p25_s": "lag_p25_s",
+    "reference_coverage": "coverage",
+    "reference_basis_bps": "basis_bps",
+}
 # The exchange's limits and how it samples uptime for the rewards.
 EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
     (
@@ -144,6 +188,15 @@ EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             help="max leverage of SYMBOL (repeatable; default 20 for every symbol, as in "
             "StandX's docs for BTC-USD; one live sample said 40): change_leverage and "
             "new_order's leverage above it get 400",
+        ),
+    ),
+    (
+        "--reward-schedule",
+        dict(
+            default="sip5a",
+            metavar="NAME_OR_PATH",
+            help="the reward schedule /sim/stats and /api/maker/uptime score Maker Hours by: "
+            "sip5a (default), uptime-original, or a .toml file of the same form",
         ),
     ),
     ("--maker-fee-bps", dict(default="1", help="fee on maker fills, bps of the value (default 1)")),
@@ -253,7 +306,12 @@ ACCOUNT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
 )
 
 ARGUMENTS = (
-    SERVER_ARGUMENTS + MARKET_ARGUMENTS + EXCHANGE_ARGUMENTS + FAULT_ARGUMENTS + ACCOUNT_ARGUMENTS
+    SERVER_ARGUMENTS
+    + MARKET_ARGUMENTS
+    + REFERENCE_ARGUMENTS
+    + EXCHANGE_ARGUMENTS
+    + FAULT_ARGUMENTS
+    + ACCOUNT_ARGUMENTS
 )
 
 
@@ -322,6 +380,12 @@ class Command(BaseCommand):
         )
         if server.config.log_requests:
             self.stdout.write(f"logging requests to {server.config.log_requests}")
+        if server.config.reference is not None:
+            self.stdout.write(
+                "reference venue: binance "
+                f"{server.reference_ws_url('binance')}/ws/<symbol>@bookTicker, "
+                f"hyperliquid {server.reference_ws_url('hyperliquid')}"
+            )
         if print_account:
             acct = server.create_account()
             self.stdout.write(
@@ -355,11 +419,28 @@ def server_options(opts: dict) -> dict:
         "max_new_ws_per_minute": opts["max_new_ws_per_minute"],
         "ip_requests_per_s": opts["ip_requests_per_s"],
         "uptime_snapshots_per_hour": opts["uptime_snapshots_per_hour"],
+        "reward_schedule": opts["reward_schedule"],
         "initial_balance": Decimal(opts["balance"]),
         "state_file": opts["state_file"],
         "log_requests": opts["log_requests"],
         "max_leverage": max_leverage(opts["max_leverage"]),
+        "reference": reference_config(opts),
     }
+
+
+def reference_config(opts: dict) -> ReferenceConfig | None:
+    """--reference and its flags (a --reference-* flag alone turns the venue on too)."""
+    options = {
+        name: opts[flag] for flag, name in REFERENCE_FLAGS.items() if opts.get(flag) is not None
+    }
+    if not opts.get("reference") and not options:
+        return None
+    if "lag_s" in options and "lag_p25_s" not in options:
+        # A median alone keeps the measured spread: p25 / median = 1.8 / 2.6.
+        options["lag_p25_s"] = (
+            options["lag_s"] * ReferenceConfig().lag_p25_s / ReferenceConfig().lag_s
+        )
+    return ReferenceConfig.from_options(options)
 
 
 def max_leverage(values: list[str]) -> dict[str, int]:

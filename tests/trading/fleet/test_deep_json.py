@@ -10,6 +10,9 @@ crash fails these tests instead of taking the test runner down with it."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -17,9 +20,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from bench.localproc import HOST, migrate, stop_process
+from bench.localproc import HOST, free_port, migrate, stop_process
 from bench.services import wait_for
-from tests.trading.fleet.runbot_process import bundled_env, start_runbot
+from tests.trading.fleet.runbot_process import ROOT, bundled_env, start_runbot
 from trading.core.bounded_json import MAX_DEPTH
 
 API_TOKEN = "deep-json-test-token-8e2f5a1c"
@@ -105,10 +108,32 @@ def test_simulator_websockets_refuse_it(runbot):
         frame = {"session_id": "s", "request_id": "r", "method": "auth:login", "params": DEEP}
         ws.send(json.dumps(frame))
         assert json.loads(ws.recv(timeout=10))["code"] == 400
-    with connect(f"{base}/hyperliquid/ws", max_size=None, open_timeout=10) as ws:  # reference
-        ws.send(DEEP)
-        assert json.loads(ws.recv(timeout=10))["channel"] == "error"
     alive(runbot)
+
+
+def test_the_simulated_reference_venue_refuses_it(tmp_path):
+    """`runsim --reference` also serves Hyperliquid's stream, which reads requests."""
+    port = free_port()
+    log = tmp_path / "runsim.log"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runsim", "--port", str(port), "--reference"],
+            cwd=ROOT,
+            env={**os.environ, "DATA_DIR": str(tmp_path)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: "StandX simulator on" in log.read_text(), "runsim", timeout=60)
+        url = f"ws://{HOST}:{port}/hyperliquid/ws"
+        with connect(url, max_size=None, open_timeout=10) as ws:
+            ws.send(DEEP)
+            assert json.loads(ws.recv(timeout=10))["channel"] == "error"
+            ws.send(json.dumps({"method": "ping"}))
+            assert json.loads(ws.recv(timeout=10)) == {"channel": "pong"}
+        assert process.poll() is None, log.read_text()[-2000:]
+    finally:
+        stop_process(process)
 
 
 def closed_after(url: str, message: str) -> int:

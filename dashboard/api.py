@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import ninja
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuthIsStaff
 
 from dashboard import controls, positions, throttle
@@ -50,19 +53,25 @@ from dashboard.state import (
     status_body,
     uptime_body,
 )
+from trading.core import bounded_json
 
 
 class ApiToken(HttpBearer):
-    """The API token; an address with too many failed tokens is refused first (429)."""
+    """The API token. A right one always passes; a wrong one from an address over its
+    failure budget is answered 429 (dashboard/throttle.py)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        # ninja's own reading logs any other scheme's header in full at ERROR under DEBUG:
+        # `Token <API_TOKEN>` or Basic credentials in the log. Read it here, log nothing.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return self.authenticate(request, token.strip()) if scheme.lower() == "bearer" else None
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        client = throttle.client_of_request(request)
-        wait = throttle.retry_after(client)
-        if wait is not None:
-            raise throttle.TooManyFailures(wait)
         if api_token_matches(token):
             return "api-token"
-        throttle.record_failure(client)
+        wait = throttle.failed(throttle.client_of_request(request))
+        if wait is not None:
+            raise throttle.TooManyFailures(wait)
         return None
 
 
@@ -89,6 +98,14 @@ class OfflineSwagger(DocsBase):
         )
 
 
+class BoundedParser(Parser):
+    """Request bodies nested deeper than a config ever is are refused (400) before the
+    parser recurses into them (trading/core/bounded_json.py)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return bounded_json.loads(request.body)
+
+
 class ControlAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         return add_retry_after(super().get_openapi_schema(*args, **kwargs))
@@ -103,7 +120,15 @@ api = ControlAPI(
     docs=OfflineSwagger(),
     docs_decorator=operator_required,
     urls_namespace="api",
+    parser=BoundedParser(),
 )
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE: Django's answer would be an HTML 400 page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return api.create_response(request, {"detail": f"request body over {limit} bytes"}, status=413)
 
 
 @api.exception_handler(throttle.TooManyFailures)
@@ -334,6 +359,12 @@ def bot_config(request, name: BotName, payload: ConfigIn):
 # Swagger UI's own files, from the installed ninja package (an allow-list, not a directory).
 NINJA_STATIC = Path(ninja.__file__).parent / "static" / "ninja"
 DOC_ASSETS = {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"}
+
+
+def unknown_path(request, rest: str = ""):
+    """Any other path under /api/: a JSON 404 for everyone, never Django's page (which lists
+    every URL pattern under DEBUG, without a login)."""
+    return JsonResponse({"detail": f"no API path {request.path}"}, status=404)
 
 
 def docs_asset(request, name: str):

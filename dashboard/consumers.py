@@ -7,7 +7,9 @@
 
 The paths without a bot name mean "default". Each accepts a staff session (cookie, checked by
 AuthMiddlewareStack) or the API token as `Authorization: Bearer ...`; the Origin header is
-checked in mmsite.asgi. An unknown bot is refused before the handshake, like a stranger.
+checked in mmsite.asgi. An unknown bot is refused before the handshake, like a stranger; a
+wrong token from an address over its failure budget is accepted and closed at once with
+4429 (dashboard/throttle.py), so a script can tell "wait" from "refused".
 Clients cannot steer the bots over these sockets: control goes through POST views with CSRF.
 Incoming messages are capped (MAX_MESSAGE_CHARS) and parsed defensively: too big closes with
 1009, binary with 1003, text that is not a JSON object with 1008.
@@ -26,6 +28,7 @@ from dashboard import render, throttle
 from dashboard.auth import api_token_matches, bearer_from_headers, is_operator
 from dashboard.state import DEFAULT_BOT, bot_exists, current_snapshot, overview_rows
 from trading import bus
+from trading.core import bounded_json
 
 log = logging.getLogger(__name__)
 
@@ -36,31 +39,42 @@ MAX_MESSAGE_CHARS = 4096
 CLOSE_UNSUPPORTED_DATA = 1003  # RFC 6455 close codes
 CLOSE_POLICY_VIOLATION = 1008
 CLOSE_TOO_BIG = 1009
+REFUSE_HANDSHAKE = 403  # close before accept(): the server answers the handshake 403
 
 
 class BadMessage(ValueError):
     """Text that is not a JSON object (or nests too deep to parse)."""
 
 
-def authenticated(scope) -> bool:
-    """A staff session, or the API token from an address not over its failure budget."""
+def refusal(scope) -> int | None:
+    """None for a staff session or the right API token. Else how to refuse: REFUSE_HANDSHAKE,
+    or throttle.CLOSE_THROTTLED for a wrong token from an address over its failure budget
+    (counted like every failure; a right token always passes)."""
     if is_operator(scope.get("user")):
-        return True
+        return None
     token = bearer_from_headers(scope["headers"])
     if token is None:
-        return False
-    client = throttle.client_of_scope(scope)
-    if throttle.retry_after(client) is not None:
-        return False
+        return REFUSE_HANDSHAKE
     if api_token_matches(token):
-        return True
-    throttle.record_failure(client)
-    return False
+        return None
+    throttled = throttle.failed(throttle.client_of_scope(scope)) is not None
+    return throttle.CLOSE_THROTTLED if throttled else REFUSE_HANDSHAKE
 
 
 class _GuardedConsumer(AsyncWebsocketConsumer):
     """Refuses what no client of ours sends before any consumer looks at it: binary frames
     and text over MAX_MESSAGE_CHARS."""
+
+    async def admitted(self) -> bool:
+        """Whether the client may connect; a refused one is closed here."""
+        code = refusal(self.scope)
+        if code == throttle.CLOSE_THROTTLED:
+            # Accepted only to say why: a refused handshake is a bare 403 to every client.
+            await self.accept()
+            await self.close(code=code, reason="too many failed tokens from this address")
+        elif code is not None:
+            await self.close()  # before accept(): the handshake is refused (403)
+        return code is None
 
     async def websocket_receive(self, message: WebSocketReceiveEvent) -> None:
         text = message.get("text")
@@ -79,7 +93,9 @@ class _SnapshotConsumer(_GuardedConsumer):
 
     async def connect(self) -> None:
         self.bot = self.scope.get("url_route", {}).get("kwargs", {}).get("bot", DEFAULT_BOT)
-        if not authenticated(self.scope) or not await database_sync_to_async(bot_exists)(self.bot):
+        if not await self.admitted():
+            return
+        if not await database_sync_to_async(bot_exists)(self.bot):
             await self.close()  # before accept(): the handshake is refused (403)
             return
         self.group = bus.bot_group(self.bot)
@@ -127,8 +143,7 @@ class OverviewConsumer(_GuardedConsumer):
     (no target); the page's next connect (a reload or a reconnect) brings its row."""
 
     async def connect(self) -> None:
-        if not authenticated(self.scope):
-            await self.close()
+        if not await self.admitted():
             return
         await self.channel_layer.group_add(bus.OVERVIEW_GROUP, self.channel_name)
         await self.accept()
@@ -147,11 +162,11 @@ class OverviewConsumer(_GuardedConsumer):
 
 def _action(text_data: str | None) -> str | None:
     """htmx's ws-send posts the form as JSON; plain clients may send {"action": ...}.
-    Deep nesting fits in MAX_MESSAGE_CHARS and makes the parser recurse past Python's limit:
-    that is garbage too, not a crash."""
+    Deep nesting is refused before parsing (trading/core/bounded_json.py): garbage, not a
+    crash."""
     try:
-        message = json.loads(text_data or "")
-    except (ValueError, RecursionError):
+        message = bounded_json.loads(text_data or "")
+    except ValueError:
         raise BadMessage("not JSON") from None
     if not isinstance(message, dict):
         raise BadMessage("not a JSON object")

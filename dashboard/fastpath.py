@@ -10,8 +10,9 @@ answers in tens of microseconds, on the loop, with no database work.
 
 It handles only what it can answer exactly like the API; anything else goes to Django
 unchanged: another method or path, a disallowed Host, no bearer token, a wrong one (Django
-answers 401 and counts the failure), an address over its failure budget (429), a session
-cookie instead of a token, or no snapshot published here (the split web tier, no engine).
+answers 401, or 429 past the address's failure budget, and counts it), a session cookie
+instead of a token, or no snapshot published here (the split web tier, no engine). A right
+token is answered here whatever failures its address had (dashboard/throttle.py).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from ninja.responses import NinjaJSONEncoder
 
-from dashboard import throttle
 from dashboard.auth import api_token_matches, bearer_from_headers
 from dashboard.state import DEFAULT_BOT, SNAPSHOT_READS
 from trading import bus
@@ -64,12 +64,8 @@ class StatusFastPath:
         if match is None or not _allowed_host(scope["headers"]):
             return None
         token = bearer_from_headers(scope["headers"])
-        if (
-            token is None
-            or throttle.retry_after(throttle.client_of_scope(scope)) is not None
-            or not api_token_matches(token)
-        ):
-            return None
+        if token is None or not api_token_matches(token):
+            return None  # Django answers 401 (or 429) and counts the failure
         bot = match["bot"] or DEFAULT_BOT
         text = bus.snapshot_text(bot) if bus.snapshots_are_local() else None
         if text is None:

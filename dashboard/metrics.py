@@ -146,18 +146,15 @@ def exposition(now: float) -> bytes:
 @never_cache
 def metrics(request):
     """Bearer API_TOKEN only (Prometheus' `authorization` / `bearer_token_file`); failed
-    tokens count toward the per-address limit like the API's."""
-    client = throttle.client_of_request(request)
-    wait = throttle.retry_after(client)
+    tokens count toward the per-address limit like the API's (a right one always passes)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and api_token_matches(token.strip()):
+        return HttpResponse(exposition(time.time()), content_type=CONTENT_TYPE_LATEST)
+    wait = throttle.failed(throttle.client_of_request(request)) if token else None
     if wait is not None:
         response = JsonResponse({"detail": throttle.message(wait)}, status=429)
         response["Retry-After"] = str(wait)
         return response
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not api_token_matches(token.strip()):
-        if token:
-            throttle.record_failure(client)
-        response = JsonResponse({"detail": "send Authorization: Bearer <API_TOKEN>"}, status=401)
-        response["WWW-Authenticate"] = "Bearer"
-        return response
-    return HttpResponse(exposition(time.time()), content_type=CONTENT_TYPE_LATEST)
+    response = JsonResponse({"detail": "send Authorization: Bearer <API_TOKEN>"}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response

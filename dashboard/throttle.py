@@ -1,9 +1,16 @@
-"""Failed authentication, limited per client address: after FAILURE_LIMIT failures within
-WINDOW_SECONDS, that address is answered 429 (Retry-After) until the oldest of them leaves
-the window, before its credentials are even checked (else a right guess would still be told
-apart from a wrong one at full speed). Successes are never counted; other addresses are not
-affected. Covers the API's bearer token, the WebSocket token, the login forms (dashboard and
-admin) and the one-time login link.
+"""Failed authentication, slowed per client address: once an address has FAILURE_LIMIT
+failures within WINDOW_SECONDS, each further failure from it is answered 429 (Retry-After)
+instead of 401 or the login form, until the oldest of them leaves the window. Only failures
+are counted and only failures are slowed: the credentials are checked first, and a right
+one always passes, so an operator's scripts and logins keep working from an address that
+also sent wrong tokens (a stale token in one script must not lock out the others, the login
+page or the kill button). Other addresses are not affected. Covers the API's bearer token,
+/metrics, the WebSocket token (a throttled socket is closed with CLOSE_THROTTLED), the login
+forms (dashboard and admin) and the one-time login link.
+
+What stops guessing is the secrets' size (an API token of at least API_TOKEN's minimum
+length, 256-bit login links, passwords through Django's slow hasher); the budget keeps a
+guesser slow and visible, never at the operator's expense.
 
 Why not a library: django-axes guards username/password logins only (not bearer tokens nor
 WebSocket handshakes) and writes a row per failure to the very database whose outage must not
@@ -28,7 +35,8 @@ from django.shortcuts import render
 
 FAILURE_LIMIT = 10
 WINDOW_SECONDS = 60.0
-THROTTLED_VIEWS = frozenset({"login", "admin:login", "login-link"})
+# An application close code (4000-4999): RFC 6455's 1008 would not tell a script to wait.
+CLOSE_THROTTLED = 4429
 _lock = threading.Lock()  # one read-modify-write at a time (views run in threads)
 
 
@@ -64,6 +72,15 @@ def record_failure(client: str, now: float | None = None) -> None:
         cache.set(_key(client), failures[-FAILURE_LIMIT:], timeout=math.ceil(WINDOW_SECONDS))
 
 
+def failed(client: str, now: float | None = None) -> int | None:
+    """Count a failure of `client`: the wait to answer with (429) when it was already over
+    its budget, else None (answer as usual: 401, the form again)."""
+    now = time.time() if now is None else now
+    wait = retry_after(client, now)
+    record_failure(client, now)
+    return wait
+
+
 def message(wait: int) -> str:
     return f"too many failed logins from this address; try again in {wait} s"
 
@@ -77,32 +94,32 @@ class TooManyFailures(Exception):
 @receiver(user_login_failed)
 def count_failed_login(sender, credentials, request=None, **kwargs) -> None:
     if request is not None:
-        record_failure(client_of_request(request))
+        request_failed(request)
+
+
+def request_failed(request) -> None:
+    """A login (form or link) of this request failed: counted, and answered 429 by the
+    middleware when its address was over its budget."""
+    request.throttle_wait = failed(client_of_request(request))
 
 
 class LoginThrottleMiddleware:
-    """The login forms and the login link answer 429 to an address over its budget."""
+    """A failed login from an address over its budget is answered 429 instead of the form.
+    It runs after the view: the credentials decide first, and a right one logs in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or match.view_name not in THROTTLED_VIEWS:
-            return None
-        if match.view_name != "login-link" and request.method != "POST":
-            return None
-        wait = retry_after(client_of_request(request))
+        response = self.get_response(request)
+        wait = getattr(request, "throttle_wait", None)
         if wait is None:
-            return None
-        response = render(
+            return response
+        refused = render(
             request,
             "refused.html",
             {"title": "Too many attempts", "message": message(wait)},
             status=429,
         )
-        response["Retry-After"] = str(wait)
-        return response
+        refused["Retry-After"] = str(wait)
+        return refused

@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from dashboard import health, metrics, views
-from dashboard.api import api, docs_asset
+from dashboard.api import api, docs_asset, unknown_path
 from dashboard.auth import OperatorLoginView
 
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("api/assets/<str:name>", docs_asset, name="api-asset"),
     path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", unknown_path),  # after the API's own paths
     # For monitors: /healthz without login, /metrics (Prometheus) with the API token.
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics.metrics, name="metrics"),

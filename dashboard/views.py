@@ -215,7 +215,7 @@ def login_link(request, token: str):
     """The one-time link runbot prints. A used or expired link lands on the login page."""
     user = redeem_login_token(token)
     if user is None:
-        throttle.record_failure(throttle.client_of_request(request))
+        throttle.request_failed(request)
         return render(
             request,
             "registration/login.html",

@@ -1,6 +1,8 @@
-"""Failed authentication is limited per client address (dashboard/throttle.py): after
-FAILURE_LIMIT failures in the window that address gets 429 + Retry-After, even with the right
-credentials; successes are not counted; another address is not affected."""
+"""Failed authentication is slowed per client address (dashboard/throttle.py): after
+FAILURE_LIMIT failures in the window each further failure from that address gets 429 +
+Retry-After; the right credentials always pass, from there too (the operator is never locked
+out by a script with a stale token); successes are not counted; another address is not
+affected; a throttled WebSocket is closed with its own code."""
 
 from __future__ import annotations
 
@@ -36,9 +38,32 @@ def test_wrong_tokens_are_answered_429_after_the_limit(api_token):
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= throttle.WINDOW_SECONDS
     assert "too many failed" in refused.json()["detail"]
-    assert status(client, TOKEN).status_code == 429  # even the right token, from there
-    assert status(client, TOKEN, OPERATOR).status_code == 200  # another address is unaffected
-    assert status(client, "wrong", OPERATOR).status_code == 401
+    assert status(client, TOKEN).status_code == 200  # the right token, even from there
+    assert status(client, "wrong").status_code == 429  # and the next failure is slowed still
+    assert status(client, "wrong", OPERATOR).status_code == 401  # another address is unaffected
+
+
+@pytest.mark.django_db
+def test_a_stale_script_never_locks_out_the_operator(api_token, boss, sent):
+    """The security probe: 10 wrong tokens, then one wrong token every few seconds from the
+    same address; between them the operator's status reads, metrics scrapes, a scripted stop
+    and kill, and a login all pass."""
+    client = Client()
+    for _ in range(LIMIT):
+        status(client, "wrong")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}", "REMOTE_ADDR": ATTACKER}
+    answers = []
+    for _ in range(3):
+        assert status(client, "wrong").status_code == 429
+        answers += [
+            status(client, TOKEN).status_code,
+            client.get("/metrics", **bearer).status_code,
+            client.post("/api/stop", **bearer).status_code,
+            client.post("/api/kill", **bearer).status_code,
+        ]
+        right = {"username": "boss", "password": "correct horse"}
+        answers.append(Client().post("/accounts/login/", right, REMOTE_ADDR=ATTACKER).status_code)
+    assert answers == [200, 200, 200, 200, 302] * 3
 
 
 @pytest.mark.django_db
@@ -74,11 +99,11 @@ def test_wrong_passwords_are_answered_429_after_the_limit(boss, path):
     assert [client.post(path, wrong, REMOTE_ADDR=ATTACKER).status_code for _ in range(LIMIT)] == [
         200
     ] * LIMIT
-    right = {"username": "boss", "password": "correct horse"}
-    refused = client.post(path, right, REMOTE_ADDR=ATTACKER)
+    refused = client.post(path, wrong, REMOTE_ADDR=ATTACKER)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert b"too many failed" in refused.content
-    assert Client().post(path, right, REMOTE_ADDR=OPERATOR).status_code == 302
+    right = {"username": "boss", "password": "correct horse"}
+    assert Client().post(path, right, REMOTE_ADDR=ATTACKER).status_code == 302
 
 
 @pytest.mark.django_db
@@ -89,15 +114,22 @@ def test_used_up_login_links_count_as_failures():
     assert client.get("/accounts/link/not-a-token", REMOTE_ADDR=ATTACKER).status_code == 429
 
 
-async def ws_connects(token: str, address: str) -> bool:
+async def ws_connects(token: str, address: str) -> bool | int:
+    """True when the socket opened and streams; False for a refused handshake; the close
+    code when it was accepted only to be closed."""
     comm = communicator(
         StateConsumer, "/ws", headers=[(b"authorization", f"Bearer {token}".encode())]
     )
     comm.scope["client"] = (address, 50000)
     ok, _ = await comm.connect(timeout=5)
-    if ok:
-        await comm.disconnect()
-    return ok
+    if not ok:
+        return False
+    first = await comm.receive_output(timeout=5)
+    if first["type"] == "websocket.close":
+        assert "too many failed" in first.get("reason", "")
+        return first["code"]
+    await comm.disconnect()
+    return True
 
 
 @pytest.mark.asyncio
@@ -105,7 +137,8 @@ async def ws_connects(token: str, address: str) -> bool:
 async def test_websocket_tokens_are_limited_too(settings):
     settings.API_TOKEN = Secret(TOKEN)
     for _ in range(LIMIT):
-        assert not await ws_connects("wrong", ATTACKER)
-    assert not await ws_connects(TOKEN, ATTACKER)
-    assert await ws_connects(TOKEN, OPERATOR)
+        assert await ws_connects("wrong", ATTACKER) is False
+    assert await ws_connects("wrong", ATTACKER) == throttle.CLOSE_THROTTLED
+    assert await ws_connects(TOKEN, ATTACKER) is True
+    assert await ws_connects(TOKEN, OPERATOR) is True
     await get_channel_layer().flush()

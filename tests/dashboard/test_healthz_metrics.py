@@ -5,6 +5,7 @@ deployment's real processes are scraped in tests/integration/test_split_ops.py."
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.test import Client, override_settings
@@ -51,6 +52,26 @@ def test_healthz_is_degraded_and_says_why(two_bots):
     ]
 
 
+def test_healthz_logs_a_change_once_not_every_poll(two_bots, caplog):
+    """A monitor polls every few seconds; a degraded bot must not write an ERROR line each
+    time (the engine's age in the problem text changes every poll: not a change)."""
+    publish_sync(make_snapshot("default", strategy=band_strategy()))
+    publish_sync(make_snapshot("eth", symbol="ETH-USD"))
+    Client().get("/healthz")  # ok: where this process starts from
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        publish_sync(make_snapshot("default", state="killed", state_reason="pressed kill"))
+        polls = [Client().get("/healthz").status_code for _ in range(5)]
+        publish_sync(make_snapshot("default", strategy=band_strategy()))
+        polls += [Client().get("/healthz").status_code for _ in range(3)]
+    assert polls == [503] * 5 + [200] * 3
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert lines == [
+        ("WARNING", "health degraded: default: kill switch engaged: pressed kill"),
+        ("INFO", "health ok"),
+    ]
+
+
 def test_healthz_warns_of_the_token_a_day_ahead_without_failing(two_bots):
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=5)
     for bot in ("default", "eth"):
@@ -82,10 +103,12 @@ def test_metrics_need_the_api_token(two_bots, operator):
 
 @override_settings(API_TOKEN=Secret(TOKEN))
 def test_wrong_tokens_are_limited_per_address(two_bots):
+    wrong = "Bearer wrong-token-000000000000000"
     for _ in range(10):
-        Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong-token-000000000000000")
-    refused = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        assert Client().get("/metrics", HTTP_AUTHORIZATION=wrong).status_code == 401
+    refused = Client().get("/metrics", HTTP_AUTHORIZATION=wrong)
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
 
 
 def scrape() -> dict:

@@ -97,9 +97,13 @@ async def test_without_a_published_snapshot_django_reads_the_database(token, dja
     assert len(django_requests) == 1
 
 
-async def test_an_address_over_its_failure_budget_gets_429_even_here(token):
+async def test_an_address_over_its_failure_budget_is_slowed_only_when_wrong(token, django_requests):
     await publish(make_snapshot())
+    wrong = {"Authorization": "Bearer x"}
     for _ in range(throttle.FAILURE_LIMIT):
-        assert (await get("/api/status", headers={"Authorization": "Bearer x"})).status_code == 401
-    refused = await get("/api/status")
+        assert (await get("/api/status", headers=wrong)).status_code == 401
+    refused = await get("/api/status", headers=wrong)
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    before = len(django_requests)
+    assert (await get("/api/status")).status_code == 200  # the right token, still fast
+    assert len(django_requests) == before

@@ -53,10 +53,68 @@ async def test_logged_in_browser_connects(session_cookie, path):
     await comm.disconnect()
 
 
-@pytest.mark.parametrize("origin", ["http://evil.example", "https://127.0.0.1.evil.example"])
-async def test_foreign_origin_is_refused_even_with_a_session(session_cookie, origin):
-    ok, _ = await _comm("/ws/dashboard/", session_cookie, origin=origin).connect(timeout=5)
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "https://127.0.0.1.evil.example",
+        "http://127.0.0.1:9999",  # our host, another port: any other local service's page
+        "http://127.0.0.1",  # port 80
+        "https://127.0.0.1:8000",  # another scheme
+        "http://localhost:8000",  # an allowed host, but not the page's own
+        "http://127.0.0.1:8000:1",
+        "null",
+    ],
+)
+@pytest.mark.parametrize("path", ["/ws/dashboard/", "/ws/bots/default/", "/ws/overview/", "/ws"])
+async def test_foreign_origin_is_refused_even_with_a_session(session_cookie, origin, path):
+    ok, _ = await _comm(path, session_cookie, origin=origin).connect(timeout=5)
     assert not ok
+
+
+@pytest.mark.parametrize(
+    "host, origin",
+    [
+        ("localhost:8000", "http://localhost:8000"),
+        ("127.0.0.1:8000", "HTTP://127.0.0.1:8000"),
+        ("[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+async def test_the_pages_own_origin_connects(session_cookie, host, origin):
+    comm = _comm("/ws/dashboard/", session_cookie, origin=origin)
+    comm.scope["headers"][0] = (b"host", host.encode())
+    assert (await comm.connect(timeout=5))[0]
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    "trusted, origin, ok",
+    [
+        ("https://bot.example.com", "https://bot.example.com", True),
+        ("https://bot.example.com", "https://bot.example.com:8443", False),
+        ("https://*.example.com", "https://tunnel.example.com", True),
+        ("https://*.example.com", "http://tunnel.example.com", False),
+        ("https://*.example.com", "https://example.org", False),
+    ],
+)
+async def test_csrf_trusted_origins_are_trusted_here_too(
+    settings, session_cookie, trusted, origin, ok
+):
+    """Behind a TLS proxy the page is https://<public name> while the handshake reaches us as
+    plain ws: CSRF_TRUSTED_ORIGINS, which lets that page post, lets it open the sockets."""
+    settings.CSRF_TRUSTED_ORIGINS = [trusted]
+    comm = _comm("/ws/dashboard/", session_cookie, origin=origin)
+    assert (await comm.connect(timeout=5))[0] is ok
+    await comm.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/nope/", "/ws/bots/", "/ws/dashboard/a/b/", "/other"])
+async def test_an_unknown_path_is_refused_not_an_error(session_cookie, path, caplog):
+    """Channels' router raises on a path it has no route for (a 500 and a traceback)."""
+    comm = _comm(path, session_cookie)
+    ok, _ = await comm.connect(timeout=5)
+    assert not ok
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
 
 
 async def test_no_cookie_is_refused():

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_login_writes_working_credentials_into_env(sim, tmp_path):
             sim.api_base, values["STANDX_JWT_TOKEN"], values["STANDX_ED25519_PRIVATE_KEY"]
         )
     )
-    assert equity == str(sim.exchange.config.initial_balance)
+    assert Decimal(equity) == sim.exchange.config.initial_balance
     assert f"logged in as {WALLET.address}" in done.stdout
     assert values["STANDX_JWT_TOKEN"] not in done.stdout + done.stderr
     assert values["STANDX_ED25519_PRIVATE_KEY"] not in done.stdout + done.stderr

@@ -257,6 +257,15 @@ class Exchange:
             session_id, {"code": code, "message": message, "request_id": request_id}
         )
 
+    def cancel_refused(
+        self, user: str, session_id: str | None, request_id: str, message: str
+    ) -> None:
+        """A cancel refused after its ack is a rejection when it is answered: on the session its
+        request named. A batch cancel (no session) skips an order that left, as at once."""
+        if session_id is not None:
+            self.requests.rejected(user, 400, message)
+        self.session_result(session_id, request_id, 400, message)
+
     # ---- background loops ------------------------------------------------------------------
     def start(self) -> None:
         for name, body in (

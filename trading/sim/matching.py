@@ -19,7 +19,7 @@ from trading.sim.groundtruth import GroundTruth
 from trading.sim.market import Market, PublicTrade
 from trading.sim.symbols import PRICE_BAND_RATIO, SYMBOLS
 from trading.sim.truth_hours import SnapshotClock
-from trading.sim.util import new_ulid
+from trading.sim.util import id_sequence, new_ulid
 from trading.sim.validation import OrderRequest
 
 
@@ -32,6 +32,14 @@ class EventSink(Protocol):
     def session_result(
         self, session_id: str | None, request_id: str, code: int, message: str
     ) -> None: ...
+    def cancel_refused(
+        self, user: str, session_id: str | None, request_id: str, message: str
+    ) -> None: ...
+
+
+def not_open(order: SimOrder) -> str:
+    """Why a cancel of an order that is no longer live is refused."""
+    return f"order is not open (status {order.status})"
 
 
 class Matching:
@@ -51,8 +59,11 @@ class Matching:
         self.resting: dict[str, dict[int, SimOrder]] = {s: {} for s in market.symbols}
         self.truth: dict[tuple[str, str], GroundTruth] = {}
         self.snapshots = SnapshotClock(config.seed, config.uptime_snapshots_per_hour)
-        self._order_id = 1_100_000_000 + config.seed * 1000  # int64-sized like StandX ids
-        self._trade_id = 500_000_000
+        # Unique across restarts, as StandX's (util.id_sequence): a client keeping trades by
+        # id must never meet one again after the simulator restarts.
+        self._order_ids = id_sequence()
+        self._trade_ids = id_sequence()
+        self._position_ids = id_sequence()
         market.listeners.append(self.on_market)
 
     # ---- accepting (synchronous; may raise ApiError with no state change) ------------------
@@ -102,9 +113,8 @@ class Matching:
         request_id: str,
     ) -> SimOrder:
         now = self.clock()
-        self._order_id += 1
         order = SimOrder(
-            id=self._order_id,
+            id=next(self._order_ids),
             cl_ord_id=req.cl_ord_id or new_ulid(now),
             user=account.user,
             symbol=req.symbol,
@@ -134,7 +144,7 @@ class Matching:
         if order is None:
             raise bad_request("order not found")
         if not order.live:
-            raise bad_request(f"order is not open (status {order.status})")
+            raise bad_request(not_open(order))
         return order
 
     # ---- applying (after the ack latency) --------------------------------------------------
@@ -152,10 +162,11 @@ class Matching:
         self.sink.session_result(order.session_id, order.request_id, 0, "success")
 
     def process_cancel(self, order: SimOrder, session_id: str | None, request_id: str) -> None:
+        """A cancel accepted while the order was live; refused (400) when it left meanwhile
+        (rejected, filled, canceled): answered on the session and counted as a rejection,
+        like the same refusal answered at once over REST."""
         if not order.live:
-            self.sink.session_result(
-                session_id, request_id, 400, f"order is not open (status {order.status})"
-            )
+            self.sink.cancel_refused(order.user, session_id, request_id, not_open(order))
             return
         order.session_id, order.request_id = session_id, request_id
         self._finish(order, "canceled", 0, "success")
@@ -269,9 +280,8 @@ class Matching:
         pnl: Decimal,
         now: float,
     ) -> dict:
-        self._trade_id += 1
         trade = {
-            "id": self._trade_id,
+            "id": next(self._trade_ids),
             "order_id": order.id,
             "symbol": order.symbol,
             "side": order.side.value,
@@ -306,8 +316,7 @@ class Matching:
 
     def position_for(self, account: Account, symbol: str) -> SimPosition:
         if symbol not in account.positions:
-            now = self.clock()
-            pid = 10_000 + len(self.accounts) * 10 + len(account.positions)
+            now, pid = self.clock(), next(self._position_ids)
             account.positions[symbol] = SimPosition(symbol, pid, created_at=now, updated_at=now)
         return account.positions[symbol]
 

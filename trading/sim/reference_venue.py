@@ -36,6 +36,7 @@ from decimal import ROUND_FLOOR, Decimal
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from trading.core import bounded_json
 from trading.core.domain import BPS
 from trading.reference.venues import BINANCE, HYPERLIQUID, default_symbol
 from trading.sim.errors import bad_request
@@ -192,7 +193,7 @@ class ReferenceVenue:
 
     def _hyperliquid_request(self, connection: _Connection, text: str) -> None:
         try:
-            request = json.loads(text)
+            request = bounded_json.loads(text)
         except ValueError:
             request = None
         if isinstance(request, dict) and request.get("method") == "ping":

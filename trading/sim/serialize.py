@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from trading.sim.accounts import ZERO, Account, SimOrder, SimPosition, upnl_of
 from trading.sim.market import PublicTrade, SymbolMarket
-from trading.sim.util import dstr, iso
+from trading.sim.symbols import QUOTE_DECIMALS, SYMBOLS
+from trading.sim.util import dstr, iso, rounded
 
 
 def order_json(o: SimOrder) -> dict:
@@ -40,25 +41,32 @@ def order_json(o: SimOrder) -> dict:
 
 
 def position_json(p: SimPosition, account: Account, mark: Decimal, leverage: int) -> dict:
+    """Rounded as StandX writes them: prices to the symbol's tick decimals, the size to its
+    lot decimals, money to the quote asset's decimals (the exact figures stay inside)."""
+    d = SYMBOLS[p.symbol]
+
+    def price(value: Decimal) -> str:
+        return rounded(value, d.price_decimals)
+
     value = abs(p.qty) * mark
     margin = value / leverage
     return {
         "id": p.id,
         "symbol": p.symbol,
-        "qty": dstr(p.qty),
-        "entry_price": dstr(p.entry_price),
-        "entry_value": dstr(abs(p.qty) * p.entry_price),
-        "mark_price": dstr(mark),
-        "position_value": dstr(value),
-        "upnl": dstr(upnl_of(p, mark)),
-        "realized_pnl": dstr(p.realized_pnl),
+        "qty": rounded(p.qty, d.qty_decimals),
+        "entry_price": price(p.entry_price),
+        "entry_value": money(abs(p.qty) * p.entry_price),
+        "mark_price": price(mark),
+        "position_value": money(value),
+        "upnl": money(upnl_of(p, mark)),
+        "realized_pnl": money(p.realized_pnl),
         "leverage": str(leverage),
         "margin_mode": account.margin_mode_for(p.symbol),
         "margin_asset": "DUSD",
-        "initial_margin": dstr(margin),
-        "holding_margin": dstr(margin),
-        "maint_margin": dstr(margin / 2),
-        "required_margin": dstr(margin),
+        "initial_margin": money(margin),
+        "holding_margin": money(margin),
+        "maint_margin": money(margin / 2),
+        "required_margin": money(margin),
         "mmr": "0",
         "liq_price": "0",
         "bankruptcy_price": "0",
@@ -71,21 +79,28 @@ def position_json(p: SimPosition, account: Account, mark: Decimal, leverage: int
 
 
 def balance_json(account: Account, marks: dict[str, Decimal]) -> dict:
+    """Every amount in the quote asset's decimals; cross_available and equity from the exact
+    figures, so each is the rounding of the documented formula (§3.3)."""
     margin, locked, upnl = account.position_margin(marks), account.locked(), account.upnl(marks)
     realized = sum((p.realized_pnl for p in account.positions.values()), ZERO)
     return {
         "isolated_balance": "0",
         "isolated_upnl": "0",
-        "cross_balance": dstr(account.balance),
-        "cross_margin": dstr(margin),
-        "cross_upnl": dstr(upnl),
-        "locked": dstr(locked),
-        "cross_available": dstr(account.balance - margin - locked + upnl),
-        "balance": dstr(account.balance),
-        "upnl": dstr(upnl),
-        "equity": dstr(account.balance + upnl),
-        "pnl_freeze": dstr(realized),
+        "cross_balance": money(account.balance),
+        "cross_margin": money(margin),
+        "cross_upnl": money(upnl),
+        "locked": money(locked),
+        "cross_available": money(account.balance - margin - locked + upnl),
+        "balance": money(account.balance),
+        "upnl": money(upnl),
+        "equity": money(account.balance + upnl),
+        "pnl_freeze": money(realized),
     }
+
+
+def money(value: Decimal) -> str:
+    """An amount of the quote asset (DUSD), in its decimals (`quote_decimals`, §3.1)."""
+    return rounded(value, QUOTE_DECIMALS)
 
 
 def ws_balance_json(account: Account, now: float) -> dict:
@@ -94,9 +109,9 @@ def ws_balance_json(account: Account, now: float) -> dict:
     return {
         "account_type": "perps",
         "token": "DUSD",
-        "free": dstr(account.balance - locked),
-        "total": dstr(account.balance),
-        "locked": dstr(locked),
+        "free": money(account.balance - locked),
+        "total": money(account.balance),
+        "locked": money(locked),
         "occupied": "0",
         "inbound": "0",
         "outbound": "0",

@@ -8,6 +8,8 @@ from decimal import Decimal
 from trading.core.domain import SymbolSpec
 
 _CREATED = "2025-08-01T00:00:00.000000Z"
+# Decimals of amounts in DUSD (query_symbol_info's quote_decimals): balances, margins, PnL.
+QUOTE_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def symbol_info(
         "base_asset": d.base_asset,
         "quote_asset": "DUSD",
         "base_decimals": 9,
-        "quote_decimals": 9,
+        "quote_decimals": QUOTE_DECIMALS,
         "price_tick_decimals": d.price_decimals,
         "qty_tick_decimals": d.qty_decimals,
         "min_order_qty": str(d.min_qty),

@@ -4,10 +4,10 @@ failure raises ApiError(400, <what is wrong>) before any state is touched."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from trading.core import bounded_json
 from trading.core.domain import Side
 from trading.sim.errors import bad_request
 from trading.sim.symbols import SymbolDef
@@ -33,7 +33,7 @@ class OrderRequest:
 
 def parse_json_object(raw: bytes | str) -> dict:
     try:
-        body = json.loads(raw or b"")
+        body = bounded_json.loads(raw or b"")
     except (ValueError, UnicodeDecodeError):
         raise bad_request("malformed JSON body") from None
     if not isinstance(body, dict):

@@ -19,15 +19,13 @@ import re
 import time
 
 import base58
-from eth_account import Account as EthAccount
-from eth_account.messages import encode_defunct
-from eth_keys.exceptions import BadSignature
 
 from trading.sim.endpoint import Ctx
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.traffic import ACCOUNT
 from trading.sim.util import iso
 from trading.sim.validation import parse_json_object
+from trading.standx.evm import BadSignature, EthAccount, encode_defunct
 
 SIGNIN_TTL_S = 180
 DEFAULT_EXPIRES_S = 604_800

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import uuid
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from trading.core import bounded_json
 from trading.sim.auth import verify_body_signature
 from trading.sim.errors import ApiError
 from trading.sim.hub import PUBLIC_CHANNELS, USER_CHANNELS, Connection
@@ -55,7 +55,7 @@ async def read_frames(conn: Connection, handle) -> None:
         if text is None and message.get("bytes") is not None:
             text = message["bytes"].decode("utf-8", "replace")
         try:
-            frame = json.loads(text or "")
+            frame = bounded_json.loads(text or "")
         except ValueError:
             frame = None
         handle(conn, frame)
@@ -188,7 +188,7 @@ def _params(frame: dict) -> tuple[str, dict]:
     if not isinstance(params, str):
         raise ApiError(400, "params must be a JSON-encoded string")
     try:
-        parsed = json.loads(params)
+        parsed = bounded_json.loads(params)
     except ValueError:
         raise ApiError(400, "params is not valid JSON") from None
     if not isinstance(parsed, dict):

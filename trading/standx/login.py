@@ -20,12 +20,10 @@ from typing import Any
 
 import base58
 import httpx
-from eth_account import Account as EthAccount
-from eth_account.messages import encode_defunct
-from eth_account.signers.local import LocalAccount
 from nacl.signing import SigningKey
 
 from trading.standx.errors import MalformedResponseError, StandXError, error_for_status
+from trading.standx.evm import EthAccount, LocalAccount, encode_defunct
 from trading.standx.signing import TokenError, jwt_claims, jwt_expiry
 from trading.standx.values import first_text, parse_json, snippet
 

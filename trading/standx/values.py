@@ -7,10 +7,10 @@ trade on (NaN, infinity, unexpected negatives) with MalformedResponseError.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NoReturn, overload
 
+from trading.core import bounded_json
 from trading.core.domain import Side
 from trading.standx.errors import MalformedResponseError
 
@@ -24,7 +24,7 @@ def snippet(text: Any) -> str:
 
 def parse_json(text: str | bytes) -> Any:
     try:
-        return json.loads(text)
+        return bounded_json.loads(text)
     except (ValueError, UnicodeDecodeError):
         raise MalformedResponseError(f"response is not JSON: {snippet(text)!r}") from None
 

@@ -107,5 +107,5 @@ async def test_sim_account_balance_and_alo_helper_shape(sim, http):
     assert set(acct) == {"token", "ed25519_private_key", "address", "user"}
     assert acct["user"] == f"bsc_{acct['address']}"
     bal = await http.get("/api/query_balance", headers={"Authorization": f"Bearer {acct['token']}"})
-    assert bal.json()["balance"] == "2500"
+    assert bal.json()["balance"] == "2500.000000000"  # in the quote asset's 9 decimals
     assert alo("buy", "1.00")["time_in_force"] == "alo"

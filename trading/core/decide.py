@@ -48,10 +48,19 @@ How each rule is read:
 - A side the requote breaker holds (``params.holding``) places nothing: its keeper stays
   unless an urgent trigger or ``NO_QUOTE`` removes it, and a dark side stays dark until the
   hold ends. Cancels never wait for the breaker.
+- Room on a side: nothing is placed on a side that already has ``MAX_ORDERS_PER_SIDE``
+  (the keeper and one replacement) live orders, PENDING_CANCEL included (the exchange holds
+  an order until its cancel lands, and it may fill meanwhile), nor an order that would take
+  the position plus every live order of the side that grows it past MAX_NOTIONAL
+  (``params.exposure``, trading/core/inventory.ExposureLimit). A replacement without room
+  waits; when the keeper alone is in the way (exposure) and may be cancelled (urgent, or
+  rested), it is cancelled first (``CancelHow.ROOM``) and the replacement placed once the
+  cancel has landed: break-before-make for that one requote.
 
 make_before_break, per side:
   no active order -> Place(``MISSING``), unless ``allow_overlap`` is False and an order of
-  ours is still PENDING_CANCEL on that side (then wait for the cancel to land).
+  ours is still PENDING_CANCEL on that side (then wait for the cancel to land), or the side
+  has no room for it.
   the keeper has a trigger -> Place(trigger, replaces=keeper); ``NO_QUOTE`` only
   cancels. A replacement already pending is an untriggered PENDING_NEW on the side: it is
   then the keeper, so nothing new is placed and the old order waits (its cancel comes as
@@ -81,11 +90,15 @@ from typing import Any, Protocol
 
 from trading.core.actions import Action, BandWindow, Cancel, CancelHow, Place, Trigger
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
+from trading.core.inventory import ExposureLimit
 
 MAKE_BEFORE_BREAK = "make_before_break"
 CANCEL_FIRST = "cancel_first"
 ACTIVE_STATES = frozenset({OrderState.PENDING_NEW, OrderState.OPEN})
 SIDES = (Side.BUY, Side.SELL)
+# The keeper and one replacement: more orders on a side only stack exposure and requests
+# (a fast market once left 9 of ours on one side, replacements beside young keepers).
+MAX_ORDERS_PER_SIDE = 2
 
 
 class DesiredQuotes(Protocol):
@@ -109,6 +122,7 @@ class DecideParams:
     min_rest_seconds: float = 0.0
     holding: frozenset[Side] = frozenset()  # sides the requote breaker holds
     window_only: bool = False  # band strategy: the window replaces STALE and DRIFT
+    exposure: ExposureLimit | None = None  # None: no MAX_NOTIONAL to hold the sides to
 
     def window(self, side: Side) -> BandWindow | None:
         return None if self.band is None else self.band.get(side)
@@ -197,9 +211,16 @@ class _SideView:
     judged: tuple[tuple[LiveOrder, Trigger | None], ...]  # active orders, by cl_ord_id
     keeper: LiveOrder | None
     keeper_trigger: Trigger | None
-    any_live: bool
-    cancelling: bool
+    live: tuple[LiveOrder, ...]  # every live order of the side, PENDING_CANCEL included
     extras: tuple[Cancel, ...]
+
+    @property
+    def any_live(self) -> bool:
+        return bool(self.live)
+
+    @property
+    def cancelling(self) -> bool:
+        return any(o.state is OrderState.PENDING_CANCEL for o in self.live)
 
 
 def _freshness(order: LiveOrder) -> tuple[bool, float, str]:
@@ -237,16 +258,7 @@ def _view_side(
             for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params)
         )
     )
-    return _SideView(
-        side,
-        quote,
-        judged,
-        keeper,
-        keeper_trigger,
-        any_live=bool(mine),
-        cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
-        extras=extras,
-    )
+    return _SideView(side, quote, judged, keeper, keeper_trigger, live=tuple(mine), extras=extras)
 
 
 def _extra_cancel(
@@ -276,6 +288,26 @@ def _extra_cancel(
     return ()  # the replacement is still PENDING_NEW: keep the old order resting meanwhile
 
 
+def _has_room(view: _SideView, quote: Quote, params: DecideParams) -> bool:
+    """One more order fits on the side: fewer than MAX_ORDERS_PER_SIDE live, and the
+    position plus them and ``quote`` within MAX_NOTIONAL (see the module docstring)."""
+    if len(view.live) >= MAX_ORDERS_PER_SIDE:
+        return False
+    return params.exposure is None or params.exposure.allows(quote, view.live)
+
+
+def _make_room(
+    view: _SideView, keeper: LiveOrder, trigger: Trigger, now: float, params: DecideParams
+) -> list[Action]:
+    """A replacement without room beside what the side holds: take the keeper off first
+    when it alone is in the way and may go now; otherwise wait for the extras to go."""
+    if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
+        return [Cancel(keeper.cl_ord_id, view.side, trigger)]
+    if len(view.live) == 1 and not _young(keeper, now, params):
+        return [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.ROOM, requote=True)]
+    return []
+
+
 def _make_before_break(view: _SideView, now: float, params: DecideParams) -> list[Action]:
     actions: list[Action] = list(view.extras)
     keeper, trigger = view.keeper, view.keeper_trigger
@@ -285,6 +317,7 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
             view.desired is not None
             and not holding
             and (params.allow_overlap or not view.cancelling)
+            and _has_room(view, view.desired, params)
         ):
             actions.append(Place(view.desired, Trigger.MISSING))
         return actions
@@ -301,6 +334,8 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
         return actions + [
             Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK, requote=True)
         ]
+    if not _has_room(view, view.desired, params):
+        return actions + _make_room(view, keeper, trigger, now, params)
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
     if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         actions.append(Cancel(keeper.cl_ord_id, view.side, trigger))
@@ -312,7 +347,9 @@ def _cancel_first(views: Sequence[_SideView], params: DecideParams) -> list[Acti
         return [
             Place(view.desired, Trigger.MISSING)
             for view in views
-            if view.desired is not None and view.side not in params.holding
+            if view.desired is not None
+            and view.side not in params.holding
+            and _has_room(view, view.desired, params)
         ]
     judged = [(o, t) for view in views for o, t in view.judged]
     triggers = [t for view in views for _, t in view.judged if t is not None] + [

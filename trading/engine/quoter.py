@@ -78,7 +78,8 @@ class Quoter:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
         desired = quoting.compute_quotes(top, state.spec, params, state.position_qty, plan.anchors)
         quotes = [o for o in state.tracker.live() if not self._not_a_quote(o.cl_ord_id)]
-        actions = decide_core.decide(desired, quotes, now, top, self.decide_params(now, plan))
+        params_now = self.decide_params(now, plan, top)
+        actions = decide_core.decide(desired, quotes, now, top, params_now)
         self._execute(actions, top, trigger_at, now)
 
     def plan(self, top: BookTop, now: float) -> StrategyPlan:
@@ -180,7 +181,9 @@ class Quoter:
     def quote_params(self) -> quoting.QuoteParams:
         return quoting.QuoteParams.from_config(self.state.values)
 
-    def decide_params(self, now: float, plan: StrategyPlan) -> decide_core.DecideParams:
+    def decide_params(
+        self, now: float, plan: StrategyPlan, top: BookTop
+    ) -> decide_core.DecideParams:
         values = self.state.values
         return decide_core.DecideParams(
             requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
@@ -194,6 +197,7 @@ class Quoter:
             band=plan.windows,
             min_rest_seconds=plan.min_rest_seconds,
             window_only=plan.window_only,
+            exposure=inventory.exposure_limit(values, self.state.position_qty, top.mid),
             holding=self.breaker.holding_sides(now)
             | self._rejected_sides(now)
             | self._cooling_sides(now),

@@ -117,6 +117,11 @@ class Quoter:
             side=side,
         )
 
+    def _book_before_fill(self) -> frozenset[Side]:
+        """Both sides place nothing from a book older than our last fill (it shows the
+        market before the move that filled us); cancels still go."""
+        return frozenset(Side) if self.state.market.book_before_fill() else frozenset()
+
     def _cooling_sides(self, now: float) -> frozenset[Side]:
         return frozenset(side for side, until in self._cooldown_until.items() if now < until)
 
@@ -200,7 +205,8 @@ class Quoter:
             exposure=inventory.exposure_limit(values, self.state.position_qty, top.mid),
             holding=self.breaker.holding_sides(now)
             | self._rejected_sides(now)
-            | self._cooling_sides(now),
+            | self._cooling_sides(now)
+            | self._book_before_fill(),
         )
 
     def view(self) -> dict:

@@ -29,10 +29,11 @@ How each rule is read:
   replacement to the same price would only lose queue position, count as a flicker-cancel
   and spend two requests of the per-IP budget.
 - Minimum rest: no non-urgent cancel hits an OPEN order that has rested less than
-  ``params.min_rest_seconds`` (StandX counts an order only after it rested ~3 s and
-  penalises flicker-cancels): CONFIG, STALE and DRIFT wait for it; BAND places the
-  replacement at once (make-before-break) but the young order stays beside it until it has
-  rested. Urgent triggers always act (a fill costs more than a flicker).
+  ``params.min_rest_seconds``, save to make room for a replacement (below) (StandX counts
+  an order only after it rested ~3 s and penalises flicker-cancels): CONFIG, STALE and
+  DRIFT wait for it; BAND places the replacement at once (make-before-break) but the young
+  order stays beside it until it has rested. Urgent triggers always act (a fill costs more
+  than a flicker).
 - Urgent triggers are ``PROXIMITY`` and ``EXPOSURE``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
   in the same batch as the replacement is placed. Being dark for a moment is cheaper than a
@@ -53,9 +54,9 @@ How each rule is read:
   an order until its cancel lands, and it may fill meanwhile), nor an order that would take
   the position plus every live order of the side that grows it past MAX_NOTIONAL
   (``params.exposure``, trading/core/inventory.ExposureLimit). A replacement without room
-  waits; when the keeper alone is in the way (exposure) and may be cancelled (urgent, or
-  rested), it is cancelled first (``CancelHow.ROOM``) and the replacement placed once the
-  cancel has landed: break-before-make for that one requote.
+  cancels what is in the way first (``CancelHow.ROOM``: the other order of a full side, or
+  the keeper itself when MAX_NOTIONAL leaves no room beside it; young or not, since none
+  of them is where quoting wants it) and is placed once the cancels have landed.
 
 make_before_break, per side:
   no active order -> Place(``MISSING``), unless ``allow_overlap`` is False and an order of
@@ -296,16 +297,22 @@ def _has_room(view: _SideView, quote: Quote, params: DecideParams) -> bool:
     return params.exposure is None or params.exposure.allows(quote, view.live)
 
 
-def _make_room(
-    view: _SideView, keeper: LiveOrder, trigger: Trigger, now: float, params: DecideParams
-) -> list[Action]:
-    """A replacement without room beside what the side holds: take the keeper off first
-    when it alone is in the way and may go now; otherwise wait for the extras to go."""
+def _make_room(view: _SideView, keeper: LiveOrder, trigger: Trigger) -> list[Action]:
+    """A replacement without room beside what the side holds: what is in the way goes
+    first, young or not (no order of the side is where quoting wants it, and waiting for the
+    rest rule would leave the side there), and the replacement follows once it is gone.
+    In the way: the other active orders of a full side, else the keeper itself (MAX_NOTIONAL
+    leaves no room beside it). Orders already being cancelled are only waited for."""
     if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         return [Cancel(keeper.cl_ord_id, view.side, trigger)]
-    if len(view.live) == 1 and not _young(keeper, now, params):
-        return [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.ROOM, requote=True)]
-    return []
+    going = {cancel.cl_ord_id for cancel in view.extras}
+    others = [(o, t) for o, t in view.judged if o is not keeper and o.cl_ord_id not in going]
+    if len(view.live) >= MAX_ORDERS_PER_SIDE:
+        return [
+            Cancel(o.cl_ord_id, view.side, t or Trigger.DUPLICATE, CancelHow.ROOM, requote=True)
+            for o, t in others
+        ]
+    return [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.ROOM, requote=True)]
 
 
 def _make_before_break(view: _SideView, now: float, params: DecideParams) -> list[Action]:
@@ -335,7 +342,7 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
             Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK, requote=True)
         ]
     if not _has_room(view, view.desired, params):
-        return actions + _make_room(view, keeper, trigger, now, params)
+        return actions + _make_room(view, keeper, trigger)
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
     if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         actions.append(Cancel(keeper.cl_ord_id, view.side, trigger))

@@ -175,7 +175,7 @@ def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(
             if cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE:
                 continue
             if cancel.how in (CancelHow.FALLBACK, CancelHow.ROOM):
-                assert not p.allow_overlap or p.exposure is not None, cancel
+                assert cancel.how is CancelHow.ROOM or not p.allow_overlap, cancel
                 assert not any(pl.side is side for pl in places), actions
                 continue
             assert cancel.trigger in (Trigger.DUPLICATE, Trigger.REPLACED), (cancel, actions)

@@ -52,14 +52,16 @@ LONG_200 = ExposureLimit(D("300"), D("2"), D("100"))  # 200 USD long, 300 USD li
     [
         # a young keeper outside the window: its replacement goes beside it
         ([rested(b("b1", price=OUT), 1), a()], [Place(BID, T.BAND, replaces="b1")]),
-        # that replacement rests and is pushed out in turn: no third bid beside the two
+        # that replacement rests and is pushed out in turn: no third bid beside the two;
+        # the older goes, young as it is (neither is where the bid should be), and the
+        # next replacement waits for that cancel to land
         (
             [
                 rested(b("b1", price=OUT, sent_at=NOW - 2), 1.5),
                 rested(b("b2", price="99.79", sent_at=NOW - 1), 0.5),
                 a(),
             ],
-            [],
+            [Cancel("b1", BUY, T.BAND, CancelHow.ROOM)],
         ),
         # once the old one has rested it goes; the next replacement waits for that cancel
         (
@@ -101,8 +103,12 @@ def test_a_side_holds_the_keeper_and_one_replacement_at_most(live, expected):
             LONG_200,
             [Cancel("b1", BUY, T.BAND, CancelHow.ROOM)],
         ),
-        # ... not while it is young (the rest rule): the side waits, out of its window
-        ([rested(b("b1", price=OUT), 1), a()], LONG_200, []),
+        # ... young or not: out of its window, it earns less than the replacement would
+        (
+            [rested(b("b1", price=OUT), 1), a()],
+            LONG_200,
+            [Cancel("b1", BUY, T.BAND, CancelHow.ROOM)],
+        ),
         # ... and the replacement waits for the cancel to land: it may still fill
         ([rested(b("b1", price=OUT, state=CXL), 5), a()], LONG_200, []),
         ([a()], LONG_200, [Place(BID, T.MISSING)]),  # alone it fits: 299.50
@@ -147,8 +153,10 @@ def test_the_limit_holds_for_a_pending_order_too():
     ]
     limit = ExposureLimit(D("150"), D("0"), D("100"))
     # b2 would be outside its window too: both triggered, b1 the keeper (OPEN before
-    # PENDING_NEW), and no room for a third order nor for the exposure
-    assert decide(quotes(), live, NOW, MARKET, band(limit)) == []
+    # PENDING_NEW), no room for a third order: b2 goes, the replacement follows
+    assert decide(quotes(), live, NOW, MARKET, band(limit)) == [
+        Cancel("b2", BUY, T.BAND, CancelHow.ROOM)
+    ]
 
 
 # ---- property: any set of ours, any limit ----------------------------------------------------
@@ -185,8 +193,6 @@ def test_a_place_never_crowds_a_side_nor_passes_the_limit(desired, live, p, limi
             exposure = exposure_after(limit, place.side, side_live, place)
             assert exposure is None or exposure <= limit.max_notional, (place, live, limit)
     for cancel in (x for x in actions if isinstance(x, Cancel) and x.how is CancelHow.ROOM):
-        # the keeper makes room for its replacement: nothing is placed beside it
-        assert limit is not None and not any(
-            isinstance(x, Place) and x.side is cancel.side for x in actions
-        ), actions
+        # room is made for a replacement: nothing is placed beside it in the same batch
+        assert not any(isinstance(x, Place) and x.side is cancel.side for x in actions), actions
         assert not cancel.trigger.urgent and cancel.side in (BUY, SELL)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from trading.core import decide as decide_core
 from trading.core import inventory, quoting
-from trading.core.actions import Action, Place
+from trading.core.actions import Action, CancelHow, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
@@ -136,7 +136,9 @@ class Quoter:
                 self._place(action, top, trigger_at, now)
             elif not self.executor.prepare_cancel(action.cl_ord_id, action.reason):
                 continue
-            elif action.urgent:  # a fill may be imminent: this cancel goes out first
+            elif action.urgent or action.how is CancelHow.ROOM:
+                # A fill may be imminent, or a replacement waits for this cancel to land:
+                # it goes out now, not with the next batch.
                 self.executor.launch(self.executor.send_cancel(action.cl_ord_id), "cancel")
             else:
                 cancels.append(action.cl_ord_id)

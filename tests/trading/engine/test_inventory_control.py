@@ -201,8 +201,10 @@ async def test_flatten_after_a_fill_sends_no_order_the_exchange_refuses(world, s
     bid = next(o for o in world.resting() if o.side is Side.BUY)
     world.exchange.market.set_mid(SYMBOL, bid.price - 5)  # the market trades through our bid
     await wait_until(
-        lambda: any(o.time_in_force == "ioc" for o in our_reduce_only_orders(world))
-        or reduce_only_refusals(world) > 0,
+        lambda: (
+            any(o.time_in_force == "ioc" for o in our_reduce_only_orders(world))
+            or reduce_only_refusals(world) > 0
+        ),
         timeout=5,
         what="the taker leg",
     )

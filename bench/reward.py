@@ -11,6 +11,7 @@ per-IP budget, and the per-account limit stays). Every figure is the simulator's
 truth (GET /sim/stats), never the bot's own view.
 
     python -m bench.reward [--seconds 120] [--quick] [--seed 7] [--scenarios calm,harsh]
+                           [--rows band,band-flatten]
 
 Prints a table per scenario and writes bench/results/reward.json.
 """
@@ -24,11 +25,14 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from decimal import Decimal
 from pathlib import Path
 
 from bench import reward_ledger
 from bench import soak_procs as procs
 from bench.localproc import HOST, free_port
+from bench.order_log import order_figures
 from bench.reward_report import (
     ROW_LABELS,
     TARGETS,
@@ -84,17 +88,20 @@ def main(argv: list[str] | None = None) -> dict:
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown or not names:
         raise SystemExit(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()] if args.rows else list(ROWS)
+    if not rows or any(r not in ROWS for r in rows):
+        raise SystemExit(f"unknown rows in {args.rows!r}; choose from {', '.join(ROWS)}")
     results = {
         "seconds": seconds,
         "seed": args.seed,
         "ack_latency_ms": 50,
         "symbol": SYMBOL,
-        "rows": {name: {"label": ROW_LABELS[name], "values": ROWS[name]} for name in ROWS},
+        "rows": {name: {"label": ROW_LABELS[name], "values": ROWS[name]} for name in rows},
         "targets": TARGETS,
         "scenarios": {},
     }
     for name in names:
-        scenario = run_scenario(name, seconds, args.seed)
+        scenario = run_scenario(name, seconds, args.seed, rows)
         results["scenarios"][name] = scenario
         print_scenario(name, scenario, seconds)
     output = Path(args.output) if args.output else RESULTS
@@ -114,13 +121,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=",".join(SCENARIOS),
         help="comma-separated, from " + ", ".join(SCENARIOS),
     )
+    parser.add_argument(
+        "--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS)
+    )
     parser.add_argument("--output", help="JSON path (default bench/results/reward.json)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-base", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-def run_scenario(name: str, seconds: float, seed: int) -> dict:
+def run_scenario(name: str, seconds: float, seed: int, rows: list[str]) -> dict:
     """The simulator with this scenario, an account per row, the rows' child; ground truth."""
     with tempfile.TemporaryDirectory(prefix="bench-reward-") as tmp:
         work = Path(tmp)
@@ -138,7 +148,7 @@ def run_scenario(name: str, seconds: float, seed: int) -> dict:
             )
             api = f"http://{HOST}:{port}"
             procs.wait_http(f"{api}/api/health", sim, 30)
-            accounts = {row: procs.create_account(api) for row in ROWS}
+            accounts = {row: procs.create_account(api) for row in rows}
             procs.migrate(env)
             outcome = run_rows_child(env, api, accounts, seconds)
         finally:
@@ -153,7 +163,7 @@ def run_rows_child(env: dict, api: str, accounts: dict[str, dict], seconds: floa
             "token": accounts[row]["token"],
             "key": accounts[row]["ed25519_private_key"],
         }
-        for row in ROWS
+        for row in accounts
     }
     out = subprocess.run(
         [
@@ -220,7 +230,7 @@ async def measure_rows(plan: dict, seconds: float, api_base: str) -> dict:
         await store.call(
             lambda r=row, c=config: BotConfig.objects.update_or_create(name=r, defaults=c)
         )
-        runnable[row] = spec
+        runnable[row] = {**spec, "max_notional": str(config["max_notional"])}
     rows = await run_engines(runnable, seconds, api_base)
     rows.update({row: {"skipped": note} for row, note in skipped.items()})
     return {"rows": rows, "env_overrides": env_overrides(settings.BOT_DEFAULTS)}
@@ -236,9 +246,11 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     tokens = {row: spec["token"] for row, spec in plan.items()}
     async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
         start_balances = await reward_ledger.balances(http, tokens)
+    started = time.time()  # the simulator's clock is the wall clock (SimConfig.clock)
     tasks = {row: asyncio.create_task(engine.run(), name=row) for row, engine in engines.items()}
     await asyncio.wait(tasks.values(), timeout=seconds)
     stats = await ground_truth(plan, api_base)
+    logs = await order_logs(plan, api_base, stats, started)
     states = {row: engine.state for row, engine in engines.items()}  # before the stop
     for engine in engines.values():
         engine.request_shutdown()
@@ -254,6 +266,7 @@ async def run_engines(plan: dict, seconds: float, api_base: str) -> dict:
     return {
         row: {
             **with_money(columns(stats[row], SYMBOL), money[row], stats[row]),
+            **logs[row],
             "engine_state": states[row],
             "engine_error": None
             if not isinstance(error, BaseException)
@@ -305,6 +318,31 @@ async def ground_truth(plan: dict, api_base: str) -> dict:
             ).json()
             for row in plan
         }
+
+
+async def order_logs(plan: dict, api_base: str, stats: dict, since: float) -> dict:
+    """Each row's order figures (bench/order_log.py) from its order log and fills so far."""
+    import httpx
+
+    figures = {}
+    async with httpx.AsyncClient(base_url=api_base, timeout=5.0) as http:
+        for row, spec in plan.items():
+            headers = {"Authorization": f"Bearer {spec['token']}"}
+            until = time.time()
+            orders = await http.get("/sim/orders", params={"since": since}, headers=headers)
+            trades = await http.get(
+                "/api/query_trades",
+                params={"symbol": SYMBOL, "limit": reward_ledger.TRADES_LIMIT},
+                headers=headers,
+            )
+            figures[row] = order_figures(
+                orders.json()["orders"],
+                trades.json()["result"],
+                stats[row]["requests"]["rejections"],
+                Decimal(spec["max_notional"]),
+                until,
+            )
+    return figures
 
 
 def env_overrides(defaults: dict) -> dict:

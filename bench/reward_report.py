@@ -62,6 +62,17 @@ MONEY_TABLE = (
     ("cost/in-band h", "cost_per_in_band_hour_usd", "{:.2f}"),
 )
 
+# What the orders did on the exchange (issue 21), from each account's order log before the
+# stop (bench/order_log.py).
+ORDER_TABLE = (
+    ("rejected req", "rejected_requests", "{}"),
+    ("alo rejected", "alo_rejected", "{}"),
+    ("reduce-only ref", "reduce_only_refused", "{}"),
+    ("max orders/side", "max_orders_per_side", "{}"),
+    ("max exposure $", "exposure_max_usd", "{:.2f}"),
+    ("over limit %", "over_limit_pct", "{:.2f}"),
+)
+
 
 def columns(stats: dict, symbol: str) -> dict:
     truth, requests = stats["symbols"][symbol], stats["requests"]
@@ -138,7 +149,7 @@ def band_vs_spread(rows: dict) -> dict | None:
     peers = {
         row: r["fills_per_hour"]
         for row, r in rows.items()
-        if row != "band"
+        if row.startswith("spread")
         and "skipped" not in r
         and r["in_band_pct"] is not None
         and r["in_band_pct"] >= band["in_band_pct"] - 0.5
@@ -177,17 +188,19 @@ def print_scenario(name: str, result: dict, seconds: float) -> None:
         f"(50/s x 0.9 / 8 bots); fewer fills/h than spread at the same in-band %: "
         f"{_fills_verdict(result['band_vs_spread'])}"
     )
-    print_money(result)
+    print_table(result, "money (ledger, after the stop)", MONEY_TABLE)
+    print_table(result, "orders (exchange's log)", ORDER_TABLE)
     if result.get("env_overrides"):
         print(f"note: the environment changed the defaults: {result['env_overrides']}")
 
 
-def print_money(result: dict) -> None:
-    print(f"{'money (ledger, after the stop)':32}" + "".join(f"{h:>15}" for h, _, _ in MONEY_TABLE))
+def print_table(result: dict, title: str, table: tuple) -> None:
+    """One line per row that has these figures (a skipped row has none)."""
+    print(f"{title:32}" + "".join(f"{h:>16}" for h, _, _ in table))
     for row, figures in result["rows"].items():
-        if "skipped" in figures or "fees_usd" not in figures:
+        if not all(key in figures for _, key, _ in table):
             continue
-        cells = "".join(f"{_cell(figures.get(key), fmt):>15}" for _, key, fmt in MONEY_TABLE)
+        cells = "".join(f"{_cell(figures.get(key), fmt):>16}" for _, key, fmt in table)
         print(f"{ROW_LABELS.get(row, row):32}{cells}")
 
 

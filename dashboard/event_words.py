@@ -38,6 +38,8 @@ FIXED = {
 }
 _PLACE = re.compile(r"^(?P<trigger>[a-z_]+)(?: \(replaces (?P<old>[^)]+)\))?$")
 _BATCH = re.compile(r"^(?P<trigger>[a-z_]+): (?P<count>\d+) order\(s\)$")
+# trading.core.actions.Cancel.reason of a cancel that makes room for a replacement
+_ROOM = re.compile(r"^make_room:(?P<trigger>[a-z_]+)$")
 _STATUS = re.compile(r"^(?P<text>.*?)(?: status=(?P<status>\d+))?(?: code=(?P<code>-?\d+))?$")
 _NOT_SENT = re.compile(r"^(?:dropped before sending|not sent|retry not sent): (?P<why>.+)$")
 
@@ -74,6 +76,12 @@ def _trigger_words(kind: str, text: str) -> str | None:
             return f"cancel: {why}"
         old = f", replacing {place['old']}" if place["old"] else ""
         return f"new order: {why}{old}"
+    room = _ROOM.match(text)
+    if room and room["trigger"] in TRIGGER_WORDS:
+        return (
+            f"cancel to make room for a replacement (two orders a side at most, both "
+            f"within MAX_NOTIONAL): {TRIGGER_WORDS[room['trigger']]}"
+        )
     batch = _BATCH.match(text)
     if batch:
         why = TRIGGER_WORDS.get(batch["trigger"], batch["trigger"])

@@ -92,6 +92,12 @@ def test_admin_errors_name_the_field_and_unit(admin_client, config):
             "new order: it rested longer than STALE_ORDER_SECONDS, replacing mmbot-a-1b",
         ),
         ("cancel", "replaced", "cancel: its replacement is resting"),
+        (
+            "cancel",
+            "make_room:band",
+            "cancel to make room for a replacement (two orders a side at most, both within "
+            "MAX_NOTIONAL): it left the reward band around the mark",
+        ),
         ("cancel", "shutdown: 2 order(s)", "cancel 2 order(s): shutdown"),
         ("canceled", "exchange: canceled", "the exchange confirms it is cancelled"),
         ("open", "resting", "resting on the book"),

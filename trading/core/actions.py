@@ -36,6 +36,7 @@ class CancelHow(enum.StrEnum):
     OWN = "own"  # the order's own trigger
     FALLBACK = "fallback"  # make_before_break could not overlap: cancel first, place next
     SWEEP = "sweep"  # cancel_first: swept with the others for the first trigger
+    ROOM = "room"  # the replacement has no room beside it (MAX_NOTIONAL): cancel, then place
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Cancel:
             return f"cancel_first_fallback:{self.trigger.value}"
         if self.how is CancelHow.SWEEP:
             return f"cancel_all:{self.trigger.value}"
+        if self.how is CancelHow.ROOM:
+            return f"make_room:{self.trigger.value}"
         return self.trigger.value
 
 

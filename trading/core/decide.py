@@ -29,10 +29,11 @@ How each rule is read:
   replacement to the same price would only lose queue position, count as a flicker-cancel
   and spend two requests of the per-IP budget.
 - Minimum rest: no non-urgent cancel hits an OPEN order that has rested less than
-  ``params.min_rest_seconds`` (StandX counts an order only after it rested ~3 s and
-  penalises flicker-cancels): CONFIG, STALE and DRIFT wait for it; BAND places the
-  replacement at once (make-before-break) but the young order stays beside it until it has
-  rested. Urgent triggers always act (a fill costs more than a flicker).
+  ``params.min_rest_seconds``, save to make room for a replacement (below) (StandX counts
+  an order only after it rested ~3 s and penalises flicker-cancels): CONFIG, STALE and
+  DRIFT wait for it; BAND places the replacement at once (make-before-break) but the young
+  order stays beside it until it has rested. Urgent triggers always act (a fill costs more
+  than a flicker).
 - Urgent triggers are ``PROXIMITY`` and ``EXPOSURE``: the order may be filled any moment
   (or a fill would breach the cap), so even in make_before_break the old order is cancelled
   in the same batch as the replacement is placed. Being dark for a moment is cheaper than a
@@ -48,10 +49,19 @@ How each rule is read:
 - A side the requote breaker holds (``params.holding``) places nothing: its keeper stays
   unless an urgent trigger or ``NO_QUOTE`` removes it, and a dark side stays dark until the
   hold ends. Cancels never wait for the breaker.
+- Room on a side: nothing is placed on a side that already has ``MAX_ORDERS_PER_SIDE``
+  (the keeper and one replacement) live orders, PENDING_CANCEL included (the exchange holds
+  an order until its cancel lands, and it may fill meanwhile), nor an order that would take
+  the position plus every live order of the side that grows it past MAX_NOTIONAL
+  (``params.exposure``, trading/core/inventory.ExposureLimit). A replacement without room
+  cancels what is in the way first (``CancelHow.ROOM``: the other order of a full side, or
+  the keeper itself when MAX_NOTIONAL leaves no room beside it; young or not, since none
+  of them is where quoting wants it) and is placed once the cancels have landed.
 
 make_before_break, per side:
   no active order -> Place(``MISSING``), unless ``allow_overlap`` is False and an order of
-  ours is still PENDING_CANCEL on that side (then wait for the cancel to land).
+  ours is still PENDING_CANCEL on that side (then wait for the cancel to land), or the side
+  has no room for it.
   the keeper has a trigger -> Place(trigger, replaces=keeper); ``NO_QUOTE`` only
   cancels. A replacement already pending is an untriggered PENDING_NEW on the side: it is
   then the keeper, so nothing new is placed and the old order waits (its cancel comes as
@@ -81,11 +91,15 @@ from typing import Any, Protocol
 
 from trading.core.actions import Action, BandWindow, Cancel, CancelHow, Place, Trigger
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Quote, Side, bps_between
+from trading.core.inventory import ExposureLimit
 
 MAKE_BEFORE_BREAK = "make_before_break"
 CANCEL_FIRST = "cancel_first"
 ACTIVE_STATES = frozenset({OrderState.PENDING_NEW, OrderState.OPEN})
 SIDES = (Side.BUY, Side.SELL)
+# The keeper and one replacement: more orders on a side only stack exposure and requests
+# (a fast market once left 9 of ours on one side, replacements beside young keepers).
+MAX_ORDERS_PER_SIDE = 2
 
 
 class DesiredQuotes(Protocol):
@@ -109,6 +123,7 @@ class DecideParams:
     min_rest_seconds: float = 0.0
     holding: frozenset[Side] = frozenset()  # sides the requote breaker holds
     window_only: bool = False  # band strategy: the window replaces STALE and DRIFT
+    exposure: ExposureLimit | None = None  # None: no MAX_NOTIONAL to hold the sides to
 
     def window(self, side: Side) -> BandWindow | None:
         return None if self.band is None else self.band.get(side)
@@ -197,9 +212,16 @@ class _SideView:
     judged: tuple[tuple[LiveOrder, Trigger | None], ...]  # active orders, by cl_ord_id
     keeper: LiveOrder | None
     keeper_trigger: Trigger | None
-    any_live: bool
-    cancelling: bool
+    live: tuple[LiveOrder, ...]  # every live order of the side, PENDING_CANCEL included
     extras: tuple[Cancel, ...]
+
+    @property
+    def any_live(self) -> bool:
+        return bool(self.live)
+
+    @property
+    def cancelling(self) -> bool:
+        return any(o.state is OrderState.PENDING_CANCEL for o in self.live)
 
 
 def _freshness(order: LiveOrder) -> tuple[bool, float, str]:
@@ -237,16 +259,7 @@ def _view_side(
             for cancel in _extra_cancel(o, trigger, keeper, bool(fine), now, params)
         )
     )
-    return _SideView(
-        side,
-        quote,
-        judged,
-        keeper,
-        keeper_trigger,
-        any_live=bool(mine),
-        cancelling=any(o.state is OrderState.PENDING_CANCEL for o in mine),
-        extras=extras,
-    )
+    return _SideView(side, quote, judged, keeper, keeper_trigger, live=tuple(mine), extras=extras)
 
 
 def _extra_cancel(
@@ -276,6 +289,32 @@ def _extra_cancel(
     return ()  # the replacement is still PENDING_NEW: keep the old order resting meanwhile
 
 
+def _has_room(view: _SideView, quote: Quote, params: DecideParams) -> bool:
+    """One more order fits on the side: fewer than MAX_ORDERS_PER_SIDE live, and the
+    position plus them and ``quote`` within MAX_NOTIONAL (see the module docstring)."""
+    if len(view.live) >= MAX_ORDERS_PER_SIDE:
+        return False
+    return params.exposure is None or params.exposure.allows(quote, view.live)
+
+
+def _make_room(view: _SideView, keeper: LiveOrder, trigger: Trigger) -> list[Action]:
+    """A replacement without room beside what the side holds: what is in the way goes
+    first, young or not (no order of the side is where quoting wants it, and waiting for the
+    rest rule would leave the side there), and the replacement follows once it is gone.
+    In the way: the other active orders of a full side, else the keeper itself (MAX_NOTIONAL
+    leaves no room beside it). Orders already being cancelled are only waited for."""
+    if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
+        return [Cancel(keeper.cl_ord_id, view.side, trigger)]
+    going = {cancel.cl_ord_id for cancel in view.extras}
+    others = [(o, t) for o, t in view.judged if o is not keeper and o.cl_ord_id not in going]
+    if len(view.live) >= MAX_ORDERS_PER_SIDE:
+        return [
+            Cancel(o.cl_ord_id, view.side, t or Trigger.DUPLICATE, CancelHow.ROOM, requote=True)
+            for o, t in others
+        ]
+    return [Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.ROOM, requote=True)]
+
+
 def _make_before_break(view: _SideView, now: float, params: DecideParams) -> list[Action]:
     actions: list[Action] = list(view.extras)
     keeper, trigger = view.keeper, view.keeper_trigger
@@ -285,6 +324,7 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
             view.desired is not None
             and not holding
             and (params.allow_overlap or not view.cancelling)
+            and _has_room(view, view.desired, params)
         ):
             actions.append(Place(view.desired, Trigger.MISSING))
         return actions
@@ -301,6 +341,8 @@ def _make_before_break(view: _SideView, now: float, params: DecideParams) -> lis
         return actions + [
             Cancel(keeper.cl_ord_id, view.side, trigger, CancelHow.FALLBACK, requote=True)
         ]
+    if not _has_room(view, view.desired, params):
+        return actions + _make_room(view, keeper, trigger)
     actions.append(Place(view.desired, trigger, replaces=keeper.cl_ord_id))
     if trigger.urgent or keeper.state is OrderState.PENDING_NEW:
         actions.append(Cancel(keeper.cl_ord_id, view.side, trigger))
@@ -312,7 +354,9 @@ def _cancel_first(views: Sequence[_SideView], params: DecideParams) -> list[Acti
         return [
             Place(view.desired, Trigger.MISSING)
             for view in views
-            if view.desired is not None and view.side not in params.holding
+            if view.desired is not None
+            and view.side not in params.holding
+            and _has_room(view, view.desired, params)
         ]
     judged = [(o, t) for view in views for o, t in view.judged]
     triggers = [t for view in views for _, t in view.judged if t is not None] + [

@@ -4,11 +4,15 @@ that flatten a position at stop and kill.
 
 Each control is off unless configured, except the position limit (MAX_NOTIONAL):
 
-- Position limit (the rule itself lives in quoting.compute_quotes): the side that ADDS
-  exposure is shrunk so ``|position| x mid + its order's notional <= MAX_NOTIONAL`` and
-  dropped when not even one lot fits; the reducing side is always quoted. With orders of
-  notional N the position reaches at most MAX_NOTIONAL (``fills_to_limit``: how many full
-  fills on one side that is).
+- Position limit: the side that ADDS exposure is shrunk so ``|position| x mid + its
+  order's notional <= MAX_NOTIONAL`` and dropped when not even one lot fits (quoting.
+  compute_quotes: what the side holds once its order is alone); the reducing side is always
+  quoted. ``ExposureLimit`` is the same rule for what the exchange holds at once: the
+  position plus EVERY order of ours live on the adding side, pending and resting (a cancel
+  still in flight included: it may yet fill), plus the order about to be placed; decide
+  places nothing that would take it past MAX_NOTIONAL (a make-before-break replacement
+  waits for the old order to go instead). With orders of notional N the position reaches
+  at most MAX_NOTIONAL (``fills_to_limit``: how many full fills on one side that is).
 - Inventory skew (INVENTORY_SKEW_BPS, 0 = off): the adding side is moved AWAY from the mark
   by ``INVENTORY_SKEW_BPS x min(1, |position| x mid / MAX_NOTIONAL)`` bps: at the limit by
   the whole setting, flat not at all. It is never moved out of the reward band: a side
@@ -21,18 +25,21 @@ Each control is off unless configured, except the position limit (MAX_NOTIONAL):
 - Flattening (FLATTEN_ON_STOP / FLATTEN_ON_KILL, FLATTEN_MAKER_SECONDS): a reduce-only
   post-only order at our side's touch first (the best bid for a buy: no crossing, maker
   fee), then, if the position is not flat after FLATTEN_MAKER_SECONDS, a reduce-only IOC
-  order priced TAKER_SLIP_BPS through the opposite touch (a taker that cannot rest).
+  order priced TAKER_SLIP_BPS through the opposite touch (a taker that cannot rest). Each
+  is sized within StandX's rule for reduce-only orders (docs/standx-protocol.md, new_order
+  ``reduce_only``): at most the position less every other reduce-only order of ours still
+  live on the exchange (``reduce_only_allowance``), or the exchange refuses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
-from trading.core.quoting import round_down_to_tick, round_up_to_tick
+from trading.core.domain import BPS, BookTop, LiveOrder, Quote, Side, SymbolSpec
+from trading.core.quoting import adds_exposure, round_down_to_tick, round_up_to_tick
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -56,6 +63,44 @@ def fills_to_limit(max_notional: Decimal, order_notional: Decimal) -> int:
     if order_notional <= 0:
         return 0
     return int((max_notional / order_notional).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass(frozen=True)
+class ExposureLimit:
+    """MAX_NOTIONAL against what the exchange holds at once: ``|position| x mid`` plus the
+    notional of every live order on the side that would grow the position (both sides
+    when flat). The reducing side is never limited."""
+
+    max_notional: Decimal
+    position_qty: Decimal
+    mid: Decimal
+
+    def exposure(
+        self, side: Side, live: Iterable[LiveOrder], placing: Quote | None = None
+    ) -> Decimal | None:
+        """The position plus what the live orders on ``side`` have left, plus ``placing``;
+        None when the side reduces the position."""
+        if not adds_exposure(side, self.position_qty):
+            return None
+        resting = sum(
+            ((o.qty - o.fill_qty) * o.price for o in live if o.side is side and o.state.is_live),
+            ZERO,
+        )
+        new = placing.qty * placing.price if placing is not None and placing.side is side else ZERO
+        return abs(self.position_qty) * self.mid + resting + new
+
+    def allows(self, placing: Quote, live: Iterable[LiveOrder]) -> bool:
+        """Whether ``placing`` fits under the limit beside the live orders of its side."""
+        exposure = self.exposure(placing.side, live, placing)
+        return exposure is None or exposure <= self.max_notional
+
+
+def exposure_limit(
+    values: Mapping[str, Any], position_qty: Decimal, mid: Decimal
+) -> ExposureLimit | None:
+    """The configured limit (None when MAX_NOTIONAL is not set: nothing to hold to)."""
+    limit = _number(values, "max_notional")
+    return None if limit is None or limit <= 0 else ExposureLimit(limit, position_qty, mid)
 
 
 # ---------------------------------------------------------------- inventory skew
@@ -129,13 +174,33 @@ class FlattenOrder:
     taker: bool
 
 
+def reduce_only_allowance(position_qty: Decimal, others: Iterable[LiveOrder]) -> Decimal:
+    """How much a new reduce-only order may be for, by StandX's rule: the position less
+    what every other reduce-only order of ours still live on the reducing side has left
+    (pending, resting, or with its cancel in flight: the exchange still holds it). Never
+    below zero."""
+    if position_qty == 0:
+        return ZERO
+    reducing = Side.SELL if position_qty > 0 else Side.BUY
+    pending = sum(
+        (o.qty - o.fill_qty for o in others if o.side is reducing and o.state.is_live), ZERO
+    )
+    return max(abs(position_qty) - pending, ZERO)
+
+
 def flatten_order(
-    position_qty: Decimal, top: BookTop, spec: SymbolSpec, taker: bool
+    position_qty: Decimal,
+    top: BookTop,
+    spec: SymbolSpec,
+    taker: bool,
+    allowance: Decimal | None = None,
 ) -> FlattenOrder | None:
-    """The reduce-only order that closes the position (None when flat or below one lot).
+    """The reduce-only order that closes the position (None when flat or below one lot),
+    for at most ``allowance`` (``reduce_only_allowance``; None: the whole position).
     Maker: at our own side's touch (a sell at the best ask), post-only. Taker: IOC priced
     TAKER_SLIP_BPS through the opposite touch, so it trades at once and never rests."""
-    qty = round_down_to_tick(abs(position_qty), spec.qty_tick)
+    wanted = abs(position_qty) if allowance is None else min(abs(position_qty), allowance)
+    qty = round_down_to_tick(wanted, spec.qty_tick)
     if qty <= 0:
         return None
     side = Side.SELL if position_qty > 0 else Side.BUY

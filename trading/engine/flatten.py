@@ -7,6 +7,9 @@ at our side's touch first (maker fee, no crossing), and if the position is not f
 FLATTEN_MAKER_SECONDS a reduce-only IOC priced through the touch (taker: it trades at once
 or is cancelled by the exchange, it never rests). The whole is bounded in time, and the
 book is then cancelled and verified again, so a flattening never leaves an order behind.
+Every reduce-only order (here and after a fill, flatten_fill.py) is sized within StandX's
+rule: the position less every other reduce-only order of ours the exchange still holds
+(`order_for`), so the exchange never refuses one as "would not reduce the position".
 The outcome is one sentence (`PositionOutcome.text`), shown on the dashboard and in
 runbot's exit output.
 """
@@ -19,8 +22,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.core.domain import BookTop
-from trading.core.inventory import FlattenOrder, flatten_order, flatten_wanted
+from trading.core.domain import BookTop, LiveOrder
+from trading.core.inventory import (
+    FlattenOrder,
+    flatten_order,
+    flatten_wanted,
+    reduce_only_allowance,
+)
 from trading.core.orders import Transition
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.eventlog import EventLog
@@ -75,6 +83,7 @@ class Flattener:
         self.executor = cleanup.executor
         self._clock, self._on_transition, self._sleep = clock, on_transition, sleep
         self.last: PositionOutcome | None = None
+        self._reduce_only: set[str] = set()  # cl_ord_ids of our reduce-only orders
 
     @property
     def rest(self):
@@ -173,7 +182,7 @@ class Flattener:
         position, top = await self._position(), await self._top(symbol)
         if position is None or position == 0 or top is None or self.state.spec is None:
             return position
-        order = flatten_order(position, top, self.state.spec, taker)
+        order = self.order_for(position, top, taker)
         if order is None:
             return position
         if not await self._send(symbol, order, top):
@@ -185,6 +194,26 @@ class Flattener:
             if position == 0:
                 break
         return position
+
+    def order_for(self, position: Decimal, top: BookTop, taker: bool) -> FlattenOrder | None:
+        """The reduce-only order that closes ``position``, no larger than StandX allows
+        beside the reduce-only orders of ours it still holds (None: nothing to send)."""
+        if self.state.spec is None:
+            return None
+        allowance = reduce_only_allowance(position, self.live_reduce_only())
+        return flatten_order(position, top, self.state.spec, taker, allowance)
+
+    def live_reduce_only(self) -> list[LiveOrder]:
+        """Our reduce-only orders the exchange may still hold: pending, resting, or with
+        their cancel in flight (the exchange counts an order until its cancel lands)."""
+        tracker, live = self.executor.tracker, []
+        for cl_ord_id in list(self._reduce_only):
+            order = tracker.get(cl_ord_id)
+            if order is None or not order.state.is_live:
+                self._reduce_only.discard(cl_ord_id)
+            else:
+                live.append(order)
+        return live
 
     async def _send(self, symbol: str, order: FlattenOrder, top: BookTop) -> bool:
         return await self.send(symbol, order, top, while_running=False) is not None
@@ -207,6 +236,7 @@ class Flattener:
             return None
         kind = "taker (IOC)" if order.taker else "maker (post-only)"
         cl_ord_id = self.executor.prepare_place(quote, f"flatten: reduce-only {kind}", top.mid)
+        self._reduce_only.add(cl_ord_id)
         claim(cl_ord_id)
         request = self.rest.new_order(
             symbol,

@@ -7,6 +7,12 @@ on the book, and the quoting pass does not see the flattening orders (`owns`), s
 never takes them for a duplicate of a quote. The position is followed on the account stream
 (no REST polling while running). A stop or kill ends it: places are shut off, the cleanup
 waits for a send in flight and cancels whatever rests. Bounded in time; one at a time.
+
+Within StandX's reduce-only rule: a leg first waits (bounded) until no reduce-only order of
+ours is left on the exchange (the last leg's cancel may still be in flight: the exchange
+counts that order until it lands), then sizes its order from the position as the stream
+last reported it, read after every await, less whatever reduce-only order is still live
+(Flattener.order_for).
 """
 
 from __future__ import annotations
@@ -17,13 +23,14 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from trading.core.domain import OrderState
-from trading.core.inventory import ON, flatten_order
+from trading.core.inventory import ON
 from trading.engine.flatten import TAKER_WAIT_SECONDS, Flattener
 from trading.engine.state import BotState, Signals
 
 log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 0.05  # how often the streamed position is looked at
+SETTLE_SECONDS = 1.0  # at most this long for the last leg's order to leave the exchange
 
 
 class FillFlattener:
@@ -67,15 +74,21 @@ class FillFlattener:
 
     async def _leg(self, taker: bool, wait_s: float) -> bool:
         """One order for the whole position; True once the position is flat."""
-        state, position = self.state, self.state.position_qty
-        if position == 0:
+        state = self.state
+        if state.position_qty == 0:
             return True
+        await self._settled(SETTLE_SECONDS)
         # The book from REST: right after a fill the stream's book may still be the one
         # before the move, and a bid at that stale touch would sit below our own quote.
         top = await self.flattener.fresh_top(state.symbol)
-        if top is None or state.spec is None or not state.run.running:
+        if top is None or not state.run.running:
             return False
-        order = flatten_order(position, top, state.spec, taker)
+        # Read after the awaits: a quote of ours on the reducing side may have filled
+        # meanwhile, and an order sized from the older position would be refused.
+        position = state.position_qty
+        if position == 0:
+            return True
+        order = self.flattener.order_for(position, top, taker)
         if order is None:
             return False
         cl_ord_id = await self.flattener.send(
@@ -86,6 +99,13 @@ class FillFlattener:
         flat = await self._wait_flat(position, wait_s)
         self._cancel_ours()
         return flat
+
+    async def _settled(self, wait_s: float) -> None:
+        """Until no reduce-only order of ours is live on the exchange, or ``wait_s``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while self.flattener.live_reduce_only() and loop.time() < deadline:
+            await self._sleep(WATCH_SECONDS)
 
     async def _wait_flat(self, started: Decimal, wait_s: float) -> bool:
         """Until the position is closed (or turned: never chase the other way) or time."""

@@ -26,6 +26,9 @@ class MarketView:
     market_feed: str = DISCONNECTED
     account_feed: str = DISCONNECTED
     trusted_after: float = float("-inf")  # books received before this are not quoted from
+    # When one of our orders last filled: a book received before it shows the market before
+    # the fill (a fill means the market reached our price), so nothing is placed from it.
+    filled_at: float = float("-inf")
 
     def reset(self, symbol: str) -> None:
         """A symbol switch: nothing we knew applies any more."""
@@ -50,6 +53,17 @@ class MarketView:
         if tick.mark_price is not None:
             self.mark = tick.mark_price
         return changed
+
+    def on_fill(self, moment: float) -> None:
+        """One of ours filled (the order or trade frame came in at ``moment``)."""
+        self.filled_at = max(self.filled_at, moment)
+
+    def book_before_fill(self) -> bool:
+        """The book we have was received before our last fill: the pass may cancel from
+        it, never place (a replacement priced from it could cross the market that took
+        the fill, and be rejected). The next depth_book clears it; a feed that sends none
+        goes stale and pulls our quotes (engine housekeeping)."""
+        return self.book is not None and self.book.received_at <= self.filled_at
 
     def distrust_before(self, moment: float) -> None:
         """After a time jump: what was received until now may be old news."""

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from trading.core import decide as decide_core
 from trading.core import inventory, quoting
-from trading.core.actions import Action, Place
+from trading.core.actions import Action, CancelHow, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
@@ -78,7 +78,8 @@ class Quoter:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
         desired = quoting.compute_quotes(top, state.spec, params, state.position_qty, plan.anchors)
         quotes = [o for o in state.tracker.live() if not self._not_a_quote(o.cl_ord_id)]
-        actions = decide_core.decide(desired, quotes, now, top, self.decide_params(now, plan))
+        params_now = self.decide_params(now, plan, top)
+        actions = decide_core.decide(desired, quotes, now, top, params_now)
         self._execute(actions, top, trigger_at, now)
 
     def plan(self, top: BookTop, now: float) -> StrategyPlan:
@@ -116,6 +117,11 @@ class Quoter:
             side=side,
         )
 
+    def _book_before_fill(self) -> frozenset[Side]:
+        """Both sides place nothing from a book older than our last fill (it shows the
+        market before the move that filled us); cancels still go."""
+        return frozenset(Side) if self.state.market.book_before_fill() else frozenset()
+
     def _cooling_sides(self, now: float) -> frozenset[Side]:
         return frozenset(side for side, until in self._cooldown_until.items() if now < until)
 
@@ -130,7 +136,9 @@ class Quoter:
                 self._place(action, top, trigger_at, now)
             elif not self.executor.prepare_cancel(action.cl_ord_id, action.reason):
                 continue
-            elif action.urgent:  # a fill may be imminent: this cancel goes out first
+            elif action.urgent or action.how is CancelHow.ROOM:
+                # A fill may be imminent, or a replacement waits for this cancel to land:
+                # it goes out now, not with the next batch.
                 self.executor.launch(self.executor.send_cancel(action.cl_ord_id), "cancel")
             else:
                 cancels.append(action.cl_ord_id)
@@ -180,7 +188,9 @@ class Quoter:
     def quote_params(self) -> quoting.QuoteParams:
         return quoting.QuoteParams.from_config(self.state.values)
 
-    def decide_params(self, now: float, plan: StrategyPlan) -> decide_core.DecideParams:
+    def decide_params(
+        self, now: float, plan: StrategyPlan, top: BookTop
+    ) -> decide_core.DecideParams:
         values = self.state.values
         return decide_core.DecideParams(
             requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
@@ -194,9 +204,11 @@ class Quoter:
             band=plan.windows,
             min_rest_seconds=plan.min_rest_seconds,
             window_only=plan.window_only,
+            exposure=inventory.exposure_limit(values, self.state.position_qty, top.mid),
             holding=self.breaker.holding_sides(now)
             | self._rejected_sides(now)
-            | self._cooling_sides(now),
+            | self._cooling_sides(now)
+            | self._book_before_fill(),
         )
 
     def view(self) -> dict:

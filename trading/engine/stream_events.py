@@ -101,6 +101,8 @@ class StreamEvents:
         if isinstance(event, frames.OrderUpdate):
             self._order_update(event.order, now)
         elif isinstance(event, frames.FillUpdate):
+            if event.fill.symbol == self.state.symbol:
+                self.state.market.on_fill(now)  # a partial fill says so here only
             self.ledger.on_fill(event.fill, now)  # de-duplicated, audited, persisted there
         elif isinstance(event, frames.PositionUpdate):
             self.ledger.account.on_position(event.position)
@@ -165,6 +167,9 @@ class StreamEvents:
         if transition is None:
             return
         order = transition.order
+        if transition.state is OrderState.FILLED:
+            # The order channel says "filled" before depth_book shows where the market went.
+            self.state.market.on_fill(self._clock())
         self._measure(transition)
         kind = AUDITED_STATES.get(transition.state)
         if kind is not None:

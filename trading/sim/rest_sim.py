@@ -71,6 +71,7 @@ async def open_orders(exchange, ctx: Ctx):
                 "price": str(o.price),
                 "qty": str(o.qty),
                 "status": o.status,
+                "reduce_only": o.reduce_only,
                 "created_at": o.created_at,
                 "updated_at": o.updated_at,
             }

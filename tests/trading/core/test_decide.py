@@ -29,7 +29,7 @@ from tests.trading.core.decide_cases import (
 from trading.core.actions import Cancel, Place
 from trading.core.actions import Trigger as T
 from trading.core.decide import DecideParams, decide, trigger_for
-from trading.core.domain import BookTop, Quote
+from trading.core.domain import BookTop, OrderState, Quote
 
 
 @pytest.mark.parametrize(
@@ -226,14 +226,32 @@ def test_no_quote_cancels_without_replacement(live, expected):
             [Cancel("b1", BUY, T.REPLACED)],
         ),
         # the replacement is about to be hit while pending: cancel it, keep the old one resting
-        # (its own trigger is drift only), and do not place a third
+        # (its own trigger is drift only), and do not place a third beside them: the next
+        # replacement waits until that cancel has landed (two orders a side at most)
         (
             [
                 b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9),
                 b("b2", price="100.01", state=NEW),
                 a(),
             ],
-            [Cancel("b2", BUY, T.PROXIMITY), Place(BID, T.DRIFT, replaces="b1")],
+            [Cancel("b2", BUY, T.PROXIMITY)],
+        ),
+        # ... while it is in flight, nothing; once it has landed the old one is replaced
+        (
+            [
+                b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9),
+                b("b2", price="100.01", state=CXL),
+                a(),
+            ],
+            [],
+        ),
+        (
+            [
+                b("b1", ref_mid="100.30", price="99.80", sent_at=NOW - 9),
+                b("b2", price="100.01", state=OrderState.CANCELED),
+                a(),
+            ],
+            [Place(BID, T.DRIFT, replaces="b1")],
         ),
     ],
 )
@@ -249,7 +267,8 @@ def test_make_before_break_cancels_old_only_when_replacement_rests(live, expecte
             [b("b1", sent_at=NOW - 9), b("b2", sent_at=NOW - 2), a()],
             [Cancel("b1", BUY, T.DUPLICATE)],
         ),
-        # three resting asks, all drifted: keep the newest for its uptime and replace it
+        # three resting asks, all drifted: keep the newest for its uptime and cancel the
+        # others; its replacement waits until they are gone (two orders a side at most)
         (
             [
                 b(),
@@ -257,11 +276,7 @@ def test_make_before_break_cancels_old_only_when_replacement_rests(live, expecte
                 a("a2", ref_mid="99.0", price="100.40", sent_at=NOW - 2),
                 a("a3", ref_mid="99.0", price="100.40", sent_at=NOW - 1),
             ],
-            [
-                Place(ASK, T.DRIFT, replaces="a3"),
-                Cancel("a1", SELL, T.DUPLICATE),
-                Cancel("a2", SELL, T.DUPLICATE),
-            ],
+            [Cancel("a1", SELL, T.DUPLICATE), Cancel("a2", SELL, T.DUPLICATE)],
         ),
         # an extra unconfirmed bid is left to rest or fail
         ([b("b1", sent_at=NOW - 9), b("b2", state=NEW, sent_at=NOW - 1), a()], []),

@@ -100,13 +100,13 @@ def test_output_order_urgent_cancels_then_places_then_other_cancels():
         b("b1", ref_mid="99.455", price="99.51"),
         a("a1", ref_mid="99.455", sent_at=NOW - 9),
         a("a2", ref_mid="99.455", sent_at=NOW - 1),
-        b("b0", state=NEW, sent_at=NOW - 40, price="99.00"),
+        a("a0", state=NEW, sent_at=NOW - 40, price="101.00"),
     ]
     got = decide(desired(), live, NOW, top, GUARD2)
     assert got == [
         Cancel("b1", BUY, T.PROXIMITY),
         Place(BID, T.PROXIMITY, replaces="b1"),
-        Cancel("b0", BUY, T.STALE),
+        Cancel("a0", SELL, T.STALE),
         Cancel("a1", SELL, T.DUPLICATE),
     ]
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from trading.core.actions import BandWindow, Cancel, CancelHow, Place, Trigger
 from trading.core.decide import DecideParams, decide, trigger_for
 from trading.core.domain import BookTop, LiveOrder, OrderState, Quote, Side
+from trading.core.inventory import ExposureLimit
 from trading.core.quoting import QuoteResult
 
 NOW = 1000.0
@@ -111,6 +112,15 @@ windows = st.builds(
     high=st.sampled_from([D("-10"), D("30"), D("60")]),
 )
 bands = st.one_of(st.none(), st.fixed_dictionaries({Side.BUY: windows, Side.SELL: windows}))
+limits = st.one_of(
+    st.none(),
+    st.builds(
+        ExposureLimit,
+        max_notional=st.sampled_from([D("150"), D("250"), D("400")]),
+        position_qty=st.sampled_from([D("-2"), D("-1"), D("0"), D("1"), D("2")]),
+        mid=st.just(D("100")),
+    ),
+)
 mbb_params = st.builds(
     DecideParams,
     requote_threshold_bps=st.sampled_from([D("10"), D("25")]),
@@ -123,6 +133,7 @@ mbb_params = st.builds(
     min_rest_seconds=st.sampled_from([0.0, 3.0]),
     window_only=st.booleans(),
     holding=st.one_of(st.just(frozenset()), st.frozensets(st.sampled_from(list(Side)))),
+    exposure=limits,
 )
 mbb_desireds = st.one_of(
     st.just(QuoteResult(D("100"), BID, ASK, None, None, frozenset())), desireds
@@ -131,11 +142,12 @@ mbb_desireds = st.one_of(
 
 def _takes_side_dark_by_design(cancel: Cancel) -> bool:
     """The cancels that may leave a side without a resting order: the order may be filled any
-    moment (urgent), quoting wants nothing there, or overlap is not allowed (cancel first)."""
+    moment (urgent), quoting wants nothing there, overlap is not allowed (cancel first), or
+    MAX_NOTIONAL leaves no room for the replacement beside it (cancel, then place)."""
     return (
         cancel.trigger.urgent
         or cancel.trigger is Trigger.NO_QUOTE
-        or cancel.how is CancelHow.FALLBACK
+        or cancel.how in (CancelHow.FALLBACK, CancelHow.ROOM)
     )
 
 
@@ -147,7 +159,8 @@ def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(
     """An OPEN order is cancelled only for an urgent trigger, for NO_QUOTE, as a DUPLICATE while
     another OPEN order of ours keeps resting on its side, or as REPLACED once an untriggered
     order (its replacement) rests; never in the batch that places its replacement, unless
-    urgent. (The cancel-first fallback without overlap is the one declared exception.)"""
+    urgent. (Cancel-first without overlap, or without room under MAX_NOTIONAL, are the
+    declared exceptions.)"""
     actions = decide(desired, live, NOW, TOP, p)
     by_id = {o.cl_ord_id: o for o in live}
     cancelled = {a.cl_ord_id: a for a in actions if isinstance(a, Cancel)}
@@ -161,8 +174,8 @@ def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(
         for cancel in cancels:
             if cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE:
                 continue
-            if cancel.how is CancelHow.FALLBACK:
-                assert not p.allow_overlap, cancel
+            if cancel.how in (CancelHow.FALLBACK, CancelHow.ROOM):
+                assert cancel.how is CancelHow.ROOM or not p.allow_overlap, cancel
                 assert not any(pl.side is side for pl in places), actions
                 continue
             assert cancel.trigger in (Trigger.DUPLICATE, Trigger.REPLACED), (cancel, actions)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trading.core.domain import BPS, BookTop, Side, SymbolSpec
+from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Side, SymbolSpec
 from trading.core.inventory import (
     adding_side,
     filled_side,
@@ -18,6 +18,7 @@ from trading.core.inventory import (
     flatten_order,
     flatten_wanted,
     inventory_problems,
+    reduce_only_allowance,
     skew_offset,
     skew_shift_bps,
 )
@@ -172,6 +173,59 @@ def test_flatten_orders_are_maker_at_our_touch_then_taker_through_the_other():
     assert taker.quote.price == D("95475.02")  # 50 bps through the best ask, tick up
     assert flatten_order(D("0"), TOP, BTC, taker=True) is None
     assert flatten_order(D("0.00004"), TOP, BTC, taker=True) is None  # below one lot
+
+
+def reduce_only(side: Side, qty: str, state=OrderState.OPEN, filled: str = "0") -> LiveOrder:
+    price = D("95000")
+    cl_ord_id = f"ro-{side.value}-{qty}"
+    return LiveOrder(cl_ord_id, side, price, D(qty), state, 0.0, price, fill_qty=D(filled))
+
+
+@pytest.mark.parametrize(
+    "position, others, allowance",
+    [
+        (D("0.0008"), [], D("0.0008")),
+        (D("0.0008"), [reduce_only(Side.SELL, "0.0005")], D("0.0003")),
+        # a cancel in flight: the exchange still counts the order until it lands
+        (D("0.0008"), [reduce_only(Side.SELL, "0.0008", OrderState.PENDING_CANCEL)], D("0")),
+        (D("0.0008"), [reduce_only(Side.SELL, "0.0005", OrderState.PENDING_NEW)], D("0.0003")),
+        # what a partly filled order has left; gone orders and the other side do not count
+        (D("0.0008"), [reduce_only(Side.SELL, "0.0005", filled="0.0004")], D("0.0007")),
+        (D("0.0008"), [reduce_only(Side.SELL, "0.0005", OrderState.CANCELED)], D("0.0008")),
+        (D("-0.0008"), [reduce_only(Side.SELL, "0.0005")], D("0.0008")),
+        (D("0.0003"), [reduce_only(Side.SELL, "0.0005")], D("0")),  # never below zero
+        (D("0"), [], D("0")),
+    ],
+)
+def test_the_reduce_only_allowance_is_the_position_less_our_other_reduce_only_orders(
+    position, others, allowance
+):
+    assert reduce_only_allowance(position, others) == allowance
+
+
+@given(
+    st.decimals(D("-0.01"), D("0.01"), places=5),
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(Side)),
+            st.decimals(D("0.0001"), D("0.005"), places=4),
+            st.sampled_from([s for s in OrderState if s is not OrderState.FILLED]),
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_a_flattening_order_never_exceeds_what_the_exchange_allows(position, others, taker):
+    """StandX's rule (docs/standx-protocol.md, new_order reduce_only): max qty = position
+    qty - other pending reduce-only qty. The order reduces, and fits beside the others."""
+    live = [reduce_only(side, str(qty), state) for side, qty, state in others]
+    order = flatten_order(position, TOP, BTC, taker, reduce_only_allowance(position, live))
+    if order is None:
+        return
+    reducing = Side.SELL if position > 0 else Side.BUY
+    pending = sum((o.qty for o in live if o.side is reducing and o.state.is_live), D("0"))
+    assert order.quote.side is reducing
+    assert D("0") < order.quote.qty <= abs(position) - pending
 
 
 def test_which_setting_a_stop_and_a_kill_follow():

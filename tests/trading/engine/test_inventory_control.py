@@ -182,3 +182,37 @@ async def test_a_second_stop_flattens_once_the_setting_is_on(world, start_engine
     assert sim_position(world) == 0 and world.ours() == []
     assert running.engine.bot_state.run.position == "flattened long 0.001 BTC-USD (taker)"
     await running.stop()
+
+
+def reduce_only_refusals(world) -> int:
+    """The simulator's count of reduce-only orders it refused (GET /sim/stats)."""
+    rejections = world.exchange.stats(world.user)["requests"]["rejections"]
+    return sum(n for reason, n in rejections.items() if "reduce_only" in reason)
+
+
+async def test_flatten_after_a_fill_sends_no_order_the_exchange_refuses(world, start_engine):
+    """The maker leg rests at the touch, times out and is cancelled; the taker leg is sent
+    while that cancel is still in flight (50 ms acks, as in the market scenarios). StandX
+    counts the maker order until its cancel lands, so a taker for the whole position would be
+    refused ("would not reduce the position"): the taker waits for it and closes the rest."""
+    world.exchange.set_faults(ack_latency_ms=50)
+    running = await start_engine(flatten_after_fill="on", flatten_maker_seconds=Decimal("0.3"))
+    await wait_until(world.two_sided, timeout=5, what="a bid and an ask")
+    bid = next(o for o in world.resting() if o.side is Side.BUY)
+    world.exchange.market.set_mid(SYMBOL, bid.price - 5)  # the market trades through our bid
+    await wait_until(
+        lambda: (
+            any(o.time_in_force == "ioc" for o in our_reduce_only_orders(world))
+            or reduce_only_refusals(world) > 0
+        ),
+        timeout=5,
+        what="the taker leg",
+    )
+    assert reduce_only_refusals(world) == 0
+    await wait_until(lambda: sim_position(world) == 0, timeout=5, what="the ledger flat again")
+    maker, taker = sorted(our_reduce_only_orders(world), key=lambda o: o.created_at)
+    assert (maker.time_in_force, maker.status) == ("alo", "canceled")
+    assert (taker.time_in_force, taker.status) == ("ioc", "filled")
+    assert taker.created_at >= maker.updated_at  # sent once the maker had left the book
+    await running.stop()
+    assert reduce_only_refusals(world) == 0

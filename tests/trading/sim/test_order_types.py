@@ -59,6 +59,31 @@ async def test_reduce_only_needs_a_position_to_reduce(sim, api):
     await stream.close()
 
 
+async def test_reduce_only_allows_the_position_less_our_other_reduce_only_orders(sim, api):
+    """StandX's rule (docs/standx-protocol.md, new_order reduce_only): max qty = position
+    qty - other pending reduce-only qty, an order whose cancel is in flight included."""
+
+    async def reduce_only(qty: str, cl_ord_id: str) -> int:
+        order = alo("sell", "66100.00", qty=qty, reduce_only=True, cl_ord_id=cl_ord_id)
+        return (await api.post("/api/new_order", order)).status_code
+
+    stream = await Stream.open(sim.ws_stream_url, api.token)
+    await api.post(
+        "/api/new_order", _order(side="buy", price="66000.02", time_in_force="gtc", cl_ord_id="g")
+    )
+    await stream.order_status("g", "filled")  # long 0.0100
+    assert await reduce_only("0.0060", "ro1") == 200
+    await stream.order_status("ro1", "open")
+    assert await reduce_only("0.0041", "ro2") == 400  # 0.0001 more than is left
+    assert await reduce_only("0.0040", "ro2") == 200  # exactly what is left
+    sim.exchange.set_faults(ack_latency_ms=300)
+    assert (await api.post("/api/cancel_order", {"cl_ord_id": "ro1"})).status_code == 200
+    assert await reduce_only("0.0060", "ro3") == 400  # ro1 counts until its cancel lands
+    await stream.order_status("ro1", "canceled")
+    assert await reduce_only("0.0060", "ro3") == 200
+    await stream.close()
+
+
 async def test_leverage_sets_the_margin_an_order_locks(sim, api):
     assert (
         await api.post("/api/change_leverage", {"symbol": "BTC-USD", "leverage": 20})

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dashboard.money import db_money
 from trading import bus
+from trading.core.bot_settings import SettingsError
 from trading.core.reward import tier_budget
 from trading.core.strategy import SPREAD, spread_problem
 from trading.engine.exchange_uptime import disagrees
@@ -198,8 +199,15 @@ def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
 def _strategy(config: BotConfig) -> dict:
     """What the config row says (the engine adds what it measures). Whether band quotes fit
     depends on the book, which only an engine sees: that case is not judged here."""
-    values = config.strategy_values()
-    problem = spread_problem(values) if config.quote_strategy == SPREAD else None
+    try:
+        settings = config.settings()
+    except SettingsError:
+        settings = None  # a row written past the forms: its page must still serve
+    problem = (
+        spread_problem(settings)
+        if settings is not None and settings.quote_strategy == SPREAD
+        else None
+    )
     return {
         "name": config.quote_strategy,
         "can_earn": problem is None,

@@ -31,13 +31,13 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from trading.core.bot_settings import BotSettings
 from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
 from trading.core.quoting import round_down_to_tick, round_up_to_tick
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
 TAKER_SLIP_BPS = Decimal("50")  # how far through the touch the IOC may trade
-OFF, ON = "off", "on"
 
 
 # ---------------------------------------------------------------- the position limit
@@ -101,11 +101,9 @@ class Skew:
 NO_SKEW = Skew(None, ZERO)
 
 
-def skew_for(values: Mapping[str, Any], position_qty: Decimal, mid: Decimal) -> Skew:
+def skew_for(settings: BotSettings, position_qty: Decimal, mid: Decimal) -> Skew:
     side = adding_side(position_qty)
-    skew = Decimal(str(values.get("inventory_skew_bps", "0")))
-    limit = Decimal(str(values.get("max_notional", "0")))
-    shift = skew_shift_bps(position_qty, mid, limit, skew)
+    shift = skew_shift_bps(position_qty, mid, settings.max_notional, settings.inventory_skew_bps)
     return Skew(side, shift) if side is not None and shift > 0 else NO_SKEW
 
 
@@ -154,10 +152,9 @@ def flatten_order(
     return FlattenOrder(Quote(side, price, qty), "ioc" if taker else "alo", taker)
 
 
-def flatten_wanted(values: Mapping[str, Any], why: str) -> bool:
+def flatten_wanted(settings: BotSettings, why: str) -> bool:
     """Whether a stop ("stop", "shutdown") or a kill ("kill") flattens, per the config."""
-    field = "flatten_on_kill" if why == "kill" else "flatten_on_stop"
-    return bool(values.get(field, OFF) == ON)
+    return settings.flatten_on_kill if why == "kill" else settings.flatten_on_stop
 
 
 # ---------------------------------------------------------------- rules between fields

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
+from trading.core.bot_settings import BotSettings
 from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
 
 ZERO = Decimal("0")
@@ -64,14 +65,14 @@ class QuoteParams:
     proximity_guard_bps: Decimal = ZERO
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> QuoteParams:
-        """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
+    def from_settings(cls, settings: BotSettings) -> QuoteParams:
         return cls(
-            **{
-                name: Decimal(str(config[name]))
-                for name in cls.__dataclass_fields__
-                if name in config
-            }
+            settings.spread_bps,
+            settings.bid_notional,
+            settings.ask_notional,
+            settings.max_spread_deviation_bps,
+            settings.max_notional,
+            settings.proximity_guard_bps,
         )
 
 

@@ -18,13 +18,12 @@ apart (`earn_problem`): it is the dashboard's question, not the quoting pass's.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
 
 from trading.core.actions import BandWindow
 from trading.core.band import MIN_MARGIN_BPS, BandInputs, BandPlan, plan_band
+from trading.core.bot_settings import BotSettings
 from trading.core.domain import BPS, BookTop, Side
 from trading.core.inventory import NO_SKEW, Skew, skew_for, skew_offset
 
@@ -51,22 +50,18 @@ class StrategyPlan:
     proximity_bps: Decimal | None = None  # None: PROXIMITY_GUARD_BPS as configured
 
 
-def _dec(values: Mapping[str, Any], name: str, default: str) -> Decimal:
-    return Decimal(str(values.get(name, default)))
-
-
-def band_inputs(values: Mapping[str, Any], measured: Measured) -> BandInputs:
+def band_inputs(settings: BotSettings, measured: Measured) -> BandInputs:
     return BandInputs(
-        _dec(values, "uptime_band_bps", "10"),
-        _dec(values, "band_margin_bps", "0"),
-        _dec(values, "proximity_guard_bps", "1"),
+        settings.uptime_band_bps,
+        settings.band_margin_bps,
+        settings.proximity_guard_bps,
         measured.volatility_bps,
         measured.latency_s,
     )
 
 
 def plan_pass(
-    values: Mapping[str, Any],
+    settings: BotSettings,
     top: BookTop,
     mark: Decimal | None,
     measured: Measured,
@@ -76,42 +71,42 @@ def plan_pass(
     and no windows): the caller waits for the first price message. With a position and
     INVENTORY_SKEW_BPS the side that adds to it is moved away from the mark, never out of
     the band (trading/core/inventory.py)."""
-    skew = skew_for(values, position_qty, top.mid) if top.mid > 0 else NO_SKEW
-    if values.get("quote_strategy", SPREAD) == BAND:
-        return _band_plan(values, top, mark, measured, skew)
-    band = _dec(values, "uptime_band_bps", "10")
+    skew = skew_for(settings, position_qty, top.mid) if top.mid > 0 else NO_SKEW
+    if settings.quote_strategy == BAND:
+        return _band_plan(settings, top, mark, measured, skew)
+    band = settings.uptime_band_bps
     windows = None if mark is None else {s: BandWindow.reward_band(mark, band) for s in Side}
-    anchors = None if skew.side is None else _spread_anchors(values, top, mark, skew)
+    anchors = None if skew.side is None else _spread_anchors(settings, top, mark, skew)
     return StrategyPlan(SPREAD, anchors, windows, 0.0, False, None)
 
 
 def _spread_anchors(
-    values: Mapping[str, Any], top: BookTop, mark: Decimal | None, skew: Skew
+    settings: BotSettings, top: BookTop, mark: Decimal | None, skew: Skew
 ) -> tuple[Decimal, Decimal]:
     """mid ± SPREAD_BPS, the adding side moved by the skew (measured from the mark, whose
     band pays): a side inside the band stays inside its usable edge."""
-    spread = _dec(values, "spread_bps", "50") / BPS
+    spread = settings.spread_bps / BPS
     raw = {Side.BUY: top.mid * (1 - spread), Side.SELL: top.mid * (1 + spread)}
     side = skew.side
     if side is None:
         return raw[Side.BUY], raw[Side.SELL]
     reference = mark if mark is not None and mark > 0 else top.mid
-    edge = _dec(values, "uptime_band_bps", "10") - Decimal(str(MIN_MARGIN_BPS))
+    edge = settings.uptime_band_bps - Decimal(str(MIN_MARGIN_BPS))
     offset = (raw[side] - reference) / reference * BPS
     raw[side] = reference * (1 + skew_offset(side, offset, skew.shift_bps, edge) / BPS)
     return raw[Side.BUY], raw[Side.SELL]
 
 
-def earn_problem(values: Mapping[str, Any], top: BookTop | None, measured: Measured) -> str | None:
+def earn_problem(settings: BotSettings, top: BookTop | None, measured: Measured) -> str | None:
     """Why the configuration cannot earn at all, in a trader's words (a setting fixes it);
     None when it can. Not part of a quoting pass: the dashboard asks once a second."""
-    if values.get("quote_strategy", SPREAD) != BAND:
-        return spread_problem(values)
-    return None if top is None else band_problem(top, band_inputs(values, measured))
+    if settings.quote_strategy != BAND:
+        return spread_problem(settings)
+    return None if top is None else band_problem(top, band_inputs(settings, measured))
 
 
-def spread_problem(values: Mapping[str, Any]) -> str | None:
-    spread, band = _dec(values, "spread_bps", "50"), _dec(values, "uptime_band_bps", "10")
+def spread_problem(settings: BotSettings) -> str | None:
+    spread, band = settings.spread_bps, settings.uptime_band_bps
     if spread < band:
         return None
     return (
@@ -122,18 +117,18 @@ def spread_problem(values: Mapping[str, Any]) -> str | None:
 
 
 def _band_plan(
-    values: Mapping[str, Any],
+    settings: BotSettings,
     top: BookTop,
     mark: Decimal | None,
     measured: Measured,
     skew: Skew = NO_SKEW,
 ) -> StrategyPlan:
-    inputs = band_inputs(values, measured)
-    rest = float(_dec(values, "band_min_rest_seconds", "3"))
+    inputs = band_inputs(settings, measured)
+    rest = float(settings.band_min_rest_seconds)
     if mark is None:
         return StrategyPlan(BAND, None, None, rest, True, "waiting for the first mark price")
     plan = _skewed(plan_band(top, mark, inputs), skew)
-    holding = measured.requests_per_minute >= float(values.get("band_max_requests_per_minute", 300))
+    holding = measured.requests_per_minute >= settings.band_max_requests_per_minute
     windows = {side: _window(plan, side, holding) for side in Side}
     anchors = (plan.price(Side.BUY), plan.price(Side.SELL))
     return StrategyPlan(

@@ -77,7 +77,7 @@ class Engine:
         self.signals = Signals()
         self.trading_lock = asyncio.Lock()  # one quoting pass or cleanup at a time
         self.events = EventLog(bot, clock, lambda: state.symbol)
-        self.failures = Failures(limit=5)
+        self.failures = Failures()  # its limit is the setting, once the config row is read
         self.breaker = RequoteBreaker(
             options.breaker_max_places, options.breaker_window_seconds, options.breaker_hold_seconds
         )
@@ -219,8 +219,7 @@ class Engine:
         )
 
     def refresh_interval(self) -> float:
-        values = self.bot_state.values
-        return float(values.get("refresh_interval", 1)) if values else 1.0
+        return float(self.bot_state.settings.refresh_interval)
 
     # ------------------------------------------------------------------ run
 
@@ -273,11 +272,10 @@ class Engine:
         self.run_control.note_cleanup(await self.cleanup.clean_orphans(self.events))
         await self.reconciler.load_position()
         self.run_control.resume(RunState(config.run_state), config.state_reason)
-        values = self.bot_state.values
         self.events.add(
             "start",
             f"engine started: {self.mode}, {self.symbol}, "
-            f"{values['requote_mode']}; state {self.state.value} "
+            f"{self.bot_state.settings.requote_mode}; state {self.state.value} "
             f"{self.state_reason}".strip(),
         )
         log.info(

@@ -106,7 +106,7 @@ class Flattener:
         if before == 0:
             return PositionOutcome(symbol, before, before, "flat", f"no position on {symbol}")
         setting = "kill" if why == "kill" else "stop"
-        if not flatten_wanted(self.state.values, why):
+        if not flatten_wanted(self.state.settings, why):
             return PositionOutcome(
                 symbol,
                 before,
@@ -126,7 +126,7 @@ class Flattener:
         return await self._flatten(symbol, before)
 
     async def _flatten(self, symbol: str, before: Decimal) -> PositionOutcome:
-        maker_s = float(self.state.values.get("flatten_maker_seconds", 3) or 0)
+        maker_s = float(self.state.settings.flatten_maker_seconds)
         how = "unknown"
         async with bounded_lock(self._lock, LOCK_WAIT_SECONDS, "flatten"):
             try:

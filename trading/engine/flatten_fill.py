@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from trading.core.domain import OrderState
-from trading.core.inventory import ON, flatten_order
+from trading.core.inventory import flatten_order
 from trading.engine.flatten import TAKER_WAIT_SECONDS, Flattener
 from trading.engine.state import BotState, Signals
 
@@ -44,8 +44,8 @@ class FillFlattener:
 
     def after_fill(self) -> None:
         """A fill moved the position (the quoter saw it): flatten, if configured."""
-        values, run = self.state.values, self.state.run
-        if values.get("flatten_after_fill") != ON or self._busy or not run.running:
+        run = self.state.run
+        if not self.state.settings.flatten_after_fill or self._busy or not run.running:
             return
         if self.state.position_qty == 0:
             return
@@ -53,7 +53,7 @@ class FillFlattener:
         self.signals.spawn(self._run(), "flatten-after-fill")
 
     async def _run(self) -> None:
-        maker_s = float(self.state.values.get("flatten_maker_seconds", 3) or 0)
+        maker_s = float(self.state.settings.flatten_maker_seconds)
         try:
             async with asyncio.timeout(maker_s + TAKER_WAIT_SECONDS + 3.0):
                 if maker_s > 0 and await self._leg(taker=False, wait_s=maker_s):

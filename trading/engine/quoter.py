@@ -88,7 +88,7 @@ class Quoter:
             self.executor.calls.requests_per_minute(now),
         )
         self.last_plan = plan_pass(
-            self.state.values, top, self.state.market.mark, measured, self.state.position_qty
+            self.state.settings, top, self.state.market.mark, measured, self.state.position_qty
         )
         return self.last_plan
 
@@ -96,7 +96,7 @@ class Quoter:
         """A changed position means a fill: that side cools down (FILL_COOLDOWN_SECONDS)."""
         now_seen = (self.state.symbol, self.state.position_qty)
         seen, self._seen_position = self._seen_position, now_seen
-        cooldown = float(self.state.values.get("fill_cooldown_seconds", 0) or 0)
+        cooldown = float(self.state.settings.fill_cooldown_seconds)
         # A new symbol's position is not a fill: it is only seen.
         side = (
             None
@@ -178,17 +178,17 @@ class Quoter:
 
     @property
     def quote_params(self) -> quoting.QuoteParams:
-        return quoting.QuoteParams.from_config(self.state.values)
+        return quoting.QuoteParams.from_settings(self.state.settings)
 
     def decide_params(self, now: float, plan: StrategyPlan) -> decide_core.DecideParams:
-        values = self.state.values
+        settings = self.state.settings
         return decide_core.DecideParams(
-            requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
-            stale_order_seconds=Decimal(str(values["stale_order_seconds"])),
+            requote_threshold_bps=settings.requote_threshold_bps,
+            stale_order_seconds=settings.stale_order_seconds,
             proximity_guard_bps=plan.proximity_bps
             if plan.proximity_bps is not None
-            else Decimal(str(values["proximity_guard_bps"])),
-            requote_mode=values["requote_mode"],
+            else settings.proximity_guard_bps,
+            requote_mode=settings.requote_mode,
             allow_overlap=now >= self._overlap_blocked_until,
             strategy_version=self.state.tracker.strategy_version,
             band=plan.windows,
@@ -201,17 +201,17 @@ class Quoter:
 
     def view(self) -> dict:
         """The strategy as the snapshot shows it (what it aims for, what it measured)."""
-        values, plan = self.state.values, self.last_plan
+        settings, plan = self.state.settings, self.last_plan
         top, mark = self.state.market.top(), self.state.market.mark
         band = plan.band if plan is not None else None
         latency = self.meter.latency_s
-        problem = earn_problem(values, top, Measured(self.meter.volatility_bps, latency))
+        problem = earn_problem(settings, top, Measured(self.meter.volatility_bps, latency))
         return {
-            "name": values.get("quote_strategy", "spread"),
+            "name": settings.quote_strategy,
             "can_earn": problem is None,
             "problem": problem,
             "note": plan.note if plan else None,
-            "band_bps": _text(values.get("uptime_band_bps")),
+            "band_bps": _text(settings.uptime_band_bps),
             "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),
             "margin_bps": None if band is None else _text(band.margin_bps),
             "volatility_bps": None

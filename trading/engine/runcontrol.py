@@ -97,7 +97,7 @@ class RunControl:
             not self.run.running
             and not self.state.tracker.live()
             and self.run.unverified == 0
-            and not (flatten_wanted(self.state.values, "stop") and self.state.position_qty)
+            and not (flatten_wanted(self.state.settings, "stop") and self.state.position_qty)
         ):
             return  # nothing to stop, cancel or flatten
         if self.run.running:

@@ -87,13 +87,6 @@ def _market(market: MarketView) -> dict:
     }
 
 
-def _config(values: dict) -> dict:
-    """Decimals as the API's config answer shows them: '8', not the column's '8.0000'."""
-    return {
-        k: (format(v.normalize(), "f") if isinstance(v, Decimal) else v) for k, v in values.items()
-    }
-
-
 def build_snapshot(
     state: BotState,
     now: float,
@@ -118,11 +111,11 @@ def build_snapshot(
         "symbol": state.symbol,
         "feed": _feed(market, now),
         "market": _market(market),
-        "quotes": _quotes(tracker, market, state.values),
+        "quotes": _quotes(tracker, market, state.settings.uptime_band_bps),
         "orders": _orders(tracker, now),
         **_reward_fields(state, now, uptime, executor, strategy, lifetimes, exchange_uptime),
         "events": events.recent(),
-        "config": _config(state.values),
+        "config": state.settings.shown(),
         "failures": failures_view(failures),
         "breaker": breaker_view(breaker, now),
         "position": {"qty": str(state.position_qty)},
@@ -147,12 +140,11 @@ def _feed(market: MarketView, now: float) -> dict:
     }
 
 
-def _quotes(tracker: OrderTracker, market: MarketView, values: dict) -> dict:
+def _quotes(tracker: OrderTracker, market: MarketView, band: Decimal) -> dict:
     """Each side's shown order, in bps from the mid and the mark, and whether it is in the
     reward band."""
     top = market.top()
     mid, mark = (top.mid if top else None), market.mark
-    band = Decimal(str(values.get("uptime_band_bps", "10")))
     return {
         "bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
         "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band),
@@ -172,7 +164,7 @@ def _reward_fields(
     the tier budget, the size that counts, order lifetimes and StandX's own figures."""
     tracker, mark = state.tracker, state.market.mark
     return {
-        "uptime": uptime.current(now, int(state.values.get("uptime_target_minutes", 30))),
+        "uptime": uptime.current(now, state.settings.uptime_target_minutes),
         "history": uptime.history(now),
         "strategy": strategy,
         "tier": uptime.tier(now),

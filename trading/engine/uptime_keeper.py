@@ -13,6 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from trading import store
+from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import LiveOrder, Side
 from trading.core.reward import SizeSampler, percentile_descending, tier_budget
 from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
@@ -57,7 +58,7 @@ class UptimeKeeper:
         self,
         bot: str,
         clock: Callable[[], float],
-        band_bps: Decimal = Decimal("10"),
+        band_bps: Decimal = DEFAULTS.uptime_band_bps,  # the row's, once read (set_band)
         max_gap_seconds: float = MAX_GAP_SECONDS,
     ):
         self.bot = bot

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 
+from trading.core.bot_settings import SPEC
 from trading.models import BotConfig
 
 log = logging.getLogger("trading.runbot")
@@ -32,7 +33,7 @@ log = logging.getLogger("trading.runbot")
 
 def variable(field: str) -> str:
     """The environment variable that seeds a field (symbol -> SYMBOL, spread_bps -> ...)."""
-    return field.upper()
+    return SPEC[field].env
 
 
 def as_text(value: object) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from trading.core.bot_settings import BotSettings
 from trading.core.strategy import BAND, spread_problem
 
 
@@ -19,33 +20,33 @@ def _num(value: object) -> str:
         return str(value)
 
 
-def strategy_lines(symbol: str, values: dict) -> str:
+def strategy_lines(settings: BotSettings) -> str:
     """The strategy actually in force (after .env changes were applied): symbol, sizes and
     the strategy's own settings, then whether StandX pays for it."""
     sizes = (
-        f"  quoting {symbol}: bid {_num(values['bid_notional'])} USD, ask "
-        f"{_num(values['ask_notional'])} USD, at most {_num(values['max_notional'])} USD "
-        f"exposure; reward band {_num(values['uptime_band_bps'])} bps of the mark"
+        f"  quoting {settings.symbol}: bid {_num(settings.bid_notional)} USD, ask "
+        f"{_num(settings.ask_notional)} USD, at most {_num(settings.max_notional)} USD "
+        f"exposure; reward band {_num(settings.uptime_band_bps)} bps of the mark"
     )
-    return sizes + "\n" + strategy_line(values)
+    return sizes + "\n" + strategy_line(settings)
 
 
-def strategy_line(values: dict) -> str:
+def strategy_line(settings: BotSettings) -> str:
     """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
-    band = _num(values["uptime_band_bps"])
-    if values.get("quote_strategy") == BAND:
-        margin = values["band_margin_bps"]
+    band = _num(settings.uptime_band_bps)
+    if settings.quote_strategy == BAND:
+        margin = settings.band_margin_bps
         return (
             f"  strategy: band — both sides inside {band} bps of the mark (margin "
             f"{'auto' if not margin else f'{_num(margin)} bps'}, min rest "
-            f"{_num(values['band_min_rest_seconds'])}s, at most "
-            f"{values['band_max_requests_per_minute']} requests a minute)"
+            f"{_num(settings.band_min_rest_seconds)}s, at most "
+            f"{settings.band_max_requests_per_minute} requests a minute)"
         )
     line = (
-        f"  strategy: spread — {_num(values['spread_bps'])} bps each side of the "
-        f"mid, requote beyond {_num(values['requote_threshold_bps'])} bps"
+        f"  strategy: spread — {_num(settings.spread_bps)} bps each side of the "
+        f"mid, requote beyond {_num(settings.requote_threshold_bps)} bps"
     )
-    problem = spread_problem(values)
+    problem = spread_problem(settings)
     return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
 
 

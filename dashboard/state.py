@@ -18,7 +18,8 @@ from dashboard.money import db_money
 from trading import bus
 from trading.core.bot_settings import SettingsError
 from trading.core.reward import tier_budget
-from trading.core.strategy import SPREAD, spread_problem
+from trading.core.strategies import strategy_for
+from trading.core.strategy import Measured
 from trading.engine.exchange_uptime import disagrees
 from trading.engine.snapshot import summarize
 from trading.models import BotConfig, OrderEvent, UptimeHour
@@ -198,19 +199,21 @@ def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
 
 def _strategy(config: BotConfig) -> dict:
     """What the config row says (the engine adds what it measures). Whether band quotes fit
-    depends on the book, which only an engine sees: that case is not judged here."""
+    depends on the book, which only an engine sees: that case is not judged here (a
+    strategy asked without a book says nothing). A row that is no valid setting (written
+    past the forms) still gets its page: whether it can earn is then unknown."""
     try:
         settings = config.settings()
     except SettingsError:
-        settings = None  # a row written past the forms: its page must still serve
-    problem = (
-        spread_problem(settings)
-        if settings is not None and settings.quote_strategy == SPREAD
-        else None
-    )
+        can_earn, problem, description = None, None, None
+    else:
+        strategy = strategy_for(settings)
+        problem = strategy.earn_problem(settings, None, Measured())
+        can_earn, description = problem is None, strategy.describe(settings)
     return {
         "name": config.quote_strategy,
-        "can_earn": problem is None,
+        "description": description,
+        "can_earn": can_earn,
         "problem": problem,
         "band_bps": _plain(config.uptime_band_bps),
         "target_bps": None,

@@ -248,3 +248,48 @@ def test_the_check_sees_a_second_default(snippet):
 def test_the_check_leaves_other_code_alone():
     assert not second_defaults('x = values["spread_bps"]; y = f("spread_bps", "SPREAD_BPS")')
     assert not second_defaults('symbol = snapshot.get("symbol", "?")')
+
+
+# ---------------------------------------------------------------- no strategy by name
+
+REGISTRY = ("strategies.py", "strategy.py", "strategy_spread.py", "strategy_band.py")
+
+
+def strategy_comparisons(source: str) -> list[str]:
+    """Comparisons with a strategy's name (`x == "band"`, `name in ("spread",)`): only the
+    registry (trading/core/strategies.py) may tell strategies apart."""
+    names = set(SPEC["quote_strategy"].values)
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare):
+            for side in [node.left, *node.comparators]:
+                values = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                if any(_constant(v) in names for v in values):
+                    found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def test_no_code_tells_strategies_apart_by_name():
+    code = {
+        str(path.relative_to(ROOT)): hits
+        for path in CODE
+        # bench/'s rows are named after their strategy: labels, not a strategy's rules
+        if path.name not in REGISTRY
+        and path.parts[len(ROOT.parts)] != "bench"
+        and (hits := strategy_comparisons(path.read_text()))
+    }
+    names = "|".join(SPEC["quote_strategy"].values)
+    compared = re.compile(r"""(==|!=)\s*["'](""" + names + r""")["']""")
+    templates = {
+        str(path.relative_to(ROOT)): line
+        for path in (ROOT / "templates").rglob("*.html")
+        for line in path.read_text().splitlines()
+        if compared.search(line)
+    }
+    assert code == {} and templates == {}
+
+
+def test_the_name_check_sees_a_comparison():
+    assert strategy_comparisons('if values.get("quote_strategy") == "band": pass')
+    assert strategy_comparisons('ok = name in ("spread", "x")')
+    assert not strategy_comparisons('changes = {"quote_strategy": "band"}')

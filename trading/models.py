@@ -17,6 +17,7 @@ from trading.core.bot_settings import KNOWN_SYMBOLS, SPEC, BotSettings, Setting
 from trading.core.domain import RunState
 from trading.core.inventory import inventory_problems
 from trading.core.quoting import loop_problems
+from trading.core.strategies import strategy_for
 
 # The strategy values trading.core.quoting.loop_problems judges together.
 LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
@@ -146,9 +147,12 @@ class BotConfig(models.Model):
         return {name: getattr(self, name) for name in SPEC}
 
     def settings(self) -> BotSettings:
-        """The typed settings the engine runs on; SettingsError names a stored value that is
-        not valid (a row written by hand or by an older version)."""
-        return BotSettings.from_values(self.strategy_values())
+        """The typed settings the engine runs on. SettingsError names a stored value that is
+        not valid (a row written by hand or by an older version), or a quote_strategy no
+        strategy is registered for (UnknownStrategy): refused where settings are loaded."""
+        settings = BotSettings.from_values(self.strategy_values())
+        strategy_for(settings)
+        return settings
 
 
 class UptimeHour(models.Model):

@@ -1,4 +1,4 @@
-"""The quoting pass: the strategy's plan (core/strategy.py) -> desired quotes (quoting) ->
+"""The quoting pass: the strategy's plan (core/strategies.py) -> desired quotes (quoting) ->
 actions (decide) -> the executor.
 
 Strategy proposes, a separate step executes: this module only turns the pure core's
@@ -20,7 +20,8 @@ from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import BAND, Measured, StrategyPlan, bps_gap, earn_problem, plan_pass
+from trading.core.strategies import plan_pass, strategy_for
+from trading.core.strategy import Measured, StrategyPlan, bps_gap
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.state import BotState
@@ -71,8 +72,8 @@ class Quoter:
         now = self._clock()
         self._note_position(now)
         plan = self.plan(top, now)
-        if plan.name == BAND and plan.anchors is None:
-            return  # the band needs the mark: wait for a price message
+        if plan.anchors is None:
+            return  # nothing to quote this pass (plan.note says why: no mark yet, say)
         params = self.quote_params
         if plan.proximity_bps is not None:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
@@ -205,9 +206,11 @@ class Quoter:
         top, mark = self.state.market.top(), self.state.market.mark
         band = plan.band if plan is not None else None
         latency = self.meter.latency_s
-        problem = earn_problem(settings, top, Measured(self.meter.volatility_bps, latency))
+        strategy = strategy_for(settings)
+        problem = strategy.earn_problem(settings, top, Measured(self.meter.volatility_bps, latency))
         return {
             "name": settings.quote_strategy,
+            "description": strategy.describe(settings),
             "can_earn": problem is None,
             "problem": problem,
             "note": plan.note if plan else None,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from trading.core.bot_settings import BotSettings
-from trading.core.strategy import BAND, spread_problem
+from trading.core.strategies import strategy_for
+from trading.core.strategy import Measured
 
 
 def _num(value: object) -> str:
@@ -33,20 +34,9 @@ def strategy_lines(settings: BotSettings) -> str:
 
 def strategy_line(settings: BotSettings) -> str:
     """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
-    band = _num(settings.uptime_band_bps)
-    if settings.quote_strategy == BAND:
-        margin = settings.band_margin_bps
-        return (
-            f"  strategy: band — both sides inside {band} bps of the mark (margin "
-            f"{'auto' if not margin else f'{_num(margin)} bps'}, min rest "
-            f"{_num(settings.band_min_rest_seconds)}s, at most "
-            f"{settings.band_max_requests_per_minute} requests a minute)"
-        )
-    line = (
-        f"  strategy: spread — {_num(settings.spread_bps)} bps each side of the "
-        f"mid, requote beyond {_num(settings.requote_threshold_bps)} bps"
-    )
-    problem = spread_problem(settings)
+    strategy = strategy_for(settings)
+    line = f"  strategy: {settings.quote_strategy} — {strategy.describe(settings)}"
+    problem = strategy.earn_problem(settings, None, Measured())
     return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
 
 

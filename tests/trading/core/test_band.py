@@ -1,4 +1,4 @@
-"""Table tests of the band strategy's planning (trading.core.band, trading.core.strategy)
+"""Table tests of the band strategy's planning (trading.core.band, trading.core.strategy_band)
 and its measurements (trading.core.market_meter)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from trading.core.band import BandInputs, exit_margin, plan_band
 from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import Measured, earn_problem, plan_pass
+from trading.core.strategies import earn_problem, plan_pass
+from trading.core.strategy import Measured
 
 TOP = BookTop("BTC-USD", D("65999.99"), D("66000.01"))  # mid 66000, a 2-tick book
 

@@ -23,7 +23,8 @@ from trading.core.inventory import (
     skew_shift_bps,
 )
 from trading.core.quoting import QuoteParams, compute_quotes
-from trading.core.strategy import Measured, plan_pass
+from trading.core.strategies import plan_pass
+from trading.core.strategy import Measured
 
 BTC = SymbolSpec("BTC-USD", price_tick=D("0.01"), qty_tick=D("0.0001"), min_qty=D("0.0001"))
 TOP = BookTop("BTC-USD", D("94999.99"), D("95000.01"))
@@ -146,10 +147,11 @@ def test_spread_skew_keeps_an_in_band_quote_in_band(top, position, skew):
     plan = plan_pass(values, top, top.mid, Measured())
     side = adding_side(position)
     plan = plan_pass(values, top, top.mid, Measured(), position)
-    if side is None or skew_shift_bps(position, top.mid, D("150"), skew) == 0:
-        assert plan.anchors is None
-        return
     assert plan.anchors is not None
+    if side is None or skew_shift_bps(position, top.mid, D("150"), skew) == 0:
+        spread = D("5") / BPS  # no skew: mid ± SPREAD_BPS
+        assert plan.anchors == (top.mid * (1 - spread), top.mid * (1 + spread))
+        return
     anchor = plan.anchors[0 if side is Side.BUY else 1]
     distance = abs(anchor - top.mid) / top.mid * BPS
     assert D("5") - D("0.0001") <= distance <= D("9.5") + D("0.0001")

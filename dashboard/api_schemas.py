@@ -123,7 +123,7 @@ class UptimeOut(Schema):
 
 
 class BotRowOut(Schema):
-    """trading.snapshot.summarize of a bot's snapshot."""
+    """trading.core.summary.summarize of a bot's snapshot."""
 
     bot: str
     state: str

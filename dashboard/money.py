@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from dashboard.values import decimal_or_none, parse_time
 from trading import store
-from trading.core.pnl import ZERO, PnlHour
-from trading.engine.ledger_view import fill_view, money_columns
+from trading.core.pnl import ZERO, PnlHour, fill_view, money_columns
 from trading.models import BotFill
 from trading.models import PnlHour as PnlHourRow
 

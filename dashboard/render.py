@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dashboard import event_words, money, reward_panels
 from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
-from trading.engine.exchange_uptime import disagrees
+from trading.core.uptime import disagrees
 
 # Page order: what the bot is and whether it can earn, then this hour's tier budget (the
 # headline), then the details.
@@ -169,7 +169,7 @@ def events_context(s: dict, now: dt.datetime) -> dict:
 
 
 def row_context(s: dict, now: dt.datetime) -> dict:
-    """An overview row, from a summary (trading.engine.snapshot.summarize)."""
+    """An overview row, from a summary (trading.core.summary.summarize)."""
     age = _age(s.get("updated_at"), now)
     failures = s.get("failures") or {}
     return {

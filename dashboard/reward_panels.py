@@ -112,7 +112,7 @@ def lifetimes_context(s: dict, now: dt.datetime) -> dict:
 
 def row_reward(summary: dict) -> dict:
     """The overview row's strategy, "cannot earn" marker and tier statuses, from a summary
-    (trading.engine.snapshot.summarize: "strategy": {name, can_earn}, "tier": {...})."""
+    (trading.core.summary.summarize: "strategy": {name, can_earn}, "tier": {...})."""
     strategy = summary.get("strategy") or {}
     tier = summary.get("tier") or {}
     statuses = tier.get("statuses") or {}

@@ -20,8 +20,8 @@ from trading.core.bot_settings import SettingsError
 from trading.core.reward import tier_budget
 from trading.core.strategies import strategy_for
 from trading.core.strategy import Measured
-from trading.engine.exchange_uptime import disagrees
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
+from trading.core.uptime import disagrees
 from trading.models import BotConfig, OrderEvent, UptimeHour
 
 DEFAULT_BOT = "default"

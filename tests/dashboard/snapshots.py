@@ -8,7 +8,7 @@ import datetime as dt
 from asgiref.sync import async_to_sync
 
 from trading import bus
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 
 def make_snapshot(

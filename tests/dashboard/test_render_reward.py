@@ -15,7 +15,7 @@ from tests.dashboard.snapshots import (
     spread_strategy,
     tier,
 )
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 NOW = dt.datetime(2026, 11, 29, 13, 20, tzinfo=dt.UTC)
 HOUR = "2026-11-29T13:00:00+00:00"

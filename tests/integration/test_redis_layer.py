@@ -171,8 +171,8 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     from trading.engine.engine import Engine
     from trading.engine.feeds import SharedFeed
     from trading.engine.loops import control_loop
-    from trading.engine.supervisor import supervise
     from trading.standx.rest import StandXRest
+    from trading.supervisor import supervise
 
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
     async with asyncio.timeout(5):

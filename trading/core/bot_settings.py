@@ -11,7 +11,7 @@ test_bot_settings.py, tests/test_settings_sources.py):
   generated from those columns;
 - mmsite/strategy_defaults.py reads each environment variable with the Setting's default
   and bounds (settings.BOT_DEFAULTS);
-- dashboard/forms.py takes labels, units and error messages from it, trading/admin.py its
+- dashboard/forms.py takes labels, units and error messages from it, dashboard/admin.py its
   fieldsets (the groups);
 - the README's settings table lists every variable with this default.
 

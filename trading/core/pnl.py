@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trading.core.domain import BPS, Side
+from trading.core.times import iso_time
 
 ZERO = Decimal("0")
 MAKER_FEE = Decimal("0.0001")  # StandX's standard rates (protocol notes, symbol info)
@@ -108,3 +109,39 @@ class PnlHour:
             return None
         hours = Decimal(str(round(in_band_seconds, 3))) / HOUR_SECONDS
         return (self.cost / hours).quantize(Decimal("0.0001"))
+
+
+# ---------------------------------------------------------------- as the snapshot shows them
+
+
+def money_text(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def fill_view(f: FillRecord) -> dict[str, object]:
+    """One fill as the snapshot's `fills.recent` shows it (the engine's and the database's)."""
+    return {
+        "time": iso_time(f.at),
+        "symbol": f.symbol,
+        "side": f.side.value,
+        "price": money_text(f.price),
+        "qty": money_text(f.qty),
+        "fee": money_text(f.fee),
+        "liquidity": f.liquidity,
+        "realized_pnl": money_text(f.realized_pnl),
+        "markout_bps": money_text(f.markout_bps),
+        "trade_id": f.trade_id,
+        "cl_ord_id": f.cl_ord_id,
+    }
+
+
+def money_columns(hour: PnlHour | None, in_band_seconds: float) -> dict[str, object]:
+    """The money an hour row of the history carries (zero where nothing was traded)."""
+    hour = hour or PnlHour(0)
+    return {
+        "fills": hour.fills,
+        "fees": money_text(hour.fees),
+        "realized_pnl": money_text(hour.realized_pnl),
+        "upnl_change": money_text(hour.upnl_change),
+        "cost_per_in_band_hour": money_text(hour.cost_per_in_band_hour(in_band_seconds)),
+    }

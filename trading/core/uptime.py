@@ -211,3 +211,12 @@ class UptimeMeter:
         hour = amounts.hour_start
         row = self._own.get(hour) or HourUptime(hour)
         self._own[hour] = row.plus(amounts)
+
+
+# StandX's own in-band figure for an hour against ours (trading/engine/exchange_uptime.py).
+DISAGREE_SECONDS = 180.0
+
+
+def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:
+    """Only a finished hour can be compared; a few minutes of difference is normal."""
+    return now >= hour + HOUR and abs(theirs - ours) > DISAGREE_SECONDS

@@ -20,9 +20,9 @@ from trading.engine.eventlog import EventLog
 from trading.engine.failures import Failures
 from trading.engine.runcontrol import RunControl
 from trading.engine.state import BotState, Signals
-from trading.engine.supervisor import bounded_lock
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.rest import StandXRest
+from trading.supervisor import bounded_lock
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from trading.core.breaker import RequoteBreaker
 from trading.core.domain import RunState, Side
 from trading.core.orders import OrderTracker, bot_prefix
 from trading.core.reward import LifetimeStats
+from trading.core.summary import summarize
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.config_follower import ConfigFollower
 from trading.engine.eventlog import EventLog
@@ -41,13 +42,13 @@ from trading.engine.quoter import Quoter
 from trading.engine.reconcile import Reconciler
 from trading.engine.resync import Resync
 from trading.engine.runcontrol import RunControl
-from trading.engine.snapshot import build_snapshot, summarize
+from trading.engine.snapshot import build_snapshot
 from trading.engine.state import BotState, Signals
 from trading.engine.stream_events import StreamEvents
-from trading.engine.supervisor import every, supervise
 from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.rest import StandXRest
+from trading.supervisor import every, supervise
 
 log = logging.getLogger(__name__)
 

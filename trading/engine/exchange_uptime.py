@@ -14,15 +14,13 @@ import logging
 from collections.abc import Callable
 
 from trading import store
-from trading.core.uptime import HOUR, hour_start
+from trading.core.uptime import HOUR, disagrees, hour_start
 from trading.engine.eventlog import EventLog
 from trading.engine.uptime_keeper import HISTORY_HOURS, UptimeKeeper
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
 
 log = logging.getLogger(__name__)
-
-DISAGREE_SECONDS = 180.0
 
 
 class ExchangeUptime:
@@ -98,11 +96,6 @@ class ExchangeUptime:
                     f"{row['in_band_seconds'] / 60:.1f} min in band, we "
                     f"measured {row['ours'] / 60:.1f} min",
                 )
-
-
-def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:
-    """Only a finished hour can be compared; a few minutes of difference is normal."""
-    return now >= hour + HOUR and abs(theirs - ours) > DISAGREE_SECONDS
 
 
 def _iso(epoch: float) -> str:

@@ -25,8 +25,8 @@ from trading.core.orders import Transition
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.eventlog import EventLog
 from trading.engine.state import BotState
-from trading.engine.supervisor import bounded_lock
 from trading.standx.errors import StandXError
+from trading.supervisor import bounded_lock
 
 log = logging.getLogger(__name__)
 

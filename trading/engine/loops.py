@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from trading import bus
 from trading.engine.state import Signals
-from trading.engine.supervisor import bounded_lock
+from trading.supervisor import bounded_lock
 
 Reload = Callable[[str], Awaitable[None]]
 

@@ -19,7 +19,7 @@ from trading.core.bot_settings import BotSettings
 from trading.core.domain import RunState, SymbolSpec
 from trading.core.orders import OrderTracker
 from trading.engine.market_view import MarketView
-from trading.engine.supervisor import TaskSet
+from trading.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from mmsite.logs import bot_context
+from mmsite.web import (
+    bind_web_socket,
+    dashboard_link,
+    make_web_server,
+    route_uvicorn_logs,
+    stop_web,
+)
 from trading import bus, store
 from trading.alerts.service import AlertService, stop_outcome
 from trading.engine.engine import Engine
@@ -33,13 +40,6 @@ from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
 from trading.fleet.startup_checks import check_port_free, row_problem
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
-from trading.fleet.web import (
-    bind_web_socket,
-    dashboard_link,
-    make_web_server,
-    route_uvicorn_logs,
-    stop_web,
-)
 
 log = logging.getLogger("trading.runbot")
 

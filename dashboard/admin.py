@@ -1,9 +1,9 @@
 """Django admin: edit the bot's configuration, read its uptime, fills, money and audit log.
 
+Part of the web tier (the dashboard app), beside the forms, controls and words it uses.
 BotConfig goes through the same ModelForm validation as the dashboard and the API (the
-model's validators and clean()). Uptime, fills, money and events are written by the engine
-only, so here
-they are read-only.
+model's validators and clean()); its fieldsets are the settings' declared groups. Uptime,
+fills, money and events are written by the engine only, so here they are read-only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from dashboard.controls import send
 from dashboard.event_words import plain_message
 from dashboard.forms import ConfigRulesForm, plain_error_messages
 from dashboard.positions import switch_warning
@@ -121,8 +122,6 @@ class BotConfigAdmin(admin.ModelAdmin):
 
     def notify_engine(self, request, obj: BotConfig) -> None:
         """Tell a running engine to reload; admin must keep working when none runs."""
-        from dashboard.controls import send  # the dashboard app owns the control path
-
         sent = send(obj.name, "config", user=request.user.get_username(), source="admin")
         if not sent.ok:
             self.message_user(request, "Saved. " + sent.detail, level=messages.WARNING)

@@ -19,7 +19,8 @@ from dashboard.controls import send
 from dashboard.event_words import plain_message
 from dashboard.forms import ConfigRulesForm, plain_error_messages
 from dashboard.positions import switch_warning
-from trading.core.bot_settings import GROUPS, SPEC, names_in, plain
+from trading.core.bot_settings import GROUPS, SPEC, names_in
+from trading.core.domain import plain
 from trading.models import BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 log = logging.getLogger(__name__)

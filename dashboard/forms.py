@@ -8,7 +8,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 
-from trading.core.bot_settings import SPEC, names_in, plain
+from trading.core.bot_settings import SPEC, names_in
+from trading.core.domain import plain
 from trading.models import BotConfig
 
 DASHBOARD_FIELDS = (

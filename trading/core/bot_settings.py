@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar, get_type_hints
 
+from trading.core.domain import plain
+
 T = TypeVar("T")
 
 # A switch is stored and shown as one of these two words (its typed value is a bool).
@@ -464,12 +466,7 @@ def names_in(group: str) -> tuple[str, ...]:
     return tuple(name for name, s in SPEC.items() if s.group == group)
 
 
-# ---------------------------------------------------------------- one way to write a value
-
-
-def plain(value: Decimal) -> str:
-    """A Decimal as a person writes it: 50, not 50.0000 or 5E+1; 0.5, not .5."""
-    return format(value.normalize(), "f")
+# ---------------------------------------------------------------- a setting's value as text
 
 
 def as_stored_text(value: object) -> str:

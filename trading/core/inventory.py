@@ -32,7 +32,7 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from trading.core.bot_settings import BotSettings
-from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
+from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec, plain
 from trading.core.quoting import round_down_to_tick, round_up_to_tick
 
 ZERO = Decimal("0")
@@ -172,8 +172,8 @@ def inventory_problems(values: Mapping[str, Any]) -> dict[str, str]:
     largest = max(sizes)
     return {
         "max_notional": (
-            f"MAX_NOTIONAL ({_shown(limit)}) is below one order's notional "
-            f"({_shown(largest)}): even a flat bot could not place a full order. Make "
+            f"MAX_NOTIONAL ({plain(limit)}) is below one order's notional "
+            f"({plain(largest)}): even a flat bot could not place a full order. Make "
             f"MAX_NOTIONAL at least BID_NOTIONAL and ASK_NOTIONAL (e.g. 5 x the order "
             "notional: five fills on one side)."
         )
@@ -186,7 +186,3 @@ def _number(values: Mapping[str, Any], name: str) -> Decimal | None:
     except (KeyError, ArithmeticError):
         return None
     return number if number.is_finite() else None
-
-
-def _shown(number: Decimal) -> str:
-    return f"{number.normalize():f}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.core.domain import BPS, Side
+from trading.core.domain import BPS, Side, plain_or_none
 from trading.core.times import iso_time
 
 ZERO = Decimal("0")
@@ -114,22 +114,18 @@ class PnlHour:
 # ---------------------------------------------------------------- as the snapshot shows them
 
 
-def money_text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
-
-
 def fill_view(f: FillRecord) -> dict[str, object]:
     """One fill as the snapshot's `fills.recent` shows it (the engine's and the database's)."""
     return {
         "time": iso_time(f.at),
         "symbol": f.symbol,
         "side": f.side.value,
-        "price": money_text(f.price),
-        "qty": money_text(f.qty),
-        "fee": money_text(f.fee),
+        "price": plain_or_none(f.price),
+        "qty": plain_or_none(f.qty),
+        "fee": plain_or_none(f.fee),
         "liquidity": f.liquidity,
-        "realized_pnl": money_text(f.realized_pnl),
-        "markout_bps": money_text(f.markout_bps),
+        "realized_pnl": plain_or_none(f.realized_pnl),
+        "markout_bps": plain_or_none(f.markout_bps),
         "trade_id": f.trade_id,
         "cl_ord_id": f.cl_ord_id,
     }
@@ -140,8 +136,8 @@ def money_columns(hour: PnlHour | None, in_band_seconds: float) -> dict[str, obj
     hour = hour or PnlHour(0)
     return {
         "fills": hour.fills,
-        "fees": money_text(hour.fees),
-        "realized_pnl": money_text(hour.realized_pnl),
-        "upnl_change": money_text(hour.upnl_change),
-        "cost_per_in_band_hour": money_text(hour.cost_per_in_band_hour(in_band_seconds)),
+        "fees": plain_or_none(hour.fees),
+        "realized_pnl": plain_or_none(hour.realized_pnl),
+        "upnl_change": plain_or_none(hour.upnl_change),
+        "cost_per_in_band_hour": plain_or_none(hour.cost_per_in_band_hour(in_band_seconds)),
     }

@@ -50,7 +50,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from trading.core.bot_settings import BotSettings
-from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
+from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec, plain
 
 ZERO = Decimal("0")
 
@@ -288,10 +288,6 @@ def _bps_value(values: Mapping[str, Any], name: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _shown(number: Decimal) -> str:
-    return f"{number.normalize():f}"
-
-
 # The distances a fresh quote keeps from the mid: (field, variable, how it applies).
 _LOOP_DISTANCES = (
     ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
@@ -333,8 +329,8 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
         distance = _bps_value(values, field)
         if distance is not None and 0 < distance <= guard:
             problems[field] = (
-                f"{name} ({_shown(distance)}) is not wider than PROXIMITY_GUARD_BPS "
-                f"({_shown(guard)}). As {why}, every new bid would be within "
+                f"{name} ({plain(distance)}) is not wider than PROXIMITY_GUARD_BPS "
+                f"({plain(guard)}). As {why}, every new bid would be within "
                 "PROXIMITY_GUARD_BPS of the best ask (and every new ask within it of the best "
                 "bid), so it would be replaced at once: a requote loop; make "
                 f"{name} wider than PROXIMITY_GUARD_BPS."

@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from trading.core.actions import BandWindow
 from trading.core.band import BandInputs, BandPlan, plan_band
-from trading.core.bot_settings import BotSettings, plain
-from trading.core.domain import BookTop, Side
+from trading.core.bot_settings import BotSettings
+from trading.core.domain import BookTop, Side, plain
 from trading.core.inventory import Skew, skew_offset
 from trading.core.strategy import Measured, PassView, Strategy, StrategyPlan, bps_gap
 

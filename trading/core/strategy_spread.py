@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from trading.core.band import MIN_MARGIN_BPS
-from trading.core.bot_settings import BotSettings, plain
-from trading.core.domain import BPS, BookTop, Side
+from trading.core.bot_settings import BotSettings
+from trading.core.domain import BPS, BookTop, Side, plain
 from trading.core.inventory import skew_offset
 from trading.core.strategy import Measured, PassView, Strategy, StrategyPlan, reward_windows
 

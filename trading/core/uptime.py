@@ -44,6 +44,9 @@ from decimal import Decimal
 from trading.core.domain import bps_between
 
 HOUR = 3600
+# The hours the history keeps and shows: this one and the 23 before it (the engine, the
+# ledger, the database view and the chart).
+HISTORY_HOURS = 24
 
 
 def hour_start(epoch: float) -> int:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.core.domain import BookTop
+from trading.core.domain import BookTop, plain
 from trading.core.inventory import FlattenOrder, flatten_order, flatten_wanted
 from trading.core.orders import Transition
 from trading.engine.cleanup import CleanupResult, OrderCleanup
@@ -57,7 +57,7 @@ def _qty(qty: Decimal) -> str:
     """A position as a trader says it: "long 0.002" / "short 0.001"."""
     if qty == 0:
         return "0"
-    return f"{'long' if qty > 0 else 'short'} {abs(qty).normalize():f}"
+    return f"{'long' if qty > 0 else 'short'} {plain(abs(qty))}"
 
 
 class Flattener:

@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from trading.core.domain import OrderState
 from trading.core.inventory import flatten_order
+from trading.engine.executor import Executor
 from trading.engine.flatten import TAKER_WAIT_SECONDS, Flattener
 from trading.engine.state import BotState, Signals
 
@@ -31,10 +32,13 @@ class FillFlattener:
         self,
         state: BotState,
         flattener: Flattener,
+        executor: Executor,
         signals: Signals,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
-        self.state, self.flattener, self.signals = state, flattener, signals
+        # The flattener sends its orders; the executor cancels them like any order of ours.
+        self.state, self.flattener, self.executor = state, flattener, executor
+        self.signals = signals
         self._sleep = sleep
         self._ids: set[str] = set()
         self._busy = False
@@ -99,9 +103,9 @@ class FillFlattener:
         return self.state.position_qty == 0
 
     def _cancel_ours(self) -> None:
-        executor = self.flattener.executor
+        executor = self.executor
         for cl_ord_id in list(self._ids):
-            order = executor.tracker.get(cl_ord_id)
+            order = self.state.tracker.get(cl_ord_id)
             if order is None or not order.state.is_live:
                 self._ids.discard(cl_ord_id)
             elif order.state is not OrderState.PENDING_CANCEL and executor.prepare_cancel(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from trading.core.bot_settings import as_stored_text, plain
+from trading.core.bot_settings import as_stored_text
+from trading.core.domain import plain
 from trading.core.inventory import fills_to_limit
 from trading.engine.state import BotState
 

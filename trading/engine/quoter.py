@@ -18,7 +18,7 @@ from trading.core import inventory, quoting
 from trading.core.actions import Action, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import BookTop, Side
+from trading.core.domain import BookTop, Side, plain_or_none
 from trading.core.market_meter import MarketMeter
 from trading.core.strategies import plan_pass, strategy_for
 from trading.core.strategy import Measured, StrategyPlan, bps_gap
@@ -214,25 +214,21 @@ class Quoter:
             "can_earn": problem is None,
             "problem": problem,
             "note": plan.note if plan else None,
-            "band_bps": _text(settings.uptime_band_bps),
-            "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),
-            "margin_bps": None if band is None else _text(band.margin_bps),
+            "band_bps": plain_or_none(settings.uptime_band_bps),
+            "target_bps": None
+            if band is None
+            else plain_or_none(abs(band.bid.target).quantize(CENT)),
+            "margin_bps": None if band is None else plain_or_none(band.margin_bps),
             "volatility_bps": None
             if self.meter.volatility_bps is None
             else f"{self.meter.volatility_bps:.2f}",
             "ack_latency_ms": None if latency is None else round(latency * 1000, 1),
             "mark_mid_gap_bps": None
             if top is None or mark is None
-            else _text(bps_gap(top, mark).quantize(CENT)),
+            else plain_or_none(bps_gap(top, mark).quantize(CENT)),
             "holding": bool(plan and plan.holding),
         }
 
 
 CENT = Decimal("0.01")
 REJECT_BACKOFF = Backoff(base=0.1, cap=2.0)
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)

@@ -6,13 +6,13 @@ as strings, times as ISO-8601 UTC, so the JSON is the same for every consumer.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import BPS, LiveOrder, Side
+from trading.core.domain import BPS, LiveOrder, Side, plain_or_none
 from trading.core.orders import OrderTracker
 from trading.core.reward import LifetimeStats
+from trading.core.times import iso_time
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
@@ -24,14 +24,8 @@ from trading.engine.state import BotState, RunStatus
 from trading.engine.uptime_keeper import UptimeKeeper
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
 def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
+    return None if epoch is None else iso_time(epoch)
 
 
 def _bps(price: Decimal, reference: Decimal | None) -> Decimal | None:
@@ -49,8 +43,8 @@ def quote_view(
     return {
         "price": str(order.price),
         "qty": str(order.qty),
-        "bps_from_mid": _text(_bps(order.price, mid)),
-        "bps_from_mark": _text(from_mark),
+        "bps_from_mid": plain_or_none(_bps(order.price, mid)),
+        "bps_from_mark": plain_or_none(from_mark),
         "in_band": from_mark is not None and abs(from_mark) <= band_bps,
     }
 
@@ -80,10 +74,10 @@ def _orders(tracker: OrderTracker, now: float) -> list[dict]:
 def _market(market: MarketView) -> dict:
     top = market.top()
     return {
-        "mid": _text(top.mid if top else None),
-        "mark": _text(market.mark),
-        "best_bid": _text(top.best_bid if top else None),
-        "best_ask": _text(top.best_ask if top else None),
+        "mid": plain_or_none(top.mid if top else None),
+        "mark": plain_or_none(market.mark),
+        "best_bid": plain_or_none(top.best_bid if top else None),
+        "best_ask": plain_or_none(top.best_ask if top else None),
     }
 
 

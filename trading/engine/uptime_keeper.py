@@ -16,11 +16,19 @@ from trading import store
 from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import LiveOrder, Side
 from trading.core.reward import SizeSampler, percentile_descending, tier_budget
-from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
+from trading.core.times import iso_time
+from trading.core.uptime import (
+    DARK,
+    HISTORY_HOURS,
+    HOUR,
+    HourUptime,
+    SideState,
+    UptimeMeter,
+    hour_start,
+)
 
 log = logging.getLogger(__name__)
 
-HISTORY_HOURS = 24
 MAX_GAP_SECONDS = 5.0  # the engine observes at least once a second; more is a stall
 SAVED_FIELDS = store.UPTIME_FIELDS  # the figures an hour row keeps
 
@@ -47,10 +55,6 @@ def unequal_sizes(bid: SideState, ask: SideState) -> str | None:
         f"smaller side, so {large - small:.2f} USD of the {side} earns nothing "
         f"(set BID_NOTIONAL and ASK_NOTIONAL equal)"
     )
-
-
-def _iso_hour(hour: int) -> str:
-    return store.to_datetime(hour).isoformat()
 
 
 class UptimeKeeper:
@@ -144,7 +148,7 @@ class UptimeKeeper:
         hour = hour_start(now)
         row = self.meter.hours().get(hour) or HourUptime(hour)
         return {
-            "hour": _iso_hour(hour),
+            "hour": iso_time(hour),
             "two_sided_seconds": round(row.two_sided_seconds, 3),
             "in_band_seconds": round(row.in_band_seconds, 3),
             "elapsed_seconds": round(now - hour, 3),
@@ -160,7 +164,7 @@ class UptimeKeeper:
         elapsed, left, tiers = tier_budget(row.in_band_seconds, now)
         next_hour = store.to_datetime(hour_start(now) + HOUR)
         return {
-            "hour": _iso_hour(hour_start(now)),
+            "hour": iso_time(hour_start(now)),
             "in_band_minutes": round(row.in_band_seconds / 60, 1),
             "elapsed_minutes": elapsed,
             "minutes_left": left,
@@ -196,7 +200,7 @@ class UptimeKeeper:
             exchange = self.exchange_hours.get(hour)
             rows.append(
                 {
-                    "hour": _iso_hour(hour),
+                    "hour": iso_time(hour),
                     "two_sided_seconds": round(row.two_sided_seconds, 3),
                     "in_band_seconds": round(row.in_band_seconds, 3),
                     "exchange_in_band_seconds": None if exchange is None else round(exchange, 3),

@@ -9,14 +9,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from trading.core.bot_settings import BotSettings
+from trading.core.domain import plain
 from trading.core.strategies import strategy_for
 from trading.core.strategy import Measured
 
 
 def _num(value: object) -> str:
-    """A Decimal (or its text) without trailing zeros: 50, 0.5, 30."""
+    """A Decimal (or a snapshot's text of one) written plainly: 50, 0.5, 30."""
     try:
-        return format(Decimal(str(value)).normalize(), "f")
+        return plain(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
 

@@ -18,8 +18,8 @@ from trading.core.bot_settings import (
     SettingsError,
     as_stored_text,
     names_in,
-    plain,
 )
+from trading.core.domain import plain
 
 
 def test_every_setting_is_declared_whole():

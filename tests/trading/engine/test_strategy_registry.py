@@ -1,7 +1,9 @@
 """Adding a strategy is one module, one registration and the setting's choices
 (docs/architecture.md, "Adding a strategy"). A toy strategy added those three ways, at run
 time, quotes through a real Engine against the simulator: its orders rest where it says,
-on the simulator's own books, and follow the mark when it moves."""
+on the simulator's own books, and follow the mark when it moves. A value no strategy
+answers to is refused where the settings are loaded: at the engine's start and at a
+reload."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.trading.engine.conftest import MID, SYMBOL, wait_until
+from tests.trading.engine.conftest import MID, SYMBOL, save_config, wait_until
+from trading import bus
 from trading.core.actions import BandWindow
 from trading.core.bot_settings import SPEC, BotSettings, SettingsError
 from trading.core.domain import BPS, BookTop, Side
@@ -119,3 +122,26 @@ async def test_a_choice_without_its_strategy_or_a_strategy_without_its_choice_is
         await asyncio.wait_for(running.task, 10)
     await running.rest.aclose()
     assert world.ours() == []
+
+
+async def test_a_row_naming_no_strategy_is_not_applied_at_a_reload(world, start_engine):
+    """Written past the forms while the bot runs (by hand, an older version): the engine
+    keeps the settings in force, its quotes stay, and its events say why."""
+    running = await start_engine(spread_bps=Decimal("5"))
+    await wait_until(world.two_sided, what="first quotes")
+    quotes = {o.cl_ord_id for o in world.ours()}
+    await save_config(quote_strategy="bands", spread_bps=Decimal("8"))
+    await bus.send_control("default", "config", user="tester")
+    events = running.engine.events
+    await wait_until(
+        lambda: any("not applied" in e["message"] for e in events.recent()),
+        what="the refusal in the events",
+    )
+    refusal = next(e for e in events.recent() if "not applied" in e["message"])
+    assert (
+        refusal["kind"] == "error" and "quote_strategy 'bands' is not valid" in refusal["message"]
+    )
+    settings = running.engine.bot_state.settings
+    assert settings.quote_strategy == "spread" and settings.spread_bps == Decimal("5")
+    assert {o.cl_ord_id for o in world.ours()} == quotes and world.two_sided()
+    await running.stop()

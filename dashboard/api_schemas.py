@@ -16,7 +16,6 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from ninja import Schema
@@ -24,7 +23,8 @@ from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema, create_
 
 from dashboard.decimal_pattern import decimal_pattern
 from dashboard.positions import CONFIRM_FIELD
-from trading.models import KNOWN_SYMBOLS, BotConfig
+from trading.core.bot_settings import SPEC
+from trading.models import BotConfig
 
 
 class ErrorOut(Schema):
@@ -123,7 +123,7 @@ class UptimeOut(Schema):
 
 
 class BotRowOut(Schema):
-    """trading.snapshot.summarize of a bot's snapshot."""
+    """trading.core.summary.summarize of a bot's snapshot."""
 
     bot: str
     state: str
@@ -244,8 +244,6 @@ def _strategy_type(name: str) -> Any:
     field = BotConfig._meta.get_field(name)
     if not isinstance(field, models.Field):
         raise TypeError(f"BotConfig.{name}: a relation has no API schema")
-    if name == "symbol":
-        return Literal[KNOWN_SYMBOLS]
     if field.choices:
         return Literal[tuple(value for value, _label in field.choices)]
     if isinstance(field, models.DecimalField):
@@ -281,7 +279,7 @@ def _config_schema(schema: dict) -> None:
     """Nothing to change is refused, so say so; and no field is nullable (no null default)."""
     schema["minProperties"] = 1
     # ...and the confirmation alone changes nothing either: at least one strategy value.
-    schema["anyOf"] = [{"required": [name]} for name in settings.BOT_DEFAULTS]
+    schema["anyOf"] = [{"required": [name]} for name in SPEC]
     schema["example"] = {"spread_bps": "12.5"}
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)
@@ -290,7 +288,7 @@ def _config_schema(schema: dict) -> None:
 def _config_in() -> type[Schema]:
     # Typed Any: mypy checks a **dict against create_model's own keyword parameters too
     # (__base__, __config__, ...), which a (type, default) pair does not fit.
-    fields: dict[str, Any] = {name: (_strategy_type(name), None) for name in settings.BOT_DEFAULTS}
+    fields: dict[str, Any] = {name: (_strategy_type(name), None) for name in SPEC}
     fields[CONFIRM_FIELD] = (CONFIRM_TYPE, None)
     model = create_model("ConfigIn", __base__=Schema, **fields)
     model.model_config.update(ConfigDict(extra="forbid", json_schema_extra=_config_schema))

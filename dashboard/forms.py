@@ -6,33 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
 
-from trading.models import INVENTORY_CONTROL_FIELDS, KNOWN_SYMBOLS, BotConfig
-
-# What each value is called on screen, and its unit: error messages name both.
-FIELD_WORDS = {
-    "spread_bps": ("Spread", "bps"),
-    "bid_notional": ("Bid notional", "USD"),
-    "ask_notional": ("Ask notional", "USD"),
-    "requote_threshold_bps": ("Requote threshold", "bps"),
-    "refresh_interval": ("Refresh interval", "s"),
-    "proximity_guard_bps": ("Proximity guard", "bps"),
-    "max_notional": ("Max notional", "USD"),
-    "max_consecutive_failures": ("Max consecutive failures", "failures"),
-    "stale_order_seconds": ("Stale order age", "s"),
-    "max_spread_deviation_bps": ("Max spread deviation", "bps"),
-    "uptime_target_minutes": ("Uptime target", "min"),
-    "uptime_band_bps": ("Uptime band", "bps"),
-    "band_margin_bps": ("Band margin", "bps"),
-    "band_min_rest_seconds": ("Band minimum rest", "s"),
-    "band_max_requests_per_minute": ("Band request cap", "requests a minute"),
-}
-# The models' "positive" minimum (trading.models._positive): said as "more than 0".
-SMALLEST_POSITIVE = Decimal("0.000001")
+from trading.core.bot_settings import SPEC, names_in
+from trading.core.domain import plain
+from trading.models import BotConfig
 
 DASHBOARD_FIELDS = (
     "symbol",
@@ -43,57 +21,46 @@ DASHBOARD_FIELDS = (
     "requote_threshold_bps",
     # Inventory control (issue 16): the limit, the skew, the cooldown and the flattening.
     "max_notional",
-    *INVENTORY_CONTROL_FIELDS,
+    *names_in("inventory"),
 )
 
 
-def plain(value: Decimal) -> str:
-    """A stored Decimal as a person writes it: 50, not 50.0000; never in exponent form."""
-    return format(value.normalize(), "f")
-
-
 def plain_error_messages(fields) -> dict[str, dict[str, str]]:
-    """Meta.error_messages for BotConfig's number fields: the field's name, the limit and the
-    unit, instead of "Ensure this value is greater than or equal to 0.000001". (Django uses
-    them for the form field's own checks and, by code, for the model's validators.)"""
+    """Meta.error_messages for BotConfig's number fields: the setting's name, its limit and
+    unit (trading/core/bot_settings.py), instead of "Ensure this value is greater than or
+    equal to 0.000001". (Django uses them for the form field's own checks and, by code, for
+    the model's validators.)"""
     messages = {}
     for name in fields:
-        if name not in FIELD_WORDS:
-            continue
-        label, unit = FIELD_WORDS[name]
-        low, high = _limits(name)
-        at_least = "more than 0" if low == SMALLEST_POSITIVE else f"at least {plain(low)}"
+        setting = SPEC.get(name)
+        if setting is None or setting.maximum is None:
+            continue  # a choice: Django's own message names the value
+        label, high = setting.label, setting.maximum
+        unit = f" {setting.unit}" if setting.unit else ""
+        low = setting.minimum if setting.minimum is not None else Decimal(0)
+        at_least = f"more than {plain(low)}" if setting.above_minimum else f"at least {plain(low)}"
         entered = " (you entered %(value)s)"
+        number = "a whole number" if setting.kind is int else "a number"
         messages[name] = {
-            "invalid": f"{label} must be a number of {unit}, like {_example(high)}.",
-            "required": f"{label} is needed ({unit}).",
-            "min_value": f"{label} must be {at_least} {unit}{entered}.",
-            "max_value": f"{label} must be at most {plain(high)} {unit}{entered}.",
-            "max_digits": f"{label} has too many digits: at most {plain(high)} {unit}.",
+            "invalid": f"{label} must be {number}{_of(unit)}, like {_example(setting)}.",
+            "required": f"{label} is needed{f' ({unit.strip()})' if unit else ''}.",
+            "min_value": f"{label} must be {at_least}{unit}{entered}.",
+            "max_value": f"{label} must be at most {plain(high)}{unit}{entered}.",
+            "max_digits": f"{label} has too many digits: at most {plain(high)}{unit}.",
             "max_decimal_places": f"{label} has too many decimal places.",
-            "max_whole_digits": f"{label} is too large: at most {plain(high)} {unit}.",
+            "max_whole_digits": f"{label} is too large: at most {plain(high)}{unit}.",
         }
     return messages
 
 
-def _limits(name: str) -> tuple[Decimal, Decimal]:
-    """The tightest bounds of the model's validators (Django adds an integer column's own)."""
-    field = BotConfig._meta.get_field(name)
-    if not isinstance(field, models.Field):
-        raise TypeError(f"BotConfig.{name} is a relation, not a number")
-    lows = [
-        Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MinValueValidator)
-    ]
-    highs = [
-        Decimal(str(v.limit_value)) for v in field.validators if isinstance(v, MaxValueValidator)
-    ]
-    if not lows or not highs:
-        raise TypeError(f"BotConfig.{name}: no minimum or maximum to name in its messages")
-    return max(lows), min(highs)
+def _of(unit: str) -> str:
+    return f" of{unit}" if unit else ""
 
 
-def _example(high: Decimal) -> str:
-    return "12.5" if high > 100 else "5"
+def _example(setting) -> str:
+    if setting.kind is int:
+        return "5"
+    return "12.5" if setting.maximum > 100 else "5"
 
 
 class ConfigRulesForm(forms.ModelForm):
@@ -129,34 +96,15 @@ class BotConfigForm(ConfigRulesForm):
     class Meta:
         model = BotConfig
         fields = DASHBOARD_FIELDS
-        labels = {
-            "quote_strategy": "Quote strategy",
-            "spread_bps": "Spread (bps)",
-            "bid_notional": "Bid notional",
-            "ask_notional": "Ask notional",
-            "requote_threshold_bps": "Requote threshold (bps)",
-            "max_notional": "Position limit (USD)",
-            "inventory_skew_bps": "Inventory skew (bps)",
-            "fill_cooldown_seconds": "Cooldown after a fill (s)",
-            "flatten_on_stop": "Flatten on stop",
-            "flatten_on_kill": "Flatten on kill",
-            "flatten_after_fill": "Flatten after a fill",
-            "flatten_maker_seconds": "Flatten: maker for (s)",
-        }
-        widgets = {"symbol": forms.Select(choices=[(s, s) for s in KNOWN_SYMBOLS])}
+        labels = {name: SPEC[name].shown_label for name in DASHBOARD_FIELDS}
         error_messages = plain_error_messages(DASHBOARD_FIELDS)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The model's long labels explain each choice in admin; a narrow select shows names.
-        strategy = self.fields["quote_strategy"]
-        if not isinstance(strategy, forms.ChoiceField):
-            raise TypeError(f"quote_strategy is a {type(strategy).__name__}, not a choice field")
-        strategy.choices = [(c, c) for c in BotConfig.QuoteStrategy.values]
-        for name in ("flatten_on_stop", "flatten_on_kill", "flatten_after_fill"):
-            choice = self.fields[name]
-            if isinstance(choice, forms.ChoiceField):
-                choice.choices = [("off", "off"), ("on", "on")]
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ChoiceField) and SPEC[name].choices:
+                field.choices = [(value, value) for value in SPEC[name].values]
 
 
 class StrategyForm(ConfigRulesForm):
@@ -165,5 +113,5 @@ class StrategyForm(ConfigRulesForm):
 
     class Meta:
         model = BotConfig
-        fields = tuple(settings.BOT_DEFAULTS)
-        error_messages = plain_error_messages(settings.BOT_DEFAULTS)
+        fields = tuple(SPEC)
+        error_messages = plain_error_messages(SPEC)

@@ -27,6 +27,7 @@ from dashboard import state, throttle
 from dashboard.auth import api_token_matches
 from trading import bus
 from trading.alerts.conditions import CRITICAL, bot_conditions, epoch, snapshot_age
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS
 
 STATES = ("running", "stopped", "killed")
 FEEDS = ("market", "account")
@@ -132,7 +133,7 @@ def _le(seconds: float) -> str:
 
 def _stale(snapshot: dict, now: float) -> bool:
     age = snapshot_age(snapshot, now)
-    return age is None or age > bus.SNAPSHOT_SECONDS
+    return age is None or age > SNAPSHOT_FRESH_SECONDS
 
 
 def exposition(now: float) -> bytes:

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from dashboard.values import decimal_or_none, parse_time
 from trading import store
-from trading.core.pnl import ZERO, PnlHour
-from trading.engine.ledger_view import fill_view, money_columns
+from trading.core.domain import plain_or_none
+from trading.core.pnl import ZERO, PnlHour, fill_view, money_columns
 from trading.models import BotFill
 from trading.models import PnlHour as PnlHourRow
 
@@ -98,16 +98,16 @@ def db_money(bot: str, now: dt.datetime, history: list[dict]) -> dict:
         "this_hour": current.fills,
         "maker_this_hour": current.maker_fills,
         "taker_this_hour": current.taker_fills,
-        "fees_this_hour": _text(current.fees),
-        "realized_pnl_this_hour": _text(current.realized_pnl),
-        "upnl_change_this_hour": _text(current.upnl_change),
-        "cost_this_hour": _text(current.cost),
-        "cost_per_in_band_hour": _text(
+        "fees_this_hour": plain_or_none(current.fees),
+        "realized_pnl_this_hour": plain_or_none(current.realized_pnl),
+        "upnl_change_this_hour": plain_or_none(current.upnl_change),
+        "cost_this_hour": plain_or_none(current.cost),
+        "cost_per_in_band_hour": plain_or_none(
             current.cost_per_in_band_hour(in_band.get(hour_start.isoformat(), 0.0))
         ),
         "today": sum(h.fills for h in today),
-        "fees_today": _text(sum((h.fees for h in today), ZERO)),
-        "realized_pnl_today": _text(sum((h.realized_pnl for h in today), ZERO)),
+        "fees_today": plain_or_none(sum((h.fees for h in today), ZERO)),
+        "realized_pnl_today": plain_or_none(sum((h.realized_pnl for h in today), ZERO)),
         "recent": [fill_view(store.fill_record(r)) for r in recent],
     }
     by_iso = {k.isoformat(): h for k, h in hours.items()}
@@ -116,10 +116,6 @@ def db_money(bot: str, now: dt.datetime, history: list[dict]) -> dict:
     ]
     account: dict = {"positions": [], "balance": None, "updated_at": None}
     return {"account": account, "fills": fills, "history": money}
-
-
-def _text(value) -> str | None:
-    return None if value is None else format(value, "f")
 
 
 # ---------------------------------------------------------------- GET /api/fills
@@ -154,7 +150,7 @@ def days_of(bot: str, days: int = 7) -> list[dict]:
         day.fees += row.fees.normalize()
         day.realized_pnl += row.realized_pnl.normalize()
     return [
-        {"day": d.isoformat(), "fills": t.fills, "fees": _text(t.fees),
-         "realized_pnl": _text(t.realized_pnl)}
+        {"day": d.isoformat(), "fills": t.fills, "fees": plain_or_none(t.fees),
+         "realized_pnl": plain_or_none(t.realized_pnl)}
         for d, t in sorted(totals.items(), reverse=True)
     ]  # fmt: skip

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from dashboard import event_words, money, reward_panels
 from dashboard.values import decimal_or_none, float_or_none, parse_time, percent_of_hour
-from trading.engine.exchange_uptime import disagrees
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS, TOKEN_WARN_SECONDS
+from trading.core.uptime import disagrees
 
 # Page order: what the bot is and whether it can earn, then this hour's tier budget (the
 # headline), then the details.
@@ -32,8 +33,7 @@ PANELS = (
     "orders",
     "events",
 )
-TOKEN_WARN_BEFORE = dt.timedelta(hours=24)
-STALE_AFTER_SECONDS = 5
+TOKEN_WARN_BEFORE = dt.timedelta(seconds=TOKEN_WARN_SECONDS)
 CHART_HEIGHT = 60  # one SVG unit per minute of the hour
 BAR_PITCH, BAR_WIDTH, EXCHANGE_WIDTH = 20, 11, 5  # ours, and StandX's beside it
 
@@ -169,7 +169,7 @@ def events_context(s: dict, now: dt.datetime) -> dict:
 
 
 def row_context(s: dict, now: dt.datetime) -> dict:
-    """An overview row, from a summary (trading.engine.snapshot.summarize)."""
+    """An overview row, from a summary (trading.core.summary.summarize)."""
     age = _age(s.get("updated_at"), now)
     failures = s.get("failures") or {}
     return {
@@ -291,7 +291,7 @@ def _age_fields(age: float | None) -> dict:
     return {
         "age_s": age,
         "age_attr": None if age is None else f"{max(age, 0.0):.1f}",
-        "stale": age is None or age > STALE_AFTER_SECONDS,
+        "stale": age is None or age > SNAPSHOT_FRESH_SECONDS,
     }
 
 

@@ -29,12 +29,12 @@ def strategy_context(s: dict, now: dt.datetime) -> dict:
     return {
         "known": bool(strategy),
         "name": strategy.get("name") or config.get("quote_strategy"),
+        "description": strategy.get("description"),
         "can_earn": can_earn,
         # Only an explicit False raises the flag: unknown is not the same as cannot.
         "cannot_earn": can_earn is False,
         "problem": strategy.get("problem") or "",
         "band_bps": strategy.get("band_bps") or config.get("uptime_band_bps"),
-        "spread_bps": config.get("spread_bps"),
         "target_bps": strategy.get("target_bps"),
         "margin_bps": strategy.get("margin_bps"),
         "volatility_bps": strategy.get("volatility_bps"),
@@ -112,7 +112,7 @@ def lifetimes_context(s: dict, now: dt.datetime) -> dict:
 
 def row_reward(summary: dict) -> dict:
     """The overview row's strategy, "cannot earn" marker and tier statuses, from a summary
-    (trading.engine.snapshot.summarize: "strategy": {name, can_earn}, "tier": {...})."""
+    (trading.core.summary.summarize: "strategy": {name, can_earn}, "tier": {...})."""
     strategy = summary.get("strategy") or {}
     tier = summary.get("tier") or {}
     statuses = tier.get("statuses") or {}

@@ -16,16 +16,18 @@ from django.utils import timezone
 
 from dashboard.money import db_money
 from trading import bus
+from trading.core.bot_settings import SettingsError
+from trading.core.domain import plain_or_none
 from trading.core.reward import tier_budget
-from trading.core.strategy import SPREAD, spread_problem
-from trading.engine.exchange_uptime import disagrees
-from trading.engine.snapshot import summarize
+from trading.core.strategies import strategy_for
+from trading.core.strategy import Measured
+from trading.core.summary import summarize
+from trading.core.uptime import HISTORY_HOURS, disagrees
 from trading.models import BotConfig, OrderEvent, UptimeHour
 
 DEFAULT_BOT = "default"
 NO_ENGINE = "no engine connected"
 EVENTS_SHOWN = 30
-HISTORY_HOURS = 24
 
 
 def bot_config(name: str) -> BotConfig:
@@ -197,14 +199,23 @@ def _history(hours: dict, hour_start: dt.datetime) -> list[dict]:
 
 def _strategy(config: BotConfig) -> dict:
     """What the config row says (the engine adds what it measures). Whether band quotes fit
-    depends on the book, which only an engine sees: that case is not judged here."""
-    values = config.strategy_values()
-    problem = spread_problem(values) if config.quote_strategy == SPREAD else None
+    depends on the book, which only an engine sees: that case is not judged here (a
+    strategy asked without a book says nothing). A row that is no valid setting (written
+    past the forms) still gets its page: whether it can earn is then unknown."""
+    try:
+        settings = config.settings()
+    except SettingsError:
+        can_earn, problem, description = None, None, None
+    else:
+        strategy = strategy_for(settings)
+        problem = strategy.earn_problem(settings, None, Measured())
+        can_earn, description = problem is None, strategy.describe(settings)
     return {
         "name": config.quote_strategy,
-        "can_earn": problem is None,
+        "description": description,
+        "can_earn": can_earn,
         "problem": problem,
-        "band_bps": _plain(config.uptime_band_bps),
+        "band_bps": plain_or_none(config.uptime_band_bps),
         "target_bps": None,
         "margin_bps": None,
         "volatility_bps": None,
@@ -256,20 +267,16 @@ def _event(e: OrderEvent) -> dict:
         "at": e.at.isoformat(),
         "kind": e.kind,
         "side": e.side,
-        "price": _plain(e.price),
-        "qty": _plain(e.qty),
+        "price": plain_or_none(e.price),
+        "qty": plain_or_none(e.qty),
         "cl_ord_id": e.cl_ord_id,
         "message": e.message,
     }
 
 
-def _plain(value) -> str | None:
-    """A stored Decimal without its trailing zeros and never in exponent form."""
-    return None if value is None else format(value.normalize(), "f")
-
-
 def plain_values(config: BotConfig) -> dict:
     """Strategy values as the engine publishes them: Decimals as strings."""
     return {
-        k: _plain(v) if isinstance(v, Decimal) else v for k, v in config.strategy_values().items()
+        k: plain_or_none(v) if isinstance(v, Decimal) else v
+        for k, v in config.strategy_values().items()
     }

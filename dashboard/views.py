@@ -30,6 +30,9 @@ from dashboard.state import (
 )
 from trading.models import BotConfig
 
+# The change the "cannot earn" banner's one button makes (every other value kept).
+SWITCH_TO_BAND = {"quote_strategy": "band"}
+
 CONTROLS = (
     ("start", "Start", ""),
     ("stop", "Stop", ""),
@@ -168,10 +171,10 @@ def switch_to_band(request, name: str):
     """The "cannot earn" banner's one button: quote_strategy=band, every other value kept.
     The flash says what changed; the engine is told as for any config change."""
     bot = bot_or_404(name)
-    if bot.quote_strategy == BotConfig.QuoteStrategy.BAND:
+    if all(getattr(bot, name) == value for name, value in SWITCH_TO_BAND.items()):
         return _switched(request, bot.name, "already quoting with band; nothing changed", True)
     form, sent = controls.update_config(
-        bot.name, StrategyForm, {"quote_strategy": "band"}, user=request.user.get_username()
+        bot.name, StrategyForm, SWITCH_TO_BAND, user=request.user.get_username()
     )
     if sent is None:
         # str(): Django yields each message as a str, but its stubs type them as

@@ -9,8 +9,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("trading", "dashboard", "mmsite")
-# layer -> the layers of ours it may import (itself always)
+# layer -> the layers of ours it may import (itself always). A layer is a package or a
+# module; a module belongs to the longest layer its name starts with. Every module of ours
+# has one (test_every_module_has_a_layer).
 ALLOWED = {
+    "trading": set(),  # the package itself and its app config
     "trading.core": set(),
     # The reward schedules' files, read and handed to the core's validation.
     "trading.schedules": {"trading.core"},
@@ -18,6 +21,10 @@ ALLOWED = {
     # A reference venue's public stream (issue 23), on the StandX client's stream helpers.
     "trading.reference": {"trading.core", "trading.standx"},
     "trading.sim": {"trading.core", "trading.standx", "trading.schedules", "trading.reference"},
+    "trading.supervisor": {"trading.core"},
+    "trading.models": {"trading.core"},
+    "trading.store": {"trading.core", "trading.models"},
+    "trading.bus": {"trading.core"},
     "trading.engine": {
         "trading.core",
         "trading.schedules",
@@ -25,9 +32,62 @@ ALLOWED = {
         "trading.store",
         "trading.bus",
         "trading.models",
+        "trading.supervisor",
     },
-    # Reads snapshots through the bus, never the engine's insides (its supervisor only).
-    "trading.alerts": {"trading.core", "trading.bus", "trading.engine.supervisor", "mmsite.env"},
+    # Reads snapshots through the bus, never the engine's insides.
+    "trading.alerts": {"trading.core", "trading.bus", "trading.supervisor", "mmsite.env"},
+    # Many bots in one process: engines, the simulator, alerts, and the embedded web server
+    # (mmsite.web serves the site; the fleet never imports the dashboard itself).
+    "trading.fleet": {
+        "trading.core",
+        "trading.standx",
+        "trading.sim",
+        "trading.engine",
+        "trading.alerts",
+        "trading.store",
+        "trading.bus",
+        "trading.models",
+        "trading.supervisor",
+        "mmsite.env",
+        "mmsite.logs",
+        "mmsite.web",
+    },
+    "trading.management": {
+        "trading.core",
+        "trading.standx",
+        "trading.sim",
+        "trading.fleet",
+        "trading.models",
+        "trading.store",
+        "mmsite.env",
+        "mmsite.envfile",
+    },
+    # The web tier (views, API, admin): the models, the store, the bus and the alerts' pure
+    # conditions; never an engine module (it reads what engines publish through the bus).
+    "dashboard": {
+        "trading.core",
+        "trading.models",
+        "trading.store",
+        "trading.bus",
+        "trading.alerts.conditions",
+    },
+    # The site: settings, ASGI, URLs and the web server runbot embeds. Its helpers below are
+    # what every layer may read the environment and log through.
+    "mmsite": {
+        "trading.core",
+        "trading.fleet.accounts",
+        "trading.alerts.urls",
+        # validated at settings load: REWARD_SCHEDULE, REFERENCE_FEED's venue names
+        "trading.schedules",
+        "trading.reference.venues",
+        "dashboard",
+        "mmsite.env",
+        "mmsite.logs",
+        "mmsite.envfile",
+    },
+    "mmsite.env": set(),
+    "mmsite.logs": set(),
+    "mmsite.envfile": set(),
 }
 
 
@@ -97,7 +157,8 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def layer_of(name: str) -> str | None:
-    return next((layer for layer in ALLOWED if name == layer or name.startswith(layer + ".")), None)
+    layers = [layer for layer in ALLOWED if name == layer or name.startswith(layer + ".")]
+    return max(layers, key=len, default=None)
 
 
 def test_no_import_cycles():
@@ -117,6 +178,21 @@ def test_each_layer_imports_only_what_it_may():
             ):
                 wrong.append(f"{name} -> {target}")
     assert wrong == []
+
+
+def test_every_module_has_a_layer():
+    assert [name for name in graph() if layer_of(name) is None] == []
+
+
+def test_no_trading_module_imports_the_dashboard_and_the_dashboard_no_engine_module():
+    edges = graph()
+    assert [
+        f"{a} -> {t}"
+        for a, targets in edges.items()
+        for t in targets
+        if (a.startswith("trading") and t.startswith("dashboard"))
+        or (a.startswith("dashboard") and t.startswith("trading.engine"))
+    ] == []
 
 
 def test_the_checker_sees_a_cycle():

@@ -5,7 +5,7 @@ Engine -> web: once a second per bot, the full snapshot to the bot's group
 (the all-bots page). Per-bot groups keep a page's traffic independent of how many other
 bots run. The snapshot is also stored, as its JSON text, in Django's "snapshots" cache:
 local memory in one process, Redis when the web tier and the engines are split
-(settings.CACHES). It expires after SNAPSHOT_SECONDS, so a bot whose engine stopped
+(settings.CACHES). It expires after SNAPSHOT_FRESH_SECONDS, so a bot whose engine stopped
 publishing (died, stopped, wedged) shows "no engine connected" instead of a frozen page.
 Web -> engine: control messages on the channel "engine.<bot>"; the engine is their only reader.
 """
@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS
+
 log = logging.getLogger(__name__)
 
 OVERVIEW_GROUP = "overview"
@@ -30,8 +32,6 @@ SUMMARY_TYPE = "bot.summary"
 CONTROL_TYPE = "engine.control"
 CONTROL_ACTIONS = frozenset({"start", "stop", "kill", "config"})
 SNAPSHOT_CACHE = "snapshots"
-# A snapshot older than this is no engine's current state (engines publish every second).
-SNAPSHOT_SECONDS = 5
 
 # (The layer's own errors differ by backend: redis raises its ConnectionError, the
 # in-memory layer ChannelFull; callers see one type for "the engine cannot be reached".)
@@ -64,7 +64,7 @@ def _key(bot: str) -> str:
 
 def snapshot_text(bot: str) -> str | None:
     """The bot's latest snapshot as the JSON text an engine stored (None: no engine has
-    published within SNAPSHOT_SECONDS, or the cache cannot be read). Sync: views call it."""
+    published within SNAPSHOT_FRESH_SECONDS, or the cache cannot be read). Sync: views call it."""
     try:
         return caches[SNAPSHOT_CACHE].get(_key(bot))
     except Exception as exc:  # noqa: BLE001  Redis down: the page falls back to the database
@@ -100,9 +100,11 @@ async def publish_snapshot(snapshot: dict, summary: dict) -> None:
 async def _store(bot: str, text: str) -> None:
     cache = caches[SNAPSHOT_CACHE]
     if snapshots_are_local():
-        cache.set(_key(bot), text, SNAPSHOT_SECONDS)  # memory: no I/O to wait for
+        cache.set(_key(bot), text, SNAPSHOT_FRESH_SECONDS)  # memory: no I/O to wait for
     else:
-        await sync_to_async(cache.set, thread_sensitive=False)(_key(bot), text, SNAPSHOT_SECONDS)
+        await sync_to_async(cache.set, thread_sensitive=False)(
+            _key(bot), text, SNAPSHOT_FRESH_SECONDS
+        )
 
 
 def forget_snapshot(bot: str) -> None:

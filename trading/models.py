@@ -13,112 +13,83 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from trading.core.bot_settings import KNOWN_SYMBOLS, SPEC, BotSettings, Setting
 from trading.core.domain import RunState
-from trading.core.inventory import OFF, ON, inventory_problems
+from trading.core.inventory import inventory_problems
 from trading.core.quoting import loop_problems
-from trading.symbols import KNOWN_SYMBOLS
+from trading.core.strategies import strategy_for
 
 # The strategy values trading.core.quoting.loop_problems judges together.
 LOOP_FIELDS = ("spread_bps", "proximity_guard_bps", "max_spread_deviation_bps")
 # ... and the ones trading.core.inventory.inventory_problems judges together.
 INVENTORY_FIELDS = ("max_notional", "bid_notional", "ask_notional")
-# Inventory control (issue 16), each off by default: shown together on the dashboard and admin.
-INVENTORY_CONTROL_FIELDS = (
-    "inventory_skew_bps",
-    "fill_cooldown_seconds",
-    "flatten_on_stop",
-    "flatten_on_kill",
-    "flatten_after_fill",
-    "flatten_maker_seconds",
-)
+# A "more than 0" minimum, as the columns have always stored it (forms say "more than 0").
+SMALLEST_POSITIVE = Decimal("0.000001")
 
 
 def validate_symbol(value: str) -> None:
+    """Migration 0001's validator of `symbol` (the column now checks its choices)."""
     if value not in KNOWN_SYMBOLS:
         raise ValidationError(
             f"Unknown symbol {value!r}; choose one of {', '.join(KNOWN_SYMBOLS)}."
         )
 
 
-def _positive(limit: str):
-    return [MinValueValidator(Decimal("0.000001")), MaxValueValidator(Decimal(limit))]
+def setting_field(name: str) -> models.Field:
+    """BotConfig's column for a setting, from its declaration (trading/core/bot_settings.py):
+    the default, the bounds as validators, the choices and the help text."""
+    setting = SPEC[name]
+    default, text = setting.stored_default, setting.help
+    if setting.choices:
+        return models.CharField(
+            max_length=setting.length, choices=setting.choices, default=default, help_text=text
+        )
+    validators = _bounds(setting)
+    if setting.kind is int:
+        return models.PositiveIntegerField(validators=validators, default=default, help_text=text)
+    return models.DecimalField(
+        max_digits=setting.digits,
+        decimal_places=setting.places,
+        validators=validators,
+        default=default,
+        help_text=text,
+    )
+
+
+def _bounds(setting: Setting) -> list:
+    low, high = setting.minimum, setting.maximum
+    validators: list = []
+    if low is not None:
+        least = SMALLEST_POSITIVE if setting.above_minimum else low
+        validators.append(MinValueValidator(int(least) if setting.kind is int else least))
+    if high is not None:
+        validators.append(MaxValueValidator(int(high) if setting.kind is int else high))
+    return validators
 
 
 class BotConfig(models.Model):
-    """One row per named bot; a fresh install has one, 'default'."""
-
-    class RequoteMode(models.TextChoices):
-        MAKE_BEFORE_BREAK = "make_before_break"
-        CANCEL_FIRST = "cancel_first"
-
-    class QuoteStrategy(models.TextChoices):
-        SPREAD = "spread", "spread: mid ± SPREAD_BPS (the original)"
-        BAND = "band", "band: both sides held inside the reward band of the mark"
+    """One row per named bot; a fresh install has one, 'default'. Its settings' columns are
+    built from their one declaration (trading/core/bot_settings.py)."""
 
     name = models.SlugField(max_length=40, unique=True, default="default")
-    symbol = models.CharField(max_length=20, validators=[validate_symbol])
-    spread_bps = models.DecimalField(max_digits=10, decimal_places=4, validators=_positive("1000"))
-    bid_notional = models.DecimalField(
-        max_digits=20, decimal_places=4, validators=_positive("10000000")
-    )
-    ask_notional = models.DecimalField(
-        max_digits=20, decimal_places=4, validators=_positive("10000000")
-    )
-    requote_threshold_bps = models.DecimalField(
-        max_digits=10, decimal_places=4, validators=_positive("1000")
-    )
-    refresh_interval = models.DecimalField(
-        max_digits=8,
-        decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.05")), MaxValueValidator(Decimal("60"))],
-    )
-    proximity_guard_bps = models.DecimalField(
-        max_digits=10,
-        decimal_places=4,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1000"))],
-    )
-    max_notional = models.DecimalField(
-        max_digits=20, decimal_places=4, validators=_positive("100000000")
-    )
-    max_consecutive_failures = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(1000)]
-    )
-    stale_order_seconds = models.DecimalField(
-        max_digits=10,
-        decimal_places=3,
-        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("86400"))],
-    )
-    max_spread_deviation_bps = models.DecimalField(
-        max_digits=10, decimal_places=4, validators=_positive("10000")
-    )
-    uptime_target_minutes = models.PositiveIntegerField(validators=[MaxValueValidator(60)])
-    uptime_band_bps = models.DecimalField(
-        max_digits=10, decimal_places=4, validators=_positive("1000")
-    )
-    requote_mode = models.CharField(max_length=20, choices=RequoteMode.choices)
-    quote_strategy = models.CharField(
-        max_length=10, choices=QuoteStrategy.choices, default=QuoteStrategy.SPREAD
-    )
-    band_margin_bps = models.DecimalField(
-        max_digits=8,
-        decimal_places=4,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
-        help_text="band: least distance kept from the band's edge, bps (0: from measured "
-        "volatility and latency)",
-    )
-    band_min_rest_seconds = models.DecimalField(
-        max_digits=6,
-        decimal_places=2,
-        default=Decimal("3"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("60"))],
-        help_text="band: an order rests at least this long before a non-urgent cancel",
-    )
-    band_max_requests_per_minute = models.PositiveIntegerField(
-        default=300,
-        validators=[MinValueValidator(10), MaxValueValidator(3000)],
-        help_text="band: above this many requests a minute the bot holds its orders longer",
-    )
+    symbol = setting_field("symbol")
+    spread_bps = setting_field("spread_bps")
+    bid_notional = setting_field("bid_notional")
+    ask_notional = setting_field("ask_notional")
+    requote_threshold_bps = setting_field("requote_threshold_bps")
+    refresh_interval = setting_field("refresh_interval")
+    proximity_guard_bps = setting_field("proximity_guard_bps")
+    max_notional = setting_field("max_notional")
+    max_consecutive_failures = setting_field("max_consecutive_failures")
+    stale_order_seconds = setting_field("stale_order_seconds")
+    max_spread_deviation_bps = setting_field("max_spread_deviation_bps")
+    uptime_target_minutes = setting_field("uptime_target_minutes")
+    uptime_band_bps = setting_field("uptime_band_bps")
+    requote_mode = setting_field("requote_mode")
+    quote_strategy = setting_field("quote_strategy")
+    band_margin_bps = setting_field("band_margin_bps")
+    band_min_rest_seconds = setting_field("band_min_rest_seconds")
+    band_max_requests_per_minute = setting_field("band_max_requests_per_minute")
 
     # What the environment (.env) said at this bot's last start: {"mode": sim|live, "env":
     # {field: value as text}} of the env-seeded strategy values, never secrets. A value that
@@ -126,48 +97,12 @@ class BotConfig(models.Model):
     last_start = models.JSONField(default=dict, blank=True, editable=False)
 
     # Inventory control (trading/core/inventory.py, docs/operations.md "Inventory and risk").
-    inventory_skew_bps = models.DecimalField(
-        max_digits=8,
-        decimal_places=4,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
-        help_text="the side that adds to the position moves this many bps away from the mark "
-        "at MAX_NOTIONAL (in proportion below it), never out of the reward band; 0: off",
-    )
-    fill_cooldown_seconds = models.DecimalField(
-        max_digits=7,
-        decimal_places=3,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("600"))],
-        help_text="after a fill, that side places nothing for this long; 0: off",
-    )
-    flatten_on_stop = models.CharField(
-        max_length=3,
-        choices=[(OFF, "off: a stop keeps the position"), (ON, "on: a stop flattens it")],
-        default=OFF,
-        help_text="stop and process shutdown close the position with reduce-only orders",
-    )
-    flatten_on_kill = models.CharField(
-        max_length=3,
-        choices=[(OFF, "off: a kill keeps the position"), (ON, "on: a kill flattens it")],
-        default=OFF,
-        help_text="a kill (by hand or the kill switch) closes the position with reduce-only orders",
-    )
-    flatten_after_fill = models.CharField(
-        max_length=3,
-        choices=[(OFF, "off: fills build a position"), (ON, "on: each fill is flattened")],
-        default=OFF,
-        help_text="after a fill while running, close the position with reduce-only orders "
-        "(maker at the touch, then taker)",
-    )
-    flatten_maker_seconds = models.DecimalField(
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("3"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
-        help_text="flattening: how long the reduce-only maker order at the touch waits before "
-        "a taker order closes the rest; 0: taker at once",
-    )
+    inventory_skew_bps = setting_field("inventory_skew_bps")
+    fill_cooldown_seconds = setting_field("fill_cooldown_seconds")
+    flatten_on_stop = setting_field("flatten_on_stop")
+    flatten_on_kill = setting_field("flatten_on_kill")
+    flatten_after_fill = setting_field("flatten_after_fill")
+    flatten_maker_seconds = setting_field("flatten_maker_seconds")
 
     run_state = models.CharField(
         max_length=10,
@@ -208,9 +143,16 @@ class BotConfig(models.Model):
         return config
 
     def strategy_values(self) -> dict:
-        """Every strategy field as plain values (what the engine and the API see)."""
-        names = list(settings.BOT_DEFAULTS)
-        return {n: getattr(self, n) for n in names}
+        """Every setting as stored (Decimals, whole numbers, words)."""
+        return {name: getattr(self, name) for name in SPEC}
+
+    def settings(self) -> BotSettings:
+        """The typed settings the engine runs on. SettingsError names a stored value that is
+        not valid (a row written by hand or by an older version), or a quote_strategy no
+        strategy is registered for (UnknownStrategy): refused where settings are loaded."""
+        settings = BotSettings.from_values(self.strategy_values())
+        strategy_for(settings)
+        return settings
 
 
 class UptimeHour(models.Model):

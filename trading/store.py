@@ -20,8 +20,9 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from trading.core.domain import Side
+from trading.core.domain import Side, plain_or_none
 from trading.core.pnl import FillRecord, PnlHour
+from trading.core.times import iso_time
 from trading.models import BotConfig, BotFill, OrderEvent, UptimeHour
 from trading.models import PnlHour as PnlHourRow
 
@@ -69,11 +70,11 @@ class EventRecord:
 
     def as_dict(self) -> dict:
         return {
-            "at": to_datetime(self.at).isoformat(),
+            "at": iso_time(self.at),
             "kind": self.kind,
             "side": self.side,
-            "price": _text(self.price),
-            "qty": _text(self.qty),
+            "price": plain_or_none(self.price),
+            "qty": plain_or_none(self.qty),
             "cl_ord_id": self.cl_ord_id,
             "message": self.message,
         }
@@ -86,10 +87,6 @@ class HourRow:
     hour: float
     symbol: str = ""
     figures: dict = field(default_factory=dict)  # subset of UPTIME_FIELDS + REWARD_FIELDS
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def to_datetime(epoch: float) -> dt.datetime:

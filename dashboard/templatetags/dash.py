@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
+
+from dashboard.values import decimal_or_none
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS
 
 register = template.Library()
 
 
-def _number(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
+_number = decimal_or_none
+
+
+@register.simple_tag
+def snapshot_fresh_seconds() -> int:
+    """For the page's script: past this a bot's figures are stale."""
+    return SNAPSHOT_FRESH_SECONDS
 
 
 @register.filter

@@ -2,9 +2,11 @@
 // updating and reconnects by itself (with backoff). This file only reads its events, counts
 // ages on and makes a page whose bots stopped reporting look stale.
 (function () {
+  // Engines publish every second; past this a bot is stale (trading.core.thresholds, set on
+  // this script's tag).
+  var STALE_AFTER_S = parseFloat(document.currentScript.dataset.staleAfterS);
   var conn = document.getElementById("conn"), live = document.getElementById("live");
   if (!conn || !live) return;
-  var STALE_AFTER_S = 5; // engines publish every second; dashboard.render.STALE_AFTER_SECONDS
   var banner = document.getElementById("stale-banner");
   var lastFrame = 0;
   function show(state) { conn.dataset.state = state; }
@@ -31,8 +33,8 @@
   }
 
   function tick() {
-    // An open socket with no frame for 5 s: the server is up but nothing publishes.
-    if (conn.dataset.state === "live" && lastFrame && Date.now() - lastFrame > 5000) show("quiet");
+    // An open socket with no frame for as long: the server is up but nothing publishes.
+    if (conn.dataset.state === "live" && lastFrame && Date.now() - lastFrame > STALE_AFTER_S * 1000) show("quiet");
     var stale = [], oldest = 0;
     document.querySelectorAll("[data-age-s]").forEach(function (el) {
       var seconds = ageOf(el), scope = el.closest("[data-stale-scope], tr.bot-row") || el;

@@ -8,7 +8,7 @@ import datetime as dt
 from asgiref.sync import async_to_sync
 
 from trading import bus
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 
 def make_snapshot(
@@ -166,6 +166,7 @@ def spread_strategy(can_earn: bool = False) -> dict:
     """The default install's strategy: spread 50 bps, outside the 10 bps band."""
     return {
         "name": "spread",
+        "description": "50 bps each side of the mid, requote beyond 25 bps",
         "can_earn": can_earn,
         "problem": None if can_earn else SPREAD_PROBLEM,
         "band_bps": "10",
@@ -181,6 +182,8 @@ def spread_strategy(can_earn: bool = False) -> dict:
 def band_strategy(**overrides) -> dict:
     return {
         "name": "band",
+        "description": "both sides inside 10 bps of the mark (margin auto, min rest 3s, at "
+        "most 300 requests a minute)",
         "can_earn": True,
         "problem": None,
         "band_bps": "10",

@@ -9,7 +9,7 @@ import pytest
 
 from tests.dashboard.conftest import actions, config_row, make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 from trading.models import BotConfig
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from dashboard import render
 from dashboard.templatetags.dash import age, bps, num
 from tests.dashboard.snapshots import make_snapshot
 from tests.dashboard.ws_helpers import PANEL_IDS
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 NOW = dt.datetime(2026, 1, 5, 14, 20, tzinfo=dt.UTC)
 

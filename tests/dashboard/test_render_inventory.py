@@ -7,6 +7,7 @@ import datetime as dt
 
 from dashboard import render
 from tests.dashboard.snapshots import make_snapshot
+from trading.core.bot_settings import DEFAULTS
 from trading.core.orders import OrderTracker
 from trading.engine.inventory_view import inventory_view
 from trading.engine.state import BotState
@@ -30,18 +31,18 @@ def status_html(state: BotState) -> str:
 
 
 def test_the_status_panel_says_what_stop_and_kill_do_with_the_position():
-    state = BotState("default", "sim", OrderTracker("mmbot-x-"), values=dict(VALUES))
+    state = BotState("default", "sim", OrderTracker("mmbot-x-"), adopted=DEFAULTS.updated(VALUES))
     html = status_html(state)
     assert "position at stop: kept (flatten on stop is off)" in html
     assert "at kill: flattened (reduce-only maker at the touch for 3s, then taker)" in html
     assert "limit 150 USD (5 fills on one side)" in html
     assert 'data-field="position-at-end"' not in html and "after each fill" not in html
-    state.values["flatten_after_fill"] = "on"
+    state.adopted = state.settings.updated({"flatten_after_fill": "on"})
     assert "after each fill: flattened" in status_html(state)
 
 
 def test_the_status_panel_says_what_the_last_stop_did():
-    state = BotState("default", "sim", OrderTracker("mmbot-x-"), values=dict(VALUES))
+    state = BotState("default", "sim", OrderTracker("mmbot-x-"), adopted=DEFAULTS.updated(VALUES))
     state.run.position = "flattened long 0.0008 BTC-USD (maker)"
     html = status_html(state)
     assert "last stop/kill: flattened long 0.0008 BTC-USD (maker)" in html

@@ -15,7 +15,7 @@ from tests.dashboard.snapshots import (
     spread_strategy,
     tier,
 )
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 NOW = dt.datetime(2026, 11, 29, 13, 20, tzinfo=dt.UTC)
 HOUR = "2026-11-29T13:00:00+00:00"
@@ -93,12 +93,10 @@ def test_band_line_shows_what_it_aims_for_and_what_it_measured():
 
 
 def test_spread_line_names_the_spread_and_the_band():
-    html = panel(
-        "strategy",
-        strategy=spread_strategy(can_earn=True),
-        config={"spread_bps": "8", "uptime_band_bps": "10"},
-    )
-    assert "mid ± <b>8</b> bps" in html and "±10 bps of the mark" in html
+    html = panel("strategy", strategy=spread_strategy(can_earn=True))
+    line = re.search(r'<p class="strategy-line".*?</p>', html, re.S).group(0)
+    assert "50 bps each side of the mid" in line and "±10 bps of the mark" in line
+    assert "aiming" not in line
 
 
 # ---------------------------------------------------------------- size and lifetimes
@@ -221,6 +219,11 @@ def test_overview_row_from_an_older_summary_shows_dashes():
     assert 'data-field="strategy">–</td>' in html and "cannot-earn" not in html
 
 
-def test_band_without_measurements_says_none_yet():
+def test_band_without_measurements_says_what_it_will_aim_for():
     html = panel("strategy", strategy=band_strategy(target_bps=None, margin_bps=None))
-    assert "comes from the engine's measurements (none yet)" in html and "aiming" not in html
+    assert "both sides inside 10 bps of the mark (margin auto" in html and "aiming" not in html
+
+
+def test_a_strategy_line_is_the_strategys_own_description():
+    html = panel("strategy", strategy=band_strategy(description="each side 4 bps from the mark"))
+    assert "each side 4 bps from the mark · the reward band is ±10 bps" in html

@@ -11,7 +11,7 @@ from django.test import Client
 from mmsite.env import Secret
 from tests.dashboard.conftest import make_bot
 from tests.dashboard.snapshots import make_snapshot, publish_sync
-from trading.engine.snapshot import summarize
+from trading.core.summary import summarize
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from tests.integration.conftest import free_port
 from tests.trading.fleet.lease_cases import ROOT
 from trading import bus
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS
 
 
 def redis_layer(url: str, prefix: str = "mmtest") -> dict:
@@ -148,7 +149,7 @@ async def test_the_web_tier_reads_a_workers_latest_snapshot_until_it_expires(lay
     assert await asyncio.to_thread(bus.latest_snapshot, "eth") == json.loads(snapshot)
     assert await asyncio.to_thread(bus.latest_snapshot, "btc") is None
     expires_in = await layer.connection(0).ttl("mmtest:1:snapshot:eth")  # Django's key
-    assert 0 < expires_in <= bus.SNAPSHOT_SECONDS
+    assert 0 < expires_in <= SNAPSHOT_FRESH_SECONDS
 
 
 async def test_publishing_with_redis_down_never_stalls_the_engine(settings):
@@ -170,9 +171,8 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     killed within 5 s of stopping Redis)."""
     from trading.engine.engine import Engine
     from trading.engine.feeds import SharedFeed
-    from trading.engine.loops import control_loop
-    from trading.engine.supervisor import supervise
     from trading.standx.rest import StandXRest
+    from trading.supervisor import supervise
 
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{free_port()}/0")
     async with asyncio.timeout(5):
@@ -180,10 +180,7 @@ async def test_a_redis_outage_never_counts_as_an_engine_failure(settings):
     rest = StandXRest("http://127.0.0.1:9")
     engine = Engine("eth", rest, SharedFeed("ws://127.0.0.1:9", None, "account"), "sim")
 
-    async def control() -> None:
-        await control_loop(engine.bot, engine.run_control.on_control, engine.config.reload)
-
-    task = asyncio.create_task(supervise("control", control, engine.on_task_failure))
+    task = asyncio.create_task(supervise("control", engine.follow_controls, engine.on_task_failure))
     await asyncio.sleep(2.5)
     assert not task.done()
     assert engine.failures.total == 0 and engine.failures.consecutive == 0

@@ -12,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from trading.core.thresholds import SNAPSHOT_FRESH_SECONDS, TOKEN_WARN_SECONDS
 from trading.core.times import iso_epoch
 
 CRITICAL, WARNING = "critical", "warning"
-FRESH_SECONDS = 5.0  # engines publish every second; bus.SNAPSHOT_SECONDS expires them after 5
-TOKEN_WARN_SECONDS = 24 * 3600.0  # a day's notice to renew the access token
 TIER_GRACE_MINUTES = 10.0  # before this, an hour's pace is noise (one requote is a minute)
 AT_RISK = ("at risk", "out of reach")
 FEEDS = ("market", "account")
@@ -60,7 +59,7 @@ def bot_conditions(snapshot: dict | None, now: float) -> list[Condition]:
 
 def _engine(snapshot: dict, now: float) -> list[Condition]:
     age = snapshot_age(snapshot, now)
-    if age is not None and age <= FRESH_SECONDS:
+    if age is not None and age <= SNAPSHOT_FRESH_SECONDS:
         return []
     said = "never" if age is None else f"{age:.0f} s ago"
     return [Condition("engine", CRITICAL, f"the engine's last update was {said}")]

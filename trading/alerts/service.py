@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from mmsite.env import Secret
 from trading.alerts.notify import Alert, AlertSender
 from trading.alerts.watcher import AlertWatcher
-from trading.engine.supervisor import supervise
+from trading.supervisor import supervise
 
 DRAIN_SECONDS = 5.0
 

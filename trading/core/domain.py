@@ -14,6 +14,16 @@ from typing import Any
 BPS = Decimal("10000")
 
 
+def plain(value: Decimal) -> str:
+    """The one way a Decimal is written as text: as a person writes it, 50 not 50.0000 (a
+    column's scale) or 5E+1, 0.5 not .5, never in exponent form."""
+    return format(value.normalize(), "f")
+
+
+def plain_or_none(value: Decimal | None) -> str | None:
+    return None if value is None else plain(value)
+
+
 class Side(enum.StrEnum):
     BUY = "buy"
     SELL = "sell"

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from trading.core.domain import BPS, BookTop, LiveOrder, Quote, Side, SymbolSpec
+from trading.core.bot_settings import BotSettings
+from trading.core.domain import BPS, BookTop, LiveOrder, Quote, Side, SymbolSpec, plain
 from trading.core.quoting import adds_exposure, round_down_to_tick, round_up_to_tick
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
 TAKER_SLIP_BPS = Decimal("50")  # how far through the touch the IOC may trade
-OFF, ON = "off", "on"
 
 
 # ---------------------------------------------------------------- the position limit
@@ -96,11 +96,11 @@ class ExposureLimit:
 
 
 def exposure_limit(
-    values: Mapping[str, Any], position_qty: Decimal, mid: Decimal
+    settings: BotSettings, position_qty: Decimal, mid: Decimal
 ) -> ExposureLimit | None:
-    """The configured limit (None when MAX_NOTIONAL is not set: nothing to hold to)."""
-    limit = _number(values, "max_notional")
-    return None if limit is None or limit <= 0 else ExposureLimit(limit, position_qty, mid)
+    """The configured limit (None when MAX_NOTIONAL leaves nothing to hold to)."""
+    limit = settings.max_notional
+    return None if limit <= 0 else ExposureLimit(limit, position_qty, mid)
 
 
 # ---------------------------------------------------------------- inventory skew
@@ -146,11 +146,9 @@ class Skew:
 NO_SKEW = Skew(None, ZERO)
 
 
-def skew_for(values: Mapping[str, Any], position_qty: Decimal, mid: Decimal) -> Skew:
+def skew_for(settings: BotSettings, position_qty: Decimal, mid: Decimal) -> Skew:
     side = adding_side(position_qty)
-    skew = Decimal(str(values.get("inventory_skew_bps", "0")))
-    limit = Decimal(str(values.get("max_notional", "0")))
-    shift = skew_shift_bps(position_qty, mid, limit, skew)
+    shift = skew_shift_bps(position_qty, mid, settings.max_notional, settings.inventory_skew_bps)
     return Skew(side, shift) if side is not None and shift > 0 else NO_SKEW
 
 
@@ -219,10 +217,9 @@ def flatten_order(
     return FlattenOrder(Quote(side, price, qty), "ioc" if taker else "alo", taker)
 
 
-def flatten_wanted(values: Mapping[str, Any], why: str) -> bool:
+def flatten_wanted(settings: BotSettings, why: str) -> bool:
     """Whether a stop ("stop", "shutdown") or a kill ("kill") flattens, per the config."""
-    field = "flatten_on_kill" if why == "kill" else "flatten_on_stop"
-    return bool(values.get(field, OFF) == ON)
+    return settings.flatten_on_kill if why == "kill" else settings.flatten_on_stop
 
 
 # ---------------------------------------------------------------- rules between fields
@@ -240,8 +237,8 @@ def inventory_problems(values: Mapping[str, Any]) -> dict[str, str]:
     largest = max(sizes)
     return {
         "max_notional": (
-            f"MAX_NOTIONAL ({_shown(limit)}) is below one order's notional "
-            f"({_shown(largest)}): even a flat bot could not place a full order. Make "
+            f"MAX_NOTIONAL ({plain(limit)}) is below one order's notional "
+            f"({plain(largest)}): even a flat bot could not place a full order. Make "
             f"MAX_NOTIONAL at least BID_NOTIONAL and ASK_NOTIONAL (e.g. 5 x the order "
             "notional: five fills on one side)."
         )
@@ -254,7 +251,3 @@ def _number(values: Mapping[str, Any], name: str) -> Decimal | None:
     except (KeyError, ArithmeticError):
         return None
     return number if number.is_finite() else None
-
-
-def _shown(number: Decimal) -> str:
-    return f"{number.normalize():f}"

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.core.domain import BPS, Side
+from trading.core.domain import BPS, Side, plain_or_none
+from trading.core.times import iso_time
 
 ZERO = Decimal("0")
 MAKER_FEE = Decimal("0.0001")  # StandX's standard rates (docs/standx-protocol.md §3.1)
@@ -108,3 +109,35 @@ class PnlHour:
             return None
         hours = Decimal(str(round(in_band_seconds, 3))) / HOUR_SECONDS
         return (self.cost / hours).quantize(Decimal("0.0001"))
+
+
+# ---------------------------------------------------------------- as the snapshot shows them
+
+
+def fill_view(f: FillRecord) -> dict[str, object]:
+    """One fill as the snapshot's `fills.recent` shows it (the engine's and the database's)."""
+    return {
+        "time": iso_time(f.at),
+        "symbol": f.symbol,
+        "side": f.side.value,
+        "price": plain_or_none(f.price),
+        "qty": plain_or_none(f.qty),
+        "fee": plain_or_none(f.fee),
+        "liquidity": f.liquidity,
+        "realized_pnl": plain_or_none(f.realized_pnl),
+        "markout_bps": plain_or_none(f.markout_bps),
+        "trade_id": f.trade_id,
+        "cl_ord_id": f.cl_ord_id,
+    }
+
+
+def money_columns(hour: PnlHour | None, in_band_seconds: float) -> dict[str, object]:
+    """The money an hour row of the history carries (zero where nothing was traded)."""
+    hour = hour or PnlHour(0)
+    return {
+        "fills": hour.fills,
+        "fees": plain_or_none(hour.fees),
+        "realized_pnl": plain_or_none(hour.realized_pnl),
+        "upnl_change": plain_or_none(hour.upnl_change),
+        "cost_per_in_band_hour": plain_or_none(hour.cost_per_in_band_hour(in_band_seconds)),
+    }

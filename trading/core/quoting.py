@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
-from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec
+from trading.core.bot_settings import BotSettings
+from trading.core.domain import BPS, BookTop, Quote, Side, SymbolSpec, plain
 
 ZERO = Decimal("0")
 
@@ -64,14 +65,14 @@ class QuoteParams:
     proximity_guard_bps: Decimal = ZERO
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> QuoteParams:
-        """Build from a BOT_DEFAULTS-shaped mapping (lower-case setting names)."""
+    def from_settings(cls, settings: BotSettings) -> QuoteParams:
         return cls(
-            **{
-                name: Decimal(str(config[name]))
-                for name in cls.__dataclass_fields__
-                if name in config
-            }
+            settings.spread_bps,
+            settings.bid_notional,
+            settings.ask_notional,
+            settings.max_spread_deviation_bps,
+            settings.max_notional,
+            settings.proximity_guard_bps,
         )
 
 
@@ -287,10 +288,6 @@ def _bps_value(values: Mapping[str, Any], name: str) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _shown(number: Decimal) -> str:
-    return f"{number.normalize():f}"
-
-
 # The distances a fresh quote keeps from the mid: (field, variable, how it applies).
 _LOOP_DISTANCES = (
     ("spread_bps", "SPREAD_BPS", "each side sits SPREAD_BPS from the mid"),
@@ -332,8 +329,8 @@ def loop_problems(values: Mapping[str, Any]) -> dict[str, str]:
         distance = _bps_value(values, field)
         if distance is not None and 0 < distance <= guard:
             problems[field] = (
-                f"{name} ({_shown(distance)}) is not wider than PROXIMITY_GUARD_BPS "
-                f"({_shown(guard)}). As {why}, every new bid would be within "
+                f"{name} ({plain(distance)}) is not wider than PROXIMITY_GUARD_BPS "
+                f"({plain(guard)}). As {why}, every new bid would be within "
                 "PROXIMITY_GUARD_BPS of the best ask (and every new ask within it of the best "
                 "bid), so it would be replaced at once: a requote loop; make "
                 f"{name} wider than PROXIMITY_GUARD_BPS."

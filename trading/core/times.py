@@ -1,5 +1,5 @@
-"""Times as the exchange, the snapshots and the simulator write them (ISO-8601 text), and
-the UTC hour every figure is kept by."""
+"""Times as the exchange, the snapshots and the simulator write them: ISO-8601 text, read
+(`iso_epoch`) and written (`iso_time`) one way; and the UTC hour every figure is kept by."""
 
 from __future__ import annotations
 
@@ -23,3 +23,8 @@ def iso_epoch(text: object) -> float | None:
     except ValueError:
         return None
     return (when if when.tzinfo else when.replace(tzinfo=dt.UTC)).timestamp()
+
+
+def iso_time(epoch: float) -> str:
+    """The one way a time is written: ISO-8601 UTC ("2026-01-05T14:20:00+00:00")."""
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()

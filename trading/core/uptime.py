@@ -56,6 +56,10 @@ from trading.core.reward_schedule import RewardSchedule, SymbolTerms
 from trading.core.times import HOUR as HOUR  # re-exported: the hour arithmetic's home is times
 from trading.core.times import hour_start as hour_start
 
+# The hours the history keeps and shows: this one and the 23 before it (the engine, the
+# ledger, the database view and the chart).
+HISTORY_HOURS = 24
+
 
 def split_by_hour(start: float, end: float) -> list[tuple[int, float]]:
     """[(hour_start, seconds)] covering [start, end); empty when end <= start."""
@@ -258,3 +262,12 @@ class UptimeMeter:
         hour = amounts.hour_start
         row = self._own.get(hour) or HourUptime(hour)
         self._own[hour] = row.plus(amounts)
+
+
+# StandX's own in-band figure for an hour against ours (trading/engine/exchange_uptime.py).
+DISAGREE_SECONDS = 180.0
+
+
+def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:
+    """Only a finished hour can be compared; a few minutes of difference is normal."""
+    return now >= hour + HOUR and abs(theirs - ours) > DISAGREE_SECONDS

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import datetime as dt
 import logging
 from collections.abc import Callable
 from decimal import Decimal
 
-from trading.core.domain import Balance, Position
+from trading.core.domain import Balance, Position, plain_or_none
+from trading.core.times import iso_time
 from trading.engine.state import BotState
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
 
 log = logging.getLogger(__name__)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
 
 
 class AccountWatch:
@@ -107,11 +99,11 @@ class AccountWatch:
         rows = [
             {
                 "symbol": p.symbol,
-                "qty": _text(p.qty),
-                "entry_price": _text(p.entry_price),
-                "mark_price": _text(self.mark_of(p.symbol)),
-                "upnl": _text(self.upnl_of(p.symbol)),
-                "margin": _text(self.margin_of(p)),
+                "qty": plain_or_none(p.qty),
+                "entry_price": plain_or_none(p.entry_price),
+                "mark_price": plain_or_none(self.mark_of(p.symbol)),
+                "upnl": plain_or_none(self.upnl_of(p.symbol)),
+                "margin": plain_or_none(self.margin_of(p)),
             }
             for p in sorted(self.positions.values(), key=lambda p: p.symbol)
         ]
@@ -119,9 +111,13 @@ class AccountWatch:
         balance = None
         if b is not None:
             balance = {
-                "balance": _text(b.balance),
-                "available": _text(b.cross_available),
-                "equity": _text(b.equity),
-                "upnl": _text(b.upnl),
+                "balance": plain_or_none(b.balance),
+                "available": plain_or_none(b.cross_available),
+                "equity": plain_or_none(b.equity),
+                "upnl": plain_or_none(b.upnl),
             }
-        return {"positions": rows, "balance": balance, "updated_at": _iso(self.updated_at)}
+        return {
+            "positions": rows,
+            "balance": balance,
+            "updated_at": None if self.updated_at is None else iso_time(self.updated_at),
+        }

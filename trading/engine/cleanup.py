@@ -19,8 +19,8 @@ from trading.core.backoff import Backoff
 from trading.core.domain import OrderState
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
-from trading.engine.supervisor import bounded_lock
 from trading.standx.errors import AuthError, StandXError
+from trading.supervisor import bounded_lock
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,16 @@ from decimal import Decimal
 
 from trading import store
 from trading.core.backoff import Backoff
+from trading.core.bot_settings import BotSettings, SettingsError, as_stored_text
 from trading.core.domain import RunState, SymbolSpec
 from trading.engine.cleanup import OrderCleanup
 from trading.engine.eventlog import EventLog
 from trading.engine.failures import Failures
 from trading.engine.runcontrol import RunControl
 from trading.engine.state import BotState, Signals
-from trading.engine.supervisor import bounded_lock
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.rest import StandXRest
+from trading.supervisor import bounded_lock
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class ConfigFollower:
             config = await store.call(store.load_config, self.state.bot)
             if config is not None:
                 self._updated_at = config.updated_at
-                self.adopt(config.strategy_values())
+                self.adopt(config.settings())
                 self.state.market.reset(config.symbol)
                 self.state.spec = await self.spec_for(config.symbol)
                 return config
@@ -83,10 +84,10 @@ class ConfigFollower:
             raise RuntimeError(f"no symbol spec for {symbol}")
         return specs[symbol]
 
-    def adopt(self, values: dict) -> None:
-        self.state.values = values
-        self.failures.limit = int(values["max_consecutive_failures"])
-        self.uptime.set_band(Decimal(str(values["uptime_band_bps"])))
+    def adopt(self, settings: BotSettings) -> None:
+        self.state.adopted = settings
+        self.failures.limit = settings.max_consecutive_failures
+        self.uptime.set_band(settings.uptime_band_bps)
 
     async def poll(self) -> None:
         """A change saved from admin or another process applies within a few seconds."""
@@ -99,18 +100,30 @@ class ConfigFollower:
         if config is None:
             return
         self._updated_at = config.updated_at
-        new, old = config.strategy_values(), dict(self.state.values)
-        changed = {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
-        if changed:
-            text = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in changed.items())
-            self.events.add("config", f"{source}: {text}"[:500])
-            self.adopt(new)
+        await self._follow_settings(config, source)
+        await self.run.follow_stored(RunState(config.run_state), config.state_reason)
+
+    async def _follow_settings(self, config, source: str) -> None:
+        try:
+            new = config.settings()
+        except SettingsError as exc:
+            # A row written past the forms (by hand, an older version): quote on as before.
+            self.events.add("error", f"{source}: not applied, the row is invalid: {exc}"[:500])
+            log.error("bot %s: configuration not applied: %s", self.state.bot, exc)
+            return
+        changed = new.changes_from(self.state.settings)
+        if not changed:
+            return
+        text = ", ".join(
+            f"{k}: {as_stored_text(a)} -> {as_stored_text(b)}" for k, (a, b) in changed.items()
+        )
+        self.events.add("config", f"{source}: {text}"[:500])
+        self.adopt(new)
         if "symbol" in changed:
-            await self.switch_symbol(new["symbol"])
+            await self.switch_symbol(new.symbol)
         elif any(k in changed for k in QUOTE_FIELDS):
             self.state.tracker.new_strategy()  # decide replaces them (make-before-break)
             self.signals.wake()
-        await self.run.follow_stored(RunState(config.run_state), config.state_reason)
 
     async def switch_symbol(self, symbol: str) -> None:
         state = self.state

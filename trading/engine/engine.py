@@ -13,6 +13,7 @@ config_follower.py follows the configuration, reconcile.py and resync.py set our
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sys
@@ -24,6 +25,7 @@ from trading.core.breaker import RequoteBreaker
 from trading.core.domain import OrderState, RunState, Side
 from trading.core.orders import OrderTracker, bot_prefix
 from trading.core.reward import LifetimeStats
+from trading.core.summary import summarize
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.config_follower import ConfigFollower
 from trading.engine.eventlog import EventLog
@@ -34,20 +36,19 @@ from trading.engine.feeds import SharedFeed
 from trading.engine.flatten import Flattener, PositionOutcome
 from trading.engine.flatten_fill import FillFlattener
 from trading.engine.ledger import Ledger
-from trading.engine.loops import control_loop, quote_loop, reconcile_loop
 from trading.engine.ops_metrics import OpsCounters
 from trading.engine.options import EngineOptions
 from trading.engine.quoter import Quoter
 from trading.engine.reconcile import Reconciler
 from trading.engine.resync import Resync
 from trading.engine.runcontrol import RunControl
-from trading.engine.snapshot import build_snapshot, summarize
+from trading.engine.snapshot import build_snapshot
 from trading.engine.state import BotState, Signals
 from trading.engine.stream_events import StreamEvents
-from trading.engine.supervisor import every, supervise
 from trading.engine.token_watch import TokenWatch
 from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.rest import StandXRest
+from trading.supervisor import bounded_lock, every, supervise
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class Engine:
         self.signals = Signals()
         self.trading_lock = asyncio.Lock()  # one quoting pass or cleanup at a time
         self.events = EventLog(bot, clock, lambda: state.symbol)
-        self.failures = Failures(limit=5)
+        self.failures = Failures()  # its limit is the setting, once the config row is read
         self.breaker = RequoteBreaker(
             options.breaker_max_places, options.breaker_window_seconds, options.breaker_hold_seconds
         )
@@ -161,7 +162,9 @@ class Engine:
 
     def _wire_quoting(self) -> None:
         """The quoting pass and what the streams make of our state."""
-        self.fill_flattener = FillFlattener(self.bot_state, self.flattener, self.signals)
+        self.fill_flattener = FillFlattener(
+            self.bot_state, self.flattener, self.executor, self.signals
+        )
         self.quoter = Quoter(
             self.bot_state,
             self.executor,
@@ -221,8 +224,7 @@ class Engine:
         )
 
     def refresh_interval(self) -> float:
-        values = self.bot_state.values
-        return float(values.get("refresh_interval", 1)) if values else 1.0
+        return float(self.bot_state.settings.refresh_interval)
 
     # ------------------------------------------------------------------ run
 
@@ -233,20 +235,12 @@ class Engine:
         gc.freeze()  # startup objects (Django, modules) leave the GC's working set
         bodies = {
             "feed": lambda: self.feed.serve(self),
-            "quoting": lambda: quote_loop(
-                self.signals, self.refresh_interval, self.trading_lock, self.quote_once
-            ),
+            "quoting": self.quote_loop,
             "housekeeping": lambda: every(self.refresh_interval, self.housekeeping),
-            "reconcile": lambda: reconcile_loop(
-                self.signals.reconcile,
-                lambda: self.options.reconcile_every,
-                self.reconciler.reconcile,
-            ),
+            "reconcile": self.reconcile_loop,
             "persist": lambda: every(lambda: self.options.persist_every, self.persist),
             "snapshot": lambda: every(lambda: self.options.snapshot_every, self.publish),
-            "control": lambda: control_loop(
-                self.bot, self.run_control.on_control, self.config.reload
-            ),
+            "control": self.follow_controls,
             "ledger": self.ledger.run,
             "config-watch": lambda: every(lambda: self.options.config_poll_every, self.config.poll),
             "exchange-uptime": lambda: every(
@@ -275,11 +269,10 @@ class Engine:
         self.run_control.note_cleanup(await self.cleanup.clean_orphans(self.events))
         await self.reconciler.load_position()
         self.run_control.resume(RunState(config.run_state), config.state_reason)
-        values = self.bot_state.values
         self.events.add(
             "start",
             f"engine started: {self.mode}, {self.symbol}, "
-            f"{values['requote_mode']}; state {self.state.value} "
+            f"{self.bot_state.settings.requote_mode}; state {self.state.value} "
             f"{self.state_reason}".strip(),
         )
         log.info(
@@ -309,6 +302,39 @@ class Engine:
         await self.uptime.save(self.symbol)
         await self.ledger.save()
         await self.events.flush()
+
+    # ------------------------------------------------------------------ the waiting loops
+
+    async def quote_loop(self) -> None:
+        """A quoting pass on every market wake-up, and at least every refresh_interval."""
+        signals = self.signals
+        while True:
+            await woken(signals.quote, self.refresh_interval())  # or a timer pass
+            trigger_at, signals.trigger_at = signals.trigger_at, None
+            async with bounded_lock(self.trading_lock, 5.0, "quoting pass") as held:
+                if held:
+                    self.quote_once(trigger_at)
+
+    async def reconcile_loop(self) -> None:
+        """A reconcile when one is asked for, and at least every reconcile_every seconds."""
+        while True:
+            await woken(self.signals.reconcile, self.options.reconcile_every)
+            await self.reconciler.reconcile()
+
+    async def follow_controls(self) -> None:
+        """Control messages for this bot from the dashboard, the API or admin (through the
+        bus): a config change goes to the config follower, the rest to the run control."""
+        while True:
+            message = await bus.receive_control(self.bot, timeout=1.0)
+            if message is None:
+                continue
+            action = str(message.get("action"))
+            who = message.get("user") or message.get("source") or "operator"
+            log.info("control message: %s from %s", action, who)
+            if action == "config":
+                await self.config.reload(f"config message from {who}")
+            else:
+                await self.run_control.act(action, who)
 
     # ------------------------------------------------------------------ stream events, quoting
 
@@ -401,3 +427,11 @@ class Engine:
 
     def on_task_failure(self, name: str, exc: BaseException) -> None:
         self.executor.calls.note_failure(f"task {name}", exc)
+
+
+async def woken(event: asyncio.Event, seconds: float) -> None:
+    """Until `event` is set or `seconds` have passed; then it is cleared for the next wait."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    event.clear()

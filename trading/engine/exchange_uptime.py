@@ -14,15 +14,14 @@ import logging
 from collections.abc import Callable
 
 from trading import store
-from trading.core.uptime import HOUR, hour_start
+from trading.core.times import iso_time
+from trading.core.uptime import HISTORY_HOURS, HOUR, disagrees, hour_start
 from trading.engine.eventlog import EventLog
-from trading.engine.uptime_keeper import HISTORY_HOURS, UptimeKeeper
+from trading.engine.uptime_keeper import UptimeKeeper
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
 
 log = logging.getLogger(__name__)
-
-DISAGREE_SECONDS = 180.0
 
 
 class ExchangeUptime:
@@ -72,7 +71,7 @@ class ExchangeUptime:
             mine = ours[hour].in_band_seconds if hour in ours else 0.0
             rows.append(
                 {
-                    "hour": _iso(hour),
+                    "hour": iso_time(hour),
                     "in_band_seconds": round(theirs, 1),
                     "ours": round(mine, 1),
                     "disagree": disagrees(hour, theirs, mine, now),
@@ -82,7 +81,7 @@ class ExchangeUptime:
 
     def view(self) -> dict:
         return {
-            "checked_at": None if self.checked_at is None else _iso(self.checked_at),
+            "checked_at": None if self.checked_at is None else iso_time(self.checked_at),
             "error": self.error,
             "hours": self.rows(),
         }
@@ -98,12 +97,3 @@ class ExchangeUptime:
                     f"{row['in_band_seconds'] / 60:.1f} min in band, we "
                     f"measured {row['ours'] / 60:.1f} min",
                 )
-
-
-def disagrees(hour: float, theirs: float, ours: float, now: float) -> bool:
-    """Only a finished hour can be compared; a few minutes of difference is normal."""
-    return now >= hour + HOUR and abs(theirs - ours) > DISAGREE_SECONDS
-
-
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()

@@ -24,7 +24,6 @@ from trading.engine.eventlog import EventLog
 from trading.engine.exchange_calls import ExchangeCalls
 from trading.engine.failures import Failures
 from trading.engine.ops_metrics import ReactionHistogram
-from trading.engine.supervisor import TaskSet
 from trading.standx.errors import (
     AuthError,
     NotFoundError,
@@ -35,6 +34,7 @@ from trading.standx.errors import (
     StandXError,
 )
 from trading.standx.rest import StandXRest
+from trading.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ class Failures:
     """Consecutive exchange failures; `seen` keeps the recent ones (the snapshot shows
     them, so a trader sees what tripped the switch)."""
 
-    limit: int
+    limit: int | None = None  # MAX_CONSECUTIVE_FAILURES; None until the config row is read
     consecutive: int = 0
     total: int = 0
     seen: deque = field(default_factory=lambda: deque(maxlen=RECENT))
@@ -27,7 +27,7 @@ class Failures:
         self.consecutive += 1
         self.total += 1
         self.seen.append((now, where, f"{type(exc).__name__}: {exc}"[:300]))
-        return self.consecutive >= self.limit
+        return self.limit is not None and self.consecutive >= self.limit
 
     def success(self) -> None:
         self.consecutive = 0

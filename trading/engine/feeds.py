@@ -28,7 +28,6 @@ import dataclasses
 import logging
 from typing import Protocol
 
-from trading.engine.supervisor import supervise
 from trading.standx import frames
 from trading.standx.order_session import RESPONSE_SESSION, OrderResponseSession
 from trading.standx.stream import (
@@ -37,6 +36,7 @@ from trading.standx.stream import (
     account_subscriptions,
     market_subscriptions,
 )
+from trading.supervisor import supervise
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trading.core.domain import BookTop, LiveOrder
+from trading.core.domain import BookTop, LiveOrder, plain
 from trading.core.inventory import (
     FlattenOrder,
     flatten_order,
@@ -33,8 +33,8 @@ from trading.core.orders import Transition
 from trading.engine.cleanup import CleanupResult, OrderCleanup
 from trading.engine.eventlog import EventLog
 from trading.engine.state import BotState
-from trading.engine.supervisor import bounded_lock
 from trading.standx.errors import StandXError
+from trading.supervisor import bounded_lock
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _qty(qty: Decimal) -> str:
     """A position as a trader says it: "long 0.002" / "short 0.001"."""
     if qty == 0:
         return "0"
-    return f"{'long' if qty > 0 else 'short'} {abs(qty).normalize():f}"
+    return f"{'long' if qty > 0 else 'short'} {plain(abs(qty))}"
 
 
 class Flattener:
@@ -115,7 +115,7 @@ class Flattener:
         if before == 0:
             return PositionOutcome(symbol, before, before, "flat", f"no position on {symbol}")
         setting = "kill" if why == "kill" else "stop"
-        if not flatten_wanted(self.state.values, why):
+        if not flatten_wanted(self.state.settings, why):
             return PositionOutcome(
                 symbol,
                 before,
@@ -135,7 +135,7 @@ class Flattener:
         return await self._flatten(symbol, before)
 
     async def _flatten(self, symbol: str, before: Decimal) -> PositionOutcome:
-        maker_s = float(self.state.values.get("flatten_maker_seconds", 3) or 0)
+        maker_s = float(self.state.settings.flatten_maker_seconds)
         how = "unknown"
         async with bounded_lock(self._lock, LOCK_WAIT_SECONDS, "flatten"):
             try:

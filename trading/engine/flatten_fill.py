@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 from trading.core.domain import OrderState
-from trading.core.inventory import ON
+from trading.engine.executor import Executor
 from trading.engine.flatten import TAKER_WAIT_SECONDS, Flattener
 from trading.engine.state import BotState, Signals
 
@@ -38,10 +38,13 @@ class FillFlattener:
         self,
         state: BotState,
         flattener: Flattener,
+        executor: Executor,
         signals: Signals,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ):
-        self.state, self.flattener, self.signals = state, flattener, signals
+        # The flattener sends its orders; the executor cancels them like any order of ours.
+        self.state, self.flattener, self.executor = state, flattener, executor
+        self.signals = signals
         self._sleep = sleep
         self._ids: set[str] = set()
         self._busy = False
@@ -51,8 +54,8 @@ class FillFlattener:
 
     def after_fill(self) -> None:
         """A fill moved the position (the quoter saw it): flatten, if configured."""
-        values, run = self.state.values, self.state.run
-        if values.get("flatten_after_fill") != ON or self._busy or not run.running:
+        run = self.state.run
+        if not self.state.settings.flatten_after_fill or self._busy or not run.running:
             return
         if self.state.position_qty == 0:
             return
@@ -60,7 +63,7 @@ class FillFlattener:
         self.signals.spawn(self._run(), "flatten-after-fill")
 
     async def _run(self) -> None:
-        maker_s = float(self.state.values.get("flatten_maker_seconds", 3) or 0)
+        maker_s = float(self.state.settings.flatten_maker_seconds)
         try:
             async with asyncio.timeout(maker_s + TAKER_WAIT_SECONDS + 3.0):
                 if maker_s > 0 and await self._leg(taker=False, wait_s=maker_s):
@@ -119,9 +122,9 @@ class FillFlattener:
         return self.state.position_qty == 0
 
     def _cancel_ours(self) -> None:
-        executor = self.flattener.executor
+        executor = self.executor
         for cl_ord_id in list(self._ids):
-            order = executor.tracker.get(cl_ord_id)
+            order = self.state.tracker.get(cl_ord_id)
             if order is None or not order.state.is_live:
                 self._ids.discard(cl_ord_id)
             elif order.state is not OrderState.PENDING_CANCEL and executor.prepare_cancel(

@@ -6,38 +6,33 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from trading.core.inventory import OFF, fills_to_limit
+from trading.core.bot_settings import as_stored_text
+from trading.core.domain import plain
+from trading.core.inventory import fills_to_limit
 from trading.engine.state import BotState
 
 
-def _text(value) -> str:
-    return format(Decimal(str(value)).normalize(), "f")
-
-
 def inventory_view(state: BotState) -> dict:
-    values = state.values
-    if not values:
+    if state.adopted is None:
         return {"at_end": state.run.position}
-    limit = Decimal(str(values.get("max_notional", "0")))
-    order = max(
-        Decimal(str(values.get("bid_notional", "0"))), Decimal(str(values.get("ask_notional", "0")))
-    )
-    maker = _text(values.get("flatten_maker_seconds", "3"))
+    settings = state.settings
+    limit = settings.max_notional
+    maker = settings.flatten_maker_seconds
     return {
-        "max_notional": _text(limit),
-        "fills_to_limit": fills_to_limit(limit, order),
-        "skew_bps": _text(values.get("inventory_skew_bps", "0")),
-        "cooldown_s": _text(values.get("fill_cooldown_seconds", "0")),
-        "on_stop": _plan(values.get("flatten_on_stop", OFF), "stop", maker),
-        "on_kill": _plan(values.get("flatten_on_kill", OFF), "kill", maker),
-        "after_fill": values.get("flatten_after_fill", OFF),
+        "max_notional": plain(limit),
+        "fills_to_limit": fills_to_limit(limit, max(settings.bid_notional, settings.ask_notional)),
+        "skew_bps": plain(settings.inventory_skew_bps),
+        "cooldown_s": plain(settings.fill_cooldown_seconds),
+        "on_stop": _plan(settings.flatten_on_stop, "stop", maker),
+        "on_kill": _plan(settings.flatten_on_kill, "kill", maker),
+        "after_fill": as_stored_text(settings.flatten_after_fill),
         "at_end": state.run.position,
     }
 
 
-def _plan(setting: str, what: str, maker_s: str) -> str:
-    if setting == OFF:
+def _plan(flattens: bool, what: str, maker_s: Decimal) -> str:
+    if not flattens:
         return f"kept (flatten on {what} is off)"
-    if Decimal(maker_s) == 0:
+    if maker_s == 0:
         return "flattened (reduce-only taker)"
-    return f"flattened (reduce-only maker at the touch for {maker_s}s, then taker)"
+    return f"flattened (reduce-only maker at the touch for {plain(maker_s)}s, then taker)"

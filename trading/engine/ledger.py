@@ -16,7 +16,6 @@ the ledger's own supervised task, database writes in the engine's persist task.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import heapq
 import logging
 from collections import OrderedDict, deque
@@ -26,8 +25,8 @@ from decimal import Decimal
 from trading import store
 from trading.core.domain import Fill
 from trading.core.pnl import MARKOUT_SECONDS, FillRecord, PnlHour, liquidity, markout_bps
-from trading.core.times import iso_epoch
-from trading.core.uptime import HOUR, hour_start
+from trading.core.times import iso_epoch, iso_time
+from trading.core.uptime import HISTORY_HOURS, HOUR, hour_start
 from trading.engine.account_watch import AccountWatch
 from trading.engine.eventlog import EventLog
 from trading.engine.state import BotState
@@ -38,7 +37,6 @@ from trading.standx.rest import StandXRest
 log = logging.getLogger(__name__)
 
 RECENT = 20
-HISTORY_HOURS = 24
 SEEN_LIMIT = 50_000  # trade ids remembered for de-duplication in one run
 LOOKUPS_PER_PASS = 10
 LOOKUP_ATTEMPTS = 5
@@ -227,7 +225,7 @@ class Ledger:
     async def backfill(self) -> bool:
         """Trades since the last one we have (by time, with a margin), each taken once."""
         start = (self._last_time or self._started_at) - BACKFILL_MARGIN_SECONDS
-        iso = dt.datetime.fromtimestamp(start, tz=dt.UTC).isoformat()
+        iso = iso_time(start)
         try:
             async with asyncio.timeout(10.0):
                 fills = await self.rest.query_trades(start=iso, limit=BACKFILL_LIMIT)

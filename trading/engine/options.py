@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from trading.core.reward_schedule import RewardSchedule
+from trading.core.thresholds import TOKEN_WARN_SECONDS
 from trading.schedules import load_schedule
 
 
@@ -23,7 +24,7 @@ class EngineOptions:
     config_poll_every: float = 2.0
     pending_timeout: float = 3.0
     capacity_fallback_seconds: float = 60.0
-    token_warn_seconds: float = 86400.0  # a day's notice (token_watch.py)
+    token_warn_seconds: float = TOKEN_WARN_SECONDS  # a day's notice (token_watch.py)
     prefix: str = "mmbot-"
     # The requote breaker (trading/core/breaker.py): a safety net, not a setting to tune.
     breaker_max_places: int = 25

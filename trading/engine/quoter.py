@@ -1,4 +1,4 @@
-"""The quoting pass: the strategy's plan (core/strategy.py) -> desired quotes (quoting) ->
+"""The quoting pass: the strategy's plan (core/strategies.py) -> desired quotes (quoting) ->
 actions (decide) -> the executor.
 
 Strategy proposes, a separate step executes: this module only turns the pure core's
@@ -18,9 +18,10 @@ from trading.core import inventory, quoting
 from trading.core.actions import Action, CancelHow, Place
 from trading.core.backoff import Backoff
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import BookTop, Side
+from trading.core.domain import BookTop, Side, plain_or_none
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import BAND, Measured, StrategyPlan, bps_gap, earn_problem, plan_pass
+from trading.core.strategies import plan_pass, strategy_for
+from trading.core.strategy import Measured, StrategyPlan, bps_gap
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.state import BotState
@@ -71,8 +72,8 @@ class Quoter:
         now = self._clock()
         self._note_position(now)
         plan = self.plan(top, now)
-        if plan.name == BAND and plan.anchors is None:
-            return  # the band needs the mark: wait for a price message
+        if plan.anchors is None:
+            return  # nothing to quote this pass (plan.note says why: no mark yet, say)
         params = self.quote_params
         if plan.proximity_bps is not None:
             params = replace(params, proximity_guard_bps=plan.proximity_bps)
@@ -89,7 +90,7 @@ class Quoter:
             self.executor.calls.requests_per_minute(now),
         )
         self.last_plan = plan_pass(
-            self.state.values, top, self.state.market.mark, measured, self.state.position_qty
+            self.state.settings, top, self.state.market.mark, measured, self.state.position_qty
         )
         return self.last_plan
 
@@ -97,7 +98,7 @@ class Quoter:
         """A changed position means a fill: that side cools down (FILL_COOLDOWN_SECONDS)."""
         now_seen = (self.state.symbol, self.state.position_qty)
         seen, self._seen_position = self._seen_position, now_seen
-        cooldown = float(self.state.values.get("fill_cooldown_seconds", 0) or 0)
+        cooldown = float(self.state.settings.fill_cooldown_seconds)
         # A new symbol's position is not a fill: it is only seen.
         side = (
             None
@@ -186,25 +187,25 @@ class Quoter:
 
     @property
     def quote_params(self) -> quoting.QuoteParams:
-        return quoting.QuoteParams.from_config(self.state.values)
+        return quoting.QuoteParams.from_settings(self.state.settings)
 
     def decide_params(
         self, now: float, plan: StrategyPlan, top: BookTop
     ) -> decide_core.DecideParams:
-        values = self.state.values
+        settings = self.state.settings
         return decide_core.DecideParams(
-            requote_threshold_bps=Decimal(str(values["requote_threshold_bps"])),
-            stale_order_seconds=Decimal(str(values["stale_order_seconds"])),
+            requote_threshold_bps=settings.requote_threshold_bps,
+            stale_order_seconds=settings.stale_order_seconds,
             proximity_guard_bps=plan.proximity_bps
             if plan.proximity_bps is not None
-            else Decimal(str(values["proximity_guard_bps"])),
-            requote_mode=values["requote_mode"],
+            else settings.proximity_guard_bps,
+            requote_mode=settings.requote_mode,
             allow_overlap=now >= self._overlap_blocked_until,
             strategy_version=self.state.tracker.strategy_version,
             band=plan.windows,
             min_rest_seconds=plan.min_rest_seconds,
             window_only=plan.window_only,
-            exposure=inventory.exposure_limit(values, self.state.position_qty, top.mid),
+            exposure=inventory.exposure_limit(settings, self.state.position_qty, top.mid),
             holding=self.breaker.holding_sides(now)
             | self._rejected_sides(now)
             | self._cooling_sides(now)
@@ -213,35 +214,33 @@ class Quoter:
 
     def view(self) -> dict:
         """The strategy as the snapshot shows it (what it aims for, what it measured)."""
-        values, plan = self.state.values, self.last_plan
+        settings, plan = self.state.settings, self.last_plan
         top, mark = self.state.market.top(), self.state.market.mark
         band = plan.band if plan is not None else None
         latency = self.meter.latency_s
-        problem = earn_problem(values, top, Measured(self.meter.volatility_bps, latency))
+        strategy = strategy_for(settings)
+        problem = strategy.earn_problem(settings, top, Measured(self.meter.volatility_bps, latency))
         return {
-            "name": values.get("quote_strategy", "spread"),
+            "name": settings.quote_strategy,
+            "description": strategy.describe(settings),
             "can_earn": problem is None,
             "problem": problem,
             "note": plan.note if plan else None,
-            "band_bps": _text(values.get("uptime_band_bps")),
-            "target_bps": None if band is None else _text(abs(band.bid.target).quantize(CENT)),
-            "margin_bps": None if band is None else _text(band.margin_bps),
+            "band_bps": plain_or_none(settings.uptime_band_bps),
+            "target_bps": None
+            if band is None
+            else plain_or_none(abs(band.bid.target).quantize(CENT)),
+            "margin_bps": None if band is None else plain_or_none(band.margin_bps),
             "volatility_bps": None
             if self.meter.volatility_bps is None
             else f"{self.meter.volatility_bps:.2f}",
             "ack_latency_ms": None if latency is None else round(latency * 1000, 1),
             "mark_mid_gap_bps": None
             if top is None or mark is None
-            else _text(bps_gap(top, mark).quantize(CENT)),
+            else plain_or_none(bps_gap(top, mark).quantize(CENT)),
             "holding": bool(plan and plan.holding),
         }
 
 
 CENT = Decimal("0.01")
 REJECT_BACKOFF = Backoff(base=0.1, cap=2.0)
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    return format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)

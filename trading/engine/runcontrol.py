@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from trading import store
 from trading.core.breaker import RequoteBreaker
@@ -97,7 +96,7 @@ class RunControl:
             not self.run.running
             and not self.state.tracker.live()
             and self.run.unverified == 0
-            and not (flatten_wanted(self.state.values, "stop") and self.state.position_qty)
+            and not (flatten_wanted(self.state.settings, "stop") and self.state.position_qty)
         ):
             return  # nothing to stop, cancel or flatten
         if self.run.running:
@@ -145,19 +144,15 @@ class RunControl:
         elif stored is KILLED and self.run.state is not KILLED:
             await self.kill(f"killed: {reason}")
 
-    async def on_control(self, message: dict, reload: Callable[[str], Awaitable[None]]) -> None:
-        """A control message from the dashboard, the API or admin (bus.receive_control)."""
-        action = message.get("action")
-        who = message.get("user") or message.get("source") or "operator"
-        log.info("control message: %s from %s", action, who)
+    async def act(self, action: str, who: str) -> None:
+        """A start, stop or kill asked for by `who` (from the dashboard, the API or admin);
+        any other action is not the run state's."""
         if action == "start":
             await self.start(f"started by {who}")
         elif action == "stop":
             await self.stop(f"stopped by {who}")
         elif action == "kill":
             await self.kill(f"manual kill by {who}")
-        elif action == "config":
-            await reload(f"config message from {who}")
 
     # ------------------------------------------------------------------ orders and storage
 

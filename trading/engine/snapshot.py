@@ -6,13 +6,13 @@ as strings, times as ISO-8601 UTC, so the JSON is the same for every consumer.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from trading.core.breaker import RequoteBreaker
-from trading.core.domain import BPS, LiveOrder, Side
+from trading.core.domain import BPS, LiveOrder, Side, plain_or_none
 from trading.core.orders import OrderTracker
 from trading.core.reward import LifetimeStats
+from trading.core.times import iso_time
 from trading.engine.eventlog import EventLog
 from trading.engine.executor import Executor
 from trading.engine.failures import Failures
@@ -24,14 +24,8 @@ from trading.engine.state import BotState, RunStatus
 from trading.engine.uptime_keeper import UptimeKeeper
 
 
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
 def _iso(epoch: float | None) -> str | None:
-    if epoch is None:
-        return None
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
+    return None if epoch is None else iso_time(epoch)
 
 
 def _bps(price: Decimal, reference: Decimal | None) -> Decimal | None:
@@ -49,8 +43,8 @@ def quote_view(
     return {
         "price": str(order.price),
         "qty": str(order.qty),
-        "bps_from_mid": _text(_bps(order.price, mid)),
-        "bps_from_mark": _text(from_mark),
+        "bps_from_mid": plain_or_none(_bps(order.price, mid)),
+        "bps_from_mark": plain_or_none(from_mark),
         "in_band": from_mark is not None and abs(from_mark) <= band_bps,
     }
 
@@ -80,17 +74,10 @@ def _orders(tracker: OrderTracker, now: float) -> list[dict]:
 def _market(market: MarketView) -> dict:
     top = market.top()
     return {
-        "mid": _text(top.mid if top else None),
-        "mark": _text(market.mark),
-        "best_bid": _text(top.best_bid if top else None),
-        "best_ask": _text(top.best_ask if top else None),
-    }
-
-
-def _config(values: dict) -> dict:
-    """Decimals as the API's config answer shows them: '8', not the column's '8.0000'."""
-    return {
-        k: (format(v.normalize(), "f") if isinstance(v, Decimal) else v) for k, v in values.items()
+        "mid": plain_or_none(top.mid if top else None),
+        "mark": plain_or_none(market.mark),
+        "best_bid": plain_or_none(top.best_bid if top else None),
+        "best_ask": plain_or_none(top.best_ask if top else None),
     }
 
 
@@ -118,11 +105,11 @@ def build_snapshot(
         "symbol": state.symbol,
         "feed": _feed(market, now),
         "market": _market(market),
-        "quotes": _quotes(tracker, market, state.values),
+        "quotes": _quotes(tracker, market, state.settings.uptime_band_bps),
         "orders": _orders(tracker, now),
         **_reward_fields(state, now, uptime, executor, strategy, lifetimes, exchange_uptime),
         "events": events.recent(),
-        "config": _config(state.values),
+        "config": state.settings.shown(),
         "failures": failures_view(failures),
         "breaker": breaker_view(breaker, now),
         "position": {"qty": str(state.position_qty)},
@@ -147,12 +134,11 @@ def _feed(market: MarketView, now: float) -> dict:
     }
 
 
-def _quotes(tracker: OrderTracker, market: MarketView, values: dict) -> dict:
+def _quotes(tracker: OrderTracker, market: MarketView, band: Decimal) -> dict:
     """Each side's shown order, in bps from the mid and the mark, and whether it is in the
     reward band."""
     top = market.top()
     mid, mark = (top.mid if top else None), market.mark
-    band = Decimal(str(values.get("uptime_band_bps", "10")))
     return {
         "bid": quote_view(_shown_order(tracker, Side.BUY, mark), mid, mark, band),
         "ask": quote_view(_shown_order(tracker, Side.SELL, mark), mid, mark, band),
@@ -172,7 +158,7 @@ def _reward_fields(
     the tier budget, the size that counts, order lifetimes and StandX's own figures."""
     tracker, mark = state.tracker, state.market.mark
     return {
-        "uptime": uptime.current(now, int(state.values.get("uptime_target_minutes", 30))),
+        "uptime": uptime.current(now, state.settings.uptime_target_minutes),
         "history": uptime.history(now),
         "strategy": strategy,
         "tier": uptime.tier(now),
@@ -251,44 +237,4 @@ def exchange_load(rest) -> dict:
         "requests": rest.stats.requests,
         "paths": dict(rest.stats.paths),
         "pacer_wait_s": round(rest.pacer.waited_seconds, 3),
-    }
-
-
-SUMMARY_KEYS = ("bot", "state", "state_reason", "mode", "symbol", "position", "updated_at")
-
-
-def summarize(snapshot: dict) -> dict:
-    """The overview's row for one bot, from a full snapshot (an engine's or one built from
-    the database): small, so the all-bots page costs little however many bots run."""
-    quotes = snapshot.get("quotes") or {}
-    uptime = snapshot.get("uptime") or {}
-    return {
-        **{k: snapshot.get(k) for k in SUMMARY_KEYS},
-        "engine": snapshot.get("engine", True),
-        "feed": (snapshot.get("feed") or {}).get("market"),
-        "bid": (quotes.get("bid") or {}).get("price"),
-        "ask": (quotes.get("ask") or {}).get("price"),
-        "orders": len(snapshot.get("orders") or []),
-        "uptime": {
-            k: uptime.get(k)
-            for k in (
-                "hour",
-                "two_sided_seconds",
-                "in_band_seconds",
-                "elapsed_seconds",
-                "target_minutes",
-            )
-        },
-        "failures": snapshot.get("failures"),
-        "latency": snapshot.get("latency"),
-        "strategy": {k: (snapshot.get("strategy") or {}).get(k) for k in ("name", "can_earn")},
-        "tier": _tier_summary(snapshot.get("tier") or {}),
-    }
-
-
-def _tier_summary(tier: dict) -> dict:
-    return {
-        "in_band_minutes": tier.get("in_band_minutes"),
-        "minutes_left": tier.get("minutes_left"),
-        "statuses": {t.get("name"): t.get("status") for t in tier.get("tiers") or []},
     }

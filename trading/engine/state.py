@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from trading.core.bot_settings import BotSettings
 from trading.core.domain import RunState, SymbolSpec
 from trading.core.orders import OrderTracker
 from trading.engine.market_view import MarketView
-from trading.engine.supervisor import TaskSet
+from trading.supervisor import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +46,22 @@ class BotState:
     tracker: OrderTracker
     market: MarketView = field(default_factory=lambda: MarketView(""))
     run: RunStatus = field(default_factory=RunStatus)
-    values: dict[str, Any] = field(default_factory=dict)  # the bot's strategy config
+    # The bot's settings, once its config row is read (ConfigFollower.adopt).
+    adopted: BotSettings | None = None
     spec: SymbolSpec | None = None
     position_qty: Decimal = Decimal("0")
 
     @property
     def symbol(self) -> str:
         return self.market.symbol
+
+    @property
+    def settings(self) -> BotSettings:
+        """The settings in force. Nothing reads them before the row is loaded (the engine
+        starts its tasks after that): doing so is a bug, said loudly."""
+        if self.adopted is None:
+            raise LookupError(f"bot {self.bot}: settings read before its config was loaded")
+        return self.adopted
 
 
 class Signals:

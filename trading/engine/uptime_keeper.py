@@ -18,16 +18,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trading import store
-from trading.core.domain import LiveOrder, Side
+from trading.core.bot_settings import DEFAULTS
+from trading.core.domain import LiveOrder, Side, plain
 from trading.core.maker_hours import BookOrder, hour_maker_hours, maker_hours_by_day
 from trading.core.reward import SizeSampler, percentile_descending, tier_budget
 from trading.core.reward_schedule import SNAPSHOTS, RewardSchedule
-from trading.core.uptime import DARK, HOUR, HourUptime, SideState, UptimeMeter, hour_start
+from trading.core.times import iso_time
+from trading.core.uptime import (
+    DARK,
+    HISTORY_HOURS,
+    HOUR,
+    HourUptime,
+    SideState,
+    UptimeMeter,
+    hour_start,
+)
 from trading.schedules import load_schedule
 
 log = logging.getLogger(__name__)
 
-HISTORY_HOURS = 24
 MAX_GAP_SECONDS = 5.0  # the engine observes at least once a second; more is a stall
 SAVED_FIELDS = store.UPTIME_FIELDS  # the figures an hour row keeps
 
@@ -65,13 +74,9 @@ def book_orders(orders: Iterable[LiveOrder]) -> list[BookOrder]:
     ]
 
 
-def _iso_hour(hour: int) -> str:
-    return store.to_datetime(hour).isoformat()
-
-
 def _text(value: Decimal | None, places: int = 6) -> str | None:
-    """Maker Hours and sizes as plain text to `places` decimals ("0.8", not "0.800000")."""
-    return None if value is None else format(round(value, places).normalize(), "f")
+    """Maker Hours and sizes to `places` decimals, written the one way ("0.8")."""
+    return None if value is None else plain(round(value, places))
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ class UptimeKeeper:
         self,
         bot: str,
         clock: Callable[[], float],
-        band_bps: Decimal = Decimal("10"),
+        band_bps: Decimal = DEFAULTS.uptime_band_bps,  # the row's, once read (set_band)
         max_gap_seconds: float = MAX_GAP_SECONDS,
         schedule: RewardSchedule | None = None,
         symbol: Callable[[], str] = lambda: "",
@@ -250,7 +255,7 @@ class UptimeKeeper:
             "paid": terms is not None,
             "unit": _text(terms.unit if terms else None),
             "figure_now": _text(self.meter.reward_figure(now)),
-            "hour": _iso_hour(this.hour),
+            "hour": iso_time(this.hour),
             "maker_hours": _text(this.maker_hours),
             "tier": this.tier,
             "reward_minutes": round(this.reward_seconds / 60, 1),
@@ -264,7 +269,7 @@ class UptimeKeeper:
         hour = hour_start(now)
         row = self.meter.hours().get(hour) or HourUptime(hour)
         return {
-            "hour": _iso_hour(hour),
+            "hour": iso_time(hour),
             "two_sided_seconds": round(row.two_sided_seconds, 3),
             "in_band_seconds": round(row.in_band_seconds, 3),
             "elapsed_seconds": round(now - hour, 3),
@@ -280,7 +285,7 @@ class UptimeKeeper:
         elapsed, left, tiers = tier_budget(row.in_band_seconds, now)
         next_hour = store.to_datetime(hour_start(now) + HOUR)
         return {
-            "hour": _iso_hour(hour_start(now)),
+            "hour": iso_time(hour_start(now)),
             "in_band_minutes": round(row.in_band_seconds / 60, 1),
             "elapsed_minutes": elapsed,
             "minutes_left": left,
@@ -316,7 +321,7 @@ class UptimeKeeper:
             exchange = self.exchange_hours.get(hour)
             rows.append(
                 {
-                    "hour": _iso_hour(hour),
+                    "hour": iso_time(hour),
                     "two_sided_seconds": round(row.two_sided_seconds, 3),
                     "in_band_seconds": round(row.in_band_seconds, 3),
                     "exchange_in_band_seconds": None if exchange is None else round(exchange, 3),

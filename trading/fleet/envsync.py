@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 
+from trading.core.bot_settings import SPEC
+from trading.core.domain import plain
 from trading.models import BotConfig
 
 log = logging.getLogger("trading.runbot")
@@ -32,14 +34,12 @@ log = logging.getLogger("trading.runbot")
 
 def variable(field: str) -> str:
     """The environment variable that seeds a field (symbol -> SYMBOL, spread_bps -> ...)."""
-    return field.upper()
+    return SPEC[field].env
 
 
 def as_text(value: object) -> str:
     """One spelling per value: "50", "50.0" and "5E+1" are the same spread."""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
+    return plain(value) if isinstance(value, Decimal) else str(value)
 
 
 def environment_values() -> dict[str, str]:

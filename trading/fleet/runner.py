@@ -22,6 +22,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from mmsite.logs import bot_context
+from mmsite.web import (
+    bind_web_socket,
+    dashboard_link,
+    make_web_server,
+    route_uvicorn_logs,
+    stop_web,
+)
 from trading import bus, store
 from trading.alerts.service import AlertService, stop_outcome
 from trading.engine.engine import Engine
@@ -30,16 +37,9 @@ from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
 from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
-from trading.fleet.startup_checks import check_port_free, symbol_problem
+from trading.fleet.startup_checks import check_port_free, row_problem
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
-from trading.fleet.web import (
-    bind_web_socket,
-    dashboard_link,
-    make_web_server,
-    route_uvicorn_logs,
-    stop_web,
-)
 
 log = logging.getLogger("trading.runbot")
 
@@ -115,7 +115,7 @@ class Runner:
                 log.warning(note)
             seat = await self.venues.seat_for(bot)
             config = await store.call(store.load_config, bot)
-            problem = await symbol_problem(config, seat)
+            problem = await row_problem(config, seat)
             if problem is not None:
                 await keeper.release()
                 await self.hold_back(bot, config, problem)
@@ -132,8 +132,8 @@ class Runner:
 
     async def hold_back(self, bot: str, config, problem: str) -> None:
         message = (
-            f"bot {bot} not started: {problem}. The dashboard and admin still serve: choose "
-            f"a symbol on the bot's page or in admin, and runbot starts it within "
+            f"bot {bot} not started: {problem}. The dashboard and admin still serve: fix it "
+            f"on the bot's page or in admin, and runbot starts it within "
             f"{BOT_WATCH_SECONDS:.0f} s."
         )
         log.error(message)
@@ -236,7 +236,7 @@ class Runner:
             f"orders: {engine.tracker.prefix}*"
         )
         if config is not None:
-            self.say(strategy_lines(config.symbol, config.strategy_values()))
+            self.say(strategy_lines(config.settings()))
 
     async def announce_dashboard(self, web, web_task: asyncio.Task) -> None:
         """Print the login link once the server listens: a link that refuses connections

@@ -8,44 +8,36 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from trading.core.strategy import BAND, spread_problem
+from trading.core.bot_settings import BotSettings
+from trading.core.domain import plain
+from trading.core.strategies import strategy_for
+from trading.core.strategy import Measured
 
 
 def _num(value: object) -> str:
-    """A Decimal (or its text) without trailing zeros: 50, 0.5, 30."""
+    """A Decimal (or a snapshot's text of one) written plainly: 50, 0.5, 30."""
     try:
-        return format(Decimal(str(value)).normalize(), "f")
+        return plain(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
 
 
-def strategy_lines(symbol: str, values: dict) -> str:
+def strategy_lines(settings: BotSettings) -> str:
     """The strategy actually in force (after .env changes were applied): symbol, sizes and
     the strategy's own settings, then whether StandX pays for it."""
     sizes = (
-        f"  quoting {symbol}: bid {_num(values['bid_notional'])} USD, ask "
-        f"{_num(values['ask_notional'])} USD, at most {_num(values['max_notional'])} USD "
-        f"exposure; reward band {_num(values['uptime_band_bps'])} bps of the mark"
+        f"  quoting {settings.symbol}: bid {_num(settings.bid_notional)} USD, ask "
+        f"{_num(settings.ask_notional)} USD, at most {_num(settings.max_notional)} USD "
+        f"exposure; reward band {_num(settings.uptime_band_bps)} bps of the mark"
     )
-    return sizes + "\n" + strategy_line(values)
+    return sizes + "\n" + strategy_line(settings)
 
 
-def strategy_line(values: dict) -> str:
+def strategy_line(settings: BotSettings) -> str:
     """What the bot will quote, and whether StandX pays for it: a trader reads this first."""
-    band = _num(values["uptime_band_bps"])
-    if values.get("quote_strategy") == BAND:
-        margin = values["band_margin_bps"]
-        return (
-            f"  strategy: band — both sides inside {band} bps of the mark (margin "
-            f"{'auto' if not margin else f'{_num(margin)} bps'}, min rest "
-            f"{_num(values['band_min_rest_seconds'])}s, at most "
-            f"{values['band_max_requests_per_minute']} requests a minute)"
-        )
-    line = (
-        f"  strategy: spread — {_num(values['spread_bps'])} bps each side of the "
-        f"mid, requote beyond {_num(values['requote_threshold_bps'])} bps"
-    )
-    problem = spread_problem(values)
+    strategy = strategy_for(settings)
+    line = f"  strategy: {settings.quote_strategy} — {strategy.describe(settings)}"
+    problem = strategy.earn_problem(settings, None, Measured())
     return line if problem is None else f"{line}\n  CANNOT EARN: {problem}"
 
 

@@ -1,4 +1,4 @@
-"""Table tests of the band strategy's planning (trading.core.band, trading.core.strategy)
+"""Table tests of the band strategy's planning (trading.core.band, trading.core.strategy_band)
 and its measurements (trading.core.market_meter)."""
 
 from __future__ import annotations
@@ -10,9 +10,11 @@ from decimal import Decimal as D
 import pytest
 
 from trading.core.band import BandInputs, exit_margin, plan_band
+from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import BookTop, Side
 from trading.core.market_meter import MarketMeter
-from trading.core.strategy import Measured, earn_problem, plan_pass
+from trading.core.strategies import earn_problem, plan_pass
+from trading.core.strategy import Measured
 
 TOP = BookTop("BTC-USD", D("65999.99"), D("66000.01"))  # mid 66000, a 2-tick book
 
@@ -82,21 +84,22 @@ def test_a_wide_gap_tightens_that_side_to_the_plain_guard_to_stay_in_band():
     ],
 )
 def test_whether_the_configuration_can_earn(values, can_earn, words):
-    problem = earn_problem(
-        {"uptime_band_bps": "10", "proximity_guard_bps": "1", **values}, TOP, Measured(1.0, 0.05)
-    )
+    settings = DEFAULTS.updated({"uptime_band_bps": "10", "proximity_guard_bps": "1", **values})
+    problem = earn_problem(settings, TOP, Measured(1.0, 0.05))
     assert (problem is None) is can_earn
     assert (problem is None) if words is None else words in problem
 
 
 def test_band_plans_windows_rest_and_no_stale_or_drift_requotes():
     plan = plan_pass(
-        {
-            "quote_strategy": "band",
-            "uptime_band_bps": "10",
-            "proximity_guard_bps": "1",
-            "band_min_rest_seconds": "3",
-        },
+        DEFAULTS.updated(
+            {
+                "quote_strategy": "band",
+                "uptime_band_bps": "10",
+                "proximity_guard_bps": "1",
+                "band_min_rest_seconds": "3",
+            }
+        ),
         TOP,
         TOP.mid,
         Measured(1.0, 0.05, requests_per_minute=20),
@@ -107,12 +110,14 @@ def test_band_plans_windows_rest_and_no_stale_or_drift_requotes():
 
 
 def test_over_the_request_cap_the_touch_side_of_the_window_widens_to_the_urgent_limit():
-    values = {
-        "quote_strategy": "band",
-        "uptime_band_bps": "10",
-        "proximity_guard_bps": "1",
-        "band_max_requests_per_minute": 60,
-    }
+    values = DEFAULTS.updated(
+        {
+            "quote_strategy": "band",
+            "uptime_band_bps": "10",
+            "proximity_guard_bps": "1",
+            "band_max_requests_per_minute": 60,
+        }
+    )
     calm = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=59))
     busy = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=61))
     assert busy.holding and not calm.holding
@@ -122,7 +127,7 @@ def test_over_the_request_cap_the_touch_side_of_the_window_widens_to_the_urgent_
 
 
 def test_band_without_a_mark_plans_nothing_yet():
-    plan = plan_pass({"quote_strategy": "band"}, TOP, None, Measured())
+    plan = plan_pass(DEFAULTS.updated({"quote_strategy": "band"}), TOP, None, Measured())
     assert plan.anchors is None and "mark" in plan.note
 
 

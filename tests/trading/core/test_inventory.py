@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import BPS, BookTop, LiveOrder, OrderState, Side, SymbolSpec
 from trading.core.inventory import (
     adding_side,
@@ -23,7 +24,8 @@ from trading.core.inventory import (
     skew_shift_bps,
 )
 from trading.core.quoting import QuoteParams, compute_quotes
-from trading.core.strategy import Measured, plan_pass
+from trading.core.strategies import plan_pass
+from trading.core.strategy import Measured
 
 BTC = SymbolSpec("BTC-USD", price_tick=D("0.01"), qty_tick=D("0.0001"), min_qty=D("0.0001"))
 TOP = BookTop("BTC-USD", D("94999.99"), D("95000.01"))
@@ -117,8 +119,10 @@ books = st.builds(
 def test_band_skew_keeps_the_target_inside_its_window_and_the_band(top, position, skew, gap):
     mark = top.mid * (1 + gap / BPS)
     values = {"quote_strategy": "band", "max_notional": "150", "inventory_skew_bps": skew}
-    plain = plan_pass(values | {"inventory_skew_bps": "0"}, top, mark, Measured(2.0, 0.05))
-    plan = plan_pass(values, top, mark, Measured(2.0, 0.05), position)
+    plain = plan_pass(
+        DEFAULTS.updated(values | {"inventory_skew_bps": "0"}), top, mark, Measured(2.0, 0.05)
+    )
+    plan = plan_pass(DEFAULTS.updated(values), top, mark, Measured(2.0, 0.05), position)
     assert plan.band is not None and plain.band is not None and plan.windows is not None
     for side in Side:
         sp, before = plan.band.side(side), plain.band.side(side)
@@ -138,14 +142,17 @@ def test_band_skew_keeps_the_target_inside_its_window_and_the_band(top, position
 @settings(max_examples=200, deadline=None)
 @given(books, positions, st.decimals(D("1"), D("20"), places=2))
 def test_spread_skew_keeps_an_in_band_quote_in_band(top, position, skew):
-    values = {"spread_bps": "5", "max_notional": "150", "inventory_skew_bps": skew}
+    values = DEFAULTS.updated(
+        {"spread_bps": "5", "max_notional": "150", "inventory_skew_bps": skew}
+    )
     plan = plan_pass(values, top, top.mid, Measured())
     side = adding_side(position)
     plan = plan_pass(values, top, top.mid, Measured(), position)
-    if side is None or skew_shift_bps(position, top.mid, D("150"), skew) == 0:
-        assert plan.anchors is None
-        return
     assert plan.anchors is not None
+    if side is None or skew_shift_bps(position, top.mid, D("150"), skew) == 0:
+        spread = D("5") / BPS  # no skew: mid ± SPREAD_BPS
+        assert plan.anchors == (top.mid * (1 - spread), top.mid * (1 + spread))
+        return
     anchor = plan.anchors[0 if side is Side.BUY else 1]
     distance = abs(anchor - top.mid) / top.mid * BPS
     assert D("5") - D("0.0001") <= distance <= D("9.5") + D("0.0001")
@@ -229,7 +236,7 @@ def test_a_flattening_order_never_exceeds_what_the_exchange_allows(position, oth
 
 
 def test_which_setting_a_stop_and_a_kill_follow():
-    values = {"flatten_on_stop": "on", "flatten_on_kill": "off"}
+    values = DEFAULTS.updated({"flatten_on_stop": "on", "flatten_on_kill": "off"})
     assert flatten_wanted(values, "stop") and flatten_wanted(values, "shutdown")
     assert not flatten_wanted(values, "kill")
-    assert not flatten_wanted({}, "stop")
+    assert not flatten_wanted(DEFAULTS, "stop")

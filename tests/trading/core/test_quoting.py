@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+from trading.core.bot_settings import DEFAULTS
 from trading.core.domain import BookTop, Quote, Side, SymbolSpec
 from trading.core.quoting import (
     QuoteParams,
@@ -251,14 +252,7 @@ def test_quote_for_selects_the_side():
     assert result.quote_for(Side.SELL) == result.ask and result.ask_reason is None
 
 
-def test_params_from_bot_defaults_shaped_mapping():
-    config = {
-        "spread_bps": D("50.0"),
-        "bid_notional": D("30.0"),
-        "ask_notional": D("30.0"),
-        "max_spread_deviation_bps": D("200"),
-        "max_notional": D("10000.0"),
-        "symbol": "BTC-USD",
-        "requote_mode": "make_before_break",
-    }
-    assert QuoteParams.from_config(config) == params()
+def test_params_from_the_bot_settings():
+    settings = DEFAULTS.updated({"max_notional": "10000.0", "proximity_guard_bps": "0"})
+    assert QuoteParams.from_settings(settings) == params()
+    assert QuoteParams.from_settings(DEFAULTS).proximity_guard_bps == D("1.0")

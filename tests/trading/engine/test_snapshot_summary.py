@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from trading.engine.snapshot import LATENCY_WINDOW, reaction_latency, summarize
+from trading.core.summary import summarize
+from trading.engine.snapshot import LATENCY_WINDOW, reaction_latency
 
 
 def test_latency_percentiles_of_the_latest_window_only():

@@ -9,7 +9,7 @@ import pytest
 
 from tests.trading.engine.conftest import wait_until
 from trading import bus
-from trading.engine.supervisor import every, supervise
+from trading.supervisor import every, supervise
 
 
 async def test_failing_task_is_reported_and_restarted():

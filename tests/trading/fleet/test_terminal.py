@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from trading.core.bot_settings import DEFAULTS
 from trading.engine.cleanup import CleanupResult
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 
@@ -54,6 +55,7 @@ def test_the_stop_line_only_for_a_verified_stop():
 
 def test_the_banner_prints_the_strategy_in_force():
     values = {
+        "symbol": "BTC-USD",
         "bid_notional": Decimal("30.0000"),
         "ask_notional": Decimal("40"),
         "max_notional": Decimal("10000.0000"),
@@ -64,21 +66,22 @@ def test_the_banner_prints_the_strategy_in_force():
         "max_spread_deviation_bps": Decimal("200"),
         "proximity_guard_bps": Decimal("1"),
     }
-    text = strategy_lines("BTC-USD", values)
+    text = strategy_lines(DEFAULTS.updated(values))
     assert text.splitlines() == [
         "  quoting BTC-USD: bid 30 USD, ask 40 USD, at most 10000 USD exposure; "
         "reward band 10 bps of the mark",
         "  strategy: spread — 5 bps each side of the mid, requote beyond 3 bps",
     ]
     band = strategy_lines(
-        "BTC-USD",
-        {
-            **values,
-            "quote_strategy": "band",
-            "band_margin_bps": Decimal("0"),
-            "band_min_rest_seconds": Decimal("3.00"),
-            "band_max_requests_per_minute": 300,
-        },
+        DEFAULTS.updated(
+            {
+                **values,
+                "quote_strategy": "band",
+                "band_margin_bps": Decimal("0"),
+                "band_min_rest_seconds": Decimal("3.00"),
+                "band_max_requests_per_minute": 300,
+            }
+        )
     )
     assert band.splitlines()[1] == (
         "  strategy: band — both sides inside 10 bps of the mark (margin auto, min rest 3s, "

@@ -19,14 +19,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from trading.core.orders import bot_prefix
+from trading.core.thresholds import TOKEN_WARN_SECONDS
 from trading.fleet.accounts import DEFAULT_ACCOUNT, settings_account_for_bot
 from trading.models import BotConfig
 from trading.sim.runner import SimServer
 from trading.standx.errors import StandXError
 from trading.standx.rest import StandXRest
 from trading.standx.signing import KeyFormatError, RequestSigner, check_token_expiry, jwt_expiry
-
-TOKEN_WARNING_SECONDS = 24 * 3600
 
 
 class Command(BaseCommand):
@@ -119,7 +118,7 @@ class Command(BaseCommand):
                 f"token: expires {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires_at))}"
                 f" ({hours:.1f} h left)"
             )
-        problem = check_token_expiry(token, within_seconds=TOKEN_WARNING_SECONDS)
+        problem = check_token_expiry(token, within_seconds=TOKEN_WARN_SECONDS)
         if problem:
             self.stdout.write(self.style.WARNING(f"token: {problem}"))
 

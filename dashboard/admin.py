@@ -1,31 +1,27 @@
 """Django admin: edit the bot's configuration, read its uptime, fills, money and audit log.
 
+Part of the web tier (the dashboard app), beside the forms, controls and words it uses.
 BotConfig goes through the same ModelForm validation as the dashboard and the API (the
-model's validators and clean()). Uptime, fills, money and events are written by the engine
-only, so here
-they are read-only.
+model's validators and clean()); its fieldsets are the settings' declared groups. Uptime,
+fills, money and events are written by the engine only, so here they are read-only.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 
+from dashboard.controls import send
 from dashboard.event_words import plain_message
-from dashboard.forms import FIELD_WORDS, ConfigRulesForm, plain, plain_error_messages
+from dashboard.forms import ConfigRulesForm, plain_error_messages
 from dashboard.positions import switch_warning
-from trading.models import (
-    INVENTORY_CONTROL_FIELDS,
-    KNOWN_SYMBOLS,
-    BotConfig,
-    BotFill,
-    OrderEvent,
-    PnlHour,
-    UptimeHour,
-)
+from trading.core.bot_settings import GROUPS, SPEC, names_in
+from trading.core.domain import plain
+from trading.models import BotConfig, BotFill, OrderEvent, PnlHour, UptimeHour
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +39,9 @@ def plain_column(field: str, description: str):
 
 
 class BotConfigAdminForm(ConfigRulesForm):
-    """The symbol is a choice of the symbols the bot can quote (not free text), and changing
-    it while the bot holds a position on its current symbol needs the confirmation box."""
+    """Each setting labelled and its errors worded as declared; changing the symbol while the
+    bot holds a position on its current symbol needs the confirmation box."""
 
-    symbol = forms.ChoiceField(choices=[(s, s) for s in KNOWN_SYMBOLS])
     confirm_open_position = forms.BooleanField(
         required=False,
         label="Switch despite an open position",
@@ -57,7 +52,8 @@ class BotConfigAdminForm(ConfigRulesForm):
     class Meta:
         model = BotConfig
         fields = ("symbol",)  # admin adds the fieldsets' fields
-        error_messages = plain_error_messages(FIELD_WORDS)
+        labels = {name: setting.shown_label for name, setting in SPEC.items()}
+        error_messages = plain_error_messages(SPEC)
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -67,6 +63,12 @@ class BotConfigAdminForm(ConfigRulesForm):
             if warning and not data.get("confirm_open_position"):
                 self.add_error("symbol", f"{warning} Tick the box below to switch anyway.")
         return data
+
+
+def _setting_groups(but: tuple[str, ...]) -> list[Any]:
+    """A fieldset per declared group of settings (its title, its settings in order)."""
+    groups = {group: [n for n in names_in(group) if n not in but] for group in GROUPS}
+    return [(GROUPS[group], {"fields": names}) for group, names in groups.items() if names]
 
 
 @admin.register(BotConfig)
@@ -89,39 +91,13 @@ class BotConfigAdmin(admin.ModelAdmin):
     requote_threshold = plain_column("requote_threshold_bps", "requote threshold (bps)")
     # The engine owns the run state: start/stop/kill are controls, not edits.
     readonly_fields = ("run_state", "state_reason", "updated_at")
-    fieldsets = (
-        (None, {"fields": ("name", "symbol", "confirm_open_position", "requote_mode")}),
-        (
-            "Quotes",
-            {
-                "fields": (
-                    "spread_bps",
-                    "bid_notional",
-                    "ask_notional",
-                    "requote_threshold_bps",
-                    "proximity_guard_bps",
-                    "max_spread_deviation_bps",
-                    "refresh_interval",
-                    "stale_order_seconds",
-                )
-            },
-        ),
-        ("Risk", {"fields": ("max_notional", "max_consecutive_failures")}),
-        ("Inventory control", {"fields": INVENTORY_CONTROL_FIELDS}),
-        ("Uptime", {"fields": ("uptime_target_minutes", "uptime_band_bps")}),
-        (
-            "Band strategy",
-            {
-                "fields": (
-                    "quote_strategy",
-                    "band_margin_bps",
-                    "band_min_rest_seconds",
-                    "band_max_requests_per_minute",
-                )
-            },
-        ),
+    # The settings by their declared group (trading/core/bot_settings.py); the symbol first,
+    # beside the box that confirms a switch with an open position.
+    fieldsets = [
+        (None, {"fields": ("name", "symbol", "confirm_open_position")}),
+        *_setting_groups(but=("symbol",)),
         ("State (set by the engine)", {"fields": ("run_state", "state_reason", "updated_at")}),
-    )
+    ]
 
     def get_object(self, request, object_id, from_field=None):
         """A change is read under a row lock (admin's change view runs in a transaction), so
@@ -147,8 +123,6 @@ class BotConfigAdmin(admin.ModelAdmin):
 
     def notify_engine(self, request, obj: BotConfig) -> None:
         """Tell a running engine to reload; admin must keep working when none runs."""
-        from dashboard.controls import send  # the dashboard app owns the control path
-
         sent = send(obj.name, "config", user=request.user.get_username(), source="admin")
         if not sent.ok:
             self.message_user(request, "Saved. " + sent.detail, level=messages.WARNING)

@@ -1,0 +1,209 @@
+"""What a quoting pass plans, judged where a trader loses money: the band strategy quotes
+around the MARK (StandX pays for time within UPTIME_BAND_BPS of the mark, not of the mid),
+the spread strategy around the MID, and a configuration that cannot earn says so.
+
+Every case moves the mark away from the mid: with the two equal, an anchor on the wrong
+price cannot be told from the right one."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from trading.core.actions import BandWindow
+from trading.core.band import BandInputs, plan_band
+from trading.core.domain import BPS, BookTop, Side
+from trading.core.strategy import (
+    BAND,
+    SPREAD,
+    Measured,
+    band_problem,
+    bps_gap,
+    earn_problem,
+    plan_pass,
+    spread_problem,
+)
+
+TOP = BookTop("BTC-USD", D("65999.99"), D("66000.01"))  # mid 66000, a 2-tick book
+BAND_VALUES = {
+    "quote_strategy": "band",
+    "uptime_band_bps": "10",
+    "proximity_guard_bps": "1",
+    "band_min_rest_seconds": "3",
+}
+MEASURED = Measured(1.0, 0.05, requests_per_minute=20)
+
+
+def mark_at(bps: str) -> D:
+    return TOP.mid * (1 + D(bps) / BPS)
+
+
+def offset(price: D, reference: D) -> D:
+    return (price - reference) / reference * BPS
+
+
+# Mark offsets a post-only quote can still sit around: up to the band's reach on each side.
+MARK_OFFSETS = ["-6", "-3", "-1", "1", "3", "6"]
+
+
+@pytest.mark.parametrize("mark_bps", MARK_OFFSETS)
+def test_band_anchors_sit_inside_the_band_of_the_mark(mark_bps):
+    """Both anchors within UPTIME_BAND_BPS of the mark; each window is measured from the
+    mark and holds its own anchor. Anchored on the mid instead, a mark 6 bps away puts the
+    far side 11+ bps from the mark: outside the band, earning nothing."""
+    mark = mark_at(mark_bps)
+    plan = plan_pass(BAND_VALUES, TOP, mark, MEASURED)
+    assert plan.name == BAND and plan.anchors is not None and plan.windows is not None
+    bid, ask = plan.anchors
+    assert bid < ask
+    for side, price in ((Side.BUY, bid), (Side.SELL, ask)):
+        assert abs(offset(price, mark)) <= D("10"), (side, offset(price, mark))
+        window = plan.windows[side]
+        assert window.mark == mark
+        assert window.holds(price)
+        assert -D("10") <= window.low <= window.high <= D("10")
+
+
+@pytest.mark.parametrize("mark_bps", MARK_OFFSETS)
+def test_band_anchors_follow_the_mark_not_the_mid(mark_bps):
+    """The same book with the mark moved: the plan is the band geometry of that mark (and of
+    the book's touch), so its anchors are the ones plan_band gives for the mark."""
+    mark = mark_at(mark_bps)
+    plan = plan_pass(BAND_VALUES, TOP, mark, MEASURED)
+    expected = plan_band(TOP, mark, BandInputs(D("10"), D("0"), D("1"), 1.0, 0.05))
+    assert plan.anchors == (expected.price(Side.BUY), expected.price(Side.SELL))
+    assert plan.band == expected
+    assert plan.proximity_bps == expected.urgent_bps
+
+
+@pytest.mark.parametrize("mark_bps", ["-6", "6"])
+def test_the_spread_strategy_quotes_around_the_mid_whatever_the_mark(mark_bps):
+    """spread (the original README's): mid ± SPREAD_BPS; a skewed side is the only one
+    measured from the mark. Its reward windows are the band of the mark itself."""
+    values = {"quote_strategy": "spread", "spread_bps": "8", "uptime_band_bps": "10"}
+    mark = mark_at(mark_bps)
+    plan = plan_pass(values, TOP, mark, MEASURED)
+    assert plan.name == SPREAD and plan.anchors is None  # quoting uses mid ± spread
+    assert not plan.window_only and plan.min_rest_seconds == 0.0 and plan.note is None
+    for side in Side:
+        assert plan.windows[side].mark == mark
+        assert (plan.windows[side].low, plan.windows[side].high) == (-D("10"), D("10"))
+
+
+@pytest.mark.parametrize(
+    ("mark_bps", "skew", "bid_from_mark"),
+    [
+        ("-6", "1", "-3"),  # mid - 8 is the mark - 2: moved 1 bp further away
+        ("-6", "20", "-9.5"),  # ... but never past the band's usable edge (10 - 0.5)
+        ("6", "1", "-15"),  # already outside the band: moved all the same
+    ],
+)
+def test_the_spread_strategy_skews_the_adding_side_from_the_mark(mark_bps, skew, bid_from_mark):
+    """Long (the bid adds to the position, at the limit): the bid moves away from the mark by
+    INVENTORY_SKEW_BPS, never out of the band it is in; the reducing ask stays at mid +
+    spread."""
+    values = {
+        "quote_strategy": "spread",
+        "spread_bps": "8",
+        "uptime_band_bps": "10",
+        "inventory_skew_bps": skew,
+        "max_notional": "100",
+    }
+    mark = mark_at(mark_bps)
+    bid, ask = plan_pass(values, TOP, mark, MEASURED, position_qty=D("0.01")).anchors
+    assert ask == TOP.mid * (1 + D("8") / BPS)
+    assert abs(offset(bid, mark) - D(bid_from_mark)) < D("0.01")
+
+
+def test_the_spread_strategy_has_no_reward_windows_before_the_first_mark():
+    plan = plan_pass({"quote_strategy": "spread"}, TOP, None, MEASURED)
+    assert plan.windows is None and plan.anchors is None
+
+
+def test_an_unset_strategy_is_spread():
+    assert plan_pass({}, TOP, mark_at("3"), MEASURED).name == SPREAD
+    assert earn_problem({"spread_bps": "50"}, TOP, MEASURED) is not None  # spread's rule
+
+
+@pytest.mark.parametrize(
+    "requests, limit, holding",
+    [(299.0, None, False), (300.0, None, True), (59.9, 60, False), (60.0, 60, True)],
+)
+def test_the_request_cap_holds_orders_from_the_cap_on(requests, limit, holding):
+    """At BAND_MAX_REQUESTS_PER_MINUTE (default 300) the window widens: the cap is reached
+    at the limit itself, not one request later."""
+    values = BAND_VALUES | ({} if limit is None else {"band_max_requests_per_minute": limit})
+    plan = plan_pass(values, TOP, TOP.mid, Measured(1.0, 0.05, requests_per_minute=requests))
+    assert plan.holding is holding
+    sp = plan.band.bid
+    low, high = (sp.hold_low, sp.hold_high) if holding else (sp.keep_low, sp.keep_high)
+    assert plan.windows[Side.BUY] == BandWindow(plan.band.mark, low, high)
+
+
+def test_the_rest_rule_comes_from_the_setting_in_band_mode_only():
+    band = plan_pass(BAND_VALUES | {"band_min_rest_seconds": "4.5"}, TOP, TOP.mid, MEASURED)
+    assert band.min_rest_seconds == 4.5 and band.window_only
+    assert plan_pass(BAND_VALUES, TOP, None, MEASURED).min_rest_seconds == 3.0
+    assert plan_pass({"quote_strategy": "band"}, TOP, TOP.mid, MEASURED).min_rest_seconds == 3.0
+
+
+def test_band_without_a_mark_waits_for_it():
+    plan = plan_pass(BAND_VALUES, TOP, None, MEASURED)
+    assert plan.name == BAND and plan.anchors is None and plan.windows is None
+    assert plan.window_only and plan.note == "waiting for the first mark price"
+
+
+@pytest.mark.parametrize(
+    ("mark_bps", "stuck"), [("0", None), ("12", "buy"), ("-12", "sell"), ("6", None)]
+)
+def test_a_side_that_cannot_sit_in_band_is_named(mark_bps, stuck):
+    """A mark 12 bps above the mid leaves no post-only bid inside its band: the note names
+    the bid side and the gap, so a trader knows it is the market, not a setting."""
+    plan = plan_pass(BAND_VALUES, TOP, mark_at(mark_bps), MEASURED)
+    if stuck is None:
+        assert plan.note is None
+    else:
+        assert f"no post-only {stuck} fits" in plan.note
+        assert f"{float(D(mark_bps)):+.1f} bps from the mid" in plan.note
+
+
+@pytest.mark.parametrize(
+    ("spread", "band", "earns"), [("9.99", "10", True), ("10", "10", False), ("12", "10", False)]
+)
+def test_spread_earns_only_strictly_inside_the_band(spread, band, earns):
+    values = {"spread_bps": spread, "uptime_band_bps": band}
+    problem = spread_problem(values)
+    assert (problem is None) is earns
+    if not earns:
+        assert f"SPREAD_BPS {D(spread).normalize():f}" in problem
+        assert f"UPTIME_BAND_BPS {D(band).normalize():f}" in problem
+    assert earn_problem(values | {"quote_strategy": "spread"}, None, MEASURED) == problem
+
+
+def test_spread_defaults_cannot_earn():
+    """SPREAD_BPS 50 against a 10 bps band: the README's defaults earn nothing, and say so."""
+    assert "SPREAD_BPS 50 is not inside UPTIME_BAND_BPS 10" in spread_problem({})
+
+
+@pytest.mark.parametrize(
+    ("band", "guard", "earns"), [("10", "1", True), ("1.5", "1", False), ("4", "1", True)]
+)
+def test_band_earns_when_both_sides_fit_behind_the_guard(band, guard, earns):
+    inputs = BandInputs(D(band), D("0"), D(guard), 1.0, 0.05)
+    problem = band_problem(TOP, inputs)
+    assert (problem is None) is earns
+    values = {"quote_strategy": "band", "uptime_band_bps": band, "proximity_guard_bps": guard}
+    assert earn_problem(values, TOP, Measured(1.0, 0.05)) == problem
+    if not earns:
+        assert f"UPTIME_BAND_BPS {D(band).normalize():f}" in problem
+        assert f"PROXIMITY_GUARD_BPS {D(guard).normalize():f}" in problem
+
+
+def test_band_cannot_judge_earning_without_a_book():
+    assert earn_problem(BAND_VALUES, None, MEASURED) is None
+
+
+@pytest.mark.parametrize(("mark_bps", "gap"), [("0", "0"), ("5", "5"), ("-2.5", "-2.5")])
+def test_the_gap_is_signed_bps_of_the_mid(mark_bps, gap):
+    assert bps_gap(TOP, mark_at(mark_bps)) == D(gap)

@@ -37,14 +37,11 @@ def rested(order: LiveOrder, at: float) -> LiveOrder:
     return replace(order, rested_at=at)
 
 
+RESTING = DecideParams(D("25"), D("30"), D("1"), min_rest_seconds=REST)
+
+
 def rest_params(**kw) -> DecideParams:
-    base = dict(
-        requote_threshold_bps=D("25"),
-        stale_order_seconds=D("30"),
-        proximity_guard_bps=D("1"),
-        min_rest_seconds=REST,
-    )
-    return DecideParams(**(base | kw))
+    return replace(RESTING, **kw)
 
 
 # A band window around 100.00 that holds today's quotes (99.50 / 100.50) but not a bid at

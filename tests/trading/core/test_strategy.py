@@ -169,7 +169,8 @@ def test_a_side_that_cannot_sit_in_band_is_named(mark_bps, stuck):
 
 
 @pytest.mark.parametrize(
-    ("spread", "band", "earns"), [("9.99", "10", True), ("10", "10", False), ("12", "10", False)]
+    ("spread", "band", "earns"),
+    [("9.99", "10", True), ("10", "10", False), ("12", "10", False), ("12", "15", True)],
 )
 def test_spread_earns_only_strictly_inside_the_band(spread, band, earns):
     values = {"spread_bps": spread, "uptime_band_bps": band}

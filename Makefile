@@ -19,19 +19,20 @@ run: setup
 	$(PY) manage.py runbot
 
 # The suite in two halves (tests/conftest.py says which file is which): the in-process tests
-# in parallel (pytest-xdist, TEST_WORKERS processes), then the serial ones (processes, the
+# in parallel (pytest-xdist, TEST_WORKERS processes; a file's tests stay together, in order,
+# on one of them), then the serial ones (processes, the
 # browser, the engine against the simulator in real time) one at a time, each half listing
 # its 25 slowest tests. A half with nothing selected (PYTEST_ARGS naming one folder) is not a
 # failure; both empty is.
 TEST_WORKERS ?= auto
 test: setup
-	@$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS); a=$$?; \
+	@$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS); a=$$?; \
 	$(PY) -m pytest -m serial --durations=25 $(PYTEST_ARGS); b=$$?; \
 	[ $$a -eq 0 -o $$a -eq 5 ] && [ $$b -eq 0 -o $$b -eq 5 ] && [ "$$a$$b" != 55 ]
 
 # The in-process half alone: no process, browser or server process; about a minute.
 test-fast: setup
-	$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Mutation testing of the pure core against its own tests (bench/mutation.py; not in CI, about
 # an hour). MUTATION_ARGS="--only trading.core.breaker" for one module.

@@ -9,7 +9,8 @@ tests" mutants sit in code no core test runs; they count as not killed.
 Prints the share killed per file and in all, writes bench/results/mutation.json and lists the
 survivors (`mutmut show NAME` prints one's diff). Not part of CI: a full run takes about an
 hour on two busy cores. `--only trading.core.breaker` (a module, or a glob of mutant names)
-runs part of the core; earlier results stay in mutants/ unless `--fresh`.
+runs part of the core; earlier results stay in mutants/ unless `--fresh`, and `--again` runs
+only the mutants that were not killed last time (after adding tests: killed ones stay so).
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ MUTANTS = ROOT / "mutants"
 RESULTS = ROOT / "bench" / "results" / "mutation.json"
 
 
-def run_mutmut(only: str | None, workers: int) -> None:
+def run_mutmut(only: str | None, workers: int, again: bool) -> None:
     pattern = [only if "*" in only else f"{only}.*"] if only else []
+    if again:
+        pattern = [name for name in survivors() if not only or name.startswith(only)]
+        if not pattern:
+            return
     subprocess.run(
         [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(workers)]
         + pattern,
@@ -93,11 +98,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--fresh", action="store_true", help="forget earlier results first")
     parser.add_argument("--report", action="store_true", help="only report the last results")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run only the mutants not killed last time (new tests can only kill more)",
+    )
     args = parser.parse_args(argv)
     if args.fresh:
         shutil.rmtree(MUTANTS, ignore_errors=True)
     if not args.report:
-        run_mutmut(args.only, args.workers)
+        run_mutmut(args.only, args.workers, args.again)
     result = report(statuses())
     left = survivors()
     print(f"\nnot killed ({len(left)}): `mutmut show NAME` prints one")

@@ -208,3 +208,62 @@ def test_band_cannot_judge_earning_without_a_book():
 @pytest.mark.parametrize(("mark_bps", "gap"), [("0", "0"), ("5", "5"), ("-2.5", "-2.5")])
 def test_the_gap_is_signed_bps_of_the_mid(mark_bps, gap):
     assert bps_gap(TOP, mark_at(mark_bps)) == D(gap)
+
+
+SKEWED = BAND_VALUES | {"inventory_skew_bps": "2", "max_notional": "100"}
+
+
+@pytest.mark.parametrize(
+    ("position", "adding", "skew", "shift"),
+    [
+        (D("0.01"), Side.BUY, "2", "2"),  # long 660 USD, over the 100 limit: the full skew
+        (D("-0.01"), Side.SELL, "2", "2"),  # short: the ask moves up
+        (D("0.0008"), Side.BUY, "2", "1.056"),  # 52.8 USD of 100: 0.528 of the skew
+        (D("0.01"), Side.BUY, "40", "40"),  # more than the room: short of the far end
+        (D("-0.01"), Side.SELL, "40", "40"),
+    ],
+)
+@pytest.mark.parametrize("mark_bps", ["-3", "0", "3"])
+def test_band_skew_moves_the_adding_side_away_from_the_mark_and_keeps_it_in_band(
+    position, adding, skew, shift, mark_bps
+):
+    """With a position the side that adds to it is placed further from the mark (fewer
+    fills that grow the position), never out of its own keep window or the band; the touch
+    end of its windows moves with it, so an order left near the touch is requoted outward.
+    The reducing side is planned as without a position."""
+    mark = mark_at(mark_bps)
+    values = SKEWED | {"inventory_skew_bps": skew}
+    plain = plan_pass(values, TOP, mark, MEASURED).band
+    plan = plan_pass(values, TOP, mark, MEASURED, position)
+    was, now = plain.side(adding), plan.band.side(adding)
+    away = -1 if adding is Side.BUY else 1
+    moved = (now.target - was.target) * away
+    far = -was.keep_low if adding is Side.BUY else was.keep_high
+    room = far - abs(was.target)
+    expected = min(D(shift), room * D("0.75"))
+    assert moved == pytest.approx(expected, abs=D("0.0001"))
+    assert moved > 0
+    # The windows: the far end (the band's edge side) stays, the touch end follows the target.
+    if adding is Side.BUY:
+        assert (now.keep_low, now.hold_low) == (was.keep_low, was.hold_low)
+        assert now.keep_high == max(now.target, was.keep_high - moved)
+        assert now.hold_high == max(now.target, was.hold_high - moved)
+    else:
+        assert (now.keep_high, now.hold_high) == (was.keep_high, was.hold_high)
+        assert now.keep_low == min(now.target, was.keep_low + moved)
+        assert now.hold_low == min(now.target, was.hold_low + moved)
+    assert now.keep_low <= now.target <= now.keep_high
+    assert abs(now.target) <= D("10")
+    # The anchors and windows quote what was planned; the other side is untouched.
+    assert plan.anchors[0 if adding is Side.BUY else 1] == plan.band.price(adding)
+    assert plan.band.side(adding.opposite) == plain.side(adding.opposite)
+    assert plan.windows[adding].holds(plan.band.price(adding))
+
+
+def test_band_skew_leaves_a_side_that_cannot_sit_in_band_where_it_is():
+    """A mark 12 bps above the mid leaves no bid in band: skewing it would only move it
+    further from the band; it stays at its touch limit."""
+    mark = mark_at("12")
+    plain = plan_pass(SKEWED, TOP, mark, MEASURED).band
+    plan = plan_pass(SKEWED, TOP, mark, MEASURED, D("0.01")).band
+    assert not plain.bid.in_band and plan.bid == plain.bid

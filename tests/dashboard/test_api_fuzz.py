@@ -74,7 +74,7 @@ def test_the_fuzz_reached_the_handlers():
     endpoints also saw rejections (422) and conflicts between fields (409), and every per-bot
     operation saw a name that is not a bot (404)."""
     if not OUTCOMES:
-        # In parallel runs the file stays on one worker (make test: --dist loadfile).
+        # Serial in make test (tests/conftest.py): under pytest-xdist only one operation ran.
         pytest.fail("run together with test_no_5xx_and_rejected_requests_change_nothing")
     operations = sum(len(methods) for methods in api.get_openapi_schema()["paths"].values())
     assert len(OUTCOMES) == operations and "GET /api/bots" in OUTCOMES

@@ -30,12 +30,12 @@ test: setup
 	$(PY) -m pytest -m serial --durations=25 $(PYTEST_ARGS); b=$$?; \
 	[ $$a -eq 0 -o $$a -eq 5 ] && [ $$b -eq 0 -o $$b -eq 5 ] && [ "$$a$$b" != 55 ]
 
-# The in-process half alone: no process, browser or server process; about a minute.
+# The in-process half alone: no process, browser or server process.
 test-fast: setup
 	$(PY) -m pytest -m "not serial" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-# Mutation testing of the pure core against its own tests (bench/mutation.py; not in CI, about
-# an hour). MUTATION_ARGS="--only trading.core.breaker" for one module.
+# Mutation testing of the pure core against its own tests (bench/mutation.py; not in CI: 80
+# minutes on two busy cores). MUTATION_ARGS="--only trading.core.breaker" for one module.
 mutation: $(STAMP)
 	$(PY) -m bench.mutation $(MUTATION_ARGS)
 

@@ -7,10 +7,11 @@ the tests fail on is killed; one they pass on survived: a behaviour nothing chec
 tests" mutants sit in code no core test runs; they count as not killed.
 
 Prints the share killed per file and in all, writes bench/results/mutation.json and lists the
-survivors (`mutmut show NAME` prints one's diff). Not part of CI: a full run took 80 minutes
-on two shared, busy cores (2661 mutants). `--only trading.core.breaker` (a module, or a glob of mutant names)
-runs part of the core; earlier results stay in mutants/ unless `--fresh`, and `--again` runs
-only the mutants that were not killed last time (after adding tests: killed ones stay so).
+survivors (`mutmut show NAME` prints one's diff). Not part of CI: a full run took 80
+minutes on two shared, busy cores (2661 mutants). `--only trading.core.breaker` (a module, or
+a glob of mutant names) runs part of the core; earlier results stay in mutants/ unless
+`--fresh`, and `--again` runs only the mutants that were not killed last time (after adding
+tests: killed ones stay so).
 """
 
 from __future__ import annotations

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
-
 from dashboard.values import float_or_none, parse_time, percent_of_hour
 
 # Tier status -> badge colour. "on track" is good news but not yet money: ok, not secured.
@@ -43,7 +41,6 @@ def strategy_context(s: dict, now: dt.datetime) -> dict:
         "holding": bool(strategy.get("holding")),
         "max_requests": config.get("band_max_requests_per_minute"),
         "bot": bot,
-        "switch_url": reverse("bot-switch-band", args=[bot]),
     }
 
 

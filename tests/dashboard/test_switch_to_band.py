@@ -25,7 +25,13 @@ def test_a_fresh_install_cannot_earn_and_the_page_says_so(client_in, config):
     html = client_in.get("/").content.decode()
     banner = re.search(r'<div id="cannot-earn".*?</div>', html, re.S).group(0)
     assert "SPREAD_BPS 50 is not inside UPTIME_BAND_BPS 10" in banner
-    assert f'hx-post="{SWITCH}"' in banner
+    # The button sends the page's own form, which sits in #live outside every pushed panel
+    # (a push replacing the panel mid-request would lose the response's out-of-band parts).
+    assert 'form="switch-to-band-form"' in banner
+    live = html[html.index('<div id="live"') :]
+    form = re.search(r'<form id="switch-to-band-form"[^>]*>', live).group(0)
+    assert f'hx-post="{SWITCH}"' in form and f'action="{SWITCH}"' in form
+    assert live.index(form) < live.index('id="panel-status"')
     # The pushed panel has no token of its own: the page hands htmx the CSRF header.
     assert re.search(r'<div id="live"[^>]*hx-headers=\'\{"X-CSRFToken": "\w+"\}\'', html)
 

@@ -56,8 +56,9 @@ def assert_fits(page, name: str) -> None:
 def assert_tappable(locator, what: str) -> None:
     """Visible, inside the screen's width and at least TAP x TAP px."""
     expect(locator).to_be_visible()
-    box = locator.bounding_box()
-    assert box is not None, what
+    # The overview's rows are pushed again every second: the element found visible may be
+    # replaced before it is measured (seen under load: no box). Measure the one there now.
+    box = wait_until(locator.bounding_box, what=f"{what} laid out")
     assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, f"{what} is off-screen: {box}"
     assert box["width"] >= TAP and box["height"] >= TAP, f"{what} is too small to tap: {box}"
 

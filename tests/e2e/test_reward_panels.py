@@ -88,7 +88,19 @@ def test_tier_budget_cannot_earn_switch_and_standx_hours(page, runbot):
     page.screenshot(path=str(_artifact("farming-before.png")), full_page=True)
 
     # One click: band. The flash says what changed; the engine reloads and quotes in band.
+    # The answer is held until a push has replaced the strategy panel (the button's own
+    # panel), as a busy machine does by chance: the settings form must still come back
+    # with band selected, or an Apply would post "spread" back.
+    held = []
+    page.route("**/switch-to-band", lambda route: held.append(route))
+    page.evaluate("window.panelAtClick = document.getElementById('panel-strategy')")
     page.click("#switch-to-band")
+    page.wait_for_function(
+        "document.getElementById('panel-strategy') !== window.panelAtClick", timeout=15000
+    )
+    assert len(held) == 1, "the switch request was not held"
+    held[0].continue_()
+    page.unroute("**/switch-to-band")
     expect(page.locator("#flash")).to_contain_text("strategy spread → band")
     expect(page.locator("#id_quote_strategy")).to_have_value("band")
     expect(page.locator("#panel-strategy")).to_have_attribute(

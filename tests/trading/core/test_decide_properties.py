@@ -189,3 +189,27 @@ def test_make_before_break_cancels_a_resting_order_only_once_its_side_stays_lit(
         old = by_id.get(pl.replaces) if pl.replaces else None
         if old is not None and old.state is OrderState.OPEN and old.cl_ord_id in cancelled:
             assert cancelled[old.cl_ord_id].trigger.urgent, (pl, actions)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    mbb_desireds,
+    st.lists(mbb_orders(), max_size=6, unique_by=lambda o: o.cl_ord_id),
+    mbb_params.filter(lambda p: p.min_rest_seconds > 0),
+)
+def test_make_before_break_never_cancels_a_young_order_for_a_non_urgent_reason(desired, live, p):
+    """The minimum rest (StandX counts an order after ~3 s and penalises flicker-cancels):
+    an OPEN order that rested less than min_rest_seconds is cancelled only when it may be
+    filled any moment (urgent) or its side wants no quote, whatever else is on its side
+    (its own replacement included) and whether or not overlap is allowed."""
+    actions = decide(desired, live, NOW, TOP, p)
+    by_id = {o.cl_ord_id: o for o in live}
+    for cancel in (a for a in actions if isinstance(a, Cancel)):
+        order = by_id[cancel.cl_ord_id]
+        young = (
+            order.state is OrderState.OPEN
+            and order.rested_at is not None
+            and NOW - order.rested_at < p.min_rest_seconds
+        )
+        if young:
+            assert cancel.trigger.urgent or cancel.trigger is Trigger.NO_QUOTE, (cancel, actions)

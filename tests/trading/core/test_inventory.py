@@ -240,3 +240,71 @@ def test_which_setting_a_stop_and_a_kill_follow():
     assert flatten_wanted(values, "stop") and flatten_wanted(values, "shutdown")
     assert not flatten_wanted(values, "kill")
     assert not flatten_wanted(DEFAULTS, "stop")
+
+
+@pytest.mark.parametrize(
+    ("position", "taker", "side", "price", "tif"),
+    [
+        # Long: sell it. Maker at our own touch (the best ask); taker 50 bps through the
+        # best bid, rounded down to the tick so the IOC still crosses.
+        (D("0.0008"), False, Side.SELL, D("95000.01"), "alo"),
+        (D("0.0008"), True, Side.SELL, D("94524.99"), "ioc"),
+        # Short: buy it back. Maker at the best bid; taker 50 bps through the best ask, up.
+        (D("-0.0008"), False, Side.BUY, D("94999.99"), "alo"),
+        (D("-0.0008"), True, Side.BUY, D("95475.02"), "ioc"),
+    ],
+)
+def test_flatten_orders_close_the_position_on_the_right_side_at_the_right_price(
+    position, taker, side, price, tif
+):
+    order = flatten_order(position, TOP, BTC, taker=taker)
+    assert order is not None
+    assert (order.quote.side, order.quote.price, order.quote.qty) == (side, price, D("0.0008"))
+    assert (order.time_in_force, order.taker) == (tif, taker)
+    if taker:  # it trades at once: through the opposite touch
+        assert price < TOP.best_bid if side is Side.SELL else price > TOP.best_ask
+
+
+def test_a_flatten_order_is_whole_lots_and_none_without_a_price():
+    assert flatten_order(D("0.00087"), TOP, BTC, taker=False).quote.qty == D("0.0008")
+    assert flatten_order(D("-0.00087"), TOP, BTC, taker=True).quote.qty == D("0.0008")
+    empty = BookTop("BTC-USD", D("0"), D("95000.01"))
+    assert flatten_order(D("-0.0008"), empty, BTC, taker=False) is None  # no bid to join
+
+
+@pytest.mark.parametrize(
+    ("limit", "order", "fills"),
+    [("300", "30", 10), ("299.99", "30", 9), ("30", "30", 1), ("29", "30", 0), ("300", "0", 0)],
+)
+def test_fills_to_limit_counts_whole_orders_only(limit, order, fills):
+    assert fills_to_limit(D(limit), D(order)) == fills
+
+
+def test_a_position_change_down_is_a_sell_whatever_the_sign():
+    assert filled_side(D("-0.0003"), D("-0.0006")) is Side.SELL
+    assert filled_side(D("-0.0006"), D("-0.0003")) is Side.BUY
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"max_notional": "20", "bid_notional": "5", "ask_notional": "30"}, "max_notional"),
+        ({"max_notional": "0.5", "bid_notional": "1", "ask_notional": "1"}, "max_notional"),
+        ({"max_notional": "0", "bid_notional": "30", "ask_notional": "30"}, None),  # no limit
+        ({"max_notional": "20", "bid_notional": "0", "ask_notional": "0"}, None),
+        ({"max_notional": "Infinity", "bid_notional": "30"}, None),
+        ({"max_notional": "20", "bid_notional": "NaN", "ask_notional": "30"}, "max_notional"),
+    ],
+)
+def test_the_limit_is_checked_against_the_larger_order_of_either_side(values, field):
+    problems = inventory_problems(values)
+    assert list(problems) == ([] if field is None else [field])
+    if field:
+        assert "five fills on one side" in problems[field]
+
+
+def test_flatten_on_kill_follows_its_own_setting():
+    kill_only = DEFAULTS.updated({"flatten_on_kill": "on", "flatten_on_stop": "off"})
+    assert flatten_wanted(kill_only, "kill")
+    assert not flatten_wanted(kill_only, "stop")
+    assert not flatten_wanted(DEFAULTS, "kill")

@@ -17,7 +17,15 @@ ALLOWED = {
     "trading.standx": {"trading.core"},
     # A reference venue's public stream (issue 23), on the StandX client's stream helpers.
     "trading.reference": {"trading.core", "trading.standx"},
-    "trading.sim": {"trading.core", "trading.standx", "trading.schedules", "trading.reference"},
+    # Public market data followed live, recorded and replayed (issue 24).
+    "trading.marketdata": {"trading.core", "trading.standx"},
+    "trading.sim": {
+        "trading.core",
+        "trading.standx",
+        "trading.schedules",
+        "trading.reference",
+        "trading.marketdata",
+    },
     "trading.engine": {
         "trading.core",
         "trading.schedules",

@@ -17,18 +17,14 @@ def trading_mode(request) -> dict[str, str]:
 
 @sync_and_async_middleware
 def mode_header(get_response):
-    if iscoroutinefunction(get_response):
+    async def labelled_async(request):
+        response = await get_response(request)
+        response[MODE_HEADER] = settings.STANDX_MODE
+        return response
 
-        async def middleware(request):
-            response = await get_response(request)
-            response[MODE_HEADER] = settings.STANDX_MODE
-            return response
+    def labelled(request):
+        response = get_response(request)
+        response[MODE_HEADER] = settings.STANDX_MODE
+        return response
 
-    else:
-
-        def middleware(request):
-            response = get_response(request)
-            response[MODE_HEADER] = settings.STANDX_MODE
-            return response
-
-    return middleware
+    return labelled_async if iscoroutinefunction(get_response) else labelled

@@ -106,14 +106,14 @@ def as_listed(d: SymbolDef, info: dict) -> SymbolDef:
     """`d` with the tick, lot and limits of a row of query_symbol_info (a followed market's:
     the bot must quote what that exchange accepts). ValueError when the row is unreadable."""
     try:
-        spec = parse_symbol_spec(info)
+        spec = parse_symbol_spec(info)  # checks the decimals read below
         max_position = dec(info, "max_position_size", required=False)
     except MalformedResponseError as exc:
         raise ValueError(f"symbol info of {d.symbol}: {exc}") from None
     return replace(
         d,
-        price_decimals=-spec.price_tick.normalize().as_tuple().exponent,
-        qty_decimals=-spec.qty_tick.normalize().as_tuple().exponent,
+        price_decimals=int(info["price_tick_decimals"]),
+        qty_decimals=int(info["qty_tick_decimals"]),
         min_order_qty=spec.min_qty,
         max_order_qty=spec.max_qty or d.max_order_qty,
         max_position_size=max_position or d.max_position_size,

@@ -77,7 +77,8 @@ class Shadow:
             takers(trade)
             self.matching.take_at_touch(trade)
 
-        exchange.matching.on_taker_trade = both
+        # The stand-in calls its matching's on_taker_trade for each synthetic taker.
+        exchange.matching.on_taker_trade = both  # type: ignore[method-assign]
 
     def follow(self, order: SimOrder) -> None:
         """An order event of the paper exchange: rested -> placed here, canceled -> here too."""

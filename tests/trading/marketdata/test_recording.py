@@ -18,6 +18,7 @@ from trading.marketdata.recording import (
     RecordingError,
     RecordingWriter,
     first_state,
+    item_time,
     read_header,
     read_items,
     scan,
@@ -49,7 +50,7 @@ def test_what_is_written_reads_back_in_order(tmp_path: Path):
     path, clock = tmp_path / "r.jsonl.gz", Clock()
     writer, resumed = RecordingWriter.open(path, HEADER, 10**6, clock)
     assert resumed is None
-    items = [
+    items: list[MarketFrame | Gap] = [
         book_frame(10.0, source="rest"),
         price_frame(10.1),
         Gap(10.2, 13.0, "stream down: ConnectionClosed"),
@@ -81,7 +82,7 @@ def test_a_member_cut_short_is_dropped_and_resuming_marks_the_gap(tmp_path: Path
     # The recorder dies while writing its last member: only part of it reached the disk.
     path.write_bytes(path.read_bytes()[: whole + (path.stat().st_size - whole) // 2])
 
-    assert [i.at for i in read_items(path)] == [10.0, 11.0]  # the cut member is dropped
+    assert [item_time(i) for i in read_items(path)] == [10.0, 11.0]  # the cut one is dropped
     found = scan(path)
     assert found.truncated and found.whole_bytes == whole and found.last_time == 11.0
 

@@ -17,6 +17,7 @@ import contextlib
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from trading.alerts.notify import TITLE
 from trading.marketdata.live import LiveMarket, MarketDataError
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
@@ -24,6 +25,7 @@ from trading.sim.scenarios import ACK_LATENCY_MS
 from trading.symbols import KNOWN_SYMBOLS
 
 PAPER = "paper"
+PAPER_TITLE = f"{TITLE} [paper]"  # every alert's title in paper mode
 
 
 async def open_paper_exchange(stack: contextlib.AsyncExitStack) -> SimServer:

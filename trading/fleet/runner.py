@@ -23,6 +23,7 @@ from django.db import connection
 
 from mmsite.logs import bot_context
 from trading import bus, store
+from trading.alerts.notify import TITLE
 from trading.alerts.service import AlertService, stop_outcome
 from trading.engine.engine import Engine
 from trading.engine.options import EngineOptions
@@ -30,7 +31,7 @@ from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
 from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
-from trading.fleet.paper import PAPER, labelled, open_paper_exchange
+from trading.fleet.paper import PAPER, PAPER_TITLE, labelled, open_paper_exchange
 from trading.fleet.startup_checks import check_port_free, symbol_problem
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
@@ -298,7 +299,10 @@ class Runner:
         if not settings.ALERT_URL_COUNT:
             return None
         alerts = AlertService(
-            self.watched_bots, settings.ALERT_URLS, float(settings.ALERT_FEED_DOWN_SECONDS)
+            self.watched_bots,
+            settings.ALERT_URLS,
+            float(settings.ALERT_FEED_DOWN_SECONDS),
+            title=PAPER_TITLE if settings.STANDX_MODE == PAPER else TITLE,
         )
         hello = f"runbot started: alerts on for {', '.join(sorted(self.tasks)) or 'no bot'}"
         if self.held_why:  # a bot held back (its row cannot be quoted) waits for a person

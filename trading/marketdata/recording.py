@@ -122,7 +122,7 @@ def item_time(item: Item) -> float:
 # ---------------------------------------------------------------- reading
 
 
-def members(file: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def members(file: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
     """Each whole gzip member of `file`: the offset just past it and its text. Stops at a
     member cut short (a recorder killed mid-write); corrupt data is a RecordingError."""
     inflater, pieces, consumed = zlib.decompressobj(wbits=31), [], 0
@@ -132,7 +132,9 @@ def members(file: IO[bytes]) -> Iterator[tuple[int, bytes]]:
             try:
                 pieces.append(inflater.decompress(data))
             except zlib.error as exc:
-                raise RecordingError(f"corrupt data after byte {consumed}: {exc}") from None
+                if consumed == 0:
+                    raise RecordingError(f"{path} is not a recording (not gzip data)") from None
+                raise RecordingError(f"{path}: corrupt data after byte {consumed}: {exc}") from None
             if not inflater.eof:
                 consumed += len(data)
                 break
@@ -157,7 +159,7 @@ def read_items(path: Path) -> Iterator[Item]:
     """The records after the header, in order (a member cut short at the end is dropped)."""
     with open(path, "rb") as file:
         symbol = ""
-        for _end, text in members(file):
+        for _end, text in members(file, path):
             for line in text.splitlines():
                 row = _json(line, path)
                 if not symbol:
@@ -170,7 +172,7 @@ def read_items(path: Path) -> Iterator[Item]:
 
 def read_header(path: Path) -> Header:
     with open(path, "rb") as file:
-        for _end, text in members(file):
+        for _end, text in members(file, path):
             return Header.from_json(_json(text.split(b"\n", 1)[0], path), path)
     raise RecordingError(f"{path} is empty or cut short before its header")
 
@@ -179,7 +181,7 @@ def scan(path: Path) -> Scan:
     """One pass over the file (for resuming it)."""
     header, whole, last = None, 0, 0.0
     with open(path, "rb") as file:
-        for whole, text in members(file):  # noqa: B007  (the last one's end is kept)
+        for whole, text in members(file, path):  # noqa: B007  (the last one's end is kept)
             for line in text.splitlines():
                 row = _json(line, path)
                 if header is None:

@@ -51,13 +51,13 @@ class FeedDriver:
         self.applied: Counter[str] = Counter()  # frames by channel
         self.skipped: Counter[str] = Counter()  # malformed, one-sided, unknown symbol
         self.gaps = 0
-        for frame in source.initial:  # the market opens with the source's state
-            self.apply(frame)
+        for frame in source.initial:  # the market opens with the source's state (before any
+            self.apply(frame, publish=False)  # subscriber, and maybe before the event loop)
 
     async def run(self) -> None:
         await self.source.run(self.apply)
 
-    def apply(self, item: MarketFrame | Gap) -> None:
+    def apply(self, item: MarketFrame | Gap, publish: bool = True) -> None:
         if isinstance(item, Gap):
             self.gaps += 1
             log.info("followed market: nothing seen for %.1f s (%s)", item.seconds, item.reason)
@@ -76,7 +76,8 @@ class FeedDriver:
             if not self.exchange.market.apply_book(item.symbol, book.bids, book.asks):
                 self.skipped["one-sided book"] += 1
                 return
-            self.exchange.push_depth(item.symbol)
+            if publish:
+                self.exchange.push_depth(item.symbol)
         elif isinstance(event, PriceEvent):
             tick = event.tick
             if tick.mark_price is None:
@@ -84,7 +85,8 @@ class FeedDriver:
                 return
             market = self.exchange.market
             market.apply_price(item.symbol, tick.mark_price, tick.index_price, tick.last_price)
-            self.exchange.push_price(item.symbol)
+            if publish:
+                self.exchange.push_price(item.symbol)
         else:
             trade = PublicTrade(
                 item.symbol, event.price, event.qty, event.is_buyer_taker, self.exchange.clock()

@@ -138,3 +138,62 @@ def test_runsim_logs_requests_and_applies_max_leverage(tmp_path):
         "status": 405,
         "reason": "method POST not allowed on /api/query_balance (use GET, HEAD)",
     }
+
+
+def test_runsim_refuses_a_replay_it_cannot_play(tmp_path):
+    recording = ROOT / "bench" / "markets" / "sim-volatile-2m.jsonl.gz"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n")
+    cases = [
+        (("--replay", str(recording), "--scenario", "calm"), "--scenario do not apply"),
+        (("--replay", str(recording), "--volatility-bps", "0"), "--volatility-bps do not"),
+        (("--replay", str(recording), "--reference"), "--reference do not apply"),
+        (("--speed", "2"), "go with --replay FILE"),
+        (("--replay", str(recording), "--speed", "0"), "--speed must be above 0"),
+        (("--replay", str(notes)), "notes.txt is not a recording"),
+        (("--replay", str(tmp_path / "missing.gz")), "No such file"),
+    ]
+    for args, words in cases:
+        with pytest.raises(CommandError, match=words):
+            call_command("runsim", *args)
+
+
+def test_runsim_replays_a_recording_with_its_symbol_and_fees(tmp_path):
+    port = _free_port()
+    recording = ROOT / "bench" / "markets" / "sim-volatile-2m.jsonl.gz"
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runsim", "--port", str(port), "--replay", str(recording)]
+        + ["--speed", "4", "--taker-fee-bps", "5"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/api/health", timeout=1.0)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "runsim did not start"
+                time.sleep(0.2)
+        [info] = httpx.get(f"{base}/api/query_symbol_info").json()  # the recording's only
+        assert info["symbol"] == "BTC-USD"
+        assert (info["maker_fee"], info["taker_fee"]) == ("0.0001", "0.0005")  # flag wins
+        token = httpx.post(f"{base}/sim/accounts", json={}).json()["token"]
+        market = httpx.get(f"{base}/sim/stats", headers={"Authorization": f"Bearer {token}"})
+        assert market.json()["market"]["source"] == "replay"
+        assert market.json()["market"]["speed"] == 4.0
+        scripted = httpx.post(f"{base}/sim/market", json={"symbol": "BTC-USD", "mid": "1"})
+        assert scripted.status_code == 400
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+        assert f"replaying {recording} (BTC-USD, 120 s at 4.0x)" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)

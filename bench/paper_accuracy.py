@@ -27,6 +27,7 @@ import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from bench.localproc import ROOT
 from trading.sim.accounts import Account, SimOrder
@@ -37,7 +38,7 @@ from trading.sim.validation import OrderRequest
 RESULTS = ROOT / "bench" / "results" / "paper_accuracy.json"
 SYMBOL = "BTC-USD"
 # The stand-in's market: ~4.5 bps/sqrt(s), a taker at the touch every 0.25 s on average.
-STANDIN = {
+STANDIN: dict[str, Any] = {
     "volatility_bps": 1.0,
     "step_interval": 0.05,
     "push_interval": 0.05,

@@ -121,11 +121,10 @@ class Phases:
         out["places_last_s_at_kill"] = await self.wait_flowing()
         await w.bot_post("/api/kill")
         killed = time.time()
-        out["storm_places"] = sum(
-            1 for o in await self.ours_created(began) if o["created_at"] <= killed
-        )
+        places = sum(1 for o in await self.ours_created(began) if o["created_at"] <= killed)
+        out["storm_places"] = places
         out["storm_seconds"] = round(killed - began, 1)
-        out["breaker_expected"] = self.breaker_expected(out["storm_places"], killed - began)
+        out["breaker_expected"] = self.breaker_expected(places, killed - began)
         out["cleared_s"] = await wait_for(lambda: self.none_live(), KILL_CLEAR_S)
         out.update(await self.kill_verdict(killed))
         await w.bot_post("/api/start")

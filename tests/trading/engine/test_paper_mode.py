@@ -35,6 +35,7 @@ from trading.core.domain import OrderState, Side
 from trading.engine.engine import Engine
 from trading.engine.feeds import SharedFeed
 from trading.marketdata.live import LiveMarket
+from trading.sim.accounts import SimOrder
 from trading.sim.faults import FaultConfig
 from trading.sim.runner import SimServer
 from trading.standx.rest import StandXRest
@@ -94,7 +95,7 @@ class Script:
     def truth(self) -> dict:
         return self.exchange.exchange.stats(self.account.user)["symbols"][SYMBOL]
 
-    def resting(self) -> dict[Side, object]:
+    def resting(self) -> dict[Side, SimOrder]:
         orders = self.exchange.exchange.matching.accounts[self.account.user].live_orders(SYMBOL)
         return {o.side: o for o in orders if o.status == "open"}
 
@@ -124,15 +125,15 @@ class Script:
     def move(self, how: str) -> None:
         quotes = self.resting()
         if how == "cross bid":
-            mid = bps(quotes[Side.BUY].price, "-2")
+            mid = bps(quotes[Side.BUY].limit_price, "-2")
             self.crossed.append(quotes[Side.BUY].cl_ord_id)
         elif how == "cross ask":
-            mid = bps(quotes[Side.SELL].price, "2")
+            mid = bps(quotes[Side.SELL].limit_price, "2")
             self.crossed.append(quotes[Side.SELL].cl_ord_id)
         elif how == "up":  # 1.5 bps, or as far as 1 bps short of the ask
-            mid = min(bps(self.standin_mid, "1.5"), bps(quotes[Side.SELL].price, "-1"))
+            mid = min(bps(self.standin_mid, "1.5"), bps(quotes[Side.SELL].limit_price, "-1"))
         else:
-            mid = max(bps(self.standin_mid, "-1.5"), bps(quotes[Side.BUY].price, "1"))
+            mid = max(bps(self.standin_mid, "-1.5"), bps(quotes[Side.BUY].limit_price, "1"))
         self.standin.exchange.market.set_mid(SYMBOL, mid)  # the mark snaps to it
 
 

@@ -11,9 +11,12 @@ per-IP budget, and the per-account limit stays). Every figure is the simulator's
 truth (GET /sim/stats), never the bot's own view.
 
     python -m bench.reward [--seconds 120] [--quick] [--seed 7] [--scenarios calm,harsh]
-                           [--rows band,band-flatten]
+                           [--rows band,band-flatten] [--market FILE ...]
 
-Prints a table per scenario and writes bench/results/reward.json.
+--market FILE adds a row set on a recording (manage.py recordmarket; `runsim --replay FILE`,
+50 ms acks): the same rows on a real market's books, marks and trades, the run as long as
+the recording allows (`--scenarios ""` runs the recordings alone). Prints a table per market
+and writes bench/results/reward.json ("scenarios", and "recordings" by file name).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bench.reward_report import (
     TARGETS,
     columns,
     print_scenario,
+    recording_measure,
     scenario_measure,
     with_targets,
 )
@@ -74,6 +78,9 @@ ROWS: dict[str, dict] = {
 IMPLIED_WITHOUT_FIELD = {"quote_strategy": "spread"}
 SIM_LIMITS = ("--ip-requests-per-s", "0", "--max-ws-per-ip", "0", "--max-new-ws-per-minute", "0")
 CHILD_GRACE_S = 150.0
+# A replay starts with runsim; the rows' engines quote this much later (accounts, migrate,
+# the child's start), so a run on a recording is this much shorter than the recording.
+REPLAY_STARTUP_S = 30.0
 
 
 # ---------------------------------------------------------------- parent: orchestration
@@ -86,11 +93,15 @@ def main(argv: list[str] | None = None) -> dict:
     seconds = 20.0 if args.quick else args.seconds
     names = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [n for n in names if n not in SCENARIOS]
-    if unknown or not names:
+    if unknown or not (names or args.market):
         raise SystemExit(f"unknown scenarios {unknown}; choose from {', '.join(SCENARIOS)}")
     rows = [r.strip() for r in args.rows.split(",") if r.strip()] if args.rows else list(ROWS)
     if not rows or any(r not in ROWS for r in rows):
         raise SystemExit(f"unknown rows in {args.rows!r}; choose from {', '.join(ROWS)}")
+    recordings = [Path(m) for m in args.market]
+    missing = [str(m) for m in recordings if not m.is_file()]
+    if missing:
+        raise SystemExit(f"--market: no such file {', '.join(missing)}")
     results = {
         "seconds": seconds,
         "seed": args.seed,
@@ -104,6 +115,14 @@ def main(argv: list[str] | None = None) -> dict:
         scenario = run_scenario(name, seconds, args.seed, rows)
         results["scenarios"][name] = scenario
         print_scenario(name, scenario, seconds)
+    if recordings:
+        results["recordings"] = {}
+    for recording in recordings:
+        measured = recording_measure(recording)
+        length = min(seconds, max(10.0, measured["duration_s"] - REPLAY_STARTUP_S))
+        outcome = run_recording(recording, length, args.seed, rows)
+        results["recordings"][recording.name] = {"seconds": length, **outcome}
+        print_scenario(recording.name, outcome, length)
     output = Path(args.output) if args.output else RESULTS
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2))
@@ -124,6 +143,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rows", help="comma-separated rows to run (default all): " + ", ".join(ROWS)
     )
+    parser.add_argument(
+        "--market",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a recording to run the rows on as well (repeatable)",
+    )
     parser.add_argument("--output", help="JSON path (default bench/results/reward.json)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-base", help=argparse.SUPPRESS)
@@ -131,7 +157,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run_scenario(name: str, seconds: float, seed: int, rows: list[str]) -> dict:
-    """The simulator with this scenario, an account per row, the rows' child; ground truth."""
+    outcome = run_market(("--scenario", name, *SIM_LIMITS), seconds, seed, rows)
+    return {"market": scenario_measure(name, seed), **with_targets(name, outcome)}
+
+
+def run_recording(recording: Path, seconds: float, seed: int, rows: list[str]) -> dict:
+    """The rows on a recording, looped (a run longer than it would otherwise fall silent)."""
+    replay = ("--replay", str(recording.resolve()), "--replay-loop")
+    outcome = run_market((*replay, "--ack-latency-ms", "50", *SIM_LIMITS), seconds, seed, rows)
+    return {"market": recording_measure(recording), **with_targets(None, outcome)}
+
+
+def run_market(sim_args: tuple[str, ...], seconds: float, seed: int, rows: list[str]) -> dict:
+    """The simulator with this market, an account per row, the rows' child; ground truth."""
     with tempfile.TemporaryDirectory(prefix="bench-reward-") as tmp:
         work = Path(tmp)
         env = {**procs.base_env(work), "LOG_LEVEL": "warning"}
@@ -140,9 +178,7 @@ def run_scenario(name: str, seconds: float, seed: int, rows: list[str]) -> dict:
             port = free_port()
             sim = pset.start(
                 "runsim",
-                procs.sim_argv(
-                    port, seed, work / "sim-state.json", ("--scenario", name, *SIM_LIMITS)
-                ),
+                procs.sim_argv(port, seed, work / "sim-state.json", sim_args),
                 env,
                 work / "runsim.log",
             )
@@ -150,10 +186,9 @@ def run_scenario(name: str, seconds: float, seed: int, rows: list[str]) -> dict:
             procs.wait_http(f"{api}/api/health", sim, 30)
             accounts = {row: procs.create_account(api) for row in rows}
             procs.migrate(env)
-            outcome = run_rows_child(env, api, accounts, seconds)
+            return run_rows_child(env, api, accounts, seconds)
         finally:
             pset.close()
-    return {"market": scenario_measure(name, seed), **with_targets(name, outcome)}
 
 
 def run_rows_child(env: dict, api: str, accounts: dict[str, dict], seconds: float) -> dict:

@@ -9,8 +9,11 @@ in-band bid and ask sizes, valued at the mark) in USD.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TypedDict
 
+from trading.marketdata.frames import Gap, MarketFrame
+from trading.marketdata.recording import read_header, read_items
 from trading.sim.config import SimConfig
 from trading.sim.scenarios import mark_lag_seconds, mark_path, scenario, volatility_bps_per_sqrt_s
 
@@ -26,6 +29,7 @@ ROW_LABELS = {
     "band-flatten": "band FLATTEN",
 }
 IP_BUDGET_PER_S, PACER_HEADROOM, FLEET = 50.0, 0.9, 8
+MARK_SAMPLE_S = 0.5
 
 
 class Targets(TypedDict):
@@ -114,21 +118,63 @@ def scenario_measure(name: str, seed: int) -> dict:
     }
 
 
-def meets(name: str, row: dict) -> dict:
-    """Each of the issue's targets for `band`, met or not by this row."""
+def recording_measure(path: Path) -> dict:
+    """A recording's market: its length, the mark's volatility (sampled every half second,
+    as scenario_measure measures a walk), trades per minute and gaps."""
+    header, marks, trades, gaps, times = read_header(path), [], 0, 0.0, []
+    for item in read_items(path):
+        if isinstance(item, Gap):
+            gaps += item.seconds
+        elif isinstance(item, MarketFrame):
+            times.append(item.at)
+            trades += item.channel == "public_trade"
+            if item.channel == "price" and (mark := item.data.get("mark_price")) is not None:
+                marks.append((item.at, float(mark)))
+    duration = max(times) - min(times) if times else 0.0
+    return {
+        "summary": f"recording of {header.symbol} from {header.api_base}, {duration / 60:.1f} min",
+        "file": str(path),
+        "duration_s": round(duration, 1),
+        "gap_s": round(gaps, 1),
+        "trades_per_minute": round(trades / duration * 60, 1) if duration else None,
+        "ack_latency_ms": 50,
+        "mark_volatility_bps_per_sqrt_s": _sampled_volatility(marks, MARK_SAMPLE_S),
+        "mark_lag_s": None,  # a property of the walk; a recording only shows the mark
+    }
+
+
+def _sampled_volatility(marks: list[tuple[float, float]], step: float) -> float | None:
+    """The mark's last value every `step` seconds, measured like the walk's."""
+    if len(marks) < 2:
+        return None
+    sampled, at, index = [], marks[0][0], 0
+    while at <= marks[-1][0]:
+        while index + 1 < len(marks) and marks[index + 1][0] <= at:
+            index += 1
+        sampled.append(marks[index][1])
+        at += step
+    try:
+        return round(volatility_bps_per_sqrt_s(sampled, step), 3)
+    except ValueError:  # shorter than the horizon
+        return None
+
+
+def meets(name: str | None, row: dict) -> dict:
+    """Each of the issue's targets for `band`, met or not by this row (None: no target for
+    this market, e.g. a recording's in-band share)."""
 
     def at_least(value, floor):
-        return value is not None and value >= floor
+        return None if floor is None else value is not None and value >= floor
 
     return {
-        "in_band": at_least(row["in_band_pct"], TARGETS["in_band_pct"][name]),
+        "in_band": at_least(row["in_band_pct"], TARGETS["in_band_pct"].get(name or "")),
         "two_sided": at_least(row["two_sided_pct"], TARGETS["two_sided_pct"]),
         "requests": row["requests_per_minute"] is not None
         and row["requests_per_minute"] <= TARGETS["requests_per_minute"],
     }
 
 
-def with_targets(name: str, outcome: dict) -> dict:
+def with_targets(name: str | None, outcome: dict) -> dict:
     rows = {
         row: ({**figures, "meets": meets(name, figures)} if "skipped" not in figures else figures)
         for row, figures in outcome["rows"].items()
@@ -169,10 +215,12 @@ def _fewer(band: float, spread: float) -> bool:
 
 def print_scenario(name: str, result: dict, seconds: float) -> None:
     market = result["market"]
+    vol, lag = market["mark_volatility_bps_per_sqrt_s"], market["mark_lag_s"]
     print(
         f"\n{name}: {market['summary']}; measured mark "
-        f"{market['mark_volatility_bps_per_sqrt_s']:.2f} bps/sqrt(s), lag "
-        f"{market['mark_lag_s']:.1f} s; {seconds:.0f} s, acks {market['ack_latency_ms']:.0f} ms"
+        f"{'?' if vol is None else f'{vol:.2f}'} bps/sqrt(s)"
+        f"{'' if lag is None else f', lag {lag:.1f} s'}; {seconds:.0f} s, acks "
+        f"{market['ack_latency_ms']:.0f} ms"
     )
     print(f"{'row':32}" + "".join(f"{label:>15}" for label, _, _ in TABLE) + "  targets")
     for row, figures in result["rows"].items():
@@ -182,8 +230,10 @@ def print_scenario(name: str, result: dict, seconds: float) -> None:
             continue
         cells = "".join(f"{_cell(figures[key], fmt):>15}" for _, key, fmt in TABLE)
         print(f"{label:32}{cells}  {_verdict(figures['meets'])}")
+    in_band = TARGETS["in_band_pct"].get(name)
     print(
-        f"targets for band: in-band >= {TARGETS['in_band_pct'][name]} %, two-sided >= "
+        f"targets for band: in-band >= {'(none on a recording)' if in_band is None else in_band}"
+        f" %, two-sided >= "
         f"{TARGETS['two_sided_pct']} %, requests <= {TARGETS['requests_per_minute']:.1f}/min "
         f"(50/s x 0.9 / 8 bots); fewer fills/h than spread at the same in-band %: "
         f"{_fills_verdict(result['band_vs_spread'])}"
@@ -209,7 +259,9 @@ def _cell(value, fmt: str) -> str:
 
 
 def _verdict(met: dict) -> str:
-    return " ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items())
+    return " ".join(
+        f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items() if ok is not None
+    )
 
 
 def _fills_verdict(comparison: dict | None) -> str:

@@ -7,6 +7,7 @@ together; tests/bench/test_scale_smoke.py runs it end to end in about 25 s inste
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 from bench import api_load, requote_modes, reward, scale, services, ws_fanout
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> None:
     reward.main(["--quick"] if quick else [])
     ws_fanout.main(["--seconds", "10"] if quick else [])
     api_load.main(["--quick"] if quick else [])
+    # Its own process: it sets up Django on a DATA_DIR of its own.
+    seconds = "15" if quick else "120"
+    subprocess.run([sys.executable, "-m", "bench.paper_accuracy", "--seconds", seconds], check=True)
     if not quick:
         scale.main(scale_args())
 

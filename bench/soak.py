@@ -13,6 +13,11 @@ must leave nothing, the frozen stop must exit non-zero saying orders may remain,
 start must cancel them.
 
     python -m bench.soak [--minutes 10] [--quick] [--seed 1] [--grace 5] [--keep]
+                         [--market FILE]
+
+--market FILE soaks on a recording (manage.py recordmarket; runsim --replay, looped) instead
+of the random walk: the storm phase then churns on the recording's own moves (a recorded
+market cannot be made more volatile), and the simulator restart starts it over.
 
 Prints a table and writes bench/results/soak.json. The fault plan is bench/soak_faults.py, the
 result record bench/soak_result.py.
@@ -75,7 +80,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the work dir (logs, db)")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--market", type=Path, default=None, help="a recording to soak on instead of the walk"
+    )
     args = parser.parse_args(argv)
+    if args.market is not None and not args.market.is_file():
+        parser.error(f"--market {args.market}: no such file")
     if args.quick:
         args.minutes = 2.0
     if args.minutes <= 0 or args.minutes * 60 < 60:
@@ -128,7 +138,8 @@ class Soak:
     # ------------------------------------------------------------------ processes
 
     def start_sim(self) -> float:
-        argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json", SIM_ARGS)
+        market = SIM_ARGS if self.args.market is None else replay_args(self.args.market)
+        argv = procs.sim_argv(self.sim_port, self.args.seed, self.work / "sim-state.json", market)
         self._sim = self.pset.start("runsim", argv, self.env, self.work / "runsim.log")
         return procs.wait_http(f"{self.sim_base}/api/health", self._sim, 30)
 
@@ -327,6 +338,7 @@ class Soak:
         return {
             "seed": self.args.seed,
             "minutes": self.args.minutes,
+            "market": "walk" if self.args.market is None else str(self.args.market),
             "grace_s": self.args.grace,
             "wall_seconds": round(time.monotonic() - started, 1),
             "bot_start_s": round(bot_up_s, 2),
@@ -350,6 +362,11 @@ class Soak:
             n, found = procs.count_tracebacks(log)
             count, samples = count + n, samples + found
         return {"count": count, "samples": samples[:10]}
+
+
+def replay_args(recording: Path) -> tuple[str, ...]:
+    """runsim's market on a recording, looped so a soak outlasts a short one."""
+    return ("--replay", str(recording.resolve()), "--replay-loop")
 
 
 def _interrupt(signum, frame) -> None:

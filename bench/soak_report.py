@@ -49,7 +49,11 @@ def evaluate(r: dict, persist_tolerance_s: float) -> list[str]:
 
 
 def print_report(r: dict, failed: list[str]) -> None:
-    print(f"\nchaos soak, {r['minutes']:g} min, seed {r['seed']}, wall {r['wall_seconds']} s")
+    market = r.get("market", "walk")
+    print(
+        f"\nchaos soak, {r['minutes']:g} min, seed {r['seed']}, wall {r['wall_seconds']} s, "
+        f"market {'the random walk' if market == 'walk' else market}"
+    )
     rows = _uptime_rows(r) + _fault_rows(r) + _safety_rows(r) + soak_phases.report_rows(r["phases"])
     for label, value in rows:
         print(f"  {label:44} {value}")

@@ -78,6 +78,7 @@ class StatusOut(Schema):
 
 
 class OrdersOut(Schema):
+    mode: str | None  # sim, paper or live: the engine's (None: no engine connected)
     count: int
     orders: list[dict[str, Any]]
 
@@ -109,6 +110,7 @@ class DayOut(Schema):
 
 
 class FillsOut(Schema):
+    mode: str | None  # sim, paper or live: the engine's (None: no engine connected)
     count: int
     summary: dict[str, Any]  # this hour's and today's fills, fees, PnL, cost per in-band hour
     days: list[DayOut]  # the last 7 UTC days with fills, newest first
@@ -116,6 +118,7 @@ class FillsOut(Schema):
 
 
 class UptimeOut(Schema):
+    mode: str | None  # sim, paper or live: the engine's (None: no engine connected)
     current: Part
     tier: Part
     history: list[dict[str, Any]]

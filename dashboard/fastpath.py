@@ -29,7 +29,8 @@ from dashboard.state import DEFAULT_BOT, SNAPSHOT_READS
 from trading import bus
 
 READ_PATH = re.compile(r"/api/(?:bots/(?P<bot>[-a-zA-Z0-9_]+)/)?(?P<read>status|orders|uptime)")
-# What Django's middleware adds to the API's answer (SecurityMiddleware, XFrameOptions).
+# What Django's middleware adds to the API's answer (SecurityMiddleware, XFrameOptions; and
+# X-Trading-Mode, dashboard/context.py, added per answer).
 HEADERS = [
     (b"content-type", b"application/json; charset=utf-8"),
     (b"x-frame-options", b"DENY"),
@@ -49,11 +50,12 @@ class StatusFastPath:
         body = self.answer(scope) if scope["type"] == "http" else None
         if body is None:
             return await self.app(scope, receive, send)
+        headers = [*HEADERS, (b"x-trading-mode", settings.STANDX_MODE.encode())]
         await send(
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [*HEADERS, (b"content-length", str(len(body)).encode())],
+                "headers": [*headers, (b"content-length", str(len(body)).encode())],
             }
         )
         await send({"type": "http.response.body", "body": body})

@@ -133,6 +133,7 @@ def fills_body(bot: str, snapshot: dict) -> dict:
         rows[fill["trade_id"]] = fill
     fills = sorted(rows.values(), key=lambda f: (f["time"], f["trade_id"]), reverse=True)
     return {
+        "mode": snapshot.get("mode"),
         "count": len(fills[:API_FILLS]),
         "summary": summary,
         "days": days_of(bot),

@@ -95,12 +95,13 @@ def status_body(snapshot: dict) -> dict:
 def orders_body(snapshot: dict) -> dict:
     """GET /api/orders: our open orders."""
     rows = snapshot.get("orders") or []
-    return {"count": len(rows), "orders": rows}
+    return {"mode": snapshot.get("mode"), "count": len(rows), "orders": rows}
 
 
 def uptime_body(snapshot: dict) -> dict:
     """GET /api/uptime: this hour and the last 24."""
     return {
+        "mode": snapshot.get("mode"),
         "current": snapshot.get("uptime"),
         "tier": snapshot.get("tier"),
         "history": snapshot.get("history") or [],

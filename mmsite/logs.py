@@ -38,16 +38,20 @@ def bot_context(bot: str) -> Iterator[None]:
         current_bot.reset(token)
 
 
-def logging_config(level: str, form: str) -> dict:
-    """Django's LOGGING: one console handler with the bot filter, plain or JSON."""
+def logging_config(level: str, form: str, paper: bool = False) -> dict:
+    """Django's LOGGING: one console handler with the bot filter, plain or JSON. In paper
+    mode every line says so ("paper" after the time, or `"mode": "paper"`): nothing a paper
+    run prints may pass for a live one's."""
     if form == "json":
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": " ".join(f"%({field})s" for field in JSON_FIELDS),
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "static_fields": {"mode": "paper"} if paper else {},
         }
     else:
-        formatter = {"format": PLAIN_FORMAT}
+        formatter = {"format": PLAIN_FORMAT.replace(" %(levelname)s", " paper %(levelname)s")
+                     if paper else PLAIN_FORMAT}  # fmt: skip
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -69,8 +69,10 @@ API_TOKEN = env_secret(
     ),
 )
 
-# --- StandX connection. sim (default) runs the bundled simulator on loopback.
-STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "live"))
+# --- StandX connection. sim (default) runs the bundled simulator on loopback; paper follows
+# StandX's public market (STANDX_API_BASE, STANDX_WS_URL; no credentials) and fills our
+# orders in a local paper exchange (trading/sim/feed.py); live trades for real.
+STANDX_MODE = env_choice("STANDX_MODE", "sim", ("sim", "paper", "live"))
 STANDX_API_BASE = env_url("STANDX_API_BASE", "https://perps.standx.com", ("http", "https"))
 STANDX_WS_URL = env_url("STANDX_WS_URL", "wss://perps.standx.com/ws-stream/v1", ("ws", "wss"))
 # The order-response session (ws-api, docs/standx-protocol.md §5.2): default: the stream's host.
@@ -150,10 +152,15 @@ LEASE_WAIT_SECONDS = env_decimal(
     "LEASE_WAIT_SECONDS", "60", minimum=Decimal("0"), maximum=Decimal("86400")
 )
 
-# --- Bundled simulator (sim mode).
+# --- Bundled simulator (sim mode), and the paper exchange (paper mode) on the same address.
 SIM_HOST = "127.0.0.1"  # never anything but loopback
 SIM_PORT = env_int("SIM_PORT", 0, minimum=0, maximum=65535)  # 0: pick a free port
 SIM_SEED = env_int("SIM_SEED", 42)
+# The paper account's deposit (DUSD): its margin checks are StandX's (cross, the symbol's
+# leverage), so a deposit like the one you would make shows the same refusals.
+PAPER_BALANCE = env_decimal(
+    "PAPER_BALANCE", "100000", minimum=Decimal("1"), maximum=Decimal("1000000000")
+)
 
 # --- Strategy defaults: the first BotConfig row is created from these; after that the
 # row (edited from the dashboard, the API or admin) is what the engine uses, except that a
@@ -255,6 +262,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dashboard.errors.RequestMarker",  # the web's SQLite connections wait less for a lock
+    "dashboard.context.mode_header",  # X-Trading-Mode: sim, paper or live on every answer
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -278,6 +286,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboard.context.trading_mode",
             ]
         },
     }
@@ -315,11 +324,11 @@ if DATABASE_URL:
         )
     }
 else:
-    # One file per mode: simulator history, run state and settings never show up in live
-    # (a shared SQLITE_PATH or DATABASE_URL is refused at start, trading/fleet/envsync.py).
+    # One file per mode: simulator or paper history, run state and settings never show up
+    # in live (a shared SQLITE_PATH or DATABASE_URL is refused at start, fleet/envsync.py).
+    MODE_FILES = {"live": "live.sqlite3", "paper": "paper.sqlite3"}
     SQLITE_PATH = Path(
-        env_str("SQLITE_PATH", "")
-        or DATA_DIR / ("live.sqlite3" if STANDX_MODE == "live" else "db.sqlite3")
+        env_str("SQLITE_PATH", "") or DATA_DIR / MODE_FILES.get(STANDX_MODE, "db.sqlite3")
     )
     datadir.secure_sqlite_file(SQLITE_PATH)  # 0600 before SQLite creates it 0644
     DATABASES = {"default": sqlite_database(str(SQLITE_PATH))}
@@ -347,4 +356,4 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 
 # Every line names its bot; LOG_FORMAT=json writes one JSON object a line (mmsite/logs.py).
-LOGGING = logs.logging_config(LOG_LEVEL, LOG_FORMAT)
+LOGGING = logs.logging_config(LOG_LEVEL, LOG_FORMAT, paper=STANDX_MODE == "paper")

@@ -59,6 +59,10 @@ SERIAL = (
     "dashboard/test_loginlink_command.py",
     "trading/fleet/test_lease.py",
     "trading/fleet/test_venues.py",
+    "trading/fleet/test_deep_json.py",
+    "trading/fleet/test_sim_restart_fills.py",
+    "mmsite/test_reference_settings.py",
+    "dashboard/test_web_tier_answers.py",
     "trading/test_standx_login.py",
     "trading/test_checkaccount.py",
 )

@@ -20,7 +20,15 @@ ALLOWED = {
     "trading.standx": {"trading.core"},
     # A reference venue's public stream (issue 23), on the StandX client's stream helpers.
     "trading.reference": {"trading.core", "trading.standx"},
-    "trading.sim": {"trading.core", "trading.standx", "trading.schedules", "trading.reference"},
+    # Public market data followed live, recorded and replayed (issue 24).
+    "trading.marketdata": {"trading.core", "trading.standx"},
+    "trading.sim": {
+        "trading.core",
+        "trading.standx",
+        "trading.schedules",
+        "trading.reference",
+        "trading.marketdata",
+    },
     "trading.supervisor": {"trading.core"},
     "trading.models": {"trading.core"},
     "trading.store": {"trading.core", "trading.models"},
@@ -42,6 +50,7 @@ ALLOWED = {
         "trading.core",
         "trading.standx",
         "trading.sim",
+        "trading.marketdata",
         "trading.engine",
         "trading.alerts",
         "trading.store",
@@ -56,6 +65,7 @@ ALLOWED = {
         "trading.core",
         "trading.standx",
         "trading.sim",
+        "trading.marketdata",
         "trading.fleet",
         "trading.models",
         "trading.store",

@@ -61,3 +61,23 @@ def assert_money_is_the_ledger(name: str, row: dict) -> None:
         assert row["position_end"] == "0" and row["unrealised_usd"] == 0, name
     if row["trades"] == 0:
         assert row["fees_usd"] == 0 and row["position_end"] == "0", name
+
+
+def test_quick_reward_run_on_a_recording_has_every_row(tmp_path):
+    """`--market FILE` runs the same rows on a replayed recording (the repository's), its
+    market measured from the file, with no in-band target (none is set for a real market)."""
+    output, recording = tmp_path / "reward.json", reward.ROOT / "bench" / "markets"
+    recording = recording / "sim-volatile-2m.jsonl.gz"
+    reward.main(["--seconds", "8", "--scenarios", "", "--market", str(recording),
+                 "--output", str(output)])  # fmt: skip
+    result = json.loads(output.read_text())
+    assert result["scenarios"] == {} and set(result["recordings"]) == {recording.name}
+    run = result["recordings"][recording.name]
+    assert run["seconds"] == 8 and 115 < run["market"]["duration_s"] < 125
+    assert 2.0 < run["market"]["mark_volatility_bps_per_sqrt_s"] < 6.0  # scenario volatile
+    assert set(run["rows"]) == set(reward.ROWS)
+    for name, row in run["rows"].items():
+        assert row["engine_state"] == "running" and row["engine_error"] is None, name
+        assert 0 < row["in_band_pct"] <= row["two_sided_pct"] <= 100, name
+        assert row["meets"]["in_band"] is None, name
+        assert_money_is_the_ledger(name, row)

@@ -22,7 +22,7 @@ from tests.mmsite.startup import run_check
             "2.5",
             "MAX_CONSECUTIVE_FAILURES='2.5' is not valid: expected a whole number",
         ),
-        ("STANDX_MODE", "paper", "STANDX_MODE='paper' is not valid: expected one of sim, live"),
+        ("STANDX_MODE", "demo", "STANDX_MODE='demo' is not valid: expected one of sim, paper"),
         ("REQUOTE_MODE", "yolo", "expected one of make_before_break, cancel_first"),
         ("WEB_PORT", "70000", "WEB_PORT='70000' is not valid: expected a number of at most 65535"),
         ("STANDX_WS_URL", "perps.standx.com", "expected a URL starting with ws:// or wss://"),

@@ -61,7 +61,10 @@ class TokenBucket:
 
 
 class AlertSender:
-    def __init__(self, urls: Secret, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, urls: Secret, clock: Callable[[], float] = time.monotonic, title: str = TITLE
+    ):
+        self.title = title  # every message's title starts with it (paper mode says so)
         import apprise
 
         for name, level in QUIET_LOGGERS.items():
@@ -97,7 +100,7 @@ class AlertSender:
         return batch
 
     async def deliver(self, batch: list[Alert]) -> bool:
-        title, body, level = combine(batch, self.dropped)
+        title, body, level = combine(batch, self.dropped, self.title)
         self.dropped = 0
         try:
             async with asyncio.timeout(SEND_TIMEOUT_SECONDS + 2):
@@ -131,12 +134,12 @@ class AlertSender:
 LEVELS = ("failure", "warning", "info", "success")
 
 
-def combine(batch: list[Alert], dropped: int) -> tuple[str, str, str]:
+def combine(batch: list[Alert], dropped: int, title: str = TITLE) -> tuple[str, str, str]:
     """(title, body, notify type) of one message carrying the whole batch."""
     level = min((a.level for a in batch), key=lambda lv: LEVELS.index(lv) if lv in LEVELS else 9)
     lines = [a.text for a in batch]
     if dropped:
         lines.append(f"({dropped} older alerts were dropped: see the dashboard's event log)")
     if len(batch) == 1:
-        return f"{TITLE}: {batch[0].text}"[:250], "\n".join(lines), level
-    return f"{TITLE}: {len(batch)} alerts", "\n".join(lines), level
+        return f"{title}: {batch[0].text}"[:250], "\n".join(lines), level
+    return f"{title}: {len(batch)} alerts", "\n".join(lines), level

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable, Iterable
 
 from mmsite.env import Secret
-from trading.alerts.notify import Alert, AlertSender
+from trading.alerts.notify import TITLE, Alert, AlertSender
 from trading.alerts.watcher import AlertWatcher
 from trading.supervisor import supervise
 
@@ -17,9 +17,13 @@ DRAIN_SECONDS = 5.0
 
 class AlertService:
     def __init__(
-        self, bots: Callable[[], Iterable[str]], urls: Secret, feed_down_seconds: float
+        self,
+        bots: Callable[[], Iterable[str]],
+        urls: Secret,
+        feed_down_seconds: float,
+        title: str = TITLE,
     ) -> None:
-        self.sender = AlertSender(urls)
+        self.sender = AlertSender(urls, title=title)
         self.watcher = AlertWatcher(bots, self.sender.put, feed_down_seconds)
         self.tasks: list[asyncio.Task] = []
 

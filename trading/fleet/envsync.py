@@ -77,7 +77,8 @@ def check_mode(bot: str, last_mode: str | None, mode: str) -> None:
         f"bot {bot!r} in this database last ran in {last_mode} mode, and this is {mode} "
         f"mode: {last_mode} history, run state and settings must not show up as {mode}'s. "
         "By default each mode has its own SQLite file in DATA_DIR (db.sqlite3 for sim, "
-        "live.sqlite3 for live); SQLITE_PATH or DATABASE_URL points both modes at one "
+        "paper.sqlite3 for paper, live.sqlite3 for live); SQLITE_PATH or DATABASE_URL "
+        "points both modes at one "
         f"database here. Give {mode} mode its own: another SQLITE_PATH (or none), or "
         "another PostgreSQL database in DATABASE_URL, then run `manage.py migrate`."
     )

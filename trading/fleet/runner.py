@@ -30,6 +30,7 @@ from mmsite.web import (
     stop_web,
 )
 from trading import bus, store
+from trading.alerts.notify import TITLE
 from trading.alerts.service import AlertService, stop_outcome
 from trading.engine.engine import Engine
 from trading.engine.options import EngineOptions
@@ -37,6 +38,7 @@ from trading.fleet.accounts import settings_account_for_bot
 from trading.fleet.bots import BotRun, select_bots
 from trading.fleet.envsync import note_start_problem, sync_with_environment
 from trading.fleet.lease import LeaseKeeper, LeaseUnavailable
+from trading.fleet.paper import PAPER, PAPER_TITLE, labelled, open_paper_exchange
 from trading.fleet.startup_checks import check_port_free, row_problem
 from trading.fleet.terminal import status_line, stop_line, strategy_lines
 from trading.fleet.venues import Seat, Venues
@@ -50,7 +52,8 @@ WS_CONNECTIONS_PER_IP = 10  # StandX, docs/standx-protocol.md §4.1 and §6
 
 class Runner:
     def __init__(self, opts: dict, say: Callable[[str], None] = print):
-        self.opts, self.say = opts, say
+        self.opts = opts
+        self.say = labelled(say) if settings.STANDX_MODE == PAPER else say
         self.shutdown = asyncio.Event()
         self.all_ended = asyncio.Event()
         self.runs: list[BotRun] = []
@@ -170,13 +173,22 @@ class Runner:
         self.say("runbot stopped cleanly")
 
     async def open_sim(self, stack: contextlib.AsyncExitStack):
-        """The bundled simulator, in sim mode unless --no-sim; None otherwise."""
+        """The bundled simulator (sim mode unless --no-sim) or the paper exchange (paper
+        mode); None in live mode."""
+        paper = settings.STANDX_MODE == PAPER
+        if paper and self.opts["no_sim"]:
+            raise CommandError(
+                "--no-sim is for sim mode: paper mode runs its own paper exchange, "
+                "following StandX's public market at STANDX_API_BASE / STANDX_WS_URL"
+            )
         if settings.STANDX_MODE == "live" or self.opts["no_sim"]:
             return None
-        from trading.sim.runner import SimServer
-
         if settings.SIM_PORT:  # uvicorn would exit the whole loop on a busy port
             check_port_free(settings.SIM_HOST, settings.SIM_PORT)
+        if paper:
+            return await open_paper_exchange(stack)
+        from trading.sim.runner import SimServer
+
         sim = SimServer(host=settings.SIM_HOST, port=settings.SIM_PORT, seed=settings.SIM_SEED)
         await sim.start()
         stack.push_async_callback(sim.stop)
@@ -287,7 +299,10 @@ class Runner:
         if not settings.ALERT_URL_COUNT:
             return None
         alerts = AlertService(
-            self.watched_bots, settings.ALERT_URLS, float(settings.ALERT_FEED_DOWN_SECONDS)
+            self.watched_bots,
+            settings.ALERT_URLS,
+            float(settings.ALERT_FEED_DOWN_SECONDS),
+            title=PAPER_TITLE if settings.STANDX_MODE == PAPER else TITLE,
         )
         hello = f"runbot started: alerts on for {', '.join(sorted(self.tasks)) or 'no bot'}"
         if self.held_why:  # a bot held back (its row cannot be quoted) waits for a person

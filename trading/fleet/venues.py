@@ -21,6 +21,7 @@ from django.core.management.base import CommandError
 
 from trading.engine.feeds import SharedFeed
 from trading.fleet.accounts import Account, settings_account_for_bot
+from trading.fleet.paper import PAPER, paper_label
 from trading.standx.order_session import OrderResponseSession, SessionRequests
 from trading.standx.pacing import CreditPacer, ip_budget
 from trading.standx.rest import StandXRest
@@ -54,7 +55,8 @@ class Seat:
 class Venues:
     """Resolves each account once (in order of first use) and closes the clients at the end.
 
-    `sim` is the bundled simulator (SimServer) or None: live mode, or --no-sim against a
+    `sim` is the bundled simulator or the paper exchange (a SimServer following StandX's
+    public market, trading/fleet/paper.py), or None: live mode, or --no-sim against a
     simulator started elsewhere."""
 
     def __init__(self, stack: contextlib.AsyncExitStack, sim=None):
@@ -92,13 +94,14 @@ class Venues:
         if self.sim is None:
             return await external_sim_venue(account)
         funded = self.sim.create_account()
+        paper = settings.STANDX_MODE == PAPER
         return Venue(
-            "sim",
+            PAPER if paper else "sim",
             self.sim.api_base,
             self.sim.ws_stream_url,
             funded.token,
             funded.private_key,
-            f"bundled simulator on {self.sim.api_base}",
+            paper_label(self.sim) if paper else f"bundled simulator on {self.sim.api_base}",
             self.sim.ws_api_url,
         )
 

@@ -68,6 +68,9 @@ class SimConfig:
     log_requests: str = ""
     # A reference venue (Binance / Hyperliquid streams) leading this market; None = off.
     reference: ReferenceConfig | None = None
+    # Rows of query_symbol_info of a market the simulator follows instead of its walk (a
+    # recording or StandX's public streams, feed.py): its symbols' tick, lot and limits.
+    symbol_info: dict[str, dict] = field(default_factory=dict)
     # Ground-truth and order timestamps come from this clock (tests inject a fake one).
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
@@ -92,6 +95,9 @@ class SimConfig:
             raise ValueError("max_open_orders must be >= 1")
         self._check_price_process()
         self._check_max_leverage()
+        strangers = [s for s in self.symbol_info if s not in self.symbols]
+        if strangers:
+            raise ValueError(f"symbol info for symbols not simulated: {strangers}")
         if self.uptime_snapshots_per_hour < 1:
             raise ValueError("uptime_snapshots_per_hour must be >= 1")
         if isinstance(self.reward_schedule, str):  # a bad file: ScheduleError, a ValueError

@@ -18,15 +18,18 @@ import base58
 from nacl.signing import SigningKey
 
 from trading.core.domain import Side
+from trading.marketdata.frames import MarketSource
 from trading.sim.accounts import Account, SimOrder, SimPosition
 from trading.sim.auth import JwtIssuer, NonceBook
 from trading.sim.config import SimConfig
 from trading.sim.errors import ApiError
 from trading.sim.faults import FaultConfig, FaultState
+from trading.sim.feed import FeedDriver
 from trading.sim.hub import Hub
 from trading.sim.loops import Scheduler, supervise
 from trading.sim.market import Market, PublicTrade
 from trading.sim.matching import Matching
+from trading.sim.queue_fills import QueueFills
 from trading.sim.ratelimit import RateLimiter
 from trading.sim.reference_venue import ReferenceVenue
 from trading.sim.requests import RequestLog
@@ -60,7 +63,12 @@ class SimAccount:
 
 
 class Exchange:
-    def __init__(self, config: SimConfig | None = None, faults: FaultConfig | None = None):
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        faults: FaultConfig | None = None,
+        feed: MarketSource | None = None,
+    ):
         self.config = config or SimConfig()
         self.clock = self.config.clock
         self.symbols = symbol_defs(self.config)
@@ -75,12 +83,20 @@ class Exchange:
         self.wallet_nonces = NonceBook()
         self.ws_limits = WsLimiter(self.config)
         self.scheduler = Scheduler()
-        self.matching = Matching(self.config, self.market, self, self._inject_alo_reject)
+        self.matching = Matching(
+            self.config,
+            self.market,
+            self,
+            self._inject_alo_reject,
+            QueueFills() if feed is not None else None,
+        )
         # Binance / Hyperliquid streams leading this market (runsim --reference).
         self.reference = ReferenceVenue(self) if self.config.reference is not None else None
         self._tasks: list[asyncio.Task] = []
         if self.config.state_file:
             load_state(self, self.config.state_file)
+        # A followed market (a recording, StandX's public streams) instead of the walk.
+        self.feed = FeedDriver(self, feed) if feed is not None else None
 
     # ---- accounts and tokens ---------------------------------------------------------------
     def create_account(self, balance: Decimal | str | None = None) -> SimAccount:
@@ -196,6 +212,7 @@ class Exchange:
             **stats_of(self.matching, user, now),
             "requests": self.requests.figures(user, now),
             "ws": self.ws_limits.snapshot(),
+            "market": self.feed.describe() if self.feed is not None else {"source": "walk"},
         }
 
     def uptime(self, user: str, symbol: str = "BTC-USD") -> dict:
@@ -268,10 +285,14 @@ class Exchange:
 
     # ---- background loops ------------------------------------------------------------------
     def start(self) -> None:
+        market = (
+            [("market", self._market_loop), ("pusher", self._push_loop)]
+            if self.feed is None
+            else [("feed", self.feed.run)]
+        )
         for name, body in (
             ("scheduler", self.scheduler.run),
-            ("market", self._market_loop),
-            ("pusher", self._push_loop),
+            *market,
             ("ws-drop", self._drop_loop),
         ):
             self._tasks.append(asyncio.create_task(supervise(name, body), name=f"sim-{name}"))
@@ -307,11 +328,20 @@ class Exchange:
         if self.faults.stalled(symbol):
             return
         delay = self.faults.md_delay_s()
-        bids, asks = self.depth(symbol)
-        self.hub.publish_public(
-            "depth_book", symbol, depth_json(symbol, bids, asks, self.clock()), delay, only
-        )
-        self.hub.publish_public("price", symbol, self.price_data(symbol), delay, only)
+        self.push_depth(symbol, only, delay)
+        self.push_price(symbol, only, delay)
+
+    def push_depth(self, symbol: str, only=None, delay: float | None = None) -> None:
+        if not self.faults.stalled(symbol):
+            bids, asks = self.depth(symbol)
+            data = depth_json(symbol, bids, asks, self.clock())
+            delay = self.faults.md_delay_s() if delay is None else delay
+            self.hub.publish_public("depth_book", symbol, data, delay, only)
+
+    def push_price(self, symbol: str, only=None, delay: float | None = None) -> None:
+        if not self.faults.stalled(symbol):
+            delay = self.faults.md_delay_s() if delay is None else delay
+            self.hub.publish_public("price", symbol, self.price_data(symbol), delay, only)
 
     async def _drop_loop(self) -> None:
         while True:

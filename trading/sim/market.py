@@ -1,6 +1,9 @@
 """Seeded price process: mid random walk with jumps, a lagging mark, synthetic book levels,
 public trades. Everything is Decimal on tick; randomness comes from one random.Random(seed)
-so a seed reproduces the same path. Scripting for tests: set_mid, set_mark, freeze."""
+so a seed reproduces the same path. Scripting for tests: set_mid, set_mark, freeze.
+
+A followed market (a recording or StandX's public streams, feed.py) never steps: its books
+and prices are set as they arrive (apply_book, apply_price)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from decimal import Decimal
 from trading.core.domain import BPS, Level, Side
 from trading.sim.config import SimConfig
 from trading.sim.reference import LeadModel
-from trading.sim.symbols import SYMBOLS, SymbolDef
+from trading.sim.symbols import SymbolDef, symbol_defs
 from trading.sim.util import on_tick
 
 
@@ -33,6 +36,7 @@ class SymbolMarket:
     frozen: bool = False
     volatility_bps: float | None = None  # None: the exchange-wide default
     last_price: Decimal | None = None
+    index_price: Decimal | None = None  # a followed market's own; the walk's is the mark
     bids: tuple[Level, ...] = ()
     asks: tuple[Level, ...] = ()
     trades: deque = field(default_factory=lambda: deque(maxlen=200))
@@ -46,7 +50,7 @@ class SymbolMarket:
 
     @property
     def index(self) -> Decimal:
-        return self.mark
+        return self.index_price if self.index_price is not None else self.mark
 
 
 class Market:
@@ -64,8 +68,7 @@ class Market:
             if config.reference is None
             else LeadModel(config.reference, config.step_interval, config.mark_lag, config.seed)
         )
-        for name in config.symbols:
-            d = SYMBOLS[name]
+        for name, d in symbol_defs(config).items():
             start = on_tick(d.start_price, d.price_tick)
             self.symbols[name] = SymbolMarket(d, start, start)
             self._rebuild_levels(self.symbols[name])
@@ -96,6 +99,27 @@ class Market:
 
     def set_volatility(self, symbol: str, volatility_bps: float) -> None:
         self.symbols[symbol].volatility_bps = volatility_bps
+
+    # ---- a followed market -----------------------------------------------------------------
+    def apply_book(self, symbol: str, bids: tuple[Level, ...], asks: tuple[Level, ...]) -> bool:
+        """A followed market's book (sorted, full snapshot). A side without levels leaves
+        the book as it was (False): this market always has a best bid and ask."""
+        if not bids or not asks:
+            return False
+        m = self.symbols[symbol]
+        m.bids, m.asks = bids, asks
+        m.mid = (bids[0].price + asks[0].price) / 2
+        self._notify(symbol)
+        return True
+
+    def apply_price(
+        self, symbol: str, mark: Decimal, index: Decimal | None, last: Decimal | None
+    ) -> None:
+        m = self.symbols[symbol]
+        m.mark = mark
+        m.index_price = index if index is not None else m.index_price
+        m.last_price = last if last is not None else m.last_price
+        self._notify(symbol)
 
     # ---- the process -----------------------------------------------------------------------
     def step(self) -> None:

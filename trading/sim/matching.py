@@ -3,7 +3,10 @@ applies them after the ack latency (ALO cross -> rejected, otherwise rest or tak
 resting orders when the market trades through them, keeps ground truth per account+symbol.
 
 Accounts do not trade with each other: resting orders fill only against the synthetic
-market (the mid crossing the order price, or a synthetic taker trade at the touch)."""
+market (the mid crossing the order price, or a synthetic taker trade at the touch). In a
+followed market (a recording or StandX's public streams: `queue` set), they fill as
+queue_fills.py says, from the public books and trades, and make no public trade of their own:
+they are virtual."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from trading.sim.config import SimConfig
 from trading.sim.errors import ApiError, bad_request
 from trading.sim.groundtruth import GroundTruth
 from trading.sim.market import Market, PublicTrade
+from trading.sim.queue_fills import QueueFills
 from trading.sim.symbols import PRICE_BAND_RATIO, SYMBOLS
 from trading.sim.truth_hours import SnapshotClock
 from trading.sim.util import id_sequence, new_ulid
@@ -49,11 +53,13 @@ class Matching:
         market: Market,
         sink: EventSink,
         inject_alo_reject: Callable[[], bool] = lambda: False,
+        queue: QueueFills | None = None,
     ) -> None:
         self.config = config
         self.market = market
         self.sink = sink
         self.inject_alo_reject = inject_alo_reject
+        self.queue = queue  # a followed market's fill rule; None: the walk's
         self.clock = config.clock
         self.accounts: dict[str, Account] = {}
         self.resting: dict[str, dict[int, SimOrder]] = {s: {} for s in market.symbols}
@@ -191,13 +197,14 @@ class Matching:
         truth = self.truth_for(order.user, order.symbol)
         truth.mark_changed(now, self.market.get(order.symbol).mark)
         truth.order_rested(now, order.id, order.side, order.limit_price, order.remaining)
+        if self.queue is not None:
+            self.queue.rested(order, self.market.get(order.symbol))
         self.sink.order_event(order)
 
     def _finish(self, order: SimOrder, status: str, code: int, message: str) -> None:
         now = self.clock()
         order.status, order.updated_at, order.locked = status, now, ZERO
-        if self.resting[order.symbol].pop(order.id, None) is not None:
-            self.truth_for(order.user, order.symbol).order_left(now, order.id, status)
+        self._leave_book(order, now, status)
         self.sink.order_event(order)
         self.sink.session_result(order.session_id, order.request_id, code, message)
         self.sink.balance_event(order.user)
@@ -214,16 +221,39 @@ class Matching:
         for (_user, sym), truth in self.truth.items():
             if sym == symbol:
                 truth.mark_changed(now, mark)
+        if self.queue is not None:
+            orders = list(self.resting[symbol].values())
+            return self._fill_makers(self.queue.on_book(orders, self.market.get(symbol)))
         for order in list(self.resting[symbol].values()):
             price = order.limit_price
             through = mid <= price if order.side is Side.BUY else mid >= price
             if through:
                 self._fill(order, order.remaining, price, self.config.maker_fee, taker=False)
 
+    def on_public_trade(self, trade: PublicTrade) -> None:
+        """A followed market's public trade: published, and the resting orders it reached
+        filled (queue_fills.py)."""
+        assert self.queue is not None, "only a followed market has public trades of its own"
+        self.market.record_trade(trade)
+        self.sink.public_trade(trade)
+        orders = list(self.resting[trade.symbol].values())
+        self._fill_makers(self.queue.on_trade(orders, trade))
+
+    def _fill_makers(self, fills: list[tuple[SimOrder, Decimal]]) -> None:
+        for order, qty in fills:
+            if order.live and qty > 0:  # an earlier fill of the list may have ended it
+                qty = min(qty, order.remaining)
+                self._fill(order, qty, order.limit_price, self.config.maker_fee, taker=False)
+
     def on_taker_trade(self, trade: PublicTrade) -> None:
         """A synthetic taker at the touch also takes from resting orders at or inside it."""
         self.market.record_trade(trade)
         self.sink.public_trade(trade)
+        self.take_at_touch(trade)
+
+    def take_at_touch(self, trade: PublicTrade) -> None:
+        """The walk's rule: resting orders at or inside the synthetic taker's price fill, in
+        the order they were created, up to its size."""
         hit_side = Side.SELL if trade.is_buyer_taker else Side.BUY
         left = trade.qty
         for order in sorted(self.resting[trade.symbol].values(), key=lambda o: o.created_at):
@@ -251,7 +281,7 @@ class Matching:
         order.updated_at = now
         self.truth_for(order.user, order.symbol).fill()
         trade = self._record_trade(account, order, qty, price, fee, pnl, now)
-        if not taker:
+        if not taker and self.queue is None:  # a followed market's fills are virtual
             public = PublicTrade(order.symbol, price, qty, order.side is Side.SELL, now)
             self.market.record_trade(public)
             self.sink.public_trade(public)
@@ -266,9 +296,14 @@ class Matching:
 
     def _finish_filled(self, order: SimOrder, now: float) -> None:
         order.status, order.locked = "filled", ZERO
-        if self.resting[order.symbol].pop(order.id, None) is not None:
-            self.truth_for(order.user, order.symbol).order_left(now, order.id, "filled")
+        self._leave_book(order, now, "filled")
         self.sink.order_event(order)
+
+    def _leave_book(self, order: SimOrder, now: float, reason: str) -> None:
+        if self.resting[order.symbol].pop(order.id, None) is not None:
+            self.truth_for(order.user, order.symbol).order_left(now, order.id, reason)
+            if self.queue is not None:
+                self.queue.left(order.id)
 
     def _record_trade(
         self,

@@ -112,6 +112,8 @@ async def set_faults(exchange, ctx: Ctx):
 
 
 async def script_market(exchange, ctx: Ctx):
+    if exchange.feed is not None:
+        raise bad_request("the market follows a recording or StandX's public streams: not scripted")
     body = parse_json_object(ctx.raw_body)
     symbol = symbol_field(body, exchange.symbols).symbol
     frozen = body.get("frozen")

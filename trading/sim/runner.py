@@ -15,9 +15,11 @@ from decimal import Decimal
 
 import uvicorn
 
+from trading.marketdata.frames import MarketSource
 from trading.sim.config import SimConfig
 from trading.sim.exchange import Exchange, SimAccount
 from trading.sim.faults import FaultConfig
+from trading.sim.feed import feed_options
 from trading.sim.reference_venue import HYPERLIQUID_PATH
 from trading.sim.server import build_app
 
@@ -46,12 +48,17 @@ class SimServer:
         seed: int = 42,
         faults: FaultConfig | None = None,
         log_level: str = "warning",
+        feed: MarketSource | None = None,
         **options,
     ) -> None:
+        """`feed`: a market to follow instead of the random walk (a recording or StandX's
+        public streams, trading/sim/feed.py); its symbols and fees become the simulator's."""
         require_loopback(host)
         self.host, self.port = host, port
+        if feed is not None:
+            options = feed_options(feed, options)
         self.config = SimConfig.from_options(seed=seed, **options)
-        self._exchange = Exchange(self.config, faults)
+        self._exchange = Exchange(self.config, faults, feed)
         self._log_level = log_level
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None

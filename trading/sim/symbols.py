@@ -6,6 +6,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from trading.core.domain import SymbolSpec
+from trading.standx.errors import MalformedResponseError
+from trading.standx.protocol import parse_symbol_spec
+from trading.standx.values import dec
 
 _CREATED = "2025-08-01T00:00:00.000000Z"
 # Decimals of amounts in DUSD (query_symbol_info's quote_decimals): balances, margins, PnL.
@@ -27,6 +30,8 @@ class SymbolDef:
     # Uptime Program cap on the counted size a side, base qty (docs/standx-protocol.md §7.2: 2 BTC).
     # The program covers BTC only; other symbols have no rule, so no cap.
     uptime_cap_qty: Decimal | None = None
+    # The exchange's minimum order size when a followed market says (None: one lot).
+    min_order_qty: Decimal | None = None
 
     @property
     def price_tick(self) -> Decimal:
@@ -38,7 +43,8 @@ class SymbolDef:
 
     @property
     def min_qty(self) -> Decimal:
-        return self.qty_tick  # one lot, as on StandX for BTC-USD
+        # One lot, as on StandX for BTC-USD, unless the followed market says otherwise.
+        return self.min_order_qty if self.min_order_qty is not None else self.qty_tick
 
     def spec(self, max_open_orders: int) -> SymbolSpec:
         return SymbolSpec(
@@ -87,11 +93,34 @@ SYMBOLS: dict[str, SymbolDef] = {
 
 
 def symbol_defs(config) -> dict[str, SymbolDef]:
-    """The simulated symbols of a SimConfig, with its per-symbol max leverage applied."""
-    return {
-        s: replace(SYMBOLS[s], max_leverage=config.max_leverage.get(s, SYMBOLS[s].max_leverage))
-        for s in config.symbols
-    }
+    """The simulated symbols of a SimConfig: as a followed market lists them
+    (`config.symbol_info`: replay and paper mode), with its per-symbol max leverage applied."""
+    defs = {}
+    for s in config.symbols:
+        d = SYMBOLS[s]
+        if s in config.symbol_info:
+            d = as_listed(d, config.symbol_info[s])
+        defs[s] = replace(d, max_leverage=config.max_leverage.get(s, d.max_leverage))
+    return defs
+
+
+def as_listed(d: SymbolDef, info: dict) -> SymbolDef:
+    """`d` with the tick, lot and limits of a row of query_symbol_info (a followed market's:
+    the bot must quote what that exchange accepts). ValueError when the row is unreadable."""
+    try:
+        spec = parse_symbol_spec(info)  # checks the decimals read below
+        max_position = dec(info, "max_position_size", required=False)
+    except MalformedResponseError as exc:
+        raise ValueError(f"symbol info of {d.symbol}: {exc}") from None
+    return replace(
+        d,
+        price_decimals=int(info["price_tick_decimals"]),
+        qty_decimals=int(info["qty_tick_decimals"]),
+        min_order_qty=spec.min_qty,
+        max_order_qty=spec.max_qty or d.max_order_qty,
+        max_position_size=max_position or d.max_position_size,
+        max_leverage=spec.max_leverage or d.max_leverage,
+    )
 
 
 def symbol_info(

@@ -2,7 +2,11 @@
 WebSocket frame, so a misbehaving client can be diagnosed from what the exchange saw.
 
 HTTP (every path, /sim controls included):
-  {"time", "kind": "http", "account", "method", "path", "status", "reason"?}
+  {"time", "kind": "http", "account", "method", "path", "status", "reason"?, "bearer"?,
+   "signed"?}
+  `bearer: true` when the request carried an Authorization header, `signed: true` when it
+  carried an x-request-signature (whether or not either was valid): a client that must
+  send neither (paper mode's public market) is proved to by their absence.
 WebSocket frames in (auth, account-channel subscriptions, ws-api methods, malformed frames;
 market subscriptions and JSON pings are not logged) and out (account-channel pushes, ws-api
 results):
@@ -67,6 +71,9 @@ class TrafficMiddleware:
             return await self.app(scope, receive, send)
         state = scope.setdefault("state", {})
         logged = False
+        names = {name.lower() for name, _ in scope.get("headers", ())}
+        bearer = True if b"authorization" in names else None
+        signed = True if b"x-request-signature" in names else None
 
         def log(status: int) -> None:
             nonlocal logged
@@ -81,6 +88,8 @@ class TrafficMiddleware:
                 path=scope["path"],
                 status=status,
                 reason=reason,
+                bearer=bearer,
+                signed=signed,
             )
 
         async def send_logged(message) -> None:

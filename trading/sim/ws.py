@@ -117,8 +117,11 @@ def _subscription(exchange, conn: Connection, verb: str, spec: dict) -> None:
         conn.subs.discard(key)
         return
     conn.subs.add(key)
-    if channel in ("depth_book", "price"):
-        exchange.push_market_data(symbol, only=conn)  # a first snapshot right away
+    # A first snapshot of the channel right away (only of it: the other's comes with its own).
+    if channel == "depth_book":
+        exchange.push_depth(symbol, only=conn)
+    elif channel == "price":
+        exchange.push_price(symbol, only=conn)
 
 
 # ---- /ws-api/v1 -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from trading.core.domain import Book, ExchangeOrder, Fill, Position, PriceTick
+from trading.standx.errors import MalformedResponseError
 from trading.standx.protocol import (
     AUTH_OK_CODES,
     parse_depth_book,
@@ -20,7 +21,7 @@ from trading.standx.protocol import (
     parse_position,
     parse_symbol_price,
 )
-from trading.standx.values import dec, first_text, integer, obj, parse_json, required_text
+from trading.standx.values import dec, first_text, integer, obj, parse_json, required_text, snippet
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,17 @@ class UnknownMessage:
 
 
 @dataclass(frozen=True)
+class RawFrame:
+    """A channel frame as StandX sent it, unparsed (what a market recording keeps:
+    trading/marketdata/recording.py); `data` is the frame's payload object."""
+
+    channel: str
+    symbol: str
+    data: dict[str, Any]
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
 class OrderResponse:
     """A ws-api/v1 answer (docs/standx-protocol.md §5.2): `{code, message, request_id}`,
     for a request sent on the session or over REST with its x-session-id. A frame with
@@ -125,6 +137,7 @@ StreamEvent = (
     | AuthResult
     | PingMessage
     | UnknownMessage
+    | RawFrame
 )
 
 
@@ -179,6 +192,33 @@ def parse_stream_message(text: str | bytes, received_at: float = 0.0) -> StreamE
     if parser is None:
         return UnknownMessage(frame, seq)
     return parser(obj(frame.get("data"), f"{channel} data"), seq, received_at)
+
+
+def parse_channel_data(
+    channel: str, data: Any, received_at: float = 0.0, seq: int | None = None
+) -> StreamEvent:
+    """A channel's payload (a frame's `data`, as a recording keeps it) -> its event.
+    Raises MalformedResponseError on a broken payload or an unknown channel."""
+    parser = _CHANNEL_PARSERS.get(channel)
+    if parser is None:
+        raise MalformedResponseError(f"unknown channel {snippet(channel)!r}")
+    return parser(obj(data, f"{channel} data"), seq, received_at)
+
+
+def parse_raw_stream_message(text: str | bytes, received_at: float = 0.0) -> StreamEvent:
+    """One ws-stream frame -> a `RawFrame` of its channel and payload, unparsed (pings and
+    the auth answer as parse_stream_message makes them, so the stream client still answers
+    and authenticates). Raises MalformedResponseError on a frame that is no JSON object."""
+    frame = obj(parse_json(text), "stream frame")
+    channel = frame.get("channel")
+    if channel == "auth" or ("ping" in frame and "channel" not in frame):
+        return parse_stream_message(text, received_at)
+    seq = integer(frame.get("seq"), "seq")
+    data = frame.get("data")
+    if not isinstance(channel, str) or not isinstance(data, dict):
+        return UnknownMessage(frame, seq)
+    symbol = frame.get("symbol") if isinstance(frame.get("symbol"), str) else data.get("symbol")
+    return RawFrame(channel, symbol if isinstance(symbol, str) else "", data, seq)
 
 
 def parse_order_response(text: str | bytes) -> OrderResponse | PingMessage | UnknownMessage:

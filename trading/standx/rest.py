@@ -41,6 +41,9 @@ from trading.standx.values import first_text
 log = logging.getLogger(__name__)
 
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+PUBLIC_MARKET_PATHS = frozenset(
+    {"/api/query_symbol_info", "/api/query_depth_book", "/api/query_symbol_price"}
+)
 TOKEN_WARN_SECONDS = 3600.0
 # Failures where the request provably never reached the server: safe to resend even a write.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -184,6 +187,14 @@ class StandXRest:
     async def query_depth_book(self, symbol: str) -> Book:
         payload = await self._get("/api/query_depth_book", {"symbol": symbol})
         return protocol.parse_depth_book(payload, received_at=self._clock())
+
+    async def market_payload(self, path: str, symbol: str | None = None) -> Any:
+        """A public market-data answer (`/api/query_symbol_info`, `query_depth_book`,
+        `query_symbol_price`) as StandX sent it, decoded but unparsed: what a market
+        recording keeps (trading/marketdata). Never authorised, never signed."""
+        if path not in PUBLIC_MARKET_PATHS:
+            raise ValueError(f"{path} is not a public market-data path")
+        return await self._get(path, {"symbol": symbol} if symbol else None)
 
     # ---------------------------------------------------------- trading (signed writes)
 

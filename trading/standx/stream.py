@@ -49,6 +49,9 @@ class AuthFailed(Exception):
 
 
 Handler = Callable[[Any], Awaitable[Any]]
+# One frame's text and its arrival time -> its event (frames.parse_stream_message, or
+# frames.parse_raw_stream_message for a recorder that keeps frames as they came).
+Parser = Callable[[str | bytes, float], frames.StreamEvent]
 
 
 class StreamClient:
@@ -67,6 +70,7 @@ class StreamClient:
         handler_timeout: float = 30.0,
         proxy: str | Literal[True] | None = True,
         clock: Callable[[], float] = time.time,
+        parser: Parser = frames.parse_stream_message,
     ):
         self.url, self.name = url, name
         self._subscriptions = [dict(s) for s in subscriptions]
@@ -74,7 +78,7 @@ class StreamClient:
         self._stale_after, self._connect_timeout = stale_after, connect_timeout
         self._backoff = Backoff(backoff_base, backoff_max, jitter=True)
         self._ping_interval, self._handler_timeout = ping_interval, handler_timeout
-        self._proxy, self._clock = proxy, clock
+        self._proxy, self._clock, self._parser = proxy, clock, parser
         self._ws: ClientConnection | None = None
         self._state: str | None = None
         self._was_healthy = False  # the last connection delivered at least one frame
@@ -202,7 +206,7 @@ class StreamClient:
 
     def _parse(self, raw: str | bytes) -> frames.StreamEvent | None:
         try:
-            return frames.parse_stream_message(raw, received_at=self._clock())
+            return self._parser(raw, self._clock())
         except MalformedResponseError as exc:
             log.warning(
                 "%s stream: skipped malformed frame (%s): %r", self.name, exc.message, snippet(raw)

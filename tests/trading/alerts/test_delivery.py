@@ -102,3 +102,21 @@ def test_runbots_last_word_says_what_its_exit_says():
         "runbot stopped: bot a: RuntimeError",
         "failure",
     )
+
+
+async def test_a_paper_runbots_alerts_say_paper_in_their_title():
+    """runbot in paper mode gives its sender trading.fleet.paper.PAPER_TITLE."""
+    from trading.fleet.paper import PAPER_TITLE
+
+    with receiver() as hook:
+        sender = AlertSender(Secret(hook.url()), title=PAPER_TITLE)
+        task = asyncio.create_task(sender.run())
+        try:
+            sender.put(Alert("default: kill switch engaged: pressed kill", "failure", "default"))
+            await wait_for(lambda: len(hook.messages) == 1)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    title = hook.messages[0]["title"]
+    assert title == "StandX market maker [paper]: default: kill switch engaged: pressed kill"

@@ -213,7 +213,9 @@ def test_moving_an_order_closer_to_the_mark_never_lowers_the_figure(rows, index,
 @settings(max_examples=200, deadline=None)
 @given(orders)
 def test_orders_outside_the_band_count_nothing(rows):
-    outside = [(side, bps if abs(bps) > 10 else bps + 20, qty) for side, bps, qty in rows]
+    # Pushed 20 bps further from the mark, away from it (-10 + 20 would land on +10: inside).
+    away = [(side, bps + 20 if bps >= 0 else bps - 20, qty) for side, bps, qty in rows]
+    outside = [row if abs(row[1]) > 10 else moved for row, moved in zip(rows, away, strict=True)]
     assert figure(*book_of(outside)) == 0
 
 

@@ -84,6 +84,11 @@ async def test_every_request_and_account_frame_leaves_a_line(make_sim, tmp_path)
         ("GET", "/api/new_order", 405, None, "method GET not allowed on /api/new_order (use POST)"),
     ]
     assert http_lines[6] == ("POST", "/api/new_order", 200, acct.user, None)
+    # What a request carried, valid or not: nothing on the public read, both on the writes.
+    carried = [(x.get("bearer"), x.get("signed")) for x in lines(path) if x["kind"] == "http"]
+    assert (
+        carried[:6] == [(None, None), (True, True), (True, True), (True, True)] + [(None, None)] * 2
+    )
     ws_lines = [x for x in lines(path) if x["kind"] != "http"]
     assert all(x["time"].endswith("Z") for x in lines(path))
     stream_in = [

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 
+from trading.marketdata.replay import Replay
 from trading.sim.faults import FaultConfig, faults_from_json
 from trading.sim.reference import ReferenceConfig
 from trading.sim.runner import SimServer, require_loopback
@@ -81,6 +82,28 @@ MARKET_ARGUMENTS: tuple[tuple[str, dict], ...] = (
         "--push-interval",
         dict(
             type=float, default=None, help="seconds between depth_book/price pushes (default 0.2)"
+        ),
+    ),
+)
+# A recorded market instead of the walk (trading/marketdata: manage.py recordmarket).
+REPLAY_ARGUMENTS: tuple[tuple[str, dict], ...] = (
+    (
+        "--replay",
+        dict(
+            default="",
+            metavar="FILE",
+            help="play a recording (manage.py recordmarket) as the market: its books, marks "
+            "and trades instead of the random walk; its symbol only, with its tick, lot and "
+            "fees; resting orders fill when its trades or books reach them past their queue",
+        ),
+    ),
+    ("--speed", dict(type=float, default=None, help="replay this many times faster (default 1)")),
+    (
+        "--replay-loop",
+        dict(
+            action="store_true",
+            help="start the recording over when it ends (default: "
+            "the market keeps its last state and falls silent)",
         ),
     ),
 )
@@ -199,8 +222,20 @@ EXCHANGE_ARGUMENTS: tuple[tuple[str, dict], ...] = (
             "sip5a (default), uptime-original, or a .toml file of the same form",
         ),
     ),
-    ("--maker-fee-bps", dict(default="1", help="fee on maker fills, bps of the value (default 1)")),
-    ("--taker-fee-bps", dict(default="4", help="fee on taker fills, bps of the value (default 4)")),
+    (
+        "--maker-fee-bps",
+        dict(
+            default=None,
+            help="fee on maker fills, bps of the value (default 1; a replay: the recording's)",
+        ),
+    ),
+    (
+        "--taker-fee-bps",
+        dict(
+            default=None,
+            help="fee on taker fills, bps of the value (default 4; a replay: the recording's)",
+        ),
+    ),
 )
 # Latency and faults (bench/soak.py changes them at run time through POST /sim/faults).
 FAULT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
@@ -308,6 +343,7 @@ ACCOUNT_ARGUMENTS: tuple[tuple[str, dict], ...] = (
 ARGUMENTS = (
     SERVER_ARGUMENTS
     + MARKET_ARGUMENTS
+    + REPLAY_ARGUMENTS
     + REFERENCE_ARGUMENTS
     + EXCHANGE_ARGUMENTS
     + FAULT_ARGUMENTS
@@ -340,9 +376,10 @@ class Command(BaseCommand):
                 port=opts["port"],
                 faults=self._faults(opts),
                 log_level="info",
+                feed=replay(opts),
                 **server_options(opts),
             )
-        except (ValueError, ArithmeticError) as err:
+        except (ValueError, ArithmeticError, OSError) as err:  # RecordingError is a ValueError
             raise CommandError(str(err)) from None
         asyncio.run(self._serve(server, opts["print_account"]))
 
@@ -378,6 +415,13 @@ class Command(BaseCommand):
             f"StandX simulator on {server.api_base} "
             f"(ws: {server.ws_stream_url}, {server.ws_api_url})"
         )
+        if server.exchange.feed is not None:
+            source = server.exchange.feed.describe()
+            self.stdout.write(
+                f"replaying {source.get('file')} ({source.get('symbol')}, "
+                f"{source.get('duration_s', 0):.0f} s at {source.get('speed')}x"
+                f"{', looped' if source.get('loop') else ''})"
+            )
         if server.config.log_requests:
             self.stdout.write(f"logging requests to {server.config.log_requests}")
         if server.config.reference is not None:
@@ -413,8 +457,8 @@ def server_options(opts: dict) -> dict:
         "seed": opts["seed"],
         "max_open_orders": opts["max_open_orders"],
         "band_bps": Decimal(opts["band_bps"]),
-        "maker_fee": Decimal(opts["maker_fee_bps"]) / 10000,
-        "taker_fee": Decimal(opts["taker_fee_bps"]) / 10000,
+        "maker_fee": fee(opts["maker_fee_bps"], None if opts.get("replay") else "1"),
+        "taker_fee": fee(opts["taker_fee_bps"], None if opts.get("replay") else "4"),
         "max_ws_per_ip": opts["max_ws_per_ip"],
         "max_new_ws_per_minute": opts["max_new_ws_per_minute"],
         "ip_requests_per_s": opts["ip_requests_per_s"],
@@ -426,6 +470,28 @@ def server_options(opts: dict) -> dict:
         "max_leverage": max_leverage(opts["max_leverage"]),
         "reference": reference_config(opts),
     }
+
+
+def fee(bps: str | None, default_bps: str | None) -> Decimal | None:
+    """A fee flag in bps as a share of the value; None (unset, a replay): the recording's."""
+    value = bps if bps is not None else default_bps
+    return None if value is None else Decimal(value) / 10000
+
+
+def replay(opts: dict) -> Replay | None:
+    """--replay FILE [--speed X] [--replay-loop] as the market source; the walk's flags,
+    a scenario and a reference venue do not go with it."""
+    if not opts.get("replay"):
+        if opts.get("speed") is not None or opts.get("replay_loop"):
+            raise ValueError("--speed and --replay-loop go with --replay FILE")
+        return None
+    unset = {"scenario": None, "reference": False}
+    walk_only = ("scenario", *MARKET_FLAGS, "reference", *REFERENCE_FLAGS)
+    given = [f"--{n.replace('_', '-')}" for n in walk_only if opts.get(n) != unset.get(n)]
+    if given:
+        raise ValueError(f"--replay plays a recorded market: {', '.join(given)} do not apply")
+    speed = opts["speed"] if opts.get("speed") is not None else 1.0
+    return Replay(opts["replay"], speed=speed, loop=bool(opts.get("replay_loop")))
 
 
 def reference_config(opts: dict) -> ReferenceConfig | None:

@@ -128,8 +128,9 @@ def auth_base(explicit: str) -> str:
     host = urlsplit(settings.STANDX_API_BASE).hostname or ""
     if is_loopback(host):
         return settings.STANDX_API_BASE
+    where = "the paper exchange" if settings.STANDX_MODE == "paper" else "the bundled simulator"
     raise CommandError(
-        "STANDX_MODE is sim: the bundled simulator makes its own accounts, so there is "
+        f"STANDX_MODE is {settings.STANDX_MODE}: {where} makes its own accounts, so there is "
         "nothing to log in to. To log in to StandX set STANDX_MODE=live; to log in to a "
         "simulator started with `manage.py runsim`, set STANDX_API_BASE to it (e.g. "
         "http://127.0.0.1:8100) or pass --base-url."
